@@ -1,0 +1,63 @@
+# Relais: `make demo` to try it, `make test` to run every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo serve test test-fast lint format messages check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when the dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+.env:
+	sed -e 's/^DEBUG=0/DEBUG=1/' -e 's/^ALLOWED_HOSTS=.*/ALLOWED_HOSTS=127.0.0.1,localhost/' \
+	    -e 's|^CSRF_TRUSTED_ORIGINS=.*|CSRF_TRUSTED_ORIGINS=|' -e 's|^SITE_URL=.*|SITE_URL=http://127.0.0.1:8000|' \
+	    -e 's/^BEHIND_PROXY=1/BEHIND_PROXY=0/' \
+	    -e "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" \
+	    .env.example > .env
+
+demo: $(VENV)/.installed .env
+	$(BIN)/relais migrate --noinput
+	$(BIN)/relais demo_load
+	@echo ""
+	@echo "Relais demo: http://$(HOST):$(PORT)/   (staff: admin@valbrenne.fr / relais-demo;"
+	@echo "second-factor code: $(BIN)/relais demo_totp)"
+	$(BIN)/relais runserver $(HOST):$(PORT)
+
+# The suite runs with its own settings from the environment, never the demo's .env.
+TEST_ENV := RELAIS_DOTENV= DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-use-0123456789 \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 \
+	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+
+test: $(VENV)/.installed
+	$(TEST_ENV) $(BIN)/ruff check relais tests bench
+	$(TEST_ENV) $(BIN)/relais makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check relais tests bench
+	$(BIN)/ruff format --check relais tests bench
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format relais tests bench
+	$(BIN)/ruff check --fix relais tests bench
+
+# Extract French source strings and compile every catalogue (needs GNU gettext).
+messages: $(VENV)/.installed
+	$(BIN)/relais makemessages -l en -l ar --ignore=.venv --ignore=staticfiles
+	$(BIN)/relais compilemessages --ignore=.venv
+
+check-deploy: $(VENV)/.installed
+	RELAIS_DOTENV= DEBUG=0 SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=relais.example.fr $(BIN)/relais check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,29 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from relais.accounts.models import Role, Team, User
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "slug", "kind", "description", "email", "phone", "places", "is_active"]
+        widgets = {"places": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
+
+
+class StaffUserForm(forms.Form):
+    full_name = forms.CharField(label=_("Nom complet"), max_length=150)
+    email = forms.EmailField(label=_("Adresse électronique professionnelle"))
+    team = forms.ModelChoiceField(label=_("Équipe"), queryset=Team.objects.filter(is_active=True))
+    role = forms.ChoiceField(label=_("Rôle dans l'équipe"), choices=Role.choices, widget=forms.RadioSelect)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Un compte existe déjà avec cette adresse. Ajoutez-le plutôt à l'équipe."))
+        return email
+
+
+class MembershipForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.filter(is_active=True))
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, widget=forms.RadioSelect)

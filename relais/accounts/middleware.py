@@ -1,0 +1,32 @@
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from relais.accounts.adapter import is_staff_login
+
+STAFF_PREFIXES = ("/gestion/", "/admin/")
+
+
+def session_used_second_factor(request) -> bool:
+    return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
+
+
+class StaffTwoFactorMiddleware:
+    """No staff page without a second factor enrolled and used in this session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(STAFF_PREFIXES) and is_staff_login(request.user):
+            if not Authenticator.objects.filter(user=request.user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+                messages.info(request, _("Pour accéder aux pages des agents, activez d'abord la double authentification."))
+                return redirect("mfa_activate_totp")
+            if not session_used_second_factor(request):
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -1,0 +1,123 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. Residents may have one; staff always do. Not a Person (see core.Person)."""
+
+    email = models.EmailField(_("adresse électronique"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(
+        _("accès à l'administration Django"),
+        default=False,
+        help_text=_("Réservé aux administrateurs techniques."),
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    @property
+    def is_team_member(self) -> bool:
+        """Whether this login belongs to the staff (any team membership)."""
+        return self.memberships.exists()
+
+
+class Role(models.TextChoices):
+    RECEPTION = "reception", _("Agent d'accueil")
+    CASE_WORKER = "case_worker", _("Instructeur")
+    ADVISOR = "advisor", _("Conseiller numérique")
+    MODERATOR = "moderator", _("Modérateur")
+    MANAGER = "manager", _("Responsable")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+
+
+class TeamKind(models.TextChoices):
+    SERVICE = "service", _("Service municipal")
+    RECEPTION = "reception", _("Accueil")
+    MEDIATION = "mediation", _("Médiation numérique")
+    MUTUAL_AID = "mutual_aid", _("Entraide")
+    ADMINISTRATION = "administration", _("Administration de Relais")
+
+
+class Team(models.Model):
+    """A municipal service or a mediation structure; permissions are scoped by team."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=TeamKind.choices, default=TeamKind.SERVICE)
+    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("adresse électronique de l'équipe"), blank=True)
+    phone = models.CharField(_("téléphone de l'équipe"), max_length=30, blank=True)
+    places = models.ManyToManyField("directory.Place", blank=True, related_name="teams", verbose_name=_("lieux"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("équipe")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:team_detail", args=[self.slug])
+
+
+class Membership(models.Model):
+    """A staff user's role in one team (one role per team)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appartenance")
+        ordering = ["team__name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_one_role_per_team")]
+
+    def __str__(self):
+        return f"{self.user} – {self.team} ({self.get_role_display()})"

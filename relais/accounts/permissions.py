@@ -1,0 +1,78 @@
+"""Who may do what: every staff query is scoped through these helpers.
+
+Later apps scope their querysets with `scope_to_teams(qs, user, roles=…)` so that a case
+worker of "État civil" never sees "Urbanisme" data, and a missing object and a forbidden
+one both answer 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import Http404
+
+from relais.accounts.models import Membership, Role
+
+# Roles that serve residents face to face and therefore may look anyone up. Case
+# workers reach a person only through their team's cases; administrators configure
+# the platform and read the journal, but do not browse residents.
+PEOPLE_ROLES = (Role.RECEPTION, Role.ADVISOR, Role.MODERATOR)
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships, loaded once per request object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_relais_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user, team__is_active=True).select_related("team"))
+        user._relais_memberships = cached
+    return cached
+
+
+def roles_of(user) -> set[str]:
+    return {m.role for m in memberships_of(user)}
+
+
+def has_role(user, *roles: str) -> bool:
+    """True when the user holds any of `roles` in any team (no roles: any membership)."""
+    held = roles_of(user)
+    return bool(held & set(roles)) if roles else bool(held)
+
+
+def is_administrator(user) -> bool:
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def team_ids(user, *roles: str) -> list[int]:
+    """Ids of the teams where the user holds one of `roles` (any role when none given)."""
+    return [m.team_id for m in memberships_of(user) if not roles or m.role in roles]
+
+
+def scope_to_teams(qs: QuerySet, user, *, field: str = "team", roles: Iterable[str] = ()) -> QuerySet:
+    """Restrict `qs` to rows whose `field` is one of the user's teams."""
+    return qs.filter(**{f"{field}__in": team_ids(user, *roles)})
+
+
+def staff_required(*roles: str):
+    """View decorator: a logged-in team member holding one of `roles`, else 404.
+
+    2FA is enforced before this runs, by StaffTwoFactorMiddleware. Refusals are 404 so
+    that staff of another team cannot learn that something exists.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

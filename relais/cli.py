@@ -1,0 +1,15 @@
+"""The `relais` console command: `relais migrate`, `relais runserver`, `relais db_worker`…"""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

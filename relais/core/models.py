@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relais.core.text import fold, phone_digits
+
+
+class Channel(models.TextChoices):
+    """How something reached the town: used by people, cases and listings."""
+
+    ONLINE = "online", _("En ligne")
+    COUNTER = "counter", _("Au guichet")
+    PHONE = "phone", _("Par téléphone")
+    POST = "post", _("Par courrier")
+    EMAIL = "email", _("Par courriel")
+
+
+class ContactChannel(models.TextChoices):
+    """How a resident wants to hear from the town."""
+
+    EMAIL = "email", _("Courriel")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Courrier postal")
+    PHONE = "phone", _("Appel téléphonique")
+
+
+class PersonQuerySet(models.QuerySet):
+    def active(self):
+        """People who were not merged into another record."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Person(models.Model):
+    """A resident, known with or without an account (a person is not an account)."""
+
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    address = models.TextField(_("adresse postale"), blank=True, help_text=_("Numéro, rue, complément."))
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+    preferred_channel = models.CharField(
+        _("moyen de contact préféré"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.LETTER
+    )
+    preferred_language = models.CharField(
+        _("langue préférée"), max_length=10, choices=settings.LANGUAGES, default="fr"
+    )
+    accessibility_needs = models.TextField(
+        _("besoins d'accessibilité"),
+        blank=True,
+        help_text=_("Par exemple : malvoyant, lit difficilement le français, se déplace en fauteuil."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    created_via = models.CharField(_("créé"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates"
+    )
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personne")
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="", last_name="", email="", phone=""),
+                name="person_identified",
+                violation_error_message=_("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."),
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="person_birth_year_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("core:person_detail", args=[self.pk])
+
+    def clean(self):
+        if not any([self.first_name.strip(), self.last_name.strip(), self.email.strip(), self.phone.strip()]):
+            raise ValidationError(
+                _("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone.")
+            )
+        if self.preferred_channel == ContactChannel.EMAIL and not self.email:
+            raise ValidationError({"email": _("Indiquez une adresse électronique, ou choisissez un autre moyen de contact.")})
+        if self.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE) and not self.phone:
+            raise ValidationError({"phone": _("Indiquez un numéro de téléphone, ou choisissez un autre moyen de contact.")})
+        if self.preferred_channel == ContactChannel.LETTER and not (self.address and self.postal_code and self.commune):
+            raise ValidationError(
+                {"address": _("Indiquez l'adresse postale complète (adresse, code postal, commune) pour recevoir des courriers.")}
+            )
+
+    @property
+    def display_name(self) -> str:
+        """Name as staff read it: "DUPONT Marie", or the contact when there is no name."""
+        name = " ".join(p for p in [self.last_name.upper(), self.first_name] if p)
+        return name or self.email or self.phone or f"#{self.pk}"
+
+    def build_search_text(self) -> str:
+        """Folded text that staff searches match against (name, e-mail, phone, year)."""
+        parts = [self.first_name, self.last_name, self.email, phone_digits(self.phone), str(self.birth_year or "")]
+        return fold(" ".join(parts))
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit journal is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit journal is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only journal of every look at or change of personal data.
+
+    Rows are refused updates and deletes here and by database triggers (see the
+    migration); only `core.audit.audit_purge` may remove entries past retention.
+    `person_id` is a plain integer so that purging a person keeps the trail.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit journal is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit journal is append-only.")

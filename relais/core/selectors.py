@@ -1,0 +1,56 @@
+"""Reads about people and the journal."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from relais.core.models import AuditEvent, Person
+from relais.core.text import fold, phone_digits
+
+
+def people_matching(query: str) -> QuerySet[Person]:
+    """People whose name, e-mail, phone or birth year match every word of `query`.
+
+    Accents and case are ignored; a phone number matches whatever its spacing.
+    """
+    qs = Person.objects.active()
+    for term in query.split():
+        digits = phone_digits(term)
+        if len(term) == 4 and term.isdigit():
+            qs = qs.filter(Q(birth_year=int(term)) | Q(search_text__contains=term))
+        elif len(digits) >= 4 and len(digits) >= len(term) - 4:
+            qs = qs.filter(search_text__contains=digits)
+        else:
+            folded = fold(term)
+            for part in folded.split():
+                qs = qs.filter(search_text__contains=part)
+    return qs.order_by("last_name", "first_name", "pk")
+
+
+def possible_duplicates(person: Person, limit: int = 5) -> QuerySet[Person]:
+    """Other active records with the same name, e-mail or phone."""
+    condition = Q()
+    if person.last_name and person.first_name:
+        condition |= Q(last_name__iexact=person.last_name, first_name__iexact=person.first_name)
+    if person.email:
+        condition |= Q(email__iexact=person.email)
+    if person.phone:
+        condition |= Q(search_text__contains=phone_digits(person.phone))
+    if not condition:
+        return Person.objects.none()
+    return Person.objects.active().filter(condition).exclude(pk=person.pk)[:limit]
+
+
+def journal(*, person_id=None, actor_id=None, action: str = "", start=None, end=None) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.select_related("actor")
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if start:
+        qs = qs.filter(at__date__gte=start)
+    if end:
+        qs = qs.filter(at__date__lte=end)
+    return qs

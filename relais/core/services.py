@@ -1,0 +1,103 @@
+"""Writes about people. Each call validates, changes atomically and writes its audit entry."""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.http import HttpRequest
+
+from relais.core.audit import audit_log
+from relais.core.models import Channel, Person
+
+# Fields a merge copies from the duplicate when the kept record has none.
+MERGEABLE_FIELDS = [
+    "first_name",
+    "last_name",
+    "birth_year",
+    "email",
+    "phone",
+    "address",
+    "postal_code",
+    "commune",
+    "accessibility_needs",
+]
+
+
+@transaction.atomic
+def person_create(*, actor, data: dict, channel: str = Channel.COUNTER, request: HttpRequest | None = None) -> Person:
+    person = Person(**data, created_via=channel, created_by=actor if actor and actor.is_authenticated else None)
+    person.full_clean()
+    person.save()
+    audit_log(actor=actor, action="person.created", obj=person, request=request, details={"channel": channel})
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor, data: dict, request: HttpRequest | None = None) -> list[str]:
+    """Apply `data`; returns the names of the fields that changed (only those are saved)."""
+    changed = [name for name, value in data.items() if getattr(person, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(person, name, data[name])
+    person.full_clean()
+    person.save(update_fields=changed)
+    audit_log(actor=actor, action="person.updated", obj=person, request=request, details={"fields": changed})
+    return changed
+
+
+def person_viewed(*, person: Person, actor, request: HttpRequest | None = None, reason: str = "") -> None:
+    audit_log(actor=actor, action="person.viewed", obj=person, request=request, reason=reason)
+
+
+def people_searched(*, actor, query: str, count: int, request: HttpRequest | None = None) -> None:
+    audit_log(actor=actor, action="person.searched", request=request, details={"query": query[:100], "results": count})
+
+
+def _related_foreign_keys():
+    """Every foreign key and one-to-one pointing at Person, from any app."""
+    for rel in Person._meta.related_objects:
+        if rel.one_to_many or rel.one_to_one:
+            if rel.related_model is Person:
+                continue  # merged_into itself
+            yield rel
+
+
+@transaction.atomic
+def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest | None = None) -> Person:
+    """Fold `duplicate` into `kept`: fill gaps, move every record, keep a tombstone.
+
+    Records of other apps (cases, registrations…) follow automatically because every
+    relation to Person is discovered from the model graph.
+    """
+    if duplicate.pk == kept.pk:
+        raise ValueError("A person cannot be merged into itself.")
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    kept = Person.objects.select_for_update().get(pk=kept.pk)
+    if duplicate.is_merged or kept.is_merged:
+        raise ValueError("Merged records cannot be merged again.")
+    filled = [name for name in MERGEABLE_FIELDS if not getattr(kept, name) and getattr(duplicate, name)]
+    for name in filled:
+        setattr(kept, name, getattr(duplicate, name))
+    if duplicate.user_id and not kept.user_id:
+        user_id = duplicate.user_id
+        Person.objects.filter(pk=duplicate.pk).update(user=None)
+        kept.user_id = user_id
+        filled.append("user")
+    moved = {}
+    for rel in _related_foreign_keys():
+        manager: models.Manager = rel.related_model._base_manager
+        count = manager.filter(**{rel.field.name: duplicate}).update(**{rel.field.name: kept})
+        if count:
+            moved[rel.related_model._meta.label_lower] = count
+    kept.save()
+    duplicate.merged_into = kept
+    duplicate.save(update_fields=["merged_into"])
+    audit_log(
+        actor=actor,
+        action="person.merged",
+        obj=kept,
+        request=request,
+        details={"duplicate": duplicate.pk, "filled": filled, "moved": moved},
+    )
+    audit_log(actor=actor, action="person.merged_away", obj=duplicate, request=request, details={"kept": kept.pk})
+    return kept

@@ -1,0 +1,120 @@
+"""Template components of the Relais design system (loaded as builtins).
+
+{% field form.name %}            label, hint, error beside the field, accessible attributes
+{% error_summary form %}         the summary at the top, linking to each field in error
+{% pagination page_obj %}        previous / next with page numbers, keeps the query string
+{% breadcrumb "Accueil" "/" "Fiches" "" %}
+"""
+
+from django import forms, template
+from django.template.loader import render_to_string
+from django.utils.http import urlencode
+
+register = template.Library()
+
+_CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+@register.simple_tag
+def field(bound_field, **options):
+    """Render one form field: label, hint, error message and widget, linked by ids."""
+    widget = bound_field.field.widget
+    describedby = []
+    hint_id = f"{bound_field.auto_id}-hint"
+    error_id = f"{bound_field.auto_id}-error"
+    if bound_field.help_text:
+        describedby.append(hint_id)
+    if bound_field.errors:
+        describedby.append(error_id)
+    attrs = {}
+    if describedby:
+        attrs["aria-describedby"] = " ".join(describedby)
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    if options.get("autocomplete"):
+        attrs["autocomplete"] = options["autocomplete"]
+    if options.get("inputmode"):
+        attrs["inputmode"] = options["inputmode"]
+    grouped = isinstance(widget, _CHOICE_WIDGETS)
+    return render_to_string(
+        "components/field.html",
+        {
+            "field": bound_field,
+            "widget_html": bound_field.as_widget(attrs=attrs),
+            "hint_id": hint_id,
+            "error_id": error_id,
+            "grouped": grouped,
+            "is_checkbox": isinstance(widget, forms.CheckboxInput),
+            "label": options.get("label") or bound_field.label,
+            "hide_optional": options.get("hide_optional", False),
+        },
+    )
+
+
+@register.simple_tag
+def error_summary(*forms_):
+    """A summary of every error on the page, each linking to its field."""
+    items = []
+    for form in forms_:
+        if form is None or not form.is_bound or not form.errors:
+            continue
+        for error in form.non_field_errors():
+            items.append({"message": error, "href": ""})
+        for bound in form:
+            for error in bound.errors:
+                items.append({"message": error, "href": f"#{bound.auto_id}", "label": bound.label})
+    if not items:
+        return ""
+    return render_to_string("components/error_summary.html", {"items": items})
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context, page_obj):
+    if page_obj is None or page_obj.paginator.num_pages <= 1:
+        return ""
+    request = context["request"]
+    params = request.GET.copy()
+
+    def url_for(number):
+        params["page"] = number
+        return "?" + params.urlencode()
+
+    pages = [
+        {"number": n, "url": url_for(n), "current": n == page_obj.number}
+        for n in page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1)
+    ]
+    return render_to_string(
+        "components/pagination.html",
+        {
+            "page_obj": page_obj,
+            "pages": pages,
+            "previous_url": url_for(page_obj.previous_page_number()) if page_obj.has_previous() else "",
+            "next_url": url_for(page_obj.next_page_number()) if page_obj.has_next() else "",
+        },
+    )
+
+
+@register.simple_tag
+def breadcrumb(*pairs):
+    """Pairs of (label, url); the last one is the current page (its url is ignored)."""
+    crumbs = [{"label": pairs[i], "url": pairs[i + 1]} for i in range(0, len(pairs) - 1, 2)]
+    return render_to_string("components/breadcrumb.html", {"crumbs": crumbs})
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (empty value removes)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    params.pop("page", None)
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.filter
+def lines(text):
+    """Split a text into its non-empty lines (for lists typed one per line)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

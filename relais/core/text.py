@@ -1,0 +1,22 @@
+"""Text helpers shared by searches: accent- and case-insensitive folding, phone digits."""
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation: "Pièce d'Identité" -> "piece d identite"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("œ", "oe").replace("æ", "ae").replace("Œ", "oe").replace("Æ", "ae")
+    return _NON_WORD.sub(" ", stripped.lower()).strip()
+
+
+def phone_digits(phone: str) -> str:
+    """Digits of a French phone number in national form: "+33 6 12…" -> "0612…"."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("33") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits

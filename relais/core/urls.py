@@ -1,0 +1,26 @@
+from django.urls import path
+
+from relais.core import views
+
+app_name = "core"
+
+public_urlpatterns = [
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("donnees-personnelles/", views.privacy, name="privacy"),
+    path("compte/", views.account, name="account"),
+    path("apres-connexion/", views.after_login, name="after_login"),
+]
+
+staff_urlpatterns = [
+    path("gestion/", views.staff_home, name="staff_home"),
+    # people
+    path("gestion/personnes/", views.person_search, name="person_search"),
+    path("gestion/personnes/nouvelle/", views.person_create, name="person_create"),
+    path("gestion/personnes/<int:pk>/", views.person_detail, name="person_detail"),
+    path("gestion/personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
+    path("gestion/personnes/<int:pk>/fusionner/<int:other_pk>/", views.person_merge, name="person_merge"),
+    # journal
+    path("gestion/journal/", views.audit_journal, name="audit_journal"),
+]
+
+urlpatterns = public_urlpatterns + staff_urlpatterns

@@ -1,0 +1,158 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.core import selectors, services
+from relais.core.audit import audit_log
+from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
+from relais.core.models import Person
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness and database reachability for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def accessibility(request):
+    return render(request, "core/accessibility.html")
+
+
+def privacy(request):
+    return render(request, "core/privacy.html")
+
+
+@login_required
+def after_login(request):
+    if has_role(request.user):
+        return redirect("core:staff_home")
+    return redirect("core:account")
+
+
+@login_required
+def account(request):
+    person = Person.objects.filter(user=request.user).first()
+    return render(request, "core/account.html", {"person": person})
+
+
+@staff_required()
+def staff_home(request):
+    return render(request, "core/staff_home.html")
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_search(request):
+    form = PersonSearchForm(request.GET or None)
+    page = None
+    query = ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        results = selectors.people_matching(query)
+        page = Paginator(results, 25).get_page(request.GET.get("page"))
+        services.people_searched(actor=request.user, query=query, count=page.paginator.count, request=request)
+    return render(request, "core/person_search.html", {"form": form, "page_obj": page, "query": query})
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_create(request):
+    form = CounterPersonForm(request.POST or None, initial={"commune": "", "preferred_channel": "letter"})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "channel"}
+        try:
+            person = services.person_create(actor=request.user, data=data, channel=form.cleaned_data["channel"], request=request)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("La fiche de %(name)s est créée.") % {"name": person.display_name})
+            return redirect(person)
+    return render(request, "core/person_form.html", {"form": form, "creating": True})
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_detail(request, pk):
+    person = get_object_or_404(Person, pk=pk)
+    if person.is_merged:
+        messages.info(request, _("Cette fiche a été fusionnée ; voici la fiche conservée."))
+        return redirect(person.merged_into)
+    services.person_viewed(person=person, actor=request.user, request=request)
+    return render(
+        request,
+        "core/person_detail.html",
+        {"person": person, "duplicates": selectors.possible_duplicates(person)},
+    )
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_edit(request, pk):
+    person = get_object_or_404(Person.objects.active(), pk=pk)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        fresh = Person.objects.get(pk=pk)
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            changed = services.person_update(person=fresh, actor=request.user, data=data, request=request)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                messages.success(request, _("Les modifications sont enregistrées."))
+            return redirect(fresh)
+    elif request.method == "GET":
+        services.person_viewed(person=person, actor=request.user, request=request, reason="edit form")
+    return render(request, "core/person_form.html", {"form": form, "person": person})
+
+
+@staff_required(*PEOPLE_ROLES)
+def person_merge(request, pk, other_pk):
+    person = get_object_or_404(Person.objects.active(), pk=pk)
+    other = get_object_or_404(Person.objects.active(), pk=other_pk)
+    if person.pk == other.pk:
+        return redirect(person)
+    form = MergeForm(request.POST or None, pair=[person, other], initial={"kept": person.pk})
+    if request.method == "POST" and form.is_valid():
+        kept = form.cleaned_data["kept"]
+        duplicate = other if kept.pk == person.pk else person
+        services.person_merge(duplicate=duplicate, kept=kept, actor=request.user, request=request)
+        messages.success(request, _("Les deux fiches sont fusionnées."))
+        return redirect(kept)
+    for p in (person, other):
+        services.person_viewed(person=p, actor=request.user, request=request, reason="merge comparison")
+    return render(request, "core/person_merge.html", {"form": form, "pair": [person, other]})
+
+
+@staff_required(Role.ADMINISTRATOR)
+def audit_journal(request):
+    form = JournalFilterForm(request.GET or None)
+    events = selectors.journal()
+    if form.is_valid():
+        events = selectors.journal(
+            person_id=form.cleaned_data["person"],
+            actor_id=form.cleaned_data["actor"].pk if form.cleaned_data["actor"] else None,
+            action=form.cleaned_data["action"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    audit_log(
+        actor=request.user,
+        action="audit.viewed",
+        request=request,
+        details={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v},
+    )
+    return render(request, "core/audit_journal.html", {"form": form, "page_obj": page})

@@ -1,0 +1,75 @@
+"""Reads for the catalogue and the places."""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from relais.directory import search as catalogue_search
+from relais.directory.models import Place, Procedure, Theme
+
+
+def procedures_for_list() -> QuerySet[Procedure]:
+    return Procedure.objects.published().select_related("organisation").order_by("title")
+
+
+def themes_with_counts() -> QuerySet[Theme]:
+    return Theme.objects.annotate(n=Count("procedures", filter=Q(procedures__published=True))).order_by("position")
+
+
+def search_procedures(query: str, limit: int = 50) -> tuple[list[Procedure], str]:
+    """Published procedures matching `query`, best first, and the corrected query."""
+    result = catalogue_search.search(query, limit=limit)
+    by_id = procedures_for_list().in_bulk(result.ids)
+    return [by_id[i] for i in result.ids if i in by_id], result.corrected
+
+
+def procedure_detail(slug: str) -> Procedure:
+    published_places = Place.objects.published().order_by("nom")
+    return (
+        Procedure.objects.published()
+        .select_related("organisation")
+        .prefetch_related("themes", Prefetch("places", queryset=published_places))
+        .get(slug=slug)
+    )
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def neighbourhoods() -> list[str]:
+    return list(
+        Place.objects.published().exclude(quartier="").order_by("quartier").values_list("quartier", flat=True).distinct()
+    )
+
+
+def places_near(
+    *, quartier: str = "", service: str = "", lat: float | None = None, lon: float | None = None, open_now: bool = False
+) -> list[Place]:
+    """Published places, nearest first when a position or a neighbourhood is given.
+
+    A neighbourhood stands for the centre of its places, so a resident without
+    geolocation (or without JavaScript) still gets the places around them first.
+    """
+    places = list(Place.objects.published().order_by("nom"))
+    if service:
+        places = [p for p in places if service in p.services]
+    if lat is None and quartier:
+        located = [p for p in places if p.quartier == quartier and p.latitude is not None]
+        if located:
+            lat = sum(p.latitude for p in located) / len(located)
+            lon = sum(p.longitude for p in located) / len(located)
+    if lat is not None and lon is not None:
+        for p in places:
+            p.distance = distance_km(lat, lon, p.latitude, p.longitude) if p.latitude is not None else None
+        places.sort(key=lambda p: (p.distance is None, p.distance or 0, p.quartier != quartier))
+    if open_now:
+        places = [p for p in places if p.status_now().is_open]
+    return places

@@ -1,0 +1,53 @@
+"""Everyday words residents type, and the catalogue words they stand for.
+
+Keys and values are folded before use (accents and case do not matter). Administrators
+add words per entry in the "mots que les habitants utilisent" field; this list holds the
+general ones every town shares.
+"""
+
+SYNONYMS: dict[str, list[str]] = {
+    "papiers": ["carte d'identité", "passeport", "identité"],
+    "cni": ["carte d'identité"],
+    "piece d'identite": ["carte d'identité", "passeport"],
+    "carte grise": ["certificat d'immatriculation", "immatriculation"],
+    "voiture": ["véhicule", "immatriculation", "permis de conduire"],
+    "caf": ["allocations familiales", "caisse d'allocations familiales"],
+    "alloc": ["allocations familiales"],
+    "secu": ["assurance maladie", "ameli", "carte vitale"],
+    "securite sociale": ["assurance maladie", "ameli", "carte vitale"],
+    "mutuelle": ["complémentaire santé solidaire"],
+    "chomage": ["france travail", "allocation chômage", "demandeur d'emploi"],
+    "pole emploi": ["france travail"],
+    "travail": ["emploi", "france travail"],
+    "boulot": ["emploi", "france travail"],
+    "apl": ["aide au logement"],
+    "hlm": ["logement social"],
+    "impots": ["impôts", "déclaration de revenus", "impots.gouv"],
+    "taxes": ["impôts"],
+    "retraite": ["pension", "assurance retraite"],
+    "vieux": ["personnes âgées", "retraite"],
+    "ecole": ["inscription scolaire", "scolarité"],
+    "cantine": ["restauration scolaire", "périscolaire"],
+    "bebe": ["naissance"],
+    "vote": ["listes électorales", "élections"],
+    "voter": ["listes électorales", "élections"],
+    "pv": ["amende", "antai"],
+    "contravention": ["amende", "antai"],
+    "handicap": ["carte mobilité inclusion", "mdph"],
+    "rsa": ["revenu de solidarité active"],
+    "dettes": ["surendettement"],
+    "electricite": ["chèque énergie"],
+    "chauffage": ["chèque énergie"],
+    "permis": ["permis de conduire", "permis de construire"],
+    "travaux": ["permis de construire", "déclaration préalable"],
+    "casier": ["casier judiciaire", "extrait de casier judiciaire"],
+    "avocat": ["aide juridictionnelle"],
+    "vol": ["plainte", "pré-plainte"],
+    "sejour": ["titre de séjour"],
+    "etranger": ["titre de séjour", "attestation d'accueil"],
+    "bibliotheque": ["médiathèque"],
+    "livres": ["médiathèque"],
+    "bus": ["transport", "carte de bus"],
+    "manger": ["aide alimentaire", "colis alimentaire"],
+    "adresse": ["domiciliation", "changement d'adresse"],
+}

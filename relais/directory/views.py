@@ -1,0 +1,174 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import staff_required
+from relais.directory import export, selectors, services
+from relais.directory.forms import (
+    OrganisationForm,
+    PlaceForm,
+    PlacesFilterForm,
+    ProcedureForm,
+    SearchForm,
+    ThemeForm,
+)
+from relais.directory.models import Organisation, Place, Procedure, Theme
+
+# ---------------------------------------------------------------- resident pages
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "directory/home.html",
+        {"form": SearchForm(), "themes": selectors.themes_with_counts(), "places": selectors.places_near()[:4]},
+    )
+
+
+@require_GET
+def search(request):
+    form = SearchForm(request.GET or None)
+    results, corrected, query = [], "", ""
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        if query:
+            results, corrected = selectors.search_procedures(query)
+    return render(
+        request,
+        "directory/search.html",
+        {"form": form, "query": query, "results": results, "corrected": corrected, "themes": selectors.themes_with_counts()},
+    )
+
+
+@require_GET
+def themes(request):
+    return render(request, "directory/themes.html", {"themes": selectors.themes_with_counts()})
+
+
+@require_GET
+def theme(request, code):
+    theme = get_object_or_404(Theme, code=code)
+    procedures = selectors.procedures_for_list().filter(themes=theme)
+    return render(request, "directory/theme.html", {"theme": theme, "procedures": procedures})
+
+
+def _procedure_or_404(slug):
+    try:
+        return selectors.procedure_detail(slug)
+    except Procedure.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+def procedure(request, slug):
+    proc = _procedure_or_404(slug)
+    return render(request, "directory/procedure.html", {"procedure": proc, "places": list(proc.places.all())})
+
+
+@require_GET
+def procedure_print(request, slug):
+    proc = _procedure_or_404(slug)
+    return render(request, "directory/procedure_print.html", {"procedure": proc, "places": list(proc.places.all())})
+
+
+@require_GET
+def places(request):
+    form = PlacesFilterForm(request.GET or None, neighbourhoods=selectors.neighbourhoods())
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = selectors.places_near(
+        quartier=filters.get("quartier", ""),
+        service=filters.get("service", ""),
+        lat=filters.get("lat"),
+        lon=filters.get("lon"),
+        open_now=filters.get("open_now", False),
+    )
+    return render(request, "directory/places.html", {"form": form, "places": found})
+
+
+@require_GET
+def place(request, slug):
+    place = get_object_or_404(Place.objects.published(), slug=slug)
+    procedures = place.procedures.published().order_by("title")
+    return render(request, "directory/place.html", {"place": place, "procedures": procedures})
+
+
+@require_GET
+def places_export(request, fmt):
+    """Open data: every published place in the national standard, CSV or JSON."""
+    if fmt not in ("csv", "json"):
+        raise Http404
+    records = export.places_records(source=settings.RELAIS["TOWN_NAME"])
+    if fmt == "csv":
+        response = HttpResponse(export.to_csv(records), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lieux-mediation-numerique.csv"'
+    else:
+        response = HttpResponse(
+            json.dumps(records, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# ---------------------------------------------------------------- administrators
+
+CATALOGUE = {
+    "lieux": {"model": Place, "form": PlaceForm, "title": gettext_lazy("Lieux"), "columns": ["nom", "quartier", "published"]},
+    "fiches": {
+        "model": Procedure,
+        "form": ProcedureForm,
+        "title": gettext_lazy("Fiches pratiques"),
+        "columns": ["title", "organisation", "published"],
+    },
+    "themes": {"model": Theme, "form": ThemeForm, "title": gettext_lazy("Thèmes"), "columns": ["label", "code", "position"]},
+    "organismes": {
+        "model": Organisation,
+        "form": OrganisationForm,
+        "title": gettext_lazy("Organismes"),
+        "columns": ["name", "short_name", "website"],
+    },
+}
+
+
+def _catalogue_kind(kind):
+    if kind not in CATALOGUE:
+        raise Http404
+    return CATALOGUE[kind]
+
+
+@staff_required(Role.ADMINISTRATOR)
+def catalogue_list(request, kind):
+    spec = _catalogue_kind(kind)
+    qs = spec["model"].objects.all()
+    if spec["model"] is Procedure:
+        qs = qs.select_related("organisation")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    headers = [spec["model"]._meta.get_field(c).verbose_name for c in spec["columns"]]
+    rows = [(obj, [getattr(obj, c) for c in spec["columns"]]) for obj in page]
+    return render(
+        request,
+        "directory/staff/catalogue_list.html",
+        {"kind": kind, "spec": spec, "page_obj": page, "headers": headers, "rows": rows, "kinds": CATALOGUE},
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def catalogue_edit(request, kind, pk=None):
+    spec = _catalogue_kind(kind)
+    instance = get_object_or_404(spec["model"], pk=pk) if pk else None
+    form = spec["form"](request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        obj = services.catalogue_save(form=form, actor=request.user, request=request)
+        messages.success(request, _("« %(name)s » est enregistré.") % {"name": obj})
+        return redirect("directory:catalogue_list", kind=kind)
+    return render(
+        request, "directory/staff/catalogue_form.html", {"kind": kind, "spec": spec, "form": form, "object": instance}
+    )

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from relais.core.views import healthz
+
+admin.site.site_header = "Relais – administration technique"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", include("relais.directory.urls")),
+    path("", include("relais.core.urls")),
+    path("", include("relais.accounts.urls")),
+    path("comptes/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

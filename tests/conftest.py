@@ -1,0 +1,113 @@
+"""Named actors of the demo town, shared by every test module.
+
+The demo town (places, catalogue, teams, staff, residents) is loaded once per test
+database; each test runs in a transaction rolled back at its end.
+"""
+
+import time
+
+import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.core.management import call_command
+from django.test import Client
+
+from relais.accounts.models import Membership, Role, Team, User
+from relais.core.models import Person
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo_load", allow_without_debug=True, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def staff_client(user: User) -> Client:
+    """A browser session of a staff member who logged in with password and second factor."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def administrator(db):
+    return User.objects.get(email="admin@valbrenne.fr")
+
+
+@pytest.fixture
+def reception_agent(db):
+    return User.objects.get(email="accueil@valbrenne.fr")
+
+
+@pytest.fixture
+def case_worker(db):
+    """A case worker of État civil."""
+    return User.objects.get(email="etat-civil@valbrenne.fr")
+
+
+@pytest.fixture
+def other_case_worker(db):
+    """A case worker of Urbanisme."""
+    return User.objects.get(email="urbanisme@valbrenne.fr")
+
+
+@pytest.fixture
+def advisor(db):
+    return User.objects.get(email="conseiller@valbrenne.fr")
+
+
+@pytest.fixture
+def moderator(db):
+    return User.objects.get(email="moderation@valbrenne.fr")
+
+
+@pytest.fixture
+def manager(db):
+    return User.objects.get(email="responsable@valbrenne.fr")
+
+
+@pytest.fixture
+def unenrolled_agent(db):
+    """A reception agent who has not set up a second factor yet."""
+    return User.objects.get(email="nouvel.agent@valbrenne.fr")
+
+
+@pytest.fixture
+def resident_with_email(db):
+    return Person.objects.get(email="marie.dupont@example.org")
+
+
+@pytest.fixture
+def resident_by_letter(db):
+    """No e-mail, no phone: the town writes to her."""
+    return Person.objects.get(first_name="Jeanne", last_name="Martin")
+
+
+@pytest.fixture
+def reception_client(reception_agent):
+    return staff_client(reception_agent)
+
+
+@pytest.fixture
+def admin_client(administrator):  # noqa: F811 - replaces pytest-django's admin_client on purpose
+    return staff_client(administrator)
+
+
+def make_member(email: str, team_slug: str, role: str) -> User:
+    user = User.objects.create_user(email=email, password="x" * 12)
+    Membership.objects.create(user=user, team=Team.objects.get(slug=team_slug), role=role)
+    return user
+
+
+__all__ = ["Role", "make_member", "staff_client"]
