@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test test-fast lint format messages check-deploy clean
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,10 @@ check-deploy: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Benchmarks (results appended to BENCHMARKS.md with the machine and date).
+bench-weight: $(VENV)/.installed
+	$(BIN)/python bench/page_weight.py
+
+bench-throughput: $(VENV)/.installed
+	$(BIN)/python bench/throughput.py

@@ -8,22 +8,31 @@ import time
 
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from relais.accounts.models import Membership, Role, Team, User
 from relais.core.models import Person
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """Production settings with two shortcuts for speed: static files read from the
+    source tree (no collectstatic run) and a fast password hasher (demo accounts
+    included, since they are created under it)."""
+    storages = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(_test_settings, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("demo_load", allow_without_debug=True, stdout=open("/dev/null", "w"))
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def staff_client(user: User) -> Client:

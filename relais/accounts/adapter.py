@@ -1,7 +1,13 @@
+import time
+from urllib.parse import quote
+
+from allauth.account import app_settings as allauth_account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.urls import reverse
 
 from relais.accounts.permissions import has_role
 
@@ -14,6 +20,32 @@ def is_staff_login(user) -> bool:
 class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self):
         return settings.DEFAULT_FROM_EMAIL
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        """Links in e-mails point at SITE_URL, never at whatever Host a request claimed."""
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A first second factor, enrolled just after logging in, needs no second password prompt.
+
+        Replacing or removing an existing factor still asks for reauthentication.
+        """
+        request = self.request
+        if (
+            app == "allauth.mfa"
+            and request is not None
+            and request.user.is_authenticated
+            and not Authenticator.objects.filter(user=request.user).exists()
+        ):
+            records = get_authentication_records(request, request.user)
+            timeout = allauth_account_settings.REAUTHENTICATION_TIMEOUT
+            if records and time.time() - records[-1]["at"] < timeout:
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
 
 class MFAAdapter(DefaultMFAAdapter):

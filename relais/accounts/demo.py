@@ -38,7 +38,9 @@ STAFF = [
 def load(stdout):
     teams = {}
     for slug, name, kind, description in TEAMS:
-        teams[slug], _ = Team.objects.update_or_create(slug=slug, defaults={"name": name, "kind": kind, "description": description})
+        teams[slug], _ = Team.objects.update_or_create(
+            slug=slug, defaults={"name": name, "kind": kind, "description": description}
+        )
     for email, full_name, team_slug, role, enrolled in STAFF:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
         if created:

@@ -1,3 +1,5 @@
+import datetime
+
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
@@ -12,7 +14,23 @@ STAFF_PREFIXES = ("/gestion/", "/admin/")
 
 
 def session_used_second_factor(request) -> bool:
-    return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
+    """A second factor was used in this session, or enrolled since this session's login.
+
+    Enrolling a factor proves possession of it. Checking the enrolment date (rather than
+    relying on the enrolment signal alone) keeps this true however the enrolment was
+    committed.
+    """
+    records = get_authentication_records(request, request.user)
+    if any(r.get("method") == "mfa" for r in records):
+        return True
+    if not records:
+        return False
+    logged_in_at = datetime.datetime.fromtimestamp(records[0]["at"], tz=datetime.UTC)
+    return (
+        Authenticator.objects.filter(user=request.user, created_at__gte=logged_in_at)
+        .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        .exists()
+    )
 
 
 class StaffTwoFactorMiddleware:
@@ -23,8 +41,14 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(STAFF_PREFIXES) and is_staff_login(request.user):
-            if not Authenticator.objects.filter(user=request.user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
-                messages.info(request, _("Pour accéder aux pages des agents, activez d'abord la double authentification."))
+            if (
+                not Authenticator.objects.filter(user=request.user)
+                .exclude(type=Authenticator.Type.RECOVERY_CODES)
+                .exists()
+            ):
+                messages.info(
+                    request, _("Pour accéder aux pages des agents, activez d'abord la double authentification.")
+                )
                 return redirect("mfa_activate_totp")
             if not session_used_second_factor(request):
                 logout(request)

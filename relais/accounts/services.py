@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.forms import ResetPasswordForm
+from allauth.core.context import request_context
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -21,10 +22,16 @@ def staff_user_create(*, email: str, full_name: str, team: Team, role: str, acto
     user.save(update_fields=["password"])
     Membership.objects.create(user=user, team=team, role=role)
     audit_log(actor=actor, action="user.created", obj=user, request=request, details={"team": team.slug, "role": role})
-    invite = ResetPasswordForm(data={"email": user.email})
-    if invite.is_valid():
-        transaction.on_commit(lambda: invite.save(request))
+    transaction.on_commit(lambda: _send_invitation(user.email, request))
     return user
+
+
+def _send_invitation(email: str, request: HttpRequest) -> None:
+    """The "choose your password" e-mail, once the account exists for good."""
+    invite = ResetPasswordForm(data={"email": email})
+    if invite.is_valid():
+        with request_context(request):
+            invite.save(request)
 
 
 @transaction.atomic

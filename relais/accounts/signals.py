@@ -10,4 +10,6 @@ def second_factor_enrolled(sender, request, user, authenticator, **kwargs):
     """Enrolling proves possession of the factor: count it for this session."""
     if authenticator.type != authenticator.Type.RECOVERY_CODES:
         record_authentication(request, user, "mfa", type=authenticator.type, enrolled=True)
-    audit_log(actor=user, action="account.mfa_enrolled", obj=user, request=request, details={"type": authenticator.type})
+    audit_log(
+        actor=user, action="account.mfa_enrolled", obj=user, request=request, details={"type": authenticator.type}
+    )

@@ -34,7 +34,11 @@ def team_detail(request, slug):
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.membership_set(
-            user=form.cleaned_data["user"], team=team, role=form.cleaned_data["role"], actor=request.user, request=request
+            user=form.cleaned_data["user"],
+            team=team,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            request=request,
         )
         messages.success(request, _("Le rôle est enregistré."))
         return redirect(team)

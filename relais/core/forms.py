@@ -28,7 +28,9 @@ class PersonForm(forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 2}),
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
             "birth_year": forms.NumberInput(attrs={"inputmode": "numeric", "class": "short"}),
-            "postal_code": forms.TextInput(attrs={"inputmode": "numeric", "class": "short", "autocomplete": "postal-code"}),
+            "postal_code": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "short", "autocomplete": "postal-code"}
+            ),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
 
@@ -59,19 +61,25 @@ class MergeForm(forms.Form):
         label=_("Fiche à garder"),
         queryset=Person.objects.active(),
         widget=forms.RadioSelect,
-        help_text=_("L'autre fiche sera fusionnée dans celle-ci : ses informations manquantes et tous ses dossiers y seront rattachés."),
+        help_text=_(
+            "L'autre fiche sera fusionnée dans celle-ci : ses informations manquantes et tous ses dossiers y seront rattachés."
+        ),
     )
     confirm = forms.BooleanField(label=_("J'ai vérifié qu'il s'agit bien de la même personne."))
 
     def __init__(self, *args, pair, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kept"].queryset = Person.objects.active().filter(pk__in=[p.pk for p in pair])
-        self.fields["kept"].label_from_instance = lambda p: f"{p.display_name} – #{p.pk} ({p.get_created_via_display()})"
+        self.fields["kept"].label_from_instance = lambda p: (
+            f"{p.display_name} – #{p.pk} ({p.get_created_via_display()})"
+        )
 
 
 class JournalFilterForm(forms.Form):
     person = forms.IntegerField(label=_("Numéro de la personne"), required=False, min_value=1)
-    actor = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.filter(memberships__isnull=False).distinct(), required=False)
+    actor = forms.ModelChoiceField(
+        label=_("Agent"), queryset=User.objects.filter(memberships__isnull=False).distinct(), required=False
+    )
     action = forms.CharField(label=_("Action (début)"), required=False, max_length=60)
     start = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -48,9 +48,7 @@ class Person(models.Model):
     preferred_channel = models.CharField(
         _("moyen de contact préféré"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.LETTER
     )
-    preferred_language = models.CharField(
-        _("langue préférée"), max_length=10, choices=settings.LANGUAGES, default="fr"
-    )
+    preferred_language = models.CharField(_("langue préférée"), max_length=10, choices=settings.LANGUAGES, default="fr")
     accessibility_needs = models.TextField(
         _("besoins d'accessibilité"),
         blank=True,
@@ -79,7 +77,9 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=~Q(first_name="", last_name="", email="", phone=""),
                 name="person_identified",
-                violation_error_message=_("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."),
+                violation_error_message=_(
+                    "Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
@@ -102,16 +102,22 @@ class Person(models.Model):
 
     def clean(self):
         if not any([self.first_name.strip(), self.last_name.strip(), self.email.strip(), self.phone.strip()]):
-            raise ValidationError(
-                _("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone.")
-            )
+            raise ValidationError(_("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."))
         if self.preferred_channel == ContactChannel.EMAIL and not self.email:
-            raise ValidationError({"email": _("Indiquez une adresse électronique, ou choisissez un autre moyen de contact.")})
+            raise ValidationError(
+                {"email": _("Indiquez une adresse électronique, ou choisissez un autre moyen de contact.")}
+            )
         if self.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE) and not self.phone:
-            raise ValidationError({"phone": _("Indiquez un numéro de téléphone, ou choisissez un autre moyen de contact.")})
+            raise ValidationError(
+                {"phone": _("Indiquez un numéro de téléphone, ou choisissez un autre moyen de contact.")}
+            )
         if self.preferred_channel == ContactChannel.LETTER and not (self.address and self.postal_code and self.commune):
             raise ValidationError(
-                {"address": _("Indiquez l'adresse postale complète (adresse, code postal, commune) pour recevoir des courriers.")}
+                {
+                    "address": _(
+                        "Indiquez l'adresse postale complète (adresse, code postal, commune) pour recevoir des courriers."
+                    )
+                }
             )
 
     @property

@@ -75,7 +75,9 @@ def person_create(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "channel"}
         try:
-            person = services.person_create(actor=request.user, data=data, channel=form.cleaned_data["channel"], request=request)
+            person = services.person_create(
+                actor=request.user, data=data, channel=form.cleaned_data["channel"], request=request
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

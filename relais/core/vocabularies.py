@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 # The 11 administrative sub-themes: also the themes of the procedure catalogue.
 ADMIN_SUBTHEMES = [
-    ("papiers_elections_citoyennete", _("Papiers – Élections – Citoyenneté"), _("État civil, passeport, carte d'identité, élections")),
+    (
+        "papiers_elections_citoyennete",
+        _("Papiers – Élections – Citoyenneté"),
+        _("État civil, passeport, carte d'identité, élections"),
+    ),
     ("famille_scolarite", _("Famille – Scolarité"), _("Allocations familiales, naissance, mariage, Pacs, école")),
     ("social_sante", _("Social – Santé"), _("Carte Vitale, handicap, RSA, personnes âgées")),
     ("travail_formation", _("Travail – Formation – Entreprise"), _("Emploi, retraite, concours, formation")),
@@ -91,7 +95,12 @@ LIEUX_MODALITES_ACCES = [
     "Ce lieu n'accueille pas de public",
     "Envoyer un mail avec une fiche de prescription",
 ]
-LIEUX_MODALITES_ACCOMPAGNEMENT = ["En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance"]
+LIEUX_MODALITES_ACCOMPAGNEMENT = [
+    "En autonomie",
+    "Accompagnement individuel",
+    "Dans un atelier collectif",
+    "À distance",
+]
 LIEUX_ITINERANCE = ["Itinérant", "Fixe"]
 
 

@@ -16,7 +16,9 @@ TEAM_PLACES = {"accueil": ["MUNI"], "etat-civil": ["MUNI"], "mediation": ["EPN",
 
 def load(stdout):
     for data in catalogue.ORGANISATIONS:
-        Organisation.objects.update_or_create(slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"})
+        Organisation.objects.update_or_create(
+            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
+        )
     places = {}
     for data in catalogue.PLACES:
         defaults = {k: data[k] for k in PLACE_FIELDS if k in data}

@@ -70,8 +70,12 @@ class PlaceForm(forms.ModelForm):
     typologie = forms.MultipleChoiceField(
         label=_("Types de lieu"), choices=voc.TYPOLOGIES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    courriels = LinesField(label=_("Adresses électroniques"), required=False, item_validator=validate_email, help_text=_("Une par ligne."))
-    site_web = LinesField(label=_("Sites internet"), required=False, item_validator=URLValidator(), help_text=_("Un par ligne."))
+    courriels = LinesField(
+        label=_("Adresses électroniques"), required=False, item_validator=validate_email, help_text=_("Une par ligne.")
+    )
+    site_web = LinesField(
+        label=_("Sites internet"), required=False, item_validator=URLValidator(), help_text=_("Un par ligne.")
+    )
     services = _checkboxes(_("Services"), voc.LIEUX_SERVICES)
     publics_specifiquement_adresses = _checkboxes(_("Publics accueillis en particulier"), voc.LIEUX_PUBLICS)
     prise_en_charge_specifique = _checkboxes(_("Accompagnements adaptés"), voc.LIEUX_PRISE_EN_CHARGE)

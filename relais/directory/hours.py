@@ -99,7 +99,9 @@ def status(expr: str, now: datetime.datetime | None = None) -> Status:
     parsed = _parse(expr)
     is_open = parsed.state(now)[0] == opening_hours.State.OPEN
     ranges = _open_ranges(expr, now.date())
-    today = (_("Aujourd'hui : %(ranges)s") % {"ranges": describe_ranges(ranges)}) if ranges else _("Aujourd'hui : fermé")
+    today = (
+        (_("Aujourd'hui : %(ranges)s") % {"ranges": describe_ranges(ranges)}) if ranges else _("Aujourd'hui : fermé")
+    )
     change = parsed.next_change(now)
     if is_open:
         if change is None:

@@ -92,7 +92,10 @@ class Place(models.Model):
 
     slug = models.SlugField(_("identifiant dans l'adresse de la page"), max_length=80, unique=True)
     schema_id = models.CharField(
-        _("identifiant dans le standard"), max_length=100, blank=True, help_text=_("Laisser vide pour utiliser l'identifiant de la page.")
+        _("identifiant dans le standard"),
+        max_length=100,
+        blank=True,
+        help_text=_("Laisser vide pour utiliser l'identifiant de la page."),
     )
     nom = models.CharField(_("nom"), max_length=200)
     pivot = models.CharField(_("SIRET"), max_length=14, validators=[pivot_validator])
@@ -173,7 +176,9 @@ class Place(models.Model):
 
     def clean(self):
         if self.horaires and not hours.is_valid(self.horaires):
-            raise ValidationError({"horaires": _("Ces horaires ne sont pas au format OpenStreetMap. Exemple : Mo-Fr 09:00-12:00")})
+            raise ValidationError(
+                {"horaires": _("Ces horaires ne sont pas au format OpenStreetMap. Exemple : Mo-Fr 09:00-12:00")}
+            )
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Indiquez la latitude et la longitude, ou aucune des deux.")})
 
@@ -188,7 +193,7 @@ class Place(models.Model):
 
     @property
     def display_phone(self) -> str:
-        """"+33247000000" shown as "02 47 00 00 00"."""
+        """ "+33247000000" shown as "02 47 00 00 00"."""
         if self.telephone.startswith("+33") and len(self.telephone) == 12:
             national = "0" + self.telephone[3:]
             return " ".join(national[i : i + 2] for i in range(0, 10, 2))
@@ -214,10 +219,14 @@ class Procedure(models.Model):
     """A catalogue entry (fiche pratique): what to do, what to bring, where to get help."""
 
     slug = models.SlugField(_("identifiant dans l'adresse de la page"), max_length=100, unique=True)
-    title = models.CharField(_("titre"), max_length=200, help_text=_("Ce que la personne veut faire : « Refaire sa carte d'identité »."))
+    title = models.CharField(
+        _("titre"), max_length=200, help_text=_("Ce que la personne veut faire : « Refaire sa carte d'identité ».")
+    )
     summary = models.TextField(_("résumé en français simple"))
     easy_read = models.TextField(
-        _("version facile à lire et à comprendre (FALC)"), blank=True, help_text=_("Une idée par ligne, des phrases courtes.")
+        _("version facile à lire et à comprendre (FALC)"),
+        blank=True,
+        help_text=_("Une idée par ligne, des phrases courtes."),
     )
     audience = models.TextField(_("pour qui"), blank=True)
     documents = models.TextField(_("documents à apporter"), blank=True, help_text=_("Un document par ligne."))
@@ -256,7 +265,13 @@ class Procedure(models.Model):
 
     def clean(self):
         if self.external_url and not self.external_label:
-            raise ValidationError({"external_label": _("Indiquez le texte du lien, par exemple « Faire la demande sur le site de l'ANTS ».")})
+            raise ValidationError(
+                {
+                    "external_label": _(
+                        "Indiquez le texte du lien, par exemple « Faire la demande sur le site de l'ANTS »."
+                    )
+                }
+            )
 
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.replace("\n", ",").split(",") if k.strip()]

@@ -46,7 +46,11 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def neighbourhoods() -> list[str]:
     return list(
-        Place.objects.published().exclude(quartier="").order_by("quartier").values_list("quartier", flat=True).distinct()
+        Place.objects.published()
+        .exclude(quartier="")
+        .order_by("quartier")
+        .values_list("quartier", flat=True)
+        .distinct()
     )
 
 

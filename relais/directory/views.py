@@ -45,7 +45,13 @@ def search(request):
     return render(
         request,
         "directory/search.html",
-        {"form": form, "query": query, "results": results, "corrected": corrected, "themes": selectors.themes_with_counts()},
+        {
+            "form": form,
+            "query": query,
+            "results": results,
+            "corrected": corrected,
+            "themes": selectors.themes_with_counts(),
+        },
     )
 
 
@@ -121,14 +127,24 @@ def places_export(request, fmt):
 # ---------------------------------------------------------------- administrators
 
 CATALOGUE = {
-    "lieux": {"model": Place, "form": PlaceForm, "title": gettext_lazy("Lieux"), "columns": ["nom", "quartier", "published"]},
+    "lieux": {
+        "model": Place,
+        "form": PlaceForm,
+        "title": gettext_lazy("Lieux"),
+        "columns": ["nom", "quartier", "published"],
+    },
     "fiches": {
         "model": Procedure,
         "form": ProcedureForm,
         "title": gettext_lazy("Fiches pratiques"),
         "columns": ["title", "organisation", "published"],
     },
-    "themes": {"model": Theme, "form": ThemeForm, "title": gettext_lazy("Thèmes"), "columns": ["label", "code", "position"]},
+    "themes": {
+        "model": Theme,
+        "form": ThemeForm,
+        "title": gettext_lazy("Thèmes"),
+        "columns": ["label", "code", "position"],
+    },
     "organismes": {
         "model": Organisation,
         "form": OrganisationForm,

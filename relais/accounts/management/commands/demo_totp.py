@@ -17,4 +17,6 @@ class Command(BaseCommand):
             raise CommandError("demo_totp is only available with DEBUG=1 (demo installations).")
         counter = int(time.time()) // 30
         remaining = 30 - int(time.time()) % 30
-        self.stdout.write(f"Code : {format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))} (valable encore {remaining} s)")
+        self.stdout.write(
+            f"Code : {format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))} (valable encore {remaining} s)"
+        )

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.checks import Warning, register
+
+from relais.core.theme import contrast_with_white
+
+
+@register()
+def theme_contrast(app_configs, **kwargs):
+    """White text on the town's primary colour must reach WCAG AA (4.5:1)."""
+    colour = settings.RELAIS["PRIMARY_COLOR"]
+    try:
+        ratio = contrast_with_white(colour)
+    except (ValueError, IndexError):
+        return [Warning(f"RELAIS_PRIMARY_COLOR {colour!r} is not a #rrggbb colour.", id="relais.W001")]
+    if ratio < 4.5:
+        return [
+            Warning(
+                f"White text on RELAIS_PRIMARY_COLOR {colour} has a contrast of {ratio:.1f}:1 (WCAG AA needs 4.5:1).",
+                hint="Choose a darker primary colour.",
+                id="relais.W002",
+            )
+        ]
+    return []

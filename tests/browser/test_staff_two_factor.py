@@ -1,0 +1,40 @@
+"""A new agent logs in, is made to enrol a second factor, then reaches the staff pages."""
+
+import re
+import time
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from playwright.sync_api import expect
+
+
+def test_new_agent_enrols_totp_before_any_staff_page(server, page, axe):
+    base = server["url"]
+    page.goto(base + "/gestion/")
+    expect(page).to_have_url(re.compile(r"/comptes/login/"))
+    login_url = page.url
+    page.get_by_label(re.compile("Adresse e-mail|E-mail|Courriel", re.I)).fill("nouvel.agent@valbrenne.fr")
+    page.get_by_label(re.compile("Mot de passe", re.I)).fill("relais-demo")
+    page.get_by_role("button", name=re.compile("Connexion", re.I)).click()
+
+    expect(page).to_have_url(re.compile(r"/2fa/totp/activate/"))
+    activation_url = page.url
+    assert axe(login_url) == []
+    assert axe(activation_url, cookies=page.context.cookies()) == []
+    # Staff pages stay closed until the factor is enrolled.
+    page.goto(base + "/gestion/personnes/")
+    expect(page).to_have_url(re.compile(r"/2fa/totp/activate/"))
+    # Each display of the page draws a new secret: read the one shown last.
+    secret = page.locator("#authenticator_secret").input_value()
+    assert len(secret) >= 16
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    page.get_by_label(re.compile("Code", re.I)).fill(code)
+    page.get_by_role("button", name=re.compile("Activer", re.I)).click()
+
+    page.goto(base + "/gestion/")
+    expect(page.locator("h1")).to_contain_text("Bonjour")
+    page.goto(base + "/gestion/personnes/")
+    expect(page.locator("h1")).to_have_text("Trouver une personne")
+
+    for url in [base + "/gestion/", base + "/gestion/personnes/?q=martin"]:
+        assert axe(url, cookies=page.context.cookies()) == [], url

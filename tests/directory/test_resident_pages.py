@@ -1,0 +1,106 @@
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from relais.directory.models import Place, Procedure, Theme
+
+PHONE = "02 47 00 00 00"
+
+
+@pytest.fixture
+def procedure(db):
+    return Procedure.objects.filter(places__isnull=False).order_by("pk").first()
+
+
+def resident_urls():
+    proc = Procedure.objects.filter(places__isnull=False).order_by("pk").first()
+    place = Place.objects.order_by("pk").first()
+    return [
+        reverse("directory:home"),
+        reverse("directory:search") + "?q=carte+grise",
+        reverse("directory:themes"),
+        reverse("directory:theme", args=[Theme.objects.first().code]),
+        proc.get_absolute_url(),
+        reverse("directory:procedure_print", args=[proc.slug]),
+        reverse("directory:places"),
+        reverse("directory:places") + "?quartier=Bellevue&open_now=on",
+        place.get_absolute_url(),
+        reverse("core:accessibility"),
+        reverse("core:privacy"),
+        reverse("account_login"),
+    ]
+
+
+def test_every_resident_page_answers_and_shows_the_town_hall_phone(client, db):
+    for url in resident_urls():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert PHONE in response.content.decode(), url
+
+
+def test_resident_pages_load_nothing_from_another_host(client, db):
+    for url in resident_urls():
+        html = client.get(url).content.decode()
+        external = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(https?:)?//', html)
+        assert external == [], url
+
+
+def test_procedure_page_says_what_to_bring_and_where_to_get_help(client, procedure):
+    html = client.get(procedure.get_absolute_url()).content.decode()
+    assert procedure.title in html
+    for place in procedure.places.all():
+        assert place.nom in html
+    first_document = procedure.documents.splitlines()[0]
+    assert first_document.replace("'", "&#x27;") in html
+
+
+def test_printable_leaflet_has_the_full_week_of_hours(client, procedure):
+    html = client.get(reverse("directory:procedure_print", args=[procedure.slug])).content.decode()
+    assert "Horaires des 7 prochains jours" in html
+    assert html.count("<tr>") >= 7
+
+
+def test_unpublished_procedure_is_404(client, procedure):
+    procedure.published = False
+    procedure.save()
+    assert client.get(procedure.get_absolute_url()).status_code == 404
+
+
+def test_places_can_be_filtered_by_service_without_javascript(client, db):
+    response = client.get(reverse("directory:places"), {"service": "Accès internet et matériel informatique"})
+    wanted = "Accès internet et matériel informatique"
+    shown = {p.nom for p in response.context["places"]}
+    assert shown == {p.nom for p in Place.objects.all() if wanted in p.services}
+    assert 0 < len(shown) < Place.objects.count()
+
+
+def test_a_neighbourhood_puts_its_places_first(client, db):
+    quartier = Place.objects.exclude(quartier="").values_list("quartier", flat=True).first()
+    places = client.get(reverse("directory:places"), {"quartier": quartier}).context["places"]
+    assert places[0].quartier == quartier
+
+
+def test_a_position_sorts_places_by_distance(client, db):
+    target = Place.objects.exclude(latitude=None).order_by("pk").last()
+    places = client.get(reverse("directory:places"), {"lat": target.latitude, "lon": target.longitude}).context[
+        "places"
+    ]
+    assert places[0] == target
+
+
+def test_english_is_available_from_the_language_switch(client, db):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en" dir="ltr">' in html
+    assert "Find out how to do a procedure" in html
+
+
+def test_arabic_lays_the_home_page_out_right_to_left(client, db):
+    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    with translation.override("ar"):
+        assert translation.gettext("Trouver de l'aide") != "Trouver de l'aide"
