@@ -41,6 +41,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are small but connections can be poor; Django's gzip pads its output
+    # against BREACH. Static files come pre-compressed from WhiteNoise.
+    "django.middleware.gzip.GZipMiddleware",
     "relais.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,7 +56,8 @@ MIDDLEWARE = [
     "relais.accounts.middleware.StaffTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "relais.urls"
+# Benchmarks swap in bench.urls (Relais plus a bare "hello" view) to measure a baseline.
+ROOT_URLCONF = envstr("RELAIS_URLCONF", "relais.urls")
 WSGI_APPLICATION = "relais.wsgi.application"
 
 TEMPLATES = [

@@ -9,6 +9,7 @@ import time
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -27,6 +28,12 @@ def _test_settings():
     }
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached page and no rate-limit counter."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

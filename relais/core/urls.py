@@ -5,6 +5,7 @@ from relais.core import views
 app_name = "core"
 
 public_urlpatterns = [
+    path("langue/<str:code>/", views.language, name="language"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("compte/", views.account, name="account"),

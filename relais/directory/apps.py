@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class DirectoryConfig(AppConfig):
     name = "relais.directory"
     label = "directory"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from relais.core.pagecache import invalidate_public_pages
+        from relais.directory.models import Organisation, Place, Procedure, Theme
+
+        def catalogue_changed(**kwargs):
+            invalidate_public_pages()
+
+        for model in (Place, Procedure, Theme, Organisation):
+            post_save.connect(catalogue_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-save")
+            post_delete.connect(
+                catalogue_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-delete"
+            )
+        for through in (Procedure.themes.through, Procedure.places.through):
+            m2m_changed.connect(catalogue_changed, sender=through, weak=False, dispatch_uid=f"pages-{through.__name__}")

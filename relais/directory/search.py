@@ -161,7 +161,8 @@ def search(query: str, limit: int = 50) -> Result:
     corrected = []
     groups = [(i, index.variants(t)) for i, t in enumerate(query_tokens)]
     for i, token in enumerate(query_tokens):
-        best = max(groups[i][1], key=lambda v: v[1], default=None)
+        # Ties go to the word more entries use, then alphabetically: stable across processes.
+        best = max(groups[i][1], key=lambda v: (v[1], index.doc_freq[v[0]], v[0]), default=None)
         corrected.append(best[0] if best and best[1] >= 0.6 else token)
     synonym_terms = [(t, 0.8) for t in expand_synonyms(fold(query)) if t in index.vocabulary]
     if synonym_terms:

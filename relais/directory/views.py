@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
+from relais.core.pagecache import public_page
 from relais.directory import export, selectors, services
 from relais.directory.forms import (
     OrganisationForm,
@@ -26,6 +27,7 @@ from relais.directory.models import Organisation, Place, Procedure, Theme
 
 
 @require_GET
+@public_page
 def home(request):
     return render(
         request,
@@ -35,6 +37,7 @@ def home(request):
 
 
 @require_GET
+@public_page
 def search(request):
     form = SearchForm(request.GET or None)
     results, corrected, query = [], "", ""
@@ -56,11 +59,13 @@ def search(request):
 
 
 @require_GET
+@public_page
 def themes(request):
     return render(request, "directory/themes.html", {"themes": selectors.themes_with_counts()})
 
 
 @require_GET
+@public_page
 def theme(request, code):
     theme = get_object_or_404(Theme, code=code)
     procedures = selectors.procedures_for_list().filter(themes=theme)
@@ -75,18 +80,21 @@ def _procedure_or_404(slug):
 
 
 @require_GET
+@public_page
 def procedure(request, slug):
     proc = _procedure_or_404(slug)
     return render(request, "directory/procedure.html", {"procedure": proc, "places": list(proc.places.all())})
 
 
 @require_GET
+@public_page
 def procedure_print(request, slug):
     proc = _procedure_or_404(slug)
     return render(request, "directory/procedure_print.html", {"procedure": proc, "places": list(proc.places.all())})
 
 
 @require_GET
+@public_page
 def places(request):
     form = PlacesFilterForm(request.GET or None, neighbourhoods=selectors.neighbourhoods())
     filters = form.cleaned_data if form.is_valid() else {}
@@ -101,6 +109,7 @@ def places(request):
 
 
 @require_GET
+@public_page
 def place(request, slug):
     place = get_object_or_404(Place.objects.published(), slug=slug)
     procedures = place.procedures.published().order_by("title")

@@ -91,16 +91,39 @@ def test_a_position_sorts_places_by_distance(client, db):
 
 
 def test_english_is_available_from_the_language_switch(client, db):
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert response.status_code == 302
+    home = client.get("/").content.decode()
+    assert 'href="/langue/en/?next=/"' in home
+    response = client.get("/langue/en/", {"next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
     html = client.get("/").content.decode()
     assert '<html lang="en" dir="ltr">' in html
     assert "Find out how to do a procedure" in html
 
 
+def test_language_switch_never_redirects_to_another_site(client, db):
+    response = client.get("/langue/en/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert client.get("/langue/xx/").status_code == 404
+
+
 def test_arabic_lays_the_home_page_out_right_to_left(client, db):
-    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    client.get("/langue/ar/", {"next": "/"})
     html = client.get("/").content.decode()
     assert '<html lang="ar" dir="rtl">' in html
     with translation.override("ar"):
         assert translation.gettext("Trouver de l'aide") != "Trouver de l'aide"
+
+
+def test_a_catalogue_change_shows_at_once_on_cached_pages(client, db):
+    proc = Procedure.objects.get(slug="passeport")
+    assert proc.title in client.get(proc.get_absolute_url()).content.decode()
+    proc.title = "Demander ou renouveler son passeport biométrique"
+    proc.save()
+    assert "passeport biométrique" in client.get(proc.get_absolute_url()).content.decode()
+
+
+def test_cached_public_pages_hold_no_csrf_token_and_set_no_cookie(client, db):
+    for _ in range(2):  # the second answer comes from the cache
+        response = client.get("/")
+        assert "csrfmiddlewaretoken" not in response.content.decode()
+        assert not response.cookies

@@ -1,0 +1,137 @@
+"""Serve the demo town the way a town would: gunicorn, production settings, fresh database.
+
+Used by the benchmarks (and by the browser tests, through `DemoServer`). Nothing here is
+imported by Relais itself.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def production_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a production instance (DEBUG off) on a throw-away directory."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(var_dir),
+        "RELAIS_DOTENV": "",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "RELAIS_VAR_DIR": str(var_dir),
+        "STATIC_ROOT": str(var_dir / "static"),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+    for key in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+
+
+class DemoServer:
+    """gunicorn serving a freshly migrated demo database; use as a context manager."""
+
+    def __init__(self, var_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None, prepare: bool = True):
+        self.var_dir = Path(var_dir)
+        self.workers = workers
+        self.env = env or production_env(self.var_dir)
+        self.prepare = prepare
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> DemoServer:
+        if self.prepare:
+            for command in (["migrate", "--noinput"], ["demo_load", "--allow-without-debug"]):
+                manage(self.env, *command)
+            manage(self.env, "collectstatic", "--noinput")
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.log_path = self.var_dir / "gunicorn.log"
+        log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [str(gunicorn), "relais.wsgi", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError("the server did not start: " + self.log_path.read_text())
+
+    def __exit__(self, *exc) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+def machine() -> str:
+    """One line describing where a measure was taken."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def write_section(title: str, body: str) -> None:
+    """Replace (or add) the section `## title` of BENCHMARKS.md with `body`."""
+    path = ROOT / "BENCHMARKS.md"
+    text = (
+        path.read_text() if path.exists() else "# Benchmarks\n\nEach section is rewritten by its benchmark command.\n"
+    )
+    header = f"## {title}\n"
+    start = text.find(header)
+    section = header + "\n" + body.rstrip() + "\n\n"
+    if start == -1:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(header))
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    path.write_text(text.rstrip() + "\n")

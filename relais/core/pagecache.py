@@ -1,0 +1,78 @@
+"""A short-lived cache of public pages for visitors without a session.
+
+Catalogue pages (home, search, procedures, places) are the same for every anonymous
+visitor in a given language, and most visitors are anonymous. Their rendered bytes are
+kept for `timeout` seconds (60 by default, so "open now" and a catalogue change show up
+within a minute even with a per-process cache); a change made through Relais also bumps
+a version, which invalidates at once every process sharing the cache (Redis).
+
+Pages are cached only when the visitor sends no session and no flash-message cookie,
+the answer is a plain 200 that sets no cookie, and the page holds no CSRF token (a
+cached token would be someone else's): forms on these pages are GET forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+VERSION_KEY = "relais:pages:version"
+
+
+def _version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def invalidate_public_pages() -> None:
+    """Forget every cached public page (call after a catalogue or place change)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def _cacheable_request(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def public_page(view=None, *, timeout: int = 60):
+    """View decorator: serve anonymous visitors from the cache (see module docstring)."""
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view_func(request, *args, **kwargs)
+            digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+            key = f"relais:page:{_version()}:{translation.get_language()}:{digest}"
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type = hit
+                response = HttpResponse(content, content_type=content_type)
+            else:
+                response = view_func(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response.render()
+                if (
+                    response.status_code == 200
+                    and not response.cookies
+                    and not getattr(response, "streaming", False)
+                    # get_token() was called: the page holds a CSRF token.
+                    and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+                ):
+                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
