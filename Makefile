@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 .env:
 	sed -e 's/^DEBUG=0/DEBUG=1/' -e 's/^ALLOWED_HOSTS=.*/ALLOWED_HOSTS=127.0.0.1,localhost/' \
 	    -e 's|^CSRF_TRUSTED_ORIGINS=.*|CSRF_TRUSTED_ORIGINS=|' -e 's|^SITE_URL=.*|SITE_URL=http://127.0.0.1:8000|' \
-	    -e 's/^BEHIND_PROXY=1/BEHIND_PROXY=0/' \
+	    -e 's/^BEHIND_PROXY=1/BEHIND_PROXY=0/' -e 's/^SMS_BACKEND=.*/SMS_BACKEND=relais.notifications.sms.ConsoleBackend/' \
 	    -e "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" \
 	    .env.example > .env
 
@@ -29,17 +29,16 @@ demo: $(VENV)/.installed .env
 	$(BIN)/relais demo_load
 	@echo ""
 	@echo "Relais demo: http://$(HOST):$(PORT)/   (staff: admin@valbrenne.fr / relais-demo;"
-	@echo "second-factor code: $(BIN)/relais demo_totp)"
-	$(BIN)/relais runserver $(HOST):$(PORT)
+	@echo "second-factor code: $(BIN)/relais demo_totp; e-mails and SMS are printed here)"
+	@# The background worker sends the outbox (e-mails, SMS); both stop with Ctrl-C.
+	trap 'kill 0' INT TERM EXIT; $(BIN)/relais db_worker --interval 2 & $(BIN)/relais runserver $(HOST):$(PORT)
 
-# The suite runs with its own settings from the environment, never the demo's .env.
-TEST_ENV := RELAIS_DOTENV= DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-use-0123456789 \
-	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 \
-	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+# The suite runs with its own settings (tests/settings.py), never the demo's .env.
+TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
 test: $(VENV)/.installed
 	$(TEST_ENV) $(BIN)/ruff check relais tests bench
-	$(TEST_ENV) $(BIN)/relais makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "relais.core",
     "relais.accounts",
     "relais.directory",
+    "relais.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -223,6 +224,19 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Relais <ne-pas-repondre@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", a) for a in envlist("ADMINS")]
 
+# Outbox: e-mails and SMS are tried this many times (1, 2, 4… minutes apart, at most 6 h)
+# before the message goes by letter instead.
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+
+# SMS: a dotted path to a backend in relais.notifications.sms; empty = no SMS (residents
+# who prefer SMS get a letter or a call). Brevo is the real provider adapter.
+SMS_BACKEND = envstr("SMS_BACKEND", "relais.notifications.sms.ConsoleBackend" if DEBUG else "")
+SMS_FILE_PATH = envstr("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+SMS_API_URL = envstr("SMS_API_URL", "https://api.brevo.com")
+SMS_API_KEY = envstr("SMS_API_KEY")
+SMS_SENDER = envstr("SMS_SENDER", "Mairie")[:11]
+SMS_TIMEOUT = envint("SMS_TIMEOUT", 10)
+
 # The town (theme and contact shown on every page)
 RELAIS = {
     "TOWN_NAME": envstr("RELAIS_TOWN_NAME", "Valbrenne"),
@@ -233,6 +247,7 @@ RELAIS = {
     "ACCENT_COLOR": envstr("RELAIS_ACCENT_COLOR", "#b3261e"),
     "LOGO": Path(RELAIS_LOGO_FILE).name if RELAIS_LOGO_FILE else "",
     "AUDIT_RETENTION_DAYS": envint("RELAIS_AUDIT_RETENTION_DAYS", 365),
+    "MAX_UPLOAD_MB": envint("RELAIS_MAX_UPLOAD_MB", 10),
 }
 
 LOGGING = {
@@ -240,5 +255,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs every rendering step at INFO, and every missing glyph.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+    },
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("relais.directory.urls")),
     path("", include("relais.core.urls")),
     path("", include("relais.accounts.urls")),
+    path("", include("relais.notifications.urls")),
     path("comptes/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from bench.server import free_port
 from relais.accounts.models import Membership, Role, Team, User
 from relais.core.models import Person
 
@@ -126,4 +127,4 @@ def make_member(email: str, team_slug: str, role: str) -> User:
     return user
 
 
-__all__ = ["Role", "make_member", "staff_client"]
+__all__ = ["Role", "free_port", "make_member", "staff_client"]

@@ -21,6 +21,26 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self):
         return settings.DEFAULT_FROM_EMAIL
 
+    def send_mail(self, template_prefix: str, email, context: dict) -> None:
+        """Account e-mails (codes, password links) go through the outbox like every message."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from relais.notifications.services import send_email
+
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        rendered = self.render_mail(template_prefix, email, ctx)
+        html = next((content for content, mime in getattr(rendered, "alternatives", []) if mime == "text/html"), "")
+        for to in [email] if isinstance(email, str) else email:
+            send_email(
+                to=to,
+                subject=rendered.subject,
+                body=rendered.body,
+                html_body=html,
+                template="account:" + template_prefix.rsplit("/", 1)[-1],
+            )
+
     def get_reset_password_from_key_url(self, key: str) -> str:
         """Links in e-mails point at SITE_URL, never at whatever Host a request claimed."""
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})

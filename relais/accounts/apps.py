@@ -1,9 +1,22 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "relais.accounts"
     label = "accounts"
+
+    @property
+    def staff_nav(self):
+        from relais.accounts.models import Role
+        from relais.core.extensions import NavItem
+
+        return [
+            NavItem(_("Équipes"), "accounts:team_list", (Role.ADMINISTRATOR,), _("Équipes, lieux et rôles."), order=85),
+            NavItem(
+                _("Agents"), "accounts:user_list", (Role.ADMINISTRATOR,), _("Créer des comptes d'agents."), order=86
+            ),
+        ]
 
     def ready(self):
         from relais.accounts import signals  # noqa: F401

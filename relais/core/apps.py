@@ -1,9 +1,41 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "relais.core"
     label = "core"
+
+    @property
+    def staff_nav(self):
+        from relais.accounts.models import Role
+        from relais.accounts.permissions import PEOPLE_ROLES
+        from relais.core.extensions import NavItem
+
+        return [
+            NavItem(
+                _("Personnes"),
+                "core:person_search",
+                PEOPLE_ROLES,
+                _("Trouver une personne par nom, téléphone, adresse électronique ou année de naissance."),
+                order=10,
+            ),
+            NavItem(
+                _("Créer une fiche personne"),
+                "core:person_create",
+                PEOPLE_ROLES,
+                _("Pour un habitant venu au guichet, au téléphone ou par courrier."),
+                order=11,
+                menu=False,
+            ),
+            NavItem(
+                _("Journal"),
+                "core:audit_journal",
+                (Role.ADMINISTRATOR,),
+                _("Qui a consulté ou modifié quelles données personnelles."),
+                order=95,
+            ),
+        ]
 
     def ready(self):
         from relais.core import checks  # noqa: F401

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, is_administrator
+from relais.core.extensions import staff_nav
 from relais.core.theme import theme_css
 
 
@@ -14,4 +15,5 @@ def relais(request):
         "is_staff_member": staff,
         "is_administrator": staff and is_administrator(user),
         "can_see_people": staff and has_role(user, *PEOPLE_ROLES),
+        "staff_nav": staff_nav(user) if staff else [],
     }

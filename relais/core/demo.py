@@ -32,6 +32,7 @@ RESIDENTS = [
         commune="Valbrenne",
         preferred_channel=ContactChannel.LETTER,
         accessibility_needs="Malvoyante : courriers en gros caractères.",
+        large_print=True,
         created_via=Channel.COUNTER,
     ),
     # A phone and SMS only.

@@ -22,6 +22,7 @@ class PersonForm(forms.ModelForm):
             "commune",
             "preferred_language",
             "accessibility_needs",
+            "large_print",
         ]
         widgets = {
             "preferred_channel": forms.RadioSelect,

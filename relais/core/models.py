@@ -54,6 +54,9 @@ class Person(models.Model):
         blank=True,
         help_text=_("Par exemple : malvoyant, lit difficilement le français, se déplace en fauteuil."),
     )
+    large_print = models.BooleanField(
+        _("courriers en gros caractères"), default=False, help_text=_("Les courriers lui sont imprimés en grand.")
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )

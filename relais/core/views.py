@@ -15,6 +15,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
 from relais.core import selectors, services
 from relais.core.audit import audit_log
+from relais.core.extensions import person_sections
 from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
 from relais.core.models import Person
 
@@ -118,7 +119,11 @@ def person_detail(request, pk):
     return render(
         request,
         "core/person_detail.html",
-        {"person": person, "duplicates": selectors.possible_duplicates(person)},
+        {
+            "person": person,
+            "duplicates": selectors.possible_duplicates(person),
+            "sections": person_sections(person=person, user=request.user),
+        },
     )
 
 

@@ -1,9 +1,33 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "relais.directory"
     label = "directory"
+
+    @property
+    def staff_nav(self):
+        from relais.accounts.models import Role
+        from relais.core.extensions import NavItem
+
+        return [
+            NavItem(
+                _("Orienter un habitant"),
+                "directory:search",
+                (),
+                _("Chercher une fiche pratique et imprimer la version papier."),
+                order=70,
+                menu=False,
+            ),
+            NavItem(
+                _("Catalogue"),
+                "directory:catalogue_list_default",
+                (Role.ADMINISTRATOR,),
+                _("Fiches pratiques, lieux, thèmes, organismes."),
+                order=80,
+            ),
+        ]
 
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save

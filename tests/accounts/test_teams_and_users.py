@@ -5,6 +5,7 @@ from django.urls import reverse
 from relais.accounts.models import Membership, Role, Team, User
 from relais.accounts.permissions import scope_to_teams, team_ids
 from relais.core.models import AuditEvent
+from relais.notifications.services import process_due
 from tests.conftest import staff_client
 
 
@@ -38,6 +39,8 @@ def test_administrator_creates_a_staff_account_who_receives_a_link(
     user = User.objects.get(email="ines.scolaire@valbrenne.fr")
     assert not user.has_usable_password()
     assert Membership.objects.get(user=user).team == team
+    assert mail.outbox == []  # the invitation waits in the outbox for the background worker
+    assert process_due() == {"sent": 1}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ines.scolaire@valbrenne.fr"]
     assert AuditEvent.objects.filter(action="user.created", object_id=str(user.pk), actor=administrator).exists()
 

@@ -110,6 +110,7 @@ def test_editing_saves_and_journals_only_changed_fields(reception_client, reside
         "commune": "Valbrenne",
         "preferred_language": "fr",
         "accessibility_needs": resident_by_letter.accessibility_needs,
+        "large_print": "on",
     }
     assert reception_client.post(url, data).status_code == 302
     resident_by_letter.refresh_from_db()

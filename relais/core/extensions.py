@@ -1,0 +1,57 @@
+"""How domain apps plug into shared screens without the kernel importing them.
+
+- Staff menu: an app's AppConfig lists `staff_nav = [NavItem(...)]`; the menu and the
+  staff home show the items the user's roles allow.
+- Person page: an app may have a module `<app>.person` with
+  `sections(*, person, user) -> list[PersonSection]`, each already scoped to what the user
+  may see (the page itself writes the audit entry for viewing the person).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...] = ()  # empty: every team member
+    description: str = ""  # shown on the staff home page
+    order: int = 50
+    menu: bool = True  # False: a card on the staff home page only
+
+
+@dataclass
+class PersonSection:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 50
+
+
+def _relais_configs():
+    return [c for c in apps.get_app_configs() if c.name.startswith("relais.")]
+
+
+def staff_nav(user) -> list[NavItem]:
+    """Menu entries the user may open, in display order."""
+    from relais.accounts.permissions import has_role
+
+    items = [item for config in _relais_configs() for item in getattr(config, "staff_nav", [])]
+    return sorted((i for i in items if has_role(user, *i.roles)), key=lambda i: i.order)
+
+
+@cache
+def _person_modules():
+    return [import_module(f"{c.name}.person") for c in _relais_configs() if find_spec(f"{c.name}.person")]
+
+
+def person_sections(*, person, user) -> list[PersonSection]:
+    sections = [s for module in _person_modules() for s in module.sections(person=person, user=user)]
+    return sorted(sections, key=lambda s: s.order)

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "relais.notifications"
+    label = "notifications"
+
+    @property
+    def staff_nav(self):
+        from relais.accounts.models import Role
+        from relais.core.extensions import NavItem
+
+        return [
+            NavItem(
+                _("Courriers et appels"),
+                "notifications:outbox",
+                (Role.RECEPTION, Role.MANAGER, Role.ADMINISTRATOR),
+                _("Imprimer les courriers du jour, appeler les habitants sans autre moyen de contact."),
+                order=40,
+            ),
+            NavItem(
+                _("Modèles de messages"),
+                "notifications:template_list",
+                (Role.ADMINISTRATOR,),
+                _("Les textes envoyés aux habitants, en français simple."),
+                order=88,
+            ),
+        ]

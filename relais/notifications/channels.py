@@ -1,0 +1,64 @@
+"""Which channel reaches a resident: their choice when it is usable, otherwise the next
+one that is. A resident with nothing usable is called, or seen at the next visit."""
+
+from __future__ import annotations
+
+import re
+
+from relais.core.models import ContactChannel
+from relais.core.text import phone_digits
+from relais.notifications.sms import sms_enabled
+
+FALLBACK_ORDER = [ContactChannel.LETTER, ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.PHONE]
+_MOBILE = re.compile(r"^0[67]\d{8}$")
+
+
+def international(phone: str) -> str:
+    """ "06 12 34 56 78" -> "+33612345678" (numbers already international are kept)."""
+    raw = (phone or "").strip()
+    if raw.startswith("+"):
+        return "+" + re.sub(r"\D", "", raw)
+    digits = phone_digits(raw)
+    return "+33" + digits[1:] if len(digits) == 10 and digits.startswith("0") else digits
+
+
+def is_mobile(phone: str) -> bool:
+    return bool(_MOBILE.match(phone_digits(phone)))
+
+
+def postal_address(person) -> str:
+    """The address block of a letter, or "" when it is incomplete."""
+    if not (person.address.strip() and person.postal_code.strip() and person.commune.strip()):
+        return ""
+    name = " ".join(p for p in [person.first_name, person.last_name.upper()] if p) or person.display_name
+    return "\n".join([name, person.address.strip(), f"{person.postal_code.strip()} {person.commune.strip().upper()}"])
+
+
+def destination(person, channel: str) -> str:
+    """Where a message on `channel` would go, or "" when the channel cannot reach them."""
+    if channel == ContactChannel.EMAIL:
+        return person.email
+    if channel == ContactChannel.SMS:
+        return international(person.phone) if sms_enabled() and is_mobile(person.phone) else ""
+    if channel == ContactChannel.LETTER:
+        return postal_address(person)
+    if channel == ContactChannel.PHONE:
+        return person.phone
+    return ""
+
+
+def choose(person, preferred: str | None = None, exclude: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(channel, destination) for a message to `person`.
+
+    The channel asked for (or the person's preference) when usable, else the first usable
+    one of letter, e-mail, SMS, phone. With none, "phone" with no number: staff see the
+    message in their "to call" list and give it at the next visit or call.
+    """
+    order = [preferred or person.preferred_channel, *FALLBACK_ORDER]
+    for channel in order:
+        if channel in exclude:
+            continue
+        where = destination(person, channel)
+        if where:
+            return channel, where
+    return ContactChannel.PHONE, ""

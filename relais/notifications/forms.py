@@ -1,0 +1,66 @@
+from django import forms
+from django.template import TemplateSyntaxError
+from django.utils.translation import gettext_lazy as _
+
+from relais.notifications import texts
+
+
+class CallForm(forms.Form):
+    reached = forms.TypedChoiceField(
+        label=_("Avez-vous pu parler à la personne ?"),
+        choices=[("yes", _("Oui, je lui ai transmis le message")), ("no", _("Non, pas de réponse"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Par exemple : rappeler après 14 h, message laissé au fils."),
+    )
+
+
+def _checked_template(value: str, allowed: set[str]) -> str:
+    try:
+        unknown = texts.variables_used(value) - allowed
+    except TemplateSyntaxError as error:
+        raise forms.ValidationError(
+            _("Ce texte contient une erreur de variable : %(error)s. Les variables s'écrivent {{ reference }}."),
+            params={"error": error},
+        ) from None
+    if unknown:
+        raise forms.ValidationError(
+            _("Variable inconnue : %(unknown)s. Variables possibles : %(allowed)s."),
+            params={"unknown": ", ".join(sorted(unknown)), "allowed": ", ".join(sorted(allowed))},
+        )
+    return value
+
+
+class TemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    body = forms.CharField(
+        label=_("Texte du courriel et du courrier"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("En français simple : des phrases courtes, un mot par idée, pas de sigle sans explication."),
+    )
+    sms = forms.CharField(
+        label=_("Texte du SMS"),
+        required=False,
+        max_length=480,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("160 caractères tiennent dans un SMS ; au-delà, il part en plusieurs morceaux."),
+    )
+
+    def __init__(self, *args, allowed: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
+    def clean_subject(self):
+        return _checked_template(self.cleaned_data["subject"], self.allowed)
+
+    def clean_body(self):
+        return _checked_template(self.cleaned_data["body"], self.allowed)
+
+    def clean_sms(self):
+        return _checked_template(self.cleaned_data["sms"], self.allowed)

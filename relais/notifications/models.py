@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relais.core.models import ContactChannel
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("En attente")
+    SENT = "sent", _("Envoyé")
+    PRINTED = "printed", _("Imprimé, à poster")
+    FAILED = "failed", _("Échec")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Automatic sends (e-mail, SMS) whose next try has come."""
+        return self.filter(
+            status=MessageStatus.QUEUED,
+            channel__in=[ContactChannel.EMAIL, ContactChannel.SMS],
+            next_try_at__lte=now or timezone.now(),
+        )
+
+    def letters_to_print(self):
+        return self.filter(channel=ContactChannel.LETTER, status=MessageStatus.QUEUED, batch__isnull=True)
+
+    def to_call(self):
+        return self.filter(channel=ContactChannel.PHONE, status=MessageStatus.QUEUED)
+
+
+class Message(models.Model):
+    """One message to a resident, kept in the outbox until it is delivered (or printed and posted).
+
+    The text is rendered when the message is created, in the resident's language, so a
+    later change of template never alters what a resident was sent. E-mail and SMS are
+    sent by background tasks with retries; letters go into a print batch; "phone" means a
+    staff member calls the resident and records it.
+    """
+
+    person = models.ForeignKey("core.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    channel = models.CharField(_("canal"), max_length=10, choices=ContactChannel.choices)
+    to_email = models.EmailField(blank=True)
+    to_phone = models.CharField(max_length=30, blank=True)
+    to_address = models.TextField(blank=True)
+    template = models.CharField(_("modèle"), max_length=60)
+    language = models.CharField(max_length=10, default="fr")
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("texte"))
+    sms_body = models.CharField(_("texte du SMS"), max_length=480, blank=True)
+    html_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    batch = models.ForeignKey("LetterBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="letters")
+    related_type = models.CharField(max_length=64, blank=True)
+    related_id = models.CharField(max_length=64, blank=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    fallback_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    call_notes = models.TextField(_("notes d'appel"), blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "channel", "next_try_at"], name="message_due"),
+            models.Index(fields=["related_type", "related_id"], name="message_related"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} – {self.subject}"
+
+    @property
+    def recipient_label(self) -> str:
+        if self.person_id:
+            return self.person.display_name
+        return self.to_email
+
+    @property
+    def destination(self) -> str:
+        return {
+            ContactChannel.EMAIL: self.to_email,
+            ContactChannel.SMS: self.to_phone,
+            ContactChannel.PHONE: self.to_phone,
+            ContactChannel.LETTER: self.to_address,
+        }.get(self.channel, "")
+
+
+class LetterBatch(models.Model):
+    """The letters of one print run: downloaded as one PDF, printed, posted, then marked sent."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.FileField(upload_to="letters/", blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lot de courriers")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_posted(self) -> bool:
+        return self.posted_at is not None
+
+
+class MessageTemplate(models.Model):
+    """An administrator's version of a default message text (see notifications.defaults)."""
+
+    code = models.CharField(_("modèle"), max_length=60)
+    language = models.CharField(_("langue"), max_length=10, choices=settings.LANGUAGES, default="fr")
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("texte"))
+    sms = models.CharField(_("texte du SMS"), max_length=480, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        constraints = [models.UniqueConstraint(fields=["code", "language"], name="message_template_code_language")]
+
+    def __str__(self):
+        return f"{self.code} ({self.language})"

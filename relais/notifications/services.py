@@ -1,0 +1,387 @@
+"""The outbox: every message to a resident is written here first, then delivered.
+
+- `notify` renders a message in the resident's language, picks the channel, stores it and
+  asks a background task to send it once the surrounding transaction commits: the staff
+  action that caused it never waits for, nor fails because of, a mail server.
+- `deliver` sends one e-mail or SMS, with retries and growing delays; after the last try
+  the message is kept as failed and a copy goes by letter (or to the "to call" list).
+- Letters are collected into print batches; calls are recorded by staff.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from relais.core.audit import audit_log
+from relais.core.models import ContactChannel
+from relais.core.pdf import html_to_pdf
+from relais.notifications import channels, texts
+from relais.notifications.models import LetterBatch, Message, MessageStatus, MessageTemplate
+from relais.notifications.sms import SMSError, SMSPermanentError, get_backend
+
+logger = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(minutes=10)  # a claimed send is retried after this if its worker died
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """Delay before the next try: 1, 2, 4… minutes, at most 6 hours."""
+    return datetime.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _schedule(message_id: int, run_after: datetime.datetime | None = None) -> None:
+    """Ask a worker to deliver after commit (`relais outbox_process` is the safety net)."""
+    from relais.notifications.tasks import deliver_message
+
+    def enqueue():
+        task = deliver_message
+        if run_after is not None:
+            if not task.get_backend().supports_defer:
+                return
+            task = task.using(run_after=run_after)
+        try:
+            task.enqueue(message_id)
+        except Exception:  # the message is safe in the outbox; the sweeper will send it
+            logger.exception("could not enqueue delivery of message %s", message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _related(obj) -> tuple[str, str]:
+    return (obj._meta.label_lower, str(obj.pk)) if obj is not None else ("", "")
+
+
+def _html(body: str, subject: str, language: str) -> str:
+    with translation.override(language):
+        return render_to_string(
+            "notifications/email/message.html", {"subject": subject, "body": body, "town": settings.RELAIS}
+        )
+
+
+@transaction.atomic
+def notify(
+    *,
+    person,
+    template: str,
+    context: dict | None = None,
+    related=None,
+    actor=None,
+    channel: str | None = None,
+    dedupe_key: str | None = None,
+    attachments: list[dict] | tuple = (),
+) -> Message:
+    """Queue a message to `person` on their channel (or `channel` if usable).
+
+    `dedupe_key` makes the call idempotent: a second call with the same key returns the
+    first message. `attachments` are small text files: {"filename", "content_type", "content"}.
+    """
+    if dedupe_key:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    chosen, where = channels.choose(person, channel)
+    language = person.preferred_language or settings.LANGUAGE_CODE
+    full_context = {**texts.base_context(person), **(context or {})}
+    rendered = texts.render(template, full_context, language)
+    related_type, related_id = _related(related)
+    message = _store(
+        person=person,
+        channel=chosen,
+        where=where,
+        template=template,
+        language=language,
+        subject=rendered.subject,
+        body=rendered.body,
+        sms_body=rendered.sms,
+        attachments=attachments,
+        related_type=related_type,
+        related_id=related_id,
+        dedupe_key=dedupe_key,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_log(
+        actor=actor,
+        action="message.queued",
+        obj=message,
+        person=person,
+        details={"template": template, "channel": chosen},
+    )
+    return message
+
+
+def _store(
+    *, channel: str, where: str, subject: str, body: str, sms_body: str, language: str, attachments=(), **fields
+):
+    """Create the outbox row for `channel` and, for automatic channels, schedule its send."""
+    message = Message.objects.create(
+        channel=channel,
+        to_email=where if channel == ContactChannel.EMAIL else "",
+        to_phone=where if channel in (ContactChannel.SMS, ContactChannel.PHONE) else "",
+        to_address=where if channel == ContactChannel.LETTER else "",
+        language=language,
+        subject=subject,
+        body=body,
+        sms_body=(sms_body or body)[:480] if channel == ContactChannel.SMS else "",
+        html_body=_html(body, subject, language) if channel == ContactChannel.EMAIL else "",
+        attachments=list(attachments) if channel == ContactChannel.EMAIL else [],
+        **fields,
+    )
+    if channel in (ContactChannel.EMAIL, ContactChannel.SMS):
+        _schedule(message.pk)
+    return message
+
+
+@transaction.atomic
+def send_email(*, to: str, subject: str, body: str, html_body: str = "", template: str = "account") -> Message:
+    """An e-mail to an address rather than a person (account e-mails: codes, password links)."""
+    message = Message.objects.create(
+        channel=ContactChannel.EMAIL,
+        to_email=to,
+        template=template,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        subject=subject[:200],
+        body=body,
+        html_body=html_body,
+    )
+    _schedule(message.pk)
+    return message
+
+
+def _send_email(message: Message) -> str:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    for item in message.attachments:
+        email.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        raise PermanentFailure(f"address refused: {error.recipients}") from error
+    return email.extra_headers.get("Message-ID", "")
+
+
+def _send_sms(message: Message) -> str:
+    backend = get_backend()
+    if backend is None:
+        raise PermanentFailure("no SMS provider configured")
+    try:
+        return backend.send(to=message.to_phone, text=message.sms_body or message.body)
+    except SMSPermanentError as error:
+        raise PermanentFailure(str(error)) from error
+
+
+def deliver(message_id: int) -> str:
+    """Try to send one queued e-mail or SMS whose time has come; returns what happened."""
+    now = timezone.now()
+    claimed = Message.objects.due(now).filter(pk=message_id).update(next_try_at=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return "not due"
+    message = Message.objects.select_related("person").get(pk=message_id)
+    sender = _send_email if message.channel == ContactChannel.EMAIL else _send_sms
+    try:
+        provider_id = sender(message)
+    except PermanentFailure as error:
+        _give_up(message, str(error))
+        return "failed"
+    except (smtplib.SMTPException, SMSError, OSError) as error:
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            _give_up(message, str(error))
+            return "failed"
+        retry_at = timezone.now() + backoff(message.attempts)
+        Message.objects.filter(pk=message.pk).update(next_try_at=retry_at, last_error=str(error)[:1000])
+        _schedule(message.pk, run_after=retry_at)
+        logger.warning("message %s not sent (try %s): %s", message.pk, message.attempts, error)
+        return "retry"
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:200], last_error=""
+    )
+    return "sent"
+
+
+@transaction.atomic
+def _give_up(message: Message, error: str) -> None:
+    """Keep the message as failed and send its content by another channel."""
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error=error[:1000])
+    audit_log(
+        actor=None,
+        action="message.failed",
+        obj=message,
+        person=message.person,
+        details={"channel": message.channel, "error": error[:200]},
+    )
+    if message.person is None:
+        return
+    channel, where = channels.choose(message.person, ContactChannel.LETTER, exclude=(message.channel,))
+    _store(
+        person=message.person,
+        channel=channel,
+        where=where,
+        template=message.template,
+        language=message.language,
+        subject=message.subject,
+        body=message.body,
+        sms_body=message.sms_body,
+        attachments=message.attachments,
+        related_type=message.related_type,
+        related_id=message.related_id,
+        fallback_of=message,
+    )
+
+
+def process_due(*, limit: int = 200) -> dict[str, int]:
+    """Deliver every due message now (the sweeper behind the tasks; also used by tests)."""
+    counts: dict[str, int] = {}
+    ids = list(Message.objects.due().order_by("next_try_at").values_list("pk", flat=True)[:limit])
+    for message_id in ids:
+        result = deliver(message_id)
+        counts[result] = counts.get(result, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------- staff actions
+
+
+@transaction.atomic
+def message_retry(*, message: Message, actor, request: HttpRequest | None = None) -> None:
+    """Send a failed e-mail or SMS again, from the first try."""
+    if message.status != MessageStatus.FAILED or message.channel not in (ContactChannel.EMAIL, ContactChannel.SMS):
+        raise ValueError("Only failed e-mails and SMS can be sent again.")
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, attempts=0, next_try_at=timezone.now())
+    audit_log(actor=actor, action="message.retried", obj=message, person=message.person, request=request)
+    _schedule(message.pk)
+
+
+@transaction.atomic
+def call_record(*, message: Message, actor, reached: bool, notes: str = "", request: HttpRequest | None = None):
+    """A staff member called the resident (or tried to) and gave them the message."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.QUEUED or message.channel != ContactChannel.PHONE:
+        raise ValueError("This message is not waiting for a call.")
+    stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    line = f"{stamp} – {actor.get_full_name()} – {'joint' if reached else 'pas de réponse'}" + (
+        f" : {notes}" if notes else ""
+    )
+    message.call_notes = "\n".join(filter(None, [message.call_notes, line]))
+    message.attempts += 1
+    message.handled_by = actor
+    fields = ["call_notes", "attempts", "handled_by"]
+    if reached:
+        message.status = MessageStatus.SENT
+        message.sent_at = timezone.now()
+        fields += ["status", "sent_at"]
+    message.save(update_fields=fields)
+    audit_log(
+        actor=actor,
+        action="message.called" if reached else "message.call_unanswered",
+        obj=message,
+        person=message.person,
+        request=request,
+    )
+    return message
+
+
+def letter_html(messages) -> str:
+    """One HTML document holding every letter, one per page (window envelope layout)."""
+    return render_to_string(
+        "notifications/pdf/letters.html",
+        {"letters": messages, "town": settings.RELAIS, "site_url": settings.SITE_URL},
+    )
+
+
+def letter_pdf(message: Message) -> bytes:
+    return html_to_pdf(letter_html([message]))
+
+
+@transaction.atomic
+def letters_batch_create(*, actor, request: HttpRequest | None = None) -> LetterBatch | None:
+    """Put every letter waiting into a new print batch (None when there is none)."""
+    waiting = list(Message.objects.letters_to_print().select_for_update().values_list("pk", flat=True))
+    if not waiting:
+        return None
+    batch = LetterBatch.objects.create(created_by=actor if actor is not None and actor.is_authenticated else None)
+    Message.objects.filter(pk__in=waiting).update(batch=batch)
+    audit_log(
+        actor=actor, action="letters.batch_created", obj=batch, request=request, details={"letters": len(waiting)}
+    )
+    return batch
+
+
+@transaction.atomic
+def letters_batch_download(*, batch: LetterBatch, actor, request: HttpRequest | None = None) -> bytes:
+    """The batch as one PDF, rendered once and kept, so every download prints the same pages."""
+    batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
+    letters = list(batch.letters.select_related("person").order_by("pk"))
+    if not batch.pdf:
+        from django.core.files.base import ContentFile
+
+        batch.pdf.save(f"lot-{batch.pk}.pdf", ContentFile(html_to_pdf(letter_html(letters))), save=False)
+    batch.downloaded_at = batch.downloaded_at or timezone.now()
+    batch.save(update_fields=["pdf", "downloaded_at"])
+    batch.letters.filter(status=MessageStatus.QUEUED).update(status=MessageStatus.PRINTED)
+    audit_log(
+        actor=actor,
+        action="letters.batch_downloaded",
+        obj=batch,
+        request=request,
+        details={"people": sorted({m.person_id for m in letters if m.person_id})},
+    )
+    with batch.pdf.open("rb") as fh:
+        return fh.read()
+
+
+@transaction.atomic
+def letters_batch_mark_posted(*, batch: LetterBatch, actor, request: HttpRequest | None = None) -> None:
+    batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_posted:
+        return
+    if batch.downloaded_at is None:
+        raise ValueError("A batch must be printed before it is posted.")
+    now = timezone.now()
+    batch.posted_at, batch.posted_by = now, actor
+    batch.save(update_fields=["posted_at", "posted_by"])
+    batch.letters.filter(status__in=[MessageStatus.QUEUED, MessageStatus.PRINTED]).update(
+        status=MessageStatus.SENT, sent_at=now
+    )
+    audit_log(actor=actor, action="letters.batch_posted", obj=batch, request=request)
+
+
+@transaction.atomic
+def template_save(
+    *, code: str, language: str, subject: str, body: str, sms: str, actor, request: HttpRequest | None = None
+) -> MessageTemplate:
+    for source in (subject, body, sms):
+        texts.check_source(source)
+    template, _ = MessageTemplate.objects.update_or_create(
+        code=code, language=language, defaults={"subject": subject, "body": body, "sms": sms, "updated_by": actor}
+    )
+    audit_log(actor=actor, action="message_template.saved", obj=template, request=request)
+    return template
+
+
+@transaction.atomic
+def template_reset(*, code: str, language: str, actor, request: HttpRequest | None = None) -> None:
+    deleted, _ = MessageTemplate.objects.filter(code=code, language=language).delete()
+    if deleted:
+        audit_log(
+            actor=actor, action="message_template.reset", request=request, details={"code": code, "lang": language}
+        )

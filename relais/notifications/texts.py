@@ -1,0 +1,138 @@
+"""Message texts: defaults declared by each app, versions edited by administrators.
+
+An app declares its messages in a module `<app>.messages` holding
+`TEMPLATES = [MessageDefault(...)]`. Default texts are French marked for translation, so
+a resident who chose English or Arabic reads them in that language; an administrator may
+replace the text of any message in any language (MessageTemplate). Texts use Django
+template syntax with a few variables (`{{ person.first_name }}`, `{{ reference }}`…).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.conf import settings
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+ENGINE = Engine(autoescape=False)  # plain text; the HTML e-mail escapes the result itself
+
+
+@dataclass(frozen=True)
+class MessageDefault:
+    code: str
+    name: str
+    subject: str
+    body: str
+    sms: str = ""
+    sample: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    sms: str
+
+
+GENERIC = MessageDefault(
+    code="generic",
+    name=_("Message libre d'un agent"),
+    subject=_("{{ subject }}"),
+    body=_("Bonjour {{ person.display_name }},\n\n{{ text }}\n\nLa mairie de {{ town.TOWN_NAME }}"),
+    sms=_("{{ town.TOWN_NAME }} : {{ text }}"),
+    sample={"subject": "Votre rendez-vous", "text": "Merci de rappeler la mairie."},
+)
+
+TEMPLATES = [GENERIC]
+
+
+@cache
+def all_defaults() -> dict[str, MessageDefault]:
+    found = {}
+    for config in apps.get_app_configs():
+        name = f"{config.name}.messages"
+        if config.name.startswith("relais.") and find_spec(name):
+            for default in import_module(name).TEMPLATES:
+                found[default.code] = default
+    for default in TEMPLATES:
+        found[default.code] = default
+    return found
+
+
+def person_context(person) -> dict:
+    """The only facts about a person that message texts may use."""
+    if person is None:
+        return {}
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "display_name": " ".join(p for p in [person.first_name, person.last_name] if p) or person.display_name,
+    }
+
+
+def base_context(person) -> dict:
+    return {"person": person_context(person), "town": settings.RELAIS, "site_url": settings.SITE_URL}
+
+
+def render_text(source: str, context: dict) -> str:
+    return ENGINE.from_string(source).render(Context(context)).strip()
+
+
+def check_source(source: str) -> None:
+    """Raise TemplateSyntaxError if an administrator's text cannot be rendered."""
+    ENGINE.from_string(source)
+
+
+def variables_used(source: str) -> set[str]:
+    """First names of the variables a text uses ("person" for {{ person.first_name }})."""
+    from django.template.base import VariableNode
+
+    names = set()
+    for node in ENGINE.from_string(source).nodelist.get_nodes_by_type(VariableNode):
+        var = node.filter_expression.var
+        lookups = getattr(var, "lookups", None)
+        if lookups:
+            names.add(lookups[0])
+    return names
+
+
+def allowed_variables(default: MessageDefault) -> set[str]:
+    return {"person", "town", "site_url", *default.sample}
+
+
+def texts_for(code: str, language: str) -> tuple[str, str, str]:
+    """(subject, body, sms) sources: the administrator's version, else the translated default."""
+    from relais.notifications.models import MessageTemplate
+
+    override = MessageTemplate.objects.filter(code=code, language=language).first()
+    if override:
+        return override.subject, override.body, override.sms
+    default = all_defaults()[code]
+    with translation.override(language):
+        return str(default.subject), str(default.body), str(default.sms)
+
+
+def render(code: str, context: dict, language: str) -> Rendered:
+    subject, body, sms = texts_for(code, language)
+    with translation.override(language):
+        try:
+            return Rendered(
+                subject=" ".join(render_text(subject, context).split())[:200],
+                body=render_text(body, context),
+                sms=render_text(sms, context) if sms else "",
+            )
+        except TemplateSyntaxError:
+            # An administrator's text that no longer renders must not stop a message:
+            # fall back to the default text.
+            default = all_defaults()[code]
+            return Rendered(
+                subject=render_text(str(default.subject), context)[:200],
+                body=render_text(str(default.body), context),
+                sms=render_text(str(default.sms), context) if default.sms else "",
+            )

@@ -1,0 +1,169 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import PEOPLE_ROLES, staff_required
+from relais.core.audit import audit_log
+from relais.notifications import selectors, services, texts
+from relais.notifications.forms import CallForm, TemplateForm
+from relais.notifications.models import LetterBatch, Message, MessageStatus
+
+OUTBOX_ROLES = (Role.RECEPTION, Role.MANAGER, Role.ADMINISTRATOR)
+
+# ---------------------------------------------------------------- letters and calls
+
+
+@staff_required(*OUTBOX_ROLES)
+def outbox(request):
+    summary = selectors.outbox_summary()
+    audit_log(actor=request.user, action="outbox.viewed", request=request)
+    return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm()})
+
+
+@staff_required(*OUTBOX_ROLES)
+@require_POST
+def batch_create(request):
+    batch = services.letters_batch_create(actor=request.user, request=request)
+    if batch is None:
+        messages.info(request, _("Aucun courrier n'attend d'être imprimé."))
+    else:
+        messages.success(
+            request,
+            _("Le lot n° %(n)s est prêt : téléchargez-le, imprimez-le, postez-le, puis indiquez-le ici.")
+            % {"n": batch.pk},
+        )
+    return redirect("notifications:outbox")
+
+
+@staff_required(*OUTBOX_ROLES)
+def batch_pdf(request, pk):
+    batch = get_object_or_404(LetterBatch, pk=pk)
+    pdf = services.letters_batch_download(batch=batch, actor=request.user, request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="courriers-lot-{batch.pk}.pdf"'
+    return response
+
+
+@staff_required(*OUTBOX_ROLES)
+@require_POST
+def batch_posted(request, pk):
+    batch = get_object_or_404(LetterBatch, pk=pk)
+    try:
+        services.letters_batch_mark_posted(batch=batch, actor=request.user, request=request)
+    except ValueError:
+        messages.error(request, _("Téléchargez et imprimez le lot avant de le marquer comme posté."))
+    else:
+        messages.success(request, _("Le lot n° %(n)s est marqué comme posté.") % {"n": batch.pk})
+    return redirect("notifications:outbox")
+
+
+@staff_required(*OUTBOX_ROLES)
+def call(request, pk):
+    message = get_object_or_404(Message.objects.to_call().select_related("person"), pk=pk)
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.call_record(
+            message=message,
+            actor=request.user,
+            reached=form.cleaned_data["reached"],
+            notes=form.cleaned_data["notes"],
+            request=request,
+        )
+        messages.success(request, _("L'appel est noté."))
+        return redirect("notifications:outbox")
+    audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
+    return render(request, "notifications/staff/call.html", {"message": message, "form": form})
+
+
+# ---------------------------------------------------------------- one message
+
+
+@staff_required(*PEOPLE_ROLES, Role.MANAGER, Role.ADMINISTRATOR)
+def message_detail(request, pk):
+    message = get_object_or_404(Message.objects.select_related("person", "batch"), pk=pk)
+    if message.person_id is None:
+        raise Http404  # account e-mails (codes, password links) are nobody's business
+    audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
+    return render(request, "notifications/staff/message_detail.html", {"message": message})
+
+
+@staff_required(*PEOPLE_ROLES, Role.MANAGER, Role.ADMINISTRATOR)
+def message_letter(request, pk):
+    """A single letter as PDF (to hand over at the counter or re-post)."""
+    message = get_object_or_404(Message.objects.select_related("person"), pk=pk, channel="letter")
+    audit_log(actor=request.user, action="message.printed", obj=message, person=message.person, request=request)
+    response = HttpResponse(services.letter_pdf(message), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'
+    return response
+
+
+@staff_required(*OUTBOX_ROLES)
+@require_POST
+def message_retry(request, pk):
+    message = get_object_or_404(Message, pk=pk, status=MessageStatus.FAILED)
+    try:
+        services.message_retry(message=message, actor=request.user, request=request)
+    except ValueError:
+        messages.error(request, _("Ce message ne peut pas être renvoyé."))
+    else:
+        messages.success(request, _("Le message va être renvoyé."))
+    return redirect("notifications:outbox")
+
+
+# ---------------------------------------------------------------- message texts
+
+
+@staff_required(Role.ADMINISTRATOR)
+def template_list(request):
+    defaults = sorted(texts.all_defaults().values(), key=lambda d: str(d.name))
+    return render(
+        request, "notifications/staff/template_list.html", {"defaults": defaults, "languages": settings.LANGUAGES}
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def template_edit(request, code, language):
+    default = texts.all_defaults().get(code)
+    if default is None or language not in dict(settings.LANGUAGES):
+        raise Http404
+    subject, body, sms = texts.texts_for(code, language)
+    form = TemplateForm(
+        request.POST or None,
+        initial={"subject": subject, "body": body, "sms": sms},
+        allowed=texts.allowed_variables(default),
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "reset" in request.POST:
+            services.template_reset(code=code, language=language, actor=request.user, request=request)
+            messages.success(request, _("Le texte d'origine est rétabli."))
+            return redirect("notifications:template_edit", code=code, language=language)
+        if "preview" not in request.POST:
+            services.template_save(
+                code=code, language=language, actor=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, _("Le modèle est enregistré."))
+            return redirect("notifications:template_edit", code=code, language=language)
+    source = form.cleaned_data if form.is_bound and form.is_valid() else {"subject": subject, "body": body, "sms": sms}
+    sample = {
+        **texts.base_context(None),
+        "person": {"first_name": "Jeanne", "last_name": "Martin", "display_name": "Jeanne Martin"},
+        **default.sample,
+    }
+    preview = {k: texts.render_text(v, sample) for k, v in source.items()}
+    return render(
+        request,
+        "notifications/staff/template_form.html",
+        {
+            "default": default,
+            "form": form,
+            "preview": preview,
+            "language": language,
+            "languages": settings.LANGUAGES,
+            "sample": sorted(default.sample),
+        },
+    )

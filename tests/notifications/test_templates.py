@@ -1,0 +1,43 @@
+from django.urls import reverse
+
+from relais.notifications import services
+from relais.notifications.models import MessageTemplate
+
+
+def test_an_administrator_edits_a_text_and_new_messages_use_it(admin_client, resident_with_email):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    assert admin_client.get(url).status_code == 200
+    data = {"subject": "Mairie : {{ subject }}", "body": "Madame, Monsieur,\n{{ text }}", "sms": "{{ text }}"}
+    assert admin_client.post(url, data).status_code == 302
+    message = services.notify(person=resident_with_email, template="generic", context={"subject": "Info", "text": "Ok"})
+    assert message.subject == "Mairie : Info" and message.body == "Madame, Monsieur,\nOk"
+
+
+def test_a_broken_variable_is_explained_beside_the_field_and_kept(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    response = admin_client.post(url, {"subject": "Objet", "body": "Bonjour {{ text|majuscule }}", "sms": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "erreur de variable" in html and "Bonjour {{ text|majuscule }}" in html
+    assert not MessageTemplate.objects.exists()
+
+
+def test_an_unknown_variable_is_refused_with_the_list_of_possible_ones(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    response = admin_client.post(url, {"subject": "Objet", "body": "Dossier {{ numero }}", "sms": ""})
+    html = response.content.decode()
+    assert "Variable inconnue : numero" in html and "subject" in html
+    assert not MessageTemplate.objects.exists()
+
+
+def test_preview_renders_with_sample_values_without_saving(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    response = admin_client.post(
+        url, {"subject": "{{ subject }}", "body": "Bonjour {{ person.first_name }}", "sms": "", "preview": "1"}
+    )
+    assert "Bonjour Jeanne" in response.content.decode()
+    assert not MessageTemplate.objects.exists()
+
+
+def test_only_administrators_edit_texts(reception_client):
+    assert reception_client.get(reverse("notifications:template_list")).status_code == 404

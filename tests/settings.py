@@ -1,0 +1,25 @@
+"""Settings of the test suite: production settings, read from this environment.
+
+The suite never reads the developer's .env. Background tasks are only recorded (tests
+run the outbox explicitly), SMS go to a file, e-mails stay in memory.
+"""
+
+import os
+import tempfile
+
+for key, value in {
+    "RELAIS_DOTENV": "",
+    "DEBUG": "0",
+    "SECRET_KEY": "test-only-secret-key-not-for-production-use-0123456789",
+    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_COOKIES": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+    "SMS_BACKEND": "relais.notifications.sms.FileBackend",
+    "RELAIS_VAR_DIR": tempfile.mkdtemp(prefix="relais-tests-"),
+}.items():
+    os.environ.setdefault(key, value)
+
+from relais.settings import *  # noqa: E402, F403
