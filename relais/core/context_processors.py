@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, is_administrator
-from relais.core.extensions import staff_nav
+from relais.core.extensions import public_nav, staff_nav
 from relais.core.theme import theme_css
 
 
@@ -16,4 +16,5 @@ def relais(request):
         "is_administrator": staff and is_administrator(user),
         "can_see_people": staff and has_role(user, *PEOPLE_ROLES),
         "staff_nav": staff_nav(user) if staff else [],
+        "public_nav": public_nav(),
     }

@@ -2,9 +2,12 @@
 
 - Staff menu: an app's AppConfig lists `staff_nav = [NavItem(...)]`; the menu and the
   staff home show the items the user's roles allow.
+- Resident menu: `public_nav = [NavItem(...)]` on the AppConfig (roles are ignored).
 - Person page: an app may have a module `<app>.person` with
   `sections(*, person, user) -> list[PersonSection]`, each already scoped to what the user
   may see (the page itself writes the audit entry for viewing the person).
+- "My account" page of a resident: the same module may define
+  `resident_sections(*, person) -> list[PersonSection]` (the resident's own records).
 """
 
 from __future__ import annotations
@@ -55,3 +58,18 @@ def _person_modules():
 def person_sections(*, person, user) -> list[PersonSection]:
     sections = [s for module in _person_modules() for s in module.sections(person=person, user=user)]
     return sorted(sections, key=lambda s: s.order)
+
+
+def resident_sections(*, person) -> list[PersonSection]:
+    sections = [
+        s
+        for module in _person_modules()
+        if hasattr(module, "resident_sections")
+        for s in module.resident_sections(person=person)
+    ]
+    return sorted(sections, key=lambda s: s.order)
+
+
+def public_nav() -> list[NavItem]:
+    items = [item for config in _relais_configs() for item in getattr(config, "public_nav", [])]
+    return sorted(items, key=lambda i: i.order)

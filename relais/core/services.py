@@ -45,6 +45,21 @@ def person_update(*, person: Person, actor, data: dict, request: HttpRequest | N
     return changed
 
 
+@transaction.atomic
+def person_for_account(*, user) -> Person:
+    """The Person behind a resident's login, created on first need (online, from the e-mail)."""
+    person = Person.objects.active().filter(user=user).first()
+    if person is None:
+        person = Person(email=user.email, user=user, created_via=Channel.ONLINE, preferred_channel="email")
+        if user.full_name:
+            first, _, last = user.full_name.partition(" ")
+            person.first_name, person.last_name = first, last
+        person.full_clean()
+        person.save()
+        audit_log(actor=user, action="person.created", obj=person, details={"channel": Channel.ONLINE})
+    return person
+
+
 def person_viewed(*, person: Person, actor, request: HttpRequest | None = None, reason: str = "") -> None:
     audit_log(actor=actor, action="person.viewed", obj=person, request=request, reason=reason)
 

@@ -15,7 +15,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
 from relais.core import selectors, services
 from relais.core.audit import audit_log
-from relais.core.extensions import person_sections
+from relais.core.extensions import person_sections, resident_sections
 from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
 from relais.core.models import Person
 
@@ -70,8 +70,9 @@ def after_login(request):
 
 @login_required
 def account(request):
-    person = Person.objects.filter(user=request.user).first()
-    return render(request, "core/account.html", {"person": person})
+    person = Person.objects.active().filter(user=request.user).first()
+    sections = resident_sections(person=person) if person else []
+    return render(request, "core/account.html", {"person": person, "sections": sections})
 
 
 @staff_required()
