@@ -106,3 +106,18 @@ LIEUX_ITINERANCE = ["Itinérant", "Fixe"]
 
 def as_choices(values):
     return [(v, v) for v in values]
+
+
+# Mandate scopes (démarches), as in Aidants Connect.
+MANDATE_SCOPES = [
+    ("papiers", _("Papiers – Citoyenneté")),
+    ("famille", _("Famille")),
+    ("social", _("Social – Santé")),
+    ("travail", _("Travail")),
+    ("logement", _("Logement")),
+    ("transports", _("Transports")),
+    ("argent", _("Argent")),
+    ("justice", _("Justice")),
+    ("etranger", _("Étranger")),
+    ("loisirs", _("Loisirs")),
+]

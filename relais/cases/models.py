@@ -1,0 +1,335 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relais.core import vocabularies as voc
+from relais.core.models import Channel
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class FormQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Form(models.Model):
+    """A request form the town defines (démarche), handled by one team."""
+
+    slug = models.SlugField(_("identifiant dans l'adresse"), max_length=80, unique=True)
+    title = models.CharField(_("titre"), max_length=200, help_text=_("Ce que la personne demande."))
+    intro = models.TextField(
+        _("explication avant de commencer"),
+        help_text=_("En français simple : à quoi sert la demande, qui peut la faire."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="case_forms", verbose_name=_("équipe qui traite")
+    )
+    procedure = models.OneToOneField(
+        "directory.Procedure",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_form",
+        verbose_name=_("fiche pratique liée"),
+    )
+    required_documents = models.TextField(_("documents demandés"), blank=True, help_text=_("Un par ligne."))
+    expected_days = models.PositiveSmallIntegerField(_("délai de traitement prévu (jours)"), default=15)
+    requires_account = models.BooleanField(_("compte en ligne obligatoire"), default=False)
+    asks_location = models.BooleanField(
+        _("demander un emplacement"), default=False, help_text=_("Pour un signalement : où se trouve le problème.")
+    )
+    mandate_scope = models.CharField(
+        _("domaine de mandat"),
+        max_length=20,
+        choices=voc.MANDATE_SCOPES,
+        default="papiers",
+        help_text=_("Un aidant ne peut faire cette demande pour quelqu'un que sous un mandat de ce domaine."),
+    )
+    one_question_per_page = models.BooleanField(_("une question par page"), default=True)
+    published = models.BooleanField(_("publiée"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FormQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("démarche")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:start", args=[self.slug])
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Texte court")
+    LONG_TEXT = "long_text", _("Texte long")
+    NUMBER = "number", _("Nombre")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choix unique")
+    MULTI_CHOICE = "multi_choice", _("Choix multiples")
+    YES_NO = "yes_no", _("Oui / non")
+    ADDRESS = "address", _("Adresse")
+    EMAIL = "email", _("Adresse électronique")
+    PHONE = "phone", _("Téléphone")
+    FILE = "file", _("Fichier (PDF ou photo)")
+
+
+class FormField(models.Model):
+    """One question of a form. Cases keep a copy of the question they answered."""
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
+    key = models.SlugField(_("identifiant"), max_length=50)
+    label = models.CharField(_("question"), max_length=250)
+    help_text = models.CharField(_("aide"), max_length=400, blank=True)
+    kind = models.CharField(_("type de réponse"), max_length=20, choices=FieldKind.choices, default=FieldKind.TEXT)
+    required = models.BooleanField(_("obligatoire"), default=True)
+    choices = models.TextField(_("choix proposés"), blank=True, help_text=_("Un choix par ligne."))
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["form", "key"], name="form_field_key_unique")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if self.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and len(self.choice_list()) < 2:
+            raise ValidationError({"choices": _("Indiquez au moins deux choix, un par ligne.")})
+
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    def snapshot(self) -> dict:
+        """The question as the resident saw it, kept with their answer."""
+        return {"key": self.key, "label": self.label, "kind": self.kind, "help_text": self.help_text}
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Reçue")
+    IN_PROGRESS = "in_progress", _("En cours de traitement")
+    WAITING = "waiting_for_resident", _("En attente de votre réponse")
+    ACCEPTED = "accepted", _("Acceptée")
+    REFUSED = "refused", _("Refusée")
+    CLOSED = "closed_without_action", _("Classée sans suite")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING)
+DONE_STATUSES = (Status.ACCEPTED, Status.REFUSED, Status.CLOSED)
+TRANSITIONS = {
+    Status.SUBMITTED: {Status.IN_PROGRESS, Status.WAITING, *DONE_STATUSES},
+    Status.IN_PROGRESS: {Status.WAITING, *DONE_STATUSES},
+    Status.WAITING: {Status.IN_PROGRESS, *DONE_STATUSES},
+    Status.ACCEPTED: {Status.IN_PROGRESS},
+    Status.REFUSED: {Status.IN_PROGRESS},
+    Status.CLOSED: {Status.IN_PROGRESS},
+}
+
+
+class ReferenceCounter(models.Model):
+    """Last reference number given in a year (row-locked when a case is filed)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def late(self, today=None):
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
+
+class Case(models.Model):
+    """A request (dossier) of a resident, whatever the channel it came through."""
+
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="cases", verbose_name=_("démarche"))
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="cases")
+    answers = models.JSONField(default=list)
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_recorded",
+        verbose_name=_("saisie par"),
+    )
+    recorded_at_place = models.ForeignKey(
+        "directory.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("lieu")
+    )
+    acting_under = models.ForeignKey(
+        "mandates.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(_("état"), max_length=25, choices=Status.choices, default=Status.SUBMITTED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases_assigned",
+        verbose_name=_("agent chargé"),
+    )
+    due_date = models.DateField(_("à traiter avant le"))
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_text = models.CharField(_("emplacement"), max_length=300, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "status", "-submitted_at"], name="case_queue"),
+            models.Index(fields=["team", "assignee", "status"], name="case_assignee"),
+            models.Index(fields=["team", "due_date"], name="case_due"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.reference])
+
+    def get_tracking_url(self):
+        return reverse("cases:track", args=[self.reference, self.token])
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS.get(Status(self.status), set())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_late(self) -> bool:
+        return self.is_open and self.due_date < timezone.localdate()
+
+    def answer_list(self) -> list[dict]:
+        return list(self.answers)
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Demande reçue")
+    STATUS = "status", _("Changement d'état")
+    MESSAGE = "message", _("Message à l'habitant")
+    RESIDENT_REPLY = "resident_reply", _("Réponse de l'habitant")
+    NOTE = "note", _("Note interne")
+    DOCUMENT = "document", _("Document ajouté")
+    ASSIGNED = "assigned", _("Attribution")
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline. Internal notes are never shown to the resident."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_resident = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    old_status = models.CharField(max_length=25, blank=True)
+    new_status = models.CharField(max_length=25, blank=True)
+    message = models.ForeignKey(
+        "notifications.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case} {self.kind}"
+
+    @property
+    def visible_to_resident(self) -> bool:
+        return self.kind != EventKind.NOTE and self.kind != EventKind.ASSIGNED
+
+
+def _document_path(instance, filename):
+    return f"cases/{instance.case.reference}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file of a case, stored outside the web root, served only through permission checks."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    file = models.FileField(upload_to=_document_path)
+    name = models.CharField(_("nom"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    field_key = models.CharField(max_length=50, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_resident = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Draft(models.Model):
+    """A request being filled in online: saved at each step, resumable from its link."""
+
+    key = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft")
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return str(self.key)
+
+
+class DraftFile(models.Model):
+    """A file uploaded while the request is still a draft (moved to the case on sending)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files")
+    field_key = models.CharField(max_length=50)
+    file = models.FileField(upload_to="drafts/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "field_key"], name="draft_file_per_field"),
+            models.CheckConstraint(condition=~Q(field_key=""), name="draft_file_has_field"),
+        ]

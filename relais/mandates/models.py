@@ -1,0 +1,146 @@
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relais.core import vocabularies as voc
+
+
+class Duration(models.TextChoices):
+    DAY = "1d", _("une journée")
+    MONTH = "1m", _("un mois")
+    SIX_MONTHS = "6m", _("six mois")
+    YEAR = "1y", _("un an")
+
+
+DURATION_DAYS = {Duration.DAY: 1, Duration.MONTH: 31, Duration.SIX_MONTHS: 182, Duration.YEAR: 365}
+
+
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", _("Formulaire papier imprimé et signé par la personne")
+    CODE = "code", _("Code envoyé à la personne, qu'elle nous donne")
+
+
+class RevokedVia(models.TextChoices):
+    ONLINE = "online", _("En ligne, par la personne")
+    COUNTER = "counter", _("À l'accueil, à la demande de la personne")
+    PHONE = "phone", _("Par téléphone, à la demande de la personne")
+    HELPER = "helper", _("Par l'aidant")
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MandateQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(activated_at__isnull=False, revoked_at__isnull=True, expires_at__gt=now)
+
+    def pending(self):
+        return self.filter(activated_at__isnull=True, revoked_at__isnull=True)
+
+
+class Mandate(models.Model):
+    """A resident's consent that a helping structure (a team) acts for them, on some
+    scopes, for a limited time. It binds the resident and the structure, not one agent.
+
+    The text the resident was shown or signed is kept as it was (`consent_text`).
+    """
+
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mandates")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="mandates", verbose_name=_("structure aidante")
+    )
+    duration = models.CharField(_("durée"), max_length=2, choices=Duration.choices)
+    consent_method = models.CharField(_("recueil du consentement"), max_length=10, choices=ConsentMethod.choices)
+    consent_text = models.TextField(_("texte présenté à la personne"))
+    consent_text_version = models.CharField(max_length=20)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_via = models.CharField(max_length=10, choices=RevokedVia.choices, blank=True)
+    revoke_reason = models.CharField(_("motif"), max_length=300, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    paper_scan = models.FileField(upload_to="mandates/", blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MandateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mandat")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(activated_at__isnull=True) | Q(expires_at__isnull=False), name="mandate_active_expires"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} – {self.team} ({self.get_duration_display()})"
+
+    def get_absolute_url(self):
+        return reverse("mandates:detail", args=[self.pk])
+
+    def get_resident_url(self):
+        return reverse("mandates:resident", args=[self.token])
+
+    @property
+    def state(self) -> str:
+        """pending | active | expired | revoked"""
+        if self.revoked_at:
+            return "revoked"
+        if self.activated_at is None:
+            return "pending"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == "active"
+
+    def expiry_for(self, start: datetime.datetime) -> datetime.datetime:
+        """End of validity when consent is given at `start` (end of that local day for one day)."""
+        days = DURATION_DAYS[Duration(self.duration)]
+        local = timezone.localtime(start)
+        end_of_day = local.replace(hour=23, minute=59, second=59, microsecond=0)
+        return end_of_day + datetime.timedelta(days=days - 1)
+
+    def active_scopes(self) -> list[str]:
+        return [s.scope for s in self.scopes.all() if s.revoked_at is None]
+
+    def scope_labels(self) -> list[str]:
+        labels = dict(voc.MANDATE_SCOPES)
+        return [str(labels.get(code, code)) for code in self.active_scopes()]
+
+
+class MandateScope(models.Model):
+    """One scope (démarche) of a mandate; each may be revoked on its own."""
+
+    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="scopes")
+    scope = models.CharField(max_length=20, choices=voc.MANDATE_SCOPES)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["mandate", "scope"], name="mandate_scope_once")]
+
+    def __str__(self):
+        return self.get_scope_display()
