@@ -145,6 +145,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class CaseQuerySet(models.QuerySet):
     def open(self):
@@ -333,3 +336,6 @@ class DraftFile(models.Model):
             models.UniqueConstraint(fields=["draft", "field_key"], name="draft_file_per_field"),
             models.CheckConstraint(condition=~Q(field_key=""), name="draft_file_has_field"),
         ]
+
+    def __str__(self):
+        return self.name
