@@ -122,8 +122,14 @@ def admin_client(administrator):  # noqa: F811 - replaces pytest-django's admin_
 
 
 def make_member(email: str, team_slug: str, role: str) -> User:
+    """A staff member of a team, with a second factor enrolled (use `staff_client` to log in)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from relais.accounts.demo import DEMO_TOTP_SECRET
+
     user = User.objects.create_user(email=email, password="x" * 12)
     Membership.objects.create(user=user, team=Team.objects.get(slug=team_slug), role=role)
+    TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
 
 

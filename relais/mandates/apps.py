@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MandatesConfig(AppConfig):
     name = "relais.mandates"
     label = "mandates"
+    verbose_name = _("Mandats")
+
+    @property
+    def staff_nav(self):
+        from relais.core.extensions import NavItem
+        from relais.mandates.services import HELPER_ROLES
+
+        return [
+            NavItem(
+                _("Mandats"),
+                "mandates:list",
+                HELPER_ROLES,
+                _("Les accords des habitants pour faire des démarches à leur place."),
+                order=30,
+            )
+        ]

@@ -1,0 +1,140 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from relais.accounts.models import Role, Team
+from relais.accounts.permissions import staff_required, team_ids
+from relais.core.audit import audit_log
+from relais.core.models import Person
+from relais.core.pdf import render_pdf
+from relais.mandates import services
+from relais.mandates.forms import CodeForm, MandateForm, PaperForm, RevokeForm
+from relais.mandates.models import Mandate, RevokedVia
+from relais.mandates.selectors import mandates_visible_to
+
+HELPER_ROLES = services.HELPER_ROLES
+
+
+def _mandate_or_404(user, pk) -> Mandate:
+    return get_object_or_404(mandates_visible_to(user), pk=pk)
+
+
+# ---------------------------------------------------------------- staff
+
+
+@staff_required(*HELPER_ROLES)
+def mandate_list(request):
+    now = timezone.now()
+    mine = mandates_visible_to(request.user).filter(team_id__in=team_ids(request.user, *HELPER_ROLES))
+    context = {
+        "pending": mine.pending(),
+        "active": mine.active(now).order_by("expires_at"),
+        "ended": mine.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).order_by("-created_at")[:30],
+    }
+    audit_log(actor=request.user, action="mandate.list_viewed", request=request)
+    return render(request, "mandates/staff/list.html", context)
+
+
+@staff_required(*HELPER_ROLES)
+def mandate_create(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    teams = Team.objects.filter(pk__in=team_ids(request.user, *HELPER_ROLES))
+    form = MandateForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mandate = services.mandate_create(person=person, actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Le mandat est préparé : recueillez maintenant l'accord de la personne."))
+            return redirect(mandate)
+    return render(request, "mandates/staff/create.html", {"person": person, "form": form})
+
+
+@staff_required(*HELPER_ROLES, Role.RECEPTION)
+def mandate_detail(request, pk):
+    mandate = _mandate_or_404(request.user, pk)
+    is_helper = mandate.team_id in team_ids(request.user, *HELPER_ROLES)
+    code_form = CodeForm(request.POST if "code" in request.POST else None)
+    paper_form = PaperForm(request.POST if "signed" in request.POST else None, request.FILES or None)
+    revoke_form = RevokeForm(request.POST if "via" in request.POST else None, scopes=mandate.active_scopes())
+    if request.method == "POST":
+        try:
+            if "code" in request.POST and is_helper and code_form.is_valid():
+                services.mandate_confirm_code(
+                    mandate=mandate, code=code_form.cleaned_data["code"], actor=request.user, request=request
+                )
+                messages.success(request, _("Le code est bon : le mandat est actif. La personne en est informée."))
+                return redirect(mandate)
+            if "signed" in request.POST and is_helper and paper_form.is_valid():
+                services.mandate_record_paper(
+                    mandate=mandate, actor=request.user, scan=paper_form.cleaned_data["scan"], request=request
+                )
+                messages.success(request, _("Le mandat est actif. La personne en est informée."))
+                return redirect(mandate)
+            if "resend" in request.POST and is_helper:
+                services.mandate_send_code(mandate=mandate, actor=request.user, request=request)
+                messages.success(request, _("Un nouveau code est envoyé à la personne."))
+                return redirect(mandate)
+            if "via" in request.POST and revoke_form.is_valid():
+                services.mandate_revoke(
+                    mandate=mandate,
+                    actor=request.user,
+                    via=revoke_form.cleaned_data["via"],
+                    reason=revoke_form.cleaned_data["reason"],
+                    scope=revoke_form.cleaned_data["scope"] or None,
+                    request=request,
+                )
+                messages.success(request, _("C'est arrêté. La personne en est informée."))
+                return redirect(mandate)
+        except ValidationError as error:
+            target = code_form if "code" in request.POST else paper_form
+            for message in error.messages:
+                target.add_error("code" if target is code_form else None, message)
+    else:
+        audit_log(actor=request.user, action="mandate.viewed", obj=mandate, person=mandate.person, request=request)
+    return render(
+        request,
+        "mandates/staff/detail.html",
+        {
+            "mandate": mandate,
+            "is_helper": is_helper,
+            "code_form": code_form,
+            "paper_form": paper_form,
+            "revoke_form": revoke_form,
+            "uses": mandate.cases.select_related("form").order_by("-submitted_at")[:20],
+        },
+    )
+
+
+@staff_required(*HELPER_ROLES)
+def mandate_form_pdf(request, pk):
+    mandate = _mandate_or_404(request.user, pk)
+    audit_log(actor=request.user, action="mandate.form_printed", obj=mandate, person=mandate.person, request=request)
+    pdf = render_pdf("mandates/pdf/form.html", {"mandate": mandate}, language="fr")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="mandat-{mandate.pk}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- residents
+
+
+@never_cache
+def resident_mandate(request, token):
+    """What a resident sees from the link in their notice: the mandate, and a way to end it."""
+    mandate = Mandate.objects.select_related("team", "person").prefetch_related("scopes").filter(token=token).first()
+    if mandate is None:
+        raise Http404
+    if request.method == "POST" and mandate.state in ("active", "pending"):
+        if request.POST.get("confirm") != "yes":
+            return render(request, "mandates/resident.html", {"mandate": mandate, "confirm_error": True}, status=400)
+        services.mandate_revoke(mandate=mandate, actor=request.user, via=RevokedVia.ONLINE, request=request)
+        messages.success(request, _("Votre mandat est arrêté. Plus personne ne peut faire de démarche pour vous avec."))
+        return redirect("mandates:resident", token=token)
+    return render(request, "mandates/resident.html", {"mandate": mandate})

@@ -1,0 +1,210 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.accounts.models import Role, Team
+from relais.core.models import AuditEvent
+from relais.mandates import services
+from relais.mandates.models import Mandate
+from relais.notifications.models import Message
+from tests.conftest import make_member, staff_client
+
+
+@pytest.fixture
+def mediation(db):
+    return Team.objects.get(slug="mediation")
+
+
+def paper_mandate(person, advisor, mediation, scopes=("papiers",), duration="1m"):
+    mandate = services.mandate_create(
+        person=person, team=mediation, scopes=list(scopes), duration=duration, consent_method="paper", actor=advisor
+    )
+    return services.mandate_record_paper(mandate=mandate, actor=advisor)
+
+
+def test_a_paper_mandate_is_active_once_the_signed_form_is_recorded(resident_by_letter, advisor, mediation):
+    mandate = services.mandate_create(
+        person=resident_by_letter,
+        team=mediation,
+        scopes=["papiers", "logement"],
+        duration="6m",
+        consent_method="paper",
+        actor=advisor,
+    )
+    assert mandate.state == "pending"
+    assert "Jeanne" in mandate.consent_text and "Logement" in mandate.consent_text
+    services.mandate_record_paper(mandate=mandate, actor=advisor)
+    mandate.refresh_from_db()
+    assert mandate.state == "active"
+    assert mandate.expires_at.date() == (timezone.localdate() + datetime.timedelta(days=181))
+    notice = Message.objects.get(template="mandate_created", person=resident_by_letter)
+    assert notice.channel == "letter" and "Logement" in notice.body and mandate.token in notice.body
+
+
+def test_a_code_mandate_needs_the_code_the_resident_received(resident_with_email, advisor, mediation):
+    mandate = services.mandate_create(
+        person=resident_with_email,
+        team=mediation,
+        scopes=["famille"],
+        duration="1d",
+        consent_method="code",
+        actor=advisor,
+    )
+    message = Message.objects.get(template="mandate_code", person=resident_with_email)
+    code = next(word for word in message.body.split() if word.isdigit() and len(word) == 6)
+    with pytest.raises(ValidationError):
+        services.mandate_confirm_code(mandate=mandate, code="000000" if code != "000000" else "111111", actor=advisor)
+    services.mandate_confirm_code(mandate=mandate, code=code, actor=advisor)
+    mandate.refresh_from_db()
+    assert mandate.state == "active"
+    assert timezone.localtime(mandate.expires_at).date() == timezone.localdate()  # one day: until tonight
+
+
+def test_the_code_stops_working_after_five_wrong_tries(resident_with_email, advisor, mediation):
+    mandate = services.mandate_create(
+        person=resident_with_email,
+        team=mediation,
+        scopes=["famille"],
+        duration="1d",
+        consent_method="code",
+        actor=advisor,
+    )
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            services.mandate_confirm_code(mandate=mandate, code="abcdef", actor=advisor)
+    message = Message.objects.get(template="mandate_code")
+    code = next(word for word in message.body.split() if word.isdigit() and len(word) == 6)
+    with pytest.raises(ValidationError, match="plus valable"):
+        services.mandate_confirm_code(mandate=mandate, code=code, actor=advisor)
+
+
+def test_no_code_method_for_someone_without_mobile_or_email(resident_by_letter, advisor, mediation):
+    with pytest.raises(ValidationError) as error:
+        services.mandate_create(
+            person=resident_by_letter,
+            team=mediation,
+            scopes=["papiers"],
+            duration="1d",
+            consent_method="code",
+            actor=advisor,
+        )
+    assert "formulaire" in str(error.value)
+
+
+def test_acting_without_a_mandate_is_refused_with_an_explanation(resident_by_letter, advisor):
+    with pytest.raises(services.MandateRequired) as refused:
+        services.mandate_require(person=resident_by_letter, user=advisor, scope="papiers", action="case.file")
+    assert "pas de mandat en cours" in refused.value.message and "Papiers" in refused.value.message
+
+
+def test_a_mandate_covers_only_its_scopes_and_every_use_is_journaled(resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation, scopes=["papiers"])
+    with pytest.raises(services.MandateRequired):
+        services.mandate_require(person=resident_by_letter, user=advisor, scope="logement", action="case.file")
+    found = services.mandate_require(person=resident_by_letter, user=advisor, scope="papiers", action="case.file")
+    assert found == mandate
+    assert AuditEvent.objects.filter(action="mandate.used", object_id=str(mandate.pk)).count() == 1
+
+
+def test_an_advisor_of_another_structure_cannot_use_it(resident_by_letter, advisor, mediation):
+    paper_mandate(resident_by_letter, advisor, mediation)
+    other_team = Team.objects.create(name="Médiation Sud", slug="mediation-sud", kind="mediation")
+    other = make_member("autre.conseiller@valbrenne.fr", "mediation-sud", Role.ADVISOR)
+    assert other_team.pk
+    with pytest.raises(services.MandateRequired):
+        services.mandate_require(person=resident_by_letter, user=other, scope="papiers", action="case.file")
+    assert staff_client(other).get(reverse("mandates:detail", args=[Mandate.objects.get().pk])).status_code == 404
+
+
+def test_an_expired_mandate_no_longer_allows_anything(resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation)
+    Mandate.objects.filter(pk=mandate.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    with pytest.raises(services.MandateRequired):
+        services.mandate_require(person=resident_by_letter, user=advisor, scope="papiers", action="x")
+
+
+def test_revoking_one_scope_keeps_the_others(resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation, scopes=["papiers", "argent"])
+    services.mandate_revoke(mandate=mandate, actor=advisor, via="helper", scope="argent")
+    mandate.refresh_from_db()
+    assert mandate.state == "active" and mandate.active_scopes() == ["papiers"]
+    with pytest.raises(services.MandateRequired):
+        services.mandate_require(person=resident_by_letter, user=advisor, scope="argent", action="x")
+
+
+def test_the_resident_revokes_from_the_link_without_an_account(client, resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation)
+    url = reverse("mandates:resident", args=[mandate.token])
+    page = client.get(url).content.decode()
+    assert "Arrêter ce mandat" in page and mediation.name in page
+    refused = client.post(url, {})
+    assert refused.status_code == 400 and "Cochez la case" in refused.content.decode()
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.state == "revoked" and mandate.revoked_via == "online"
+    assert Message.objects.filter(template="mandate_revoked", person=resident_by_letter).exists()
+
+
+def test_a_wrong_link_is_a_404(client, db):
+    assert client.get(reverse("mandates:resident", args=["nope"])).status_code == 404
+
+
+def test_reception_revokes_at_the_counter(reception_client, resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation)
+    url = reverse("mandates:detail", args=[mandate.pk])
+    assert reception_client.get(url).status_code == 200
+    response = reception_client.post(url, {"via": "counter", "reason": "Ne veut plus", "scope": ""})
+    assert response.status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.revoked_via == "counter" and mandate.revoke_reason == "Ne veut plus"
+
+
+def test_staff_screens_create_print_and_activate(resident_by_letter, advisor):
+    client = staff_client(advisor)
+    response = client.post(
+        reverse("mandates:create", args=[resident_by_letter.pk]),
+        {
+            "team": Team.objects.get(slug="mediation").pk,
+            "scopes": ["papiers"],
+            "duration": "1m",
+            "consent_method": "paper",
+        },
+    )
+    mandate = Mandate.objects.get(person=resident_by_letter)
+    assert response["Location"] == mandate.get_absolute_url()
+    pdf = client.get(reverse("mandates:form_pdf", args=[mandate.pk]))
+    assert pdf.content.startswith(b"%PDF")
+    assert client.post(mandate.get_absolute_url(), {"signed": "on"}).status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.state == "active"
+    person_page = client.get(resident_by_letter.get_absolute_url()).content.decode()
+    assert f"Mandat n° {mandate.pk}" in person_page
+
+
+def test_the_create_form_explains_missing_choices_and_keeps_input(resident_by_letter, advisor):
+    client = staff_client(advisor)
+    response = client.post(
+        reverse("mandates:create", args=[resident_by_letter.pk]),
+        {"team": Team.objects.get(slug="mediation").pk, "duration": "6m", "consent_method": "code"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Il y a un problème" in html
+    assert "Choisissez" in html or "obligatoire" in html
+    assert 'value="6m" id="id_duration_3" checked' in html.replace("checked id", "id") or 'value="6m"' in html
+
+
+def test_expiry_reminders_are_sent_once(resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation, duration="1m")
+    Mandate.objects.filter(pk=mandate.pk).update(expires_at=timezone.now() + datetime.timedelta(days=3))
+    assert services.mandates_remind(dry_run=True) == 1
+    assert services.mandates_remind() == 1
+    assert services.mandates_remind() == 0
+    assert Message.objects.filter(template="mandate_expiring").count() == 1
+
+
+def test_case_workers_do_not_see_mandates(case_worker, resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation)
+    assert staff_client(case_worker).get(reverse("mandates:detail", args=[mandate.pk])).status_code == 404
