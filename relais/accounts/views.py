@@ -8,6 +8,7 @@ from relais.accounts import services
 from relais.accounts.forms import MembershipForm, StaffUserForm, TeamForm
 from relais.accounts.models import Membership, Role, Team, User
 from relais.accounts.permissions import staff_required
+from relais.core.http import post_data
 
 
 @staff_required(Role.ADMINISTRATOR)
@@ -19,7 +20,7 @@ def team_list(request):
 @staff_required(Role.ADMINISTRATOR)
 def team_edit(request, slug=None):
     team = get_object_or_404(Team, slug=slug) if slug else None
-    form = TeamForm(request.POST or None, instance=team)
+    form = TeamForm(post_data(request), instance=team)
     if request.method == "POST" and form.is_valid():
         team = services.team_save(form=form, actor=request.user, request=request)
         messages.success(request, _("L'équipe « %(name)s » est enregistrée.") % {"name": team.name})
@@ -31,7 +32,7 @@ def team_edit(request, slug=None):
 def team_detail(request, slug):
     team = get_object_or_404(Team.objects.prefetch_related("places"), slug=slug)
     members = team.memberships.select_related("user").order_by("user__full_name")
-    form = MembershipForm(request.POST or None)
+    form = MembershipForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         services.membership_set(
             user=form.cleaned_data["user"],
@@ -68,7 +69,7 @@ def user_list(request):
 
 @staff_required(Role.ADMINISTRATOR)
 def user_create(request):
-    form = StaffUserForm(request.POST or None)
+    form = StaffUserForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         user = services.staff_user_create(actor=request.user, request=request, **form.cleaned_data)
         messages.success(

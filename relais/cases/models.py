@@ -198,6 +198,9 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    resident_replied_at = models.DateTimeField(
+        _("dernière réponse de l'habitant"), null=True, blank=True, help_text=_("Effacé quand un agent la lit.")
+    )
     search_text = models.TextField(editable=False, default="")
 
     objects = CaseQuerySet.as_manager()

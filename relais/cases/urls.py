@@ -1,5 +1,39 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from relais.cases import views_public, views_staff
 
 app_name = "cases"
 
-urlpatterns: list = []
+public_urlpatterns = [
+    path("demandes/", views_public.online_forms, name="online_forms"),
+    path("demandes/<slug:slug>/", views_public.start, name="start"),
+    path("demandes/<slug:slug>/<uuid:key>/question/<int:n>/", views_public.question, name="question"),
+    path("demandes/<slug:slug>/<uuid:key>/lieu/", views_public.location, name="location"),
+    path("demandes/<slug:slug>/<uuid:key>/coordonnees/", views_public.contact, name="contact"),
+    path("demandes/<slug:slug>/<uuid:key>/verifier/", views_public.check, name="check"),
+    path("suivi/<str:reference>/<str:token>/", views_public.track, name="track"),
+    path("suivi/<str:reference>/<str:token>/recepisse.pdf", views_public.receipt, name="receipt"),
+    path("suivi/<str:reference>/<str:token>/documents/<int:pk>/", views_public.track_document, name="track_document"),
+    path("compte/demandes/", views_public.my_cases, name="my_cases"),
+]
+
+staff_urlpatterns = [
+    # queues and cases
+    path("gestion/dossiers/", views_staff.queue, name="queue"),
+    path("gestion/dossiers/lot/", views_staff.bulk, name="bulk"),
+    path("gestion/dossiers/export.<str:fmt>", views_staff.export, name="export"),
+    path("gestion/dossiers/<str:reference>/", views_staff.detail, name="detail"),
+    path("gestion/dossiers/<str:reference>/documents/<int:pk>/", views_staff.document, name="document"),
+    # a request recorded for a person (counter, phone, post, e-mail, or under mandate)
+    path("gestion/personnes/<int:person_pk>/demande/", views_staff.record_start, name="record_start"),
+    path("gestion/personnes/<int:person_pk>/demande/<slug:slug>/", views_staff.record, name="record"),
+    # form builder
+    path("gestion/demarches/", views_staff.form_list, name="form_list"),
+    path("gestion/demarches/nouvelle/", views_staff.form_edit, name="form_create"),
+    path("gestion/demarches/<slug:slug>/", views_staff.form_edit, name="form_edit"),
+    path("gestion/demarches/<slug:slug>/questions/nouvelle/", views_staff.field_edit, name="field_create"),
+    path("gestion/demarches/<slug:slug>/questions/<int:pk>/", views_staff.field_edit, name="field_edit"),
+    path("gestion/demarches/<slug:slug>/questions/<int:pk>/action/", views_staff.field_action, name="field_action"),
+]
+
+urlpatterns = public_urlpatterns + staff_urlpatterns

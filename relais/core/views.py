@@ -17,6 +17,7 @@ from relais.core import selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections, resident_sections
 from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
+from relais.core.http import post_data
 from relais.core.models import Person
 
 
@@ -95,7 +96,7 @@ def person_search(request):
 
 @staff_required(*PEOPLE_ROLES)
 def person_create(request):
-    form = CounterPersonForm(request.POST or None, initial={"commune": "", "preferred_channel": "letter"})
+    form = CounterPersonForm(post_data(request), initial={"commune": "", "preferred_channel": "letter"})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "channel"}
         try:
@@ -131,7 +132,7 @@ def person_detail(request, pk):
 @staff_required(*PEOPLE_ROLES)
 def person_edit(request, pk):
     person = get_object_or_404(Person.objects.active(), pk=pk)
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(post_data(request), instance=person)
     if request.method == "POST" and form.is_valid():
         fresh = Person.objects.get(pk=pk)
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -154,7 +155,7 @@ def person_merge(request, pk, other_pk):
     other = get_object_or_404(Person.objects.active(), pk=other_pk)
     if person.pk == other.pk:
         return redirect(person)
-    form = MergeForm(request.POST or None, pair=[person, other], initial={"kept": person.pk})
+    form = MergeForm(post_data(request), pair=[person, other], initial={"kept": person.pk})
     if request.method == "POST" and form.is_valid():
         kept = form.cleaned_data["kept"]
         duplicate = other if kept.pk == person.pk else person

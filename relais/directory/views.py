@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
+from relais.core.http import post_data
 from relais.core.pagecache import public_page
 from relais.directory import export, selectors, services
 from relais.directory.forms import (
@@ -189,7 +190,7 @@ def catalogue_list(request, kind):
 def catalogue_edit(request, kind, pk=None):
     spec = _catalogue_kind(kind)
     instance = get_object_or_404(spec["model"], pk=pk) if pk else None
-    form = spec["form"](request.POST or None, instance=instance)
+    form = spec["form"](post_data(request), instance=instance)
     if request.method == "POST" and form.is_valid():
         obj = services.catalogue_save(form=form, actor=request.user, request=request)
         messages.success(request, _("« %(name)s » est enregistré.") % {"name": obj})

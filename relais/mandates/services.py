@@ -277,24 +277,28 @@ def mandate_for(*, person, user, scope: str) -> Mandate | None:
     )
 
 
+def mandate_refusal(*, person, user, scope: str) -> str | None:
+    """Why `user` may not act for `person` on `scope` (None when an active mandate allows it)."""
+    if mandate_for(person=person, user=user, scope=scope) is not None:
+        return None
+    pending = Mandate.objects.pending().filter(person=person, team_id__in=team_ids(user, *HELPER_ROLES)).exists()
+    if pending:
+        return _(
+            "Le mandat de cette personne attend encore son accord (code ou formulaire signé). "
+            "Vous ne pouvez pas agir pour elle avant."
+        )
+    return _(
+        "Vous ne pouvez pas agir pour cette personne : votre équipe n'a pas de mandat en cours "
+        "qui couvre le domaine « %(scope)s ». Créez un mandat avec son accord, ou faites la démarche "
+        "avec elle, en sa présence."
+    ) % {"scope": _scope_labels([scope])}
+
+
 def mandate_require(*, person, user, scope: str, action: str, obj=None, request: HttpRequest | None = None) -> Mandate:
     """The mandate allowing `user` to act for `person` on `scope`; logs the use, or explains the refusal."""
     mandate = mandate_for(person=person, user=user, scope=scope)
     if mandate is None:
-        pending = Mandate.objects.pending().filter(person=person, team_id__in=team_ids(user, *HELPER_ROLES)).exists()
-        label = _scope_labels([scope])
-        if pending:
-            message = _(
-                "Le mandat de cette personne attend encore son accord (code ou formulaire signé). "
-                "Vous ne pouvez pas agir pour elle avant."
-            )
-        else:
-            message = _(
-                "Vous ne pouvez pas agir pour cette personne : votre équipe n'a pas de mandat en cours "
-                "qui couvre le domaine « %(scope)s ». Créez un mandat avec son accord, ou faites la démarche "
-                "avec elle, en sa présence."
-            ) % {"scope": label}
-        raise MandateRequired(message)
+        raise MandateRequired(mandate_refusal(person=person, user=user, scope=scope))
     mandate_use(mandate=mandate, actor=user, action=action, obj=obj, request=request)
     return mandate
 

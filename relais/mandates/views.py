@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from relais.accounts.models import Role, Team
 from relais.accounts.permissions import staff_required, team_ids
 from relais.core.audit import audit_log
+from relais.core.http import files_data, post_data
 from relais.core.models import Person
 from relais.core.pdf import render_pdf
 from relais.mandates import services
@@ -44,7 +45,7 @@ def mandate_list(request):
 def mandate_create(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
     teams = Team.objects.filter(pk__in=team_ids(request.user, *HELPER_ROLES))
-    form = MandateForm(request.POST or None, teams=teams)
+    form = MandateForm(post_data(request), teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
             mandate = services.mandate_create(person=person, actor=request.user, request=request, **form.cleaned_data)
@@ -61,7 +62,7 @@ def mandate_detail(request, pk):
     mandate = _mandate_or_404(request.user, pk)
     is_helper = mandate.team_id in team_ids(request.user, *HELPER_ROLES)
     code_form = CodeForm(request.POST if "code" in request.POST else None)
-    paper_form = PaperForm(request.POST if "signed" in request.POST else None, request.FILES or None)
+    paper_form = PaperForm(request.POST if "signed" in request.POST else None, files_data(request))
     revoke_form = RevokeForm(request.POST if "via" in request.POST else None, scopes=mandate.active_scopes())
     if request.method == "POST":
         try:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, staff_required
 from relais.core.audit import audit_log
+from relais.core.http import post_data
 from relais.notifications import selectors, services, texts
 from relais.notifications.forms import CallForm, TemplateForm
 from relais.notifications.models import LetterBatch, Message, MessageStatus
@@ -64,7 +65,7 @@ def batch_posted(request, pk):
 @staff_required(*OUTBOX_ROLES)
 def call(request, pk):
     message = get_object_or_404(Message.objects.to_call().select_related("person"), pk=pk)
-    form = CallForm(request.POST or None)
+    form = CallForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         services.call_record(
             message=message,
@@ -132,7 +133,7 @@ def template_edit(request, code, language):
         raise Http404
     subject, body, sms = texts.texts_for(code, language)
     form = TemplateForm(
-        request.POST or None,
+        post_data(request),
         initial={"subject": subject, "body": body, "sms": sms},
         allowed=texts.allowed_variables(default),
     )

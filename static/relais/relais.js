@@ -23,4 +23,20 @@
       }, { timeout: 10000, maximumAge: 600000 });
     });
   });
+  document.querySelectorAll("[data-locate]").forEach(function (button) {
+    if (!("geolocation" in navigator)) { return; }
+    var form = button.form;
+    var status = document.getElementById(button.getAttribute("aria-describedby"));
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (status) { status.textContent = button.dataset.waiting; }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.latitude.value = pos.coords.latitude.toFixed(5);
+        form.elements.longitude.value = pos.coords.longitude.toFixed(5);
+        if (status) { status.textContent = button.dataset.found; }
+      }, function () {
+        if (status) { status.textContent = button.dataset.failed; }
+      }, { timeout: 10000, maximumAge: 60000 });
+    });
+  });
 })();

@@ -118,3 +118,9 @@ def query_with(context, **changes):
 def lines(text):
     """Split a text into its non-empty lines (for lists typed one per line)."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

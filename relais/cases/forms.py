@@ -1,0 +1,490 @@
+"""Forms of the requests: the questions a town defines, turned into Django form fields,
+and the staff forms around a case."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from relais.accounts.models import Role
+from relais.cases.models import DONE_STATUSES, FieldKind, Form, FormField, Status
+from relais.core.models import Channel, ContactChannel
+from relais.core.text import phone_digits
+from relais.core.uploads import check_upload
+from relais.directory.models import Place
+
+phone_check = RegexValidator(
+    r"^\+?[\d .\-()]{10,20}$", _("Écrivez un numéro de téléphone, par exemple 06 12 34 56 78.")
+)
+YES_NO = [("oui", _("Oui")), ("non", _("Non"))]
+
+
+class UploadField(forms.FileField):
+    """A file checked by size and content (PDF, JPEG or PNG)."""
+
+    def clean(self, data, initial=None):
+        data = super().clean(data, initial)
+        if data and hasattr(data, "size"):
+            try:
+                data.checked = check_upload(data)
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        return data
+
+
+def _required_message(field: FormField) -> str:
+    if field.kind in (FieldKind.CHOICE, FieldKind.YES_NO):
+        return _("Choisissez une réponse.")
+    if field.kind == FieldKind.MULTI_CHOICE:
+        return _("Cochez au moins une réponse.")
+    if field.kind == FieldKind.FILE:
+        return _("Ajoutez le fichier demandé.")
+    return _("Répondez à cette question.")
+
+
+def build_field(field: FormField, *, has_file: bool = False) -> forms.Field:
+    """The Django form field asking `field`'s question."""
+    common = {
+        "label": field.label,
+        "help_text": field.help_text,
+        "required": field.required and not (field.kind == FieldKind.FILE and has_file),
+        "error_messages": {"required": _required_message(field)},
+    }
+    kind = field.kind
+    if kind == FieldKind.LONG_TEXT:
+        return forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 5}), **common)
+    if kind == FieldKind.NUMBER:
+        return forms.DecimalField(
+            max_digits=14,
+            decimal_places=4,
+            localize=True,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "short"}),
+            **{
+                **common,
+                "error_messages": {
+                    **common["error_messages"],
+                    "invalid": _("Écrivez un nombre, par exemple 12 ou 3,5."),
+                },
+            },
+        )
+    if kind == FieldKind.DATE:
+        return forms.DateField(
+            input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"],
+            widget=forms.DateInput(attrs={"type": "date", "class": "short"}, format="%Y-%m-%d"),
+            **{
+                **common,
+                "error_messages": {
+                    **common["error_messages"],
+                    "invalid": _("Écrivez une date, par exemple 15/03/2026."),
+                },
+            },
+        )
+    if kind == FieldKind.CHOICE:
+        return forms.ChoiceField(choices=[(c, c) for c in field.choice_list()], widget=forms.RadioSelect, **common)
+    if kind == FieldKind.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in field.choice_list()], widget=forms.CheckboxSelectMultiple, **common
+        )
+    if kind == FieldKind.YES_NO:
+        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+    if kind == FieldKind.ADDRESS:
+        return forms.CharField(
+            max_length=500, widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}), **common
+        )
+    if kind == FieldKind.EMAIL:
+        return forms.EmailField(
+            widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            **{
+                **common,
+                "error_messages": {
+                    **common["error_messages"],
+                    "invalid": _("Écrivez une adresse comme nom@exemple.fr."),
+                },
+            },
+        )
+    if kind == FieldKind.PHONE:
+        return forms.CharField(
+            max_length=20,
+            validators=[phone_check],
+            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            **common,
+        )
+    if kind == FieldKind.FILE:
+        if has_file:
+            common["help_text"] = " ".join(
+                filter(
+                    None,
+                    [
+                        str(field.help_text),
+                        str(_("Un fichier est déjà joint ; ajoutez-en un autre pour le remplacer.")),
+                    ],
+                )
+            )
+        return UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}), **common)
+    return forms.CharField(max_length=500, **common)
+
+
+def to_json(field: FormField, value):
+    """A cleaned value as stored in a draft or a case."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, decimal.Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def from_json(field: FormField, value):
+    """A stored value as a form's initial value."""
+    if value is None:
+        return None
+    if field.kind == FieldKind.DATE:
+        return datetime.date.fromisoformat(value)
+    if field.kind == FieldKind.NUMBER:
+        return decimal.Decimal(value)
+    return value
+
+
+def display(field: FormField | dict, value) -> str:
+    """How an answer reads on the check page, the receipt and the case page."""
+    kind = field.kind if isinstance(field, FormField) else field["kind"]
+    if value in (None, "", []):
+        return "–"
+    if kind == FieldKind.MULTI_CHOICE:
+        return ", ".join(value)
+    if kind == FieldKind.YES_NO:
+        return str(_("Oui")) if value == "oui" else str(_("Non"))
+    if kind == FieldKind.DATE:
+        return formats.date_format(datetime.date.fromisoformat(value), "j F Y")
+    if kind == FieldKind.NUMBER:
+        return value.replace(".", ",")
+    return str(value)
+
+
+class AnswerForm(forms.Form):
+    """The questions of a request (all of them, or one page of them)."""
+
+    def __init__(self, *args, questions: list[FormField], has_files: set[str] = frozenset(), staff=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            field = build_field(question, has_file=question.key in has_files)
+            if staff and question.kind == FieldKind.FILE:
+                field.required = False
+                field.help_text = _("Facultatif au guichet : notez dans une note si les papiers ont été vus.")
+            self.fields[question.key] = field
+
+    def json_answers(self) -> dict:
+        return {q.key: to_json(q, self.cleaned_data.get(q.key)) for q in self.questions if q.kind != FieldKind.FILE}
+
+    def uploads(self) -> dict:
+        return {
+            q.key: self.cleaned_data[q.key]
+            for q in self.questions
+            if q.kind == FieldKind.FILE and self.cleaned_data.get(q.key)
+        }
+
+
+class LocationForm(forms.Form):
+    location_text = forms.CharField(
+        label=_("Où est-ce ?"),
+        max_length=300,
+        help_text=_("Une adresse ou un repère : « devant le 12 rue des Lilas », « au coin du parc »."),
+        error_messages={"required": _("Dites-nous où se trouve le problème.")},
+    )
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+
+class ContactForm(forms.Form):
+    """Who is asking, and how the town answers them (no e-mail or phone needed)."""
+
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": _("Indiquez votre nom.")},
+    )
+    preferred_channel = forms.ChoiceField(
+        label=_("Comment voulez-vous recevoir nos réponses ?"),
+        choices=ContactChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez comment vous voulez recevoir nos réponses.")},
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": _("Écrivez une adresse comme nom@exemple.fr.")},
+    )
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        required=False,
+        max_length=20,
+        validators=[phone_check],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        label=_("Adresse postale"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        required=False,
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "short", "autocomplete": "postal-code"}),
+    )
+    commune = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("preferred_channel")
+        if channel == ContactChannel.EMAIL and not data.get("email"):
+            self.add_error("email", _("Indiquez votre adresse électronique pour recevoir nos réponses par courriel."))
+        if channel in (ContactChannel.SMS, ContactChannel.PHONE) and not data.get("phone"):
+            self.add_error("phone", _("Indiquez votre numéro de téléphone."))
+        if (
+            channel == ContactChannel.SMS
+            and data.get("phone")
+            and not phone_digits(data["phone"]).startswith(("06", "07"))
+        ):
+            self.add_error("phone", _("Pour recevoir des SMS, indiquez un numéro de portable (06 ou 07)."))
+        if channel == ContactChannel.LETTER:
+            for name in ("address", "postal_code", "commune"):
+                if not data.get(name):
+                    self.add_error(name, _("Indiquez votre adresse complète pour recevoir nos courriers."))
+        return data
+
+
+class ReplyForm(forms.Form):
+    """A resident answers a question or adds a document."""
+
+    text = forms.CharField(
+        label=_("Votre message"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    document = UploadField(label=_("Ajouter un document"), required=False, help_text=_("PDF ou photo."))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("document") and not self.errors:
+            raise ValidationError(_("Écrivez un message ou ajoutez un document."))
+        return data
+
+
+# ---------------------------------------------------------------- staff
+
+
+class RecordStartForm(forms.Form):
+    """An agent starts a request for a person: which form, which channel."""
+
+    form = forms.ModelChoiceField(label=_("Démarche"), queryset=Form.objects.published(), empty_label=None)
+    channel = forms.ChoiceField(
+        label=_("Comment la demande arrive-t-elle ?"),
+        widget=forms.RadioSelect,
+        choices=[],
+    )
+
+    ON_BEHALF = "mandate"
+
+    def __init__(self, *args, user, **kwargs):
+        from relais.accounts.permissions import has_role
+
+        super().__init__(*args, **kwargs)
+        choices = []
+        if has_role(user, Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER):
+            choices += [(c, label) for c, label in Channel.choices if c != Channel.ONLINE]
+        if has_role(user, Role.ADVISOR, Role.MANAGER):
+            choices.append((self.ON_BEHALF, _("Pour la personne, absente, sous mandat")))
+        self.fields["channel"].choices = choices
+
+
+class RecordForm(forms.Form):
+    """Extra facts an agent records with a request."""
+
+    place = forms.ModelChoiceField(
+        label=_("Lieu où la demande est reçue"), queryset=Place.objects.published(), required=False
+    )
+    scan = UploadField(
+        label=_("Courrier ou courriel reçu, numérisé"),
+        required=False,
+        help_text=_("Pour une demande arrivée par courrier ou par courriel : joignez-le (PDF ou photo)."),
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Nouvel état"), choices=Status.choices)
+    message = forms.CharField(
+        label=_("Message à l'habitant"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("En français simple. Obligatoire pour une question ou un refus : dites pourquoi et quoi faire."),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, label) for s, label in Status.choices if case.can_move_to(s)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") in (Status.WAITING, Status.REFUSED) and not data.get("message"):
+            self.add_error("message", _("Expliquez à l'habitant ce qu'il doit faire ou pourquoi c'est refusé."))
+        return data
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Agent chargé"), queryset=None, required=False, empty_label=_("Personne"))
+
+    def __init__(self, *args, team, **kwargs):
+        from relais.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, memberships__team=team, memberships__role__in=[Role.CASE_WORKER, Role.MANAGER]
+        ).distinct()
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note interne"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Visible seulement par les agents."),
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Message à l'habitant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DocumentForm(forms.Form):
+    document = UploadField(label=_("Document"), help_text=_("PDF ou photo."))
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Référence ou nom"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    form = forms.ModelChoiceField(
+        label=_("Démarche"), queryset=Form.objects.none(), required=False, empty_label=_("Toutes")
+    )
+    status = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous"))] + list(Status.choices))
+    channel = forms.ChoiceField(label=_("Canal"), required=False, choices=[("", _("Tous"))] + list(Channel.choices))
+    assignee = forms.ChoiceField(label=_("Agent"), required=False)
+    place = forms.ModelChoiceField(label=_("Lieu"), queryset=Place.objects.all(), required=False, empty_label=_("Tous"))
+    start = forms.DateField(label=_("Reçues depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        label=_("Trier par"),
+        required=False,
+        choices=[
+            ("-submitted_at", _("Plus récentes")),
+            ("submitted_at", _("Plus anciennes")),
+            ("due_date", _("Échéance la plus proche")),
+            ("reference", _("Référence")),
+        ],
+    )
+
+    def __init__(self, *args, forms_qs, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form"].queryset = forms_qs
+        self.fields["assignee"].choices = [("", _("Tous")), ("none", _("Personne"))] + [
+            (str(u.pk), u.get_full_name()) for u in assignees
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("La date de fin doit être après la date de début."))
+        return data
+
+
+class BulkForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(queryset=None, error_messages={"required": _("Cochez au moins un dossier.")})
+    action = forms.ChoiceField(label=_("Pour les dossiers cochés"), choices=[])
+
+    def __init__(self, *args, cases_qs, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases_qs
+        self.fields["action"].choices = (
+            [(f"assign:{u.pk}", _("Attribuer à %(name)s") % {"name": u.get_full_name()}) for u in assignees]
+            + [("assign:none", _("Retirer l'attribution"))]
+            + [
+                (f"status:{s}", _("Passer à « %(status)s »") % {"status": label})
+                for s, label in Status.choices
+                if s in (Status.IN_PROGRESS, *DONE_STATUSES)
+            ]
+        )
+
+
+# ---------------------------------------------------------------- form builder
+
+
+class FormMetaForm(forms.ModelForm):
+    class Meta:
+        model = Form
+        fields = [
+            "title",
+            "slug",
+            "intro",
+            "team",
+            "procedure",
+            "required_documents",
+            "expected_days",
+            "requires_account",
+            "asks_location",
+            "mandate_scope",
+            "one_question_per_page",
+            "published",
+        ]
+        widgets = {"intro": forms.Textarea(attrs={"rows": 4}), "required_documents": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        from relais.accounts.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(is_active=True, kind="service") | Team.objects.filter(
+            pk=getattr(self.instance, "team_id", None)
+        )
+
+
+class FormFieldForm(forms.ModelForm):
+    class Meta:
+        model = FormField
+        fields = ["label", "key", "kind", "help_text", "required", "choices"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 4}), "kind": forms.RadioSelect}
+
+    def __init__(self, *args, form, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.form = form
+
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        clash = FormField.objects.filter(form=self.instance.form, key=key).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Une autre question de cette démarche a déjà cet identifiant."))
+        return key
+
+
+def person_from_contact(data: dict) -> dict:
+    """Person fields from a ContactForm's cleaned data."""
+    return {
+        k: data.get(k, "") for k in ("first_name", "last_name", "email", "phone", "address", "postal_code", "commune")
+    } | {"preferred_channel": data["preferred_channel"]}

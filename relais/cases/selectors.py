@@ -1,0 +1,114 @@
+"""Reads about requests, already scoped to what the staff member may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from relais.accounts.models import Role, User
+from relais.accounts.permissions import team_ids
+from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status
+from relais.core.text import fold
+from relais.mandates.models import Mandate
+
+WORKER_ROLES = (Role.CASE_WORKER, Role.MANAGER)
+HELPER_ROLES = (Role.ADVISOR, Role.MANAGER)
+
+
+def worker_team_ids(user) -> list[int]:
+    return team_ids(user, *WORKER_ROLES)
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Cases of the user's teams; cases they recorded; cases of people their team has a
+    mandate for, while the mandate is active."""
+    # Who recorded a case follows it, except a helper acting under mandate: their access
+    # ends with the mandate.
+    condition = Q(team_id__in=worker_team_ids(user)) | Q(recorded_by=user, acting_under__isnull=True)
+    helper_teams = team_ids(user, *HELPER_ROLES)
+    if helper_teams:
+        mandates = Mandate.objects.active().filter(team_id__in=helper_teams)
+        condition |= Q(acting_under__in=mandates)
+    return Case.objects.filter(condition)
+
+
+def can_work(user, case: Case) -> bool:
+    """Case workers of the case's team may change it; others may only follow it."""
+    return case.team_id in worker_team_ids(user)
+
+
+TABS = {
+    "nouvelles": Q(status=Status.SUBMITTED),
+    "miennes": Q(status__in=OPEN_STATUSES),  # and assigned to the user (added in `queue`)
+    "attente": Q(status=Status.WAITING),
+    "retard": Q(status__in=OPEN_STATUSES),  # and past due (added in `queue`)
+    "traitees": Q(status__in=DONE_STATUSES),
+    "toutes": Q(),
+}
+
+
+def _tab_condition(tab: str, user) -> Q:
+    condition = TABS.get(tab, TABS["nouvelles"])
+    if tab == "miennes":
+        condition &= Q(assignee=user)
+    if tab == "retard":
+        condition &= Q(due_date__lt=timezone.localdate())
+    return condition
+
+
+def tab_counts(user) -> dict[str, int]:
+    """How many cases in each tab, in one query."""
+    qs = Case.objects.filter(team_id__in=worker_team_ids(user))
+    return qs.aggregate(**{tab: Count("pk", filter=_tab_condition(tab, user)) for tab in TABS})
+
+
+def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> QuerySet[Case]:
+    """A worker's queue: their teams' cases in `tab`, filtered and sorted."""
+    filters = filters or {}
+    qs = Case.objects.filter(team_id__in=worker_team_ids(user)).filter(_tab_condition(tab, user))
+    if filters.get("q"):
+        term = filters["q"].strip()
+        if term[:4].isdigit() and "-" in term:
+            qs = qs.filter(reference__startswith=term)
+        else:
+            for word in fold(term).split():
+                qs = qs.filter(search_text__contains=word)
+    if filters.get("form"):
+        qs = qs.filter(form=filters["form"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("assignee") == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.get("assignee"):
+        qs = qs.filter(assignee_id=filters["assignee"])
+    if filters.get("place"):
+        qs = qs.filter(recorded_at_place=filters["place"])
+    if filters.get("start"):
+        qs = qs.filter(submitted_at__date__gte=filters["start"])
+    if filters.get("end"):
+        qs = qs.filter(submitted_at__date__lte=filters["end"])
+    order = filters.get("sort") or ("due_date" if tab == "retard" else "-submitted_at")
+    return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def forms_of(user) -> QuerySet[Form]:
+    return Form.objects.filter(team_id__in=worker_team_ids(user)).order_by("title")
+
+
+def colleagues(user) -> QuerySet[User]:
+    """Who a worker may assign cases to: case workers and managers of their teams."""
+    return (
+        User.objects.filter(
+            is_active=True, memberships__team_id__in=worker_team_ids(user), memberships__role__in=WORKER_ROLES
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def case_detail(queryset: QuerySet[Case], reference: str) -> Case:
+    return queryset.select_related("form", "team", "person", "assignee", "recorded_by", "acting_under__team").get(
+        reference=reference
+    )

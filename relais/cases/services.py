@@ -1,0 +1,525 @@
+"""Writes about requests. The web form, the counter, the phone, the post and a helper
+acting under mandate all file a case through `case_submit`; every change writes its
+timeline event and audit entry in the same transaction, and messages to the resident go
+through the outbox."""
+
+from __future__ import annotations
+
+import datetime
+from contextlib import nullcontext
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relais.accounts.models import Role
+from relais.cases.forms import display
+from relais.cases.models import (
+    DONE_STATUSES,
+    Case,
+    CaseEvent,
+    Document,
+    Draft,
+    DraftFile,
+    EventKind,
+    FieldKind,
+    Form,
+    ReferenceCounter,
+    Status,
+)
+from relais.core.audit import audit_log
+from relais.core.models import Channel
+from relais.core.pdf import render_pdf
+from relais.core.text import fold
+from relais.core.uploads import check_upload
+from relais.notifications.services import notify
+
+# Statuses the resident is always told about (with the agent's message, if any).
+TOLD_STATUSES = (Status.WAITING, *DONE_STATUSES)
+
+
+def reference_next(now: datetime.datetime | None = None) -> str:
+    """The next human-readable reference of the year: 2026-00123 (call inside a transaction)."""
+    year = timezone.localtime(now or timezone.now()).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    return f"{year}-{counter.last + 1:05d}"
+
+
+def tracking_link(case: Case) -> str:
+    return settings.SITE_URL + case.get_tracking_url()
+
+
+def _message_context(case: Case, **extra) -> dict:
+    return {
+        "reference": case.reference,
+        "form": case.form.title,
+        "team": case.team.name,
+        "link": tracking_link(case),
+        "delay": case.form.expected_days,
+        **extra,
+    }
+
+
+def _store_upload(case: Case, upload, *, field_key: str = "", actor=None, by_resident=False, event=None) -> Document:
+    """Save an uploaded file (checked by size and content), or a draft's file, as a case document."""
+    if isinstance(upload, DraftFile):
+        name, content_type, size, sha = upload.name, upload.content_type, upload.size, upload.sha256
+        opened = upload.file.open("rb")
+    else:
+        checked = getattr(upload, "checked", None) or check_upload(upload)
+        name, content_type, size, sha = checked.name, checked.content_type, checked.size, checked.sha256
+        upload.seek(0)
+        opened = nullcontext(upload)
+    document = Document(
+        case=case,
+        event=event,
+        name=name,
+        content_type=content_type,
+        size=size,
+        sha256=sha,
+        field_key=field_key,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        by_resident=by_resident,
+    )
+    with opened as fh:
+        document.file.save(name, File(fh), save=False)
+    document.save()
+    return document
+
+
+def _answers(form: Form, answers: dict, uploads: dict, *, files_optional: bool = False) -> list[dict]:
+    """Answers checked against the form's questions, each with a copy of its question.
+
+    Files are optional when an agent records the request: papers shown at the counter
+    or sent by post need not be scanned.
+    """
+    result, missing = [], {}
+    for question in form.fields.all():
+        if question.kind == FieldKind.FILE:
+            upload = uploads.get(question.key)
+            value = upload.name if upload else None
+        else:
+            value = answers.get(question.key)
+        optional = files_optional and question.kind == FieldKind.FILE
+        if question.required and not optional and value in (None, "", []):
+            missing[question.key] = _("Répondez à cette question.")
+        result.append({**question.snapshot(), "value": value, "display": display(question, value)})
+    if missing:
+        raise ValidationError(missing)
+    return result
+
+
+def case_submit(
+    *,
+    form: Form,
+    person,
+    answers: dict,
+    uploads: dict | None = None,
+    channel: str,
+    recorded_by=None,
+    acting_under=None,
+    submission_key=None,
+    location: dict | None = None,
+    place=None,
+    scan=None,
+    request: HttpRequest | None = None,
+) -> Case:
+    """File a request; the same `submission_key` twice gives the first case back."""
+    if submission_key is not None:
+        existing = Case.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return existing
+    try:
+        return _submit(
+            form=form,
+            person=person,
+            answers=answers,
+            uploads=uploads or {},
+            channel=channel,
+            recorded_by=recorded_by,
+            acting_under=acting_under,
+            submission_key=submission_key,
+            location=location or {},
+            place=place,
+            scan=scan,
+            request=request,
+        )
+    except IntegrityError:
+        # Two clicks raced past the check above: the first one won, answer with its case.
+        if submission_key is not None:
+            existing = Case.objects.filter(submission_key=submission_key).first()
+            if existing:
+                return existing
+        raise
+
+
+@transaction.atomic
+def _submit(
+    *,
+    form,
+    person,
+    answers,
+    uploads,
+    channel,
+    recorded_by,
+    acting_under,
+    submission_key,
+    location,
+    place,
+    scan,
+    request,
+) -> Case:
+    answer_list = _answers(form, answers, uploads, files_optional=recorded_by is not None)
+    if form.asks_location and not location.get("location_text"):
+        raise ValidationError({"location_text": _("Dites-nous où se trouve le problème.")})
+    now = timezone.now()
+    reference = reference_next(now)
+    recorder = recorded_by if recorded_by is not None and recorded_by.is_authenticated else None
+    case = Case(
+        reference=reference,
+        form=form,
+        team=form.team,
+        person=person,
+        answers=answer_list,
+        channel=channel,
+        recorded_by=recorder,
+        recorded_at_place=place,
+        acting_under=acting_under,
+        due_date=timezone.localdate(now) + datetime.timedelta(days=form.expected_days),
+        submission_key=submission_key,
+        location_text=location.get("location_text", ""),
+        latitude=location.get("latitude"),
+        longitude=location.get("longitude"),
+        submitted_at=now,
+        search_text=fold(f"{reference} {person.first_name} {person.last_name} {person.email} {person.phone}"),
+    )
+    case.full_clean(exclude=["answers"])
+    case.save()
+    event = CaseEvent.objects.create(
+        case=case, kind=EventKind.SUBMITTED, actor=recorder, created_at=now, text=Channel(channel).label
+    )
+    by_resident = recorder is None
+    for key, upload in uploads.items():
+        document = _store_upload(case, upload, field_key=key, actor=recorder, by_resident=by_resident, event=event)
+        for answer in case.answers:
+            if answer["key"] == key:
+                answer["document"] = document.pk
+    if uploads:
+        case.save(update_fields=["answers"])
+    if scan is not None:
+        _store_upload(case, scan, field_key="", actor=recorder, event=event)
+    audit_log(
+        actor=recorder,
+        action="case.submitted",
+        obj=case,
+        person=person,
+        request=request,
+        details={"channel": channel, "form": form.slug, **({"mandate": acting_under.pk} if acting_under else {})},
+    )
+    message = notify(
+        person=person,
+        template="case_receipt",
+        context=_message_context(case, date=timezone.localtime(now).strftime("%d/%m/%Y")),
+        related=case,
+        actor=recorder,
+        dedupe_key=f"case-{case.pk}-receipt",
+    )
+    CaseEvent.objects.filter(pk=event.pk).update(message=message)
+    return case
+
+
+def receipt_pdf(case: Case) -> bytes:
+    """The récépissé: what was asked, when, the reference, and how to follow it."""
+    return render_pdf(
+        "cases/pdf/receipt.html",
+        {"case": case, "link": tracking_link(case), "documents": list(case.documents.all())},
+        language=case.person.preferred_language or "fr",
+    )
+
+
+@transaction.atomic
+def case_change_status(
+    *, case: Case, status: str, actor, message: str = "", request: HttpRequest | None = None
+) -> Case:
+    case = Case.objects.select_for_update().select_related("person", "form", "team").get(pk=case.pk)
+    if not case.can_move_to(status):
+        raise ValidationError({"status": _("Ce dossier ne peut pas passer à cet état.")})
+    old = case.status
+    case.status = status
+    case.closed_at = timezone.now() if status in DONE_STATUSES else None
+    case.save(update_fields=["status", "closed_at", "updated_at"])
+    sent = None
+    if status in TOLD_STATUSES or message:
+        sent = notify(
+            person=case.person,
+            template="case_status",
+            context=_message_context(case, status=Status(status).label, message=message),
+            related=case,
+            actor=actor,
+        )
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.STATUS, actor=actor, old_status=old, new_status=status, text=message, message=sent
+    )
+    audit_log(
+        actor=actor,
+        action="case.status_changed",
+        obj=case,
+        person=case.person,
+        request=request,
+        details={"from": old, "to": status},
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = None) -> Case:
+    if (
+        assignee is not None
+        and not assignee.memberships.filter(team_id=case.team_id, role__in=[Role.CASE_WORKER, Role.MANAGER]).exists()
+    ):
+        raise ValidationError({"assignee": _("Cet agent ne fait pas partie de l'équipe qui traite ce dossier.")})
+    Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
+    case.assignee = assignee
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.ASSIGNED, actor=actor, text=assignee.get_full_name() if assignee else ""
+    )
+    audit_log(
+        actor=actor,
+        action="case.assigned",
+        obj=case,
+        person=case.person,
+        request=request,
+        details={"assignee": assignee.pk if assignee else None},
+    )
+    return case
+
+
+@transaction.atomic
+def case_add_note(*, case: Case, text: str, actor, request: HttpRequest | None = None) -> CaseEvent:
+    event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=actor, text=text)
+    audit_log(actor=actor, action="case.note_added", obj=case, person=case.person, request=request)
+    return event
+
+
+@transaction.atomic
+def case_message(*, case: Case, text: str, actor, request: HttpRequest | None = None) -> CaseEvent:
+    """A message to the resident by their channel, without changing the status."""
+    sent = notify(
+        person=case.person,
+        template="case_message",
+        context=_message_context(case, message=text),
+        related=case,
+        actor=actor,
+    )
+    event = CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=actor, text=text, message=sent)
+    audit_log(actor=actor, action="case.message_sent", obj=case, person=case.person, request=request)
+    return event
+
+
+@transaction.atomic
+def case_add_document(*, case: Case, upload, actor=None, by_resident=False, request: HttpRequest | None = None):
+    event = CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.DOCUMENT,
+        actor=actor if actor and actor.is_authenticated else None,
+        by_resident=by_resident,
+    )
+    document = _store_upload(case, upload, actor=actor, by_resident=by_resident, event=event)
+    event.text = document.name
+    event.save(update_fields=["text"])
+    audit_log(
+        actor=actor,
+        action="case.document_added",
+        obj=case,
+        person=case.person,
+        request=request,
+        details={"document": document.pk},
+    )
+    return document
+
+
+@transaction.atomic
+def case_resident_reply(*, case: Case, text: str = "", upload=None, actor=None, request: HttpRequest | None = None):
+    """The resident (or their helper under mandate) answers; a case waiting for them resumes."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    by = actor if actor is not None and actor.is_authenticated else None
+    event = CaseEvent.objects.create(case=case, kind=EventKind.RESIDENT_REPLY, by_resident=True, actor=by, text=text)
+    if upload is not None:
+        _store_upload(case, upload, actor=by, by_resident=True, event=event)
+    case.resident_replied_at = timezone.now()
+    fields = ["resident_replied_at", "updated_at"]
+    if case.status == Status.WAITING:
+        CaseEvent.objects.create(
+            case=case, kind=EventKind.STATUS, old_status=case.status, new_status=Status.IN_PROGRESS, by_resident=True
+        )
+        case.status = Status.IN_PROGRESS
+        fields.append("status")
+    case.save(update_fields=fields)
+    audit_log(
+        actor=by,
+        action="case.resident_replied",
+        obj=case,
+        person=case.person,
+        request=request,
+        details={"document": upload is not None},
+    )
+    return event
+
+
+def case_opened_by_worker(*, case: Case, actor, request: HttpRequest | None = None) -> None:
+    """A worker read the case: journal it, and the resident's last reply is no longer new."""
+    audit_log(actor=actor, action="case.viewed", obj=case, person=case.person, request=request)
+    if case.resident_replied_at and case.team_id in _worker_team_ids(actor):
+        Case.objects.filter(pk=case.pk).update(resident_replied_at=None)
+
+
+def _worker_team_ids(user) -> list[int]:
+    from relais.accounts.permissions import team_ids
+
+    return team_ids(user, Role.CASE_WORKER, Role.MANAGER)
+
+
+def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None) -> tuple[int, list[str]]:
+    """Apply "assign:<user id|none>" or "status:<status>" to each case; returns (done, refused references)."""
+    from relais.accounts.models import User
+
+    kind, _sep, value = action.partition(":")
+    done, refused = 0, []
+    for case in cases:
+        try:
+            if kind == "assign":
+                assignee = None if value == "none" else User.objects.get(pk=value)
+                case_assign(case=case, assignee=assignee, actor=actor, request=request)
+            elif kind == "status":
+                case_change_status(case=case, status=value, actor=actor, request=request)
+            else:
+                raise ValueError(action)
+            done += 1
+        except (ValidationError, User.DoesNotExist):
+            refused.append(case.reference)
+    return done, refused
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@transaction.atomic
+def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    draft.data = {**draft.data, "answers": {**draft.data.get("answers", {}), **answers}}
+    draft.save(update_fields=["data", "updated_at"])
+    for key, upload in uploads.items():
+        checked = getattr(upload, "checked", None) or check_upload(upload)
+        DraftFile.objects.filter(draft=draft, field_key=key).delete()
+        item = DraftFile(
+            draft=draft,
+            field_key=key,
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        item.file.save(checked.name, upload, save=False)
+        item.save()
+    return draft
+
+
+@transaction.atomic
+def draft_save(*, draft: Draft, **sections) -> Draft:
+    """Store other parts of a draft (contact, location)."""
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    draft.data = {**draft.data, **sections}
+    draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) -> Case:
+    """Send a draft as a case (idempotent: the draft's key is the submission key)."""
+    uploads = {f.field_key: f for f in draft.files.all()}
+    case = case_submit(
+        form=draft.form,
+        person=person,
+        answers=draft.data.get("answers", {}),
+        uploads=uploads,
+        channel=Channel.ONLINE,
+        submission_key=draft.key,
+        location=draft.data.get("location"),
+        request=request,
+    )
+    Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case)
+    return case
+
+
+def drafts_purge(*, older_than_days: int = 30, dry_run: bool = False) -> int:
+    """Forget drafts nobody sent (and their files) after `older_than_days`."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    old = Draft.objects.filter(updated_at__lt=cutoff, case__isnull=True)
+    count = old.count()
+    if not dry_run:
+        for item in DraftFile.objects.filter(draft__in=old):
+            item.file.delete(save=False)
+        old.delete()
+    return count
+
+
+# ---------------------------------------------------------------- form builder (administrators)
+
+
+@transaction.atomic
+def form_save(*, form, actor, request: HttpRequest | None = None) -> Form:
+    """Save a FormMetaForm. Cases already filed keep the questions they answered."""
+    creating = form.instance.pk is None
+    saved = form.save()
+    audit_log(
+        actor=actor,
+        action="form.created" if creating else "form.updated",
+        obj=saved,
+        request=request,
+        details={"fields": sorted(form.changed_data)},
+    )
+    return saved
+
+
+@transaction.atomic
+def field_save(*, field_form, actor, request: HttpRequest | None = None):
+    creating = field_form.instance.pk is None
+    if creating:
+        last = field_form.instance.form.fields.order_by("-position").first()
+        field_form.instance.position = (last.position + 1) if last else 0
+    field = field_form.save()
+    audit_log(
+        actor=actor,
+        action="form_field.saved",
+        obj=field.form,
+        request=request,
+        details={"key": field.key, "created": creating},
+    )
+    return field
+
+
+@transaction.atomic
+def field_delete(*, field, actor, request: HttpRequest | None = None) -> None:
+    audit_log(actor=actor, action="form_field.deleted", obj=field.form, request=request, details={"key": field.key})
+    field.delete()
+
+
+@transaction.atomic
+def field_move(*, field, offset: int, actor, request: HttpRequest | None = None) -> None:
+    """Move a question up (-1) or down (+1) among its form's questions."""
+    fields = list(field.form.fields.select_for_update().order_by("position", "pk"))
+    index = next(i for i, f in enumerate(fields) if f.pk == field.pk)
+    target = index + offset
+    if not 0 <= target < len(fields):
+        return
+    fields[index], fields[target] = fields[target], fields[index]
+    for position, item in enumerate(fields):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])

@@ -1,0 +1,320 @@
+"""Resident pages of requests: start, one question per page with a draft saved at each
+step, contact details, a "check your answers" page, then the receipt and the follow-up
+page reached from a private link (no account needed)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import has_role
+from relais.cases import services
+from relais.cases.forms import AnswerForm, ContactForm, LocationForm, ReplyForm, display, from_json, person_from_contact
+from relais.cases.models import Case, Draft, FieldKind, Form
+from relais.core.http import files_data, post_data
+from relais.core.models import Channel, Person
+from relais.core.services import person_create, person_for_account
+
+
+def _form_or_404(request, slug) -> Form:
+    form = get_object_or_404(Form.objects.select_related("team"), slug=slug)
+    if not form.published and not has_role(request.user, Role.ADMINISTRATOR):
+        raise Http404
+    return form
+
+
+def _steps(form: Form, user) -> list[tuple[str, int]]:
+    """The pages of a request, in order: ("question", n) or a named step."""
+    questions = list(form.fields.all())
+    steps = [("question", i) for i in range(len(questions))] if form.one_question_per_page else [("question", 0)]
+    if form.asks_location:
+        steps.append(("location", 0))
+    if not user.is_authenticated:
+        steps.append(("contact", 0))
+    steps.append(("check", 0))
+    return steps
+
+
+def _step_url(form: Form, draft: Draft, step: tuple[str, int]) -> str:
+    name, n = step
+    if name == "question":
+        return reverse("cases:question", args=[form.slug, draft.key, n + 1])
+    return reverse(f"cases:{name}", args=[form.slug, draft.key])
+
+
+def _next_url(request, form, draft, step) -> str:
+    if request.GET.get("retour") == "verifier":
+        return reverse("cases:check", args=[form.slug, draft.key])
+    steps = _steps(form, request.user)
+    return _step_url(form, draft, steps[steps.index(step) + 1])
+
+
+def _previous_url(request, form, draft, step) -> str:
+    steps = _steps(form, request.user)
+    index = steps.index(step)
+    return _step_url(form, draft, steps[index - 1]) if index else form.get_absolute_url()
+
+
+def _draft_or_404(request, form: Form, key) -> Draft:
+    draft = get_object_or_404(Draft, key=key, form=form)
+    if draft.user_id and draft.user_id != getattr(request.user, "pk", None):
+        raise Http404
+    return draft
+
+
+def _sent(draft: Draft):
+    """A draft already sent leads to its case (back button, second click)."""
+    if draft.case_id:
+        case = draft.case
+        return redirect(case.get_tracking_url())
+    return None
+
+
+@require_GET
+def online_forms(request):
+    forms = Form.objects.published().select_related("team").order_by("title")
+    return render(request, "cases/online_forms.html", {"forms": forms})
+
+
+@never_cache
+def start(request, slug):
+    form = _form_or_404(request, slug)
+    needs_login = form.requires_account and not request.user.is_authenticated
+    if request.method == "POST":
+        if needs_login:
+            return redirect_to_login(request.get_full_path())
+        draft = Draft.objects.create(form=form, user=request.user if request.user.is_authenticated else None)
+        return redirect(_step_url(form, draft, _steps(form, request.user)[0]))
+    return render(
+        request,
+        "cases/start.html",
+        {"form": form, "needs_login": needs_login, "questions": form.fields.all()},
+    )
+
+
+@never_cache
+def question(request, slug, key, n):
+    form = _form_or_404(request, slug)
+    draft = _draft_or_404(request, form, key)
+    if (sent := _sent(draft)) is not None:
+        return sent
+    all_questions = list(form.fields.all())
+    if form.one_question_per_page:
+        if not 1 <= n <= len(all_questions):
+            raise Http404
+        questions = [all_questions[n - 1]]
+        step = ("question", n - 1)
+    else:
+        if n != 1:
+            raise Http404
+        questions, step = all_questions, ("question", 0)
+    saved = draft.data.get("answers", {})
+    has_files = set(draft.files.values_list("field_key", flat=True))
+    initial = {q.key: from_json(q, saved.get(q.key)) for q in questions if q.kind != FieldKind.FILE}
+    answer_form = AnswerForm(
+        post_data(request), files_data(request), questions=questions, has_files=has_files, initial=initial
+    )
+    if request.method == "POST" and answer_form.is_valid():
+        services.draft_save_answers(draft=draft, answers=answer_form.json_answers(), uploads=answer_form.uploads())
+        return redirect(_next_url(request, form, draft, step))
+    return render(
+        request,
+        "cases/question.html",
+        {
+            "form": form,
+            "draft": draft,
+            "answer_form": answer_form,
+            "single": form.one_question_per_page,
+            "step_number": n,
+            "step_count": len(all_questions) if form.one_question_per_page else 1,
+            "back_url": _previous_url(request, form, draft, step),
+            "files": {f.field_key: f for f in draft.files.all()},
+        },
+    )
+
+
+@never_cache
+def location(request, slug, key):
+    form = _form_or_404(request, slug)
+    draft = _draft_or_404(request, form, key)
+    if not form.asks_location:
+        raise Http404
+    if (sent := _sent(draft)) is not None:
+        return sent
+    location_form = LocationForm(post_data(request), initial=draft.data.get("location", {}))
+    if request.method == "POST" and location_form.is_valid():
+        services.draft_save(draft=draft, location=location_form.cleaned_data)
+        return redirect(_next_url(request, form, draft, ("location", 0)))
+    return render(
+        request,
+        "cases/location.html",
+        {
+            "form": form,
+            "draft": draft,
+            "location_form": location_form,
+            "back_url": _previous_url(request, form, draft, ("location", 0)),
+        },
+    )
+
+
+@never_cache
+def contact(request, slug, key):
+    form = _form_or_404(request, slug)
+    draft = _draft_or_404(request, form, key)
+    if request.user.is_authenticated:
+        return redirect("cases:check", slug=slug, key=key)
+    if (sent := _sent(draft)) is not None:
+        return sent
+    contact_form = ContactForm(post_data(request), initial=draft.data.get("contact", {}))
+    if request.method == "POST" and contact_form.is_valid():
+        services.draft_save(draft=draft, contact=contact_form.cleaned_data)
+        return redirect("cases:check", slug=slug, key=key)
+    return render(
+        request,
+        "cases/contact.html",
+        {
+            "form": form,
+            "draft": draft,
+            "contact_form": contact_form,
+            "back_url": _previous_url(request, form, draft, ("contact", 0)),
+        },
+    )
+
+
+def _review(form: Form, draft: Draft) -> list[dict]:
+    saved = draft.data.get("answers", {})
+    files = {f.field_key: f for f in draft.files.all()}
+    rows = []
+    for i, q in enumerate(form.fields.all()):
+        value = files[q.key].name if q.kind == FieldKind.FILE and q.key in files else saved.get(q.key)
+        step = i if form.one_question_per_page else 0
+        rows.append(
+            {
+                "question": q,
+                "display": display(q, value),
+                "missing": q.required and value in (None, "", []),
+                "url": reverse("cases:question", args=[form.slug, draft.key, step + 1]) + "?retour=verifier",
+            }
+        )
+    return rows
+
+
+@never_cache
+def check(request, slug, key):
+    form = _form_or_404(request, slug)
+    draft = _draft_or_404(request, form, key)
+    if (sent := _sent(draft)) is not None:
+        return sent
+    rows = _review(form, draft)
+    contact_data = draft.data.get("contact")
+    errors = []
+    if any(r["missing"] for r in rows):
+        errors.append(_("Répondez aux questions marquées « à compléter »."))
+    if form.asks_location and not draft.data.get("location"):
+        errors.append(_("Indiquez où se trouve le problème."))
+    if not request.user.is_authenticated and not contact_data:
+        errors.append(_("Indiquez vos coordonnées."))
+    if request.method == "POST" and not errors:
+        if request.user.is_authenticated:
+            person = person_for_account(user=request.user)
+        else:
+            person = draft.data.get("person_id") and Person.objects.filter(pk=draft.data["person_id"]).first()
+            if not person:
+                person = person_create(
+                    actor=None, data=person_from_contact(contact_data), channel=Channel.ONLINE, request=request
+                )
+                services.draft_save(draft=draft, person_id=person.pk)
+        try:
+            case = services.draft_submit(draft=draft, person=person, request=request)
+        except ValidationError as error:
+            errors.extend(error.messages)
+        else:
+            messages.success(request, _("Votre demande est envoyée."))
+            return redirect(case.get_tracking_url())
+    return render(
+        request,
+        "cases/check.html",
+        {
+            "form": form,
+            "draft": draft,
+            "rows": rows,
+            "contact": contact_data,
+            "location": draft.data.get("location"),
+            "errors": errors,
+            "contact_url": reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier",
+            "location_url": reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier",
+            "back_url": _previous_url(request, form, draft, ("check", 0)),
+        },
+        status=400 if request.method == "POST" and errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- follow-up (private link)
+
+
+def _tracked_or_404(reference, token) -> Case:
+    case = Case.objects.select_related("form", "team", "person").filter(reference=reference, token=token).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+@never_cache
+def track(request, reference, token):
+    case = _tracked_or_404(reference, token)
+    reply_form = ReplyForm(post_data(request), files_data(request))
+    if request.method == "POST" and reply_form.is_valid():
+        services.case_resident_reply(
+            case=case,
+            text=reply_form.cleaned_data["text"],
+            upload=reply_form.cleaned_data.get("document"),
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, _("Votre réponse est envoyée au service."))
+        return redirect(case.get_tracking_url())
+    events = [e for e in case.events.select_related("message") if e.visible_to_resident]
+    return render(
+        request,
+        "cases/track.html",
+        {"case": case, "events": events, "documents": case.documents.all(), "reply_form": reply_form},
+    )
+
+
+@require_GET
+def track_document(request, reference, token, pk):
+    case = _tracked_or_404(reference, token)
+    document = get_object_or_404(case.documents, pk=pk)
+    return _file_response(document)
+
+
+@require_GET
+def receipt(request, reference, token):
+    case = _tracked_or_404(reference, token)
+    response = HttpResponse(services.receipt_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recepisse-{case.reference}.pdf"'
+    return response
+
+
+def _file_response(document) -> FileResponse:
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.name, content_type=document.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def my_cases(request):
+    person = Person.objects.active().filter(user=request.user).first()
+    cases = person.cases.select_related("form").order_by("-submitted_at") if person else []
+    return render(request, "cases/my_cases.html", {"cases": cases})

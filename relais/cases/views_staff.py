@@ -1,0 +1,393 @@
+"""Staff pages of requests: the queue of a team, a case, recording a request from any
+channel for a person, and the form builder of administrators."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import staff_required
+from relais.cases import selectors, services
+from relais.cases.forms import (
+    AnswerForm,
+    AssignForm,
+    BulkForm,
+    DocumentForm,
+    FormFieldForm,
+    FormMetaForm,
+    LocationForm,
+    MessageForm,
+    NoteForm,
+    QueueFilterForm,
+    RecordForm,
+    RecordStartForm,
+    ReplyForm,
+    StatusForm,
+)
+from relais.cases.models import Case, Form, FormField
+from relais.cases.views_public import _file_response
+from relais.core.audit import audit_log
+from relais.core.exports import table_response
+from relais.core.http import files_data, post_data
+from relais.core.models import Channel, Person
+from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require
+
+WORKER_ROLES = selectors.WORKER_ROLES
+RECORD_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER, Role.ADVISOR)
+FOLLOW_ROLES = (*RECORD_ROLES,)
+TAB_LABELS = {
+    "nouvelles": gettext_lazy("Nouvelles"),
+    "miennes": gettext_lazy("Mes dossiers"),
+    "attente": gettext_lazy("En attente de l'habitant"),
+    "retard": gettext_lazy("En retard"),
+    "traitees": gettext_lazy("Traitées"),
+    "toutes": gettext_lazy("Toutes"),
+}
+
+
+def _queue_filters(request):
+    form = QueueFilterForm(
+        request.GET or None, forms_qs=selectors.forms_of(request.user), assignees=selectors.colleagues(request.user)
+    )
+    return form, (form.cleaned_data if form.is_bound and form.is_valid() else {})
+
+
+@staff_required(*WORKER_ROLES)
+def queue(request):
+    tab = request.GET.get("onglet", "nouvelles")
+    if tab not in selectors.TABS:
+        tab = "nouvelles"
+    filter_form, filters = _queue_filters(request)
+    cases = selectors.queue(request.user, tab=tab, filters=filters)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    counts = selectors.tab_counts(request.user)
+    tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
+    bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))
+    audit_log(actor=request.user, action="cases.queue_viewed", request=request, details={"tab": tab, "n": len(page)})
+    return render(
+        request,
+        "cases/staff/queue.html",
+        {
+            "tab": tab,
+            "tabs": tabs,
+            "page_obj": page,
+            "filter_form": filter_form,
+            "bulk_form": bulk,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_required(*WORKER_ROLES)
+@require_POST
+def bulk(request):
+    visible = Case.objects.filter(team_id__in=selectors.worker_team_ids(request.user))
+    form = BulkForm(request.POST, cases_qs=visible, assignees=selectors.colleagues(request.user))
+    if form.is_valid():
+        done, refused = services.cases_bulk(
+            cases=form.cleaned_data["cases"], action=form.cleaned_data["action"], actor=request.user, request=request
+        )
+        messages.success(request, _("%(n)s dossier(s) mis à jour.") % {"n": done})
+        if refused:
+            messages.warning(
+                request,
+                _("Ces dossiers ne pouvaient pas changer ainsi : %(refs)s.") % {"refs": ", ".join(refused)},
+            )
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect(request.POST.get("next") or reverse("cases:queue"))
+
+
+@staff_required(*WORKER_ROLES)
+def export(request, fmt):
+    if fmt not in ("csv", "ods"):
+        raise Http404
+    tab = request.GET.get("onglet", "toutes")
+    _form, filters = _queue_filters(request)
+    cases = selectors.queue(request.user, tab=tab if tab in selectors.TABS else "toutes", filters=filters)
+    header = [
+        _("Référence"),
+        _("Démarche"),
+        _("État"),
+        _("Canal"),
+        _("Reçue le"),
+        _("À traiter avant le"),
+        _("Agent chargé"),
+        _("Habitant"),
+    ]
+    rows = [
+        [
+            c.reference,
+            c.form.title,
+            c.get_status_display(),
+            c.get_channel_display(),
+            timezone.localtime(c.submitted_at).replace(tzinfo=None),
+            c.due_date,
+            c.assignee.get_full_name() if c.assignee else "",
+            c.person.display_name,
+        ]
+        for c in cases.iterator(chunk_size=2000)
+    ]
+    audit_log(
+        actor=request.user,
+        action="cases.exported",
+        request=request,
+        details={"format": fmt, "rows": len(rows), "tab": tab},
+    )
+    return table_response(fmt, f"dossiers-{timezone.localdate():%Y-%m-%d}", header, rows)
+
+
+def _visible_case_or_404(request, reference) -> Case:
+    try:
+        return selectors.case_detail(selectors.cases_visible_to(request.user), reference)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+@staff_required(*FOLLOW_ROLES)
+def detail(request, reference):
+    case = _visible_case_or_404(request, reference)
+    worker = selectors.can_work(request.user, case)
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        "status": StatusForm(request.POST if action == "status" else None, case=case),
+        "assign": AssignForm(
+            request.POST if action == "assign" else None, team=case.team, initial={"assignee": case.assignee_id}
+        ),
+        "note": NoteForm(request.POST if action == "note" else None),
+        "message": MessageForm(request.POST if action == "message" else None),
+        "document": DocumentForm(
+            request.POST if action == "document" else None, request.FILES if action == "document" else None
+        ),
+        "reply": ReplyForm(request.POST if action == "reply" else None, request.FILES if action == "reply" else None),
+    }
+    if action:
+        allowed = {"document", "reply"} | ({"status", "assign", "note", "message"} if worker else set())
+        form = forms.get(action)
+        if action not in allowed or form is None:
+            raise Http404
+        if action == "reply" and case.acting_under is not None and not worker:
+            # A helper answers for the resident: the mandate is checked and its use journaled.
+            try:
+                mandate_require(
+                    person=case.person,
+                    user=request.user,
+                    scope=case.form.mandate_scope,
+                    action="case.reply",
+                    obj=case,
+                    request=request,
+                )
+            except MandateRequired as refused:
+                form.add_error(None, refused.message)
+        if form.is_valid():
+            try:
+                _apply(action, form.cleaned_data, case, request)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(case.get_absolute_url() + "#historique")
+    else:
+        services.case_opened_by_worker(case=case, actor=request.user, request=request)
+    return render(
+        request,
+        "cases/staff/detail.html",
+        {
+            "case": case,
+            "worker": worker,
+            "forms": forms,
+            "events": case.events.select_related("actor", "message").prefetch_related("documents"),
+            "documents": case.documents.select_related("uploaded_by"),
+        },
+    )
+
+
+def _apply(action: str, data: dict, case: Case, request) -> None:
+    user = request.user
+    if action == "status":
+        services.case_change_status(
+            case=case, status=data["status"], message=data["message"], actor=user, request=request
+        )
+        messages.success(request, _("L'état du dossier est changé."))
+    elif action == "assign":
+        services.case_assign(case=case, assignee=data["assignee"], actor=user, request=request)
+        messages.success(request, _("Le dossier est attribué."))
+    elif action == "note":
+        services.case_add_note(case=case, text=data["text"], actor=user, request=request)
+        messages.success(request, _("La note est ajoutée."))
+    elif action == "message":
+        services.case_message(case=case, text=data["text"], actor=user, request=request)
+        messages.success(request, _("Le message part par le moyen de contact de l'habitant."))
+    elif action == "document":
+        services.case_add_document(case=case, upload=data["document"], actor=user, request=request)
+        messages.success(request, _("Le document est ajouté."))
+    elif action == "reply":
+        services.case_resident_reply(
+            case=case, text=data["text"], upload=data.get("document"), actor=user, request=request
+        )
+        messages.success(request, _("La réponse est transmise au service."))
+
+
+@staff_required(*FOLLOW_ROLES)
+def document(request, reference, pk):
+    case = _visible_case_or_404(request, reference)
+    doc = get_object_or_404(case.documents, pk=pk)
+    audit_log(
+        actor=request.user,
+        action="case.document_viewed",
+        obj=case,
+        person=case.person,
+        request=request,
+        details={"document": doc.pk},
+    )
+    return _file_response(doc)
+
+
+# ---------------------------------------------------------------- recording a request for a person
+
+
+@staff_required(*RECORD_ROLES)
+def record_start(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    form = RecordStartForm(request.GET or None, user=request.user)
+    if request.GET and form.is_valid():
+        return redirect(
+            reverse("cases:record", args=[person.pk, form.cleaned_data["form"].slug])
+            + f"?canal={form.cleaned_data['channel']}"
+        )
+    return render(request, "cases/staff/record_start.html", {"person": person, "form": form})
+
+
+@staff_required(*RECORD_ROLES)
+def record(request, person_pk, slug):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    case_form = get_object_or_404(Form.objects.published(), slug=slug)
+    start_form = RecordStartForm({"form": case_form.pk, "channel": request.GET.get("canal", "")}, user=request.user)
+    if not start_form.is_valid():
+        raise Http404
+    channel = start_form.cleaned_data["channel"]
+    on_behalf = channel == RecordStartForm.ON_BEHALF
+    refusal = None
+    if on_behalf:
+        refusal = mandate_refusal(person=person, user=request.user, scope=case_form.mandate_scope)
+    questions = list(case_form.fields.all())
+    answers = AnswerForm(post_data(request), files_data(request), questions=questions, staff=True)
+    location = LocationForm(post_data(request)) if case_form.asks_location else None
+    extra = RecordForm(post_data(request), files_data(request))
+    key = request.POST.get("submission_key") or str(uuid.uuid4())
+    if request.method == "POST" and refusal is None:
+        valid = all([answers.is_valid(), extra.is_valid(), location is None or location.is_valid()])
+        if valid:
+            try:
+                mandate = None
+                if on_behalf:
+                    mandate = mandate_require(
+                        person=person,
+                        user=request.user,
+                        scope=case_form.mandate_scope,
+                        action="case.file",
+                        request=request,
+                    )
+                case = services.case_submit(
+                    form=case_form,
+                    person=person,
+                    answers=answers.json_answers(),
+                    uploads=answers.uploads(),
+                    channel=Channel.ONLINE if on_behalf else channel,
+                    recorded_by=request.user,
+                    acting_under=mandate,
+                    submission_key=uuid.UUID(key),
+                    location=location.cleaned_data if location else None,
+                    place=extra.cleaned_data["place"],
+                    scan=extra.cleaned_data["scan"],
+                    request=request,
+                )
+            except MandateRequired as refused:
+                refusal = refused.message
+            except (ValidationError, ValueError) as error:
+                answers.add_error(None, error if isinstance(error, ValidationError) else str(error))
+            else:
+                messages.success(
+                    request,
+                    _("La demande %(ref)s est enregistrée. Le récépissé part par le moyen de contact de la personne.")
+                    % {"ref": case.reference},
+                )
+                if selectors.cases_visible_to(request.user).filter(pk=case.pk).exists():
+                    return redirect(case)
+                return redirect(person)
+    return render(
+        request,
+        "cases/staff/record.html",
+        {
+            "person": person,
+            "case_form": case_form,
+            "channel_label": dict(start_form.fields["channel"].choices)[channel],
+            "answers": answers,
+            "location": location,
+            "extra": extra,
+            "submission_key": key,
+            "refusal": refusal,
+            "show_scan": channel in (Channel.POST, Channel.EMAIL),
+        },
+        status=403 if refusal else 200,
+    )
+
+
+# ---------------------------------------------------------------- form builder
+
+
+@staff_required(Role.ADMINISTRATOR)
+def form_list(request):
+    forms = Form.objects.select_related("team", "procedure").order_by("title")
+    return render(request, "cases/staff/form_list.html", {"forms": forms})
+
+
+@staff_required(Role.ADMINISTRATOR)
+def form_edit(request, slug=None):
+    instance = get_object_or_404(Form, slug=slug) if slug else None
+    meta = FormMetaForm(post_data(request), instance=instance)
+    if request.method == "POST" and meta.is_valid():
+        saved = services.form_save(form=meta, actor=request.user, request=request)
+        messages.success(request, _("La démarche est enregistrée."))
+        return redirect("cases:form_edit", slug=saved.slug)
+    fields = instance.fields.all() if instance else []
+    return render(request, "cases/staff/form_edit.html", {"meta": meta, "instance": instance, "fields": fields})
+
+
+@staff_required(Role.ADMINISTRATOR)
+def field_edit(request, slug, pk=None):
+    case_form = get_object_or_404(Form, slug=slug)
+    instance = get_object_or_404(FormField, pk=pk, form=case_form) if pk else None
+    field_form = FormFieldForm(post_data(request), instance=instance, form=case_form)
+    if request.method == "POST" and field_form.is_valid():
+        services.field_save(field_form=field_form, actor=request.user, request=request)
+        messages.success(request, _("La question est enregistrée."))
+        return redirect("cases:form_edit", slug=slug)
+    return render(
+        request, "cases/staff/field_edit.html", {"case_form": case_form, "field_form": field_form, "instance": instance}
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+@require_POST
+def field_action(request, slug, pk):
+    case_form = get_object_or_404(Form, slug=slug)
+    field = get_object_or_404(FormField, pk=pk, form=case_form)
+    action = request.POST.get("action")
+    if action == "delete":
+        services.field_delete(field=field, actor=request.user, request=request)
+        messages.success(request, _("La question est supprimée. Les demandes déjà reçues la gardent."))
+    elif action in ("up", "down"):
+        services.field_move(field=field, offset=-1 if action == "up" else 1, actor=request.user, request=request)
+    return redirect(reverse("cases:form_edit", args=[slug]) + "#questions")

@@ -1,0 +1,291 @@
+import io
+import uuid
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from relais.accounts.models import Team
+from relais.cases import services
+from relais.cases.models import Case, EventKind, Form, FormField
+from relais.core.models import AuditEvent, Channel
+from relais.mandates import services as mandates
+from relais.notifications.models import Message
+from tests.cases.conftest import pdf_file
+from tests.conftest import staff_client
+
+
+@pytest.fixture
+def civil_case(db):
+    """A request for an attestation d'accueil, in progress at État civil."""
+    return Case.objects.get(form__slug="attestation-accueil", status="in_progress")
+
+
+@pytest.fixture
+def worker_client(case_worker):
+    return staff_client(case_worker)
+
+
+def test_a_worker_sees_only_the_queue_of_their_team(worker_client, other_case_worker):
+    page = worker_client.get(reverse("cases:queue") + "?onglet=toutes").content.decode()
+    civil = Case.objects.filter(team__slug="etat-civil")
+    street = Case.objects.filter(team__slug="urbanisme").first()
+    assert all(c.reference in page for c in civil)
+    assert street.reference not in page
+
+
+def test_a_worker_of_another_team_gets_404_on_the_case_its_documents_and_exports(civil_case, other_case_worker):
+    client = staff_client(other_case_worker)
+    assert client.get(civil_case.get_absolute_url()).status_code == 404
+    document = civil_case.documents.first() or services.case_add_document(
+        case=civil_case, upload=pdf_file(), actor=None
+    )
+    assert client.get(reverse("cases:document", args=[civil_case.reference, document.pk])).status_code == 404
+    export = client.get(reverse("cases:export", args=["csv"]) + "?onglet=toutes")
+    assert civil_case.reference not in export.content.decode("utf-8-sig")
+    response = client.post(reverse("cases:bulk"), {"cases": [civil_case.pk], "action": "status:refused"})
+    civil_case.refresh_from_db()
+    assert civil_case.status != "refused" and response.status_code == 302
+
+
+def test_a_resident_page_viewer_is_journaled_and_a_reply_is_no_longer_new(worker_client, civil_case, case_worker):
+    Case.objects.filter(pk=civil_case.pk).update(resident_replied_at="2026-11-20T10:00:00Z")
+    worker_client.get(civil_case.get_absolute_url())
+    civil_case.refresh_from_db()
+    assert civil_case.resident_replied_at is None
+    assert AuditEvent.objects.filter(action="case.viewed", actor=case_worker, object_id=str(civil_case.pk)).exists()
+
+
+def test_status_changes_follow_the_workflow_and_tell_the_resident(worker_client, civil_case):
+    case = civil_case
+    url = case.get_absolute_url()
+    # asking the resident something needs a message
+    html = worker_client.post(
+        url, {"action": "status", "status": "waiting_for_resident", "message": ""}
+    ).content.decode()
+    assert "Expliquez à l'habitant" in html.replace("&#x27;", "'")
+    response = worker_client.post(
+        url,
+        {"action": "status", "status": "waiting_for_resident", "message": "Envoyez votre justificatif de domicile."},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "waiting_for_resident"
+    told = Message.objects.filter(template="case_status", related_id=str(case.pk)).latest("pk")
+    assert "justificatif de domicile" in told.body and case.reference in told.subject
+    event = case.events.filter(kind=EventKind.STATUS).latest("pk")
+    assert event.message == told
+
+
+def test_an_illegal_transition_is_refused(civil_case, case_worker):
+    services.case_change_status(case=civil_case, status="refused", actor=case_worker, message="Hors délai.")
+    with pytest.raises(ValidationError):
+        services.case_change_status(case=civil_case, status="accepted", actor=case_worker)
+    civil_case.refresh_from_db()
+    assert civil_case.status == "refused"
+    services.case_change_status(case=civil_case, status="in_progress", actor=case_worker)  # reopened
+
+
+def test_internal_notes_never_reach_the_resident(client, worker_client, civil_case):
+    worker_client.post(civil_case.get_absolute_url(), {"action": "note", "text": "Voisin pénible, rester patient."})
+    page = client.get(civil_case.get_tracking_url()).content.decode()
+    assert "Voisin pénible" not in page
+    assert civil_case.events.filter(kind=EventKind.NOTE).exists()
+
+
+def test_assign_only_to_members_of_the_team(worker_client, civil_case, other_case_worker, case_worker):
+    html = worker_client.post(civil_case.get_absolute_url(), {"action": "assign", "assignee": other_case_worker.pk})
+    assert html.status_code == 200  # not a choice
+    worker_client.post(civil_case.get_absolute_url(), {"action": "assign", "assignee": case_worker.pk})
+    civil_case.refresh_from_db()
+    assert civil_case.assignee == case_worker
+
+
+def test_bulk_assign_and_status_change(worker_client, case_worker):
+    cases = list(Case.objects.filter(team__slug="etat-civil", status__in=["submitted", "in_progress"])[:2])
+    worker_client.post(reverse("cases:bulk"), {"cases": [c.pk for c in cases], "action": f"assign:{case_worker.pk}"})
+    worker_client.post(
+        reverse("cases:bulk"), {"cases": [c.pk for c in cases], "action": "status:closed_without_action"}
+    )
+    for case in cases:
+        case.refresh_from_db()
+        assert case.assignee == case_worker and case.status == "closed_without_action"
+
+
+def test_queue_tabs_filters_search_and_exports(worker_client, civil_case):
+    late = worker_client.get(reverse("cases:queue") + "?onglet=retard")
+    assert civil_case in late.context["page_obj"]  # received 40 days ago, 30 days to answer
+    search = worker_client.get(reverse("cases:queue") + f"?onglet=toutes&q={civil_case.reference}")
+    assert search.context["page_obj"].paginator.count == 1
+    by_name = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=dupont marie")
+    assert by_name.context["page_obj"].paginator.count >= 1
+    ods = worker_client.get(reverse("cases:export", args=["ods"]) + "?onglet=toutes")
+    archive = zipfile.ZipFile(io.BytesIO(ods.content))
+    assert archive.namelist()[0] == "mimetype"
+    assert civil_case.reference in archive.read("content.xml").decode()
+    csv = worker_client.get(reverse("cases:export", args=["csv"]) + "?onglet=toutes").content.decode("utf-8-sig")
+    assert csv.startswith("Référence;") and civil_case.reference in csv
+    assert AuditEvent.objects.filter(action="cases.exported").count() == 2
+
+
+def test_the_queue_page_runs_a_constant_number_of_queries(worker_client, django_assert_max_num_queries, ccas_form):
+    with django_assert_max_num_queries(25):
+        worker_client.get(reverse("cases:queue") + "?onglet=toutes")
+
+
+# ---------------------------------------------------------------- every channel
+
+
+def test_the_phone_journey_of_a_resident_with_no_email_ends_in_the_print_batch(
+    reception_client, resident_by_letter, case_worker, reception_agent
+):
+    """Jeanne phones the town hall, prefers letters: receipt and decision are printed."""
+    form = Form.objects.get(slug="rendez-vous-ccas")
+    url = reverse("cases:record", args=[resident_by_letter.pk, form.slug]) + "?canal=phone"
+    key = str(uuid.uuid4())
+    data = {"motif": "Logement", "moments": ["Le matin"], "submission_key": key}
+    response = reception_client.post(url, data)
+    assert response.status_code == 302
+    case = Case.objects.get(submission_key=key)
+    assert case.channel == Channel.PHONE and case.recorded_by == reception_agent
+    # the agent double-clicked: still one case
+    reception_client.post(url, data)
+    assert Case.objects.filter(submission_key=key).count() == 1
+    receipt = Message.objects.get(template="case_receipt", related_id=str(case.pk))
+    assert receipt.channel == "letter" and case.reference in receipt.body
+    services.case_change_status(case=case, status="accepted", actor=case_worker, message="Rendez-vous mardi 10 h.")
+    decision = Message.objects.filter(template="case_status", related_id=str(case.pk)).latest("pk")
+    assert decision.channel == "letter"
+    from relais.notifications.services import letters_batch_create
+
+    batch = letters_batch_create(actor=reception_agent)
+    assert {receipt, decision} <= set(batch.letters.all())
+
+
+def test_a_posted_letter_is_recorded_with_its_scan(reception_client, resident_by_letter):
+    form = Form.objects.get(slug="rendez-vous-ccas")
+    url = reverse("cases:record", args=[resident_by_letter.pk, form.slug]) + "?canal=post"
+    page = reception_client.get(url).content.decode()
+    assert "numérisé" in page
+    key = str(uuid.uuid4())
+    reception_client.post(
+        url, {"motif": "Autre", "moments": ["Le matin"], "submission_key": key, "scan": pdf_file("courrier.pdf")}
+    )
+    case = Case.objects.get(submission_key=key)
+    assert case.channel == Channel.POST and case.documents.get().name == "courrier.pdf"
+
+
+def test_a_helper_is_refused_without_a_mandate_and_accepted_with_one(advisor, resident_by_letter):
+    client = staff_client(advisor)
+    form = Form.objects.get(slug="rendez-vous-ccas")  # scope "social"
+    url = reverse("cases:record", args=[resident_by_letter.pk, form.slug]) + "?canal=mandate"
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "pas de mandat en cours" in refused.content.decode()
+    key = str(uuid.uuid4())
+    assert client.post(url, {"motif": "Autre", "moments": ["Le matin"], "submission_key": key}).status_code == 403
+    assert not Case.objects.filter(submission_key=key).exists()
+    mandate = mandates.mandate_create(
+        person=resident_by_letter,
+        team=Team.objects.get(slug="mediation"),
+        scopes=["social"],
+        duration="1d",
+        consent_method="paper",
+        actor=advisor,
+    )
+    mandates.mandate_record_paper(mandate=mandate, actor=advisor)
+    response = client.post(url, {"motif": "Autre", "moments": ["Le matin"], "submission_key": key})
+    assert response.status_code == 302
+    case = Case.objects.get(submission_key=key)
+    assert case.acting_under == mandate and case.recorded_by == advisor
+    assert AuditEvent.objects.filter(action="mandate.used", object_id=str(mandate.pk)).exists()
+    # the helper follows the case while the mandate lasts, and no longer after
+    assert client.get(case.get_absolute_url()).status_code == 200
+    mandates.mandate_revoke(mandate=mandate, actor=None, via="online")
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_a_mandate_for_another_scope_does_not_allow_the_request(advisor, resident_by_letter):
+    mandate = mandates.mandate_create(
+        person=resident_by_letter,
+        team=Team.objects.get(slug="mediation"),
+        scopes=["loisirs"],
+        duration="1d",
+        consent_method="paper",
+        actor=advisor,
+    )
+    mandates.mandate_record_paper(mandate=mandate, actor=advisor)
+    url = reverse("cases:record", args=[resident_by_letter.pk, "rendez-vous-ccas"]) + "?canal=mandate"
+    assert staff_client(advisor).get(url).status_code == 403
+
+
+def test_reception_sees_the_status_of_a_persons_requests_on_the_phone(reception_client, resident_with_email):
+    page = reception_client.get(resident_with_email.get_absolute_url()).content.decode()
+    case = Case.objects.filter(person=resident_with_email, recorded_by__isnull=True).first()
+    assert case.reference in page and "état seulement" in page
+
+
+# ---------------------------------------------------------------- form builder
+
+
+def test_changing_a_form_never_alters_cases_already_filed(admin_client, civil_case):
+    field = civil_case.form.fields.get(key="nom_invite")
+    old_label = field.label
+    response = admin_client.post(
+        reverse("cases:field_edit", args=[civil_case.form.slug, field.pk]),
+        {
+            "label": "Nom complet de votre invité",
+            "key": "nom_invite",
+            "kind": "text",
+            "help_text": "",
+            "required": "on",
+            "choices": "",
+        },
+    )
+    assert response.status_code == 302
+    civil_case.refresh_from_db()
+    assert [a["label"] for a in civil_case.answers if a["key"] == "nom_invite"] == [old_label]
+
+
+def test_an_administrator_builds_a_form_with_a_choice_question(admin_client, db):
+    team = Team.objects.get(slug="scolaire")
+    response = admin_client.post(
+        reverse("cases:form_create"),
+        {
+            "title": "Inscrire son enfant au centre de loisirs",
+            "slug": "centre-loisirs",
+            "intro": "Pour les vacances.",
+            "team": team.pk,
+            "expected_days": 5,
+            "mandate_scope": "famille",
+            "one_question_per_page": "on",
+            "published": "on",
+        },
+    )
+    assert response.status_code == 302
+    url = reverse("cases:field_create", args=["centre-loisirs"])
+    html = admin_client.post(
+        url, {"label": "Quelle semaine ?", "key": "semaine", "kind": "choice", "required": "on", "choices": "Une seule"}
+    ).content.decode()
+    assert "Indiquez au moins deux choix" in html and "Quelle semaine ?" in html
+    admin_client.post(
+        url,
+        {
+            "label": "Quelle semaine ?",
+            "key": "semaine",
+            "kind": "choice",
+            "required": "on",
+            "choices": "Semaine 1\nSemaine 2",
+        },
+    )
+    admin_client.post(url, {"label": "Allergies", "key": "allergies", "kind": "long_text", "choices": ""})
+    form = Form.objects.get(slug="centre-loisirs")
+    assert [f.key for f in form.fields.all()] == ["semaine", "allergies"]
+    allergies = FormField.objects.get(form=form, key="allergies")
+    admin_client.post(reverse("cases:field_action", args=[form.slug, allergies.pk]), {"action": "up"})
+    assert [f.key for f in form.fields.all()] == ["allergies", "semaine"]
+
+
+def test_only_administrators_build_forms(worker_client):
+    assert worker_client.get(reverse("cases:form_list")).status_code == 404
