@@ -34,3 +34,15 @@ class CasesConfig(AppConfig):
         from relais.core.extensions import NavItem
 
         return [NavItem(_("Faire une demande"), "cases:online_forms", order=20)]
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from relais.cases.models import Form
+        from relais.core.pagecache import invalidate_public_pages
+
+        def forms_changed(**kwargs):
+            invalidate_public_pages()  # procedure pages link to their online form
+
+        post_save.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-save")
+        post_delete.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-delete")

@@ -29,7 +29,7 @@ def procedure_detail(slug: str) -> Procedure:
     published_places = Place.objects.published().order_by("nom")
     return (
         Procedure.objects.published()
-        .select_related("organisation")
+        .select_related("organisation", "case_form")
         .prefetch_related("themes", Prefetch("places", queryset=published_places))
         .get(slug=slug)
     )

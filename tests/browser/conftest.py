@@ -115,14 +115,20 @@ def page(browser):
 
 @pytest.fixture
 def axe(browser):
-    """Run axe-core (WCAG 2.1 A/AA rules) on a URL; returns the list of violations."""
+    """Run axe-core (WCAG 2.1 A/AA rules) on a URL, or on what a page shows now (an error
+    state after a POST, in a browser with JavaScript off); returns the list of violations."""
     context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640}, locale="fr-FR")
 
-    def run(url: str, cookies=None):
+    def run(target, cookies=None):
         if cookies:
             context.add_cookies(cookies)
         page = context.new_page()
-        page.goto(url)
+        if isinstance(target, str):
+            page.goto(target)
+        else:  # a Playwright page: check its current document, styles included
+            html = target.content().replace("<head>", f'<head><base href="{target.url}">', 1)
+            page.goto(target.url.split("/", 3)[0] + "//" + target.url.split("/", 3)[2] + "/healthz")
+            page.set_content(html)
         page.add_script_tag(content=AXE_SOURCE)
         result = page.evaluate(
             """async () => await axe.run(document, {runOnly: {type: 'tag',

@@ -191,3 +191,21 @@ def test_an_empty_reply_is_refused_kindly(client, db):
     case = Case.objects.get(status="waiting_for_resident")
     html = client.post(case.get_tracking_url(), {"text": ""}).content.decode()
     assert "Écrivez un message ou ajoutez un document." in html
+
+
+def test_a_procedure_page_links_to_its_online_form(client, db):
+    page = client.get(reverse("directory:procedure", args=["inscription-scolaire"])).content.decode()
+    assert reverse("cases:start", args=["inscription-scolaire"]) in page and "Faire la demande en ligne" in page
+
+
+def test_old_unsent_drafts_are_purged(client, ccas_form):
+    import datetime
+
+    from django.utils import timezone
+
+    from relais.cases.services import drafts_purge
+
+    start(client, ccas_form)
+    Draft.objects.update(updated_at=timezone.now() - datetime.timedelta(days=31))
+    assert drafts_purge(dry_run=True) == 1
+    assert drafts_purge() == 1 and not Draft.objects.exists()
