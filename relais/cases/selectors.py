@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from relais.accounts.models import Role, User
@@ -57,9 +60,10 @@ def _tab_condition(tab: str, user) -> Q:
 
 
 def tab_counts(user) -> dict[str, int]:
-    """How many cases in each tab, in one query."""
+    """How many cases in each tab: one indexed count per tab (a single conditional
+    aggregate would read every row of a team with 100 000 cases)."""
     qs = Case.objects.filter(team_id__in=worker_team_ids(user))
-    return qs.aggregate(**{tab: Count("pk", filter=_tab_condition(tab, user)) for tab in TABS})
+    return {tab: qs.filter(_tab_condition(tab, user)).count() for tab in TABS}
 
 
 def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> QuerySet[Case]:
@@ -85,12 +89,25 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("place"):
         qs = qs.filter(recorded_at_place=filters["place"])
+    # Dates become a range of instants so that the index on submitted_at serves.
     if filters.get("start"):
-        qs = qs.filter(submitted_at__date__gte=filters["start"])
+        qs = qs.filter(submitted_at__gte=_day_start(filters["start"]))
     if filters.get("end"):
-        qs = qs.filter(submitted_at__date__lte=filters["end"])
+        qs = qs.filter(submitted_at__lt=_day_start(filters["end"] + datetime.timedelta(days=1)))
     order = filters.get("sort") or ("due_date" if tab == "retard" else "-submitted_at")
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def page_of(queryset: QuerySet[Case], number, per_page: int = 50):
+    """A page of a queue: ids are paginated on the index alone, then only those rows are read."""
+    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
+    by_id = queryset.defer("answers", "search_text").in_bulk(list(page.object_list))
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    return page
 
 
 def forms_of(user) -> QuerySet[Form]:

@@ -7,7 +7,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -70,7 +69,7 @@ def queue(request):
         tab = "nouvelles"
     filter_form, filters = _queue_filters(request)
     cases = selectors.queue(request.user, tab=tab, filters=filters)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page = selectors.page_of(cases, request.GET.get("page"))
     counts = selectors.tab_counts(request.user)
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))

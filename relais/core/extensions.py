@@ -8,6 +8,9 @@
   may see (the page itself writes the audit entry for viewing the person).
 - "My account" page of a resident: the same module may define
   `resident_sections(*, person) -> list[PersonSection]` (the resident's own records).
+- Merging two records of a person: the same module may define
+  `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
+  would otherwise exist twice (a unique rule per person).
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ def resident_sections(*, person) -> list[PersonSection]:
         for s in module.resident_sections(person=person)
     ]
     return sorted(sections, key=lambda s: s.order)
+
+
+def prepare_merge(*, duplicate, kept) -> None:
+    for module in _person_modules():
+        if hasattr(module, "merge_conflicts"):
+            module.merge_conflicts(duplicate=duplicate, kept=kept)
 
 
 def public_nav() -> list[NavItem]:

@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from relais.core.audit import audit_log
+from relais.core.extensions import prepare_merge
 from relais.core.models import Channel, Person
 
 # Fields a merge copies from the duplicate when the kept record has none.
@@ -98,6 +99,7 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
         Person.objects.filter(pk=duplicate.pk).update(user=None)
         kept.user_id = user_id
         filled.append("user")
+    prepare_merge(duplicate=duplicate, kept=kept)
     moved = {}
     for rel in _related_foreign_keys():
         manager: models.Manager = rel.related_model._base_manager

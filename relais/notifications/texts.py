@@ -81,7 +81,7 @@ def base_context(person) -> dict:
 
 
 def render_text(source: str, context: dict) -> str:
-    return ENGINE.from_string(source).render(Context(context)).strip()
+    return ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
 
 
 def check_source(source: str) -> None:

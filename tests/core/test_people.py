@@ -50,7 +50,7 @@ def test_reception_agent_creates_a_person_with_no_email_in_one_form(reception_cl
             "accessibility_needs": "",
         },
     )
-    person = Person.objects.get(last_name="Lefèvre")
+    person = Person.objects.get(last_name="Lefèvre", first_name="Odette", birth_year=1938)
     assert response.status_code == 302
     assert response["Location"] == person.get_absolute_url()
     assert person.created_via == Channel.PHONE

@@ -165,7 +165,7 @@ def test_the_outbox_screen_lists_calls_and_prints_batches(reception_client, resi
     assert "À rappeler" in page and "0247222222" in page
     response = reception_client.post(reverse("notifications:batch_create"))
     assert response.status_code == 302
-    batch = LetterBatch.objects.get()
+    batch = LetterBatch.objects.latest("pk")
     pdf = reception_client.get(reverse("notifications:batch_pdf", args=[batch.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert reception_client.post(reverse("notifications:batch_posted", args=[batch.pk])).status_code == 302
@@ -185,3 +185,13 @@ def test_the_persons_page_lists_the_messages_they_were_sent(reception_client, re
     services.notify(person=resident_by_letter, template="generic", context={"subject": "Papiers prêts", "text": "T"})
     page = reception_client.get(resident_by_letter.get_absolute_url()).content.decode()
     assert "Messages envoyés" in page and "Papiers prêts" in page
+
+
+def test_an_apostrophe_stays_an_apostrophe_in_plain_text(resident_with_email):
+    resident_with_email.last_name = "N'Diaye"
+    message = services.notify(
+        person=resident_with_email, template="generic", context={"subject": "L'école", "text": "C'est prêt & signé."}
+    )
+    assert message.subject == "L'école" and "N'Diaye" in message.body and "C'est prêt & signé." in message.body
+    assert "C&#x27;est" in message.html_body or "C'est" in message.html_body
+    assert "&amp;" in message.html_body  # the HTML version is escaped once

@@ -31,4 +31,7 @@ class Command(BaseCommand):
                 if find_spec(module_name) is None:
                     continue
                 import_module(module_name).load(self.stdout)
+            from relais.notifications.demo import settle
+
+            settle(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,50 @@
+"""Keeping contact details out of what residents show each other.
+
+Listings and messages are read by people the author has never met. A phone number, an
+e-mail address or a street address typed into them would bypass the one rule of the
+board (contact details are exchanged only when both sides agree), so forms refuse them
+with a plain explanation rather than silently masking them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext
+
+from relais.core.text import fold
+
+_EMAIL = re.compile(r"[\w.+-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
+# French numbers however they are spaced or dotted: 06 12 34 56 78, 06.12.34.56.78, +33 6 12…
+_PHONE = re.compile(r"(?:\+|00)\s*33\s*[1-9](?:[\s.\-/]*\d){8}|\b0\s*[1-9](?:[\s.\-/]*\d){8}\b")
+_STREET_WORDS = (
+    r"rue|avenue|av|bd|boulevard|impasse|allee|place d\w*|chemin|route|square|quai|residence|lotissement|hameau"
+)
+# "12 rue des Lilas", "4 bis, avenue …", "bâtiment B", "appt 12" (matched after folding accents away).
+_STREET = re.compile(
+    rf"\b\d{{1,4}}\s*(?:bis|ter)?\s*,?\s*(?:{_STREET_WORDS})\b|\b(?:batiment|appartement|appt)\s+(?:n\s*)?(?:\d+|[a-z])\b"
+)
+
+
+def contact_details_in(text: str) -> list[str]:
+    """Which kinds of contact detail `text` holds: "phone", "email", "address"."""
+    found = []
+    if _PHONE.search(text or ""):
+        found.append("phone")
+    if _EMAIL.search(text or ""):
+        found.append("email")
+    if _STREET.search(fold(text or "")):
+        found.append("address")
+    return found
+
+
+def public_name(person) -> str:
+    """How other residents see a person: first name and the initial of the last name.
+
+    "Marie D.", never the full name, e-mail or phone; "Un habitant" without a first name.
+    """
+    first = (person.first_name or "").strip()
+    initial = (person.last_name or "").strip()[:1].upper()
+    if first:
+        return f"{first} {initial}." if initial else first
+    return gettext("Un habitant")

@@ -1,0 +1,306 @@
+"""Reads of the mutual-aid board, already scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from relais.accounts.models import Role, TeamKind
+from relais.accounts.permissions import team_ids
+from relais.core.models import Person
+from relais.core.text import fold
+from relais.mutualaid.models import (
+    Badge,
+    BadgeKind,
+    Block,
+    Conversation,
+    ConversationMessage,
+    DecisionAction,
+    Listing,
+    ListingStatus,
+    ModerationDecision,
+    Neighbourhood,
+    Outcome,
+    Report,
+    ReportStatus,
+    Suspension,
+    ThankYou,
+)
+
+
+def _with_badge(qs: QuerySet[Listing]) -> QuerySet[Listing]:
+    met = Badge.objects.filter(person=OuterRef("posted_by"), kind=BadgeKind.MET, revoked_at__isnull=True)
+    return qs.annotate(author_met=Exists(met))
+
+
+def neighbourhoods() -> QuerySet[Neighbourhood]:
+    return Neighbourhood.objects.filter(is_active=True, team__is_active=True, team__kind=TeamKind.MUTUAL_AID)
+
+
+def search(qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+    """Listings whose title, text, availability, category or neighbourhood hold every word."""
+    for word in fold(query).split():
+        qs = qs.filter(search_text__contains=word)
+    return qs
+
+
+def board(
+    *, kind: str = "", category: str = "", neighbourhood: Neighbourhood | None = None, q: str = "", viewer=None
+) -> QuerySet[Listing]:
+    """Listings on the board now, newest first; a resident never sees people they blocked or who blocked them."""
+    qs = Listing.objects.visible_on_board().select_related("neighbourhood", "posted_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if category:
+        qs = qs.filter(category=category)
+    if neighbourhood is not None:
+        qs = qs.filter(neighbourhood=neighbourhood)
+    if q:
+        qs = search(qs, q)
+    if viewer is not None:
+        qs = qs.exclude(posted_by__in=Block.objects.filter(blocker=viewer).values("blocked")).exclude(
+            posted_by__in=Block.objects.filter(blocked=viewer).values("blocker")
+        )
+    return _with_badge(qs).order_by("-published_at", "-pk")
+
+
+def listing_for(pk: int, viewer=None) -> Listing:
+    """A listing as a resident may see it: on the board, their own, or one they talk about. Else 404."""
+    listing = _with_badge(Listing.objects.select_related("neighbourhood", "posted_by")).filter(pk=pk).first()
+    if listing is None:
+        raise Http404
+    if viewer is not None and listing.posted_by_id == viewer.pk:
+        return listing
+    if viewer is not None and Block.objects.filter(blocker=viewer, blocked=listing.posted_by_id).exists():
+        raise Http404
+    if listing.is_live and not Suspension.objects.active().filter(person=listing.posted_by_id).exists():
+        return listing
+    if (
+        viewer is not None
+        and listing.status in (ListingStatus.CLOSED, ListingStatus.EXPIRED)
+        and listing.conversations.filter(responder=viewer).exists()
+    ):
+        return listing
+    raise Http404
+
+
+def decisions_told_to_author(listing: Listing) -> QuerySet[ModerationDecision]:
+    """The explained decisions about the listing itself (never about a report or someone's message)."""
+    told = [DecisionAction.REJECT, DecisionAction.HIDE, DecisionAction.RESTORE, DecisionAction.EDIT]
+    return (
+        listing.decisions.filter(person=listing.posted_by, action__in=told).exclude(reason="").order_by("-decided_at")
+    )
+
+
+def thanks_shown_for(person) -> QuerySet[ThankYou]:
+    return ThankYou.objects.filter(recipient=person, shown=True).select_related("sender").order_by("-created_at")
+
+
+def listings_of(person) -> QuerySet[Listing]:
+    return (
+        Listing.objects.filter(posted_by=person)
+        .select_related("neighbourhood")
+        .annotate(n_conversations=Count("conversations"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def conversations_of(person) -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.filter(Q(responder=person) | Q(listing__posted_by=person))
+        .select_related("listing__posted_by", "listing__neighbourhood", "responder")
+        .order_by("-last_message_at", "-pk")
+    )
+
+
+def conversation_for(pk: int, person) -> Conversation:
+    conversation = conversations_of(person).filter(pk=pk).first()
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def messages_for(conversation: Conversation, viewer=None) -> QuerySet[ConversationMessage]:
+    """A conversation's messages; residents do not see messages the moderators hid."""
+    qs = conversation.messages.select_related("sender", "entered_by")
+    if viewer is not None:
+        qs = qs.filter(Q(hidden_at__isnull=True) | Q(sender=viewer))
+    return qs.order_by("created_at", "pk")
+
+
+def blocks_of(person) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=person).select_related("blocked").order_by("-created_at")
+
+
+def thanks_received(person) -> QuerySet[ThankYou]:
+    return ThankYou.objects.filter(recipient=person).select_related("sender", "conversation__listing")
+
+
+# ---------------------------------------------------------------- staff
+
+
+def moderated_team_ids(user) -> list[int]:
+    return team_ids(user, Role.MODERATOR)
+
+
+def staff_listings(user) -> QuerySet[Listing]:
+    """Every listing of the moderator's teams."""
+    return _with_badge(
+        Listing.objects.filter(team__in=moderated_team_ids(user)).select_related(
+            "neighbourhood", "posted_by", "recorded_by"
+        )
+    )
+
+
+def staff_listing(user, pk: int) -> Listing:
+    listing = staff_listings(user).filter(pk=pk).first()
+    if listing is None:
+        raise Http404
+    return listing
+
+
+def staff_conversation(user, pk: int) -> Conversation:
+    conversation = (
+        Conversation.objects.filter(listing__team__in=moderated_team_ids(user), pk=pk)
+        .select_related("listing__posted_by", "listing__neighbourhood", "responder")
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def staff_reports(user) -> QuerySet[Report]:
+    return Report.objects.filter(team__in=moderated_team_ids(user)).select_related(
+        "listing__posted_by", "message__sender", "reporter"
+    )
+
+
+def queue(user) -> dict:
+    """What waits for the moderators: listings to read, reports, messages to pass on."""
+    teams = moderated_team_ids(user)
+    listings = staff_listings(user)
+    return {
+        "pending": listings.filter(status=ListingStatus.PENDING).order_by("created_at", "pk"),
+        "unreviewed": listings.filter(status=ListingStatus.PUBLISHED, reviewed_at__isnull=True).order_by(
+            "published_at", "pk"
+        ),
+        "reports": staff_reports(user).filter(status=ReportStatus.OPEN).order_by("created_at", "pk"),
+        "relay": relay_people(teams),
+        "statistics": statistics(teams),
+    }
+
+
+def relay_people(teams: list[int]) -> list[dict]:
+    """Residents without internet who have messages waiting, with how many, oldest first."""
+    rows = (
+        ConversationMessage.objects.filter(
+            needs_relay=True,
+            relayed_at__isnull=True,
+            hidden_at__isnull=True,
+            conversation__listing__team__in=teams,
+        )
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["recipient"]: row["n"] for row in rows}
+    people = Person.objects.filter(pk__in=counts).order_by("last_name", "first_name")
+    return [{"person": p, "n": counts[p.pk]} for p in people]
+
+
+def messages_waiting_relay(person, teams: list[int]) -> QuerySet[ConversationMessage]:
+    """Messages to `person` (without internet) that the moderators of `teams` have not passed on yet."""
+    return (
+        ConversationMessage.objects.filter(
+            recipient=person,
+            needs_relay=True,
+            relayed_at__isnull=True,
+            hidden_at__isnull=True,
+            conversation__listing__team__in=teams,
+        )
+        .select_related("conversation__listing", "sender")
+        .order_by("created_at", "pk")
+    )
+
+
+def waiting_relay_count(user, person) -> int:
+    return messages_waiting_relay(person, moderated_team_ids(user)).count()
+
+
+def relay_sheet(user, person) -> dict:
+    """Everything a moderator reads to (or posts for) a resident without internet."""
+    teams = moderated_team_ids(user)
+    conversations = list(
+        Conversation.objects.filter(listing__team__in=teams)
+        .filter(Q(responder=person) | Q(listing__posted_by=person))
+        .select_related("listing__posted_by", "listing__neighbourhood", "responder")
+        .prefetch_related("messages__sender")
+        .order_by("-last_message_at")
+    )
+    for conversation in conversations:
+        conversation.other_party = conversation.other(person)
+        conversation.visible_messages = [m for m in conversation.messages.all() if m.hidden_at is None]
+    return {
+        "listings": Listing.objects.filter(team__in=teams, posted_by=person)
+        .exclude(status__in=[ListingStatus.CLOSED, ListingStatus.REJECTED])
+        .select_related("neighbourhood")
+        .order_by("-created_at"),
+        "conversations": conversations,
+        "waiting": waiting_relay_count(user, person),
+    }
+
+
+def person_history(user, person) -> dict:
+    """A resident's listings, reports about them and by them, and decisions, in the moderator's teams."""
+    teams = moderated_team_ids(user)
+    now = timezone.now()
+    return {
+        "listings": Listing.objects.filter(team__in=teams, posted_by=person)
+        .select_related("neighbourhood")
+        .order_by("-created_at"),
+        "reports_about": Report.objects.filter(team__in=teams)
+        .filter(Q(listing__posted_by=person, message__isnull=True) | Q(message__sender=person))
+        .select_related("listing")
+        .order_by("-created_at"),
+        "reports_made": Report.objects.filter(team__in=teams, reporter=person)
+        .select_related("listing")
+        .order_by("-created_at"),
+        "decisions": ModerationDecision.objects.filter(team__in=teams, person=person)
+        .select_related("decided_by", "listing")
+        .order_by("-decided_at"),
+        "suspension": Suspension.objects.active(now).filter(person=person).first(),
+        "badge": Badge.objects.filter(person=person, kind=BadgeKind.MET, revoked_at__isnull=True).first(),
+        "conversations": Conversation.objects.filter(listing__team__in=teams)
+        .filter(Q(responder=person) | Q(listing__posted_by=person))
+        .select_related("listing", "responder")
+        .order_by("-last_message_at")[:20],
+    }
+
+
+def statistics(teams: list[int]) -> dict:
+    """Counts for the team and the council: no person, no score."""
+    listings = Listing.objects.filter(team__in=teams)
+    by_status = dict(listings.values_list("status").annotate(n=Count("pk")).order_by())
+    by_outcome = dict(
+        listings.filter(status=ListingStatus.CLOSED).values_list("outcome").annotate(n=Count("pk")).order_by()
+    )
+    return {
+        "live": listings.visible_on_board().count(),
+        "by_status": [(label, by_status.get(value, 0)) for value, label in ListingStatus.choices],
+        "outcomes": [(label, by_outcome.get(value, 0)) for value, label in Outcome.choices],
+        "conversations": Conversation.objects.filter(listing__team__in=teams).count(),
+        "offline_authors": listings.exclude(posted_via="online").values("posted_by").distinct().count(),
+    }
+
+
+def outcome_counts(*, start=None, end=None) -> dict[str, int]:
+    """Closed listings by outcome (for the statistics app): {"worked": n, "did_not_work": n}."""
+    qs = Listing.objects.filter(status=ListingStatus.CLOSED)
+    if start:
+        qs = qs.filter(closed_at__date__gte=start)
+    if end:
+        qs = qs.filter(closed_at__date__lte=end)
+    counts = dict(qs.values_list("outcome").annotate(n=Count("pk")).order_by())
+    return {value: counts.get(value, 0) for value in Outcome.values}

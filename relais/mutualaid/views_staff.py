@@ -1,0 +1,612 @@
+"""Staff screens of the mutual-aid board (/gestion/entraide/…): moderation, relay, posting for a resident.
+
+Moderation screens are for moderators and show only their team's listings (anything
+else is a 404). Posting a listing for a resident is open to every staff member who
+serves residents (counter, phone, digital advisors).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.accounts.models import Role, Team, TeamKind
+from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.core.models import ContactChannel, Person
+from relais.mutualaid import selectors, services
+from relais.mutualaid.forms import (
+    BoardSettingsForm,
+    CloseForm,
+    DecisionForm,
+    ModeratorEditForm,
+    NeighbourhoodForm,
+    RelayForm,
+    ReportDecisionForm,
+    StaffFilterForm,
+    StaffListingForm,
+    StaffMessageForm,
+    SuspendForm,
+)
+from relais.mutualaid.models import ListingStatus, Neighbourhood, ReportStatus, TransitionError
+from relais.mutualaid.privacy import public_name
+from relais.mutualaid.services import BoardError
+
+MODERATOR = Role.MODERATOR
+
+
+def _posted(request):
+    """The submitted data, or None for a GET (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _teams(user):
+    return Team.objects.filter(pk__in=selectors.moderated_team_ids(user)).order_by("name")
+
+
+def _first_team(user) -> Team:
+    team = _teams(user).first()
+    if team is None:
+        raise Http404
+    return team
+
+
+def _add_errors(form, error) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@staff_required(MODERATOR)
+def moderation(request):
+    context = selectors.queue(request.user)
+    services.staff_viewed(actor=request.user, action="queue.viewed", request=request)
+    return render(request, "mutualaid/staff/moderation.html", context)
+
+
+@staff_required(MODERATOR)
+def listing_list(request):
+    form = StaffFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    listings = selectors.staff_listings(request.user).order_by("-created_at", "-pk")
+    helped = None
+    if filters.get("pour"):
+        helped = get_object_or_404(Person.objects.active(), pk=filters["pour"])
+        listings = listings.visible_on_board().exclude(posted_by=helped)
+    elif filters.get("status"):
+        listings = listings.filter(status=filters["status"])
+    for name in ("kind", "category"):
+        if filters.get(name):
+            listings = listings.filter(**{name: filters[name]})
+    if filters.get("quartier"):
+        listings = listings.filter(neighbourhood=filters["quartier"])
+    if filters.get("q"):
+        listings = selectors.search(listings, filters["q"])
+    page = Paginator(listings, 30).get_page(request.GET.get("page"))
+    services.staff_viewed(
+        actor=request.user,
+        action="listings.viewed",
+        person=helped,
+        request=request,
+        filters={k: str(v) for k, v in filters.items() if v},
+    )
+    return render(
+        request,
+        "mutualaid/staff/listing_list.html",
+        {"form": form, "page_obj": page, "helped": helped, "print": request.GET.get("imprimer") == "1"},
+    )
+
+
+@staff_required(MODERATOR)
+@require_POST
+def listings_letter(request):
+    """Post the listings shown to the resident being helped (filters of the list page)."""
+    form = StaffFilterForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data.get("pour"):
+        raise Http404
+    filters = form.cleaned_data
+    person = get_object_or_404(Person.objects.active(), pk=filters["pour"])
+    listings = selectors.staff_listings(request.user).visible_on_board().exclude(posted_by=person)
+    for name in ("kind", "category"):
+        if filters.get(name):
+            listings = listings.filter(**{name: filters[name]})
+    if filters.get("quartier"):
+        listings = listings.filter(neighbourhood=filters["quartier"])
+    if filters.get("q"):
+        listings = selectors.search(listings, filters["q"])
+    try:
+        services.listings_send_by_letter(
+            person=person, listings=listings.order_by("-published_at")[:30], actor=request.user, request=request
+        )
+    except BoardError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Les annonces partiront par courrier à %(name)s avec le prochain lot.") % {"name": person.display_name},
+        )
+    return redirect(person)
+
+
+def _listing_page(request, listing, form=None, status=200):
+    conversations = list(listing.conversations.select_related("responder"))
+    return render(
+        request,
+        "mutualaid/staff/listing_detail.html",
+        {
+            "listing": listing,
+            "form": form or DecisionForm(),
+            "decisions": listing.decisions.select_related("decided_by"),
+            "reports": listing.reports.select_related("reporter", "message"),
+            "conversations": conversations,
+            "author_online": services.is_online(listing.posted_by),
+            "suspended": services.is_suspended(listing.posted_by),
+            "close_form": CloseForm(conversations=conversations),
+        },
+        status=status,
+    )
+
+
+@staff_required(MODERATOR)
+def listing_detail(request, pk):
+    listing = selectors.staff_listing(request.user, pk)
+    services.staff_viewed(
+        actor=request.user, action="listing.viewed", obj=listing, person=listing.posted_by, request=request
+    )
+    return _listing_page(request, listing)
+
+
+@staff_required(MODERATOR)
+@require_POST
+def listing_decide(request, pk):
+    listing = selectors.staff_listing(request.user, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.listing_moderate(
+                listing=listing,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except TransitionError:
+            messages.error(request, _("Cette décision n'est plus possible : l'annonce a changé d'état."))
+            return redirect("mutualaid:staff_listing", pk=listing.pk)
+        else:
+            messages.success(request, _("Décision enregistrée ; l'auteur est prévenu."))
+            return redirect("mutualaid:moderation")
+    return _listing_page(request, listing, form=form, status=400)
+
+
+@staff_required(MODERATOR)
+def listing_edit(request, pk):
+    listing = selectors.staff_listing(request.user, pk)
+    form = ModeratorEditForm(_posted(request), instance=listing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.listing_edit_by_moderator(
+                listing=listing,
+                data=form.listing_data(),
+                notice=form.cleaned_data["notice"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("L'annonce est modifiée ; l'auteur est prévenu."))
+            return redirect("mutualaid:staff_listing", pk=listing.pk)
+    return render(request, "mutualaid/staff/listing_edit.html", {"form": form, "listing": listing})
+
+
+@staff_required(MODERATOR)
+@require_POST
+def listing_renew(request, pk):
+    """A resident without internet asked (by phone, at the counter) to keep their listing up."""
+    listing = selectors.staff_listing(request.user, pk)
+    try:
+        services.listing_renew(listing=listing, actor=request.user, request=request, via="staff")
+    except (TransitionError, BoardError):
+        messages.error(request, _("Cette annonce ne peut pas être prolongée."))
+    else:
+        messages.success(request, _("L'annonce est prolongée de 30 jours."))
+    return redirect("mutualaid:staff_listing", pk=listing.pk)
+
+
+@staff_required(MODERATOR)
+@require_POST
+def listing_close(request, pk):
+    """Close a listing for its author who has no internet (the outcome they told staff)."""
+    listing = selectors.staff_listing(request.user, pk)
+    conversations = list(listing.conversations.select_related("responder"))
+    form = CloseForm(request.POST, conversations=conversations)
+    if form.is_valid() and listing.can_close:
+        services.listing_close(
+            listing=listing,
+            outcome=form.cleaned_data["outcome"],
+            thanks_to=form.conversations.get(form.cleaned_data.get("thanks_to") or ""),
+            thanks_text=form.cleaned_data.get("thanks_text", ""),
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, _("L'annonce est terminée."))
+    else:
+        messages.error(request, _("Indiquez si ça a marché (et, pour remercier, la personne et le mot)."))
+    return redirect("mutualaid:staff_listing", pk=listing.pk)
+
+
+# ---------------------------------------------------------------- posting and answering for a resident
+
+
+@staff_required(*PEOPLE_ROLES)
+def listing_create(request):
+    """Post for a resident who asked at the counter, by phone or by post (channel and consent recorded)."""
+    person = None
+    if request.GET.get("personne"):
+        person = Person.objects.active().filter(pk=request.GET.get("personne")).first()
+    if person is None:
+        return render(request, "mutualaid/staff/listing_create.html", {"person": None})
+    form = StaffListingForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = services.listing_create(
+                person=person,
+                data=form.listing_data(),
+                channel=form.cleaned_data["channel"],
+                consent=form.cleaned_data["consent"],
+                actor=request.user,
+                submission_key=form.cleaned_data["token"],
+                request=request,
+            )
+        except (ValidationError, BoardError) as error:
+            _add_errors(form, error)
+        else:
+            if listing.status == ListingStatus.PUBLISHED:
+                messages.success(request, _("L'annonce est publiée. La personne est prévenue."))
+            else:
+                messages.success(
+                    request,
+                    _("L'annonce est enregistrée ; elle sera publiée après relecture. La personne est prévenue."),
+                )
+            if listing.team_id in selectors.moderated_team_ids(request.user):
+                return redirect("mutualaid:staff_listing", pk=listing.pk)
+            return redirect(person)
+    services.staff_viewed(actor=request.user, action="post_form.viewed", person=person, request=request)
+    return render(request, "mutualaid/staff/listing_create.html", {"form": form, "person": person})
+
+
+@staff_required(MODERATOR)
+def respond_for(request, pk, person_pk):
+    """A resident without internet answers a listing through a moderator."""
+    listing = selectors.staff_listing(request.user, pk)
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    existing = listing.conversations.filter(responder=person).first()
+    if existing is not None:
+        return redirect("mutualaid:staff_conversation", pk=existing.pk)
+    form = StaffMessageForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = services.conversation_start(
+                listing=listing,
+                responder=person,
+                body=form.cleaned_data["body"],
+                safety_read=form.cleaned_data["safety"],
+                actor=request.user,
+                submission_key=form.cleaned_data["token"],
+                request=request,
+            )
+        except (ValidationError, BoardError) as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("La réponse est envoyée à l'auteur de l'annonce."))
+            return redirect("mutualaid:staff_conversation", pk=conversation.pk)
+    services.staff_viewed(actor=request.user, action="respond_form.viewed", obj=listing, person=person, request=request)
+    return render(request, "mutualaid/staff/respond_for.html", {"form": form, "listing": listing, "person": person})
+
+
+def _conversation_context(request, conversation, forms=None):
+    listing = conversation.listing
+    parties = []
+    for party in (listing.posted_by, conversation.responder):
+        online = services.is_online(party)
+        form = (forms or {}).get(party.pk)
+        if form is None and not online:
+            form = StaffMessageForm(needs_safety=not conversation.read_safety(party), prefix=f"p{party.pk}")
+        parties.append(
+            {
+                "person": party,
+                "public_name": public_name(party),
+                "role": _("auteur de l'annonce") if party.pk == listing.posted_by_id else _("a répondu"),
+                "online": online,
+                "shares": conversation.shares(party),
+                "form": form,
+            }
+        )
+    return {
+        "conversation": conversation,
+        "listing": listing,
+        "messages_list": selectors.messages_for(conversation),
+        "parties": parties,
+    }
+
+
+@staff_required(MODERATOR)
+def conversation(request, pk):
+    conversation = selectors.staff_conversation(request.user, pk)
+    forms = {}
+    if request.method == "POST":
+        sender = get_object_or_404(
+            Person, pk=request.POST.get("sender"), pk__in=[conversation.listing.posted_by_id, conversation.responder_id]
+        )
+        if services.is_online(sender):
+            raise Http404  # residents with an account write themselves
+        form = StaffMessageForm(request.POST, needs_safety=not conversation.read_safety(sender), prefix=f"p{sender.pk}")
+        forms[sender.pk] = form
+        if form.is_valid():
+            try:
+                services.message_send(
+                    conversation=conversation,
+                    sender=sender,
+                    body=form.cleaned_data["body"],
+                    safety_read=form.cleaned_data.get("safety", False),
+                    actor=request.user,
+                    submission_key=form.cleaned_data["token"],
+                    request=request,
+                )
+            except (ValidationError, BoardError) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("La réponse est envoyée."))
+                return redirect("mutualaid:staff_conversation", pk=conversation.pk)
+    services.staff_viewed(actor=request.user, action="conversation.viewed", obj=conversation, request=request)
+    return render(request, "mutualaid/staff/conversation.html", _conversation_context(request, conversation, forms))
+
+
+@staff_required(MODERATOR)
+@require_POST
+def contacts_share_for(request, pk, person_pk):
+    """Record, for a resident without internet, that they agree to share their phone and e-mail."""
+    conversation = selectors.staff_conversation(request.user, pk)
+    person = get_object_or_404(
+        Person, pk=person_pk, pk__in=[conversation.listing.posted_by_id, conversation.responder_id]
+    )
+    if services.is_online(person):
+        raise Http404
+    try:
+        services.contacts_share(conversation=conversation, person=person, actor=request.user, request=request)
+    except BoardError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("L'accord de la personne est noté."))
+    return redirect("mutualaid:staff_conversation", pk=conversation.pk)
+
+
+# ---------------------------------------------------------------- relay for residents without internet
+
+
+@staff_required(MODERATOR)
+def relay_list(request):
+    people = selectors.relay_people(selectors.moderated_team_ids(request.user))
+    services.staff_viewed(actor=request.user, action="relay.viewed", request=request)
+    return render(request, "mutualaid/staff/relay_list.html", {"people": people})
+
+
+@staff_required(MODERATOR)
+def relay_sheet(request, person_pk):
+    """The sheet to read over the phone or print: the resident's listings, replies and agreed contacts."""
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    if request.method == "POST":
+        form = RelayForm(request.POST)
+        if form.is_valid():
+            how = form.cleaned_data["how"]
+            count = services.messages_relay(person=person, how=how, actor=request.user, request=request)
+            if not count:
+                messages.info(request, _("Aucun message n'attendait d'être transmis."))
+            elif how == "message":
+                messages.success(
+                    request, _("Les messages sont envoyés à la personne (les courriers partent avec le prochain lot).")
+                )
+            else:
+                messages.success(request, _("Les messages sont notés comme transmis par téléphone."))
+            return redirect("mutualaid:relay_list")
+    sheet = selectors.relay_sheet(request.user, person)
+    services.staff_viewed(actor=request.user, action="relay_sheet.viewed", person=person, request=request)
+    channel = services.relay_channel(person)
+    return render(
+        request,
+        "mutualaid/staff/relay_sheet.html",
+        {
+            "person": person,
+            **sheet,
+            "can_send": channel != ContactChannel.PHONE,
+            "channel_label": ContactChannel(channel).label.lower(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+
+@staff_required(MODERATOR)
+def report_detail(request, pk):
+    report = get_object_or_404(selectors.staff_reports(request.user), pk=pk)
+    form = ReportDecisionForm(_posted(request))
+    if request.method == "POST" and report.status == ReportStatus.OPEN and form.is_valid():
+        try:
+            services.report_decide(
+                report=report,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except TransitionError:
+            messages.info(request, _("Ce signalement a déjà été traité."))
+            return redirect("mutualaid:moderation")
+        else:
+            messages.success(request, _("Décision enregistrée."))
+            return redirect("mutualaid:moderation")
+    services.staff_viewed(
+        actor=request.user, action="report.viewed", obj=report, person=report.reported_person, request=request
+    )
+    return render(
+        request,
+        "mutualaid/staff/report_detail.html",
+        {
+            "report": report,
+            "form": form,
+            "others": selectors.staff_reports(request.user)
+            .filter(listing=report.listing, message=report.message)
+            .exclude(pk=report.pk),
+        },
+    )
+
+
+# ---------------------------------------------------------------- a resident's history
+
+
+def _person_page(request, person, suspend_form=None, status=200):
+    history = selectors.person_history(request.user, person)
+    return render(
+        request,
+        "mutualaid/staff/person.html",
+        {
+            "person": person,
+            **history,
+            "suspend_form": suspend_form or SuspendForm(),
+            "online": services.is_online(person),
+        },
+        status=status,
+    )
+
+
+@staff_required(MODERATOR)
+def person_history(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    services.staff_viewed(actor=request.user, action="history.viewed", person=person, request=request)
+    return _person_page(request, person)
+
+
+@staff_required(MODERATOR)
+@require_POST
+def person_suspend(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    form = SuspendForm(request.POST)
+    if form.is_valid():
+        ends_on = form.cleaned_data["ends_on"]
+        ends_at = timezone.make_aware(datetime.datetime.combine(ends_on, datetime.time(23, 59))) if ends_on else None
+        try:
+            services.person_suspend(
+                person=person,
+                team=_first_team(request.user),
+                reason=form.cleaned_data["reason"],
+                ends_at=ends_at,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("La participation de la personne est suspendue ; elle est prévenue."))
+            return redirect("mutualaid:staff_person", person_pk=person.pk)
+    return _person_page(request, person, suspend_form=form, status=400)
+
+
+@staff_required(MODERATOR)
+@require_POST
+def person_unsuspend(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    services.person_unsuspend(person=person, team=_first_team(request.user), actor=request.user, request=request)
+    messages.success(request, _("La suspension est levée."))
+    return redirect("mutualaid:staff_person", person_pk=person.pk)
+
+
+@staff_required(MODERATOR)
+@require_POST
+def person_badge(request, person_pk):
+    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    team = _first_team(request.user)
+    if request.POST.get("give") == "1":
+        services.badge_give(person=person, team=team, actor=request.user, request=request)
+        messages.success(request, _("Le badge « A rencontré l'équipe de la mairie » est donné."))
+    else:
+        services.badge_revoke(person=person, team=team, actor=request.user, request=request)
+        messages.success(request, _("Le badge est retiré."))
+    return redirect("mutualaid:staff_person", person_pk=person.pk)
+
+
+# ---------------------------------------------------------------- settings
+
+
+@staff_required(MODERATOR, Role.ADMINISTRATOR)
+def board_settings(request):
+    """Publication mode and neighbourhoods, per moderation team."""
+    if has_role(request.user, Role.ADMINISTRATOR):
+        teams = list(Team.objects.filter(kind=TeamKind.MUTUAL_AID, is_active=True).order_by("name"))
+    else:
+        teams = list(_teams(request.user))
+    team = next((t for t in teams if t.slug == request.GET.get("equipe")), teams[0] if teams else None)
+    if team is None:
+        return render(request, "mutualaid/staff/settings.html", {"team": None})
+    settings_row = services.board_settings_for(team)
+    form = BoardSettingsForm(_posted(request), instance=settings_row, prefix="mode")
+    new_neighbourhood = NeighbourhoodForm(_posted(request), team=team, prefix="quartier")
+    if request.method == "POST":
+        if "mode-submit" in request.POST and form.is_valid():
+            services.board_settings_save(
+                team=team,
+                publish_first_for_met=form.cleaned_data["publish_first_for_met"],
+                actor=request.user,
+                request=request,
+            )
+            messages.success(request, _("Le mode de publication est enregistré."))
+            return redirect(f"{request.path}?equipe={team.slug}")
+        if "quartier-submit" in request.POST and new_neighbourhood.is_valid():
+            services.neighbourhood_save(form=new_neighbourhood, actor=request.user, request=request)
+            messages.success(request, _("Le quartier est ajouté."))
+            return redirect(f"{request.path}?equipe={team.slug}")
+    return render(
+        request,
+        "mutualaid/staff/settings.html",
+        {
+            "teams": teams,
+            "team": team,
+            "form": form if "mode-submit" in request.POST else BoardSettingsForm(instance=settings_row, prefix="mode"),
+            "new_neighbourhood": new_neighbourhood
+            if "quartier-submit" in request.POST
+            else NeighbourhoodForm(team=team, prefix="quartier"),
+            "neighbourhoods": Neighbourhood.objects.filter(team=team),
+        },
+    )
+
+
+@staff_required(MODERATOR, Role.ADMINISTRATOR)
+def neighbourhood_edit(request, pk):
+    if has_role(request.user, Role.ADMINISTRATOR):
+        neighbourhood = get_object_or_404(Neighbourhood, pk=pk)
+    else:
+        neighbourhood = get_object_or_404(Neighbourhood, pk=pk, team__in=selectors.moderated_team_ids(request.user))
+    form = NeighbourhoodForm(_posted(request), instance=neighbourhood)
+    if request.method == "POST" and form.is_valid():
+        services.neighbourhood_save(form=form, actor=request.user, request=request)
+        messages.success(request, _("Le quartier est enregistré."))
+        return redirect(f"{reverse('mutualaid:settings')}?equipe={neighbourhood.team.slug}")
+    return render(request, "mutualaid/staff/neighbourhood_form.html", {"form": form, "neighbourhood": neighbourhood})

@@ -1,0 +1,389 @@
+"""Moderation: the queue, decisions explained to the author and journaled, reports, suspension,
+badges, settings; everything scoped to the moderation team (a refusal is a 404)."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from relais.accounts.models import Role, Team, TeamKind
+from relais.core.models import AuditEvent
+from relais.mutualaid import services
+from relais.mutualaid.models import (
+    Badge,
+    ConversationMessage,
+    ListingStatus,
+    ModerationDecision,
+    Neighbourhood,
+    Report,
+    ReportStatus,
+)
+from relais.notifications.models import Message
+from tests.conftest import make_member, staff_client
+from tests.mutualaid.conftest import post_listing, publish, resident_client
+
+MODERATION = reverse("mutualaid:moderation")
+
+
+@pytest.fixture
+def other_team_moderator(db):
+    Team.objects.create(name="Entraide du Bourg", slug="entraide-bourg", kind=TeamKind.MUTUAL_AID)
+    return staff_client(make_member("moderation-bourg@valbrenne.fr", "entraide-bourg", Role.MODERATOR))
+
+
+def test_the_queue_lists_pending_listings_reports_and_messages_to_relay(moderator_client, marie, tilleuls):
+    pending = post_listing(marie, tilleuls, actor=marie.user, title="Annonce toute fraîche")
+    html = moderator_client.get(MODERATION).content.decode()
+    assert pending.title in html and "DUPONT Marie" in html
+    assert "Vends salon de jardin" in html  # the demo's open report
+    assert "MARTIN Jeanne" in html  # a demo message waits to be read to her
+    assert AuditEvent.objects.filter(action="mutualaid.queue.viewed").exists()
+
+
+def test_approving_publishes_and_tells_the_author(moderator_client, moderator, marie, tilleuls):
+    listing = post_listing(marie, tilleuls, actor=marie.user)
+    url = reverse("mutualaid:staff_listing_decide", args=[listing.pk])
+    assert moderator_client.post(url, {"action": "approve", "reason": ""}).status_code == 302
+    listing.refresh_from_db()
+    assert listing.is_live and listing.reviewed_by == moderator and listing.expires_at
+    assert Message.objects.filter(person=marie, template="mutualaid_listing_published").exists()
+    assert AuditEvent.objects.filter(action="mutualaid.listing.approve", actor=moderator).exists()
+
+
+def test_refusing_needs_an_explanation_which_the_author_receives(moderator_client, marie, tilleuls):
+    listing = post_listing(marie, tilleuls, actor=marie.user)
+    url = reverse("mutualaid:staff_listing_decide", args=[listing.pk])
+    response = moderator_client.post(url, {"action": "reject", "reason": ""})
+    assert response.status_code == 400
+    assert "Expliquez votre décision" in response.content.decode()
+    moderator_client.post(url, {"action": "reject", "reason": "Les cours payants n'ont pas leur place ici."})
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.REJECTED
+    message = Message.objects.get(person=marie, template="mutualaid_listing_rejected")
+    assert "Les cours payants n'ont pas leur place ici." in message.body
+    decision = ModerationDecision.objects.get(listing=listing)
+    assert decision.action == "reject" and decision.person == marie
+    assert AuditEvent.objects.filter(action="mutualaid.listing.reject", reason__startswith="Les cours").exists()
+
+
+def test_a_decision_that_no_longer_applies_is_refused_politely(moderator_client, maries_listing):
+    url = reverse("mutualaid:staff_listing_decide", args=[maries_listing.pk])
+    response = moderator_client.post(url, {"action": "approve", "reason": ""})
+    assert response.status_code == 302
+    maries_listing.refresh_from_db()
+    assert maries_listing.status == ListingStatus.PUBLISHED
+
+
+def test_hiding_then_restoring(moderator, maries_listing, marie):
+    services.listing_moderate(listing=maries_listing, action="hide", reason="À vérifier.", actor=moderator)
+    maries_listing.refresh_from_db()
+    assert maries_listing.status == ListingStatus.HIDDEN
+    services.listing_moderate(listing=maries_listing, action="restore", reason="Tout va bien.", actor=moderator)
+    maries_listing.refresh_from_db()
+    assert maries_listing.is_live
+    templates = set(Message.objects.filter(person=marie).values_list("template", flat=True))
+    assert {"mutualaid_listing_hidden", "mutualaid_listing_restored"} <= templates
+
+
+def test_a_moderator_edits_a_listing_with_a_notice_shown_and_sent(
+    moderator_client, maries_listing, marie, tilleuls, client
+):
+    url = reverse("mutualaid:staff_listing_edit", args=[maries_listing.pk])
+    data = {
+        "kind": "offer",
+        "category": "shopping",
+        "neighbourhood": tilleuls.pk,
+        "title": "Courses le mercredi matin",
+        "text": maries_listing.text,
+        "availability": "Le mercredi",
+        "notice": "Nous avons précisé le titre.",
+    }
+    assert moderator_client.post(url, data).status_code == 302
+    maries_listing.refresh_from_db()
+    assert maries_listing.title == "Courses le mercredi matin" and maries_listing.is_live
+    html = client.get(maries_listing.get_absolute_url()).content.decode()
+    assert "Annonce modifiée par l'équipe d'entraide : Nous avons précisé le titre." in html
+    assert "Nous avons précisé le titre." in Message.objects.get(person=marie, template="mutualaid_listing_edited").body
+    assert AuditEvent.objects.filter(action="mutualaid.listing.edited").exists()
+
+
+def test_the_notice_is_required_and_cannot_hold_contact_details(moderator_client, maries_listing, tilleuls):
+    url = reverse("mutualaid:staff_listing_edit", args=[maries_listing.pk])
+    base = {"kind": "offer", "category": "shopping", "neighbourhood": tilleuls.pk, "title": "T", "text": "T"}
+    assert "Écrivez l&#x27;avis" in moderator_client.post(url, {**base, "notice": ""}).content.decode()
+    html = moderator_client.post(url, {**base, "notice": "Appelez le 06 12 34 56 78"}).content.decode()
+    assert "N&#x27;écrivez ni numéro de téléphone" in html
+
+
+def test_a_reported_listing_is_hidden_after_moderation(
+    client, moderator_client, moderator, maries_listing, paul, marie
+):
+    paul_client = resident_client(paul)
+    report_url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
+    response = paul_client.post(report_url, {"token": str(uuid.uuid4()), "reason": "scam", "details": "Demande 20 €."})
+    assert response.status_code == 302
+    report = Report.objects.get(listing=maries_listing)
+    assert report.reporter == paul and report.team == maries_listing.team
+    assert not Message.objects.filter(person=marie, template__startswith="mutualaid_report").exists()
+    assert "Arnaque ou demande d&#x27;argent" in moderator_client.get(MODERATION).content.decode()
+
+    url = reverse("mutualaid:staff_report", args=[report.pk])
+    assert "Demande 20 €." in moderator_client.get(url).content.decode()
+    response = moderator_client.post(url, {"decision": "hide", "reason": "Demander de l'argent est interdit."})
+    assert response.status_code == 302
+    maries_listing.refresh_from_db()
+    report.refresh_from_db()
+    assert maries_listing.status == ListingStatus.HIDDEN
+    assert report.status == ReportStatus.ACTED and report.decided_by == moderator
+    assert maries_listing.title not in client.get(reverse("mutualaid:board")).content.decode()
+    assert client.get(maries_listing.get_absolute_url()).status_code == 404
+    hidden = Message.objects.get(person=marie, template="mutualaid_listing_hidden")
+    assert "Demander de l'argent est interdit." in hidden.body and "Paul" not in hidden.body
+    assert Message.objects.filter(person=paul, template="mutualaid_report_handled").exists()
+    assert ModerationDecision.objects.get(listing=maries_listing, action="hide").report == report
+    assert AuditEvent.objects.filter(action="mutualaid.report.hide", object_id=str(report.pk)).exists()
+
+
+def test_hiding_on_a_report_needs_an_explanation(moderator_client, maries_listing, paul):
+    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    response = moderator_client.post(reverse("mutualaid:staff_report", args=[report.pk]), {"decision": "hide"})
+    assert "Expliquez votre décision" in response.content.decode()
+    maries_listing.refresh_from_db()
+    assert maries_listing.is_live
+
+
+def test_a_dismissed_report_leaves_the_listing_and_thanks_the_reporter(moderator_client, maries_listing, paul, marie):
+    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    url = reverse("mutualaid:staff_report", args=[report.pk])
+    moderator_client.post(url, {"decision": "dismiss", "reason": "Rien d'anormal."})
+    report.refresh_from_db()
+    maries_listing.refresh_from_db()
+    assert report.status == ReportStatus.DISMISSED and maries_listing.is_live
+    assert not Message.objects.filter(person=marie, template="mutualaid_listing_hidden").exists()
+    handled = Message.objects.get(person=paul, template="mutualaid_report_handled")
+    assert "n'a pas relevé de problème" in handled.body
+
+
+def test_anyone_may_report_a_listing_even_without_an_account(client, maries_listing):
+    url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"token": str(uuid.uuid4()), "reason": "unsafe", "details": ""})
+    assert response.status_code == 302
+    assert Report.objects.get(listing=maries_listing).reporter is None
+
+
+def test_anonymous_reports_are_limited_per_device(client, maries_listing):
+    url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
+    for _ in range(5):
+        client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""})
+    response = client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""})
+    assert response.status_code == 200 and "Trop de signalements" in response.content.decode()
+    assert Report.objects.filter(listing=maries_listing).count() == 5
+
+
+def test_a_double_report_makes_one_report(paul_client, maries_listing):
+    url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
+    data = {"token": str(uuid.uuid4()), "reason": "scam", "details": ""}
+    paul_client.post(url, data)
+    paul_client.post(url, data)
+    assert Report.objects.filter(listing=maries_listing).count() == 1
+
+
+def test_a_reported_message_is_hidden_and_its_author_told(moderator_client, maries_listing, marie, paul):
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=paul, body="Réponse grossière.", actor=paul.user, safety_read=True
+    )
+    message = conversation.messages.get()
+    marie_client = resident_client(marie)
+    url = reverse("mutualaid:report_message", args=[message.pk])
+    assert marie_client.post(url, {"token": str(uuid.uuid4()), "reason": "offensive", "details": ""}).status_code == 302
+    report = Report.objects.get(message=message)
+    moderator_client.post(
+        reverse("mutualaid:staff_report", args=[report.pk]), {"decision": "hide", "reason": "Propos blessants."}
+    )
+    message.refresh_from_db()
+    assert message.hidden_at is not None
+    assert "Réponse grossière." not in marie_client.get(conversation.get_absolute_url()).content.decode()
+    assert Message.objects.filter(person=paul, template="mutualaid_message_hidden").exists()
+    maries_listing.refresh_from_db()
+    assert maries_listing.is_live  # only the message was reported
+
+
+def test_only_the_recipient_may_report_a_message(maries_listing, paul, marie):
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
+    )
+    message = conversation.messages.get()
+    assert resident_client(paul).get(reverse("mutualaid:report_message", args=[message.pk])).status_code == 404
+
+
+def test_suspending_a_resident_hides_their_listings_and_stops_them_writing(
+    moderator_client, moderator, maries_listing, marie, paul
+):
+    url = reverse("mutualaid:staff_suspend", args=[marie.pk])
+    response = moderator_client.post(url, {"reason": "", "ends_on": ""})
+    assert response.status_code == 400 and "Expliquez la suspension" in response.content.decode()
+    moderator_client.post(url, {"reason": "Plusieurs demandes d'argent.", "ends_on": ""})
+    assert services.is_suspended(marie)
+    assert maries_listing.title not in moderator_client.get(reverse("mutualaid:board")).content.decode()
+    assert "Plusieurs demandes d'argent." in Message.objects.get(person=marie, template="mutualaid_suspended").body
+    other = publish(post_listing(paul, maries_listing.neighbourhood, actor=paul.user, title="Offre de Paul"), moderator)
+    with pytest.raises(services.BoardError):
+        services.conversation_start(listing=other, responder=marie, body="Bonjour", actor=marie.user, safety_read=True)
+    moderator_client.post(reverse("mutualaid:staff_unsuspend", args=[marie.pk]))
+    assert not services.is_suspended(marie)
+    actions = list(ModerationDecision.objects.filter(person=marie).values_list("action", flat=True))
+    assert "suspend" in actions and "unsuspend" in actions
+
+
+def test_a_suspension_can_end_on_a_date(moderator_client, marie):
+    moderator_client.post(
+        reverse("mutualaid:staff_suspend", args=[marie.pk]), {"reason": "Pause.", "ends_on": "2000-01-01"}
+    )
+    assert not services.is_suspended(marie)  # a past date is refused
+    moderator_client.post(
+        reverse("mutualaid:staff_suspend", args=[marie.pk]), {"reason": "Pause.", "ends_on": "2999-01-01"}
+    )
+    assert services.is_suspended(marie)
+
+
+def test_only_staff_give_the_badge_and_it_shows_on_listings(moderator_client, client, maries_listing, marie):
+    moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "1"})
+    assert Badge.objects.filter(person=marie, revoked_at__isnull=True).count() == 1
+    assert "A rencontré l'équipe de la mairie" in client.get(maries_listing.get_absolute_url()).content.decode()
+    moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "1"})
+    assert Badge.objects.filter(person=marie, revoked_at__isnull=True).count() == 1
+    moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "0"})
+    assert not Badge.objects.filter(person=marie, revoked_at__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="mutualaid.badge.given", person_id=marie.pk).exists()
+
+
+def test_a_resident_cannot_give_herself_a_badge(marie_client, marie):
+    assert marie_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "1"}).status_code in (302, 404)
+    assert not Badge.objects.filter(person=marie).exists()
+
+
+def test_the_history_of_a_resident_lists_listings_reports_and_decisions(
+    moderator_client, moderator, marie, maries_listing, paul
+):
+    services.report_create(listing=maries_listing, reason="commercial", details="", reporter=paul, actor=paul.user)
+    html = moderator_client.get(reverse("mutualaid:staff_person", args=[marie.pk])).content.decode()
+    assert maries_listing.title in html and "Annonce commerciale" in html and "Annonce publiée" in html
+    assert AuditEvent.objects.filter(action="mutualaid.history.viewed", person_id=marie.pk).exists()
+    html = moderator_client.get(reverse("mutualaid:staff_person", args=[paul.pk])).content.decode()
+    assert "Signalements qu'elle a faits" in html and maries_listing.title in html
+
+
+def test_viewing_a_listing_or_a_conversation_is_journaled(moderator_client, moderator, maries_listing, paul):
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
+    )
+    moderator_client.get(reverse("mutualaid:staff_listing", args=[maries_listing.pk]))
+    moderator_client.get(reverse("mutualaid:staff_conversation", args=[conversation.pk]))
+    actions = set(AuditEvent.objects.filter(actor=moderator).values_list("action", flat=True))
+    assert {"mutualaid.listing.viewed", "mutualaid.conversation.viewed"} <= actions
+
+
+def test_moderator_of_another_team_gets_404(other_team_moderator, maries_listing, paul):
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
+    )
+    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    client = other_team_moderator
+    for name, args in [
+        ("staff_listing", [maries_listing.pk]),
+        ("staff_listing_edit", [maries_listing.pk]),
+        ("staff_conversation", [conversation.pk]),
+        ("staff_report", [report.pk]),
+        ("staff_respond", [maries_listing.pk, paul.pk]),
+    ]:
+        assert client.get(reverse(f"mutualaid:{name}", args=args)).status_code == 404, name
+    for name in ("staff_listing_decide", "staff_listing_renew", "staff_listing_close"):
+        response = client.post(
+            reverse(f"mutualaid:{name}", args=[maries_listing.pk]), {"action": "hide", "reason": "x"}
+        )
+        assert response.status_code == 404, name
+    maries_listing.refresh_from_db()
+    assert maries_listing.is_live
+    html = client.get(MODERATION).content.decode()
+    assert maries_listing.title not in html and "Vends salon de jardin" not in html
+    assert maries_listing.title not in client.get(reverse("mutualaid:staff_listings")).content.decode()
+
+
+@pytest.mark.parametrize("who", ["reception_agent", "case_worker", "advisor", "manager"])
+def test_staff_outside_moderation_get_404_on_moderation_screens(request, who, maries_listing):
+    client = staff_client(request.getfixturevalue(who))
+    for name, args in [("moderation", []), ("staff_listing", [maries_listing.pk]), ("relay_list", [])]:
+        assert client.get(reverse(f"mutualaid:{name}", args=args)).status_code == 404
+
+
+def test_a_resident_gets_no_staff_screen(marie_client, maries_listing):
+    response = marie_client.get(reverse("mutualaid:staff_listing", args=[maries_listing.pk]))
+    assert response.status_code in (302, 404)
+
+
+def test_moderators_switch_to_publish_then_moderate(moderator_client, moderator, team):
+    url = reverse("mutualaid:settings")
+    response = moderator_client.post(url, {"mode-publish_first_for_met": "on", "mode-submit": "1"})
+    assert response.status_code == 302
+    assert services.board_settings_for(team).publish_first_for_met
+    assert AuditEvent.objects.filter(action="mutualaid.settings.changed", actor=moderator).exists()
+
+
+def test_moderators_add_a_neighbourhood(moderator_client, team):
+    url = reverse("mutualaid:settings")
+    response = moderator_client.post(
+        url,
+        {
+            "quartier-name": "Les Aubépines",
+            "quartier-position": "7",
+            "quartier-is_active": "on",
+            "quartier-submit": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert Neighbourhood.objects.get(slug="les-aubepines").team == team
+    response = moderator_client.post(
+        url, {"quartier-name": "Les Tilleuls", "quartier-position": "1", "quartier-submit": "1"}
+    )
+    assert "Ce quartier existe déjà." in response.content.decode()
+
+
+def test_listing_list_filters_by_status(moderator_client, marie, tilleuls):
+    post_listing(marie, tilleuls, actor=marie.user, title="Toute nouvelle annonce")
+    html = moderator_client.get(reverse("mutualaid:staff_listings"), {"status": "pending"}).content.decode()
+    assert "Toute nouvelle annonce" in html and "Courses le samedi matin" not in html
+
+
+def test_hiding_a_message_keeps_it_visible_to_moderators(moderator_client, moderator, maries_listing, paul, marie):
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=paul, body="Texte à masquer", actor=paul.user, safety_read=True
+    )
+    message = conversation.messages.get()
+    report = services.report_create(
+        listing=maries_listing, message=message, reason="offensive", details="", reporter=marie, actor=marie.user
+    )
+    services.report_decide(report=report, decision="hide", reason="Blessant.", actor=moderator)
+    html = moderator_client.get(reverse("mutualaid:staff_conversation", args=[conversation.pk])).content.decode()
+    assert "Texte à masquer" in html and "masqué" in html
+    assert ConversationMessage.objects.get(pk=message.pk).hidden_at
+
+
+def test_an_administrator_reaches_the_settings_but_not_the_queue(admin_client):
+    assert admin_client.get(reverse("mutualaid:settings")).status_code == 200
+    assert admin_client.get(MODERATION).status_code == 404
+
+
+def test_the_author_never_learns_of_a_dismissed_report(marie_client, moderator, maries_listing, paul):
+    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    services.report_decide(
+        report=report, decision="dismiss", reason="Rien d'anormal, signalé par Paul.", actor=moderator
+    )
+    html = marie_client.get(maries_listing.get_absolute_url()).content.decode()
+    assert "Rien d&#x27;anormal" not in html and "signal" not in html.lower().replace("signaler", "")
+
+
+def test_the_author_reads_why_her_listing_was_hidden(marie_client, moderator, maries_listing):
+    services.listing_moderate(listing=maries_listing, action="hide", reason="Demande d'argent.", actor=moderator)
+    html = marie_client.get(maries_listing.get_absolute_url()).content.decode()
+    assert "Masquée par la modération" in html and "Demande d&#x27;argent." in html
