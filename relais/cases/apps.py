@@ -33,7 +33,14 @@ class CasesConfig(AppConfig):
     def public_nav(self):
         from relais.core.extensions import NavItem
 
-        return [NavItem(_("Faire une demande"), "cases:online_forms", order=20)]
+        return [
+            NavItem(
+                _("Faire une demande"),
+                "cases:online_forms",
+                description=_("Inscrire un enfant à l'école, signaler un problème dans la rue, demander un papier."),
+                order=20,
+            )
+        ]
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

@@ -35,7 +35,14 @@ class MutualaidConfig(AppConfig):
     def public_nav(self):
         from relais.core.extensions import NavItem
 
-        return [NavItem(_("Entraide"), "mutualaid:board", order=30)]
+        return [
+            NavItem(
+                _("Entraide"),
+                "mutualaid:board",
+                description=_("Proposer ou demander un coup de main entre voisins : courses, compagnie, bricolage."),
+                order=30,
+            )
+        ]
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
