@@ -20,6 +20,8 @@ from relais.accounts.models import Membership, Role
 # workers reach a person only through their team's cases; administrators configure
 # the platform and read the journal, but do not browse residents.
 PEOPLE_ROLES = (Role.RECEPTION, Role.ADVISOR, Role.MODERATOR)
+# Roles of a helping team that may act for a resident under a mandate.
+HELPER_ROLES = (Role.ADVISOR, Role.MANAGER)
 
 
 def memberships_of(user) -> list[Membership]:

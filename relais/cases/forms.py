@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
-from relais.cases.models import DONE_STATUSES, FieldKind, Form, FormField, Status
+from relais.cases.models import FieldKind, Form, FormField, Status
 from relais.core.models import Channel, ContactChannel
 from relais.core.text import phone_digits
 from relais.core.uploads import check_upload
@@ -207,7 +207,10 @@ class ContactForm(forms.Form):
     """Who is asking, and how the town answers them (no e-mail or phone needed)."""
 
     first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("Prénom"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": _("Indiquez votre prénom.")},
     )
     last_name = forms.CharField(
         label=_("Nom"),
@@ -426,10 +429,11 @@ class BulkForm(forms.Form):
         self.fields["action"].choices = (
             [(f"assign:{u.pk}", _("Attribuer à %(name)s") % {"name": u.get_full_name()}) for u in assignees]
             + [("assign:none", _("Retirer l'attribution"))]
+            # No refusal in bulk: a refusal must tell each resident why (see StatusForm).
             + [
                 (f"status:{s}", _("Passer à « %(status)s »") % {"status": label})
                 for s, label in Status.choices
-                if s in (Status.IN_PROGRESS, *DONE_STATUSES)
+                if s in (Status.IN_PROGRESS, Status.ACCEPTED, Status.CLOSED)
             ]
         )
 

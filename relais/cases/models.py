@@ -236,9 +236,6 @@ class Case(models.Model):
     def is_late(self) -> bool:
         return self.is_open and self.due_date < timezone.localdate()
 
-    def answer_list(self) -> list[dict]:
-        return list(self.answers)
-
 
 class EventKind(models.TextChoices):
     SUBMITTED = "submitted", _("Demande reçue")

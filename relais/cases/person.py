@@ -36,3 +36,10 @@ def resident_sections(*, person):
     if not cases:
         return []
     return [PersonSection(_("Vos demandes"), "cases/_resident_cases.html", {"cases": cases}, order=10)]
+
+
+def can_view_message(*, user, message) -> bool:
+    """Staff who may open a case may read the messages sent about it."""
+    if message.related_type != "cases.case" or not message.related_id.isdigit():
+        return False
+    return cases_visible_to(user).filter(pk=int(message.related_id)).exists()

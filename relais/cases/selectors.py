@@ -9,13 +9,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from relais.accounts.models import Role, User
-from relais.accounts.permissions import team_ids
+from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status
 from relais.core.text import fold
 from relais.mandates.models import Mandate
 
 WORKER_ROLES = (Role.CASE_WORKER, Role.MANAGER)
-HELPER_ROLES = (Role.ADVISOR, Role.MANAGER)
 
 
 def worker_team_ids(user) -> list[int]:

@@ -32,6 +32,7 @@ from relais.cases.models import (
     ReferenceCounter,
     Status,
 )
+from relais.cases.selectors import worker_team_ids
 from relais.core.audit import audit_log
 from relais.core.models import Channel
 from relais.core.pdf import render_pdf
@@ -376,14 +377,8 @@ def case_resident_reply(*, case: Case, text: str = "", upload=None, actor=None, 
 def case_opened_by_worker(*, case: Case, actor, request: HttpRequest | None = None) -> None:
     """A worker read the case: journal it, and the resident's last reply is no longer new."""
     audit_log(actor=actor, action="case.viewed", obj=case, person=case.person, request=request)
-    if case.resident_replied_at and case.team_id in _worker_team_ids(actor):
+    if case.resident_replied_at and case.team_id in worker_team_ids(actor):
         Case.objects.filter(pk=case.pk).update(resident_replied_at=None)
-
-
-def _worker_team_ids(user) -> list[int]:
-    from relais.accounts.permissions import team_ids
-
-    return team_ids(user, Role.CASE_WORKER, Role.MANAGER)
 
 
 def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None) -> tuple[int, list[str]]:
@@ -417,7 +412,9 @@ def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
     draft.save(update_fields=["data", "updated_at"])
     for key, upload in uploads.items():
         checked = getattr(upload, "checked", None) or check_upload(upload)
-        DraftFile.objects.filter(draft=draft, field_key=key).delete()
+        for old in DraftFile.objects.filter(draft=draft, field_key=key):
+            old.delete()
+            transaction.on_commit(lambda f=old.file: f.delete(save=False))
         item = DraftFile(
             draft=draft,
             field_key=key,
@@ -453,7 +450,11 @@ def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) ->
         location=draft.data.get("location"),
         request=request,
     )
-    Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case)
+    Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case, data={})
+    # The case has its own copies: the draft keeps only its link to the case.
+    files = list(draft.files.all())
+    DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+    transaction.on_commit(lambda: [f.file.delete(save=False) for f in files])
     return case
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -216,13 +217,17 @@ def check(request, slug, key):
         return sent
     rows = _review(form, draft)
     contact_data = draft.data.get("contact")
-    errors = []
-    if any(r["missing"] for r in rows):
-        errors.append(_("Répondez aux questions marquées « à compléter »."))
+    contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
+    location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"
+    errors = [
+        {"message": _("Répondez à la question « %(q)s ».") % {"q": r["question"].label}, "href": r["url"]}
+        for r in rows
+        if r["missing"]
+    ]
     if form.asks_location and not draft.data.get("location"):
-        errors.append(_("Indiquez où se trouve le problème."))
+        errors.append({"message": _("Indiquez où se trouve le problème."), "href": location_url})
     if not request.user.is_authenticated and not contact_data:
-        errors.append(_("Indiquez vos coordonnées."))
+        errors.append({"message": _("Indiquez vos coordonnées."), "href": contact_url})
     if request.method == "POST" and not errors:
         if request.user.is_authenticated:
             person = person_for_account(user=request.user)
@@ -236,7 +241,7 @@ def check(request, slug, key):
         try:
             case = services.draft_submit(draft=draft, person=person, request=request)
         except ValidationError as error:
-            errors.extend(error.messages)
+            errors.extend({"message": message, "href": ""} for message in error.messages)
         else:
             messages.success(request, _("Votre demande est envoyée."))
             return redirect(case.get_tracking_url())
@@ -250,12 +255,31 @@ def check(request, slug, key):
             "contact": contact_data,
             "location": draft.data.get("location"),
             "errors": errors,
-            "contact_url": reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier",
-            "location_url": reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier",
+            "contact_url": contact_url,
+            "location_url": location_url,
             "back_url": _previous_url(request, form, draft, ("check", 0)),
         },
         status=400 if request.method == "POST" and errors else 200,
     )
+
+
+@transaction.atomic
+def _send(request, draft: Draft, contact_data: dict | None) -> Case:
+    """The person (found or created once) and their case; the draft row is locked so that
+    two clicks at once create neither two people nor two cases."""
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.case_id:
+        return draft.case
+    if request.user.is_authenticated:
+        person = person_for_account(user=request.user)
+    else:
+        person = Person.objects.filter(pk=draft.data.get("person_id") or 0).first()
+        if person is None:
+            person = person_create(
+                actor=None, data=person_from_contact(contact_data), channel=Channel.ONLINE, request=request
+            )
+            services.draft_save(draft=draft, person_id=person.pk)
+    return services.draft_submit(draft=draft, person=person, request=request)
 
 
 # ---------------------------------------------------------------- follow-up (private link)

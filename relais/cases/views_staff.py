@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -44,7 +45,6 @@ from relais.mandates.services import MandateRequired, mandate_refusal, mandate_r
 
 WORKER_ROLES = selectors.WORKER_ROLES
 RECORD_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER, Role.ADVISOR)
-FOLLOW_ROLES = (*RECORD_ROLES,)
 TAB_LABELS = {
     "nouvelles": gettext_lazy("Nouvelles"),
     "miennes": gettext_lazy("Mes dossiers"),
@@ -106,7 +106,10 @@ def bulk(request):
     else:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-    return redirect(request.POST.get("next") or reverse("cases:queue"))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("cases:queue")
+    return redirect(next_url)
 
 
 @staff_required(*WORKER_ROLES)
@@ -155,7 +158,7 @@ def _visible_case_or_404(request, reference) -> Case:
         raise Http404 from None
 
 
-@staff_required(*FOLLOW_ROLES)
+@staff_required(*RECORD_ROLES)
 def detail(request, reference):
     case = _visible_case_or_404(request, reference)
     worker = selectors.can_work(request.user, case)
@@ -238,7 +241,7 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
         messages.success(request, _("La réponse est transmise au service."))
 
 
-@staff_required(*FOLLOW_ROLES)
+@staff_required(*RECORD_ROLES)
 def document(request, reference, pk):
     case = _visible_case_or_404(request, reference)
     doc = get_object_or_404(case.documents, pk=pk)
@@ -284,7 +287,11 @@ def record(request, person_pk, slug):
     answers = AnswerForm(post_data(request), files_data(request), questions=questions, staff=True)
     location = LocationForm(post_data(request)) if case_form.asks_location else None
     extra = RecordForm(post_data(request), files_data(request))
-    key = request.POST.get("submission_key") or str(uuid.uuid4())
+    key = request.POST.get("submission_key", "")
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        key = str(uuid.uuid4())
     if request.method == "POST" and refusal is None:
         valid = all([answers.is_valid(), extra.is_valid(), location is None or location.is_valid()])
         if valid:

@@ -8,6 +8,8 @@
   may see (the page itself writes the audit entry for viewing the person).
 - "My account" page of a resident: the same module may define
   `resident_sections(*, person) -> list[PersonSection]` (the resident's own records).
+- Reading a message sent to a resident: `can_view_message(*, user, message) -> bool` lets an
+  app open the messages about its own records to the staff who may see those records.
 - Merging two records of a person: the same module may define
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
@@ -71,6 +73,14 @@ def resident_sections(*, person) -> list[PersonSection]:
         for s in module.resident_sections(person=person)
     ]
     return sorted(sections, key=lambda s: s.order)
+
+
+def message_visible(*, user, message) -> bool:
+    return any(
+        module.can_view_message(user=user, message=message)
+        for module in _person_modules()
+        if hasattr(module, "can_view_message")
+    )
 
 
 def prepare_merge(*, duplicate, kept) -> None:

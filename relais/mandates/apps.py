@@ -9,8 +9,8 @@ class MandatesConfig(AppConfig):
 
     @property
     def staff_nav(self):
+        from relais.accounts.permissions import HELPER_ROLES
         from relais.core.extensions import NavItem
-        from relais.mandates.services import HELPER_ROLES
 
         return [
             NavItem(

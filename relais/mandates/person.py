@@ -1,10 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import has_role
+from relais.accounts.permissions import HELPER_ROLES, has_role
 from relais.core.extensions import PersonSection
 from relais.mandates.selectors import mandates_visible_to
-from relais.mandates.services import HELPER_ROLES
 
 
 def sections(*, person, user):

@@ -21,8 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from relais.accounts.models import Role
-from relais.accounts.permissions import team_ids
+from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
 from relais.core.vocabularies import MANDATE_SCOPES
@@ -31,7 +30,6 @@ from relais.notifications import channels
 from relais.notifications.services import notify
 
 CONSENT_TEXT_VERSION = "2026-11"
-HELPER_ROLES = (Role.ADVISOR, Role.MANAGER)
 CODE_VALIDITY = datetime.timedelta(minutes=30)
 CODE_MAX_ATTEMPTS = 5
 EXPIRY_NOTICE = datetime.timedelta(days=7)
@@ -137,8 +135,8 @@ def mandate_create(
 @transaction.atomic
 def mandate_send_code(*, mandate: Mandate, actor, request: HttpRequest | None = None) -> None:
     """Send (again) a fresh 6-digit code to the resident by SMS or e-mail."""
-    if mandate.state != "pending":
-        raise ValueError("Only a mandate waiting for consent gets a code.")
+    if mandate.state != "pending" or mandate.consent_method != ConsentMethod.CODE:
+        raise ValidationError({"code": _("Ce mandat n'attend pas de code.")})
     code = f"{secrets.randbelow(1_000_000):06d}"
     mandate.code_hash = _hash(mandate, code)
     mandate.code_expires_at = timezone.now() + CODE_VALIDITY
@@ -151,6 +149,7 @@ def mandate_send_code(*, mandate: Mandate, actor, request: HttpRequest | None = 
         related=mandate,
         actor=actor,
         channel=code_channel(mandate.person),
+        sensitive=True,  # the helper must not be able to read the code
     )
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from relais.accounts.models import Role, Team
-from relais.accounts.permissions import staff_required, team_ids
+from relais.accounts.permissions import HELPER_ROLES, staff_required, team_ids
 from relais.core.audit import audit_log
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -17,8 +17,6 @@ from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, RevokeForm
 from relais.mandates.models import Mandate, RevokedVia
 from relais.mandates.selectors import mandates_visible_to
-
-HELPER_ROLES = services.HELPER_ROLES
 
 
 def _mandate_or_404(user, pk) -> Mandate:
@@ -61,28 +59,29 @@ def mandate_create(request, person_pk):
 def mandate_detail(request, pk):
     mandate = _mandate_or_404(request.user, pk)
     is_helper = mandate.team_id in team_ids(request.user, *HELPER_ROLES)
-    code_form = CodeForm(request.POST if "code" in request.POST else None)
-    paper_form = PaperForm(request.POST if "signed" in request.POST else None, files_data(request))
-    revoke_form = RevokeForm(request.POST if "via" in request.POST else None, scopes=mandate.active_scopes())
+    resend = "resend" in request.POST
+    code_form = CodeForm(post_data(request) if "code" in request.POST and not resend else None)
+    paper_form = PaperForm(post_data(request) if "signed" in request.POST else None, files_data(request))
+    revoke_form = RevokeForm(post_data(request) if "via" in request.POST else None, scopes=mandate.active_scopes())
     if request.method == "POST":
         try:
-            if "code" in request.POST and is_helper and code_form.is_valid():
+            if resend and is_helper:
+                services.mandate_send_code(mandate=mandate, actor=request.user, request=request)
+                messages.success(request, _("Un nouveau code est envoyé à la personne."))
+                return redirect(mandate)
+            if code_form.is_bound and is_helper and code_form.is_valid():
                 services.mandate_confirm_code(
                     mandate=mandate, code=code_form.cleaned_data["code"], actor=request.user, request=request
                 )
                 messages.success(request, _("Le code est bon : le mandat est actif. La personne en est informée."))
                 return redirect(mandate)
-            if "signed" in request.POST and is_helper and paper_form.is_valid():
+            if paper_form.is_bound and is_helper and paper_form.is_valid():
                 services.mandate_record_paper(
                     mandate=mandate, actor=request.user, scan=paper_form.cleaned_data["scan"], request=request
                 )
                 messages.success(request, _("Le mandat est actif. La personne en est informée."))
                 return redirect(mandate)
-            if "resend" in request.POST and is_helper:
-                services.mandate_send_code(mandate=mandate, actor=request.user, request=request)
-                messages.success(request, _("Un nouveau code est envoyé à la personne."))
-                return redirect(mandate)
-            if "via" in request.POST and revoke_form.is_valid():
+            if revoke_form.is_bound and revoke_form.is_valid():
                 services.mandate_revoke(
                     mandate=mandate,
                     actor=request.user,
@@ -94,9 +93,11 @@ def mandate_detail(request, pk):
                 messages.success(request, _("C'est arrêté. La personne en est informée."))
                 return redirect(mandate)
         except ValidationError as error:
-            target = code_form if "code" in request.POST else paper_form
-            for message in error.messages:
-                target.add_error("code" if target is code_form else None, message)
+            target = paper_form if paper_form.is_bound else code_form
+            if not target.is_bound:
+                messages.error(request, " ".join(error.messages))
+            else:
+                target.add_error(None, error)
     else:
         audit_log(actor=request.user, action="mandate.viewed", obj=mandate, person=mandate.person, request=request)
     return render(

@@ -21,9 +21,14 @@ class CallForm(forms.Form):
     )
 
 
-def _checked_template(value: str, allowed: set[str]) -> str:
+def _checked_template(value: str, allowed: set[str], sample: dict) -> str:
     try:
         unknown = texts.variables_used(value) - allowed
+    except texts.UnsafeText as error:
+        raise forms.ValidationError(
+            _("Ce texte ne peut pas être utilisé : %(error)s. Utilisez seulement des variables comme {{ reference }}."),
+            params={"error": error},
+        ) from None
     except TemplateSyntaxError as error:
         raise forms.ValidationError(
             _("Ce texte contient une erreur de variable : %(error)s. Les variables s'écrivent {{ reference }}."),
@@ -34,6 +39,12 @@ def _checked_template(value: str, allowed: set[str]) -> str:
             _("Variable inconnue : %(unknown)s. Variables possibles : %(allowed)s."),
             params={"unknown": ", ".join(sorted(unknown)), "allowed": ", ".join(sorted(allowed))},
         )
+    try:
+        texts.render_text(value, sample)
+    except Exception as error:
+        raise forms.ValidationError(
+            _("Ce texte ne s'affiche pas avec des valeurs d'exemple : %(error)s."), params={"error": error}
+        ) from None
     return value
 
 
@@ -52,15 +63,15 @@ class TemplateForm(forms.Form):
         help_text=_("160 caractères tiennent dans un SMS ; au-delà, il part en plusieurs morceaux."),
     )
 
-    def __init__(self, *args, allowed: set[str], **kwargs):
+    def __init__(self, *args, allowed: set[str], sample: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.allowed = allowed
+        self.allowed, self.sample = allowed, sample
 
     def clean_subject(self):
-        return _checked_template(self.cleaned_data["subject"], self.allowed)
+        return _checked_template(self.cleaned_data["subject"], self.allowed, self.sample)
 
     def clean_body(self):
-        return _checked_template(self.cleaned_data["body"], self.allowed)
+        return _checked_template(self.cleaned_data["body"], self.allowed, self.sample)
 
     def clean_sms(self):
-        return _checked_template(self.cleaned_data["sms"], self.allowed)
+        return _checked_template(self.cleaned_data["sms"], self.allowed, self.sample)

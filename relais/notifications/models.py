@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.models import ContactChannel
+
+# Links in messages carry the resident's private tokens (follow-up, mandate): never shown to staff.
+PERSONAL_LINK = re.compile(r"https?://\S+")
 
 
 class MessageStatus(models.TextChoices):
@@ -63,6 +68,9 @@ class Message(models.Model):
     related_type = models.CharField(max_length=64, blank=True)
     related_id = models.CharField(max_length=64, blank=True)
     dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    sensitive = models.BooleanField(
+        default=False, help_text="A secret for the resident only (a consent code): hidden from staff, wiped once sent."
+    )
     fallback_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -95,6 +103,12 @@ class Message(models.Model):
         if self.person_id:
             return self.person.display_name
         return self.to_email
+
+    def body_for_staff(self) -> str:
+        """The text as staff may read it: no secret, no personal link of the resident."""
+        if self.sensitive:
+            return "••••••"
+        return PERSONAL_LINK.sub("[lien personnel de l'habitant]", self.body)
 
     @property
     def destination(self) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -83,8 +85,12 @@ def notify(
     channel: str | None = None,
     dedupe_key: str | None = None,
     attachments: list[dict] | tuple = (),
+    sensitive: bool = False,
 ) -> Message:
     """Queue a message to `person` on their channel (or `channel` if usable).
+
+    A `sensitive` message holds a secret for the resident alone (a consent code): staff
+    never see its text, it is wiped once sent, and it never falls back to a letter or a call.
 
     `dedupe_key` makes the call idempotent: a second call with the same key returns the
     first message. `attachments` are small text files: {"filename", "content_type", "content"}.
@@ -112,6 +118,7 @@ def notify(
         related_id=related_id,
         dedupe_key=dedupe_key,
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        sensitive=sensitive,
     )
     audit_log(
         actor=actor,
@@ -135,7 +142,8 @@ def _store(
         language=language,
         subject=subject,
         body=body,
-        sms_body=(sms_body or body)[:480] if channel == ContactChannel.SMS else "",
+        # Kept whatever the channel: a fallback to SMS sends the short text.
+        sms_body=(sms_body or "")[:480],
         html_body=_html(body, subject, language) if channel == ContactChannel.EMAIL else "",
         attachments=list(attachments) if channel == ContactChannel.EMAIL else [],
         **fields,
@@ -162,12 +170,13 @@ def send_email(*, to: str, subject: str, body: str, html_body: str = "", templat
 
 
 def _send_email(message: Message) -> str:
+    message_id = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "relais")
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={"Auto-Submitted": "auto-generated", "Message-ID": message_id},
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
@@ -177,7 +186,7 @@ def _send_email(message: Message) -> str:
         email.send()
     except smtplib.SMTPRecipientsRefused as error:
         raise PermanentFailure(f"address refused: {error.recipients}") from error
-    return email.extra_headers.get("Message-ID", "")
+    return message_id
 
 
 def _send_sms(message: Message) -> str:
@@ -185,7 +194,7 @@ def _send_sms(message: Message) -> str:
     if backend is None:
         raise PermanentFailure("no SMS provider configured")
     try:
-        return backend.send(to=message.to_phone, text=message.sms_body or message.body)
+        return backend.send(to=message.to_phone, text=message.sms_body or message.body[:480])
     except SMSPermanentError as error:
         raise PermanentFailure(str(error)) from error
 
@@ -203,7 +212,9 @@ def deliver(message_id: int) -> str:
     except PermanentFailure as error:
         _give_up(message, str(error))
         return "failed"
-    except (smtplib.SMTPException, SMSError, OSError) as error:
+    except Exception as error:  # any other failure is retried too: a message is never stuck or lost
+        if not isinstance(error, smtplib.SMTPException | SMSError | OSError):
+            logger.exception("unexpected error sending message %s", message.pk)
         if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             _give_up(message, str(error))
             return "failed"
@@ -212,9 +223,10 @@ def deliver(message_id: int) -> str:
         _schedule(message.pk, run_after=retry_at)
         logger.warning("message %s not sent (try %s): %s", message.pk, message.attempts, error)
         return "retry"
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=timezone.now(), provider_id=provider_id[:200], last_error=""
-    )
+    sent = {"status": MessageStatus.SENT, "sent_at": timezone.now(), "provider_id": provider_id[:200], "last_error": ""}
+    if message.sensitive:
+        sent.update(body="••••••", sms_body="", html_body="")
+    Message.objects.filter(pk=message.pk).update(**sent)
     return "sent"
 
 
@@ -229,8 +241,8 @@ def _give_up(message: Message, error: str) -> None:
         person=message.person,
         details={"channel": message.channel, "error": error[:200]},
     )
-    if message.person is None:
-        return
+    if message.person is None or message.sensitive or Message.objects.filter(fallback_of=message).exists():
+        return  # nobody to write to, a secret that must not go on paper, or already replaced
     channel, where = channels.choose(message.person, ContactChannel.LETTER, exclude=(message.channel,))
     _store(
         person=message.person,
@@ -264,8 +276,15 @@ def process_due(*, limit: int = 200) -> dict[str, int]:
 @transaction.atomic
 def message_retry(*, message: Message, actor, request: HttpRequest | None = None) -> None:
     """Send a failed e-mail or SMS again, from the first try."""
-    if message.status != MessageStatus.FAILED or message.channel not in (ContactChannel.EMAIL, ContactChannel.SMS):
-        raise ValueError("Only failed e-mails and SMS can be sent again.")
+    replaced = Message.objects.filter(fallback_of=message).exists()
+    if (
+        message.status != MessageStatus.FAILED
+        or message.channel not in (ContactChannel.EMAIL, ContactChannel.SMS)
+        or message.person_id is None
+        or message.sensitive
+        or replaced
+    ):
+        raise ValueError("Only failed e-mails and SMS to a resident, not yet sent another way, can be sent again.")
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, attempts=0, next_try_at=timezone.now())
     audit_log(actor=actor, action="message.retried", obj=message, person=message.person, request=request)
     _schedule(message.pk)
@@ -319,7 +338,7 @@ def letters_batch_create(*, actor, request: HttpRequest | None = None) -> Letter
     if not waiting:
         return None
     batch = LetterBatch.objects.create(created_by=actor if actor is not None and actor.is_authenticated else None)
-    Message.objects.filter(pk__in=waiting).update(batch=batch)
+    Message.objects.filter(pk__in=waiting).update(batch=batch, status=MessageStatus.PRINTED)
     audit_log(
         actor=actor, action="letters.batch_created", obj=batch, request=request, details={"letters": len(waiting)}
     )
@@ -337,7 +356,6 @@ def letters_batch_download(*, batch: LetterBatch, actor, request: HttpRequest | 
         batch.pdf.save(f"lot-{batch.pk}.pdf", ContentFile(html_to_pdf(letter_html(letters))), save=False)
     batch.downloaded_at = batch.downloaded_at or timezone.now()
     batch.save(update_fields=["pdf", "downloaded_at"])
-    batch.letters.filter(status=MessageStatus.QUEUED).update(status=MessageStatus.PRINTED)
     audit_log(
         actor=actor,
         action="letters.batch_downloaded",

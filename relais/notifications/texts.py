@@ -9,6 +9,8 @@ template syntax with a few variables (`{{ person.first_name }}`, `{{ reference }
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -16,10 +18,12 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.conf import settings
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine
+from django.template.base import VariableNode
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+logger = logging.getLogger(__name__)
 ENGINE = Engine(autoescape=False)  # plain text; the HTML e-mail escapes the result itself
 
 
@@ -84,21 +88,42 @@ def render_text(source: str, context: dict) -> str:
     return ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
 
 
+# What an administrator's text may use: variables, a few harmless filters, and {% if %}.
+ALLOWED_FILTERS = {"default", "upper", "lower", "capfirst", "title", "date", "yesno", "length", "linebreaksbr"}
+ALLOWED_TAGS = {"if", "elif", "else", "endif"}
+_TAG = re.compile(r"{%-?\s*(\w+)(.*?)-?%}", re.S)
+_WORD = re.compile(r"[A-Za-z_][\w.]*")
+_KEYWORDS = {"and", "or", "not", "in", "is", "None", "True", "False"}
+
+
+class UnsafeText(ValueError):
+    """An administrator's text uses something a message text may not."""
+
+
 def check_source(source: str) -> None:
-    """Raise TemplateSyntaxError if an administrator's text cannot be rendered."""
+    """Raise TemplateSyntaxError or UnsafeText if an administrator's text cannot be used."""
+    for tag, _args in _TAG.findall(source):
+        if tag not in ALLOWED_TAGS:
+            raise UnsafeText(_("la balise « %(tag)s » n'est pas permise") % {"tag": tag})
     ENGINE.from_string(source)
+    for node in ENGINE.from_string(source).nodelist.get_nodes_by_type(VariableNode):
+        for func, _args in node.filter_expression.filters:
+            if func.__name__ not in ALLOWED_FILTERS:
+                raise UnsafeText(_("le filtre « %(name)s » n'est pas permis") % {"name": func.__name__})
 
 
 def variables_used(source: str) -> set[str]:
     """First names of the variables a text uses ("person" for {{ person.first_name }})."""
-    from django.template.base import VariableNode
-
+    check_source(source)
     names = set()
     for node in ENGINE.from_string(source).nodelist.get_nodes_by_type(VariableNode):
-        var = node.filter_expression.var
-        lookups = getattr(var, "lookups", None)
+        lookups = getattr(node.filter_expression.var, "lookups", None)
         if lookups:
             names.add(lookups[0])
+    for _tag, args in _TAG.findall(source):  # variables in {% if … %} conditions
+        for word in _WORD.findall(re.sub(r"(\"[^\"]*\"|'[^']*')", "", args)):
+            if word not in _KEYWORDS:
+                names.add(word.split(".")[0])
     return names
 
 
@@ -127,9 +152,10 @@ def render(code: str, context: dict, language: str) -> Rendered:
                 body=render_text(body, context),
                 sms=render_text(sms, context) if sms else "",
             )
-        except TemplateSyntaxError:
-            # An administrator's text that no longer renders must not stop a message:
-            # fall back to the default text.
+        except Exception:
+            # An administrator's text that does not render must never stop a message (nor
+            # the request filed with it): log it and use the default text.
+            logger.exception("message text %s/%s does not render; default text used", code, language)
             default = all_defaults()[code]
             return Rendered(
                 subject=render_text(str(default.subject), context)[:200],

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import PEOPLE_ROLES, staff_required
+from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
 from relais.core.audit import audit_log
+from relais.core.extensions import message_visible
 from relais.core.http import post_data
 from relais.notifications import selectors, services, texts
 from relais.notifications.forms import CallForm, TemplateForm
@@ -67,14 +68,18 @@ def call(request, pk):
     message = get_object_or_404(Message.objects.to_call().select_related("person"), pk=pk)
     form = CallForm(post_data(request))
     if request.method == "POST" and form.is_valid():
-        services.call_record(
-            message=message,
-            actor=request.user,
-            reached=form.cleaned_data["reached"],
-            notes=form.cleaned_data["notes"],
-            request=request,
-        )
-        messages.success(request, _("L'appel est noté."))
+        try:
+            services.call_record(
+                message=message,
+                actor=request.user,
+                reached=form.cleaned_data["reached"],
+                notes=form.cleaned_data["notes"],
+                request=request,
+            )
+        except ValueError:
+            messages.info(request, _("Un collègue vient de noter cet appel."))
+        else:
+            messages.success(request, _("L'appel est noté."))
         return redirect("notifications:outbox")
     audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
     return render(request, "notifications/staff/call.html", {"message": message, "form": form})
@@ -83,19 +88,27 @@ def call(request, pk):
 # ---------------------------------------------------------------- one message
 
 
-@staff_required(*PEOPLE_ROLES, Role.MANAGER, Role.ADMINISTRATOR)
+def _message_or_404(request, queryset, pk) -> Message:
+    """A message to a resident that this staff member may read: counter, advisors and
+    moderators serve residents directly; others only about records they may open.
+    Account e-mails (codes, password links) are nobody's business."""
+    message = get_object_or_404(queryset, pk=pk, person__isnull=False)
+    if not (has_role(request.user, *PEOPLE_ROLES) or message_visible(user=request.user, message=message)):
+        raise Http404
+    return message
+
+
+@staff_required()
 def message_detail(request, pk):
-    message = get_object_or_404(Message.objects.select_related("person", "batch"), pk=pk)
-    if message.person_id is None:
-        raise Http404  # account e-mails (codes, password links) are nobody's business
+    message = _message_or_404(request, Message.objects.select_related("person", "batch"), pk)
     audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
     return render(request, "notifications/staff/message_detail.html", {"message": message})
 
 
-@staff_required(*PEOPLE_ROLES, Role.MANAGER, Role.ADMINISTRATOR)
+@staff_required()
 def message_letter(request, pk):
     """A single letter as PDF (to hand over at the counter or re-post)."""
-    message = get_object_or_404(Message.objects.select_related("person"), pk=pk, channel="letter")
+    message = _message_or_404(request, Message.objects.select_related("person").filter(channel="letter"), pk)
     audit_log(actor=request.user, action="message.printed", obj=message, person=message.person, request=request)
     response = HttpResponse(services.letter_pdf(message), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'
@@ -132,29 +145,27 @@ def template_edit(request, code, language):
     if default is None or language not in dict(settings.LANGUAGES):
         raise Http404
     subject, body, sms = texts.texts_for(code, language)
-    form = TemplateForm(
-        post_data(request),
-        initial={"subject": subject, "body": body, "sms": sms},
-        allowed=texts.allowed_variables(default),
-    )
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        if "reset" in request.POST:
-            services.template_reset(code=code, language=language, actor=request.user, request=request)
-            messages.success(request, _("Le texte d'origine est rétabli."))
-            return redirect("notifications:template_edit", code=code, language=language)
-        if "preview" not in request.POST:
-            services.template_save(
-                code=code, language=language, actor=request.user, request=request, **form.cleaned_data
-            )
-            messages.success(request, _("Le modèle est enregistré."))
-            return redirect("notifications:template_edit", code=code, language=language)
-    source = form.cleaned_data if form.is_bound and form.is_valid() else {"subject": subject, "body": body, "sms": sms}
     sample = {
         **texts.base_context(None),
         "person": {"first_name": "Jeanne", "last_name": "Martin", "display_name": "Jeanne Martin"},
         **default.sample,
     }
+    form = TemplateForm(
+        post_data(request),
+        initial={"subject": subject, "body": body, "sms": sms},
+        allowed=texts.allowed_variables(default),
+        sample=sample,
+    )
+    preview = None
+    if request.method == "POST" and "reset" in request.POST:
+        services.template_reset(code=code, language=language, actor=request.user, request=request)
+        messages.success(request, _("Le texte d'origine est rétabli."))
+        return redirect("notifications:template_edit", code=code, language=language)
+    if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
+        services.template_save(code=code, language=language, actor=request.user, request=request, **form.cleaned_data)
+        messages.success(request, _("Le modèle est enregistré."))
+        return redirect("notifications:template_edit", code=code, language=language)
+    source = form.cleaned_data if form.is_bound and form.is_valid() else {"subject": subject, "body": body, "sms": sms}
     preview = {k: texts.render_text(v, sample) for k, v in source.items()}
     return render(
         request,

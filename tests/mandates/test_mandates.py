@@ -192,8 +192,8 @@ def test_the_create_form_explains_missing_choices_and_keeps_input(resident_by_le
     )
     html = response.content.decode()
     assert response.status_code == 200 and "Il y a un problème" in html
-    assert "Choisissez" in html or "obligatoire" in html
-    assert 'value="6m" id="id_duration_3" checked' in html.replace("checked id", "id") or 'value="6m"' in html
+    assert "Choisissez au moins un domaine de démarches." in html
+    assert 'value="6m" id="id_duration_2" required checked' in html  # what was chosen is kept
 
 
 def test_expiry_reminders_are_sent_once(resident_by_letter, advisor, mediation):
@@ -208,3 +208,26 @@ def test_expiry_reminders_are_sent_once(resident_by_letter, advisor, mediation):
 def test_case_workers_do_not_see_mandates(case_worker, resident_by_letter, advisor, mediation):
     mandate = paper_mandate(resident_by_letter, advisor, mediation)
     assert staff_client(case_worker).get(reverse("mandates:detail", args=[mandate.pk])).status_code == 404
+
+
+def test_the_helper_cannot_read_the_code_sent_to_the_resident(resident_with_email, advisor, mediation):
+    services.mandate_create(
+        person=resident_with_email,
+        team=mediation,
+        scopes=["famille"],
+        duration="1d",
+        consent_method="code",
+        actor=advisor,
+    )
+    message = Message.objects.get(template="mandate_code")
+    code = next(word for word in message.body.split() if word.isdigit() and len(word) == 6)
+    client = staff_client(advisor)
+    page = client.get(reverse("notifications:message_detail", args=[message.pk])).content.decode()
+    assert code not in page
+    person_page = client.get(resident_with_email.get_absolute_url()).content.decode()
+    assert code not in person_page
+    from relais.notifications.services import process_due
+
+    process_due()
+    message.refresh_from_db()
+    assert message.status == "sent" and code not in message.body  # wiped once sent

@@ -195,3 +195,40 @@ def test_an_apostrophe_stays_an_apostrophe_in_plain_text(resident_with_email):
     assert message.subject == "L'école" and "N'Diaye" in message.body and "C'est prêt & signé." in message.body
     assert "C&#x27;est" in message.html_body or "C'est" in message.html_body
     assert "&amp;" in message.html_body  # the HTML version is escaped once
+
+
+def test_an_unexpected_sending_error_is_retried_then_given_up(resident_with_email, settings, monkeypatch):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("backend broken")),
+    )
+    message = services.notify(person=resident_with_email, template="generic", context={"subject": "S", "text": "T"})
+    assert services.process_due() == {"retry": 1}
+    Message.objects.filter(pk=message.pk).update(next_try_at=timezone.now())
+    assert services.process_due() == {"failed": 1}
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and message.fallback.channel == ContactChannel.LETTER
+
+
+def test_a_message_already_sent_another_way_is_not_sent_again(resident_with_email, reception_agent, monkeypatch):
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        lambda *a, **k: (_ for _ in ()).throw(smtplib.SMTPRecipientsRefused({"x": (550, b"no")})),
+    )
+    message = services.notify(person=resident_with_email, template="generic", context={"subject": "S", "text": "T"})
+    services.process_due()
+    message.refresh_from_db()
+    assert message.fallback
+    with pytest.raises(ValueError):
+        services.message_retry(message=message, actor=reception_agent)
+
+
+def test_staff_never_read_the_residents_personal_links(reception_client, resident_by_letter):
+    message = services.notify(
+        person=resident_by_letter,
+        template="generic",
+        context={"subject": "Suivi", "text": "Suivez ici : https://relais.example.fr/suivi/2026-00001/secret-token/"},
+    )
+    page = reception_client.get(reverse("notifications:message_detail", args=[message.pk])).content.decode()
+    assert "secret-token" not in page and "lien personnel" in page

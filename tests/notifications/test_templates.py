@@ -41,3 +41,30 @@ def test_preview_renders_with_sample_values_without_saving(admin_client):
 
 def test_only_administrators_edit_texts(reception_client):
     assert reception_client.get(reverse("notifications:template_list")).status_code == 404
+
+
+def test_filters_and_tags_that_could_break_or_leak_are_refused(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    for body in [
+        "{{ text|center:'x' }}",
+        "{% load static %}{{ text }}",
+        "{% include 'base.html' %}",
+        "{{ text|ljust:'99999999' }}",
+    ]:
+        html = admin_client.post(url, {"subject": "Objet", "body": body, "sms": ""}).content.decode()
+        assert "ne peut pas être utilisé" in html.replace("&#x27;", "'") or "erreur" in html, body
+    assert not MessageTemplate.objects.exists()
+
+
+def test_a_stored_text_that_fails_to_render_falls_back_to_the_default(resident_with_email):
+    MessageTemplate.objects.create(code="generic", language="fr", subject="{{ subject }}", body="{{ text|center:'x' }}")
+    message = services.notify(person=resident_with_email, template="generic", context={"subject": "S", "text": "Ok"})
+    assert "Ok" in message.body and message.body.startswith("Bonjour")
+
+
+def test_variables_inside_if_conditions_are_checked(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    html = admin_client.post(
+        url, {"subject": "Objet", "body": "{% if numero %}x{% endif %}", "sms": ""}
+    ).content.decode()
+    assert "Variable inconnue : numero" in html

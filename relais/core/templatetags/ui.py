@@ -1,6 +1,7 @@
 """Template components of the Relais design system (loaded as builtins).
 
 {% field form.name %}            label, hint, error beside the field, accessible attributes
+{% field form.name heading=True %}   the label (or legend) is the page's heading (one question per page)
 {% error_summary form %}         the summary at the top, linking to each field in error
 {% pagination page_obj %}        previous / next with page numbers, keeps the query string
 {% breadcrumb "Accueil" "/" "Fiches" "" %}
@@ -47,6 +48,7 @@ def field(bound_field, **options):
             "is_checkbox": isinstance(widget, forms.CheckboxInput),
             "label": options.get("label") or bound_field.label,
             "hide_optional": options.get("hide_optional", False),
+            "heading": options.get("heading", False),
         },
     )
 
@@ -61,8 +63,11 @@ def error_summary(*forms_):
         for error in form.non_field_errors():
             items.append({"message": error, "href": ""})
         for bound in form:
+            # A group of radios or checkboxes is reached through its first option.
+            grouped = isinstance(bound.field.widget, _CHOICE_WIDGETS)
+            href = f"#{bound.auto_id}_0" if grouped else f"#{bound.auto_id}"
             for error in bound.errors:
-                items.append({"message": error, "href": f"#{bound.auto_id}", "label": bound.label})
+                items.append({"message": error, "href": href, "label": bound.label})
     if not items:
         return ""
     return render_to_string("components/error_summary.html", {"items": items})
