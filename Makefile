@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-rush
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,9 @@ bench-weight: $(VENV)/.installed
 
 bench-throughput: $(VENV)/.installed
 	$(BIN)/python bench/throughput.py
+
+bench-cases: $(VENV)/.installed
+	$(BIN)/python bench/cases.py
+
+bench-rush: $(VENV)/.installed
+	$(BIN)/python bench/rush.py --postgres

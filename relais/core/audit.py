@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,8 +18,18 @@ UNLOCK_TABLE = "relais_audit_unlock"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The visitor's address: behind TRUSTED_PROXY_COUNT proxies, the entry they added to
+    X-Forwarded-For (anything further left was written by the client and is not trusted)."""
     if request is None:
         return None
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]
+    if count and len(forwarded) >= count:
+        candidate = forwarded[-count]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 

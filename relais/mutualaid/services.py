@@ -894,7 +894,8 @@ def _close_reports(reports, status: str, actor, now) -> list[Report]:
 @transaction.atomic
 def report_decide(*, report: Report, decision: str, reason: str, actor, request: HttpRequest | None = None) -> None:
     """Act on a report: hide what was reported (explained to its author), or dismiss it."""
-    report = Report.objects.select_for_update().select_related("listing", "message__sender").get(pk=report.pk)
+    # Lock the report row only: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+    report = Report.objects.select_for_update(of=("self",)).select_related("listing", "message__sender").get(pk=report.pk)
     if report.status != ReportStatus.OPEN:
         raise TransitionError("this report was already decided")
     now = timezone.now()

@@ -56,3 +56,13 @@ def test_purge_removes_only_entries_past_retention(event, reception_agent):
     # After the purge the journal is locked again.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+
+
+def test_behind_a_proxy_the_journal_records_the_visitors_address(rf, settings):
+    from relais.core.audit import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "203.0.113.7"  # the proxy's entry, not the one the client wrote
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "127.0.0.1"
