@@ -1,0 +1,739 @@
+"""Digital mediation: drop-in sessions, appointments, workshops, registrations and the
+record of every accompaniment (CRA).
+
+Seats are guarded by the database: `Workshop.confirmed_count` is only changed by a
+conditional UPDATE (`confirmed_count < capacity`) and a CHECK constraint refuses any
+value above the capacity; a slot is booked once thanks to a partial unique index.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from dateutil import rrule as dateutil_rrule
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relais.core.models import Channel
+from relais.mediation import choices as c
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _check_codes(values, allowed: dict, message) -> None:
+    if not isinstance(values, list):
+        raise ValidationError(_("Valeur attendue : une liste."))
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValidationError(message, params={"values": ", ".join(map(str, unknown))})
+
+
+def validate_themes(values):
+    _check_codes(values, c.THEME_LABELS, _("Thème inconnu : %(values)s."))
+
+
+def validate_admin_subthemes(values):
+    _check_codes(values, c.ADMIN_SUBTHEME_LABELS, _("Démarche inconnue : %(values)s."))
+
+
+def validate_equipment(values):
+    _check_codes(values, dict(c.Equipment.choices), _("Matériel inconnu : %(values)s."))
+
+
+class SchoolHoliday(models.Model):
+    """A period of school holidays; drop-in sessions may skip them."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    start = models.DateField(_("premier jour"))
+    end = models.DateField(_("dernier jour"))
+
+    class Meta:
+        verbose_name = _("vacances scolaires")
+        ordering = ["start"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="holiday_end_after_start")]
+
+    def __str__(self):
+        return f"{self.name} ({self.start:%d/%m/%Y} – {self.end:%d/%m/%Y})"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One dated session of a drop-in (cancelled ones are kept, with their notice)."""
+
+    dropin: DropIn
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    cancelled: bool = False
+    notice: str = ""
+
+    @property
+    def date(self) -> datetime.date:
+        return timezone.localtime(self.starts_at).date()
+
+    @property
+    def place(self):
+        return self.dropin.place
+
+
+class DropInQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def bookable(self):
+        return self.published().filter(booking__in=[c.Booking.APPOINTMENT, c.Booking.BOTH])
+
+
+class DropIn(models.Model):
+    """A recurring drop-in session (permanence), or an advisor's recurring availability
+    for appointments (booking "sur rendez-vous"): the slots residents book come from these.
+
+    The recurrence is an iCalendar RRULE applied to the local start date and time
+    (Europe/Paris wall time, so sessions stay at 14:00 across daylight-saving changes).
+    """
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="mediation_dropins", verbose_name=_("équipe")
+    )
+    place = models.ForeignKey(
+        "directory.Place", on_delete=models.PROTECT, related_name="dropins", verbose_name=_("lieu")
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediation_dropins",
+        verbose_name=_("conseiller"),
+    )
+    title = models.CharField(_("titre"), max_length=120, default="Permanence numérique")
+    description = models.TextField(
+        _("ce que l'on peut y faire"),
+        blank=True,
+        help_text=_("En français simple. Par exemple : ce qu'il faut apporter."),
+    )
+    themes = models.JSONField(_("thèmes"), default=list, blank=True, validators=[validate_themes])
+    booking = models.CharField(_("accueil"), max_length=12, choices=c.Booking.choices, default=c.Booking.WALK_IN)
+    start_date = models.DateField(_("à partir du"))
+    end_date = models.DateField(_("jusqu'au"), null=True, blank=True)
+    start_time = models.TimeField(_("heure de début"))
+    end_time = models.TimeField(_("heure de fin"))
+    rrule = models.CharField(
+        _("règle de répétition (RRULE)"), max_length=300, default="FREQ=WEEKLY", help_text=_("FREQ=WEEKLY;BYDAY=TU")
+    )
+    skip_school_holidays = models.BooleanField(_("sauf pendant les vacances scolaires"), default=False)
+    slot_minutes = models.PositiveSmallIntegerField(_("durée d'un rendez-vous (minutes)"), default=30)
+    published = models.BooleanField(_("visible par les habitants"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DropInQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("permanence")
+        ordering = ["place__nom", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="dropin_ends_after_start"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5, slot_minutes__lte=240), name="dropin_slot_length"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")), name="dropin_end_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} – {self.place}"
+
+    def clean(self):
+        if self.rrule:
+            try:
+                self.rule(datetime.datetime(2026, 1, 1))
+            except (ValueError, TypeError):
+                raise ValidationError({"rrule": _("Cette règle de répétition n'est pas valide.")}) from None
+            if "DTSTART" in self.rrule.upper() or "UNTIL" in self.rrule.upper():
+                raise ValidationError({"rrule": _("Indiquez les dates de début et de fin dans leurs propres champs.")})
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": _("L'heure de fin doit être après l'heure de début.")})
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.booking in (c.Booking.APPOINTMENT, c.Booking.BOTH)
+
+    @property
+    def accepts_walk_ins(self) -> bool:
+        return self.booking in (c.Booking.WALK_IN, c.Booking.BOTH)
+
+    def theme_labels(self) -> list[str]:
+        return [str(c.THEME_LABELS.get(code, code)) for code in self.themes]
+
+    def rule(self, dtstart: datetime.datetime):
+        """The dateutil rule, starting at the naive local datetime `dtstart`."""
+        return dateutil_rrule.rrulestr(self.rrule or "FREQ=DAILY;COUNT=1", dtstart=dtstart)
+
+    def occurrences(
+        self, start: datetime.datetime, end: datetime.datetime, *, holidays=None, cancellations=None
+    ) -> list[Occurrence]:
+        """Sessions beginning in [start, end), cancelled ones flagged; school holidays skipped if asked.
+
+        `holidays` (list of (first, last) dates) and `cancellations` ({date: notice}) may be
+        given to avoid a query per drop-in when listing many.
+        """
+        if end <= start:
+            return []
+        tz = timezone.get_current_timezone()
+        first_local = timezone.localtime(start, tz).date()
+        last_local = timezone.localtime(end, tz).date()
+        if self.end_date:
+            last_local = min(last_local, self.end_date)
+        if last_local < self.start_date:
+            return []
+        dtstart = datetime.datetime.combine(self.start_date, self.start_time)
+        window_start = datetime.datetime.combine(max(first_local, self.start_date), datetime.time.min)
+        window_end = datetime.datetime.combine(last_local, datetime.time.max)
+        if holidays is None:
+            holidays = (
+                list(
+                    SchoolHoliday.objects.filter(end__gte=first_local, start__lte=last_local).values_list(
+                        "start", "end"
+                    )
+                )
+                if self.skip_school_holidays
+                else []
+            )
+        if cancellations is None:
+            cancellations = dict(
+                self.cancellations.filter(date__gte=first_local, date__lte=last_local).values_list("date", "notice")
+            )
+        duration = datetime.datetime.combine(datetime.date.min, self.end_time) - datetime.datetime.combine(
+            datetime.date.min, self.start_time
+        )
+        found = []
+        for naive in self.rule(dtstart).between(window_start, window_end, inc=True):
+            day = naive.date()
+            if self.skip_school_holidays and any(a <= day <= b for a, b in holidays):
+                continue
+            starts_at = timezone.make_aware(naive, tz)
+            ends_at = timezone.make_aware(naive + duration, tz)
+            if not (start <= starts_at < end):
+                continue
+            cancelled = day in cancellations
+            found.append(Occurrence(self, starts_at, ends_at, cancelled, cancellations.get(day, "")))
+        return found
+
+    def slots(self, occurrence: Occurrence) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        """Appointment slots of one session, `slot_minutes` long."""
+        step = datetime.timedelta(minutes=self.slot_minutes)
+        slots, at = [], occurrence.starts_at
+        while at + step <= occurrence.ends_at:
+            slots.append((at, at + step))
+            at += step
+        return slots
+
+
+class DropInCancellation(models.Model):
+    """One session of a drop-in that will not take place, with the notice residents read."""
+
+    dropin = models.ForeignKey(DropIn, on_delete=models.CASCADE, related_name="cancellations")
+    date = models.DateField(_("date"))
+    notice = models.CharField(
+        _("message aux habitants"),
+        max_length=300,
+        help_text=_("Par exemple : « Permanence annulée, le conseiller est en formation. Revenez mardi prochain. »"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("permanence annulée")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["dropin", "date"], name="dropin_cancellation_once")]
+
+    def __str__(self):
+        return f"{self.dropin} {self.date}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def upcoming(self, now=None):
+        return self.active().filter(starts_at__gte=now or timezone.now())
+
+
+class Appointment(models.Model):
+    """A resident's appointment in a slot of a drop-in "sur rendez-vous".
+
+    A slot (drop-in, start) is booked at most once while active: a partial unique index
+    refuses the second of two people clicking at the same moment. Cancelling keeps the
+    row (outcome `excused` when the resident cancels, `revoked` when the service does).
+    """
+
+    dropin = models.ForeignKey(DropIn, on_delete=models.PROTECT, related_name="appointments")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="mediation_appointments")
+    place = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu"))
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediation_appointments",
+        verbose_name=_("conseiller"),
+    )
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mediation_appointments")
+    starts_at = models.DateTimeField(_("début"), db_index=True)
+    ends_at = models.DateTimeField(_("fin"))
+    topic = models.CharField(_("pour quoi"), max_length=300, blank=True)
+    channel = models.CharField(_("pris"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("suite"), max_length=10, choices=c.Outcome.choices, default=c.Outcome.UNKNOWN)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+    rescheduled_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_from"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rendez-vous")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dropin", "starts_at"], condition=Q(cancelled_at__isnull=True), name="appointment_slot_once"
+            ),
+            models.UniqueConstraint(
+                fields=["advisor", "starts_at"],
+                condition=Q(cancelled_at__isnull=True, advisor__isnull=False),
+                name="appointment_advisor_once",
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(outcome__in=[c.Outcome.EXCUSED, c.Outcome.REVOKED]),
+                name="appointment_cancelled_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("mediation:staff_appointment", args=[self.pk])
+
+    def get_resident_url(self):
+        return reverse("mediation:appointment_manage", args=[self.token])
+
+    @property
+    def is_active(self) -> bool:
+        return self.cancelled_at is None
+
+    @property
+    def is_past(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    def can_be_changed_by_resident(self) -> bool:
+        """A resident may cancel or move an appointment that is still to come."""
+        return self.is_active and not self.is_past
+
+    def cancel(self, *, by_service: bool, reason: str = "") -> list[str]:
+        """Mark as cancelled; returns the fields to save. Refuses a past or cancelled one."""
+        if not self.is_active:
+            raise ValidationError(_("Ce rendez-vous est déjà annulé."))
+        if self.is_past and not by_service:
+            raise ValidationError(_("Ce rendez-vous est passé : il ne peut plus être annulé."))
+        self.cancelled_at = timezone.now()
+        self.outcome = c.Outcome.REVOKED if by_service else c.Outcome.EXCUSED
+        self.cancel_reason = reason[:300]
+        return ["cancelled_at", "outcome", "cancel_reason"]
+
+    def record_outcome(self, outcome: str) -> list[str]:
+        """The advisor says what happened; only once the appointment has begun."""
+        if outcome not in (c.Outcome.SEEN, c.Outcome.NOSHOW, c.Outcome.EXCUSED, c.Outcome.UNKNOWN):
+            raise ValidationError(_("Pour annuler un rendez-vous, utilisez le bouton « Annuler »."))
+        if not self.is_active:
+            raise ValidationError(_("Ce rendez-vous est annulé."))
+        if outcome != c.Outcome.UNKNOWN and not self.is_past and outcome != c.Outcome.EXCUSED:
+            raise ValidationError(_("Le rendez-vous n'a pas encore eu lieu."))
+        self.outcome = outcome
+        return ["outcome"]
+
+
+class WorkshopQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True, cancelled_at__isnull=True)
+
+    def upcoming(self, now=None):
+        """Workshops whose first session is still to come."""
+        now = now or timezone.now()
+        return self.annotate(first_start=models.Min("sessions__starts_at")).filter(first_start__gte=now)
+
+
+class Workshop(models.Model):
+    """A workshop (atelier, mini-stage) of one or several sessions, with limited seats."""
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="workshops", verbose_name=_("équipe")
+    )
+    slug = models.SlugField(_("identifiant dans l'adresse"), max_length=90, unique=True)
+    title = models.CharField(_("titre"), max_length=150)
+    description = models.TextField(_("description en français simple"))
+    theme = models.CharField(_("thème"), max_length=40, choices=c.THEMES)
+    level = models.CharField(_("niveau"), max_length=15, choices=c.Level.choices, default=c.Level.BEGINNER)
+    place = models.ForeignKey(
+        "directory.Place", on_delete=models.PROTECT, related_name="workshops", verbose_name=_("lieu")
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediation_workshops",
+        verbose_name=_("animé par"),
+    )
+    partner = models.CharField(_("partenaire"), max_length=150, blank=True)
+    accessibility_notes = models.TextField(_("accessibilité"), blank=True)
+    what_to_bring = models.CharField(_("à apporter"), max_length=300, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("nombre de places"))
+    confirmed_count = models.PositiveSmallIntegerField(_("places prises"), default=0, editable=False)
+    registration_opens_at = models.DateTimeField(_("ouverture des inscriptions"))
+    registration_closes_at = models.DateTimeField(
+        _("fin des inscriptions"), null=True, blank=True, help_text=_("Vide : jusqu'au début du premier rendez-vous.")
+    )
+    published = models.BooleanField(_("visible par les habitants"), default=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkshopQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("atelier")
+        ordering = ["title"]
+        constraints = [
+            # The last line against a rush: no seat beyond the capacity, whatever the code does.
+            models.CheckConstraint(
+                condition=Q(confirmed_count__lte=models.F("capacity")), name="workshop_seats_within_capacity"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="workshop_capacity_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("mediation:workshop", args=[self.slug])
+
+    def get_staff_url(self):
+        return reverse("mediation:staff_workshop", args=[self.pk])
+
+    @property
+    def free_seats(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.confirmed_count >= self.capacity
+
+    def session_list(self) -> list[WorkshopSession]:
+        """Sessions in order (uses a prefetch when there is one)."""
+        return sorted(self.sessions.all(), key=lambda s: s.starts_at)
+
+    @property
+    def first_session(self) -> WorkshopSession | None:
+        sessions = self.session_list()
+        return sessions[0] if sessions else None
+
+    @property
+    def closes_at(self) -> datetime.datetime | None:
+        first = self.first_session
+        return self.registration_closes_at or (first.starts_at if first else None)
+
+    def registration_state(self, now=None) -> str:
+        """cancelled | not_yet | open | closed."""
+        now = now or timezone.now()
+        if self.cancelled_at:
+            return "cancelled"
+        if now < self.registration_opens_at:
+            return "not_yet"
+        closes = self.closes_at
+        if closes is None or now >= closes:
+            return "closed"
+        return "open"
+
+    def theme_label(self) -> str:
+        return str(c.THEME_LABELS.get(self.theme, self.theme))
+
+
+class WorkshopSession(models.Model):
+    """One dated meeting of a workshop."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("début"), db_index=True)
+    ends_at = models.DateTimeField(_("fin"))
+
+    class Meta:
+        verbose_name = _("séance")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.workshop} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_past(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=c.ACTIVE_REGISTRATION)
+
+    def seated(self):
+        return self.filter(status__in=c.SEATED)
+
+    def waitlisted(self):
+        return self.filter(status=c.RegistrationStatus.WAITLISTED).order_by("queued_at", "pk")
+
+
+class Registration(models.Model):
+    """A person's place in a workshop: a seat, or a place in the waitlist.
+
+    The waitlist order is `queued_at` then id; the position shown is computed, so a
+    promotion never rewrites the others.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="registrations")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mediation_registrations")
+    status = models.CharField(_("état"), max_length=12, choices=c.RegistrationStatus.choices)
+    queued_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(_("inscrit"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inscription")
+        ordering = ["queued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "person"],
+                condition=~Q(status=c.RegistrationStatus.CANCELLED),
+                name="registration_once_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["workshop", "status", "queued_at"], name="registration_queue")]
+
+    def __str__(self):
+        return f"{self.person} – {self.workshop}"
+
+    def get_resident_url(self):
+        return reverse("mediation:registration_manage", args=[self.token])
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in c.SEATED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in c.ACTIVE_REGISTRATION
+
+    def waitlist_position(self) -> int | None:
+        """1 for the next person to get a seat; None when not waiting."""
+        if self.status != c.RegistrationStatus.WAITLISTED:
+            return None
+        ahead = (
+            Registration.objects.filter(workshop_id=self.workshop_id, status=c.RegistrationStatus.WAITLISTED)
+            .filter(Q(queued_at__lt=self.queued_at) | Q(queued_at=self.queued_at, pk__lt=self.pk))
+            .count()
+        )
+        return ahead + 1
+
+    def cancel(self) -> list[str]:
+        """Give the seat or waitlist place back; returns the fields to save."""
+        if self.status not in (c.RegistrationStatus.CONFIRMED, c.RegistrationStatus.WAITLISTED):
+            raise ValidationError(_("Cette inscription ne peut plus être annulée."))
+        self.status = c.RegistrationStatus.CANCELLED
+        self.cancelled_at = timezone.now()
+        return ["status", "cancelled_at"]
+
+    def promote(self) -> list[str]:
+        if self.status != c.RegistrationStatus.WAITLISTED:
+            raise ValidationError("Only a waitlisted registration can be promoted.")
+        self.status = c.RegistrationStatus.CONFIRMED
+        self.confirmed_at = timezone.now()
+        return ["status", "confirmed_at"]
+
+
+class Attendance(models.Model):
+    """Whether a registered person came to one session."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="attendances")
+    session = models.ForeignKey(WorkshopSession, on_delete=models.CASCADE, related_name="attendances")
+    present = models.BooleanField(_("présent(e)"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("présence")
+        constraints = [models.UniqueConstraint(fields=["registration", "session"], name="attendance_once")]
+
+    def __str__(self):
+        return f"{self.registration} {self.session}: {self.present}"
+
+
+class Accompaniment(models.Model):
+    """The record of one accompaniment (compte rendu d'activité, "CRA"), with the fields of
+    La Coop de la médiation numérique.
+
+    With no `person`, the record is anonymous: it keeps only age band, gender and social
+    status, never a name. A collective one (a workshop session) lists its named
+    participants and counts the others.
+    """
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="accompaniments")
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accompaniments", verbose_name=_("conseiller")
+    )
+    date = models.DateField(_("date"), default=timezone.localdate, db_index=True)
+    duration = models.PositiveSmallIntegerField(_("durée (minutes)"))
+    kind = models.CharField(
+        _("type"), max_length=12, choices=c.AccompanimentKind.choices, default=c.AccompanimentKind.INDIVIDUAL
+    )
+    place_type = models.CharField(_("où"), max_length=15, choices=c.PlaceType.choices, default=c.PlaceType.PLACE)
+    place = models.ForeignKey(
+        "directory.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu")
+    )
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+    equipment = models.JSONField(_("matériel utilisé"), default=list, blank=True, validators=[validate_equipment])
+    themes = models.JSONField(_("thèmes"), default=list, validators=[validate_themes])
+    admin_subthemes = models.JSONField(
+        _("démarches administratives"), default=list, blank=True, validators=[validate_admin_subthemes]
+    )
+    person = models.ForeignKey(
+        "core.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="accompaniments"
+    )
+    participants = models.ManyToManyField(
+        "core.Person", blank=True, related_name="collective_accompaniments", verbose_name=_("participants nommés")
+    )
+    anonymous_count = models.PositiveSmallIntegerField(_("participants anonymes"), default=0)
+    gender = models.CharField(_("genre"), max_length=15, choices=c.Gender.choices, default=c.Gender.UNKNOWN)
+    age_band = models.CharField(_("âge"), max_length=25, choices=c.AgeBand.choices, default=c.AgeBand.UNKNOWN)
+    social_status = models.CharField(
+        _("statut"), max_length=15, choices=c.SocialStatus.choices, default=c.SocialStatus.UNKNOWN
+    )
+    first_time = models.BooleanField(_("premier accompagnement"), null=True, blank=True)
+    autonomy = models.CharField(_("autonomie"), max_length=25, choices=c.Autonomy.choices, blank=True)
+    oriented_to = models.CharField(_("orienté vers"), max_length=40, choices=c.OrientedTo.choices, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="accompaniments"
+    )
+    workshop_session = models.ForeignKey(
+        WorkshopSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="accompaniments"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="accompaniments"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("accompagnement")
+        ordering = ["-date", "-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "-date"], name="accompaniment_team_date"),
+            models.Index(fields=["advisor", "-date"], name="accompaniment_advisor_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gte=1, duration__lte=1440), name="accompaniment_duration"),
+            models.CheckConstraint(
+                condition=~Q(place_type=c.PlaceType.PLACE) | Q(place__isnull=False), name="accompaniment_place_given"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=c.AccompanimentKind.COLLECTIVE) | Q(anonymous_count=0),
+                name="accompaniment_individual_no_count",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} ({self.duration} min)"
+
+    def get_absolute_url(self):
+        return reverse("mediation:accompaniment_edit", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if not self.themes:
+            errors["themes"] = _("Choisissez au moins un thème.")
+        if self.place_type == c.PlaceType.PLACE and not self.place_id:
+            errors["place"] = _("Choisissez le lieu.")
+        if self.place_type in (c.PlaceType.HOME, c.PlaceType.OTHER) and not self.commune.strip():
+            errors["commune"] = _("Indiquez la commune.")
+        if self.kind == c.AccompanimentKind.COLLECTIVE:
+            if self.person_id:
+                errors["person"] = _("Un atelier collectif liste ses participants plus bas.")
+        elif self.anonymous_count:
+            errors["anonymous_count"] = _("Un accompagnement individuel concerne une seule personne.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == c.AccompanimentKind.INDIVIDUAL and self.person_id is None
+
+    def theme_labels(self) -> list[str]:
+        return [str(c.THEME_LABELS.get(code, code)) for code in self.themes]
+
+    def participant_count(self) -> int:
+        if self.kind == c.AccompanimentKind.INDIVIDUAL:
+            return 1
+        return self.anonymous_count + len(self.participants.all())
+
+
+class CalendarToken(models.Model):
+    """The secret in the address of an advisor's personal calendar feed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediation_calendar")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user}"

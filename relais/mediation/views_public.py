@@ -1,0 +1,283 @@
+"""Resident pages: get help, book an appointment, register for a workshop, calendars.
+
+Forms work without JavaScript; pages holding a form are never served from the page cache.
+Private links (a token in the address) let a resident without an account see, move or
+cancel what they booked.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from relais.core.pagecache import public_page
+from relais.directory.models import Place
+from relais.mediation import ics, selectors, services
+from relais.mediation.forms import BookingForm, RegistrationForm
+from relais.mediation.models import Appointment, CalendarToken, DropIn, Registration, Workshop
+
+
+@require_GET
+@public_page
+def help_page(request):
+    """ "Get help": the next drop-in sessions in plain French, appointments, workshops."""
+    return render(
+        request,
+        "mediation/help.html",
+        {
+            "by_place": selectors.sessions_by_place(days=14),
+            "workshops": selectors.workshops_with_free_seats(limit=3),
+            "booking_places": selectors.places_with_appointments(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- appointments
+
+
+@require_GET
+def book_start(request):
+    """Choose where: each place taking appointments, with its next free slots."""
+    places = list(selectors.places_with_appointments())
+    slots = selectors.free_slots()
+    first_slots = {}
+    for slot in slots:
+        first_slots.setdefault(slot.dropin.place_id, [])
+        if len(first_slots[slot.dropin.place_id]) < 3:
+            first_slots[slot.dropin.place_id].append(slot)
+    rows = [(place, first_slots.get(place.pk, [])) for place in places]
+    return render(request, "mediation/book_start.html", {"rows": rows})
+
+
+@require_GET
+def book_place(request, slug):
+    """Choose when: the free slots of the next four weeks at one place, day by day."""
+    place = get_object_or_404(Place.objects.published(), slug=slug)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(place=place))
+    return render(request, "mediation/book_place.html", {"place": place, "days": selectors.slots_by_day(slots)})
+
+
+def _slot_or_404(dropin_id, key):
+    dropin = get_object_or_404(DropIn.objects.bookable().select_related("place"), pk=dropin_id)
+    starts_at = selectors.parse_slot_key(key)
+    if starts_at is None:
+        raise Http404
+    return dropin, starts_at
+
+
+def book(request, dropin_id, key):
+    """Who and how to reach you, then the booking (the slot is checked again when sent)."""
+    dropin, starts_at = _slot_or_404(dropin_id, key)
+    slot = selectors.slot_for(dropin, starts_at)
+    form = BookingForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.appointment_book_online(
+                dropin=dropin,
+                starts_at=starts_at,
+                user=request.user,
+                contact=form.contact(),
+                topic=form.cleaned_data["topic"],
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except services.SlotTaken:
+            messages.error(
+                request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
+            )
+            return redirect("mediation:book_place", slug=dropin.place.slug)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            return redirect("mediation:appointment_manage", token=appointment.token)
+    if slot is None and request.method == "GET":
+        messages.error(request, _("Ce créneau n'est plus libre. Choisissez-en un autre."))
+        return redirect("mediation:book_place", slug=dropin.place.slug)
+    return render(
+        request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at, "slot": slot}
+    )
+
+
+def add_validation_errors(form, error: ValidationError) -> None:
+    """Show a service's validation error beside the fields it names (else at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _appointment_by_token(token) -> Appointment:
+    return get_object_or_404(Appointment.objects.select_related("place", "dropin", "person"), token=token)
+
+
+@never_cache
+@require_GET
+def appointment_manage(request, token):
+    appointment = _appointment_by_token(token)
+    return render(request, "mediation/appointment_manage.html", {"appointment": appointment})
+
+
+@never_cache
+def appointment_cancel(request, token):
+    appointment = _appointment_by_token(token)
+    if not appointment.can_be_changed_by_resident():
+        return redirect("mediation:appointment_manage", token=token)
+    if request.method == "POST":
+        services.appointment_cancel(appointment=appointment, actor=request.user, request=request)
+        messages.success(request, _("Votre rendez-vous est annulé. Merci de nous avoir prévenus."))
+        return redirect("mediation:appointment_manage", token=token)
+    return render(request, "mediation/appointment_cancel.html", {"appointment": appointment})
+
+
+@never_cache
+def appointment_move(request, token):
+    """Another slot at the same place: pick a time, confirm, and the old one is freed."""
+    appointment = _appointment_by_token(token)
+    if not appointment.can_be_changed_by_resident():
+        return redirect("mediation:appointment_manage", token=token)
+    place = appointment.place
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(place=place))
+    chosen = None
+    key = request.POST.get("slot") or request.GET.get("slot", "")
+    if key:
+        chosen = next((s for s in slots if f"{s.dropin.pk}-{s.key}" == key), None)
+    if request.method == "POST":
+        if chosen is None:
+            messages.error(request, _("Ce créneau n'est plus libre. Choisissez-en un autre."))
+            return redirect("mediation:appointment_move", token=token)
+        try:
+            new = services.appointment_move(
+                appointment=appointment, dropin=chosen.dropin, starts_at=chosen.starts_at, actor=request.user,
+                request=request,
+            )  # fmt: skip
+        except services.SlotTaken:
+            messages.error(request, _("Ce créneau vient d'être pris. Choisissez-en un autre."))
+            return redirect("mediation:appointment_move", token=token)
+        messages.success(request, _("Votre rendez-vous est déplacé."))
+        return redirect("mediation:appointment_manage", token=new.token)
+    return render(
+        request,
+        "mediation/appointment_move.html",
+        {"appointment": appointment, "days": selectors.slots_by_day(slots), "chosen": chosen},
+    )
+
+
+@never_cache
+@require_GET
+def appointment_ics(request, token):
+    appointment = _appointment_by_token(token)
+    return ics.response(ics.to_text(_("Rendez-vous"), [ics.appointment_event(appointment)]), "rendez-vous.ics")
+
+
+# ---------------------------------------------------------------- workshops
+
+
+@require_GET
+def workshops(request):
+    """Upcoming workshops, with free seats first shown. Not cached: seats change quickly."""
+    found = selectors.workshops_public()
+    return render(request, "mediation/workshops.html", {"workshops": found})
+
+
+def workshop(request, slug):
+    try:
+        item = selectors.workshop_public(slug)
+    except Workshop.DoesNotExist:
+        raise Http404 from None
+    state = item.registration_state()
+    form = RegistrationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create_online(
+                workshop=item,
+                user=request.user,
+                contact=form.contact(),
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except services.AlreadyRegistered as refused:
+            return render(request, "mediation/workshop_already.html", {"workshop": item, "message": refused.message})
+        except services.RegistrationClosed as refused:
+            form.add_error(None, refused.message)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            return redirect("mediation:registration_manage", token=registration.token)
+    return render(request, "mediation/workshop.html", {"workshop": item, "form": form, "state": state})
+
+
+def _registration_by_token(token) -> Registration:
+    return get_object_or_404(Registration.objects.select_related("workshop", "workshop__place", "person"), token=token)
+
+
+@never_cache
+@require_GET
+def registration_manage(request, token):
+    registration = _registration_by_token(token)
+    return render(
+        request,
+        "mediation/registration_manage.html",
+        {"registration": registration, "position": registration.waitlist_position(), "workshop": registration.workshop},
+    )
+
+
+@never_cache
+def registration_cancel(request, token):
+    registration = _registration_by_token(token)
+    if registration.status not in ("confirmed", "waitlisted"):
+        return redirect("mediation:registration_manage", token=token)
+    if request.method == "POST":
+        services.registration_cancel(registration=registration, actor=request.user, request=request)
+        messages.success(request, _("Votre inscription est annulée. Merci d'avoir libéré votre place."))
+        return redirect("mediation:registration_manage", token=token)
+    return render(request, "mediation/registration_cancel.html", {"registration": registration})
+
+
+# ---------------------------------------------------------------- calendar feeds (no personal data)
+
+
+@require_GET
+def workshops_ics(request):
+    events = [event for w in selectors.workshops_public() for event in ics.workshop_events(w)]
+    return ics.response(ics.to_text(_("Ateliers numériques"), events), "ateliers.ics")
+
+
+@require_GET
+def workshop_ics(request, slug):
+    try:
+        item = selectors.workshop_public(slug)
+    except Workshop.DoesNotExist:
+        raise Http404 from None
+    return ics.response(ics.to_text(item.title, ics.workshop_events(item)), "atelier.ics")
+
+
+@require_GET
+def place_ics(request, slug):
+    """A place's drop-in sessions (cancelled ones marked so) and workshops, next 3 months."""
+    place = get_object_or_404(Place.objects.published(), slug=slug)
+    occs = selectors.occurrences(dropins=DropIn.objects.published().filter(place=place), days=92)
+    events = [ics.occurrence_event(o) for o in occs]
+    events += [e for w in selectors.workshops_public() if w.place_id == place.pk for e in ics.workshop_events(w)]
+    return ics.response(ics.to_text(place.nom, events), f"{place.slug}.ics")
+
+
+@require_GET
+def advisor_ics(request, token):
+    """An advisor's own calendar: appointments (initials only), sessions, workshops.
+
+    The secret address is the only key: keep it private; it can be renewed.
+    """
+    calendar = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
+    appointments, sessions, workshops_ = selectors.advisor_feed_items(calendar.user)
+    events = [ics.appointment_event(a, for_advisor=True) for a in appointments]
+    events += [ics.occurrence_event(o) for o in sessions]
+    events += [e for w in workshops_ for e in ics.workshop_events(w)]
+    response = ics.response(ics.to_text(_("Mon agenda Relais"), events), "agenda.ics")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,718 @@
+"""Staff screens (under /gestion/, so staff 2FA applies). Every query is scoped to the
+user's teams; a missing object and another team's object both answer 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Min
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import has_role, staff_required, team_ids
+from relais.core import selectors as core_selectors
+from relais.core.audit import audit_log
+from relais.core.models import Person
+from relais.core.services import people_searched
+from relais.mediation import choices as c
+from relais.mediation import forms as f
+from relais.mediation import selectors, services
+from relais.mediation.models import (
+    Accompaniment,
+    Appointment,
+    DropIn,
+    Registration,
+    SchoolHoliday,
+    Workshop,
+    WorkshopSession,
+)
+from relais.mediation.views_public import add_validation_errors
+
+MEDIATION = selectors.MEDIATION_ROLES
+BOOKING = selectors.BOOKING_ROLES
+
+
+def _person_from_query(request) -> Person | None:
+    pk = request.GET.get("person") or request.POST.get("person")
+    if not pk or not str(pk).isdigit():
+        return None
+    return get_object_or_404(Person.objects.active(), pk=pk)
+
+
+def _people_lookup(request):
+    """A small person search for the booking screens (logged like the main search)."""
+    form = f.PersonLookupForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        results = list(core_selectors.people_matching(query)[:20])
+        people_searched(actor=request.user, query=query, count=len(results), request=request)
+    return form, results
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@staff_required(*BOOKING)
+def home(request):
+    user = request.user
+    now = timezone.now()
+    context = {"is_mediation": has_role(user, *MEDIATION)}
+    if context["is_mediation"]:
+        today_end = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.max))
+        context.update(
+            {
+                "appointments": selectors.appointments_visible_to(user)
+                .filter(team_id__in=team_ids(user, *MEDIATION))
+                .active()
+                .filter(
+                    starts_at__gte=now - datetime.timedelta(hours=2),
+                    starts_at__lte=today_end + datetime.timedelta(days=6),
+                ),
+                "to_record": selectors.appointments_visible_to(user)
+                .filter(team_id__in=team_ids(user, *MEDIATION), outcome=c.Outcome.UNKNOWN, starts_at__lt=now)
+                .active()
+                .order_by("-starts_at")[:10],
+                "sessions": selectors.occurrences(dropins=selectors.dropins_visible_to(user), days=7),
+                "workshops": list(selectors.workshops_visible_to(user).upcoming().order_by("first_start")[:8]),
+                "last": selectors.last_accompaniment(user),
+                "presets": f.PRESETS,
+            }
+        )
+    return render(request, "mediation/staff/home.html", context)
+
+
+# ---------------------------------------------------------------- drop-in sessions
+
+
+@staff_required(*MEDIATION)
+def dropin_list(request):
+    dropins = selectors.dropins_visible_to(request.user).order_by("place__nom", "start_time")
+    return render(request, "mediation/staff/dropin_list.html", {"dropins": dropins})
+
+
+def _dropin_or_404(user, pk) -> DropIn:
+    return get_object_or_404(selectors.dropins_visible_to(user), pk=pk)
+
+
+@staff_required(*MEDIATION)
+def dropin_edit(request, pk=None):
+    instance = _dropin_or_404(request.user, pk) if pk else DropIn(start_date=timezone.localdate())
+    form = f.DropInForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dropin = services.dropin_save(dropin=form.save(commit=False), actor=request.user, request=request)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("La permanence est enregistrée."))
+            return redirect("mediation:staff_dropin", pk=dropin.pk)
+    return render(request, "mediation/staff/dropin_form.html", {"form": form, "dropin": instance if pk else None})
+
+
+@staff_required(*MEDIATION)
+def dropin_detail(request, pk):
+    dropin = _dropin_or_404(request.user, pk)
+    occs = selectors.occurrences(dropins=DropIn.objects.filter(pk=dropin.pk), days=60)
+    form = f.CancelDateForm(initial={"date": request.GET.get("date")})
+    return render(request, "mediation/staff/dropin_detail.html", {"dropin": dropin, "occurrences": occs, "form": form})
+
+
+@staff_required(*MEDIATION)
+def dropin_cancel_date(request, pk):
+    dropin = _dropin_or_404(request.user, pk)
+    form = f.CancelDateForm(request.POST or None, initial={"date": request.GET.get("date")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dropin_cancel_date(
+                dropin=dropin, date=form.cleaned_data["date"], notice=form.cleaned_data["notice"],
+                actor=request.user, request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("La permanence de ce jour est annulée ; les personnes qui avaient rendez-vous sont prévenues."),
+            )
+            return redirect("mediation:staff_dropin", pk=dropin.pk)
+    return render(request, "mediation/staff/dropin_cancel.html", {"dropin": dropin, "form": form})
+
+
+@staff_required(*MEDIATION)
+@require_POST
+def dropin_restore_date(request, pk):
+    dropin = _dropin_or_404(request.user, pk)
+    try:
+        day = datetime.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        raise Http404 from None
+    services.dropin_restore_date(dropin=dropin, date=day, actor=request.user, request=request)
+    messages.success(request, _("La permanence de ce jour est rétablie."))
+    return redirect("mediation:staff_dropin", pk=dropin.pk)
+
+
+@staff_required(*MEDIATION)
+def holidays(request):
+    form = f.HolidayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.holiday_save(holiday=form.save(commit=False), actor=request.user, request=request)
+        messages.success(request, _("Les vacances sont enregistrées."))
+        return redirect("mediation:staff_holidays")
+    return render(
+        request,
+        "mediation/staff/holidays.html",
+        {
+            "form": form,
+            "holidays": SchoolHoliday.objects.order_by("start"),
+            "can_delete": has_role(request.user, Role.MANAGER),
+        },
+    )
+
+
+@staff_required(Role.MANAGER)
+@require_POST
+def holiday_delete(request, pk):
+    services.holiday_delete(holiday=get_object_or_404(SchoolHoliday, pk=pk), actor=request.user, request=request)
+    return redirect("mediation:staff_holidays")
+
+
+# ---------------------------------------------------------------- appointments
+
+
+@staff_required(*MEDIATION)
+def appointment_list(request):
+    form = f.AppointmentFilterForm(request.GET or None)
+    qs = selectors.appointments_visible_to(request.user).filter(team_id__in=team_ids(request.user, *MEDIATION))
+    day = form.cleaned_data.get("day") if form.is_valid() else None
+    if day:
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        qs = qs.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+    else:
+        qs = qs.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
+    page = Paginator(qs.order_by("starts_at"), 50).get_page(request.GET.get("page"))
+    audit_log(actor=request.user, action="mediation.appointments_viewed", request=request, details={"count": len(page)})
+    return render(request, "mediation/staff/appointment_list.html", {"form": form, "page_obj": page})
+
+
+def _appointment_or_404(user, pk) -> Appointment:
+    return get_object_or_404(selectors.appointments_visible_to(user), pk=pk)
+
+
+@staff_required(*BOOKING)
+def appointment_detail(request, pk):
+    appointment = _appointment_or_404(request.user, pk)
+    can_record = appointment.team_id in team_ids(request.user, *MEDIATION)
+    form = f.OutcomeForm(request.POST or None, initial={"outcome": appointment.outcome})
+    if request.method == "POST" and can_record and form.is_valid():
+        try:
+            services.appointment_record_outcome(
+                appointment=appointment, outcome=form.cleaned_data["outcome"], actor=request.user, request=request
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("La suite du rendez-vous est enregistrée."))
+            return redirect(appointment)
+    elif request.method == "GET":
+        audit_log(
+            actor=request.user, action="mediation.appointment_viewed", obj=appointment, person=appointment.person,
+            request=request,
+        )  # fmt: skip
+    return render(
+        request,
+        "mediation/staff/appointment_detail.html",
+        {"appointment": appointment, "form": form, "can_record": can_record, "cancel_form": f.StaffCancelForm()},
+    )
+
+
+@staff_required(*BOOKING)
+@require_POST
+def appointment_cancel(request, pk):
+    appointment = _appointment_or_404(request.user, pk)
+    form = f.StaffCancelForm(request.POST)
+    form.is_valid()
+    try:
+        # At the resident's request (reception) the appointment is "excused"; an advisor's
+        # team cancelling its own appointment revokes it.
+        by_service = appointment.team_id in team_ids(request.user, *MEDIATION) and request.POST.get("by") == "service"
+        services.appointment_cancel(
+            appointment=appointment, actor=request.user, by_service=by_service,
+            reason=form.cleaned_data.get("reason", ""), request=request,
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Le rendez-vous est annulé ; la personne est prévenue."))
+    return redirect("mediation:staff_appointment", pk=appointment.pk)
+
+
+@staff_required(*BOOKING)
+def appointment_book(request):
+    """Book for someone at the counter or on the phone: find the person, pick a slot."""
+    person = _person_from_query(request)
+    if person is None:
+        form, results = _people_lookup(request)
+        return render(
+            request,
+            "mediation/staff/pick_person.html",
+            {"form": form, "results": results, "next_url": reverse("mediation:staff_appointment_book"),
+             "title": _("Prendre un rendez-vous pour quelqu'un")},
+        )  # fmt: skip
+    place_slug = request.GET.get("lieu", "")
+    dropins = DropIn.objects.all()
+    if place_slug:
+        dropins = dropins.filter(place__slug=place_slug)
+    slots = selectors.free_slots(dropins=dropins)[:200]
+    form = f.SlotChoiceForm(request.POST or None, slots=slots)
+    if request.method == "POST" and form.is_valid():
+        slot = form.chosen()
+        try:
+            appointment = services.appointment_book(
+                dropin=slot.dropin,
+                starts_at=slot.starts_at,
+                person=person,
+                channel=form.cleaned_data["channel"],
+                actor=request.user,
+                topic=form.cleaned_data["topic"],
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except services.SlotTaken:
+            form.add_error("slot", _("Ce créneau vient d'être pris. Choisissez-en un autre."))
+        else:
+            messages.success(
+                request, _("Le rendez-vous est pris ; la confirmation part par le moyen de contact de la personne.")
+            )
+            return redirect("mediation:staff_appointment", pk=appointment.pk)
+    return render(
+        request,
+        "mediation/staff/appointment_book.html",
+        {"form": form, "person": person, "places": selectors.places_with_appointments(), "place_slug": place_slug},
+    )
+
+
+# ---------------------------------------------------------------- workshops
+
+
+@staff_required(*MEDIATION)
+def workshop_list(request):
+    workshops = (
+        selectors.workshops_visible_to(request.user)
+        .annotate(first_start=Min("sessions__starts_at"))
+        .order_by("-first_start")
+    )
+    return render(request, "mediation/staff/workshop_list.html", {"workshops": workshops})
+
+
+def _workshop_or_404(user, pk) -> Workshop:
+    return get_object_or_404(selectors.workshops_visible_to(user), pk=pk)
+
+
+@staff_required(*MEDIATION)
+def workshop_edit(request, pk=None):
+    instance = _workshop_or_404(request.user, pk) if pk else Workshop()
+    form = f.WorkshopForm(request.POST or None, instance=instance, user=request.user)
+    formset = f.SessionFormSet(request.POST or None, instance=instance, prefix="seances")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        sessions = formset.save(commit=False)
+        try:
+            with transaction.atomic():
+                workshop = services.workshop_save(
+                    workshop=form.save(commit=False),
+                    sessions=sessions,
+                    deleted_sessions=formset.deleted_objects,
+                    actor=request.user,
+                    request=request,
+                )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("L'atelier est enregistré."))
+            return redirect("mediation:staff_workshop", pk=workshop.pk)
+    return render(
+        request,
+        "mediation/staff/workshop_form.html",
+        {"form": form, "formset": formset, "workshop": instance if pk else None},
+    )
+
+
+@staff_required(*MEDIATION)
+def workshop_detail(request, pk):
+    workshop = _workshop_or_404(request.user, pk)
+    registrations = list(selectors.registrations_of(workshop))
+    audit_log(
+        actor=request.user,
+        action="mediation.registrations_viewed",
+        obj=workshop,
+        request=request,
+        details={"people": [r.person_id for r in registrations]},
+    )
+    return render(
+        request,
+        "mediation/staff/workshop_detail.html",
+        {
+            "workshop": workshop,
+            "seated": [r for r in registrations if r.holds_seat],
+            "waiting": [r for r in registrations if r.status == c.RegistrationStatus.WAITLISTED],
+            "cancelled": [r for r in registrations if r.status == c.RegistrationStatus.CANCELLED],
+        },
+    )
+
+
+@staff_required(*BOOKING)
+def workshop_register(request, pk):
+    """Register someone (counter or phone): reception for any public workshop, advisors for theirs."""
+    if has_role(request.user, Role.RECEPTION):
+        workshop = get_object_or_404(selectors.workshops_for_booking(), pk=pk)
+    else:
+        workshop = _workshop_or_404(request.user, pk)
+    person = _person_from_query(request)
+    if person is None:
+        form, results = _people_lookup(request)
+        return render(
+            request,
+            "mediation/staff/pick_person.html",
+            {"form": form, "results": results, "next_url": reverse("mediation:staff_workshop_register", args=[pk]),
+             "title": _("Inscrire quelqu'un à « %(title)s »") % {"title": workshop.title}},
+        )  # fmt: skip
+    form = f.StaffRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create(
+                workshop=workshop,
+                person=person,
+                channel=form.cleaned_data["channel"],
+                actor=request.user,
+                submission_key=form.cleaned_data["submission_key"],
+                by_staff=True,
+                request=request,
+            )
+        except services.RegistrationRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if registration.status == c.RegistrationStatus.WAITLISTED:
+                messages.info(
+                    request,
+                    _("L'atelier est complet : %(name)s est sur la liste d'attente, en position %(n)s.")
+                    % {"name": person.display_name, "n": registration.waitlist_position()},
+                )
+            else:
+                messages.success(request, _("%(name)s est inscrit(e).") % {"name": person.display_name})
+            return redirect(person)
+    return render(
+        request, "mediation/staff/workshop_register.html", {"form": form, "workshop": workshop, "person": person}
+    )
+
+
+@staff_required(*BOOKING)
+def workshop_pick(request):
+    """For reception agents: the workshops someone can be registered for."""
+    person = _person_from_query(request)
+    return render(
+        request,
+        "mediation/staff/workshop_pick.html",
+        {"workshops": selectors.workshops_for_booking(), "person": person},
+    )
+
+
+@staff_required(*BOOKING)
+@require_POST
+def registration_cancel(request, pk):
+    registration = get_object_or_404(selectors.registrations_visible_to(request.user), pk=pk)
+    try:
+        _reg, promoted = services.registration_cancel(registration=registration, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        text = _("L'inscription est annulée.")
+        if promoted:
+            text += " " + _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e).") % {
+                "name": promoted[0].person.display_name
+            }
+        messages.success(request, text)
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/gestion/"):
+        return redirect(nxt)
+    return redirect(registration.person)
+
+
+@staff_required(*MEDIATION)
+def attendance(request, pk, session_pk):
+    """Who came: one checkbox per person, big enough for a phone."""
+    workshop = _workshop_or_404(request.user, pk)
+    session = get_object_or_404(WorkshopSession, pk=session_pk, workshop=workshop)
+    registrations = list(workshop.registrations.seated().select_related("person").order_by("person__last_name"))
+    present_ids = set(session.attendances.filter(present=True).values_list("registration_id", flat=True))
+    form = f.AttendanceForm(request.POST or None, registrations=registrations, present_ids=present_ids)
+    if request.method == "POST" and form.is_valid():
+        result = services.attendance_record(
+            session=session, present_ids=form.present_ids(), actor=request.user, request=request
+        )
+        messages.success(request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result)
+        return redirect("mediation:staff_workshop", pk=workshop.pk)
+    if request.method == "GET":
+        audit_log(
+            actor=request.user, action="mediation.attendance_viewed", obj=session, request=request,
+            details={"people": [r.person_id for r in registrations]},
+        )  # fmt: skip
+    return render(request, "mediation/staff/attendance.html", {"workshop": workshop, "session": session, "form": form})
+
+
+@staff_required(*MEDIATION)
+def certificate(request, pk, registration_pk):
+    workshop = _workshop_or_404(request.user, pk)
+    registration = get_object_or_404(
+        Registration.objects.select_related("person"), pk=registration_pk, workshop=workshop
+    )
+    try:
+        pdf = services.certificate_pdf(registration=registration, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("mediation:staff_workshop", pk=workshop.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-{registration.pk}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- accompaniments
+
+
+@staff_required(*MEDIATION)
+def accompaniment_list(request):
+    qs = selectors.accompaniments_visible_to(request.user)
+    advisor_id = request.GET.get("conseiller", "")
+    if advisor_id.isdigit():
+        qs = qs.filter(advisor_id=advisor_id)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    audit_log(
+        actor=request.user, action="mediation.accompaniments_viewed", request=request, details={"count": len(page)}
+    )
+    return render(
+        request,
+        "mediation/staff/accompaniment_list.html",
+        {"page_obj": page, "is_manager": has_role(request.user, Role.MANAGER)},
+    )
+
+
+def _initial_for_new(request, user) -> tuple[dict, dict]:
+    """Initial values and links (person, appointment, session) from the query string."""
+    initial = {"date": timezone.localdate(), "duration_choice": "30", "place_type": c.PlaceType.PLACE}
+    links: dict = {"person": None, "appointment": None, "session": None, "participants": None}
+    place = selectors.usual_place(user)
+    if place:
+        initial["place"] = place.pk
+    source = request.GET.get("depuis", "")
+    if source == "dernier":
+        last = selectors.last_accompaniment(user)
+        if last:
+            minutes = str(last.duration)
+            initial.update(
+                {
+                    "kind": last.kind,
+                    "duration_choice": minutes if minutes in dict(f.DURATION_CHOICES) else "other",
+                    "duration_other": last.duration,
+                    "place_type": last.place_type,
+                    "place": last.place_id,
+                    "commune": last.commune,
+                    "equipment": last.equipment,
+                    "themes": last.themes,
+                    "admin_subthemes": last.admin_subthemes,
+                    "autonomy": last.autonomy,
+                }
+            )
+    preset = f.PRESETS.get(request.GET.get("modele", ""))
+    if preset:
+        values = dict(preset["values"])
+        initial["duration_choice"] = values.pop("duration")
+        initial.update(values)
+    appointment_id = request.GET.get("rdv", "")
+    if appointment_id.isdigit():
+        appointment = get_object_or_404(
+            selectors.appointments_visible_to(user).filter(team_id__in=team_ids(user, *MEDIATION)), pk=appointment_id
+        )
+        links["appointment"] = appointment
+        links["person"] = appointment.person
+        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+        initial.update(
+            {
+                "date": timezone.localtime(appointment.starts_at).date(),
+                "place": appointment.place_id,
+                "place_type": c.PlaceType.PLACE,
+                "kind": c.AccompanimentKind.INDIVIDUAL,
+                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
+                "duration_other": minutes,
+                "team": appointment.team_id,
+            }
+        )
+    session_id = request.GET.get("seance", "")
+    if session_id.isdigit():
+        session = get_object_or_404(
+            WorkshopSession.objects.select_related("workshop"),
+            pk=session_id,
+            workshop__in=selectors.workshops_visible_to(user),
+        )
+        links["session"] = session
+        workshop = session.workshop
+        registrations = workshop.registrations.seated()
+        present = set(session.attendances.filter(present=True).values_list("registration__person_id", flat=True))
+        links["participants"] = Person.objects.filter(pk__in=registrations.values("person_id")).order_by("last_name")
+        minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
+        initial.update(
+            {
+                "date": timezone.localtime(session.starts_at).date(),
+                "kind": c.AccompanimentKind.COLLECTIVE,
+                "place": workshop.place_id,
+                "place_type": c.PlaceType.PLACE,
+                "themes": [workshop.theme],
+                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
+                "duration_other": minutes,
+                "participants": list(present),
+                "team": workshop.team_id,
+            }
+        )
+    person_id = request.GET.get("person", "")
+    if person_id.isdigit() and links["person"] is None and links["session"] is None:
+        links["person"] = get_object_or_404(Person.objects.active(), pk=person_id)
+    return initial, links
+
+
+@staff_required(*MEDIATION)
+def accompaniment_create(request):
+    initial, links = _initial_for_new(request, request.user)
+    form = f.AccompanimentForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        person=links["person"],
+        participant_choices=links["participants"],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.model_data()
+        data.update(
+            {"person": links["person"], "appointment": links["appointment"], "workshop_session": links["session"]}
+        )
+        try:
+            services.accompaniment_create(
+                advisor=request.user,
+                team=form.cleaned_data["team"],
+                data=data,
+                participants=form.cleaned_data.get("participants") or [],
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("L'accompagnement est enregistré. Merci !"))
+            if links["person"]:
+                return redirect(links["person"])
+            return redirect("mediation:staff_home")
+    return render(
+        request,
+        "mediation/staff/accompaniment_form.html",
+        {"form": form, "links": links, "presets": f.PRESETS, "creating": True},
+    )
+
+
+@staff_required(*MEDIATION)
+def accompaniment_edit(request, pk):
+    accompaniment = get_object_or_404(selectors.accompaniments_visible_to(request.user), pk=pk)
+    participants = None
+    if accompaniment.workshop_session_id:
+        participants = Person.objects.filter(
+            pk__in=accompaniment.workshop_session.workshop.registrations.values("person_id")
+        ).order_by("last_name") | Person.objects.filter(collective_accompaniments=accompaniment)
+        participants = participants.distinct()
+    elif accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
+        participants = Person.objects.filter(collective_accompaniments=accompaniment)
+    form = f.AccompanimentForm(
+        request.POST or None,
+        instance=accompaniment,
+        user=request.user,
+        person=accompaniment.person,
+        participant_choices=participants,
+        initial={"participants": list(accompaniment.participants.values_list("pk", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.model_data()
+        data["team"] = form.cleaned_data["team"]
+        try:
+            changed = services.accompaniment_update(
+                accompaniment=Accompaniment.objects.get(pk=accompaniment.pk),
+                data=data,
+                participants=form.cleaned_data.get("participants") if "participants" in form.fields else None,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("La correction est enregistrée."))
+            return redirect("mediation:staff_accompaniments")
+    elif request.method == "GET" and accompaniment.person_id:
+        audit_log(
+            actor=request.user, action="mediation.accompaniment_viewed", obj=accompaniment,
+            person=accompaniment.person, request=request,
+        )  # fmt: skip
+    return render(
+        request,
+        "mediation/staff/accompaniment_form.html",
+        {
+            "form": form,
+            "links": {"person": accompaniment.person, "appointment": accompaniment.appointment,
+                      "session": accompaniment.workshop_session},
+            "accompaniment": accompaniment,
+            "creating": False,
+        },
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- calendar and import
+
+
+@staff_required(*MEDIATION)
+def calendar(request):
+    if request.method == "POST":
+        token = services.calendar_token_renew(user=request.user, request=request)
+        messages.success(request, _("Nouvelle adresse créée : l'ancienne ne fonctionne plus."))
+        return redirect("mediation:staff_calendar")
+    token = services.calendar_token_for(user=request.user)
+    url = settings.SITE_URL + reverse("mediation:advisor_ics", args=[token.token])
+    return render(request, "mediation/staff/calendar.html", {"url": url})
+
+
+@staff_required(Role.ADMINISTRATOR)
+def places_import(request):
+    from relais.directory import importer
+
+    form = f.PlacesImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            content = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", _("Le fichier doit être encodé en UTF-8."))
+        else:
+            fmt = "json" if upload.name.lower().endswith(".json") else "csv"
+            report = importer.import_places(
+                content,
+                fmt=fmt,
+                partial=form.cleaned_data["partial"],
+                dry_run=form.cleaned_data["dry_run"],
+                actor=request.user,
+                request=request,
+            )
+    return render(request, "mediation/staff/places_import.html", {"form": form, "report": report})

@@ -1,0 +1,101 @@
+"""Advisors and managers define drop-in sessions: recurrence from everyday choices (or an
+RRULE), school holidays, one-off cancellations with a notice residents read."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.directory.models import Place
+from relais.mediation.models import DropIn, DropInCancellation, SchoolHoliday
+from tests.mediation.conftest import make_dropin
+
+
+def _data(team, **changes):
+    data = {
+        "team": team.pk,
+        "place": Place.objects.get(slug="relais-citoyen-bellevue").pk,
+        "title": "Permanence du mardi",
+        "booking": "walk_in",
+        "weekdays": ["TU"],
+        "every": "1",
+        "start_time": "14:00",
+        "end_time": "17:00",
+        "start_date": timezone.localdate().isoformat(),
+        "end_date": "",
+        "skip_school_holidays": "on",
+        "custom_rrule": "",
+        "slot_minutes": "30",
+        "themes": ["aide_aux_demarches_administratives"],
+        "description": "",
+        "published": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_advisor_defines_every_tuesday_except_school_holidays(advisor_client, team):
+    response = advisor_client.post(reverse("mediation:staff_dropin_create"), _data(team))
+    dropin = DropIn.objects.get(title="Permanence du mardi")
+    assert response["Location"] == reverse("mediation:staff_dropin", args=[dropin.pk])
+    assert dropin.rrule == "FREQ=WEEKLY;BYDAY=TU" and dropin.skip_school_holidays
+    page = advisor_client.get(response["Location"]).content.decode()
+    assert "Tous les mardis, de 14 h à 17 h, sauf pendant les vacances scolaires" in page
+
+
+def test_school_holidays_are_skipped(team):
+    dropin = make_dropin(rrule="FREQ=DAILY", skip_school_holidays=True, booking="walk_in")
+    today = timezone.localdate()
+    SchoolHoliday.objects.create(
+        name="Test", start=today + datetime.timedelta(days=3), end=today + datetime.timedelta(days=5)
+    )
+    start = timezone.now()
+    days = {o.date for o in dropin.occurrences(start, start + datetime.timedelta(days=8))}
+    assert today + datetime.timedelta(days=2) in days and today + datetime.timedelta(days=6) in days
+    assert not {today + datetime.timedelta(days=n) for n in (3, 4, 5)} & days
+
+
+def test_a_custom_rrule_and_a_bad_one(advisor_client, team):
+    url = reverse("mediation:staff_dropin_create")
+    advisor_client.post(url, _data(team, title="Premier mardi", weekdays=[], custom_rrule="FREQ=MONTHLY;BYDAY=1TU"))
+    assert DropIn.objects.get(title="Premier mardi").rrule == "FREQ=MONTHLY;BYDAY=1TU"
+    response = advisor_client.post(url, _data(team, title="Cassée", weekdays=[], custom_rrule="FREQ=SOUVENT"))
+    assert response.status_code == 200 and "n&#x27;est pas valide" in response.content.decode()
+    response = advisor_client.post(url, _data(team, title="Sans jour", weekdays=[]))
+    assert "Choisissez au moins un jour" in response.content.decode()
+    response = advisor_client.post(url, _data(team, title="À l'envers", end_time="13:00"))
+    assert "L&#x27;heure de fin doit être après" in response.content.decode()
+
+
+def test_cancelling_one_date_shows_the_notice_and_restoring_it(advisor_client, client, team):
+    dropin = make_dropin(booking="walk_in", place_slug="relais-citoyen-bellevue", rrule="FREQ=DAILY")
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    url = reverse("mediation:staff_dropin_cancel", args=[dropin.pk])
+    assert advisor_client.get(url, {"date": day.isoformat()}).status_code == 200
+    advisor_client.post(url, {"date": day.isoformat(), "notice": "Fermé : réunion d'équipe."})
+    assert DropInCancellation.objects.filter(dropin=dropin, date=day).exists()
+    html = client.get(reverse("mediation:help")).content.decode()
+    assert "réunion d&#x27;équipe" in html or "réunion d'équipe" in html
+    advisor_client.post(reverse("mediation:staff_dropin_restore", args=[dropin.pk]), {"date": day.isoformat()})
+    assert not DropInCancellation.objects.filter(dropin=dropin, date=day).exists()
+
+
+def test_a_date_without_session_cannot_be_cancelled(advisor_client):
+    dropin = make_dropin(booking="walk_in", rrule="FREQ=WEEKLY;BYDAY=TU")
+    day = timezone.localdate()
+    while day.weekday() == 1:
+        day += datetime.timedelta(days=1)
+    day += datetime.timedelta(days=7)
+    response = advisor_client.post(
+        reverse("mediation:staff_dropin_cancel", args=[dropin.pk]), {"date": day.isoformat(), "notice": "x"}
+    )
+    assert "Il n&#x27;y a pas de permanence ce jour-là." in response.content.decode()
+
+
+def test_holidays_are_managed_by_the_team(advisor_client, manager_client):
+    url = reverse("mediation:staff_holidays")
+    advisor_client.post(url, {"name": "Pont de l'Ascension", "start": "2027-05-06", "end": "2027-05-09"})
+    holiday = SchoolHoliday.objects.get(name="Pont de l'Ascension")
+    assert advisor_client.post(reverse("mediation:staff_holiday_delete", args=[holiday.pk])).status_code == 404
+    manager_client.post(reverse("mediation:staff_holiday_delete", args=[holiday.pk]))
+    assert not SchoolHoliday.objects.filter(pk=holiday.pk).exists()

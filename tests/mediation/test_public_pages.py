@@ -1,0 +1,119 @@
+"""Resident pages of digital mediation: "get help", the workshop list, calendars."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from relais.mediation.models import DropIn, Workshop
+from tests.mediation.conftest import make_workshop
+
+
+def test_get_help_page_lists_next_sessions_in_plain_french(client, db):
+    response = client.get(reverse("mediation:help"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Relais citoyen Nord" in html
+    assert "de 14 h à 17 h" in html and "sans rendez-vous" in html
+    assert reverse("mediation:book_start") in html
+
+
+def test_get_help_page_shows_a_cancelled_session_with_its_notice(client, db):
+    html = client.get(reverse("mediation:help")).content.decode()
+    assert "annulée" in html and "le conseiller est en formation" in html
+
+
+def test_workshop_list_shows_free_seats_and_waitlists(client, db):
+    html = client.get(reverse("mediation:workshops")).content.decode()
+    assert "Premiers pas avec le smartphone" in html and "1 place libre" in html
+    assert "Ma déclaration d&#x27;impôts en ligne" in html and "Complet : liste d'attente" in html
+    assert "Créer son adresse courriel" not in html  # past
+
+
+def test_workshop_page_before_opening_says_when_registration_opens(client, db):
+    workshop = Workshop.objects.get(slug="reperer-un-courriel-frauduleux")
+    html = client.get(workshop.get_absolute_url()).content.decode()
+    assert "Les inscriptions ouvrent le" in html and '<form method="post"' not in html
+    assert "Club des entreprises du Val de Brenne" in html
+
+
+def test_place_calendar_feed_has_sessions_and_marks_cancellations(client, db):
+    response = client.get(reverse("mediation:place_ics", args=["relais-citoyen-nord"]))
+    assert response["Content-Type"].startswith("text/calendar")
+    events = list(Calendar.from_ical(response.content).walk("VEVENT"))
+    assert len(events) > 5
+    assert any(str(e["STATUS"]) == "CANCELLED" for e in events)
+    assert all(e["DTSTART"].dt.tzinfo is not None for e in events)
+
+
+def test_workshops_feed_lists_every_session_without_personal_data(client, db):
+    workshop = make_workshop(sessions=2)
+    response = client.get(reverse("mediation:workshops_ics"))
+    text = response.content.decode()
+    assert text.count(workshop.title) == 2
+    assert "Dupont" not in text and "@example" not in text
+
+
+def test_a_session_stays_at_14h_local_time_across_the_clock_change(db):
+    dropin = DropIn.objects.get(place__slug="relais-citoyen-nord", title="Permanence numérique")
+    start = timezone.make_aware(datetime.datetime(2027, 3, 1))
+    occurrences = dropin.occurrences(start, start + datetime.timedelta(days=45), holidays=[], cancellations={})
+    assert {timezone.localtime(o.starts_at).hour for o in occurrences} == {14}
+    # 13:00 UTC in winter, 12:00 UTC after the last Sunday of March.
+    assert {o.starts_at.astimezone(datetime.UTC).hour for o in occurrences} == {12, 13}
+
+
+def test_the_place_tag_lists_the_next_sessions_and_the_booking_link(db):
+    from django.template import Context, Template
+
+    from relais.directory.models import Place
+
+    html = Template("{% load mediation_tags %}{% next_sessions place %}").render(
+        Context({"place": Place.objects.get(slug="relais-citoyen-nord")})
+    )
+    assert "Prochaines permanences" in html and "de 14 h à 17 h" in html
+    assert reverse("mediation:book_place", args=["relais-citoyen-nord"]) in html
+    empty = Template("{% load mediation_tags %}{% next_sessions place %}").render(
+        Context({"place": Place.objects.get(slug="hotel-de-ville")})
+    )
+    assert empty.strip() == ""
+
+
+def test_the_home_tag_lists_workshops_with_free_seats(db):
+    from django.template import Context, Template
+
+    html = Template("{% load mediation_tags %}{% upcoming_workshops %}").render(Context({}))
+    assert "Premiers pas avec le smartphone" in html and "impôts" not in html
+
+
+def test_the_advisor_feed_needs_its_secret_and_shows_initials_only(client, advisor, resident_with_email):
+    from relais.mediation import services as mediation_services
+    from relais.mediation.models import Appointment
+
+    token = mediation_services.calendar_token_for(user=advisor)
+    appointment = Appointment.objects.filter(advisor=advisor, person=resident_with_email).first()
+    assert appointment is not None  # the demo booked Marie with Yanis
+    text = client.get(reverse("mediation:advisor_ics", args=[token.token])).content.decode()
+    assert "RDV M. D." in text and "Dupont" not in text and "marie.dupont" not in text
+    assert client.get(reverse("mediation:advisor_ics", args=["guess"])).status_code == 404
+    old = token.token
+    mediation_services.calendar_token_renew(user=advisor)
+    assert client.get(reverse("mediation:advisor_ics", args=[old])).status_code == 404
+
+
+def test_plain_french_rules():
+    from relais.mediation import text
+    from relais.mediation.models import DropIn
+
+    def rule(rrule, skip=False):
+        dropin = DropIn(rrule=rrule, start_time=datetime.time(14), end_time=datetime.time(17, 30),
+                        start_date=datetime.date(2026, 9, 1), skip_school_holidays=skip)  # fmt: skip
+        return text.rule_text(dropin)
+
+    assert rule("FREQ=WEEKLY;BYDAY=TU", skip=True) == (
+        "tous les mardis, de 14 h à 17 h 30, sauf pendant les vacances scolaires"
+    )
+    assert rule("FREQ=WEEKLY;BYDAY=MO,TH") == "tous les lundis et jeudis, de 14 h à 17 h 30"
+    assert rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA") == "un samedi sur deux, de 14 h à 17 h 30"
+    assert rule("FREQ=MONTHLY;BYDAY=1WE") == "le premier mercredi du mois, de 14 h à 17 h 30"

@@ -1,0 +1,196 @@
+"""Workshop registrations: seats, waitlist with its position, kind refusals, promotion,
+and the database's last line (seats never above the capacity)."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.core.models import Channel, ContactChannel, Person
+from relais.mediation import choices as c
+from relais.mediation import services
+from relais.mediation.models import Registration, Workshop
+from relais.notifications.models import Message
+from tests.mediation.conftest import contact, make_person, make_workshop
+
+
+def register(workshop, person, **kwargs):
+    return services.registration_create(workshop=workshop, person=person, channel=Channel.ONLINE, actor=None, **kwargs)
+
+
+def test_registrations_take_seats_then_go_to_the_waitlist_with_their_position(db):
+    workshop = make_workshop(capacity=2)
+    regs = [register(workshop, make_person(n)) for n in range(5)]
+    assert [r.status for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert [r.waitlist_position() for r in regs] == [None, None, 1, 2, 3]
+    workshop.refresh_from_db()
+    assert workshop.confirmed_count == 2 and workshop.is_full
+    templates = list(Message.objects.filter(related_id__in=[r.pk for r in regs]).values_list("template", flat=True))
+    assert templates.count("mediation_registration_confirmed") == 2
+    assert templates.count("mediation_registration_waitlisted") == 3
+    waitlisted = Message.objects.get(template="mediation_registration_waitlisted", related_id=str(regs[3].pk))
+    assert "en position 2" in waitlisted.body
+
+
+def test_a_cancellation_promotes_the_first_waitlisted_and_tells_them(db):
+    workshop = make_workshop(capacity=1)
+    first, second, third = (register(workshop, make_person(n)) for n in range(3))
+    _cancelled, promoted = services.registration_cancel(registration=first, actor=None)
+    assert [p.pk for p in promoted] == [second.pk]
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.status == "confirmed" and third.waitlist_position() == 1
+    workshop.refresh_from_db()
+    assert workshop.confirmed_count == 1
+    message = Message.objects.get(template="mediation_registration_promoted", person=second.person)
+    assert "Une place s'est libérée" in message.body
+
+
+def test_leaving_the_waitlist_moves_the_others_up_without_touching_seats(db):
+    workshop = make_workshop(capacity=1)
+    _seat, first_waiting, second_waiting = (register(workshop, make_person(n)) for n in range(3))
+    services.registration_cancel(registration=first_waiting, actor=None)
+    assert second_waiting.waitlist_position() == 1
+    workshop.refresh_from_db()
+    assert workshop.confirmed_count == 1
+
+
+def test_the_same_person_registering_twice_is_refused_kindly(client, db):
+    workshop = make_workshop(capacity=5)
+    person = make_person("twice")
+    first = register(workshop, person)
+    with pytest.raises(services.AlreadyRegistered) as refused:
+        register(workshop, person)
+    assert refused.value.existing == first
+
+
+def test_someone_with_the_same_email_online_is_refused_kindly_and_nothing_is_created(client, db):
+    workshop = make_workshop(capacity=5)
+    client.post(workshop.get_absolute_url(), contact("dup"))
+    people = Person.objects.count()
+    response = client.post(workshop.get_absolute_url(), {**contact("dup"), "last_name": "Autrenom"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "déjà inscrit(e)" in html and "votre place est gardée" in html
+    assert Person.objects.count() == people
+    assert Registration.objects.filter(workshop=workshop).count() == 1
+
+
+def test_a_resident_registers_online_without_an_account(client, db):
+    workshop = make_workshop(capacity=5)
+    page = client.get(workshop.get_absolute_url())
+    assert "M&#x27;inscrire" in page.content.decode() or "M'inscrire" in page.content.decode()
+    response = client.post(workshop.get_absolute_url(), contact("online"))
+    registration = Registration.objects.get(workshop=workshop)
+    assert response["Location"] == registration.get_resident_url()
+    status_page = client.get(response["Location"]).content.decode()
+    assert 'data-registration-status="confirmed"' in status_page
+    assert registration.person.email == "camilleonline@example.org" and registration.channel == Channel.ONLINE
+
+
+def test_a_resident_by_letter_gives_an_address(client, db):
+    workshop = make_workshop(capacity=5)
+    data = contact("letter", preferred_channel="letter", email="")
+    response = client.post(workshop.get_absolute_url(), data)
+    assert "Indiquez votre adresse pour recevoir un courrier." in response.content.decode()
+    data.update(address="5 rue des Lilas", postal_code="37500", commune="Valbrenne")
+    client.post(workshop.get_absolute_url(), data)
+    message = Message.objects.get(person__last_name="Habitantletter")
+    assert message.channel == ContactChannel.LETTER and "5 rue des Lilas" in message.to_address
+
+
+def test_waitlisted_resident_sees_their_position(client, db):
+    workshop = make_workshop(capacity=1)
+    register(workshop, make_person("seat"))
+    response = client.post(workshop.get_absolute_url(), contact("wait"), follow=True)
+    html = response.content.decode()
+    assert 'data-registration-status="waitlisted"' in html and "en position <strong>1</strong>" in html
+
+
+def test_registration_is_refused_before_the_window_opens(client, db):
+    workshop = make_workshop(opens=timezone.now() + datetime.timedelta(days=2))
+    html = client.get(workshop.get_absolute_url()).content.decode()
+    assert "Les inscriptions ouvrent le" in html
+    response = client.post(workshop.get_absolute_url(), contact("early"))
+    assert "Les inscriptions ouvrent le" in response.content.decode()
+    assert not Registration.objects.filter(workshop=workshop).exists()
+    assert not Person.objects.filter(last_name="Habitantearly").exists()
+
+
+def test_staff_may_register_before_the_window_opens_but_not_after_the_start(db, reception_agent):
+    workshop = make_workshop(opens=timezone.now() + datetime.timedelta(days=2))
+    registration = services.registration_create(
+        workshop=workshop, person=make_person("staff"), channel=Channel.COUNTER, actor=reception_agent, by_staff=True
+    )
+    assert registration.status == "confirmed"
+    past = make_workshop(days=-1)
+    with pytest.raises(services.RegistrationClosed):
+        services.registration_create(
+            workshop=past, person=make_person("late"), channel=Channel.COUNTER, actor=reception_agent, by_staff=True
+        )
+
+
+def test_double_submission_creates_one_registration(client, db):
+    workshop = make_workshop(capacity=5)
+    data = {**contact("double"), "submission_key": "0d3b8d8e-1c61-4a43-9d8a-2b7a5f0c9e11"}
+    first = client.post(workshop.get_absolute_url(), data)
+    again = client.post(workshop.get_absolute_url(), data)
+    assert first["Location"] == again["Location"]
+    assert Registration.objects.filter(workshop=workshop).count() == 1
+
+
+def test_the_database_refuses_more_seats_than_the_capacity(db):
+    workshop = make_workshop(capacity=2)
+    Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=F("confirmed_count") + 1)
+
+
+def test_the_database_refuses_a_second_active_registration_of_a_person(db):
+    workshop = make_workshop(capacity=2)
+    person = make_person("db")
+    Registration.objects.create(workshop=workshop, person=person, status="waitlisted")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Registration.objects.create(workshop=workshop, person=person, status="waitlisted")
+    Registration.objects.filter(workshop=workshop).update(status="cancelled")
+    Registration.objects.create(workshop=workshop, person=person, status="waitlisted")  # after cancelling: again
+
+
+def test_a_larger_capacity_promotes_the_waitlist(db, advisor):
+    workshop = make_workshop(capacity=1)
+    _seat, waiting = register(workshop, make_person(1)), register(workshop, make_person(2))
+    workshop.capacity = 2
+    services.workshop_save(workshop=workshop, actor=advisor)
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
+
+
+def test_a_capacity_below_the_seats_taken_is_refused(db, advisor):
+    workshop = make_workshop(capacity=2)
+    register(workshop, make_person(1))
+    register(workshop, make_person(2))
+    workshop.capacity = 1
+    with pytest.raises(Exception, match="déjà inscrites"):
+        services.workshop_save(workshop=workshop, actor=advisor)
+
+
+def test_cancelling_through_the_private_link(client, db):
+    workshop = make_workshop(capacity=1)
+    seat = register(workshop, make_person("a"))
+    waiting = register(workshop, make_person("b"))
+    url = reverse("mediation:registration_cancel", args=[seat.token])
+    assert "Oui, annuler" in client.get(url).content.decode()
+    client.post(url)
+    seat.refresh_from_db()
+    waiting.refresh_from_db()
+    assert seat.status == c.RegistrationStatus.CANCELLED and waiting.status == c.RegistrationStatus.CONFIRMED
+
+
+def test_the_account_page_lists_the_residents_registrations_with_cancel_links(client, resident_with_email):
+    workshop = make_workshop(capacity=3)
+    registration = register(workshop, resident_with_email)
+    client.force_login(resident_with_email.user)
+    html = client.get(reverse("core:account")).content.decode()
+    assert workshop.title in html and registration.get_resident_url() in html
