@@ -19,6 +19,8 @@ for key, value in {
     "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
     "SMS_BACKEND": "relais.notifications.sms.FileBackend",
     "RELAIS_VAR_DIR": tempfile.mkdtemp(prefix="relais-tests-"),
+    # WhiteNoise wants the folder to exist; tests read static files from the source tree.
+    "STATIC_ROOT": tempfile.mkdtemp(prefix="relais-static-"),
 }.items():
     os.environ.setdefault(key, value)
 
