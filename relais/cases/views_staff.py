@@ -41,7 +41,7 @@ from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.http import files_data, post_data
 from relais.core.models import Channel, Person
-from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require
+from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require, mandate_use
 
 WORKER_ROLES = selectors.WORKER_ROLES
 RECORD_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER, Role.ADVISOR)
@@ -202,6 +202,9 @@ def detail(request, reference):
                 return redirect(case.get_absolute_url() + "#historique")
     else:
         services.case_opened_by_worker(case=case, actor=request.user, request=request)
+        if not worker and case.acting_under_id and case.recorded_by_id != request.user.pk:
+            # A helper following the case for the resident: that is a use of the mandate.
+            mandate_use(mandate=case.acting_under, actor=request.user, action="case.viewed", obj=case, request=request)
     return render(
         request,
         "cases/staff/detail.html",

@@ -219,7 +219,7 @@ def test_a_helper_is_refused_without_a_mandate_and_accepted_with_one(advisor, re
     case = Case.objects.get(submission_key=key)
     assert case.acting_under == mandate and case.recorded_by == advisor
     assert AuditEvent.objects.filter(action="mandate.used", object_id=str(mandate.pk)).exists()
-    # the helper follows the case while the mandate lasts, and no longer after
+    # the helper follows the case while the mandate lasts (each look is a use), and no longer after
     assert client.get(case.get_absolute_url()).status_code == 200
     mandates.mandate_revoke(mandate=mandate, actor=None, via="online")
     assert client.get(case.get_absolute_url()).status_code == 404
@@ -343,3 +343,27 @@ def test_a_csv_export_never_holds_a_formula(worker_client, civil_case):
     names = [row[-1] for row in csv.reader(text.splitlines(), delimiter=";")]
     assert any(name.startswith("'=HYPERLINK") for name in names)
     assert not any(name.startswith("=") for name in names)
+
+
+def test_another_helper_of_the_team_following_the_case_uses_the_mandate(advisor, manager, resident_by_letter):
+    mandate = mandates.mandate_create(
+        person=resident_by_letter,
+        team=Team.objects.get(slug="mediation"),
+        scopes=["social"],
+        duration="1d",
+        consent_method="paper",
+        actor=advisor,
+    )
+    mandates.mandate_record_paper(mandate=mandate, actor=advisor)
+    key = uuid.uuid4()
+    case = services.case_submit(
+        form=Form.objects.get(slug="rendez-vous-ccas"),
+        person=resident_by_letter,
+        answers={"motif": "Autre", "moments": ["Le matin"]},
+        channel=Channel.ONLINE,
+        recorded_by=advisor,
+        acting_under=mandate,
+        submission_key=key,
+    )
+    assert staff_client(manager).get(case.get_absolute_url()).status_code == 200
+    assert AuditEvent.objects.filter(action="mandate.used", actor=manager, details__for="case.viewed").exists()
