@@ -31,6 +31,8 @@ PAGES = [
     ("search « carte grise »", "/recherche/?q=carte+grise"),
     ("procedure page", "/fiches/carte-identite/"),
     ("places", "/lieux/"),
+    ("mutual-aid board", "/entraide/"),
+    ("get digital help", "/aide-numerique/"),
 ]
 # Anonymous visitors are served from the public-page cache; a session cookie (any
 # logged-in resident or agent) bypasses it. Both are measured.
