@@ -1,10 +1,12 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from relais.accounts.models import Team
 from relais.core.models import Channel
 from relais.mutualaid.models import (
     CONTACT_DETAILS_REFUSED,
@@ -20,6 +22,20 @@ from relais.mutualaid.models import (
 )
 from relais.mutualaid.privacy import contact_details_in, public_name
 from relais.mutualaid.selectors import neighbourhoods
+
+
+def posted(request):
+    """The submitted data, or None for a GET (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+def add_refusal(form, error) -> None:
+    """Show a refusal from a service beside the fields it concerns, or at the top of the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 class TokenMixin(forms.Form):
@@ -174,6 +190,14 @@ class ModeratorEditForm(ListingForm):
         ),
         error_messages={"required": _("Écrivez l'avis qui sera affiché sur l'annonce et envoyé à son auteur.")},
     )
+
+    def __init__(self, *args, team_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if team_ids is not None:
+            # A moderator moves a listing only within the teams they moderate.
+            field = self.fields["neighbourhood"]
+            field.queryset = field.queryset.filter(team__in=team_ids)
+            field.error_messages["invalid_choice"] = _("Choisissez un quartier de votre équipe d'entraide.")
 
     def clean_notice(self):
         notice = self.cleaned_data["notice"]
@@ -346,7 +370,35 @@ class ReportDecisionForm(forms.Form):
         return data
 
 
-class SuspendForm(forms.Form):
+class ActingTeamForm(forms.Form):
+    """The moderation team a decision about a resident is recorded against. Asked only of a
+    moderator of several teams (preselected: the team in charge of the resident's listings)."""
+
+    team = forms.ModelChoiceField(
+        label=_("Au nom de l'équipe"),
+        queryset=Team.objects.none(),
+        empty_label=_("Choisissez l'équipe"),
+        error_messages={
+            "required": _("Choisissez l'équipe au nom de laquelle vous agissez."),
+            "invalid_choice": _("Choisissez une de vos équipes d'entraide."),
+        },
+    )
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = list(teams)
+        if len(self.teams) > 1:
+            self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in self.teams]).order_by("name")
+        else:
+            del self.fields["team"]
+
+    def acting_team(self) -> Team:
+        return self.cleaned_data["team"] if "team" in self.fields else self.teams[0]
+
+
+class SuspendForm(ActingTeamForm):
+    field_order = ["reason", "ends_on", "team"]
+
     reason = forms.CharField(
         label=_("Raison de la suspension"),
         max_length=600,

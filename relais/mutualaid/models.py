@@ -354,10 +354,6 @@ class Conversation(models.Model):
     def get_absolute_url(self):
         return reverse("mutualaid:conversation", args=[self.pk])
 
-    @property
-    def author(self):
-        return self.listing.posted_by
-
     def is_party(self, person) -> bool:
         return person is not None and person.pk in (self.responder_id, self.listing.posted_by_id)
 
@@ -425,10 +421,6 @@ class ConversationMessage(models.Model):
     def clean(self):
         refuse_contact_details(self, "body")
 
-    @property
-    def waiting_relay(self) -> bool:
-        return self.needs_relay and self.relayed_at is None and self.hidden_at is None
-
 
 class ReportReason(models.TextChoices):
     SCAM = "scam", _("Arnaque ou demande d'argent")
@@ -447,6 +439,8 @@ class ReportStatus(models.TextChoices):
 class Report(models.Model):
     """A private report of a listing or a message, seen only by the moderation team."""
 
+    # The team of the listing: it moves with the listing (moderators reach reports through
+    # their listing's team, never through this copy alone).
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="mutualaid_reports")
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
     message = models.ForeignKey(
@@ -528,9 +522,23 @@ class SuspensionQuerySet(models.QuerySet):
 
 
 class Suspension(models.Model):
-    """A resident may not post or write on the board for a while (decided by a moderator)."""
+    """A resident may not post or write on the board for a while (decided by a moderator).
+
+    The effect is board-wide: a person suspended by one team is suspended in every
+    neighbourhood (one person, one place on the board; a scam in one neighbourhood is a
+    risk in the next). What the suspension says about them stays with the team that
+    decided it: only its moderators read the reason and may lift it.
+    """
 
     person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mutualaid_suspensions")
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,  # suspensions recorded before teams were kept
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("équipe qui a suspendu"),
+    )
     reason = models.TextField(_("raison"), max_length=600)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(_("jusqu'au"), null=True, blank=True)

@@ -56,6 +56,13 @@ def merge_conflicts(*, duplicate, kept) -> None:
     before it moves rows.
     """
     now = timezone.now()
+    # The two records are one person: what they exchanged with each other would become a
+    # conversation with oneself (and a thank-you note to oneself, which the database refuses).
+    between = Q(sender=duplicate, recipient=kept) | Q(sender=kept, recipient=duplicate)
+    ThankYou.objects.filter(between).delete()
+    Conversation.objects.filter(
+        Q(responder=duplicate, listing__posted_by=kept) | Q(responder=kept, listing__posted_by=duplicate)
+    ).delete()
     for badge in Badge.objects.filter(person=duplicate, revoked_at__isnull=True):
         if Badge.objects.filter(person=kept, kind=badge.kind, revoked_at__isnull=True).exists():
             Badge.objects.filter(pk=badge.pk).update(revoked_at=now)

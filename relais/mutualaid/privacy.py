@@ -15,14 +15,27 @@ from django.utils.translation import gettext
 from relais.core.text import fold
 
 _EMAIL = re.compile(r"[\w.+-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
-# French numbers however they are spaced or dotted: 06 12 34 56 78, 06.12.34.56.78, +33 6 12…
-_PHONE = re.compile(r"(?:\+|00)\s*33\s*[1-9](?:[\s.\-/]*\d){8}|\b0\s*[1-9](?:[\s.\-/]*\d){8}\b")
+# The same address spelled out to get past a filter: "marie point dupont at gmail point com",
+# "marie [at] gmail [dot] com". Written words are common in French ("point"), so this form
+# needs the at-sign word *and* a known ending after a dot word.
+_AT = r"(?:\s*@\s*|\s*[\[(]\s*(?:at|@|arobase)\s*[\])]\s*|\s+(?:at|arobase)\s+)"
+_DOT = r"(?:\.|\s*[\[(]\s*(?:dot|point)\s*[\])]\s*|\s+(?:dot|point)\s+)"
+_DOMAIN_ENDINGS = r"com|fr|net|org|eu|info|be|ch|ca|de|io|me|biz|lu"
+_EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:{_DOMAIN_ENDINGS})\b", re.IGNORECASE)
+# French numbers however they are spaced or dotted: 06 12 34 56 78, 06.12.34.56.78, +33 6 12…,
+# +33 (0)6 12 34 56 78.
+_PHONE = re.compile(r"(?:\+|00)\s*33\s*(?:\(\s*0\s*\)\s*)?[1-9](?:[\s.\-/]*\d){8}|\b0\s*[1-9](?:[\s.\-/]*\d){8}\b")
 _STREET_WORDS = (
-    r"rue|avenue|av|bd|boulevard|impasse|allee|place d\w*|chemin|route|square|quai|residence|lotissement|hameau"
+    r"rue|avenue|av|bd|bld|blvd|boulevard|impasse|allee|place d\w*|chemin|route|square|quai|residence|lotissement"
+    r"|hameau"
 )
+# Abbreviations that are street words only before a name ("12 r. Victor Hugo", "3 pl. du Marché",
+# "7 imp. des Lilas", "2 ch. des Vignes", "14 all. des Roses"); the text is folded, so the dot is gone.
+_STREET_ABBREVIATIONS = r"r|pl|imp|ch|all"
 # "12 rue des Lilas", "4 bis, avenue …", "bâtiment B", "appt 12" (matched after folding accents away).
 _STREET = re.compile(
-    rf"\b\d{{1,4}}\s*(?:bis|ter)?\s*,?\s*(?:{_STREET_WORDS})\b|\b(?:batiment|appartement|appt)\s+(?:n\s*)?(?:\d+|[a-z])\b"
+    rf"\b\d{{1,4}}\s*(?:bis|ter)?\s*,?\s*(?:(?:{_STREET_WORDS})\b|(?:{_STREET_ABBREVIATIONS})\s+[a-z])"
+    r"|\b(?:batiment|appartement|appt)\s+(?:n\s*)?(?:\d+|[a-z])\b"
 )
 
 
@@ -31,7 +44,7 @@ def contact_details_in(text: str) -> list[str]:
     found = []
     if _PHONE.search(text or ""):
         found.append("phone")
-    if _EMAIL.search(text or ""):
+    if _EMAIL.search(text or "") or _EMAIL_SPELLED.search(text or ""):
         found.append("email")
     if _STREET.search(fold(text or "")):
         found.append("address")

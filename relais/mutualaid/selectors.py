@@ -160,9 +160,27 @@ def staff_listing(user, pk: int) -> Listing:
     return listing
 
 
+def staff_conversations(user) -> QuerySet[Conversation]:
+    """Conversations of the moderator's teams that the moderators have a part in.
+
+    Residents write to each other privately; moderators read a conversation only when one
+    side has no internet (they read it out and type the answers), or when one of its messages
+    was reported (to decide, and afterwards to check what was decided).
+    """
+    offline = (
+        Q(responder__user__isnull=True)
+        | Q(responder__user__is_active=False)
+        | Q(listing__posted_by__user__isnull=True)
+        | Q(listing__posted_by__user__is_active=False)
+    )
+    reported = Exists(Report.objects.filter(message__conversation=OuterRef("pk")))
+    return Conversation.objects.filter(listing__team__in=moderated_team_ids(user)).filter(offline | reported)
+
+
 def staff_conversation(user, pk: int) -> Conversation:
     conversation = (
-        Conversation.objects.filter(listing__team__in=moderated_team_ids(user), pk=pk)
+        staff_conversations(user)
+        .filter(pk=pk)
         .select_related("listing__posted_by", "listing__neighbourhood", "responder")
         .first()
     )
@@ -172,7 +190,8 @@ def staff_conversation(user, pk: int) -> Conversation:
 
 
 def staff_reports(user) -> QuerySet[Report]:
-    return Report.objects.filter(team__in=moderated_team_ids(user)).select_related(
+    """Reports on the listings of the moderator's teams (a report follows its listing to another team)."""
+    return Report.objects.filter(listing__team__in=moderated_team_ids(user)).select_related(
         "listing__posted_by", "message__sender", "reporter"
     )
 
@@ -233,7 +252,7 @@ def relay_sheet(user, person) -> dict:
     """Everything a moderator reads to (or posts for) a resident without internet."""
     teams = moderated_team_ids(user)
     conversations = list(
-        Conversation.objects.filter(listing__team__in=teams)
+        staff_conversations(user)
         .filter(Q(responder=person) | Q(listing__posted_by=person))
         .select_related("listing__posted_by", "listing__neighbourhood", "responder")
         .prefetch_related("messages__sender")
@@ -253,30 +272,49 @@ def relay_sheet(user, person) -> dict:
 
 
 def person_history(user, person) -> dict:
-    """A resident's listings, reports about them and by them, and decisions, in the moderator's teams."""
+    """A resident's listings, reports about them and by them, and decisions, in the moderator's teams.
+
+    A suspension applies to the whole board, but its reason is shown only to the team that
+    decided it (`suspension_ours`).
+    """
     teams = moderated_team_ids(user)
     now = timezone.now()
+    suspension = Suspension.objects.active(now).filter(person=person).first()
     return {
-        "listings": Listing.objects.filter(team__in=teams, posted_by=person)
-        .select_related("neighbourhood")
+        "listings": _with_badge(Listing.objects.filter(team__in=teams, posted_by=person))
+        .select_related("neighbourhood", "posted_by")
         .order_by("-created_at"),
-        "reports_about": Report.objects.filter(team__in=teams)
+        "reports_about": Report.objects.filter(listing__team__in=teams)
         .filter(Q(listing__posted_by=person, message__isnull=True) | Q(message__sender=person))
         .select_related("listing")
         .order_by("-created_at"),
-        "reports_made": Report.objects.filter(team__in=teams, reporter=person)
+        "reports_made": Report.objects.filter(listing__team__in=teams, reporter=person)
         .select_related("listing")
         .order_by("-created_at"),
         "decisions": ModerationDecision.objects.filter(team__in=teams, person=person)
         .select_related("decided_by", "listing")
         .order_by("-decided_at"),
-        "suspension": Suspension.objects.active(now).filter(person=person).first(),
+        "suspension": suspension,
+        # (a suspension recorded before teams were kept belongs to every team)
+        "suspension_ours": suspension is not None and suspension.team_id in (None, *teams),
         "badge": Badge.objects.filter(person=person, kind=BadgeKind.MET, revoked_at__isnull=True).first(),
-        "conversations": Conversation.objects.filter(listing__team__in=teams)
+        "conversations": staff_conversations(user)
         .filter(Q(responder=person) | Q(listing__posted_by=person))
         .select_related("listing", "responder")
         .order_by("-last_message_at")[:20],
     }
+
+
+def acting_team(user, person):
+    """The moderator's team that a decision about `person` belongs to: the team in charge of
+    their most recent listing among the moderator's teams, or None (the moderator then says which)."""
+    listing = (
+        Listing.objects.filter(team__in=moderated_team_ids(user), posted_by=person)
+        .select_related("team")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return listing.team if listing is not None else None
 
 
 def statistics(teams: list[int]) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -25,6 +26,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel, Person
+from relais.core.pagecache import invalidate_public_pages
 from relais.mutualaid import selectors
 from relais.mutualaid.models import (
     LISTING_DAYS,
@@ -51,7 +53,8 @@ from relais.notifications import channels
 from relais.notifications.services import notify
 
 RENEW_SALT = "relais.mutualaid.renew"
-RENEW_MAX_AGE = 60 * 24 * 3600  # a renewal link works for 60 days
+RENEW_MAX_AGE = 60 * 24 * 3600  # a renewal link works for 60 days, and for one expiry date only
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 class BoardError(Exception):
@@ -91,8 +94,16 @@ def blocked_between(a: Person, b: Person) -> bool:
 
 
 def board_settings_for(team) -> BoardSettings:
-    settings_row, _created = BoardSettings.objects.get_or_create(team=team)
-    return settings_row
+    """The team's settings, read without writing: a team that never changed them gets the
+    defaults (an unsaved row), so two first posts at once never race to create the row."""
+    return BoardSettings.objects.filter(team=team).first() or BoardSettings(team=team)
+
+
+def _board_changed() -> None:
+    """Forget the cached public pages now and once the change is committed (a page
+    rendered meanwhile from the old data would otherwise stay cached)."""
+    invalidate_public_pages()
+    transaction.on_commit(invalidate_public_pages)
 
 
 def _existing(model, key):
@@ -115,16 +126,62 @@ def _insert_once(obj, key):
     return obj, True
 
 
+def _expiry_stamp(listing: Listing) -> int | None:
+    """The listing's expiry, exactly (microseconds since 1970), as a renewal link carries it."""
+    if listing.expires_at is None:
+        return None
+    return (listing.expires_at - EPOCH) // datetime.timedelta(microseconds=1)
+
+
 def renew_token(listing: Listing) -> str:
-    return signing.dumps({"listing": listing.pk}, salt=RENEW_SALT, compress=True)
+    """A signed link that renews the listing once: it names the expiry it was sent for, and
+    stops working as soon as that expiry changes (renewed by this link or another way)."""
+    return signing.dumps({"listing": listing.pk, "expires": _expiry_stamp(listing)}, salt=RENEW_SALT, compress=True)
 
 
-def listing_from_renew_token(token: str) -> Listing | None:
+@dataclass(frozen=True)
+class RenewLink:
+    listing: Listing
+    expires: int | None  # the expiry the link was sent for
+
+
+def renew_link(token: str) -> RenewLink | None:
+    """The listing a renewal link is for, or None for a broken, too old or unknown link."""
     try:
         data = signing.loads(token, salt=RENEW_SALT, max_age=RENEW_MAX_AGE)
     except signing.BadSignature:
         return None
-    return Listing.objects.select_related("posted_by", "neighbourhood").filter(pk=data.get("listing")).first()
+    if not isinstance(data, dict) or "expires" not in data:
+        return None  # a link of the first version, tied to no expiry: it could be used again and again
+    listing = Listing.objects.select_related("posted_by", "neighbourhood").filter(pk=data.get("listing")).first()
+    return RenewLink(listing=listing, expires=data["expires"]) if listing is not None else None
+
+
+_ANY_EXPIRY = object()
+
+
+def renew_refusal(listing: Listing, *, for_expiry=_ANY_EXPIRY) -> str:
+    """Why the listing cannot be renewed now, in words for its author; "" when it can.
+
+    `for_expiry`: the expiry a renewal link was sent for (a link serves once).
+    """
+    if listing.ongoing:
+        return _("C'est une offre permanente : elle n'expire pas, il n'y a rien à prolonger.")
+    if listing.status == ListingStatus.PENDING:
+        return _(
+            "L'annonce attend d'être relue par l'équipe d'entraide : elle ne peut pas être prolongée "
+            "avant d'être publiée."
+        )
+    if not listing.can_renew:
+        return _("L'annonce est terminée ou a été retirée : elle ne peut pas être prolongée.")
+    if is_suspended(listing.posted_by):
+        return _("Votre participation au tableau d'entraide est suspendue : l'annonce ne peut pas être prolongée.")
+    if for_expiry is not _ANY_EXPIRY and for_expiry != _expiry_stamp(listing):
+        return _(
+            "Ce lien a déjà servi : l'annonce a été prolongée (ou a changé) depuis qu'il vous a été envoyé. "
+            "Vous la retrouvez dans « Mes annonces »."
+        )
+    return ""
 
 
 def renew_url(listing: Listing) -> str:
@@ -150,11 +207,6 @@ def _listing_context(listing: Listing, **extra) -> dict:
         "listing_url": _url("mutualaid:listing_detail", listing.pk) if is_online(author) else "",
         **extra,
     }
-
-
-def _notify(*, context: dict, **kwargs):
-    """Queue a message to a resident (plain text: see notifications.texts)."""
-    return notify(context=context, **kwargs)
 
 
 # ---------------------------------------------------------------- listings
@@ -227,7 +279,7 @@ def listing_create(
     if reviewed:
         _decide(listing=listing, person=person, action=DecisionAction.APPROVE, actor=actor)
     if listing.status == ListingStatus.PUBLISHED:
-        _notify(
+        notify(
             person=person,
             template="mutualaid_listing_published",
             context=_listing_context(listing, expires_on=date_label(listing.expires_at)),
@@ -236,7 +288,7 @@ def listing_create(
             dedupe_key=f"mutualaid-published-{listing.pk}",
         )
     else:
-        _notify(
+        notify(
             person=person,
             template="mutualaid_listing_received",
             context=_listing_context(listing),
@@ -285,8 +337,14 @@ def listing_update(*, listing: Listing, data: dict, actor, request: HttpRequest 
     now = timezone.now()
     fields = [*changed]
     listing.full_clean()
+    # The team follows the neighbourhood, and is settled before deciding whether the listing
+    # stays up: a listing that moves to another team always waits for that team's moderators.
+    from_team = listing.team_id
+    moved = _follow_neighbourhood(listing)
+    if moved:
+        fields.append("team")
     if listing.status == ListingStatus.PUBLISHED:
-        at_once, _reviewed = _publishes_at_once(listing, actor)
+        at_once = not moved and _publishes_at_once(listing, actor)[0]
         if at_once:
             listing.reviewed_at = None
             fields.append("reviewed_at")
@@ -295,9 +353,6 @@ def listing_update(*, listing: Listing, data: dict, actor, request: HttpRequest 
             fields.append("status")
     listing.moderation_notice = ""
     fields += ["moderation_notice", *_dates_after_edit(listing, now)]
-    if listing.team_id != listing.neighbourhood.team_id:
-        listing.team_id = listing.neighbourhood.team_id
-        fields.append("team")
     listing.save(update_fields=fields)
     audit_log(
         actor=actor,
@@ -305,9 +360,20 @@ def listing_update(*, listing: Listing, data: dict, actor, request: HttpRequest 
         obj=listing,
         person=listing.posted_by,
         request=request,
-        details={"fields": changed, "status": listing.status},
+        details={"fields": changed, "status": listing.status, **({"from_team": from_team} if moved else {})},
     )
     return changed
+
+
+def _follow_neighbourhood(listing: Listing) -> bool:
+    """Give the listing the team of its (new) neighbourhood; its reports go with it, so that
+    only the team now in charge reads them. Returns whether the team changed."""
+    team_id = listing.neighbourhood.team_id
+    if listing.team_id == team_id:
+        return False
+    listing.team_id = team_id
+    Report.objects.filter(listing=listing).update(team_id=team_id)
+    return True
 
 
 MODERATION_ACTIONS = {
@@ -329,7 +395,7 @@ def listing_moderate(
     reason = reason.strip()
     if needs_reason and not reason:
         raise ValidationError({"reason": _("Expliquez votre décision : l'auteur de l'annonce la recevra.")})
-    listing = Listing.objects.select_for_update().select_related("posted_by").get(pk=listing.pk)
+    listing = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
     now = timezone.now()
     if method == "publish":
         listing.publish(now=now, reviewed_by=actor)
@@ -353,7 +419,7 @@ def listing_moderate(
         details={"status": listing.status, "report": report.pk if report else None},
     )
     if template:
-        _notify(
+        notify(
             person=listing.posted_by,
             template=template,
             context=_listing_context(listing, reason=reason, expires_on=date_label(listing.expires_at)),
@@ -372,13 +438,21 @@ def listing_edit_by_moderator(
     notice = notice.strip()
     if not notice:
         raise ValidationError({"notice": _("Écrivez l'avis qui sera affiché sur l'annonce et envoyé à son auteur.")})
-    listing = Listing.objects.select_for_update().select_related("posted_by").get(pk=listing.pk)
+    listing = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
     changed = _apply(listing, data)
+    if listing.neighbourhood.team_id not in (listing.team_id, *team_ids(actor, Role.MODERATOR)):
+        # It would stay published in a team whose moderators never read it.
+        raise ValidationError(
+            {
+                "neighbourhood": _(
+                    "Ce quartier dépend d'une autre équipe d'entraide : vous ne pouvez pas y déplacer l'annonce."
+                )
+            }
+        )
     listing.moderation_notice = notice
     listing.full_clean()
     fields = [*changed, "moderation_notice", *_dates_after_edit(listing, timezone.now())]
-    if listing.team_id != listing.neighbourhood.team_id:
-        listing.team_id = listing.neighbourhood.team_id
+    if _follow_neighbourhood(listing):
         fields.append("team")
     listing.save(update_fields=fields)
     decision = _decide(
@@ -393,7 +467,7 @@ def listing_edit_by_moderator(
         request=request,
         details={"fields": changed},
     )
-    _notify(
+    notify(
         person=listing.posted_by,
         template="mutualaid_listing_edited",
         context=_listing_context(listing, reason=notice),
@@ -405,11 +479,17 @@ def listing_edit_by_moderator(
 
 
 @transaction.atomic
-def listing_renew(*, listing: Listing, actor=None, request: HttpRequest | None = None, via: str = "") -> Listing:
-    """Keep a listing up for 30 more days from now (one click, from the page or the reminder)."""
+def listing_renew(
+    *, listing: Listing, actor=None, request: HttpRequest | None = None, via: str = "", for_expiry=_ANY_EXPIRY
+) -> Listing:
+    """Keep a listing up for 30 more days from now (one click, from the page or the reminder).
+
+    `for_expiry`: from a renewal link, the expiry it was sent for; the link then works once.
+    """
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if is_suspended(listing.posted_by):
-        raise BoardError(_("Votre participation au tableau d'entraide est suspendue."))
+    refusal = renew_refusal(listing, for_expiry=for_expiry)
+    if refusal:
+        raise BoardError(refusal)
     listing.renew(now=timezone.now())
     listing.save(update_fields=["status", "expires_at", "reminder_sent_at"])
     audit_log(
@@ -434,7 +514,7 @@ def listing_close(
     request: HttpRequest | None = None,
 ) -> Listing:
     """The author ends their listing with a private outcome, and may thank the neighbour who helped."""
-    listing = Listing.objects.select_for_update().select_related("posted_by").get(pk=listing.pk)
+    listing = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
     listing.close(now=timezone.now(), outcome=outcome)
     listing.save(update_fields=["status", "closed_at", "outcome"])
     audit_log(
@@ -446,7 +526,17 @@ def listing_close(
         details={"outcome": outcome},
     )
     if thanks_to is not None and thanks_text.strip():
-        thanks_send(conversation=thanks_to, sender=listing.posted_by, text=thanks_text, actor=actor, request=request)
+        try:
+            thanks_send(
+                conversation=thanks_to, sender=listing.posted_by, text=thanks_text, actor=actor, request=request
+            )
+        except ValidationError as error:
+            # The note is the close form's "thanks_text" field (its own model calls it "text").
+            if not hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(
+                {("thanks_text" if name == "text" else name): errors for name, errors in error.error_dict.items()}
+            ) from error
     return listing
 
 
@@ -466,12 +556,12 @@ def listings_send_reminders(*, now=None, dry_run: bool = False) -> int:
     sent = 0
     for pk in ids:
         with transaction.atomic():
-            listing = due.select_for_update().select_related("posted_by").filter(pk=pk).first()
+            listing = due.select_for_update(of=("self",)).select_related("posted_by").filter(pk=pk).first()
             if listing is None:
                 continue  # renewed or closed meanwhile
             listing.reminder_sent_at = now
             listing.save(update_fields=["reminder_sent_at"])
-            _notify(
+            notify(
                 person=listing.posted_by,
                 template="mutualaid_expiry_reminder",
                 context=_listing_context(
@@ -495,12 +585,12 @@ def listings_expire(*, now=None, dry_run: bool = False) -> int:
     expired = 0
     for pk in ids:
         with transaction.atomic():
-            listing = due.select_for_update().select_related("posted_by").filter(pk=pk).first()
+            listing = due.select_for_update(of=("self",)).select_related("posted_by").filter(pk=pk).first()
             if listing is None:
                 continue
             listing.expire(now=now)
             listing.save(update_fields=["status"])
-            _notify(
+            notify(
                 person=listing.posted_by,
                 template="mutualaid_listing_expired",
                 context=_listing_context(listing, renew_url=renew_url(listing)),
@@ -541,8 +631,9 @@ def conversation_start(
     existing = _existing(ConversationMessage, submission_key)
     if existing:
         return existing.conversation
-    listing = Listing.objects.select_for_update().select_related("posted_by").get(pk=listing.pk)
-    if not listing.is_live:
+    listing = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
+    # The board's own rule: published, not past its expiry, and its author not suspended.
+    if not Listing.objects.visible_on_board().filter(pk=listing.pk).exists():
         raise BoardError(_("Cette annonce n'est plus en ligne."))
     if listing.posted_by_id == responder.pk:
         raise BoardError(_("C'est votre annonce : vous ne pouvez pas y répondre."))
@@ -591,7 +682,7 @@ def message_send(
     if existing:
         return existing
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("listing__posted_by", "listing__team", "responder")
         .get(pk=conversation.pk)
     )
@@ -631,7 +722,7 @@ def message_send(
         details={"conversation": conversation.pk, "entered_by_staff": message.entered_by_id is not None},
     )
     if not message.needs_relay:
-        _notify(
+        notify(
             person=recipient,
             template="mutualaid_new_message",
             context={
@@ -677,11 +768,13 @@ def messages_relay(*, person: Person, how: str, actor, request: HttpRequest | No
     ("message"). Returns how many messages were passed on."""
     if how not in ("phone", "message"):
         raise ValueError("how must be phone or message")
-    waiting = list(selectors.messages_waiting_relay(person, team_ids(actor, Role.MODERATOR)).select_for_update())
+    waiting = list(
+        selectors.messages_waiting_relay(person, team_ids(actor, Role.MODERATOR)).select_for_update(of=("self",))
+    )
     if not waiting:
         return 0
     if how == "message":
-        _notify(
+        notify(
             person=person,
             template="mutualaid_relayed_messages",
             context={"messages_text": _relay_text(waiting)},
@@ -707,7 +800,7 @@ def messages_relay(*, person: Person, how: str, actor, request: HttpRequest | No
 def contacts_share(*, conversation: Conversation, person: Person, actor, request: HttpRequest | None = None) -> bool:
     """`person` agrees that the other side may see their phone and e-mail. Returns True once both agreed."""
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("listing__posted_by", "responder")
         .get(pk=conversation.pk)
     )
@@ -727,7 +820,7 @@ def contacts_share(*, conversation: Conversation, person: Person, actor, request
     )
     if conversation.contacts_shared:
         for party in (conversation.listing.posted_by, conversation.responder):
-            _notify(
+            notify(
                 person=party,
                 template="mutualaid_contacts_shared",
                 context={
@@ -779,9 +872,13 @@ def block_remove(*, block: Block, actor, request: HttpRequest | None = None) -> 
 def thanks_send(
     *, conversation: Conversation, sender: Person, text: str, actor, request: HttpRequest | None = None
 ) -> ThankYou:
-    """A private thank-you note to the other side of a conversation (one per side)."""
-    if not conversation.is_party(sender):
-        raise BoardError(_("Vous ne faites pas partie de cette conversation."))
+    """A private thank-you note to the other side of a conversation (one per side).
+
+    A note is a message: a suspended resident, or one of two people who blocked the other,
+    cannot send one.
+    """
+    conversation = Conversation.objects.select_related("listing__posted_by", "responder").get(pk=conversation.pk)
+    _check_can_write(conversation, sender)
     existing = ThankYou.objects.filter(conversation=conversation, sender=sender).first()
     if existing:
         return existing
@@ -790,7 +887,7 @@ def thanks_send(
     thanks.full_clean()
     thanks.save()
     audit_log(actor=actor, action="mutualaid.thanks.sent", obj=thanks, person=sender, request=request)
-    _notify(
+    notify(
         person=recipient,
         template="mutualaid_thanks_received",
         context={
@@ -880,7 +977,7 @@ def _close_reports(reports, status: str, actor, now) -> list[Report]:
         )
     for report in open_reports:
         if report.reporter is not None:
-            _notify(
+            notify(
                 person=report.reporter,
                 template="mutualaid_report_handled",
                 context={"listing_title": report.listing.title, "acted": status == ReportStatus.ACTED},
@@ -895,7 +992,9 @@ def _close_reports(reports, status: str, actor, now) -> list[Report]:
 def report_decide(*, report: Report, decision: str, reason: str, actor, request: HttpRequest | None = None) -> None:
     """Act on a report: hide what was reported (explained to its author), or dismiss it."""
     # Lock the report row only: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
-    report = Report.objects.select_for_update(of=("self",)).select_related("listing", "message__sender").get(pk=report.pk)
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("listing", "message__sender").get(pk=report.pk)
+    )
     if report.status != ReportStatus.OPEN:
         raise TransitionError("this report was already decided")
     now = timezone.now()
@@ -925,7 +1024,7 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
             report=report,
         )
         _close_reports(Report.objects.filter(message=message), ReportStatus.ACTED, actor, now)
-        _notify(
+        notify(
             person=message.sender,
             template="mutualaid_message_hidden",
             context={"listing_title": report.listing.title, "reason": reason},
@@ -957,7 +1056,11 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
 def person_suspend(
     *, person: Person, team, reason: str, ends_at=None, actor, request: HttpRequest | None = None
 ) -> Suspension:
-    """Stop a resident from posting and writing; their listings leave the board meanwhile."""
+    """Stop a resident from posting and writing; their listings leave the board meanwhile.
+
+    `team`: the moderation team deciding it. The effect is board-wide (see Suspension); the
+    reason is kept with the team.
+    """
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Expliquez la suspension : la personne la recevra.")})
@@ -966,12 +1069,12 @@ def person_suspend(
     current = Suspension.objects.active().filter(person=person).first()
     if current:
         return current
-    suspension = Suspension.objects.create(person=person, reason=reason, ends_at=ends_at, created_by=actor)
+    suspension = Suspension.objects.create(person=person, team=team, reason=reason, ends_at=ends_at, created_by=actor)
     _decide(team=team, person=person, action=DecisionAction.SUSPEND, reason=reason, actor=actor)
     audit_log(
         actor=actor, action="mutualaid.person.suspended", obj=suspension, person=person, reason=reason, request=request
     )
-    _notify(
+    notify(
         person=person,
         template="mutualaid_suspended",
         context={"reason": reason, "ends_on": date_label(ends_at)},
@@ -984,11 +1087,18 @@ def person_suspend(
 
 @transaction.atomic
 def person_unsuspend(*, person: Person, team, actor, reason: str = "", request: HttpRequest | None = None) -> int:
+    """Lift the suspension `team` decided (another team's is theirs to lift). Returns how many were lifted."""
     now = timezone.now()
-    lifted = Suspension.objects.active(now).filter(person=person).update(lifted_at=now, lifted_by=actor)
+    lifted = (
+        Suspension.objects.active(now)
+        .filter(person=person)
+        .filter(Q(team=team) | Q(team__isnull=True))
+        .update(lifted_at=now, lifted_by=actor)
+    )
     if lifted:
         _decide(team=team, person=person, action=DecisionAction.UNSUSPEND, reason=reason, actor=actor)
         audit_log(actor=actor, action="mutualaid.person.unsuspended", obj=person, request=request, reason=reason)
+        _board_changed()  # an update() sends no signal: their listings are back on the board
     return lifted
 
 
@@ -1010,6 +1120,7 @@ def badge_revoke(*, person: Person, team, actor, request: HttpRequest | None = N
     if revoked:
         _decide(team=team, person=person, action=DecisionAction.BADGE_REVOKE, actor=actor)
         audit_log(actor=actor, action="mutualaid.badge.revoked", obj=person, request=request)
+        _board_changed()  # an update() sends no signal: the badge leaves their listings at once
     return revoked
 
 
@@ -1038,7 +1149,7 @@ def listings_send_by_letter(*, person: Person, listings, actor, request: HttpReq
     listings = list(listings)
     if not listings:
         raise BoardError(_("Aucune annonce à envoyer."))
-    message = _notify(
+    message = notify(
         person=person,
         template="mutualaid_listings_letter",
         context={"listings_text": listings_text(listings)},

@@ -25,17 +25,14 @@ from relais.mutualaid.forms import (
     MessageForm,
     ReportForm,
     ThanksForm,
+    add_refusal,
+    posted,
 )
 from relais.mutualaid.models import Block, ConversationMessage, ListingStatus, ThankYou, TransitionError
 from relais.mutualaid.privacy import public_name
 from relais.mutualaid.services import BoardError
 
 ANONYMOUS_REPORTS_PER_HOUR = 5
-
-
-def _posted(request):
-    """The submitted data, or None for a GET (an empty POST is still a submission)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _viewer(request) -> Person | None:
@@ -56,15 +53,6 @@ def _own_listing(request, pk):
     if person is None or listing.posted_by_id != person.pk:
         raise Http404
     return person, listing
-
-
-def _refused(request, form, error) -> None:
-    """Show a refusal from a service beside the fields it concerns, or at the top."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 # ---------------------------------------------------------------- reading the board
@@ -130,7 +118,7 @@ def listing_detail(request, pk):
 
 @login_required
 def listing_create(request):
-    form = ListingForm(_posted(request))
+    form = ListingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
@@ -143,7 +131,7 @@ def listing_create(request):
                 request=request,
             )
         except (ValidationError, BoardError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             if listing.status == ListingStatus.PUBLISHED:
                 messages.success(request, _("Votre annonce est publiée."))
@@ -162,12 +150,12 @@ def listing_edit(request, pk):
     if listing.status not in (ListingStatus.PENDING, ListingStatus.PUBLISHED):
         messages.info(request, _("Cette annonce ne peut plus être modifiée."))
         return redirect(listing)
-    form = ListingEditForm(_posted(request), instance=listing)
+    form = ListingEditForm(posted(request), instance=listing)
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_update(listing=listing, data=form.listing_data(), actor=request.user, request=request)
         except (ValidationError, BoardError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             listing.refresh_from_db()
             if listing.status == ListingStatus.PENDING:
@@ -186,8 +174,8 @@ def listing_renew(request, pk):
     _person, listing = _own_listing(request, pk)
     try:
         listing = services.listing_renew(listing=listing, actor=request.user, request=request, via="page")
-    except (TransitionError, BoardError):
-        messages.error(request, _("Cette annonce ne peut pas être prolongée."))
+    except BoardError as error:
+        messages.error(request, str(error))
     else:
         messages.success(
             request,
@@ -197,18 +185,23 @@ def listing_renew(request, pk):
 
 
 def renew_by_link(request, token):
-    """The link of the reminder: one button, no login needed (the signed link is the proof)."""
-    listing = services.listing_from_renew_token(token)
-    if listing is None:
+    """The link of the reminder: one button, no login needed (the signed link is the proof).
+
+    The link renews once: it is tied to the expiry date it was sent for."""
+    link = services.renew_link(token)
+    if link is None:
         return render(request, "mutualaid/renew.html", {"listing": None}, status=404)
-    if request.method == "POST" and listing.can_renew:
+    listing = link.listing
+    if request.method == "POST":
         try:
-            listing = services.listing_renew(listing=listing, actor=request.user, request=request, via="link")
-        except (TransitionError, BoardError):
-            pass
-        else:
-            return render(request, "mutualaid/renew.html", {"listing": listing, "done": True})
-    return render(request, "mutualaid/renew.html", {"listing": listing, "token": token})
+            listing = services.listing_renew(
+                listing=listing, actor=request.user, request=request, via="link", for_expiry=link.expires
+            )
+        except BoardError as error:
+            return render(request, "mutualaid/renew.html", {"listing": listing, "refusal": str(error)}, status=409)
+        return render(request, "mutualaid/renew.html", {"listing": listing, "done": True})
+    refusal = services.renew_refusal(listing, for_expiry=link.expires)
+    return render(request, "mutualaid/renew.html", {"listing": listing, "refusal": refusal})
 
 
 @login_required
@@ -218,7 +211,7 @@ def listing_close(request, pk):
         messages.info(request, _("Cette annonce est déjà terminée."))
         return redirect(listing)
     conversations = list(listing.conversations.select_related("responder"))
-    form = CloseForm(_posted(request), conversations=conversations)
+    form = CloseForm(posted(request), conversations=conversations)
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_close(
@@ -230,7 +223,7 @@ def listing_close(request, pk):
                 request=request,
             )
         except (ValidationError, BoardError, TransitionError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Votre annonce est terminée. Merci d'avoir participé à l'entraide."))
             return redirect("mutualaid:my_board")
@@ -270,7 +263,7 @@ def respond(request, pk):
     existing = listing.conversations.filter(responder=person).first()
     if existing is not None:
         return redirect(existing)
-    form = MessageForm(_posted(request))
+    form = MessageForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_start(
@@ -283,7 +276,7 @@ def respond(request, pk):
                 request=request,
             )
         except (ValidationError, BoardError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Votre message est envoyé. Vous serez prévenu quand on vous répondra."))
             return redirect(conversation)
@@ -298,7 +291,7 @@ def respond(request, pk):
 def conversation(request, pk):
     person = _resident(request)
     conversation = selectors.conversation_for(pk, person)
-    form = MessageForm(_posted(request), needs_safety=not conversation.read_safety(person))
+    form = MessageForm(posted(request), needs_safety=not conversation.read_safety(person))
     if request.method == "POST" and form.is_valid():
         try:
             services.message_send(
@@ -311,7 +304,7 @@ def conversation(request, pk):
                 request=request,
             )
         except (ValidationError, BoardError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Votre message est envoyé."))
             return redirect(conversation)
@@ -388,14 +381,18 @@ def thanks(request, pk):
     if conversation.thanks.filter(sender=person).exists():
         messages.info(request, _("Vous avez déjà remercié cette personne."))
         return redirect(conversation)
-    form = ThanksForm(_posted(request))
+    form = ThanksForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.thanks_send(
-                conversation=conversation, sender=person, text=form.cleaned_data["text"], actor=request.user
+                conversation=conversation,
+                sender=person,
+                text=form.cleaned_data["text"],
+                actor=request.user,
+                request=request,
             )
         except (ValidationError, BoardError) as error:
-            _refused(request, form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Votre mot de remerciement est envoyé."))
             return redirect(conversation)
@@ -424,24 +421,25 @@ def thanks_show(request, pk):
 
 
 def _anonymous_report_allowed(request) -> bool:
-    """A few reports an hour per address for visitors without an account (against floods)."""
-    key = f"relais:mutualaid:reports:{client_ip(request)}"
-    count = cache.get_or_set(key, 0, timeout=3600)
-    return count < ANONYMOUS_REPORTS_PER_HOUR
+    """A few reports an hour per address for visitors without an account (against floods).
 
-
-def _count_anonymous_report(request) -> None:
+    Counts the attempt and checks it in one atomic step (add, then incr), so that
+    simultaneous requests cannot all pass the check before any of them is counted.
+    """
     key = f"relais:mutualaid:reports:{client_ip(request)}"
+    cache.add(key, 0, timeout=3600)  # starts the hour; does nothing if the counter exists
     try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
+        count = cache.incr(key)
+    except ValueError:  # the counter expired between add and incr
+        cache.add(key, 1, timeout=3600)
+        count = 1
+    return count <= ANONYMOUS_REPORTS_PER_HOUR
 
 
 def report_listing(request, pk):
     viewer = _viewer(request)
     listing = selectors.listing_for(pk, viewer)
-    form = ReportForm(_posted(request))
+    form = ReportForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if viewer is None and not _anonymous_report_allowed(request):
             form.add_error(
@@ -457,8 +455,6 @@ def report_listing(request, pk):
                 submission_key=form.cleaned_data["token"],
                 request=request,
             )
-            if viewer is None:
-                _count_anonymous_report(request)
             messages.success(
                 request, _("Merci. Votre signalement est transmis à l'équipe d'entraide, qui va l'examiner.")
             )
@@ -479,7 +475,7 @@ def report_message(request, pk):
         recipient=person,
         hidden_at__isnull=True,
     )
-    form = ReportForm(_posted(request))
+    form = ReportForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.report_create(
             listing=message.conversation.listing,

@@ -24,6 +24,7 @@ from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
 from relais.core.models import ContactChannel, Person
 from relais.mutualaid import selectors, services
 from relais.mutualaid.forms import (
+    ActingTeamForm,
     BoardSettingsForm,
     CloseForm,
     DecisionForm,
@@ -35,6 +36,8 @@ from relais.mutualaid.forms import (
     StaffListingForm,
     StaffMessageForm,
     SuspendForm,
+    add_refusal,
+    posted,
 )
 from relais.mutualaid.models import ListingStatus, Neighbourhood, ReportStatus, TransitionError
 from relais.mutualaid.privacy import public_name
@@ -43,28 +46,16 @@ from relais.mutualaid.services import BoardError
 MODERATOR = Role.MODERATOR
 
 
-def _posted(request):
-    """The submitted data, or None for a GET (an empty POST is still a submission)."""
-    return request.POST if request.method == "POST" else None
-
-
 def _teams(user):
     return Team.objects.filter(pk__in=selectors.moderated_team_ids(user)).order_by("name")
 
 
-def _first_team(user) -> Team:
-    team = _teams(user).first()
-    if team is None:
-        raise Http404
-    return team
-
-
-def _add_errors(form, error) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+def _pk_or_404(value) -> int:
+    """An id typed into a link or a form: anything but a number is a page that does not exist."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
 
 
 # ---------------------------------------------------------------- the queue
@@ -103,11 +94,7 @@ def listing_list(request):
         request=request,
         filters={k: str(v) for k, v in filters.items() if v},
     )
-    return render(
-        request,
-        "mutualaid/staff/listing_list.html",
-        {"form": form, "page_obj": page, "helped": helped, "print": request.GET.get("imprimer") == "1"},
-    )
+    return render(request, "mutualaid/staff/listing_list.html", {"form": form, "page_obj": page, "helped": helped})
 
 
 @staff_required(MODERATOR)
@@ -141,8 +128,11 @@ def listings_letter(request):
     return redirect(person)
 
 
-def _listing_page(request, listing, form=None, status=200):
+def _listing_page(request, listing, form=None, close_form=None, status=200):
     conversations = list(listing.conversations.select_related("responder"))
+    readable = set(selectors.staff_conversations(request.user).filter(listing=listing).values_list("pk", flat=True))
+    for conversation in conversations:
+        conversation.readable = conversation.pk in readable
     return render(
         request,
         "mutualaid/staff/listing_detail.html",
@@ -154,7 +144,7 @@ def _listing_page(request, listing, form=None, status=200):
             "conversations": conversations,
             "author_online": services.is_online(listing.posted_by),
             "suspended": services.is_suspended(listing.posted_by),
-            "close_form": CloseForm(conversations=conversations),
+            "close_form": close_form or CloseForm(conversations=conversations),
         },
         status=status,
     )
@@ -184,7 +174,7 @@ def listing_decide(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         except TransitionError:
             messages.error(request, _("Cette décision n'est plus possible : l'annonce a changé d'état."))
             return redirect("mutualaid:staff_listing", pk=listing.pk)
@@ -197,7 +187,7 @@ def listing_decide(request, pk):
 @staff_required(MODERATOR)
 def listing_edit(request, pk):
     listing = selectors.staff_listing(request.user, pk)
-    form = ModeratorEditForm(_posted(request), instance=listing)
+    form = ModeratorEditForm(posted(request), instance=listing, team_ids=selectors.moderated_team_ids(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_edit_by_moderator(
@@ -208,7 +198,7 @@ def listing_edit(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("L'annonce est modifiée ; l'auteur est prévenu."))
             return redirect("mutualaid:staff_listing", pk=listing.pk)
@@ -222,8 +212,8 @@ def listing_renew(request, pk):
     listing = selectors.staff_listing(request.user, pk)
     try:
         services.listing_renew(listing=listing, actor=request.user, request=request, via="staff")
-    except (TransitionError, BoardError):
-        messages.error(request, _("Cette annonce ne peut pas être prolongée."))
+    except BoardError as error:
+        messages.error(request, str(error))
     else:
         messages.success(request, _("L'annonce est prolongée de 30 jours."))
     return redirect("mutualaid:staff_listing", pk=listing.pk)
@@ -234,21 +224,32 @@ def listing_renew(request, pk):
 def listing_close(request, pk):
     """Close a listing for its author who has no internet (the outcome they told staff)."""
     listing = selectors.staff_listing(request.user, pk)
+    if services.is_online(listing.posted_by):
+        raise Http404  # residents with an account close their listings (and thank) themselves
+    if not listing.can_close:
+        messages.error(request, _("Cette annonce ne peut plus être terminée : elle a changé d'état."))
+        return redirect("mutualaid:staff_listing", pk=listing.pk)
     conversations = list(listing.conversations.select_related("responder"))
     form = CloseForm(request.POST, conversations=conversations)
-    if form.is_valid() and listing.can_close:
-        services.listing_close(
-            listing=listing,
-            outcome=form.cleaned_data["outcome"],
-            thanks_to=form.conversations.get(form.cleaned_data.get("thanks_to") or ""),
-            thanks_text=form.cleaned_data.get("thanks_text", ""),
-            actor=request.user,
-            request=request,
-        )
-        messages.success(request, _("L'annonce est terminée."))
-    else:
-        messages.error(request, _("Indiquez si ça a marché (et, pour remercier, la personne et le mot)."))
-    return redirect("mutualaid:staff_listing", pk=listing.pk)
+    if form.is_valid():
+        try:
+            services.listing_close(
+                listing=listing,
+                outcome=form.cleaned_data["outcome"],
+                thanks_to=form.conversations.get(form.cleaned_data.get("thanks_to") or ""),
+                thanks_text=form.cleaned_data.get("thanks_text", ""),
+                actor=request.user,
+                request=request,
+            )
+        except TransitionError:  # closed by someone else meanwhile
+            messages.error(request, _("Cette annonce ne peut plus être terminée : elle a changé d'état."))
+            return redirect("mutualaid:staff_listing", pk=listing.pk)
+        except (ValidationError, BoardError) as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, _("L'annonce est terminée."))
+            return redirect("mutualaid:staff_listing", pk=listing.pk)
+    return _listing_page(request, listing, close_form=form, status=400)
 
 
 # ---------------------------------------------------------------- posting and answering for a resident
@@ -257,12 +258,10 @@ def listing_close(request, pk):
 @staff_required(*PEOPLE_ROLES)
 def listing_create(request):
     """Post for a resident who asked at the counter, by phone or by post (channel and consent recorded)."""
-    person = None
-    if request.GET.get("personne"):
-        person = Person.objects.active().filter(pk=request.GET.get("personne")).first()
-    if person is None:
+    if not request.GET.get("personne"):
         return render(request, "mutualaid/staff/listing_create.html", {"person": None})
-    form = StaffListingForm(_posted(request))
+    person = get_object_or_404(Person.objects.active(), pk=_pk_or_404(request.GET["personne"]))
+    form = StaffListingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
@@ -275,7 +274,7 @@ def listing_create(request):
                 request=request,
             )
         except (ValidationError, BoardError) as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             if listing.status == ListingStatus.PUBLISHED:
                 messages.success(request, _("L'annonce est publiée. La personne est prévenue."))
@@ -296,10 +295,12 @@ def respond_for(request, pk, person_pk):
     """A resident without internet answers a listing through a moderator."""
     listing = selectors.staff_listing(request.user, pk)
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    if services.is_online(person):
+        raise Http404  # residents with an account answer themselves
     existing = listing.conversations.filter(responder=person).first()
     if existing is not None:
         return redirect("mutualaid:staff_conversation", pk=existing.pk)
-    form = StaffMessageForm(_posted(request))
+    form = StaffMessageForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_start(
@@ -312,7 +313,7 @@ def respond_for(request, pk, person_pk):
                 request=request,
             )
         except (ValidationError, BoardError) as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("La réponse est envoyée à l'auteur de l'annonce."))
             return redirect("mutualaid:staff_conversation", pk=conversation.pk)
@@ -352,7 +353,9 @@ def conversation(request, pk):
     forms = {}
     if request.method == "POST":
         sender = get_object_or_404(
-            Person, pk=request.POST.get("sender"), pk__in=[conversation.listing.posted_by_id, conversation.responder_id]
+            Person,
+            pk=_pk_or_404(request.POST.get("sender")),
+            pk__in=[conversation.listing.posted_by_id, conversation.responder_id],
         )
         if services.is_online(sender):
             raise Http404  # residents with an account write themselves
@@ -370,11 +373,14 @@ def conversation(request, pk):
                     request=request,
                 )
             except (ValidationError, BoardError) as error:
-                _add_errors(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(request, _("La réponse est envoyée."))
                 return redirect("mutualaid:staff_conversation", pk=conversation.pk)
-    services.staff_viewed(actor=request.user, action="conversation.viewed", obj=conversation, request=request)
+    for party in (conversation.listing.posted_by, conversation.responder):
+        services.staff_viewed(
+            actor=request.user, action="conversation.viewed", obj=conversation, person=party, request=request
+        )
     return render(request, "mutualaid/staff/conversation.html", _conversation_context(request, conversation, forms))
 
 
@@ -403,7 +409,8 @@ def contacts_share_for(request, pk, person_pk):
 @staff_required(MODERATOR)
 def relay_list(request):
     people = selectors.relay_people(selectors.moderated_team_ids(request.user))
-    services.staff_viewed(actor=request.user, action="relay.viewed", request=request)
+    for row in people:  # each name and phone shown is a reading of that person's data
+        services.staff_viewed(actor=request.user, action="relay.viewed", person=row["person"], request=request)
     return render(request, "mutualaid/staff/relay_list.html", {"people": people})
 
 
@@ -446,7 +453,7 @@ def relay_sheet(request, person_pk):
 @staff_required(MODERATOR)
 def report_detail(request, pk):
     report = get_object_or_404(selectors.staff_reports(request.user), pk=pk)
-    form = ReportDecisionForm(_posted(request))
+    form = ReportDecisionForm(posted(request))
     if request.method == "POST" and report.status == ReportStatus.OPEN and form.is_valid():
         try:
             services.report_decide(
@@ -457,16 +464,19 @@ def report_detail(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         except TransitionError:
             messages.info(request, _("Ce signalement a déjà été traité."))
             return redirect("mutualaid:moderation")
         else:
             messages.success(request, _("Décision enregistrée."))
             return redirect("mutualaid:moderation")
-    services.staff_viewed(
-        actor=request.user, action="report.viewed", obj=report, person=report.reported_person, request=request
-    )
+    # Both people the report is about are read here: the one reported, and who reported.
+    people = [report.reported_person]
+    if report.reporter is not None and report.reporter_id != people[0].pk:
+        people.append(report.reporter)
+    for person in people:
+        services.staff_viewed(actor=request.user, action="report.viewed", obj=report, person=person, request=request)
     return render(
         request,
         "mutualaid/staff/report_detail.html",
@@ -483,15 +493,19 @@ def report_detail(request, pk):
 # ---------------------------------------------------------------- a resident's history
 
 
-def _person_page(request, person, suspend_form=None, status=200):
+def _person_page(request, person, *, suspend_form=None, badge_form=None, unsuspend_form=None, status=200):
     history = selectors.person_history(request.user, person)
+    teams = list(_teams(request.user))
+    initial = {"team": selectors.acting_team(request.user, person)}
     return render(
         request,
         "mutualaid/staff/person.html",
         {
             "person": person,
             **history,
-            "suspend_form": suspend_form or SuspendForm(),
+            "suspend_form": suspend_form or SuspendForm(teams=teams, initial=initial),
+            "badge_form": badge_form or ActingTeamForm(teams=teams, initial=initial, prefix="badge"),
+            "unsuspend_form": unsuspend_form or ActingTeamForm(teams=teams, initial=initial, prefix="lever"),
             "online": services.is_online(person),
         },
         status=status,
@@ -505,25 +519,31 @@ def person_history(request, person_pk):
     return _person_page(request, person)
 
 
+# A decision about a resident (suspension, badge) is recorded against one of the moderator's
+# teams: the one that asked (several teams: the form says which, preselected with the team in
+# charge of the resident's listings). Its effect is board-wide all the same: a suspended
+# resident is suspended in every neighbourhood, a badge shows on every listing.
+
+
 @staff_required(MODERATOR)
 @require_POST
 def person_suspend(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    form = SuspendForm(request.POST)
+    form = SuspendForm(request.POST, teams=_teams(request.user))
     if form.is_valid():
         ends_on = form.cleaned_data["ends_on"]
         ends_at = timezone.make_aware(datetime.datetime.combine(ends_on, datetime.time(23, 59))) if ends_on else None
         try:
             services.person_suspend(
                 person=person,
-                team=_first_team(request.user),
+                team=form.acting_team(),
                 reason=form.cleaned_data["reason"],
                 ends_at=ends_at,
                 actor=request.user,
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("La participation de la personne est suspendue ; elle est prévenue."))
             return redirect("mutualaid:staff_person", person_pk=person.pk)
@@ -534,8 +554,13 @@ def person_suspend(request, person_pk):
 @require_POST
 def person_unsuspend(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    services.person_unsuspend(person=person, team=_first_team(request.user), actor=request.user, request=request)
-    messages.success(request, _("La suspension est levée."))
+    form = ActingTeamForm(request.POST, teams=_teams(request.user), prefix="lever")
+    if not form.is_valid():
+        return _person_page(request, person, unsuspend_form=form, status=400)
+    if services.person_unsuspend(person=person, team=form.acting_team(), actor=request.user, request=request):
+        messages.success(request, _("La suspension est levée."))
+    else:
+        messages.error(request, _("Seule l'équipe qui a suspendu la personne peut lever sa suspension."))
     return redirect("mutualaid:staff_person", person_pk=person.pk)
 
 
@@ -543,12 +568,14 @@ def person_unsuspend(request, person_pk):
 @require_POST
 def person_badge(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    team = _first_team(request.user)
+    form = ActingTeamForm(request.POST, teams=_teams(request.user), prefix="badge")
+    if not form.is_valid():
+        return _person_page(request, person, badge_form=form, status=400)
     if request.POST.get("give") == "1":
-        services.badge_give(person=person, team=team, actor=request.user, request=request)
+        services.badge_give(person=person, team=form.acting_team(), actor=request.user, request=request)
         messages.success(request, _("Le badge « A rencontré l'équipe de la mairie » est donné."))
     else:
-        services.badge_revoke(person=person, team=team, actor=request.user, request=request)
+        services.badge_revoke(person=person, team=form.acting_team(), actor=request.user, request=request)
         messages.success(request, _("Le badge est retiré."))
     return redirect("mutualaid:staff_person", person_pk=person.pk)
 
@@ -567,8 +594,8 @@ def board_settings(request):
     if team is None:
         return render(request, "mutualaid/staff/settings.html", {"team": None})
     settings_row = services.board_settings_for(team)
-    form = BoardSettingsForm(_posted(request), instance=settings_row, prefix="mode")
-    new_neighbourhood = NeighbourhoodForm(_posted(request), team=team, prefix="quartier")
+    form = BoardSettingsForm(posted(request), instance=settings_row, prefix="mode")
+    new_neighbourhood = NeighbourhoodForm(posted(request), team=team, prefix="quartier")
     if request.method == "POST":
         if "mode-submit" in request.POST and form.is_valid():
             services.board_settings_save(
@@ -604,7 +631,7 @@ def neighbourhood_edit(request, pk):
         neighbourhood = get_object_or_404(Neighbourhood, pk=pk)
     else:
         neighbourhood = get_object_or_404(Neighbourhood, pk=pk, team__in=selectors.moderated_team_ids(request.user))
-    form = NeighbourhoodForm(_posted(request), instance=neighbourhood)
+    form = NeighbourhoodForm(posted(request), instance=neighbourhood)
     if request.method == "POST" and form.is_valid():
         services.neighbourhood_save(form=form, actor=request.user, request=request)
         messages.success(request, _("Le quartier est enregistré."))

@@ -5,11 +5,11 @@ import uuid
 import pytest
 from django.test import Client
 
-from relais.accounts.models import Team, User
+from relais.accounts.models import Role, Team, TeamKind, User
 from relais.core.models import Channel, ContactChannel, Person
 from relais.mutualaid import services
 from relais.mutualaid.models import Category, Kind, Listing, Neighbourhood
-from tests.conftest import staff_client
+from tests.conftest import make_member, staff_client
 
 
 @pytest.fixture
@@ -25,6 +25,27 @@ def tilleuls(db):
 @pytest.fixture
 def moderator_client(moderator):
     return staff_client(moderator)
+
+
+@pytest.fixture
+def bourg_team(db):
+    """A second moderation team, for the neighbourhood of Le Bourg."""
+    return Team.objects.create(name="Entraide du Bourg", slug="entraide-bourg", kind=TeamKind.MUTUAL_AID)
+
+
+@pytest.fixture
+def bourg(bourg_team):
+    return Neighbourhood.objects.create(name="Le Bourg", slug="le-bourg", team=bourg_team)
+
+
+@pytest.fixture
+def bourg_moderator(bourg_team):
+    return make_member("moderation-bourg@valbrenne.fr", "entraide-bourg", Role.MODERATOR)
+
+
+@pytest.fixture
+def bourg_client(bourg_moderator):
+    return staff_client(bourg_moderator)
 
 
 def resident_client(person: Person) -> Client:

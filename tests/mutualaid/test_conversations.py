@@ -267,3 +267,35 @@ def test_the_residents_account_page_shows_the_board(marie_client, paul_client, m
     respond(paul_client, maries_listing)
     html = marie_client.get(reverse("core:account")).content.decode()
     assert "Entraide entre voisins" in html and maries_listing.title in html and "Paul V." in html
+
+
+def test_a_blocked_resident_cannot_send_a_thank_you_note(marie, paul, paul_client, maries_listing):
+    respond(paul_client, maries_listing)
+    conversation = Conversation.objects.get(listing=maries_listing)
+    services.block_create(blocker=marie, blocked=paul, actor=marie.user)
+    assert "Remercier Marie D." not in paul_client.get(conversation.get_absolute_url()).content.decode()
+    response = paul_client.post(reverse("mutualaid:thanks", args=[conversation.pk]), {"text": "Merci quand même !"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Vous ne pouvez plus écrire à cette personne." in html and "Merci quand même !" in html
+    assert not ThankYou.objects.filter(conversation=conversation).exists()
+    assert not Message.objects.filter(person=marie, template="mutualaid_thanks_received").exists()
+
+
+def test_a_suspended_resident_cannot_send_a_thank_you_note(paul, paul_client, maries_listing, moderator, team):
+    respond(paul_client, maries_listing)
+    conversation = Conversation.objects.get(listing=maries_listing)
+    services.person_suspend(person=paul, team=team, reason="Propos blessants.", actor=moderator)
+    response = paul_client.post(reverse("mutualaid:thanks", args=[conversation.pk]), {"text": "Merci !"})
+    assert "Votre participation au tableau d&#x27;entraide est suspendue" in response.content.decode()
+    assert not ThankYou.objects.filter(conversation=conversation).exists()
+
+
+def test_nobody_answers_the_listing_of_a_suspended_resident(marie, paul, paul_client, maries_listing, moderator, team):
+    services.person_suspend(person=marie, team=team, reason="Demandes d'argent.", actor=moderator)
+    with pytest.raises(services.BoardError, match="n'est plus en ligne"):
+        services.conversation_start(
+            listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
+        )
+    assert respond(paul_client, maries_listing).status_code == 404
+    assert not Conversation.objects.filter(listing=maries_listing).exists()

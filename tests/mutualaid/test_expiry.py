@@ -140,3 +140,51 @@ def test_the_expiry_is_shown_and_soon_expired_listings_flagged(marie_client, mar
     Listing.objects.filter(pk=maries_listing.pk).update(expires_at=timezone.now() + days(3))
     html = marie_client.get(reverse("mutualaid:my_board")).content.decode()
     assert "bientôt expirée" in html
+
+
+def _link(listing) -> str:
+    return reverse("mutualaid:renew", args=[services.renew_token(listing)])
+
+
+def test_a_renewal_link_renews_once(client, maries_listing):
+    Listing.objects.filter(pk=maries_listing.pk).update(expires_at=timezone.now() + days(3))
+    maries_listing.refresh_from_db()
+    url = _link(maries_listing)
+    assert "est prolongée" in client.post(url).content.decode()
+    maries_listing.refresh_from_db()
+    renewed_until = maries_listing.expires_at
+    response = client.post(url)  # the same link again (a second click, or someone who found the e-mail)
+    assert "Ce lien a déjà servi" in response.content.decode()
+    assert "Prolonger de 30 jours" not in client.get(url).content.decode()
+    maries_listing.refresh_from_db()
+    assert maries_listing.expires_at == renewed_until
+    assert AuditEvent.objects.filter(action="mutualaid.listing.renewed", object_id=str(maries_listing.pk)).count() == 1
+
+
+def test_a_renewal_link_stops_working_once_the_listing_was_renewed_another_way(client, marie_client, maries_listing):
+    url = _link(maries_listing)
+    assert "Prolonger de 30 jours" in client.get(url).content.decode()
+    marie_client.post(reverse("mutualaid:listing_renew", args=[maries_listing.pk]))
+    html = client.get(url).content.decode()
+    assert "Ce lien a déjà servi" in html and "Prolonger de 30 jours" not in html
+
+
+def test_a_renewal_link_of_the_first_kind_tied_to_no_expiry_does_nothing(client, maries_listing):
+    from django.core import signing
+
+    token = signing.dumps({"listing": maries_listing.pk}, salt=services.RENEW_SALT, compress=True)
+    response = client.post(reverse("mutualaid:renew", args=[token]))
+    assert response.status_code == 404 and "Ce lien ne fonctionne plus" in response.content.decode()
+
+
+def test_a_suspended_author_is_told_why_her_listing_is_not_renewed(
+    client, marie_client, maries_listing, marie, moderator, team
+):
+    services.person_suspend(person=marie, team=team, reason="Vérification.", actor=moderator)
+    url = _link(maries_listing)
+    response = client.post(url)
+    html = response.content.decode()
+    assert "Votre participation au tableau d&#x27;entraide est suspendue" in html
+    assert "Prolonger de 30 jours" not in html
+    page = marie_client.post(reverse("mutualaid:listing_renew", args=[maries_listing.pk]), follow=True)
+    assert "Votre participation au tableau d&#x27;entraide est suspendue" in page.content.decode()

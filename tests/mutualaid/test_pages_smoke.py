@@ -2,7 +2,8 @@
 
 from django.urls import reverse
 
-from relais.mutualaid.models import Conversation, Listing, ListingStatus, Report
+from relais.mutualaid import selectors
+from relais.mutualaid.models import Listing, ListingStatus, Report
 
 
 def test_resident_pages_answer(client, marie_client, maries_listing):
@@ -18,9 +19,9 @@ def test_resident_pages_answer(client, marie_client, maries_listing):
         assert marie_client.get(reverse(f"mutualaid:{name}", args=args)).status_code == 200, name
 
 
-def test_staff_pages_answer(moderator_client, db):
+def test_staff_pages_answer(moderator_client, moderator, db):
     listing = Listing.objects.filter(status=ListingStatus.PUBLISHED).first()
-    conversation = Conversation.objects.first()
+    conversation = selectors.staff_conversations(moderator).first()  # one the moderators relay
     report = Report.objects.first()
     for name, args in [
         ("moderation", []),

@@ -1,10 +1,13 @@
 """Merging two records of the same resident keeps their board history (person_merge calls
 relais.mutualaid.person.merge_conflicts before moving rows)."""
 
+from django.urls import reverse
+
 from relais.core.models import Person
 from relais.core.services import person_merge
 from relais.mutualaid import services
-from relais.mutualaid.models import Badge, Conversation, ConversationMessage
+from relais.mutualaid.models import Badge, Conversation, ConversationMessage, ThankYou
+from tests.mutualaid.conftest import resident_client
 
 
 def test_two_records_that_answered_the_same_listing_merge_into_one_conversation(
@@ -23,3 +26,40 @@ def test_two_records_that_answered_the_same_listing_merge_into_one_conversation(
     assert conversation.messages.count() == 2
     assert not ConversationMessage.objects.filter(sender=second).exists()
     assert Badge.objects.filter(person=first, revoked_at__isnull=True).count() == 1
+
+
+def _second_record_of(person) -> Person:
+    """The same resident, recorded again at the counter without her account."""
+    return Person.objects.create(first_name=person.first_name, last_name=person.last_name, phone="0247555555")
+
+
+def test_merging_two_records_that_thanked_each_other_leaves_no_note_to_oneself(
+    maries_listing, marie, moderator, reception_agent
+):
+    duplicate = _second_record_of(marie)
+    conversation = services.conversation_start(
+        listing=maries_listing, responder=duplicate, body="Bonjour", actor=moderator, safety_read=True
+    )
+    services.thanks_send(conversation=conversation, sender=duplicate, text="Merci !", actor=moderator)
+    services.listing_close(
+        listing=maries_listing, outcome="worked", thanks_to=conversation, thanks_text="Merci à vous.", actor=marie.user
+    )
+    person_merge(duplicate=duplicate, kept=marie, actor=reception_agent)
+    assert not ThankYou.objects.filter(sender=marie, recipient=marie).exists()
+    assert not Conversation.objects.filter(listing=maries_listing, responder=marie).exists()
+    assert Person.objects.get(pk=duplicate.pk).merged_into_id == marie.pk
+
+
+def test_merging_leaves_no_conversation_with_oneself(maries_listing, marie, moderator, reception_agent, paul):
+    duplicate = _second_record_of(marie)
+    services.conversation_start(
+        listing=maries_listing, responder=duplicate, body="C'est encore moi.", actor=moderator, safety_read=True
+    )
+    services.conversation_start(
+        listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
+    )
+    person_merge(duplicate=duplicate, kept=marie, actor=reception_agent)
+    assert list(Conversation.objects.filter(listing=maries_listing).values_list("responder", flat=True)) == [paul.pk]
+    assert not ConversationMessage.objects.filter(sender=marie, recipient=marie).exists()
+    html = resident_client(marie).get(reverse("mutualaid:my_board")).content.decode()
+    assert "Marie D." not in html

@@ -17,7 +17,7 @@ from relais.mutualaid.models import (
 )
 from relais.mutualaid.services import BoardError
 from relais.notifications.models import Message
-from tests.conftest import make_member, staff_client
+from tests.conftest import staff_client
 from tests.mutualaid.conftest import listing_data, make_resident, post_listing
 
 CREATE = reverse("mutualaid:listing_create")
@@ -203,16 +203,53 @@ def test_someone_else_cannot_edit_or_close_a_listing(paul_client, maries_listing
     assert paul_client.post(reverse("mutualaid:listing_renew", args=[maries_listing.pk])).status_code == 404
 
 
-def test_a_listing_belongs_to_the_team_of_its_neighbourhood(moderator_client, db):
-    from relais.accounts.models import Team, TeamKind
-    from relais.mutualaid.models import Neighbourhood
-
-    other_team = Team.objects.create(name="Entraide Bourg-Neuf", slug="entraide-bourg", kind=TeamKind.MUTUAL_AID)
-    bourg = Neighbourhood.objects.create(name="Bourg-Neuf", slug="bourg-neuf", team=other_team)
+def test_a_listing_belongs_to_the_team_of_its_neighbourhood(moderator_client, bourg, bourg_team, bourg_client):
     resident = make_resident("Léa", "Bourg")
     listing = post_listing(resident, bourg, actor=resident.user)
-    assert listing.team == other_team
-    bourg_client = staff_client(make_member("moderation-bourg@valbrenne.fr", "entraide-bourg", "moderator"))
+    assert listing.team == bourg_team
     url = reverse("mutualaid:staff_listing", args=[listing.pk])
     assert bourg_client.get(url).status_code == 200
     assert moderator_client.get(url).status_code == 404
+
+
+def test_moving_a_listing_to_another_neighbourhood_sends_it_to_that_teams_moderators_first(
+    marie, marie_client, tilleuls, team, moderator, moderator_client, bourg, bourg_team, bourg_client
+):
+    """Les Tilleuls publish at once for residents met by staff; Le Bourg reads everything first.
+    Marie, met by staff, cannot use her team's trust to publish in Le Bourg unread."""
+    BoardSettings.objects.update_or_create(team=team, defaults={"publish_first_for_met": True})
+    services.badge_give(person=marie, team=team, actor=moderator)
+    listing = post_listing(marie, tilleuls, actor=marie.user)
+    assert listing.is_live
+    data = form_data(neighbourhood=bourg.pk, kind="offer", category="shopping", title=listing.title)
+    del data["rules"]
+    response = marie_client.post(reverse("mutualaid:listing_edit", args=[listing.pk]), data)
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.team == bourg_team and listing.status == ListingStatus.PENDING
+    assert listing.title not in marie_client.get(reverse("mutualaid:board")).content.decode()
+    assert listing.title in bourg_client.get(reverse("mutualaid:moderation")).content.decode()
+    assert moderator_client.get(reverse("mutualaid:staff_listing", args=[listing.pk])).status_code == 404
+
+
+def test_an_edit_within_the_team_keeps_publish_then_moderate(marie, marie_client, tilleuls, team, moderator):
+    BoardSettings.objects.update_or_create(team=team, defaults={"publish_first_for_met": True})
+    services.badge_give(person=marie, team=team, actor=moderator)
+    listing = post_listing(marie, tilleuls, actor=marie.user)
+    services.listing_update(listing=listing, data={"title": "Courses le jeudi"}, actor=marie.user)
+    listing.refresh_from_db()
+    assert listing.is_live and listing.awaiting_review and listing.team == team
+
+
+def test_posting_reads_the_team_settings_without_writing_them(marie, bourg, bourg_team, bourg_client):
+    """Two first listings of a new team at the same moment must not both try to create its settings."""
+    post_listing(marie, bourg, actor=marie.user)
+    assert not BoardSettings.objects.filter(team=bourg_team).exists()
+    page = bourg_client.get(reverse("mutualaid:settings"))
+    assert page.status_code == 200 and "Publication des annonces" in page.content.decode()
+    assert not BoardSettings.objects.filter(team=bourg_team).exists()
+
+
+def test_a_person_id_that_is_not_a_number_is_not_found(reception_client):
+    assert reception_client.get(f"{STAFF_CREATE}?personne=abc").status_code == 404
+    assert reception_client.get(f"{STAFF_CREATE}?personne=999999").status_code == 404

@@ -190,10 +190,17 @@ def test_other_residents_are_not_shown_a_resident_met_by_staff_differently_than_
     assert "Jeanne M." in html and "MARTIN" not in html and "12 impasse du Moulin" not in html
 
 
-def test_the_relay_sheet_of_a_stranger_to_the_team_shows_nothing_of_other_teams(moderator_client, db):
+def test_the_relay_sheet_of_a_stranger_to_the_team_shows_nothing_of_other_teams(
+    moderator_client, bourg, bourg_moderator, marie
+):
     stranger = make_resident("Hugo", "Inconnu", account=False, phone="0247000001")
+    listing = post_listing(stranger, bourg, actor=bourg_moderator, channel="phone", title="Tondre la pelouse du Bourg")
+    services.conversation_start(
+        listing=listing, responder=marie, body="Je passe samedi au Bourg.", actor=marie.user, safety_read=True
+    )
     html = moderator_client.get(reverse("mutualaid:relay_sheet", args=[stranger.pk])).content.decode()
-    assert "Aucune conversation." in html
+    assert "Aucune conversation." in html and "Aucune annonce en cours." in html
+    assert listing.title not in html and "Je passe samedi au Bourg." not in html
 
 
 def test_relay_needs_a_moderator(reception_client, resident_by_letter):
@@ -208,3 +215,25 @@ def test_conversation_with_a_resident_without_internet_shows_on_marie_s_account(
     )
     html = resident_client(marie).get(reverse("mutualaid:my_board")).content.decode()
     assert "Jeanne M." in html
+
+
+def test_a_moderator_cannot_answer_for_a_resident_who_has_an_account(moderator_client, maries_listing, paul):
+    url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, paul.pk])
+    assert moderator_client.get(url).status_code == 404
+    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Faux", "safety": "on"})
+    assert response.status_code == 404
+    assert not Conversation.objects.filter(listing=maries_listing).exists()
+
+
+def test_a_moderator_cannot_answer_for_a_suspended_resident_or_to_one(
+    moderator_client, moderator, team, maries_listing, marie, resident_by_letter, jeannes_listing
+):
+    services.person_suspend(person=resident_by_letter, team=team, reason="Propos blessants.", actor=moderator)
+    url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, resident_by_letter.pk])
+    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
+    assert "Votre participation au tableau d&#x27;entraide est suspendue" in response.content.decode()
+    karim = make_resident("Karim", "Sanscompte", phone="0247999999", account=False)
+    url = reverse("mutualaid:staff_respond", args=[jeannes_listing.pk, karim.pk])
+    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
+    assert "Cette annonce n&#x27;est plus en ligne." in response.content.decode()
+    assert not Conversation.objects.filter(listing__in=[maries_listing, jeannes_listing]).exists()
