@@ -5,6 +5,12 @@ A place whose `id` matches a known place (its identifier in the standard, or its
 identifier) is updated; others are created. Every row is checked first; by default
 nothing is imported when one row is invalid. With `partial=True`, valid rows are
 imported and invalid ones reported. `dry_run=True` checks without saving.
+
+An update only changes what the file gives: a record without coordinates (a JSON object
+without the keys, or empty CSV cells) keeps the place's latitude and longitude. The file's
+`date_maj` is kept as the place's date of update: `Place.save()` stamps today's date, so
+the importer writes the file's date afterwards with a queryset `update()`.
+Errors name the line where the record begins in the file (a quoted field may span lines).
 """
 
 from __future__ import annotations
@@ -102,7 +108,12 @@ def parse(content: str, fmt: str) -> list[tuple[int, dict]]:
     missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(_("Colonnes manquantes : %(names)s.") % {"names": ", ".join(missing)})
-    return [(number, row) for number, row in enumerate(reader, start=2)]
+    rows = []
+    begins = reader.line_num + 1  # the line after the header
+    for row in reader:
+        rows.append((begins, row))
+        begins = reader.line_num + 1
+    return rows
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:
@@ -125,15 +136,17 @@ def _float(value, name: str, messages: list[str]):
 
 
 def build_place(record: dict, *, taken_slugs: set[str]) -> tuple[Place | None, bool, list[str]]:
-    """(place ready to save, whether it is new, error messages) for one record."""
+    """(place ready to save, whether it is new, error messages) for one record. The file's
+    date of update is left on the place as `import_date_maj` (see the module docstring)."""
     messages = []
     for name in REQUIRED:
         if not str(record.get(name) or "").strip():
             messages.append(_("%(field)s : champ obligatoire.") % {"field": name})
     date_maj = str(record.get("date_maj") or "").strip()
+    updated_on = None
     if date_maj:
         try:
-            datetime.date.fromisoformat(date_maj)
+            updated_on = datetime.date.fromisoformat(date_maj)
         except ValueError:
             messages.append(_("date_maj : « %(value)s » n'est pas une date AAAA-MM-JJ.") % {"value": date_maj})
     identifier = str(record.get("id") or "").strip()
@@ -149,8 +162,11 @@ def build_place(record: dict, *, taken_slugs: set[str]) -> tuple[Place | None, b
     for name in LIST_FIELDS:
         if name in record:
             setattr(place, name, split_list(record.get(name)))
-    place.latitude = _float(record.get("latitude"), "latitude", messages)
-    place.longitude = _float(record.get("longitude"), "longitude", messages)
+    # Coordinates only when the file gives them: a record without them keeps the known ones.
+    for name in ("latitude", "longitude"):
+        if str(record.get(name) if record.get(name) is not None else "").strip():
+            setattr(place, name, _float(record.get(name), name, messages))
+    place.import_date_maj = updated_on
     try:
         place.full_clean(exclude=["slug"] if not created else None)
     except ValidationError as error:
@@ -197,6 +213,9 @@ def import_places(
     with transaction.atomic():
         for place, _created in valid:
             place.save()
+            if place.import_date_maj:
+                # Place.save() stamps today; the file says when the place was last checked.
+                Place.objects.filter(pk=place.pk).update(date_maj=place.import_date_maj)
         audit_log(
             actor=actor,
             action="places.imported",

@@ -118,6 +118,8 @@ class Outcome(models.TextChoices):
     NOSHOW = "noshow", _("Absent(e) sans prévenir")
     EXCUSED = "excused", _("Absent(e) excusé(e)")
     REVOKED = "revoked", _("Annulé par le service")
+    # Not an outcome of the meeting: the resident chose another time (see `rescheduled_to`).
+    MOVED = "moved", _("Déplacé à un autre horaire")
 
 
 class Booking(models.TextChoices):
@@ -134,6 +136,28 @@ class RegistrationStatus(models.TextChoices):
     NO_SHOW = "no_show", _("Absent(e)")
 
 
+# Outcomes of an appointment that no longer takes place (its slot is free again).
+CANCELLED_OUTCOMES = (Outcome.EXCUSED, Outcome.REVOKED, Outcome.MOVED)
+
+# Repetition rules a drop-in may use: its hours come from its own start and end fields, so
+# finer frequencies (and BYHOUR…) would only multiply sessions and slow every page.
+RRULE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RRULE_PARTS = (
+    "FREQ",
+    "INTERVAL",
+    "COUNT",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "BYSETPOS",
+    "BYWEEKNO",
+    "BYYEARDAY",
+    "WKST",
+)
+
 # Statuses that hold a seat (counted in Workshop.confirmed_count).
 SEATED = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
 ACTIVE_REGISTRATION = (*SEATED, RegistrationStatus.WAITLISTED)
+# Statuses still expected at the next sessions (reminders): someone who came to the first
+# session of a multi-session workshop is "attended" and still expected.
+EXPECTED = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)

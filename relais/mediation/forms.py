@@ -14,7 +14,6 @@ from relais.directory.models import Place
 from relais.mediation import choices as c
 from relais.mediation.models import (
     Accompaniment,
-    Appointment,
     DropIn,
     SchoolHoliday,
     Workshop,
@@ -36,6 +35,20 @@ class SubmissionKeyMixin(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
+
+
+def mediation_teams(user):
+    """The mediation teams where the user is advisor or manager: the only teams offered."""
+    from relais.mediation.selectors import mediation_team_ids
+
+    return Team.objects.filter(pk__in=mediation_team_ids(user))
+
+
+def mediation_staff_of(teams):
+    """Advisors and managers of these teams (a reception agent of one is no advisor)."""
+    return User.objects.filter(
+        memberships__team__in=teams, memberships__role__in=[Role.ADVISOR, Role.MANAGER]
+    ).distinct()
 
 
 # ---------------------------------------------------------------- residents
@@ -253,15 +266,13 @@ class DropInForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from relais.accounts.permissions import team_ids
-
-        teams = Team.objects.filter(pk__in=team_ids(user, Role.ADVISOR, Role.MANAGER))
+        teams = mediation_teams(user)
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None
         self.fields["place"].queryset = (
             Place.objects.filter(teams__in=teams).distinct().order_by("nom") or Place.objects.all()
         )
-        self.fields["advisor"].queryset = User.objects.filter(memberships__team__in=teams).distinct()
+        self.fields["advisor"].queryset = mediation_staff_of(teams)
         self.fields["weekdays"].choices = list(zip(WEEKDAYS, weekday_names(), strict=True))
         if self.instance.pk and not self.is_bound:
             parts = dict(p.split("=", 1) for p in self.instance.rrule.upper().split(";") if "=" in p)
@@ -277,7 +288,7 @@ class DropInForm(forms.ModelForm):
         data = super().clean()
         custom = data.get("custom_rrule", "").strip().upper()
         if custom:
-            rule = custom.removeprefix("RRULE:")
+            rule = custom.removeprefix("RRULE:")  # DropIn.clean() checks it (shown beside this field)
         elif data.get("weekdays"):
             rule = f"FREQ=WEEKLY;BYDAY={','.join(data['weekdays'])}"
             if data.get("every") == "2":
@@ -315,13 +326,23 @@ class HolidayForm(forms.ModelForm):
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Ce qui s'est passé"),
-        choices=[(v, label) for v, label in c.Outcome.choices if v != c.Outcome.REVOKED],
+        choices=[(v, label) for v, label in c.Outcome.choices if v not in (c.Outcome.REVOKED, c.Outcome.MOVED)],
         widget=forms.RadioSelect,
     )
 
 
 class StaffCancelForm(forms.Form):
     reason = forms.CharField(label=_("Motif (envoyé à la personne)"), required=False, max_length=300)
+
+
+class WorkshopCancelForm(forms.Form):
+    notice = forms.CharField(
+        label=_("Message aux inscrits"),
+        max_length=300,
+        help_text=_("Envoyé à chaque inscrit et à la liste d'attente. Par exemple : « L'animatrice est malade. »"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Écrivez en une phrase pourquoi l'atelier est annulé.")},
+    )
 
 
 # ---------------------------------------------------------------- workshops
@@ -345,15 +366,13 @@ class WorkshopForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from relais.accounts.permissions import team_ids
-
-        teams = Team.objects.filter(pk__in=team_ids(user, Role.ADVISOR, Role.MANAGER))
+        teams = mediation_teams(user)
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None
         self.fields["place"].queryset = (
             Place.objects.filter(teams__in=teams).distinct().order_by("nom") or Place.objects.all()
         )
-        self.fields["advisor"].queryset = User.objects.filter(memberships__team__in=teams).distinct()
+        self.fields["advisor"].queryset = mediation_staff_of(teams)
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault(
                 "registration_opens_at", timezone.localtime().replace(minute=0, second=0, microsecond=0)
@@ -500,11 +519,10 @@ class AccompanimentForm(SubmissionKeyMixin, forms.ModelForm):
 
     def __init__(self, *args, user, person=None, participant_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from relais.accounts.permissions import team_ids
         from relais.mediation import selectors
 
         self.person = person
-        teams = Team.objects.filter(pk__in=team_ids(user, Role.ADVISOR, Role.MANAGER))
+        teams = mediation_teams(user)
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None
         if not self.initial.get("team") and teams:
@@ -549,10 +567,29 @@ class AccompanimentForm(SubmissionKeyMixin, forms.ModelForm):
                 self.instance.duration = data["duration_other"]
         elif data.get("duration_choice"):
             self.instance.duration = int(data["duration_choice"])
-        if data.get("oriented") and not data.get("oriented_to"):
+        collective = data.get("kind") == c.AccompanimentKind.COLLECTIVE
+        if data.get("oriented") and collective:
+            self.add_error(
+                "oriented",
+                _("Un atelier collectif n'oriente personne : répondez « Non », ou notez l'orientation dans "
+                  "l'accompagnement individuel de la personne."),
+            )  # fmt: skip
+        elif data.get("oriented") and not data.get("oriented_to"):
             self.add_error("oriented_to", _("Choisissez vers quelle structure la personne est orientée."))
         if not data.get("oriented"):
             data["oriented_to"] = ""
+        if data.get("admin_subthemes") and c.ADMIN_THEME not in (data.get("themes") or []):
+            self.add_error(
+                "admin_subthemes",
+                _("Ces démarches précisent le thème « Aide aux démarches administratives » : cochez aussi ce "
+                  "thème, ou décochez les démarches."),
+            )  # fmt: skip
+        if not collective and data.get("participants"):
+            self.add_error(
+                "participants",
+                _("Un accompagnement individuel n'a pas de participants nommés : décochez-les, ou gardez "
+                  "« atelier collectif »."),
+            )  # fmt: skip
         for name in ("gender", "age_band", "social_status"):
             if not data.get(name):  # not asked for a named person: "not said"
                 data[name] = "non_communique"
@@ -585,7 +622,3 @@ class PlacesImportForm(forms.Form):
 
 class AppointmentFilterForm(forms.Form):
     day = forms.DateField(label=_("Jour"), required=False, widget=DATE)
-
-
-def appointment_choices_for(person) -> list[Appointment]:
-    return list(person.mediation_appointments.order_by("-starts_at")[:10]) if person else []

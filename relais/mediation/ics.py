@@ -1,5 +1,10 @@
-"""iCalendar feeds and invitations (RFC 5545). Times are written in UTC so that every
-calendar application reads them the same way without a VTIMEZONE block."""
+"""iCalendar feeds and invitations (RFC 5545, RFC 5546). Times are written in UTC so that
+every calendar application reads them the same way without a VTIMEZONE block.
+
+Feeds carry no METHOD. Files sent to a resident are invitations: METHOD:REQUEST with a
+UID that stays the same for the life of the appointment (moves included) and a SEQUENCE
+that grows with every change, then METHOD:CANCEL to remove it, so that a calendar updates
+the event it already holds instead of adding a second one."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpResponse
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from relais.mediation import text
 
@@ -19,11 +24,13 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
-def calendar(name: str) -> Calendar:
+def calendar(name: str, *, method: str = "") -> Calendar:
     cal = Calendar()
     cal.add("prodid", f"-//Relais//{settings.RELAIS['TOWN_NAME']}//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
     cal.add("x-wr-calname", name)
     return cal
 
@@ -39,10 +46,20 @@ def event(
     url: str = "",
     cancelled: bool = False,
     stamp: datetime.datetime | None = None,
+    sequence: int | None = None,
+    attendee_email: str = "",
 ) -> Event:
     item = Event()
     item.add("uid", f"{uid}@{DOMAIN}")
     item.add("dtstamp", _utc(stamp or datetime.datetime.now(datetime.UTC)))
+    if sequence is not None:
+        item.add("sequence", sequence)
+        # An invitation names who sends it (RFC 5546), else some calendars ignore updates.
+        organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+        organizer.params["cn"] = vText(settings.RELAIS["TOWN_NAME"])
+        item.add("organizer", organizer)
+        if attendee_email:
+            item.add("attendee", vCalAddress(f"mailto:{attendee_email}"))
     item.add("dtstart", _utc(starts_at))
     item.add("dtend", _utc(ends_at))
     item.add("summary", summary)
@@ -56,8 +73,8 @@ def event(
     return item
 
 
-def to_text(name: str, events: Iterable[Event]) -> str:
-    cal = calendar(name)
+def to_text(name: str, events: Iterable[Event], *, method: str = "") -> str:
+    cal = calendar(name, method=method)
     for item in events:
         cal.add_component(item)
     return cal.to_ical().decode()
@@ -91,6 +108,7 @@ def occurrence_event(occ) -> Event:
 
 
 def workshop_events(workshop) -> list[Event]:
+    """The sessions of a workshop; once it is cancelled they say so, with a higher sequence."""
     sessions = workshop.session_list()
     items = []
     for number, session in enumerate(sessions, start=1):
@@ -105,17 +123,19 @@ def workshop_events(workshop) -> list[Event]:
                 description=workshop.description,
                 url=settings.SITE_URL + workshop.get_absolute_url(),
                 cancelled=bool(workshop.cancelled_at),
+                sequence=1 if workshop.cancelled_at else None,
             )
         )
     return items
 
 
-def appointment_event(appointment, *, for_advisor: bool = False) -> Event:
+def appointment_event(appointment, *, for_advisor: bool = False, for_invitation: bool = False) -> Event:
+    """For the advisor's feed: the person's initials and the place only (never what the
+    appointment is for: the feed leaves Relais for a phone's calendar). For the resident:
+    the place and the private link; as an invitation, with its sequence."""
     place = appointment.place
     if for_advisor:
-        summary = f"RDV {initials(appointment.person)}"
-        if appointment.topic:
-            summary += f" – {appointment.topic[:60]}"
+        summary = f"RDV {initials(appointment.person)} – {place.nom}"
         description = ""
         url = settings.SITE_URL + appointment.get_absolute_url()
     else:
@@ -123,7 +143,7 @@ def appointment_event(appointment, *, for_advisor: bool = False) -> Event:
         description = f"Pour changer ou annuler : {settings.SITE_URL}{appointment.get_resident_url()}"
         url = settings.SITE_URL + appointment.get_resident_url()
     return event(
-        uid=f"appointment-{appointment.pk}",
+        uid=appointment.calendar_uid,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
         summary=summary,
@@ -131,6 +151,8 @@ def appointment_event(appointment, *, for_advisor: bool = False) -> Event:
         description=description,
         url=url,
         cancelled=not appointment.is_active,
+        sequence=appointment.calendar_sequence if for_invitation else None,
+        attendee_email=appointment.person.email if for_invitation else "",
     )
 
 

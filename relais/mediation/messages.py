@@ -163,6 +163,20 @@ TEMPLATES = [
         sample=WORKSHOP_SAMPLE,
     ),
     MessageDefault(
+        code="mediation_workshop_cancelled",
+        name=_("Atelier : annulé par le service"),
+        subject=_("L'atelier « {{ title }} » est annulé"),
+        body=_(
+            "Bonjour {{ person.display_name }},\n\n"
+            "Nous sommes désolés : l'atelier « {{ title }} » ({{ place }}) n'aura pas lieu.\n"
+            "{% if notice %}{{ notice }}\n{% endif %}\n"
+            "Vous n'avez rien à faire. Les autres ateliers : {{ site_url }}/ateliers/\n"
+            "ou appelez la mairie au {{ town.TOWN_PHONE }}."
+        ),
+        sms=_("{{ town.TOWN_NAME }} : désolé, l'atelier « {{ title }} » est annulé. {{ notice }}"),
+        sample={**WORKSHOP_SAMPLE, "notice": "L'animatrice est malade."},
+    ),
+    MessageDefault(
         code="mediation_workshop_reminder",
         name=_("Atelier : rappel de la séance"),
         subject=_("Rappel : atelier « {{ title }} » le {{ first }}"),

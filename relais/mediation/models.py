@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from dateutil import rrule as dateutil_rrule
@@ -27,6 +28,20 @@ from relais.mediation import choices as c
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def new_calendar_uid() -> str:
+    return f"appointment-{uuid.uuid4().hex}"
+
+
+def rule_parts(rule: str) -> dict[str, str]:
+    """ "FREQ=WEEKLY;BYDAY=TU" -> {"FREQ": "WEEKLY", "BYDAY": "TU"}."""
+    parts = {}
+    for item in (rule or "").upper().removeprefix("RRULE:").split(";"):
+        if "=" in item:
+            key, value = item.split("=", 1)
+            parts[key.strip()] = value.strip()
+    return parts
 
 
 def _check_codes(values, allowed: dict, message) -> None:
@@ -47,6 +62,10 @@ def validate_admin_subthemes(values):
 
 def validate_equipment(values):
     _check_codes(values, dict(c.Equipment.choices), _("Matériel inconnu : %(values)s."))
+
+
+# Occurrences one drop-in may produce for one page: a year of daily sessions, never more.
+MAX_OCCURRENCES = 400
 
 
 class SchoolHoliday(models.Model):
@@ -162,6 +181,16 @@ class DropIn(models.Model):
                 raise ValidationError({"rrule": _("Cette règle de répétition n'est pas valide.")}) from None
             if "DTSTART" in self.rrule.upper() or "UNTIL" in self.rrule.upper():
                 raise ValidationError({"rrule": _("Indiquez les dates de début et de fin dans leurs propres champs.")})
+            if rule_parts(self.rrule).get("FREQ") not in c.RRULE_FREQUENCIES:
+                raise ValidationError(
+                    {"rrule": _("Une permanence revient chaque jour, semaine, mois ou année (FREQ=DAILY, WEEKLY, "
+                                "MONTHLY ou YEARLY).")}
+                )  # fmt: skip
+            if not self.rule_is_allowed():
+                raise ValidationError(
+                    {"rrule": _("Les heures viennent des champs « heure de début » et « heure de fin » : la règle "
+                                "ne peut pas les changer (BYHOUR, BYMINUTE…).")}
+                )  # fmt: skip
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("L'heure de fin doit être après l'heure de début.")})
 
@@ -180,15 +209,22 @@ class DropIn(models.Model):
         """The dateutil rule, starting at the naive local datetime `dtstart`."""
         return dateutil_rrule.rrulestr(self.rrule or "FREQ=DAILY;COUNT=1", dtstart=dtstart)
 
+    def rule_is_allowed(self) -> bool:
+        """Whether the rule is one a drop-in may use (see choices.RRULE_FREQUENCIES)."""
+        parts = rule_parts(self.rrule or "FREQ=DAILY;COUNT=1")
+        return parts.get("FREQ") in c.RRULE_FREQUENCIES and set(parts) <= set(c.RRULE_PARTS)
+
     def occurrences(
         self, start: datetime.datetime, end: datetime.datetime, *, holidays=None, cancellations=None
     ) -> list[Occurrence]:
         """Sessions beginning in [start, end), cancelled ones flagged; school holidays skipped if asked.
 
         `holidays` (list of (first, last) dates) and `cancellations` ({date: notice}) may be
-        given to avoid a query per drop-in when listing many.
+        given to avoid a query per drop-in when listing many. At most MAX_OCCURRENCES are
+        returned, and a rule saved before the rules were restricted gives none (it would
+        cost seconds on every public page).
         """
-        if end <= start:
+        if end <= start or not self.rule_is_allowed():
             return []
         tz = timezone.get_current_timezone()
         first_local = timezone.localtime(start, tz).date()
@@ -218,7 +254,9 @@ class DropIn(models.Model):
             datetime.date.min, self.start_time
         )
         found = []
-        for naive in self.rule(dtstart).between(window_start, window_end, inc=True):
+        for naive in self.rule(dtstart).xafter(window_start, count=MAX_OCCURRENCES, inc=True):
+            if naive > window_end:
+                break
             day = naive.date()
             if self.skip_school_holidays and any(a <= day <= b for a, b in holidays):
                 continue
@@ -268,16 +306,22 @@ class AppointmentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(cancelled_at__isnull=True)
 
-    def upcoming(self, now=None):
-        return self.active().filter(starts_at__gte=now or timezone.now())
+    def overlapping(self, starts_at: datetime.datetime, ends_at: datetime.datetime):
+        """Active appointments sharing some time with [starts_at, ends_at)."""
+        return self.active().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
 class Appointment(models.Model):
     """A resident's appointment in a slot of a drop-in "sur rendez-vous".
 
     A slot (drop-in, start) is booked at most once while active: a partial unique index
-    refuses the second of two people clicking at the same moment. Cancelling keeps the
-    row (outcome `excused` when the resident cancels, `revoked` when the service does).
+    refuses the second of two people clicking at the same moment, and the booking service
+    refuses any overlap of times (same drop-in or same advisor) under a lock of the drop-ins.
+    Cancelling keeps the row (outcome `excused` when the resident cancels, `revoked` when
+    the service does, `moved` when the resident chose another time).
+
+    `calendar_uid` and `calendar_sequence` make the invitations sent to the resident one
+    calendar event: a move keeps the UID and raises the sequence, a cancellation too.
     """
 
     dropin = models.ForeignKey(DropIn, on_delete=models.PROTECT, related_name="appointments")
@@ -311,6 +355,9 @@ class Appointment(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    calendar_uid = models.CharField(max_length=64, default=new_calendar_uid, editable=False)
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AppointmentQuerySet.as_manager()
@@ -329,7 +376,7 @@ class Appointment(models.Model):
             ),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
             models.CheckConstraint(
-                condition=Q(cancelled_at__isnull=True) | Q(outcome__in=[c.Outcome.EXCUSED, c.Outcome.REVOKED]),
+                condition=Q(cancelled_at__isnull=True) | Q(outcome__in=list(c.CANCELLED_OUTCOMES)),
                 name="appointment_cancelled_outcome",
             ),
         ]
@@ -364,15 +411,25 @@ class Appointment(models.Model):
         self.cancelled_at = timezone.now()
         self.outcome = c.Outcome.REVOKED if by_service else c.Outcome.EXCUSED
         self.cancel_reason = reason[:300]
-        return ["cancelled_at", "outcome", "cancel_reason"]
+        self.calendar_sequence += 1
+        return ["cancelled_at", "outcome", "cancel_reason", "calendar_sequence"]
+
+    def mark_moved(self) -> list[str]:
+        """The resident chose another time: this one is freed (not an absence)."""
+        if not self.can_be_changed_by_resident():
+            raise ValidationError(_("Ce rendez-vous ne peut plus être changé."))
+        self.cancelled_at = timezone.now()
+        self.outcome = c.Outcome.MOVED
+        return ["cancelled_at", "outcome"]
 
     def record_outcome(self, outcome: str) -> list[str]:
-        """The advisor says what happened; only once the appointment has begun."""
+        """The advisor says what happened; only once the appointment has begun (an excuse
+        given before is a cancellation: see services.appointment_record_outcome)."""
         if outcome not in (c.Outcome.SEEN, c.Outcome.NOSHOW, c.Outcome.EXCUSED, c.Outcome.UNKNOWN):
             raise ValidationError(_("Pour annuler un rendez-vous, utilisez le bouton « Annuler »."))
         if not self.is_active:
             raise ValidationError(_("Ce rendez-vous est annulé."))
-        if outcome != c.Outcome.UNKNOWN and not self.is_past and outcome != c.Outcome.EXCUSED:
+        if outcome != c.Outcome.UNKNOWN and not self.is_past:
             raise ValidationError(_("Le rendez-vous n'a pas encore eu lieu."))
         self.outcome = outcome
         return ["outcome"]
@@ -421,6 +478,7 @@ class Workshop(models.Model):
     )
     published = models.BooleanField(_("visible par les habitants"), default=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_notice = models.CharField(_("message aux inscrits"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -517,14 +575,16 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status__in=c.SEATED)
 
     def waitlisted(self):
-        return self.filter(status=c.RegistrationStatus.WAITLISTED).order_by("queued_at", "pk")
+        return self.filter(status=c.RegistrationStatus.WAITLISTED).order_by("pk")
 
 
 class Registration(models.Model):
     """A person's place in a workshop: a seat, or a place in the waitlist.
 
-    The waitlist order is `queued_at` then id; the position shown is computed, so a
-    promotion never rewrites the others.
+    The waitlist order is the id, drawn by the database while the registration holds the
+    workshop's lock: the order of arrival, whatever the clocks of the app servers say
+    (`queued_at` is only shown). The position shown is computed, so a promotion never
+    rewrites the others.
     """
 
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="registrations")
@@ -539,13 +599,14 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inscription")
-        ordering = ["queued_at", "pk"]
+        ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop", "person"],
@@ -553,7 +614,7 @@ class Registration(models.Model):
                 name="registration_once_per_person",
             ),
         ]
-        indexes = [models.Index(fields=["workshop", "status", "queued_at"], name="registration_queue")]
+        indexes = [models.Index(fields=["workshop", "status", "id"], name="registration_queue")]
 
     def __str__(self):
         return f"{self.person} – {self.workshop}"
@@ -573,11 +634,9 @@ class Registration(models.Model):
         """1 for the next person to get a seat; None when not waiting."""
         if self.status != c.RegistrationStatus.WAITLISTED:
             return None
-        ahead = (
-            Registration.objects.filter(workshop_id=self.workshop_id, status=c.RegistrationStatus.WAITLISTED)
-            .filter(Q(queued_at__lt=self.queued_at) | Q(queued_at=self.queued_at, pk__lt=self.pk))
-            .count()
-        )
+        ahead = Registration.objects.filter(
+            workshop_id=self.workshop_id, status=c.RegistrationStatus.WAITLISTED, pk__lt=self.pk
+        ).count()
         return ahead + 1
 
     def cancel(self) -> list[str]:
@@ -691,6 +750,11 @@ class Accompaniment(models.Model):
                 condition=Q(kind=c.AccompanimentKind.COLLECTIVE) | Q(anonymous_count=0),
                 name="accompaniment_individual_no_count",
             ),
+            # La Coop: an orientation is about one person, never a group.
+            models.CheckConstraint(
+                condition=Q(kind=c.AccompanimentKind.INDIVIDUAL) | Q(oriented_to=""),
+                name="accompaniment_collective_not_oriented",
+            ),
         ]
 
     def __str__(self):
@@ -710,8 +774,16 @@ class Accompaniment(models.Model):
         if self.kind == c.AccompanimentKind.COLLECTIVE:
             if self.person_id:
                 errors["person"] = _("Un atelier collectif liste ses participants plus bas.")
+            if self.oriented_to:
+                errors["oriented_to"] = _("Un atelier collectif n'oriente personne : l'orientation se note pour "
+                                          "un accompagnement individuel.")  # fmt: skip
         elif self.anonymous_count:
             errors["anonymous_count"] = _("Un accompagnement individuel concerne une seule personne.")
+        if self.admin_subthemes and c.ADMIN_THEME not in (self.themes or []):
+            errors["admin_subthemes"] = _(
+                "Les démarches administratives précisent le thème « Aide aux démarches administratives » : "
+                "cochez aussi ce thème, ou décochez les démarches."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from relais.accounts.models import Role
-from relais.accounts.permissions import has_role, team_ids
+from relais.accounts.models import Role, TeamKind
+from relais.accounts.permissions import PEOPLE_ROLES, has_role, memberships_of
 from relais.mediation import choices as c
 from relais.mediation.models import (
     Accompaniment,
@@ -24,8 +24,11 @@ from relais.mediation.models import (
     WorkshopSession,
 )
 
+# Mediation powers (drop-ins, workshops, accompaniments, advisor screens) belong to these
+# roles in a team of kind "mediation" only: a manager of État civil has none of them.
 MEDIATION_ROLES = (Role.ADVISOR, Role.MANAGER)
-# Reception agents book and register residents at the counter for any mediation team.
+# Reception agents (any team) book and register residents at the counter or on the phone;
+# they see the time, place and person of appointments, never their topic.
 BOOKING_ROLES = (Role.RECEPTION, Role.ADVISOR, Role.MANAGER)
 BOOKING_HORIZON = datetime.timedelta(days=28)
 BOOKING_MIN_NOTICE = datetime.timedelta(hours=1)
@@ -41,6 +44,30 @@ class Slot:
     def key(self) -> str:
         """The slot's start as it appears in URLs: local time, 202612011430."""
         return timezone.localtime(self.starts_at).strftime("%Y%m%d%H%M")
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def mediation_team_ids(user, *roles: str) -> list[int]:
+    """Ids of the mediation teams where the user holds one of `roles` (advisor or manager by default)."""
+    roles = roles or MEDIATION_ROLES
+    return [m.team_id for m in memberships_of(user) if m.team.kind == TeamKind.MEDIATION and m.role in roles]
+
+
+def is_mediation_staff(user) -> bool:
+    """An advisor or manager of a mediation team."""
+    return bool(mediation_team_ids(user))
+
+
+def can_book(user) -> bool:
+    """Books appointments and registers people for others: reception agents and mediation staff."""
+    return has_role(user, Role.RECEPTION) or is_mediation_staff(user)
+
+
+def can_look_up_people(user) -> bool:
+    """May search for anyone and open anyone's record: the rule of core:person_search."""
+    return has_role(user, *PEOPLE_ROLES)
 
 
 def parse_slot_key(key: str) -> datetime.datetime | None:
@@ -100,10 +127,14 @@ def sessions_by_place(*, days: int = 14, per_place: int = 3) -> list[tuple]:
 
 
 def dropins_visible_to(user) -> QuerySet[DropIn]:
-    return DropIn.objects.filter(team_id__in=team_ids(user, *MEDIATION_ROLES)).select_related("place", "advisor")
+    return DropIn.objects.filter(team_id__in=mediation_team_ids(user)).select_related("place", "advisor")
 
 
 # ---------------------------------------------------------------- appointments
+
+
+def _overlaps(intervals: list[tuple], start: datetime.datetime, end: datetime.datetime) -> bool:
+    return any(taken_start < end and start < taken_end for taken_start, taken_end in intervals)
 
 
 def free_slots(
@@ -112,7 +143,9 @@ def free_slots(
     start: datetime.datetime | None = None,
     end: datetime.datetime | None = None,
 ) -> list[Slot]:
-    """Bookable slots not taken yet (neither the slot nor its advisor at that time)."""
+    """Bookable slots whose times are free: no active appointment of the drop-in, nor of its
+    advisor (at any drop-in), shares any minute with them. Intervals are compared, not start
+    times, so slots of different lengths never overlap."""
     now = timezone.now()
     start = max(start or now, now + BOOKING_MIN_NOTICE)
     end = end or now + BOOKING_HORIZON
@@ -124,19 +157,30 @@ def free_slots(
     occs = [o for o in occurrences(dropins=dropins, start=window_start, end=end) if not o.cancelled]
     if not occs:
         return []
-    taken = Appointment.objects.active().filter(starts_at__gte=start, starts_at__lt=end)
-    taken_slots = set(taken.values_list("dropin_id", "starts_at"))
-    taken_advisors = set(taken.filter(advisor__isnull=False).values_list("advisor_id", "starts_at"))
+    dropin_ids = {o.dropin.pk for o in occs}
+    advisor_ids = {o.dropin.advisor_id for o in occs if o.dropin.advisor_id}
+    by_dropin: dict[int, list] = defaultdict(list)
+    by_advisor: dict[int, list] = defaultdict(list)
+    for dropin_id, advisor_id, taken_start, taken_end in (
+        Appointment.objects.active()
+        .filter(starts_at__lt=end, ends_at__gt=start)
+        .filter(Q(dropin_id__in=dropin_ids) | Q(advisor_id__in=advisor_ids))
+        .values_list("dropin_id", "advisor_id", "starts_at", "ends_at")
+    ):
+        by_dropin[dropin_id].append((taken_start, taken_end))
+        if advisor_id:
+            by_advisor[advisor_id].append((taken_start, taken_end))
     slots = []
     for occ in occs:
-        for slot_start, slot_end in occ.dropin.slots(occ):
-            if slot_start < start:
+        dropin = occ.dropin
+        for slot_start, slot_end in dropin.slots(occ):
+            if slot_start < start or slot_start >= end:
                 continue
-            if (occ.dropin.pk, slot_start) in taken_slots:
+            if _overlaps(by_dropin[dropin.pk], slot_start, slot_end):
                 continue
-            if occ.dropin.advisor_id and (occ.dropin.advisor_id, slot_start) in taken_advisors:
+            if dropin.advisor_id and _overlaps(by_advisor[dropin.advisor_id], slot_start, slot_end):
                 continue
-            slots.append(Slot(occ.dropin, slot_start, slot_end))
+            slots.append(Slot(dropin, slot_start, slot_end))
     return sorted(slots, key=lambda s: (s.starts_at, s.dropin.pk))
 
 
@@ -166,12 +210,27 @@ def places_with_appointments():
 
 
 def appointments_visible_to(user) -> QuerySet[Appointment]:
-    """Advisors and managers: their teams' appointments. Reception agents: everyone's
-    (they book and cancel for residents at the counter)."""
+    """Advisors and managers of mediation teams: their teams' appointments. Reception
+    agents: everyone's (they book and cancel for residents at the counter), but the topic
+    is shown only where `topic_visible_to` says so."""
     qs = Appointment.objects.select_related("person", "place", "advisor", "dropin")
     if has_role(user, Role.RECEPTION):
         return qs
-    return qs.filter(team_id__in=team_ids(user, *MEDIATION_ROLES))
+    return qs.filter(team_id__in=mediation_team_ids(user))
+
+
+def topic_visible_to(user, appointment: Appointment) -> bool:
+    """What an appointment is for is told to its team's advisors and managers only."""
+    return appointment.team_id in mediation_team_ids(user)
+
+
+def overlapping_appointments(*, dropin: DropIn, starts_at, ends_at, exclude_pk=None) -> QuerySet[Appointment]:
+    """Active appointments of the drop-in, or of its advisor anywhere, sharing time with the interval."""
+    condition = Q(dropin=dropin)
+    if dropin.advisor_id:
+        condition |= Q(advisor_id=dropin.advisor_id)
+    qs = Appointment.objects.overlapping(starts_at, ends_at).filter(condition)
+    return qs.exclude(pk=exclude_pk) if exclude_pk else qs
 
 
 # ---------------------------------------------------------------- workshops
@@ -183,10 +242,12 @@ def _with_sessions(qs: QuerySet[Workshop]) -> QuerySet[Workshop]:
     )
 
 
-def workshops_public(*, now=None) -> list[Workshop]:
-    """Published workshops still to come, soonest first."""
-    qs = _with_sessions(Workshop.objects.published().upcoming(now)).order_by("first_start", "pk")
-    return list(qs)
+def workshops_public(*, now=None, place=None) -> list[Workshop]:
+    """Published workshops still to come, soonest first (at one place if given)."""
+    qs = Workshop.objects.published().upcoming(now)
+    if place is not None:
+        qs = qs.filter(place=place)
+    return list(_with_sessions(qs).order_by("first_start", "pk"))
 
 
 def workshops_with_free_seats(*, limit: int | None = None) -> list[Workshop]:
@@ -199,7 +260,7 @@ def workshop_public(slug: str) -> Workshop:
 
 
 def workshops_visible_to(user) -> QuerySet[Workshop]:
-    return _with_sessions(Workshop.objects.filter(team_id__in=team_ids(user, *MEDIATION_ROLES)))
+    return _with_sessions(Workshop.objects.filter(team_id__in=mediation_team_ids(user)))
 
 
 def workshops_for_booking() -> QuerySet[Workshop]:
@@ -207,36 +268,58 @@ def workshops_for_booking() -> QuerySet[Workshop]:
     return _with_sessions(Workshop.objects.published().upcoming()).order_by("first_start")
 
 
+def workshops_for_registering(user) -> QuerySet[Workshop]:
+    """Workshops the user may register someone for: public ones still to come (reception),
+    and every workshop of their own mediation teams."""
+    condition = Q(team_id__in=mediation_team_ids(user))
+    if has_role(user, Role.RECEPTION):
+        condition |= Q(pk__in=Workshop.objects.published().upcoming().values("pk"))
+    return _with_sessions(Workshop.objects.filter(condition))
+
+
 def registrations_of(workshop: Workshop) -> QuerySet[Registration]:
-    return workshop.registrations.select_related("person").order_by("queued_at", "pk")
+    return workshop.registrations.select_related("person").order_by("pk")
 
 
 def registrations_visible_to(user) -> QuerySet[Registration]:
     qs = Registration.objects.select_related("workshop", "workshop__place", "person")
     if has_role(user, Role.RECEPTION):
         return qs
-    return qs.filter(workshop__team_id__in=team_ids(user, *MEDIATION_ROLES))
+    return qs.filter(workshop__team_id__in=mediation_team_ids(user))
 
 
 def duplicate_registration(workshop: Workshop, person) -> Registration | None:
-    """An active registration of this person, or of someone with the same e-mail or phone."""
+    """An active registration of this person, or of someone with the same first and last
+    name and the same way to be reached (e-mail, phone or postal address). People sharing
+    a household e-mail or phone are different people and may all register."""
     from relais.core.text import phone_digits
 
     condition = Q(person=person)
-    if person.email:
-        condition |= Q(person__email__iexact=person.email)
-    digits = phone_digits(person.phone)
-    if len(digits) >= 8:
-        condition |= Q(person__search_text__contains=digits)
-    return Registration.objects.active().filter(workshop=workshop).filter(condition).first()
+    first, last = person.first_name.strip(), person.last_name.strip()
+    if first and last:
+        same_contact = Q()
+        if person.email:
+            same_contact |= Q(person__email__iexact=person.email)
+        digits = phone_digits(person.phone)
+        if len(digits) >= 8:
+            same_contact |= Q(person__search_text__contains=digits)
+        if person.address.strip() and person.postal_code.strip():
+            same_contact |= Q(
+                person__address__iexact=person.address.strip(), person__postal_code=person.postal_code.strip()
+            )
+        if same_contact:
+            condition |= Q(person__first_name__iexact=first, person__last_name__iexact=last) & same_contact
+    return Registration.objects.active().filter(workshop=workshop).filter(condition).order_by("pk").first()
 
 
 # ---------------------------------------------------------------- accompaniments
 
 
 def accompaniments_visible_to(user) -> QuerySet[Accompaniment]:
-    """A manager sees their teams' records; an advisor sees the ones they recorded."""
-    condition = Q(team_id__in=team_ids(user, Role.MANAGER)) | Q(advisor=user, team_id__in=team_ids(user, Role.ADVISOR))
+    """A manager sees their mediation teams' records; an advisor sees the ones they recorded."""
+    condition = Q(team_id__in=mediation_team_ids(user, Role.MANAGER)) | Q(
+        advisor=user, team_id__in=mediation_team_ids(user, Role.ADVISOR)
+    )
     return (
         Accompaniment.objects.filter(condition)
         .select_related("advisor", "place", "person", "team")
@@ -255,7 +338,7 @@ def usual_place(user):
         return last.place
     from relais.directory.models import Place
 
-    return Place.objects.filter(teams__in=team_ids(user, *MEDIATION_ROLES)).order_by("nom").first()
+    return Place.objects.filter(teams__in=mediation_team_ids(user)).order_by("nom").first()
 
 
 def cases_for_accompaniment(*, person, user):
@@ -264,7 +347,7 @@ def cases_for_accompaniment(*, person, user):
 
     if person is None:
         return Case.objects.none()
-    return Case.objects.filter(person=person, acting_under__team_id__in=team_ids(user, *MEDIATION_ROLES)).order_by(
+    return Case.objects.filter(person=person, acting_under__team_id__in=mediation_team_ids(user)).order_by(
         "-submitted_at"
     )
 
@@ -277,7 +360,7 @@ def person_records(*, person, user) -> dict:
     appointments = list(appointments_visible_to(user).filter(person=person).order_by("-starts_at")[:20])
     registrations = list(registrations_visible_to(user).filter(person=person).order_by("-created_at")[:20])
     accompaniments = []
-    if has_role(user, *MEDIATION_ROLES):
+    if is_mediation_staff(user):
         accompaniments = list(
             accompaniments_visible_to(user).filter(Q(person=person) | Q(participants=person)).distinct()[:20]
         )
@@ -304,10 +387,15 @@ def resident_records(person) -> dict:
 
 
 def advisor_feed_items(user, *, now=None):
-    """An advisor's appointments, sessions and workshops from a month ago onwards."""
+    """An advisor's appointments, sessions and workshops from a month ago onwards (an
+    appointment moved elsewhere is shown once, by its new row, which keeps its UID)."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=31)
-    appointments = Appointment.objects.filter(advisor=user, starts_at__gte=since).select_related("person", "place")
+    appointments = (
+        Appointment.objects.filter(advisor=user, starts_at__gte=since, rescheduled_to__isnull=True)
+        .exclude(outcome=c.Outcome.MOVED)
+        .select_related("person", "place")
+    )
     sessions = occurrences(
         dropins=DropIn.objects.filter(advisor=user), start=since, end=now + datetime.timedelta(days=120)
     )

@@ -7,6 +7,14 @@ SQLite's IMMEDIATE transactions already serialize writers), then takes a seat wi
 conditional UPDATE `confirmed_count = confirmed_count + 1 WHERE confirmed_count < capacity`.
 The CHECK constraint `confirmed_count <= capacity` is the last line if anything else ever
 tried; whoever does not get a seat goes to the waitlist.
+
+Appointments: booking, moving, cancelling a date and changing a drop-in lock the rows
+they depend on, always in the same order (the advisors' user rows, then the drop-in rows
+by id, then appointment rows), so that a booking never slips into a date being cancelled
+and one advisor is never booked twice for overlapping times. The partial unique indexes
+(same drop-in or advisor at the same start) stay as the database's last line. Overlaps of
+different lengths are refused by this locked check, not by an exclusion constraint (which
+SQLite cannot have, and which would need the btree_gist extension on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,16 +25,16 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from relais.accounts.models import Role
-from relais.accounts.permissions import team_ids
-from relais.core.audit import audit_log
-from relais.core.models import Channel, ContactChannel, Person
+from relais.accounts.models import User
+from relais.core.audit import audit_log, client_ip
+from relais.core.models import AuditEvent, Channel, ContactChannel, Person
 from relais.core.pdf import render_pdf
 from relais.core.services import person_create, person_for_account
 from relais.mediation import choices as c
@@ -43,11 +51,13 @@ from relais.mediation.models import (
     SchoolHoliday,
     Workshop,
     WorkshopSession,
+    new_token,
 )
 from relais.notifications import channels
 from relais.notifications.services import notify
 
 LETTER_REMINDER_DAYS = 3  # a letter needs this many days to arrive before the appointment
+LETTER_LATEST_DAYS = 2  # a run missed on that day still posts the letter the next day, not later
 LETTER_MIN_LEAD = datetime.timedelta(days=7)  # booked closer than this, the confirmation letter is the reminder
 
 
@@ -79,6 +89,49 @@ def _actor(user):
     return user if user is not None and user.is_authenticated else None
 
 
+def people_viewed(
+    *, actor, action: str, person_ids, obj=None, request: HttpRequest | None = None, details: dict | None = None
+) -> int:
+    """One journal entry per person shown on a staff screen (one INSERT for them all), so
+    that "who looked at this person" finds list pages too. Returns the number of entries."""
+    ids = sorted({pk for pk in person_ids if pk})
+    actor = _actor(actor)
+    ip = client_ip(request)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                actor_label=actor.email if actor else "",
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                person_id=pk,
+                ip=ip,
+                details=details or {},
+            )
+            for pk in ids
+        ]
+    )
+    return len(ids)
+
+
+def _check_mediation_team(actor, team_id, message: str) -> None:
+    if team_id not in selectors.mediation_team_ids(actor):
+        raise PermissionError(message)
+
+
+def _lock_for_booking(*dropins: DropIn) -> dict[int, DropIn]:
+    """Lock what a booking depends on: the advisors (one advisor, one appointment at a
+    time, across drop-ins), then the drop-in rows (a date cancelled meanwhile). Always in
+    this order, ids ascending, so that two bookings never wait for each other.
+    Returns the drop-ins as read under the lock, by id."""
+    advisors = sorted({d.advisor_id for d in dropins if d.advisor_id})
+    if advisors:
+        list(User.objects.select_for_update().filter(pk__in=advisors).order_by("pk").values_list("pk", flat=True))
+    locked = DropIn.objects.select_for_update().filter(pk__in=[d.pk for d in dropins]).order_by("pk")
+    return {d.pk: d for d in locked}
+
+
 # ---------------------------------------------------------------- people
 
 
@@ -92,14 +145,71 @@ def resident_person(*, user, contact: dict, request: HttpRequest | None = None) 
 # ---------------------------------------------------------------- drop-in sessions
 
 
+TIMING_FIELDS = ("start_date", "end_date", "start_time", "end_time", "rrule", "skip_school_holidays", "booking")
+
+
+def _check_future_appointments_fit(dropin: DropIn, before: DropIn) -> None:
+    """A change of timing or advisor must not strand or overlap appointments already booked.
+
+    Each future appointment must still lie inside a session of the new definition, and a
+    new advisor must be free at those times. A new slot length is fine: the appointments
+    keep their own times, and new slots that would overlap them are never offered.
+    """
+    now = timezone.now()
+    future = list(dropin.appointments.active().filter(starts_at__gte=now).order_by("starts_at"))
+    if not future:
+        return
+    errors: dict[str, list[str]] = {}
+    if any(getattr(dropin, name) != getattr(before, name) for name in TIMING_FIELDS):
+        last = future[-1].ends_at
+        sessions = dropin.occurrences(now - datetime.timedelta(days=1), last + datetime.timedelta(days=1))
+        stranded = [
+            a for a in future if not any(o.starts_at <= a.starts_at and a.ends_at <= o.ends_at for o in sessions)
+        ]
+        if not dropin.is_bookable:
+            errors["booking"] = [
+                _(
+                    "%(n)s rendez-vous sont déjà pris à cette permanence : annulez-les d'abord, ou gardez les "
+                    "rendez-vous."
+                )
+                % {"n": len(future)}
+            ]
+        elif stranded:
+            errors["start_time"] = [
+                _(
+                    "%(n)s rendez-vous déjà pris (le premier : %(when)s) ne tiendraient plus dans ces horaires. "
+                    "Annulez-les ou déplacez-les d'abord, ou gardez les horaires actuels."
+                )
+                % {"n": len(stranded), "when": text.moment_text(stranded[0].starts_at)}
+            ]
+    if dropin.advisor_id and dropin.advisor_id != before.advisor_id:
+        clashes = [
+            a
+            for a in future
+            if Appointment.objects.overlapping(a.starts_at, a.ends_at)
+            .filter(advisor_id=dropin.advisor_id)
+            .exclude(dropin=dropin)
+            .exists()
+        ]
+        if clashes:
+            errors["advisor"] = [
+                _("Ce conseiller a déjà un rendez-vous au même moment que %(n)s rendez-vous de cette permanence.")
+                % {"n": len(clashes)}
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def dropin_save(*, dropin: DropIn, actor, request: HttpRequest | None = None) -> DropIn:
-    if dropin.team_id not in team_ids(actor, Role.ADVISOR, Role.MANAGER):
-        raise PermissionError("Only the team's advisors and managers define its sessions.")
+    _check_mediation_team(actor, dropin.team_id, "Only the team's advisors and managers define its sessions.")
     creating = dropin.pk is None
     if creating:
         dropin.created_by = _actor(actor)
     dropin.full_clean()
+    if not creating:
+        _lock_for_booking(DropIn.objects.get(pk=dropin.pk), dropin)
+        _check_future_appointments_fit(dropin, DropIn.objects.get(pk=dropin.pk))  # as it stands under the lock
     dropin.save()
     audit_log(
         actor=actor, action="mediation.dropin_created" if creating else "mediation.dropin_updated", obj=dropin,
@@ -122,8 +232,10 @@ def _appointment_context(appointment: Appointment, notice: str = "") -> dict:
     return _in_language(appointment.person, build)
 
 
-def _appointment_ics(appointment: Appointment) -> list[dict]:
-    content = ics.to_text(_("Rendez-vous"), [ics.appointment_event(appointment)])
+def _appointment_ics(appointment: Appointment, *, method: str = "REQUEST") -> list[dict]:
+    """The invitation (REQUEST) or its withdrawal (CANCEL): one event per appointment, whose
+    UID stays when it is moved and whose SEQUENCE grows, so calendars update it in place."""
+    content = ics.to_text(_("Rendez-vous"), [ics.appointment_event(appointment, for_invitation=True)], method=method)
     return [{"filename": "rendez-vous.ics", "content_type": "text/calendar", "content": content}]
 
 
@@ -131,7 +243,11 @@ def _appointment_ics(appointment: Appointment) -> list[dict]:
 def dropin_cancel_date(
     *, dropin: DropIn, date: datetime.date, notice: str, actor, request: HttpRequest | None = None
 ) -> DropInCancellation:
-    """Cancel one session: residents read `notice`; its appointments are revoked and the people told."""
+    """Cancel one session: residents read `notice`; its appointments are revoked and the people told.
+
+    The drop-in row is locked first: a booking running at the same moment waits, then sees
+    the date cancelled (and one that committed first is revoked here)."""
+    dropin = DropIn.objects.select_for_update().get(pk=dropin.pk)
     if date < timezone.localdate():
         raise ValidationError({"date": _("Cette date est passée.")})
     day_start = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
@@ -154,6 +270,7 @@ def dropin_cancel_date(
             context=_appointment_context(appointment, notice),
             related=appointment,
             actor=actor,
+            attachments=_appointment_ics(appointment, method="CANCEL"),
         )
         revoked += 1
     audit_log(
@@ -193,30 +310,18 @@ def holiday_delete(*, holiday: SchoolHoliday, actor, request: HttpRequest | None
 # ---------------------------------------------------------------- appointments
 
 
-@transaction.atomic
-def appointment_book(
-    *,
-    dropin: DropIn,
-    starts_at: datetime.datetime,
-    person: Person,
-    channel: str,
-    actor,
-    topic: str = "",
-    submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
-) -> Appointment:
-    """Book a free slot for `person` (online, or by staff for them) and send the confirmation.
-
-    Raises SlotTaken when the slot is not offered or someone else got it first: the
-    partial unique index on (drop-in, start) decides between two simultaneous clicks.
-    """
-    if submission_key:
-        existing = Appointment.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
+def _free_slot(dropin: DropIn, starts_at: datetime.datetime) -> selectors.Slot:
+    """The free slot (the caller holds the booking locks), or SlotTaken."""
     slot = selectors.slot_for(dropin, starts_at)
     if slot is None:
         raise SlotTaken
+    return slot
+
+
+def _appointment_create(
+    *, slot: selectors.Slot, person: Person, channel: str, actor, topic: str, submission_key, request
+) -> Appointment:
+    dropin = slot.dropin
     appointment = Appointment(
         dropin=dropin,
         team_id=dropin.team_id,
@@ -261,6 +366,65 @@ def appointment_book(
 
 
 @transaction.atomic
+def appointment_book(
+    *,
+    dropin: DropIn,
+    starts_at: datetime.datetime,
+    person: Person,
+    channel: str,
+    actor,
+    topic: str = "",
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Book a free slot for `person` (online, or by staff for them) and send the confirmation.
+
+    Raises SlotTaken when the slot is not offered or its time is no longer free: checked
+    under the booking locks (see the module docstring), then by the partial unique indexes.
+    """
+    if submission_key:
+        existing = Appointment.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return existing
+    dropin = _lock_for_booking(dropin)[dropin.pk]
+    return _appointment_create(
+        slot=_free_slot(dropin, starts_at), person=person, channel=channel, actor=actor, topic=topic,
+        submission_key=submission_key, request=request,
+    )  # fmt: skip
+
+
+def max_future_appointments() -> int:
+    return int(settings.RELAIS.get("MEDIATION_MAX_FUTURE_APPOINTMENTS", 3))
+
+
+def _check_future_appointments_cap(*, user, contact: dict) -> None:
+    """Online, one way to be reached holds at most a few appointments to come (a bot, or a
+    joke, must not empty the calendar); staff booking at the counter are not limited."""
+    from relais.core.text import phone_digits
+
+    condition = Q()
+    if user is not None and user.is_authenticated:
+        condition |= Q(person__user=user)
+    email = (contact.get("email") or "").strip()
+    if email:
+        condition |= Q(person__email__iexact=email)
+    digits = phone_digits(contact.get("phone") or "")
+    if len(digits) >= 8:
+        condition |= Q(person__search_text__contains=digits)
+    if not condition:
+        return
+    cap = max_future_appointments()
+    if cap and Appointment.objects.active().filter(starts_at__gte=timezone.now()).filter(condition).count() >= cap:
+        raise ValidationError(
+            _(
+                "Ces coordonnées ont déjà %(n)s rendez-vous à venir, le maximum en ligne. Pour en prendre un autre, "
+                "annulez-en un avec le lien reçu, ou appelez la mairie au %(phone)s."
+            )
+            % {"n": cap, "phone": settings.RELAIS["TOWN_PHONE"]}
+        )
+
+
+@transaction.atomic
 def appointment_book_online(
     *,
     dropin: DropIn,
@@ -271,31 +435,28 @@ def appointment_book_online(
     submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """A resident books from the public form: their account's person, or a new one."""
+    """A resident books from the public form: their account's person, or a new one (created
+    only once the slot is known to be free and the contact under its cap)."""
     if submission_key:
         existing = Appointment.objects.filter(submission_key=submission_key).first()
         if existing:
             return existing
-    if selectors.slot_for(dropin, starts_at) is None:
-        raise SlotTaken
+    dropin = _lock_for_booking(dropin)[dropin.pk]
+    slot = _free_slot(dropin, starts_at)
+    _check_future_appointments_cap(user=user, contact=contact)
     person = resident_person(user=user, contact=contact, request=request)
-    return appointment_book(
-        dropin=dropin,
-        starts_at=starts_at,
-        person=person,
-        channel=Channel.ONLINE,
-        actor=user,
-        topic=topic,
-        submission_key=submission_key,
+    return _appointment_create(
+        slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
         request=request,
-    )
+    )  # fmt: skip
 
 
 @transaction.atomic
 def appointment_cancel(
     *, appointment: Appointment, actor, by_service: bool = False, reason: str = "", request: HttpRequest | None = None
 ) -> Appointment:
-    """Cancel (by the resident: "excused"; by the service: "revoked") and tell the resident."""
+    """Cancel (by the resident: "excused"; by the service: "revoked") and tell the resident,
+    with the calendar file that removes the event from their calendar."""
     appointment = Appointment.objects.select_for_update().select_related("person", "place").get(pk=appointment.pk)
     appointment.save(update_fields=appointment.cancel(by_service=by_service, reason=reason))
     audit_log(
@@ -312,7 +473,7 @@ def appointment_cancel(
         context=_appointment_context(appointment, reason),
         related=appointment,
         actor=actor,
-        attachments=_appointment_ics(appointment),
+        attachments=_appointment_ics(appointment, method="CANCEL"),
     )
     return appointment
 
@@ -326,25 +487,29 @@ def appointment_move(
     actor,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Move to another free slot: the old one is freed, the new one booked, one message sent."""
+    """Move to another free slot: the old one is freed (outcome "moved", not an absence),
+    the new one booked under the same calendar event, one message sent.
+
+    Raises ValidationError when the appointment can no longer be changed (cancelled or
+    moved meanwhile, e.g. a second click) and SlotTaken when the new time is not free."""
+    current = Appointment.objects.select_related("dropin").get(pk=appointment.pk)
+    locked = _lock_for_booking(current.dropin, dropin)
     old = Appointment.objects.select_for_update().select_related("person").get(pk=appointment.pk)
-    if not old.can_be_changed_by_resident():
-        raise ValidationError(_("Ce rendez-vous ne peut plus être changé."))
-    old.save(update_fields=old.cancel(by_service=False, reason=_("Déplacé à un autre horaire")))
-    slot = selectors.slot_for(dropin, starts_at)
-    if slot is None:
-        raise SlotTaken
+    old.save(update_fields=old.mark_moved())
+    slot = _free_slot(locked[dropin.pk], starts_at)
     new = Appointment(
-        dropin=dropin,
-        team_id=dropin.team_id,
-        place_id=dropin.place_id,
-        advisor_id=dropin.advisor_id,
+        dropin=slot.dropin,
+        team_id=slot.dropin.team_id,
+        place_id=slot.dropin.place_id,
+        advisor_id=slot.dropin.advisor_id,
         person=old.person,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         topic=old.topic,
         channel=old.channel,
         booked_by=_actor(actor) or old.booked_by,
+        calendar_uid=old.calendar_uid,
+        calendar_sequence=old.calendar_sequence + 1,
     )
     try:
         with transaction.atomic():
@@ -376,7 +541,17 @@ def appointment_move(
 def appointment_record_outcome(
     *, appointment: Appointment, outcome: str, actor, request: HttpRequest | None = None
 ) -> Appointment:
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    """What happened. "Excused" before the time is the resident cancelling through the
+    staff: the slot is freed, the reminder will not go and the resident is told."""
+    appointment = Appointment.objects.select_for_update().select_related("person", "place").get(pk=appointment.pk)
+    if outcome == c.Outcome.EXCUSED and appointment.is_active and not appointment.is_past:
+        appointment = appointment_cancel(
+            appointment=appointment, actor=actor, reason=_("Absence signalée à l'avance"), request=request
+        )
+        appointment.outcome_recorded_by = _actor(actor)
+        appointment.outcome_recorded_at = timezone.now()
+        appointment.save(update_fields=["outcome_recorded_by", "outcome_recorded_at"])
+        return appointment
     fields = appointment.record_outcome(outcome)
     appointment.outcome_recorded_by = _actor(actor)
     appointment.outcome_recorded_at = timezone.now()
@@ -413,8 +588,7 @@ def workshop_save(
     request: HttpRequest | None = None,
 ) -> Workshop:
     """Create or change a workshop and its sessions; a larger capacity promotes the waitlist."""
-    if workshop.team_id not in team_ids(actor, Role.ADVISOR, Role.MANAGER):
-        raise PermissionError("Only the team's advisors and managers define its workshops.")
+    _check_mediation_team(actor, workshop.team_id, "Only the team's advisors and managers define its workshops.")
     creating = workshop.pk is None
     if creating:
         workshop.created_by = _actor(actor)
@@ -505,9 +679,10 @@ def registration_create(
 ) -> Registration:
     """A seat if one is free, else a place on the waitlist (see the module docstring).
 
-    Refuses kindly (AlreadyRegistered) the same person, or someone with the same e-mail
-    or phone, registered twice; residents only while registration is open, staff until
-    the first session begins.
+    Refuses kindly (AlreadyRegistered) the same person, or someone with the same name and
+    the same e-mail, phone or address, registered twice; residents only while registration
+    is open, staff until the first session begins. The waitlist order is the id the
+    database gives the row while this transaction holds the workshop lock.
     """
     locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
     if submission_key:
@@ -673,6 +848,53 @@ def registration_cancel(
 
 
 @transaction.atomic
+def workshop_cancel(
+    *, workshop: Workshop, notice: str, actor, request: HttpRequest | None = None
+) -> list[Registration]:
+    """Cancel a whole workshop: every seat and waitlist place is freed, and everyone who
+    was expected (seated, waiting, or who came to a first session) is told, with the
+    calendar file that removes its sessions. Returns the registrations told."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    _check_mediation_team(actor, locked.team_id, "Only the team's advisors and managers cancel its workshops.")
+    if locked.cancelled_at:
+        raise ValidationError(_("Cet atelier est déjà annulé."))
+    now = timezone.now()
+    told = list(
+        locked.registrations.filter(status__in=[*c.EXPECTED, c.RegistrationStatus.WAITLISTED])
+        .select_related("person")
+        .order_by("pk")
+    )
+    freed = [r.pk for r in told if r.status != c.RegistrationStatus.ATTENDED]
+    Registration.objects.filter(pk__in=freed).update(status=c.RegistrationStatus.CANCELLED, cancelled_at=now)
+    locked.cancelled_at = now
+    locked.cancel_notice = notice[:300]
+    locked.confirmed_count = locked.registrations.seated().count()
+    locked.save(update_fields=["cancelled_at", "cancel_notice", "confirmed_count", "updated_at"])
+    invitation = ics.to_text(locked.title, ics.workshop_events(locked), method="CANCEL")
+    for registration in told:
+        registration.workshop = locked
+        context = _workshop_context(registration)
+        context["notice"] = locked.cancel_notice
+        notify(
+            person=registration.person,
+            template="mediation_workshop_cancelled",
+            context=context,
+            related=registration,
+            actor=actor,
+            dedupe_key=f"mediation-registration-{registration.pk}-workshop-cancelled",
+            attachments=[{"filename": "atelier.ics", "content_type": "text/calendar", "content": invitation}],
+        )
+    audit_log(
+        actor=actor,
+        action="mediation.workshop_cancelled",
+        obj=locked,
+        request=request,
+        details={"told": [r.person_id for r in told], "notice": locked.cancel_notice},
+    )
+    return told
+
+
+@transaction.atomic
 def attendance_record(
     *, session: WorkshopSession, present_ids: set[int], actor, request: HttpRequest | None = None
 ) -> dict[str, int]:
@@ -745,24 +967,31 @@ def certificate_pdf(*, registration: Registration, actor, request: HttpRequest |
 # ---------------------------------------------------------------- reminders
 
 
-def _reminder_channel(person, *, starts_at, booked_at, today) -> str | None:
-    """The channel of a reminder sent today, or None when today is not the day for it.
+def _reminder_channel(person, *, starts_at, booked_at, now) -> str | None:
+    """The channel of a reminder queued now, or None when it is not (or no longer) the time.
 
-    E-mail, SMS and calls: the day before. Letters: LETTER_REMINDER_DAYS ahead, and only
-    when booked well before (otherwise the confirmation letter is still fresh).
+    E-mail, SMS and calls: from the day before; the day itself too when the run of the day
+    before was missed (but not for what was booked today: its confirmation is fresh).
+    Letters: LETTER_REMINDER_DAYS ahead, or the day after when that run was missed, and
+    only when booked well before (otherwise the confirmation letter is still fresh). Each
+    reminder has its dedupe key, so these ranges never send twice.
     """
     channel, _where = channels.choose(person)
+    today = timezone.localtime(now).date()
     days_ahead = (timezone.localtime(starts_at).date() - today).days
     if channel == ContactChannel.LETTER:
-        if days_ahead == LETTER_REMINDER_DAYS and starts_at - booked_at >= LETTER_MIN_LEAD:
+        if LETTER_LATEST_DAYS <= days_ahead <= LETTER_REMINDER_DAYS and starts_at - booked_at >= LETTER_MIN_LEAD:
             return channel
         return None
-    return channel if days_ahead == 1 else None
+    if days_ahead == 1 or (days_ahead == 0 and timezone.localtime(booked_at).date() < today):
+        return channel
+    return None
 
 
 def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
-    """Queue today's reminders of appointments and workshop sessions. Idempotent: each
-    reminder has a dedupe key, so running it twice never sends twice."""
+    """Queue the reminders due by now of appointments and workshop sessions. Idempotent: each
+    reminder has a dedupe key, so running it twice never sends twice, and a day's run
+    missed is caught up by the next one."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     horizon = timezone.make_aware(
@@ -773,7 +1002,7 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
         Appointment.objects.active().filter(starts_at__gt=now, starts_at__lt=horizon).select_related("person", "place")
     ):
         channel = _reminder_channel(
-            appointment.person, starts_at=appointment.starts_at, booked_at=appointment.created_at, today=today
+            appointment.person, starts_at=appointment.starts_at, booked_at=appointment.created_at, now=now
         )
         if channel is None:
             continue
@@ -788,16 +1017,21 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
                     channel=channel,
                     dedupe_key=f"mediation-appointment-{appointment.pk}-reminder",
                 )
-    for session in WorkshopSession.objects.filter(
-        starts_at__gt=now, starts_at__lt=horizon, workshop__cancelled_at__isnull=True
-    ).select_related("workshop", "workshop__place"):
-        for registration in session.workshop.registrations.filter(status=c.RegistrationStatus.CONFIRMED).select_related(
-            "person"
-        ):
+    sessions = list(
+        WorkshopSession.objects.filter(starts_at__gt=now, starts_at__lt=horizon, workshop__cancelled_at__isnull=True)
+        .select_related("workshop", "workshop__place")
+        .prefetch_related(Prefetch("workshop__sessions", queryset=WorkshopSession.objects.order_by("starts_at")))
+    )
+    expected: dict[int, list[Registration]] = {}
+    for registration in Registration.objects.filter(
+        workshop_id__in={s.workshop_id for s in sessions}, status__in=c.EXPECTED
+    ).select_related("person"):
+        expected.setdefault(registration.workshop_id, []).append(registration)
+    for session in sessions:
+        for registration in expected.get(session.workshop_id, []):
+            registration.workshop = session.workshop  # with its sessions already loaded
             booked_at = registration.confirmed_at or registration.created_at
-            channel = _reminder_channel(
-                registration.person, starts_at=session.starts_at, booked_at=booked_at, today=today
-            )
+            channel = _reminder_channel(registration.person, starts_at=session.starts_at, booked_at=booked_at, now=now)
             if channel is None:
                 continue
             counts["workshop_sessions"] += 1
@@ -821,8 +1055,13 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
 
 
 def _check_team(user, team) -> None:
-    if team is None or team.pk not in team_ids(user, Role.ADVISOR, Role.MANAGER):
-        raise PermissionError("Accompaniments are recorded in one of the advisor's teams.")
+    if team is None or team.pk not in selectors.mediation_team_ids(user):
+        raise PermissionError("Accompaniments are recorded in one of the advisor's mediation teams.")
+
+
+INDIVIDUAL_WITH_PARTICIPANTS = gettext_lazy(
+    "Un accompagnement individuel n'a pas de participants nommés : décochez-les, ou gardez « atelier collectif »."
+)
 
 
 @transaction.atomic
@@ -845,6 +1084,8 @@ def accompaniment_create(
     if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
         accompaniment.person = None
         accompaniment.autonomy = ""
+    elif participants:
+        raise ValidationError({"participants": INDIVIDUAL_WITH_PARTICIPANTS})
     accompaniment.full_clean()
     accompaniment.save()
     if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
@@ -867,12 +1108,17 @@ def accompaniment_create(
 def accompaniment_update(
     *, accompaniment: Accompaniment, data: dict, participants=None, actor, request: HttpRequest | None = None
 ) -> list[str]:
-    """Correct a record; returns the names of the fields that changed."""
+    """Correct a record; returns the names of the fields that changed. A record made
+    individual keeps no named participants (the national rules: they belong to a group)."""
     if "team" in data:
         _check_team(accompaniment.advisor, data["team"])
     changed = [name for name, value in data.items() if getattr(accompaniment, name) != value]
     for name in changed:
         setattr(accompaniment, name, data[name])
+    if accompaniment.kind == c.AccompanimentKind.INDIVIDUAL:
+        kept = list(participants) if participants is not None else list(accompaniment.participants.all())
+        if kept:
+            raise ValidationError({"participants": INDIVIDUAL_WITH_PARTICIPANTS})
     accompaniment.full_clean()
     accompaniment.updated_by = _actor(actor)
     accompaniment.save(update_fields=[*changed, "updated_by", "updated_at"])
@@ -905,10 +1151,247 @@ def calendar_token_for(*, user) -> CalendarToken:
 @transaction.atomic
 def calendar_token_renew(*, user, request: HttpRequest | None = None) -> CalendarToken:
     """A new secret address; the old one stops working at once."""
-    from relais.mediation.models import new_token
-
     token, _created = CalendarToken.objects.get_or_create(user=user)
     token.token = new_token()
     token.save(update_fields=["token", "created_at"])
     audit_log(actor=user, action="mediation.calendar_token_renewed", obj=token, request=request)
     return token
+
+
+def advisor_feed_fetched(*, token: CalendarToken, appointments, request: HttpRequest | None = None) -> None:
+    """Journal one fetch of an advisor's private feed (calendar applications poll it): who
+    was shown, by the people's ids."""
+    audit_log(
+        actor=token.user,
+        action="mediation.advisor_feed_fetched",
+        obj=token,
+        request=request,
+        details={"people": sorted({a.person_id for a in appointments}), "appointments": len(appointments)},
+    )
+
+
+# ---------------------------------------------------------------- merging two records of a person
+
+
+def _registration_rank(registration: Registration) -> tuple:
+    """The better of two registrations of one person to one workshop: a seat over a waitlist
+    place, the earlier over the later."""
+    order = {
+        c.RegistrationStatus.ATTENDED: 0,
+        c.RegistrationStatus.CONFIRMED: 1,
+        c.RegistrationStatus.NO_SHOW: 2,
+        c.RegistrationStatus.WAITLISTED: 3,
+    }
+    return (order.get(registration.status, 9), registration.pk)
+
+
+@transaction.atomic
+def registrations_fold_for_merge(*, duplicate: Person, kept: Person) -> list[Registration]:
+    """Before two records of one person are merged: where both hold an active registration
+    to the same workshop, the lesser one is cancelled under the workshop lock, its seat (if
+    any) goes to the first person waiting, who is told. Returns the registrations dropped."""
+    dropped = []
+    both = Registration.objects.active().filter(person=kept).values("workshop_id")
+    for workshop_id in (
+        Registration.objects.active()
+        .filter(person=duplicate, workshop_id__in=both)
+        .values_list("workshop_id", flat=True)
+    ):
+        workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
+        pair = list(
+            Registration.objects.select_for_update().filter(
+                workshop=workshop, person__in=[duplicate, kept], status__in=c.ACTIVE_REGISTRATION
+            )
+        )
+        if len(pair) < 2:
+            continue
+        loser = max(pair, key=_registration_rank)
+        had_seat = loser.holds_seat
+        Registration.objects.filter(pk=loser.pk).update(
+            status=c.RegistrationStatus.CANCELLED, cancelled_at=timezone.now()
+        )
+        promoted = []
+        if had_seat:
+            Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=F("confirmed_count") - 1)
+            workshop.refresh_from_db(fields=["confirmed_count"])
+            promoted = _promote_waitlisted(workshop, actor=None)
+        audit_log(
+            actor=None,
+            action="mediation.registration_merged_away",
+            obj=loser,
+            person=loser.person,
+            details={"workshop": workshop.pk, "kept": kept.pk, "promoted": [r.pk for r in promoted]},
+        )
+        dropped.append(loser)
+    return dropped
+
+
+@transaction.atomic
+def appointments_fold_for_merge(*, duplicate: Person, kept: Person) -> list[Appointment]:
+    """Before a merge: an active appointment of the duplicate record that overlaps one of
+    the kept record (the same person booked twice at once) is cancelled by the service and
+    its slot freed; the person keeps the other one, so no message is sent."""
+    dropped = []
+    for appointment in Appointment.objects.active().select_for_update().filter(person=duplicate):
+        if Appointment.objects.overlapping(appointment.starts_at, appointment.ends_at).filter(person=kept).exists():
+            appointment.cancelled_at = timezone.now()
+            appointment.outcome = c.Outcome.REVOKED
+            appointment.cancel_reason = _("En double : la même personne avait un autre rendez-vous au même moment.")
+            appointment.calendar_sequence += 1
+            appointment.save(update_fields=["cancelled_at", "outcome", "cancel_reason", "calendar_sequence"])
+            audit_log(
+                actor=None,
+                action="mediation.appointment_merged_away",
+                obj=appointment,
+                person=duplicate,
+                details={"kept": kept.pk},
+            )
+            dropped.append(appointment)
+    return dropped
+
+
+def participants_move_for_merge(*, duplicate: Person, kept: Person) -> int:
+    """Named participants of collective records follow the merge (a many-to-many relation is
+    not moved by person_merge); a record naming both keeps one. Returns the rows moved."""
+    through = Accompaniment.participants.through
+    through.objects.filter(person=duplicate, accompaniment__participants=kept).delete()
+    return through.objects.filter(person=duplicate).update(person=kept)
+
+
+# ---------------------------------------------------------------- retention
+
+
+def retention_days() -> int:
+    return int(settings.RELAIS.get("MEDIATION_RETENTION_DAYS", 365))
+
+
+def _purgeable_people(cutoff: datetime.datetime):
+    """People known only from online bookings, whose bookings are all older than `cutoff`
+    and who have no other record in any app (discovered from the model graph, as merges do)."""
+    from django.db.models import Exists, OuterRef
+
+    recent = Q(starts_at__gte=cutoff) | Q(created_at__gte=cutoff)
+    qs = Person.objects.filter(
+        created_via=Channel.ONLINE,
+        user__isnull=True,
+        created_by__isnull=True,
+        merged_into__isnull=True,
+        created_at__lt=cutoff,
+    ).filter(
+        Exists(Appointment.objects.filter(person=OuterRef("pk")))
+        | Exists(Registration.objects.filter(person=OuterRef("pk")))
+    )
+    qs = qs.exclude(Exists(Appointment.objects.filter(recent, person=OuterRef("pk"))))
+    qs = qs.exclude(
+        Exists(
+            Registration.objects.filter(person=OuterRef("pk")).filter(
+                Q(created_at__gte=cutoff) | Q(workshop__sessions__ends_at__gte=cutoff)
+            )
+        )
+    )
+    qs = qs.exclude(Exists(Accompaniment.objects.filter(person=OuterRef("pk"), date__gte=cutoff.date())))
+    qs = qs.exclude(
+        Exists(
+            Accompaniment.participants.through.objects.filter(
+                person=OuterRef("pk"), accompaniment__date__gte=cutoff.date()
+            )
+        )
+    )
+    # Old messages about their bookings go with them; any other message is another record.
+    qs = qs.exclude(
+        Exists(
+            _messages_model()
+            .objects.filter(person=OuterRef("pk"))
+            .filter(~Q(related_type__startswith="mediation.") | Q(created_at__gte=cutoff))
+        )
+    )
+    mine = {(Appointment, "person"), (Registration, "person"), (Accompaniment, "person"), (_messages_model(), "person")}
+    for rel in Person._meta.related_objects:
+        model = rel.related_model
+        if (model, rel.field.name) in mine or model is Accompaniment:
+            continue
+        if model is Person:
+            qs = qs.exclude(Exists(Person.objects.filter(merged_into=OuterRef("pk"))))
+            continue
+        if rel.many_to_many:
+            through = getattr(model, rel.field.name).through
+            column = f"{rel.field.m2m_reverse_field_name()}"
+            qs = qs.exclude(Exists(through.objects.filter(**{column: OuterRef("pk")})))
+            continue
+        qs = qs.exclude(Exists(model._base_manager.filter(**{rel.field.name: OuterRef("pk")})))
+    return qs
+
+
+def _messages_model():
+    from relais.notifications.models import Message
+
+    return Message
+
+
+def _delete_messages(person_ids) -> int:
+    """Messages point at the message they replace (fallback): remove the later ones first."""
+    Message = _messages_model()
+    total = 0
+    while True:
+        leaves = Message.objects.filter(person_id__in=person_ids, fallback__isnull=True)
+        count, _detail = leaves.delete()
+        total += count
+        if not count:
+            break
+    return total
+
+
+@transaction.atomic
+def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False, now=None) -> dict[str, int]:
+    """Apply the retention period (idempotent; `--dry-run` counts only):
+
+    - appointments and registrations older than the period keep their times, place and
+      outcome but lose their free text (topic, reason) and their private link;
+    - accompaniment records keep only their statistical fields: the person, the named
+      participants, the notes and the links to an appointment or a case are removed;
+    - people known only from online bookings, with nothing else anywhere, are deleted with
+      those old bookings and the messages about them (the journal keeps their id only).
+    """
+    now = now or timezone.now()
+    days = retention_days() if older_than_days is None else older_than_days
+    cutoff = now - datetime.timedelta(days=days)
+    appointments = Appointment.objects.filter(ends_at__lt=cutoff, anonymised_at__isnull=True).exclude(
+        starts_at__gte=cutoff
+    )
+    registrations = Registration.objects.filter(created_at__lt=cutoff, anonymised_at__isnull=True).exclude(
+        workshop__sessions__ends_at__gte=cutoff
+    )
+    accompaniments = Accompaniment.objects.filter(date__lt=cutoff.date()).filter(
+        Q(person__isnull=False)
+        | ~Q(notes="")
+        | Q(appointment__isnull=False)
+        | Q(case__isnull=False)
+        | Q(pk__in=Accompaniment.participants.through.objects.values("accompaniment_id"))
+    )
+    people = list(_purgeable_people(cutoff).values_list("pk", flat=True))
+    counts = {
+        "appointments": appointments.count(),
+        "registrations": registrations.distinct().count(),
+        "accompaniments": accompaniments.count(),
+        "people": len(people),
+    }
+    if dry_run:
+        return counts
+    for pk in appointments.values_list("pk", flat=True):
+        Appointment.objects.filter(pk=pk).update(topic="", cancel_reason="", token=new_token(), anonymised_at=now)
+    for pk in registrations.values_list("pk", flat=True).distinct():
+        Registration.objects.filter(pk=pk).update(token=new_token(), anonymised_at=now)
+    through = Accompaniment.participants.through
+    through.objects.filter(accompaniment__in=accompaniments.values("pk")).delete()
+    accompaniments.update(person=None, notes="", appointment=None, case=None)
+    if people:
+        for pk in people:
+            audit_log(actor=None, action="mediation.person_purged", person=Person(pk=pk), details={"days": days})
+        _delete_messages(people)
+        Accompaniment.objects.filter(appointment__person_id__in=people).update(appointment=None)
+        Appointment.objects.filter(person_id__in=people).update(rescheduled_to=None)
+        Appointment.objects.filter(person_id__in=people).delete()
+        Registration.objects.filter(person_id__in=people).delete()
+        Person.objects.filter(pk__in=people).delete()
+    audit_log(actor=None, action="mediation.purged", details={"days": days, **counts})
+    return counts

@@ -49,6 +49,7 @@ staff_urlpatterns = [
     path("gestion/mediation/ateliers/nouveau/", staff.workshop_edit, name="staff_workshop_create"),
     path("gestion/mediation/ateliers/<int:pk>/", staff.workshop_detail, name="staff_workshop"),
     path("gestion/mediation/ateliers/<int:pk>/modifier/", staff.workshop_edit, name="staff_workshop_edit"),
+    path("gestion/mediation/ateliers/<int:pk>/annuler/", staff.workshop_cancel, name="staff_workshop_cancel"),
     path("gestion/mediation/ateliers/<int:pk>/inscrire/", staff.workshop_register, name="staff_workshop_register"),
     path(
         "gestion/mediation/ateliers/<int:pk>/seances/<int:session_pk>/presences/",

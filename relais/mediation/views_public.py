@@ -7,6 +7,7 @@ cancel what they booked.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from relais.core.pagecache import public_page
 from relais.directory.models import Place
-from relais.mediation import ics, selectors, services
+from relais.mediation import ics, ratelimit, selectors, services
 from relais.mediation.forms import BookingForm, RegistrationForm
 from relais.mediation.models import Appointment, CalendarToken, DropIn, Registration, Workshop
 
@@ -70,12 +71,31 @@ def _slot_or_404(dropin_id, key):
     return dropin, starts_at
 
 
+def _too_many(request, form, kind: str) -> bool:
+    """Over the hourly limit of this address: say so beside the form (values kept)."""
+    if ratelimit.allow(request, kind):
+        return False
+    form.add_error(
+        None,
+        _(
+            "Trop de demandes sont parties de cette connexion dans l'heure. Réessayez plus tard, "
+            "ou appelez la mairie au %(phone)s : un agent s'en occupe avec vous."
+        )
+        % {"phone": settings.RELAIS["TOWN_PHONE"]},
+    )
+    return True
+
+
 def book(request, dropin_id, key):
-    """Who and how to reach you, then the booking (the slot is checked again when sent)."""
+    """Who and how to reach you, then the booking (the slot is checked once, by the
+    service, under its lock, when the form is sent)."""
     dropin, starts_at = _slot_or_404(dropin_id, key)
-    slot = selectors.slot_for(dropin, starts_at)
     form = BookingForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if _too_many(request, form, "booking"):
+            return render(
+                request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at}, status=429
+            )
         try:
             appointment = services.appointment_book_online(
                 dropin=dropin,
@@ -95,7 +115,8 @@ def book(request, dropin_id, key):
             add_validation_errors(form, error)
         else:
             return redirect("mediation:appointment_manage", token=appointment.token)
-    if slot is None and request.method == "GET":
+    slot = selectors.slot_for(dropin, starts_at)
+    if slot is None:
         messages.error(request, _("Ce créneau n'est plus libre. Choisissez-en un autre."))
         return redirect("mediation:book_place", slug=dropin.place.slug)
     return render(
@@ -129,8 +150,12 @@ def appointment_cancel(request, token):
     if not appointment.can_be_changed_by_resident():
         return redirect("mediation:appointment_manage", token=token)
     if request.method == "POST":
-        services.appointment_cancel(appointment=appointment, actor=request.user, request=request)
-        messages.success(request, _("Votre rendez-vous est annulé. Merci de nous avoir prévenus."))
+        try:
+            services.appointment_cancel(appointment=appointment, actor=request.user, request=request)
+        except ValidationError as error:  # cancelled meanwhile (a second click) or just begun
+            messages.info(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Votre rendez-vous est annulé. Merci de nous avoir prévenus."))
         return redirect("mediation:appointment_manage", token=token)
     return render(request, "mediation/appointment_cancel.html", {"appointment": appointment})
 
@@ -159,6 +184,12 @@ def appointment_move(request, token):
         except services.SlotTaken:
             messages.error(request, _("Ce créneau vient d'être pris. Choisissez-en un autre."))
             return redirect("mediation:appointment_move", token=token)
+        except ValidationError as error:  # moved or cancelled meanwhile (a second click)
+            messages.info(request, " ".join(error.messages))
+            appointment.refresh_from_db(fields=["rescheduled_to"])
+            if appointment.rescheduled_to_id:
+                return redirect("mediation:appointment_manage", token=appointment.rescheduled_to.token)
+            return redirect("mediation:appointment_manage", token=token)
         messages.success(request, _("Votre rendez-vous est déplacé."))
         return redirect("mediation:appointment_manage", token=new.token)
     return render(
@@ -192,7 +223,10 @@ def workshop(request, slug):
         raise Http404 from None
     state = item.registration_state()
     form = RegistrationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid() and _too_many(request, form, "registration"):
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             registration = services.registration_create_online(
                 workshop=item,
@@ -202,14 +236,19 @@ def workshop(request, slug):
                 request=request,
             )
         except services.AlreadyRegistered as refused:
-            return render(request, "mediation/workshop_already.html", {"workshop": item, "message": refused.message})
+            existing = refused.existing
+            if existing is not None and request.user.is_authenticated and existing.person.user_id == request.user.pk:
+                messages.info(request, _("Vous êtes déjà inscrit(e) à cet atelier."))
+                return redirect("mediation:registration_manage", token=existing.token)
+            # Worded the same whoever holds the registration: nothing is told about anyone.
+            return render(request, "mediation/workshop_already.html", {"workshop": item})
         except services.RegistrationClosed as refused:
             form.add_error(None, refused.message)
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
             return redirect("mediation:registration_manage", token=registration.token)
-    return render(request, "mediation/workshop.html", {"workshop": item, "form": form, "state": state})
+    return render(request, "mediation/workshop.html", {"workshop": item, "form": form, "state": state}, status=status)
 
 
 def _registration_by_token(token) -> Registration:
@@ -233,8 +272,12 @@ def registration_cancel(request, token):
     if registration.status not in ("confirmed", "waitlisted"):
         return redirect("mediation:registration_manage", token=token)
     if request.method == "POST":
-        services.registration_cancel(registration=registration, actor=request.user, request=request)
-        messages.success(request, _("Votre inscription est annulée. Merci d'avoir libéré votre place."))
+        try:
+            services.registration_cancel(registration=registration, actor=request.user, request=request)
+        except ValidationError as error:  # cancelled meanwhile (a second click)
+            messages.info(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Votre inscription est annulée. Merci d'avoir libéré votre place."))
         return redirect("mediation:registration_manage", token=token)
     return render(request, "mediation/registration_cancel.html", {"registration": registration})
 
@@ -263,18 +306,24 @@ def place_ics(request, slug):
     place = get_object_or_404(Place.objects.published(), slug=slug)
     occs = selectors.occurrences(dropins=DropIn.objects.published().filter(place=place), days=92)
     events = [ics.occurrence_event(o) for o in occs]
-    events += [e for w in selectors.workshops_public() if w.place_id == place.pk for e in ics.workshop_events(w)]
+    events += [e for w in selectors.workshops_public(place=place) for e in ics.workshop_events(w)]
     return ics.response(ics.to_text(place.nom, events), f"{place.slug}.ics")
 
 
 @require_GET
 def advisor_ics(request, token):
-    """An advisor's own calendar: appointments (initials only), sessions, workshops.
+    """An advisor's own calendar: appointments (initials and place only), sessions, workshops.
 
-    The secret address is the only key: keep it private; it can be renewed.
+    The secret address is the only key: keep it private; it can be renewed. It stops
+    working when its owner is deactivated or no longer advisor or manager of a mediation
+    team, and each fetch is journaled with the people it shows.
     """
     calendar = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
+    if not calendar.user.is_active or not selectors.is_mediation_staff(calendar.user):
+        raise Http404
     appointments, sessions, workshops_ = selectors.advisor_feed_items(calendar.user)
+    appointments = list(appointments)
+    services.advisor_feed_fetched(token=calendar, appointments=appointments, request=request)
     events = [ics.appointment_event(a, for_advisor=True) for a in appointments]
     events += [ics.occurrence_event(o) for o in sessions]
     events += [e for w in workshops_ for e in ics.workshop_events(w)]

@@ -1,9 +1,16 @@
 """Staff screens (under /gestion/, so staff 2FA applies). Every query is scoped to the
-user's teams; a missing object and another team's object both answer 404."""
+user's teams; a missing object and another team's object both answer 404.
+
+Mediation screens are for advisors and managers of teams of kind "mediation" only
+(`mediation_required`); booking and registering for someone are also open to reception
+agents of any team (`booking_required`), and finding or opening a person there follows the
+rule of core:person_search (PEOPLE_ROLES). Every screen showing people journals them.
+"""
 
 from __future__ import annotations
 
 import datetime
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,11 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import has_role, staff_required, team_ids
+from relais.accounts.permissions import staff_required
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log
 from relais.core.models import Person
-from relais.core.services import people_searched
+from relais.core.services import people_searched, person_viewed
 from relais.mediation import choices as c
 from relais.mediation import forms as f
 from relais.mediation import selectors, services
@@ -38,19 +45,50 @@ from relais.mediation.models import (
 )
 from relais.mediation.views_public import add_validation_errors
 
-MEDIATION = selectors.MEDIATION_ROLES
-BOOKING = selectors.BOOKING_ROLES
+
+def _requires(check):
+    """A staff view (logged in, second factor) whose user passes `check`, else 404."""
+
+    def decorator(view):
+        @staff_required()
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not check(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def _person_from_query(request) -> Person | None:
+mediation_required = _requires(selectors.is_mediation_staff)
+booking_required = _requires(selectors.can_book)
+
+
+def _mediation_manager(user) -> bool:
+    return bool(selectors.mediation_team_ids(user, Role.MANAGER))
+
+
+def _person_from_query(request, *, purpose: str) -> Person | None:
+    """The person named by ?person= (or the form's hidden field). Opening someone by id is
+    a people lookup: PEOPLE_ROLES only, and journaled when the page shows them (GET)."""
     pk = request.GET.get("person") or request.POST.get("person")
     if not pk or not str(pk).isdigit():
         return None
-    return get_object_or_404(Person.objects.active(), pk=pk)
+    if not selectors.can_look_up_people(request.user):
+        raise Http404
+    person = get_object_or_404(Person.objects.active(), pk=pk)
+    if request.method == "GET":
+        person_viewed(person=person, actor=request.user, request=request, reason=purpose)
+    return person
 
 
 def _people_lookup(request):
-    """A small person search for the booking screens (logged like the main search)."""
+    """A small person search for the booking screens (logged like the main search, and
+    allowed to the same roles)."""
+    if not selectors.can_look_up_people(request.user):
+        raise Http404
     form = f.PersonLookupForm(request.GET or None)
     results = None
     if form.is_valid() and form.cleaned_data["q"].strip():
@@ -63,26 +101,38 @@ def _people_lookup(request):
 # ---------------------------------------------------------------- dashboard
 
 
-@staff_required(*BOOKING)
+@booking_required
 def home(request):
     user = request.user
     now = timezone.now()
-    context = {"is_mediation": has_role(user, *MEDIATION)}
+    context = {"is_mediation": selectors.is_mediation_staff(user), "can_look_up": selectors.can_look_up_people(user)}
     if context["is_mediation"]:
         today_end = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.max))
+        mine = Appointment.objects.filter(team_id__in=selectors.mediation_team_ids(user))
+        appointments = list(
+            mine.active()
+            .select_related("person", "place")
+            .filter(
+                starts_at__gte=now - datetime.timedelta(hours=2), starts_at__lte=today_end + datetime.timedelta(days=6)
+            )
+            .order_by("starts_at")
+        )
+        to_record = list(
+            mine.active()
+            .select_related("person")
+            .filter(outcome=c.Outcome.UNKNOWN, starts_at__lt=now)
+            .order_by("-starts_at")[:10]
+        )
+        services.people_viewed(
+            actor=user,
+            action="mediation.appointments_viewed",
+            person_ids=[a.person_id for a in appointments + to_record],
+            request=request,
+        )
         context.update(
             {
-                "appointments": selectors.appointments_visible_to(user)
-                .filter(team_id__in=team_ids(user, *MEDIATION))
-                .active()
-                .filter(
-                    starts_at__gte=now - datetime.timedelta(hours=2),
-                    starts_at__lte=today_end + datetime.timedelta(days=6),
-                ),
-                "to_record": selectors.appointments_visible_to(user)
-                .filter(team_id__in=team_ids(user, *MEDIATION), outcome=c.Outcome.UNKNOWN, starts_at__lt=now)
-                .active()
-                .order_by("-starts_at")[:10],
+                "appointments": appointments,
+                "to_record": to_record,
                 "sessions": selectors.occurrences(dropins=selectors.dropins_visible_to(user), days=7),
                 "workshops": list(selectors.workshops_visible_to(user).upcoming().order_by("first_start")[:8]),
                 "last": selectors.last_accompaniment(user),
@@ -95,7 +145,7 @@ def home(request):
 # ---------------------------------------------------------------- drop-in sessions
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def dropin_list(request):
     dropins = selectors.dropins_visible_to(request.user).order_by("place__nom", "start_time")
     return render(request, "mediation/staff/dropin_list.html", {"dropins": dropins})
@@ -105,7 +155,7 @@ def _dropin_or_404(user, pk) -> DropIn:
     return get_object_or_404(selectors.dropins_visible_to(user), pk=pk)
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def dropin_edit(request, pk=None):
     instance = _dropin_or_404(request.user, pk) if pk else DropIn(start_date=timezone.localdate())
     form = f.DropInForm(request.POST or None, instance=instance, user=request.user)
@@ -120,7 +170,7 @@ def dropin_edit(request, pk=None):
     return render(request, "mediation/staff/dropin_form.html", {"form": form, "dropin": instance if pk else None})
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def dropin_detail(request, pk):
     dropin = _dropin_or_404(request.user, pk)
     occs = selectors.occurrences(dropins=DropIn.objects.filter(pk=dropin.pk), days=60)
@@ -128,7 +178,7 @@ def dropin_detail(request, pk):
     return render(request, "mediation/staff/dropin_detail.html", {"dropin": dropin, "occurrences": occs, "form": form})
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def dropin_cancel_date(request, pk):
     dropin = _dropin_or_404(request.user, pk)
     form = f.CancelDateForm(request.POST or None, initial={"date": request.GET.get("date")})
@@ -149,7 +199,7 @@ def dropin_cancel_date(request, pk):
     return render(request, "mediation/staff/dropin_cancel.html", {"dropin": dropin, "form": form})
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 @require_POST
 def dropin_restore_date(request, pk):
     dropin = _dropin_or_404(request.user, pk)
@@ -162,7 +212,7 @@ def dropin_restore_date(request, pk):
     return redirect("mediation:staff_dropin", pk=dropin.pk)
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def holidays(request):
     form = f.HolidayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -175,12 +225,12 @@ def holidays(request):
         {
             "form": form,
             "holidays": SchoolHoliday.objects.order_by("start"),
-            "can_delete": has_role(request.user, Role.MANAGER),
+            "can_delete": _mediation_manager(request.user),
         },
     )
 
 
-@staff_required(Role.MANAGER)
+@_requires(_mediation_manager)
 @require_POST
 def holiday_delete(request, pk):
     services.holiday_delete(holiday=get_object_or_404(SchoolHoliday, pk=pk), actor=request.user, request=request)
@@ -190,29 +240,38 @@ def holiday_delete(request, pk):
 # ---------------------------------------------------------------- appointments
 
 
-@staff_required(*MEDIATION)
+@booking_required
 def appointment_list(request):
+    """Mediation staff: their teams' appointments. Reception: everyone's, to find one for a
+    resident at the counter (time, place, person; never what it is for)."""
     form = f.AppointmentFilterForm(request.GET or None)
-    qs = selectors.appointments_visible_to(request.user).filter(team_id__in=team_ids(request.user, *MEDIATION))
+    qs = selectors.appointments_visible_to(request.user)
     day = form.cleaned_data.get("day") if form.is_valid() else None
     if day:
         start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
         qs = qs.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
     else:
         qs = qs.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
-    page = Paginator(qs.order_by("starts_at"), 50).get_page(request.GET.get("page"))
-    audit_log(actor=request.user, action="mediation.appointments_viewed", request=request, details={"count": len(page)})
-    return render(request, "mediation/staff/appointment_list.html", {"form": form, "page_obj": page})
+    page = Paginator(qs.order_by("starts_at", "pk"), 50).get_page(request.GET.get("page"))
+    services.people_viewed(
+        actor=request.user, action="mediation.appointments_viewed", person_ids=[a.person_id for a in page],
+        request=request,
+    )  # fmt: skip
+    return render(
+        request,
+        "mediation/staff/appointment_list.html",
+        {"form": form, "page_obj": page, "is_mediation": selectors.is_mediation_staff(request.user)},
+    )
 
 
 def _appointment_or_404(user, pk) -> Appointment:
     return get_object_or_404(selectors.appointments_visible_to(user), pk=pk)
 
 
-@staff_required(*BOOKING)
+@booking_required
 def appointment_detail(request, pk):
     appointment = _appointment_or_404(request.user, pk)
-    can_record = appointment.team_id in team_ids(request.user, *MEDIATION)
+    can_record = selectors.topic_visible_to(request.user, appointment)
     form = f.OutcomeForm(request.POST or None, initial={"outcome": appointment.outcome})
     if request.method == "POST" and can_record and form.is_valid():
         try:
@@ -232,11 +291,17 @@ def appointment_detail(request, pk):
     return render(
         request,
         "mediation/staff/appointment_detail.html",
-        {"appointment": appointment, "form": form, "can_record": can_record, "cancel_form": f.StaffCancelForm()},
+        {
+            "appointment": appointment,
+            "form": form,
+            "can_record": can_record,
+            "show_topic": can_record,
+            "cancel_form": f.StaffCancelForm(),
+        },
     )
 
 
-@staff_required(*BOOKING)
+@booking_required
 @require_POST
 def appointment_cancel(request, pk):
     appointment = _appointment_or_404(request.user, pk)
@@ -245,7 +310,7 @@ def appointment_cancel(request, pk):
     try:
         # At the resident's request (reception) the appointment is "excused"; an advisor's
         # team cancelling its own appointment revokes it.
-        by_service = appointment.team_id in team_ids(request.user, *MEDIATION) and request.POST.get("by") == "service"
+        by_service = selectors.topic_visible_to(request.user, appointment) and request.POST.get("by") == "service"
         services.appointment_cancel(
             appointment=appointment, actor=request.user, by_service=by_service,
             reason=form.cleaned_data.get("reason", ""), request=request,
@@ -257,10 +322,10 @@ def appointment_cancel(request, pk):
     return redirect("mediation:staff_appointment", pk=appointment.pk)
 
 
-@staff_required(*BOOKING)
+@booking_required
 def appointment_book(request):
     """Book for someone at the counter or on the phone: find the person, pick a slot."""
-    person = _person_from_query(request)
+    person = _person_from_query(request, purpose=_("Prendre un rendez-vous pour la personne"))
     if person is None:
         form, results = _people_lookup(request)
         return render(
@@ -305,7 +370,7 @@ def appointment_book(request):
 # ---------------------------------------------------------------- workshops
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def workshop_list(request):
     workshops = (
         selectors.workshops_visible_to(request.user)
@@ -319,7 +384,7 @@ def _workshop_or_404(user, pk) -> Workshop:
     return get_object_or_404(selectors.workshops_visible_to(user), pk=pk)
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def workshop_edit(request, pk=None):
     instance = _workshop_or_404(request.user, pk) if pk else Workshop()
     form = f.WorkshopForm(request.POST or None, instance=instance, user=request.user)
@@ -347,22 +412,23 @@ def workshop_edit(request, pk=None):
     )
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def workshop_detail(request, pk):
     workshop = _workshop_or_404(request.user, pk)
     registrations = list(selectors.registrations_of(workshop))
-    audit_log(
+    services.people_viewed(
         actor=request.user,
         action="mediation.registrations_viewed",
         obj=workshop,
+        person_ids=[r.person_id for r in registrations],
         request=request,
-        details={"people": [r.person_id for r in registrations]},
     )
     return render(
         request,
         "mediation/staff/workshop_detail.html",
         {
             "workshop": workshop,
+            "cancel_form": f.WorkshopCancelForm(),
             "seated": [r for r in registrations if r.holds_seat],
             "waiting": [r for r in registrations if r.status == c.RegistrationStatus.WAITLISTED],
             "cancelled": [r for r in registrations if r.status == c.RegistrationStatus.CANCELLED],
@@ -370,14 +436,11 @@ def workshop_detail(request, pk):
     )
 
 
-@staff_required(*BOOKING)
+@booking_required
 def workshop_register(request, pk):
     """Register someone (counter or phone): reception for any public workshop, advisors for theirs."""
-    if has_role(request.user, Role.RECEPTION):
-        workshop = get_object_or_404(selectors.workshops_for_booking(), pk=pk)
-    else:
-        workshop = _workshop_or_404(request.user, pk)
-    person = _person_from_query(request)
+    workshop = get_object_or_404(selectors.workshops_for_registering(request.user), pk=pk)
+    person = _person_from_query(request, purpose=_("Inscrire la personne à un atelier"))
     if person is None:
         form, results = _people_lookup(request)
         return render(
@@ -415,10 +478,35 @@ def workshop_register(request, pk):
     )
 
 
-@staff_required(*BOOKING)
+@mediation_required
+def workshop_cancel(request, pk):
+    """Cancel a whole workshop: everyone registered or waiting is told, every seat freed."""
+    workshop = _workshop_or_404(request.user, pk)
+    if workshop.cancelled_at:
+        messages.info(request, _("Cet atelier est déjà annulé."))
+        return redirect("mediation:staff_workshop", pk=workshop.pk)
+    form = f.WorkshopCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            told = services.workshop_cancel(
+                workshop=workshop, notice=form.cleaned_data["notice"], actor=request.user, request=request
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("L'atelier est annulé ; %(n)s personne(s) inscrite(s) ou en attente sont prévenue(s).")
+                % {"n": len(told)},
+            )
+            return redirect("mediation:staff_workshop", pk=workshop.pk)
+    return render(request, "mediation/staff/workshop_cancel.html", {"workshop": workshop, "form": form})
+
+
+@booking_required
 def workshop_pick(request):
     """For reception agents: the workshops someone can be registered for."""
-    person = _person_from_query(request)
+    person = _person_from_query(request, purpose=_("Inscrire la personne à un atelier"))
     return render(
         request,
         "mediation/staff/workshop_pick.html",
@@ -426,7 +514,7 @@ def workshop_pick(request):
     )
 
 
-@staff_required(*BOOKING)
+@booking_required
 @require_POST
 def registration_cancel(request, pk):
     registration = get_object_or_404(selectors.registrations_visible_to(request.user), pk=pk)
@@ -447,7 +535,7 @@ def registration_cancel(request, pk):
     return redirect(registration.person)
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def attendance(request, pk, session_pk):
     """Who came: one checkbox per person, big enough for a phone."""
     workshop = _workshop_or_404(request.user, pk)
@@ -462,14 +550,14 @@ def attendance(request, pk, session_pk):
         messages.success(request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result)
         return redirect("mediation:staff_workshop", pk=workshop.pk)
     if request.method == "GET":
-        audit_log(
-            actor=request.user, action="mediation.attendance_viewed", obj=session, request=request,
-            details={"people": [r.person_id for r in registrations]},
+        services.people_viewed(
+            actor=request.user, action="mediation.attendance_viewed", obj=session,
+            person_ids=[r.person_id for r in registrations], request=request,
         )  # fmt: skip
     return render(request, "mediation/staff/attendance.html", {"workshop": workshop, "session": session, "form": form})
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def certificate(request, pk, registration_pk):
     workshop = _workshop_or_404(request.user, pk)
     registration = get_object_or_404(
@@ -488,20 +576,21 @@ def certificate(request, pk, registration_pk):
 # ---------------------------------------------------------------- accompaniments
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def accompaniment_list(request):
     qs = selectors.accompaniments_visible_to(request.user)
     advisor_id = request.GET.get("conseiller", "")
     if advisor_id.isdigit():
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    audit_log(
-        actor=request.user, action="mediation.accompaniments_viewed", request=request, details={"count": len(page)}
+    shown = [a.person_id for a in page]  # collective records show a count, not their participants
+    services.people_viewed(
+        actor=request.user, action="mediation.accompaniments_viewed", person_ids=shown, request=request
     )
     return render(
         request,
         "mediation/staff/accompaniment_list.html",
-        {"page_obj": page, "is_manager": has_role(request.user, Role.MANAGER)},
+        {"page_obj": page, "is_manager": _mediation_manager(request.user)},
     )
 
 
@@ -539,7 +628,8 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
     appointment_id = request.GET.get("rdv", "")
     if appointment_id.isdigit():
         appointment = get_object_or_404(
-            selectors.appointments_visible_to(user).filter(team_id__in=team_ids(user, *MEDIATION)), pk=appointment_id
+            selectors.appointments_visible_to(user).filter(team_id__in=selectors.mediation_team_ids(user)),
+            pk=appointment_id,
         )
         links["appointment"] = appointment
         links["person"] = appointment.person
@@ -581,13 +671,12 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
                 "team": workshop.team_id,
             }
         )
-    person_id = request.GET.get("person", "")
-    if person_id.isdigit() and links["person"] is None and links["session"] is None:
-        links["person"] = get_object_or_404(Person.objects.active(), pk=person_id)
+    if links["person"] is None and links["session"] is None:
+        links["person"] = _person_from_query(request, purpose=_("Noter un accompagnement"))
     return initial, links
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def accompaniment_create(request):
     initial, links = _initial_for_new(request, request.user)
     form = f.AccompanimentForm(
@@ -625,7 +714,7 @@ def accompaniment_create(request):
     )
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def accompaniment_edit(request, pk):
     accompaniment = get_object_or_404(selectors.accompaniments_visible_to(request.user), pk=pk)
     participants = None
@@ -682,7 +771,7 @@ def accompaniment_edit(request, pk):
 # ---------------------------------------------------------------- calendar and import
 
 
-@staff_required(*MEDIATION)
+@mediation_required
 def calendar(request):
     if request.method == "POST":
         token = services.calendar_token_renew(user=request.user, request=request)

@@ -102,7 +102,7 @@ def test_registration_with_a_waitlist_and_a_promotion_without_javascript(server,
     other.goto(visited[1])
     fill_contact(other, "Second", "second@example.org")
     other.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
-    expect(other.get_by_role("heading", name="Vous êtes déjà inscrit(e)")).to_be_visible()
+    expect(other.get_by_role("heading", name="Votre demande n'a pas été enregistrée")).to_be_visible()
     context.close()
 
     # The first cancels: the second gets the seat.

@@ -139,3 +139,38 @@ def test_an_administrator_imports_from_a_screen(administrator):
 
 def test_only_administrators_import(advisor):
     assert staff_client(advisor).get(reverse("mediation:staff_places_import")).status_code == 404
+
+
+def test_a_record_without_coordinates_keeps_the_known_ones(client, db):
+    place = Place.objects.get(slug="relais-citoyen-nord")
+    assert place.latitude is not None
+    records = client.get(reverse("directory:places_export", args=["json"])).json()
+    nord = next(r for r in records if r["id"] == "relais-citoyen-nord")
+    for name in ("latitude", "longitude"):
+        nord.pop(name, None)
+    nord["telephone"] = "+33261910198"
+    assert importer.import_places(json.dumps([nord]), fmt="json").saved
+    updated = Place.objects.get(pk=place.pk)
+    assert (updated.latitude, updated.longitude) == (place.latitude, place.longitude)
+    assert updated.telephone == "+33261910198"
+    empty_cells = _csv([_row(9, id="relais-citoyen-nord", nom=place.nom, latitude="", longitude="")])
+    assert importer.import_places(empty_cells, fmt="csv").saved
+    assert Place.objects.get(pk=place.pk).latitude == place.latitude
+
+
+def test_the_date_of_update_comes_from_the_file(db):
+    importer.import_places(_csv([_row(11, date_maj="2025-03-14")]), fmt="csv")
+    assert Place.objects.get(schema_id="lieu-11").date_maj.isoformat() == "2025-03-14"
+
+
+def test_errors_name_the_line_where_the_record_begins_despite_multi_line_fields(db):
+    rows = [
+        _row(1, presentation_detail="Première ligne\nDeuxième ligne\nTroisième ligne"),
+        _row(2, code_postal="375"),
+    ]
+    content = _csv(rows)
+    report = importer.import_places(content, fmt="csv")
+    [error] = report.errors
+    lines = content.splitlines()
+    assert lines[error.line - 1].startswith("lieu-2,")  # line numbers as a text editor shows them
+    assert error.line == 5

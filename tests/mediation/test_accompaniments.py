@@ -92,7 +92,7 @@ def test_from_an_appointment_the_person_is_linked_and_the_appointment_marked_see
         starts_at=timezone.now() - datetime.timedelta(hours=1), ends_at=timezone.now() - datetime.timedelta(minutes=15),
     )  # fmt: skip
     url = f"{URL}?rdv={appointment.pk}"
-    data = form_data(advisor_client, url, themes=["sante"], admin_subthemes=["social_sante"])
+    data = form_data(advisor_client, url, themes=["sante", c.ADMIN_THEME], admin_subthemes=["social_sante"])
     response = advisor_client.post(url, data)
     assert response["Location"] == resident_with_email.get_absolute_url()
     record = Accompaniment.objects.get(appointment=appointment)
@@ -176,3 +176,72 @@ def test_a_named_record_needs_no_anonymous_profile(advisor_client, resident_by_l
     assert advisor_client.post(url, data).status_code == 302
     record = Accompaniment.objects.get(person=resident_by_letter, themes=["email"])
     assert record.gender == "non_communique"
+
+
+# ---------------------------------------------------------------- national rules
+
+
+def test_administrative_sub_themes_need_the_administrative_theme(advisor_client, advisor, team):
+    from django.core.exceptions import ValidationError
+
+    from relais.mediation import services
+
+    data = form_data(advisor_client, themes=["sante"], admin_subthemes=["social_sante"], notes="Ameli")
+    response = advisor_client.post(URL, data)
+    form = response.context["form"]
+    assert response.status_code == 200 and "admin_subthemes" in form.errors
+    assert "Aide aux démarches administratives" in form.errors["admin_subthemes"][0]
+    assert "Ameli" in response.content.decode()
+    with pytest.raises(ValidationError) as error:
+        services.accompaniment_create(
+            advisor=advisor, team=team,
+            data={"duration": 30, "themes": ["sante"], "admin_subthemes": ["social_sante"], "place_type": "a_distance"},
+        )  # fmt: skip
+    assert "admin_subthemes" in error.value.message_dict
+
+
+def test_a_collective_record_orients_nobody(advisor_client, advisor, team):
+    from django.db import IntegrityError, transaction
+
+    data = form_data(
+        advisor_client,
+        themes=["email"],
+        kind="collectif",
+        anonymous_count="5",
+        oriented="1",
+        oriented_to="aide_sociale",
+    )
+    response = advisor_client.post(URL, data)
+    assert response.status_code == 200 and "oriented" in response.context["form"].errors
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Accompaniment.objects.create(
+            team=team, advisor=advisor, duration=60, themes=["email"], kind="collectif", anonymous_count=3,
+            place_type="a_distance", oriented_to="aide_sociale",
+        )  # fmt: skip
+
+
+def test_a_collective_record_made_individual_keeps_no_named_participants(advisor_client, advisor):
+    from django.core.exceptions import ValidationError
+
+    from relais.mediation import services
+
+    workshop = make_workshop(capacity=4, days=-0.05)
+    people = [make_person(f"ci{n}") for n in range(2)]
+    for person in people:
+        Registration.objects.create(workshop=workshop, person=person, status="confirmed")
+    session = workshop.sessions.get()
+    url = f"{URL}?seance={session.pk}"
+    advisor_client.post(url, form_data(advisor_client, url, participants=[str(p.pk) for p in people]))
+    record = Accompaniment.objects.get(workshop_session=session)
+    edit = reverse("mediation:accompaniment_edit", args=[record.pk])
+    data = form_data(advisor_client, edit, kind="individuel", anonymous_count="0")
+    response = advisor_client.post(edit, data)
+    assert response.status_code == 200 and "participants" in response.context["form"].errors
+    record.refresh_from_db()
+    assert record.kind == "collectif" and record.participants.count() == 2
+    with pytest.raises(ValidationError):
+        services.accompaniment_update(accompaniment=record, data={"kind": "individuel"}, actor=advisor)
+    data["participants"] = []
+    assert advisor_client.post(edit, data).status_code == 302
+    record.refresh_from_db()
+    assert record.kind == "individuel" and not record.participants.exists()

@@ -258,3 +258,191 @@ def test_cancelling_a_session_revokes_its_appointments_and_tells_the_people(
         for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))
         if timezone.localtime(s.starts_at).date() == day
     ]
+
+
+# ---------------------------------------------------------------- overlaps of one advisor
+
+
+def test_slots_of_different_lengths_never_overlap_for_one_advisor(advisor, resident_with_email, resident_by_letter):
+    half_hours = make_dropin(advisor=advisor, slot_minutes=30)
+    long_ones = make_dropin(advisor=advisor, place_slug="relais-citoyen-sud", slot_minutes=45)
+    long_slot = next(
+        s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=long_ones.pk)) if s.starts_at.minute == 45
+    )  # 9:45–10:30
+    services.appointment_book(
+        dropin=long_ones, starts_at=long_slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    offered = [s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=half_hours.pk))]
+    nine_thirty = long_slot.starts_at - datetime.timedelta(minutes=15)
+    ten = long_slot.starts_at + datetime.timedelta(minutes=15)
+    assert nine_thirty not in offered and ten not in offered  # 9:30–10:00 and 10:00–10:30 overlap 9:45–10:30
+    assert nine_thirty - datetime.timedelta(minutes=30) in offered  # 9:00–9:30 is free
+    with pytest.raises(services.SlotTaken):
+        services.appointment_book(
+            dropin=half_hours, starts_at=ten, person=resident_by_letter, channel="phone", actor=None
+        )
+
+
+def test_a_new_slot_length_never_offers_a_time_that_overlaps_an_appointment(dropin, resident_with_email):
+    slot = next(  # 9:30–10:00, say
+        s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk)) if s.starts_at.minute == 30
+    )
+    services.appointment_book(
+        dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    dropin.slot_minutes = 45
+    dropin.save()
+    for free in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk)):
+        assert not (free.starts_at < slot.ends_at and slot.starts_at < free.ends_at), free
+
+
+# ---------------------------------------------------------------- double clicks
+
+
+def test_a_second_click_on_cancel_says_it_is_done_instead_of_an_error(client, dropin, resident_with_email, monkeypatch):
+    from relais.mediation import views_public
+
+    slot = first_slot(dropin)
+    appointment = services.appointment_book(
+        dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    stale = Appointment.objects.get(pk=appointment.pk)  # what the second request read before the first committed
+    url = reverse("mediation:appointment_cancel", args=[appointment.token])
+    client.post(url)
+    monkeypatch.setattr(views_public, "_appointment_by_token", lambda token: stale)
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == appointment.get_resident_url()
+    page = client.get(response["Location"]).content.decode()
+    assert "déjà annulé" in page
+    assert Message.objects.filter(template="mediation_appointment_cancelled").count() == 1
+
+
+def test_a_second_click_on_move_lands_on_the_moved_appointment(client, dropin, resident_with_email, monkeypatch):
+    from relais.mediation import views_public
+
+    old_slot, new_slot, other_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:3]
+    appointment = services.appointment_book(
+        dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    stale = Appointment.objects.get(pk=appointment.pk)
+    url = reverse("mediation:appointment_move", args=[appointment.token])
+    client.post(url, {"slot": f"{dropin.pk}-{new_slot.key}"})
+    monkeypatch.setattr(views_public, "_appointment_by_token", lambda token: stale)
+    response = client.post(url, {"slot": f"{dropin.pk}-{other_slot.key}"})
+    moved = Appointment.objects.get(rescheduled_from=appointment)
+    assert response.status_code == 302 and response["Location"] == moved.get_resident_url()
+    assert Appointment.objects.active().filter(person=resident_with_email, dropin=dropin).get() == moved
+
+
+# ---------------------------------------------------------------- calendar files
+
+
+def _calendar(message):
+    from icalendar import Calendar
+
+    [attachment] = message.attachments
+    cal = Calendar.from_ical(attachment["content"])
+    [event] = list(cal.walk("VEVENT"))
+    return cal, event
+
+
+def test_invitations_keep_one_uid_and_a_growing_sequence_then_cancel(client, dropin, resident_with_email):
+    old_slot, new_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:2]
+    appointment = services.appointment_book(
+        dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    moved = services.appointment_move(appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None)
+    services.appointment_cancel(appointment=moved, actor=None)
+    by_template = {m.template: m for m in Message.objects.filter(person=resident_with_email)}
+    booked_cal, booked = _calendar(by_template["mediation_appointment_confirmed"])
+    moved_cal, moved_event = _calendar(by_template["mediation_appointment_moved"])
+    cancel_cal, cancelled = _calendar(by_template["mediation_appointment_cancelled"])
+    assert str(booked["UID"]) == str(moved_event["UID"]) == str(cancelled["UID"])
+    assert booked_cal["METHOD"] == "REQUEST" and moved_cal["METHOD"] == "REQUEST" and cancel_cal["METHOD"] == "CANCEL"
+    assert int(booked["SEQUENCE"]) < int(moved_event["SEQUENCE"]) < int(cancelled["SEQUENCE"])
+    assert moved_event["DTSTART"].dt == new_slot.starts_at and str(cancelled["STATUS"]) == "CANCELLED"
+    assert "ORGANIZER" in booked and str(booked["ATTENDEE"]) == "mailto:marie.dupont@example.org"
+
+
+# ---------------------------------------------------------------- limits on anonymous booking
+
+
+def test_one_address_may_book_only_so_many_times_an_hour(client, dropin, settings):
+    settings.RELAIS = {**settings.RELAIS, "MEDIATION_BOOKINGS_PER_IP_HOUR": 2, "MEDIATION_MAX_FUTURE_APPOINTMENTS": 9}
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:4]
+    for n, slot in enumerate(slots[:2]):
+        assert client.post(book_url(slot), {**contact(f"rl{n}"), "topic": ""}).status_code == 302
+    refused = client.post(book_url(slots[2]), {**contact("rl2"), "topic": "Ma retraite"})
+    html = refused.content.decode()
+    assert refused.status_code == 429 and "Trop de demandes" in html and 'value="Ma retraite"' in html
+    assert not Person.objects.filter(last_name="Habitantrl2").exists()
+    elsewhere = client.post(book_url(slots[3]), {**contact("rl3"), "topic": ""}, REMOTE_ADDR="192.0.2.7")
+    assert elsewhere.status_code == 302
+
+
+def test_one_contact_holds_at_most_three_appointments_to_come_online(client, dropin):
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:4]
+    for n, slot in enumerate(slots[:3]):
+        data = {**contact("cap", first_name=f"Prénom{n}"), "topic": ""}
+        assert client.post(book_url(slot), data, REMOTE_ADDR=f"192.0.2.{n + 1}").status_code == 302
+    refused = client.post(book_url(slots[3]), {**contact("cap"), "topic": ""}, REMOTE_ADDR="192.0.2.9")
+    assert refused.status_code == 200 and "déjà 3 rendez-vous à venir" in refused.content.decode()
+    assert Appointment.objects.filter(person__email="camillecap@example.org").count() == 3
+
+
+def test_a_booking_computes_the_free_slots_once(client, dropin, monkeypatch):
+    calls = []
+    original = selectors.free_slots
+
+    def counting(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(selectors, "free_slots", counting)
+    slot = first_slot(dropin)
+    calls.clear()
+    assert client.post(book_url(slot), {**contact("once"), "topic": ""}).status_code == 302
+    assert len(calls) == 1
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def test_an_excuse_recorded_before_the_time_frees_the_slot_and_stops_the_reminder(
+    advisor_client, dropin, resident_with_email
+):
+    slot = first_slot(dropin)
+    appointment = services.appointment_book(
+        dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    advisor_client.post(reverse("mediation:staff_appointment", args=[appointment.pk]), {"outcome": "excused"})
+    appointment.refresh_from_db()
+    assert appointment.outcome == c.Outcome.EXCUSED and not appointment.is_active
+    assert slot.starts_at in [s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))]
+    services.reminders_send(now=slot.starts_at - datetime.timedelta(hours=20))
+    assert not Message.objects.filter(template="mediation_appointment_reminder", person=resident_with_email).exists()
+    assert Message.objects.filter(template="mediation_appointment_cancelled", person=resident_with_email).exists()
+
+
+def test_a_move_is_recorded_as_a_move_not_as_an_excused_absence(dropin, resident_with_email):
+    old_slot, new_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:2]
+    appointment = services.appointment_book(
+        dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
+    )
+    services.appointment_move(appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None)
+    appointment.refresh_from_db()
+    assert appointment.outcome == c.Outcome.MOVED and appointment.rescheduled_to is not None
+    assert not Appointment.objects.filter(person=resident_with_email, outcome=c.Outcome.EXCUSED).exists()
+
+
+# ---------------------------------------------------------------- a date cancelled
+
+
+def test_a_booking_for_a_cancelled_date_is_refused(dropin, resident_with_email, advisor):
+    slot = first_slot(dropin)
+    day = timezone.localtime(slot.starts_at).date()
+    services.dropin_cancel_date(dropin=dropin, date=day, notice="Fermé.", actor=advisor)
+    with pytest.raises(services.SlotTaken):
+        services.appointment_book(
+            dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
+        )

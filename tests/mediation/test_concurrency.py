@@ -1,5 +1,6 @@
 """The registration rush against a real database: 4 processes × 20 threads register for a
-5-seat workshop in the same instant, then 20 threads try to book the same slot.
+5-seat workshop in the same instant, then 20 threads try to book the same slot; then seats
+are given back while others register, and a day is cancelled while its slots are booked.
 
 Runs on the database the suite runs on: a throw-away SQLite file (WAL, IMMEDIATE
 transactions), or a throw-away PostgreSQL database next to the test one when
@@ -63,3 +64,10 @@ def test_a_rush_never_exceeds_the_capacity_and_a_slot_is_booked_once(rush_databa
     assert result["slot_errors"] == []
     assert result["slot_booked"] == 1 and result["slot_taken"] == THREADS - 1 and result["slot_rows"] == 1
     assert result["check_refused"] is True
+    # Seats given back while others register: never above the capacity, promotions in order.
+    assert result["churn_errors"] == []
+    assert result["churn_counter"] == result["churn_confirmed_rows"] == CAPACITY
+    assert result["churn_promoted_in_order"] is True and result["churn_positions"] is True
+    # A day cancelled while its slots are being booked: nothing stays booked on it.
+    assert result["day_errors"] == [] and result["day_cancelled"] == 1
+    assert result["day_active_left"] == 0

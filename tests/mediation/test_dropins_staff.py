@@ -3,12 +3,13 @@ RRULE), school holidays, one-off cancellations with a notice residents read."""
 
 import datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from relais.directory.models import Place
 from relais.mediation.models import DropIn, DropInCancellation, SchoolHoliday
-from tests.mediation.conftest import make_dropin
+from tests.mediation.conftest import make_dropin, make_person
 
 
 def _data(team, **changes):
@@ -99,3 +100,63 @@ def test_holidays_are_managed_by_the_team(advisor_client, manager_client):
     assert advisor_client.post(reverse("mediation:staff_holiday_delete", args=[holiday.pk])).status_code == 404
     manager_client.post(reverse("mediation:staff_holiday_delete", args=[holiday.pk]))
     assert not SchoolHoliday.objects.filter(pk=holiday.pk).exists()
+
+
+def test_only_daily_weekly_monthly_or_yearly_rules_are_accepted(advisor_client, team):
+    url = reverse("mediation:staff_dropin_create")
+    for rule in ("FREQ=MINUTELY", "FREQ=HOURLY;INTERVAL=2", "FREQ=SECONDLY", "FREQ=DAILY;BYHOUR=9,10,11"):
+        response = advisor_client.post(url, _data(team, title=f"Règle {rule}", weekdays=[], custom_rrule=rule))
+        assert response.status_code == 200 and "custom_rrule" in response.context["form"].errors, rule
+        assert not DropIn.objects.filter(title=f"Règle {rule}").exists()
+    advisor_client.post(url, _data(team, title="Annuelle", weekdays=[], custom_rrule="FREQ=YEARLY"))
+    assert DropIn.objects.filter(title="Annuelle").exists()
+
+
+def test_a_rule_saved_before_the_restriction_costs_nothing_and_a_page_has_a_cap(team):
+    import time
+
+    from relais.mediation.models import MAX_OCCURRENCES
+
+    legacy = make_dropin(booking="walk_in", rrule="FREQ=MINUTELY")
+    start = timezone.now()
+    began = time.perf_counter()
+    assert legacy.occurrences(start, start + datetime.timedelta(days=30)) == []
+    assert time.perf_counter() - began < 0.5
+    daily = make_dropin(booking="walk_in", rrule="FREQ=DAILY")
+    found = daily.occurrences(start, start + datetime.timedelta(days=3 * 365))
+    assert MAX_OCCURRENCES - 1 <= len(found) <= MAX_OCCURRENCES  # today's may be over already
+
+
+def test_new_hours_that_would_strand_booked_appointments_are_refused(advisor, resident_with_email):
+    from django.core.exceptions import ValidationError
+
+    from relais.mediation import selectors, services
+
+    dropin = make_dropin(advisor=advisor)  # 9:00–12:00
+    late = [s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk)) if s.starts_at.hour == 11][0]
+    services.appointment_book(dropin=dropin, starts_at=late.starts_at, person=resident_with_email, channel="online",
+                              actor=None)  # fmt: skip
+    dropin.end_time = datetime.time(11)
+    with pytest.raises(ValidationError) as error:
+        services.dropin_save(dropin=dropin, actor=advisor)
+    assert "start_time" in error.value.message_dict
+    dropin.end_time, dropin.slot_minutes = datetime.time(12), 45  # a new length keeps the appointments
+    services.dropin_save(dropin=dropin, actor=advisor)
+
+
+def test_a_new_advisor_already_booked_at_those_times_is_refused(advisor, manager, resident_with_email):
+    from django.core.exceptions import ValidationError
+
+    from relais.mediation import selectors, services
+
+    mine = make_dropin(advisor=advisor)
+    theirs = make_dropin(advisor=manager, place_slug="relais-citoyen-sud")
+    slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=mine.pk))[0]
+    services.appointment_book(dropin=mine, starts_at=slot.starts_at, person=resident_with_email, channel="online",
+                              actor=None)  # fmt: skip
+    services.appointment_book(dropin=theirs, starts_at=slot.starts_at, person=make_person("m"), channel="phone",
+                              actor=None)  # fmt: skip
+    mine.advisor = manager
+    with pytest.raises(ValidationError) as error:
+        services.dropin_save(dropin=mine, actor=advisor)
+    assert "advisor" in error.value.message_dict

@@ -67,15 +67,45 @@ def test_the_same_person_registering_twice_is_refused_kindly(client, db):
     assert refused.value.existing == first
 
 
-def test_someone_with_the_same_email_online_is_refused_kindly_and_nothing_is_created(client, db):
+def test_people_sharing_an_email_or_a_phone_may_each_register(client, db):
+    workshop = make_workshop(capacity=5)
+    household = {"email": "famille.leroy@example.org", "phone": "06 12 34 56 78"}
+    for first in ("Paul", "Lina"):
+        data = {**contact("leroy", first_name=first, last_name="Leroy", **household)}
+        assert client.post(workshop.get_absolute_url(), data).status_code == 302, first
+    grandma = contact(
+        "x", first_name="Odette", last_name="Marchal", phone=household["phone"], email="", preferred_channel="sms"
+    )
+    assert client.post(workshop.get_absolute_url(), grandma).status_code == 302
+    assert Registration.objects.filter(workshop=workshop).count() == 3
+
+
+def test_the_same_name_and_contact_twice_is_refused_with_a_neutral_answer(client, db):
     workshop = make_workshop(capacity=5)
     client.post(workshop.get_absolute_url(), contact("dup"))
     people = Person.objects.count()
-    response = client.post(workshop.get_absolute_url(), {**contact("dup"), "last_name": "Autrenom"})
+    response = client.post(workshop.get_absolute_url(), {**contact("dup"), "first_name": "CAMILLE"})
     html = response.content.decode()
-    assert response.status_code == 200 and "déjà inscrit(e)" in html and "votre place est gardée" in html
+    assert response.status_code == 200 and "n'a pas été enregistrée" in html.replace("&#x27;", "'")
+    assert "déjà inscrit(e) à cet atelier" not in html and "votre place est gardée" not in html
     assert Person.objects.count() == people
     assert Registration.objects.filter(workshop=workshop).count() == 1
+
+
+def test_the_same_name_and_phone_is_the_same_person(db):
+    workshop = make_workshop(capacity=5)
+    register(workshop, make_person("tel", email="", phone="06 11 22 33 44", preferred_channel="sms"))
+    again = make_person("tel", email="autre@example.org", phone="+33 6 11 22 33 44")
+    with pytest.raises(services.AlreadyRegistered):
+        register(workshop, again)
+
+
+def test_a_logged_in_resident_registering_again_finds_their_registration(client, resident_with_email):
+    workshop = make_workshop(capacity=5)
+    registration = register(workshop, resident_with_email)
+    client.force_login(resident_with_email.user)
+    response = client.post(workshop.get_absolute_url(), {"submission_key": "9b2f3c1e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"})
+    assert response.status_code == 302 and response["Location"] == registration.get_resident_url()
 
 
 def test_a_resident_registers_online_without_an_account(client, db):
@@ -194,3 +224,69 @@ def test_the_account_page_lists_the_residents_registrations_with_cancel_links(cl
     client.force_login(resident_with_email.user)
     html = client.get(reverse("core:account")).content.decode()
     assert workshop.title in html and registration.get_resident_url() in html
+
+
+def test_the_waitlist_keeps_the_order_of_arrival_whatever_the_servers_clocks(db):
+    workshop = make_workshop(capacity=1)
+    register(workshop, make_person("seat"))
+    first = register(workshop, make_person("first"))
+    second = register(workshop, make_person("second"))
+    # The second request was served by an app server whose clock is a minute behind.
+    Registration.objects.filter(pk=second.pk).update(queued_at=first.queued_at - datetime.timedelta(minutes=1))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.waitlist_position(), second.waitlist_position()) == (1, 2)
+    seat = Registration.objects.get(workshop=workshop, status="confirmed")
+    _cancelled, promoted = services.registration_cancel(registration=seat, actor=None)
+    assert promoted == [first]
+
+
+def test_a_second_click_on_cancel_registration_says_it_is_done(client, db, monkeypatch):
+    from relais.mediation import views_public
+
+    workshop = make_workshop(capacity=2)
+    registration = register(workshop, make_person("click"))
+    stale = Registration.objects.select_related("workshop", "workshop__place", "person").get(pk=registration.pk)
+    url = reverse("mediation:registration_cancel", args=[registration.token])
+    client.post(url)
+    monkeypatch.setattr(views_public, "_registration_by_token", lambda token: stale)
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == registration.get_resident_url()
+    assert Message.objects.filter(template="mediation_registration_cancelled").count() == 1
+
+
+def test_one_address_may_register_only_so_many_times_an_hour(client, db, settings):
+    settings.RELAIS = {**settings.RELAIS, "MEDIATION_BOOKINGS_PER_IP_HOUR": 2}
+    workshops = [make_workshop(capacity=5) for _n in range(3)]
+    for n, workshop in enumerate(workshops[:2]):
+        assert client.post(workshop.get_absolute_url(), contact(f"ip{n}")).status_code == 302
+    refused = client.post(workshops[2].get_absolute_url(), contact("ip2"))
+    html = refused.content.decode()
+    assert refused.status_code == 429 and "Trop de demandes" in html and 'value="Habitantip2"' in html
+    assert not Registration.objects.filter(workshop=workshops[2]).exists()
+    assert client.post(workshops[2].get_absolute_url(), contact("ip2"), REMOTE_ADDR="198.51.100.4").status_code == 302
+
+
+def test_cancelling_a_workshop_tells_everyone_and_frees_every_seat(advisor_client, advisor, client):
+    from icalendar import Calendar
+
+    workshop = make_workshop(capacity=1)
+    seat = register(workshop, make_person("s"))
+    waiting = register(workshop, make_person("w"))
+    url = reverse("mediation:staff_workshop_cancel", args=[workshop.pk])
+    assert "Annuler l'atelier" in advisor_client.get(url).content.decode()
+    empty = advisor_client.post(url, {"notice": ""})
+    assert "Écrivez en une phrase" in empty.content.decode()
+    advisor_client.post(url, {"notice": "L'animatrice est malade."})
+    workshop.refresh_from_db()
+    assert workshop.cancelled_at and workshop.confirmed_count == 0
+    assert set(Registration.objects.filter(workshop=workshop).values_list("status", flat=True)) == {"cancelled"}
+    for registration in (seat, waiting):
+        message = Message.objects.get(template="mediation_workshop_cancelled", related_id=str(registration.pk))
+        assert "L'animatrice est malade." in message.body
+        [event] = Calendar.from_ical(message.attachments[0]["content"]).walk("VEVENT")
+        assert str(event["STATUS"]) == "CANCELLED"
+    assert client.get(workshop.get_absolute_url()).status_code == 404
+    assert workshop.title not in client.get(reverse("mediation:workshops")).content.decode()
+    with pytest.raises(services.RegistrationClosed):
+        register(workshop, make_person("late"))
