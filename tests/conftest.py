@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils import translation
 
 from bench.server import free_port
 from relais.accounts.models import Membership, Role, Team, User
@@ -35,6 +36,15 @@ def _test_settings():
 def _empty_cache():
     """Each test starts with no cached page and no rate-limit counter."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in French: a request in English leaves its language active on the
+    thread (LocaleMiddleware does not deactivate it), which would leak into the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
