@@ -57,8 +57,16 @@ def fill(n: int) -> None:
     rng = random.Random(42)
     forms = list(Form.objects.filter(team__slug="etat-civil"))
     people = Person.objects.bulk_create(
-        [Person(first_name=f"Prénom{i}", last_name=f"Nom{i}", phone=f"06{i:08d}", preferred_channel="sms",
-                search_text=fold(f"Prénom{i} Nom{i} 06{i:08d}")) for i in range(20_000)],
+        [
+            Person(
+                first_name=f"Prénom{i}",
+                last_name=f"Nom{i}",
+                phone=f"06{i:08d}",
+                preferred_channel="sms",
+                search_text=fold(f"Prénom{i} Nom{i} 06{i:08d}"),
+            )
+            for i in range(20_000)
+        ],
         batch_size=2000,
     )
     statuses = [s for s, _ in Status.choices]
@@ -71,13 +79,20 @@ def fill(n: int) -> None:
         person = people[rng.randrange(len(people))]
         submitted = now - datetime.timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
         reference = f"{year}-{start + i + 1:06d}"
-        batch.append(Case(
-            reference=reference, form=forms[i % len(forms)], team_id=forms[0].team_id, person=person,
-            answers=[{"key": "x", "label": "Question", "kind": "text", "value": "réponse", "display": "réponse"}],
-            channel=rng.choice(channels), status=rng.choice(statuses), submitted_at=submitted,
-            due_date=(submitted + datetime.timedelta(days=15)).date(),
-            search_text=fold(f"{reference} {person.first_name} {person.last_name}"),
-        ))
+        batch.append(
+            Case(
+                reference=reference,
+                form=forms[i % len(forms)],
+                team_id=forms[0].team_id,
+                person=person,
+                answers=[{"key": "x", "label": "Question", "kind": "text", "value": "réponse", "display": "réponse"}],
+                channel=rng.choice(channels),
+                status=rng.choice(statuses),
+                submitted_at=submitted,
+                due_date=(submitted + datetime.timedelta(days=15)).date(),
+                search_text=fold(f"{reference} {person.first_name} {person.last_name}"),
+            )
+        )
         if len(batch) == 5000:
             Case.objects.bulk_create(batch)
             batch = []
@@ -138,11 +153,21 @@ def submissions(base: str, cookie: str, person_pk: int, seconds: int, agents: in
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
         jar = cookie + (f"; csrftoken={csrf_cookie.group(1)}" if csrf_cookie else "")
         while time.monotonic() < stop:
-            body = urlencode({"csrfmiddlewaretoken": token, "submission_key": str(uuid.uuid4()),
-                              "motif": "Logement", "moments": "Le matin"})
+            body = urlencode(
+                {
+                    "csrfmiddlewaretoken": token,
+                    "submission_key": str(uuid.uuid4()),
+                    "motif": "Logement",
+                    "moments": "Le matin",
+                }
+            )
             began = time.perf_counter()
-            conn.request("POST", path, body=body, headers={
-                "Cookie": jar, "Content-Type": "application/x-www-form-urlencoded", "Referer": base + path})
+            conn.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Cookie": jar, "Content-Type": "application/x-www-form-urlencoded", "Referer": base + path},
+            )
             response = conn.getresponse()
             response.read()
             elapsed = time.perf_counter() - began
@@ -177,7 +202,11 @@ def main() -> None:
         database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
         if database == "PostgreSQL":
             manage(env, "flush", "--noinput")
-        for command in (["migrate", "--noinput"], ["demo_load", "--allow-without-debug"], ["collectstatic", "--noinput"]):
+        for command in (
+            ["migrate", "--noinput"],
+            ["demo_load", "--allow-without-debug"],
+            ["collectstatic", "--noinput"],
+        ):
             manage(env, *command)
         setup_django(env)
         began = time.perf_counter()

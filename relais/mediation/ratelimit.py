@@ -18,7 +18,7 @@ WINDOW_SECONDS = 3600
 
 def per_hour() -> int:
     """Attempts allowed per address and hour (0: no limit, e.g. for the rush benchmark)."""
-    return int(settings.RELAIS.get("MEDIATION_BOOKINGS_PER_IP_HOUR", 10))
+    return int(settings.RELAIS.get("MEDIATION_BOOKINGS_PER_IP_HOUR", 30))
 
 
 def allow(request: HttpRequest, kind: str) -> bool:
