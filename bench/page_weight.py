@@ -25,6 +25,8 @@ from bench.server import DemoServer, machine, write_section  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+# Files offered for download (calendars, PDFs, exports) are not pages.
+SKIP_SUFFIXES = (".ics", ".pdf", ".csv", ".ods", ".json")
 SKIP_PREFIXES = ("/gestion/", "/admin/", "/static/", "/i18n/", "/langue/", "/donnees/", "/comptes/logout", "/healthz")
 BUDGET_BYTES = 30 * 1024
 BUDGET_REQUESTS = 6
@@ -69,7 +71,11 @@ def crawl(base: str) -> list[tuple[str, dict]]:
             for link in result["links"]:
                 link, _ = urldefrag(link)
                 parts = urlsplit(link)
-                if parts.hostname != origin_host or parts.path.startswith(SKIP_PREFIXES):
+                if (
+                    parts.hostname != origin_host
+                    or parts.path.startswith(SKIP_PREFIXES)
+                    or parts.path.endswith(SKIP_SUFFIXES)
+                ):
                     continue
                 target = parts.path + (f"?{parts.query}" if parts.query else "")
                 if "page=" in parts.query or target in seen:

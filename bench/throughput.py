@@ -44,10 +44,10 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(url: str, duration: int, cookie: str = "") -> dict:
+def run_wrk(url: str, duration: int, cookie: str = "", *, connections: int = CONNECTIONS) -> dict:
     headers = ["-H", "Accept-Encoding: gzip"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", *headers, url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,

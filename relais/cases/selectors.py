@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from relais.accounts.models import Role, User
@@ -94,6 +95,13 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
     if filters.get("end"):
         qs = qs.filter(submitted_at__lt=_day_start(filters["end"] + datetime.timedelta(days=1)))
     order = filters.get("sort") or ("due_date" if tab == "retard" else "-submitted_at")
+    if filters.get("q"):
+        # A search matches few rows out of many: read them all and sort the matches, rather
+        # than walk the whole sort index testing each row (SQLite would: ~200 ms at 100 000
+        # cases instead of ~40). Sorting on an expression keeps the index out of the plan.
+        field = order.lstrip("-")
+        expression = Coalesce(F(field), F(field))
+        order = expression.desc() if order.startswith("-") else expression.asc()
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
 
 
@@ -101,9 +109,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def page_of(queryset: QuerySet[Case], number, per_page: int = 50):
-    """A page of a queue: ids are paginated on the index alone, then only those rows are read."""
-    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
+def page_of(queryset: QuerySet[Case], number, per_page: int = 50, *, few: bool = False):
+    """A page of a queue: ids are paginated on the index alone, then only those rows are read.
+    `few`: the filter (a search) matches few rows that only a full read finds; the ids are
+    read once, rather than once to count and again for the page."""
+    ids = queryset.values_list("pk", flat=True)
+    page = Paginator(list(ids) if few else ids, per_page).get_page(number)
     by_id = queryset.defer("answers", "search_text").in_bulk(list(page.object_list))
     page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     return page

@@ -69,7 +69,7 @@ def queue(request):
         tab = "nouvelles"
     filter_form, filters = _queue_filters(request)
     cases = selectors.queue(request.user, tab=tab, filters=filters)
-    page = selectors.page_of(cases, request.GET.get("page"))
+    page = selectors.page_of(cases, request.GET.get("page"), few=bool(filters.get("q")))
     counts = selectors.tab_counts(request.user)
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))

@@ -367,3 +367,17 @@ def test_another_helper_of_the_team_following_the_case_uses_the_mandate(advisor,
     )
     assert staff_client(manager).get(case.get_absolute_url()).status_code == 200
     assert AuditEvent.objects.filter(action="mandate.used", actor=manager, details__for="case.viewed").exists()
+
+
+def test_a_search_lists_every_match_newest_first_and_in_pages(worker_client, civil_case):
+    """A search reads its matches once and sorts them: same order and pages as the queue."""
+    matches = list(
+        Case.objects.filter(team__slug="etat-civil", search_text__contains="dupont").order_by("-submitted_at", "-pk")
+    )
+    assert len(matches) >= 2
+    search = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=Dupont")
+    page = search.context["page_obj"]
+    assert page.paginator.count == len(matches)
+    assert [c.pk for c in page.object_list] == [c.pk for c in matches[:50]]
+    oldest_first = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=Dupont&sort=submitted_at")
+    assert [c.pk for c in oldest_first.context["page_obj"].object_list][0] == matches[-1].pk
