@@ -19,6 +19,7 @@ import csv
 import datetime
 import io
 import json
+import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -129,10 +130,20 @@ def _float(value, name: str, messages: list[str]):
     if value in (None, ""):
         return None
     try:
-        return float(str(value).replace(",", "."))
+        number = float(str(value).replace(",", "."))
     except ValueError:
+        number = math.nan
+    if not math.isfinite(number):  # "nan" and "inf" are floats to Python, not coordinates
         messages.append(_("%(field)s : « %(value)s » n'est pas un nombre.") % {"field": name, "value": value})
         return None
+    limit = 90 if name == "latitude" else 180
+    if not -limit <= number <= limit:
+        messages.append(
+            _("%(field)s : %(value)s est hors limites (entre -%(limit)s et %(limit)s).")
+            % {"field": name, "value": value, "limit": limit}
+        )
+        return None
+    return number
 
 
 def build_place(record: dict, *, taken_slugs: set[str]) -> tuple[Place | None, bool, list[str]]:

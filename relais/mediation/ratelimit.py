@@ -7,6 +7,8 @@ every app server counts together): `cache.add` creates it atomically if missing,
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -21,13 +23,27 @@ def per_hour() -> int:
     return int(settings.RELAIS.get("MEDIATION_BOOKINGS_PER_IP_HOUR", 30))
 
 
+def _address_block(ip: str | None) -> str:
+    """The address counted: an IPv4 address, or the /64 network of an IPv6 one (a single
+    subscriber holds a whole /64 and could change address at every attempt)."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def allow(request: HttpRequest, kind: str) -> bool:
     """Count one attempt of `kind` ("booking", "registration") from the visitor's address;
     False once over the limit of the hour."""
     limit = per_hour()
     if not limit:
         return True
-    key = f"mediation-rate:{kind}:{client_ip(request) or 'unknown'}"
+    key = f"mediation-rate:{kind}:{_address_block(client_ip(request))}"
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:
         count = cache.incr(key)

@@ -75,6 +75,9 @@ def parse_slot_key(key: str) -> datetime.datetime | None:
         naive = datetime.datetime.strptime(key, "%Y%m%d%H%M")
     except ValueError:
         return None
+    # Slots exist only around today: a key in year 1 or 9999 would overflow date arithmetic.
+    if abs(naive.year - timezone.localdate().year) > 2:
+        return None
     return timezone.make_aware(naive)
 
 

@@ -25,7 +25,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -256,13 +256,28 @@ def dropin_cancel_date(
     cancellation, _created = DropInCancellation.objects.update_or_create(
         dropin=dropin, date=date, defaults={"notice": notice, "created_by": _actor(actor)}
     )
+    revoked = _revoke_appointments(
+        Appointment.objects.filter(
+            dropin=dropin, starts_at__gte=day_start, starts_at__lt=day_start + datetime.timedelta(days=1)
+        ),
+        notice=notice,
+        actor=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="mediation.dropin_date_cancelled",
+        obj=dropin,
+        request=request,
+        details={"date": date.isoformat(), "appointments_revoked": revoked},
+    )
+    return cancellation
+
+
+def _revoke_appointments(appointments: QuerySet[Appointment], *, notice: str, actor) -> int:
+    """Cancel the active ones among `appointments` on the service's side and tell each
+    person, with `notice` and a calendar cancellation. The caller holds the drop-in locks."""
     revoked = 0
-    for appointment in (
-        Appointment.objects.active()
-        .select_for_update()
-        .filter(dropin=dropin, starts_at__gte=day_start, starts_at__lt=day_start + datetime.timedelta(days=1))
-        .select_related("person", "place")
-    ):
+    for appointment in appointments.active().select_for_update().select_related("person", "place"):
         appointment.save(update_fields=appointment.cancel(by_service=True, reason=notice))
         notify(
             person=appointment.person,
@@ -273,14 +288,7 @@ def dropin_cancel_date(
             attachments=_appointment_ics(appointment, method="CANCEL"),
         )
         revoked += 1
-    audit_log(
-        actor=actor,
-        action="mediation.dropin_date_cancelled",
-        obj=dropin,
-        request=request,
-        details={"date": date.isoformat(), "appointments_revoked": revoked},
-    )
-    return cancellation
+    return revoked
 
 
 @transaction.atomic
@@ -295,9 +303,31 @@ def dropin_restore_date(*, dropin: DropIn, date: datetime.date, actor, request: 
 
 @transaction.atomic
 def holiday_save(*, holiday: SchoolHoliday, actor, request: HttpRequest | None = None) -> SchoolHoliday:
+    """Save a holiday period. Drop-ins that skip school holidays no longer meet on those
+    days: appointments already booked then are revoked and the people told."""
     holiday.full_clean()
+    skipping = list(
+        DropIn.objects.select_for_update().filter(skip_school_holidays=True).order_by("pk").values_list("pk", flat=True)
+    )
     holiday.save()
-    audit_log(actor=actor, action="mediation.holiday_saved", obj=holiday, request=request)
+    first = max(holiday.start, timezone.localdate())
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(holiday.end + datetime.timedelta(days=1), datetime.time.min))
+    revoked = 0
+    if skipping and start < end:
+        notice = _("Pas de permanence pendant les vacances scolaires (%(name)s).") % {"name": holiday.name}
+        revoked = _revoke_appointments(
+            Appointment.objects.filter(dropin_id__in=skipping, starts_at__gte=start, starts_at__lt=end),
+            notice=notice,
+            actor=actor,
+        )
+    audit_log(
+        actor=actor,
+        action="mediation.holiday_saved",
+        obj=holiday,
+        request=request,
+        details={"appointments_revoked": revoked},
+    )
     return holiday
 
 
@@ -412,7 +442,11 @@ def _check_future_appointments_cap(*, user, contact: dict) -> None:
     if len(digits) >= 8:
         condition |= Q(person__search_text__contains=digits)
     if not condition:
-        return
+        # Reached by letter, or not at all: the name is all there is to count by.
+        last, first = (contact.get("last_name") or "").strip(), (contact.get("first_name") or "").strip()
+        if not last:
+            return
+        condition = Q(person__last_name__iexact=last, person__first_name__iexact=first)
     cap = max_future_appointments()
     if cap and Appointment.objects.active().filter(starts_at__gte=timezone.now()).filter(condition).count() >= cap:
         raise ValidationError(
@@ -1055,8 +1089,10 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
 
 
 def _check_team(user, team) -> None:
+    """Accompaniments are recorded in one of the user's mediation teams (a refusal is shown
+    next to the team field, never a server error)."""
     if team is None or team.pk not in selectors.mediation_team_ids(user):
-        raise PermissionError("Accompaniments are recorded in one of the advisor's mediation teams.")
+        raise ValidationError({"team": _("Choisissez une de vos équipes de médiation numérique.")})
 
 
 INDIVIDUAL_WITH_PARTICIPANTS = gettext_lazy(
@@ -1110,8 +1146,10 @@ def accompaniment_update(
 ) -> list[str]:
     """Correct a record; returns the names of the fields that changed. A record made
     individual keeps no named participants (the national rules: they belong to a group)."""
-    if "team" in data:
-        _check_team(accompaniment.advisor, data["team"])
+    if "team" in data and data["team"] != accompaniment.team:
+        # Whoever corrects the record moves it only into one of their own teams; its author
+        # may have left the team since.
+        _check_team(actor, data["team"])
     changed = [name for name, value in data.items() if getattr(accompaniment, name) != value]
     for name in changed:
         setattr(accompaniment, name, data[name])
@@ -1261,6 +1299,9 @@ def participants_move_for_merge(*, duplicate: Person, kept: Person) -> int:
 # ---------------------------------------------------------------- retention
 
 
+MIN_RETENTION_DAYS = 30
+
+
 def retention_days() -> int:
     return int(settings.RELAIS.get("MEDIATION_RETENTION_DAYS", 365))
 
@@ -1306,10 +1347,13 @@ def _purgeable_people(cutoff: datetime.datetime):
         )
     )
     mine = {(Appointment, "person"), (Registration, "person"), (Accompaniment, "person"), (_messages_model(), "person")}
-    for rel in Person._meta.related_objects:
+    # include_hidden: relations declared with related_name="+" (a block, a thank-you note)
+    # are records too.
+    relations = [f for f in Person._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for rel in relations:
         model = rel.related_model
-        if (model, rel.field.name) in mine or model is Accompaniment:
-            continue
+        if (model, rel.field.name) in mine or model in (Accompaniment, Accompaniment.participants.through):
+            continue  # bookings and records of mediation: checked above
         if model is Person:
             qs = qs.exclude(Exists(Person.objects.filter(merged_into=OuterRef("pk"))))
             continue
@@ -1354,6 +1398,9 @@ def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False
     """
     now = now or timezone.now()
     days = retention_days() if older_than_days is None else older_than_days
+    if days < MIN_RETENTION_DAYS:
+        # A typo (0, -7) would otherwise strip, or delete, current and future bookings.
+        raise ValueError(f"The retention period must be at least {MIN_RETENTION_DAYS} days (got {days}).")
     cutoff = now - datetime.timedelta(days=days)
     appointments = Appointment.objects.filter(ends_at__lt=cutoff, anonymised_at__isnull=True).exclude(
         starts_at__gte=cutoff
@@ -1384,6 +1431,12 @@ def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False
     through = Accompaniment.participants.through
     through.objects.filter(accompaniment__in=accompaniments.values("pk")).delete()
     accompaniments.update(person=None, notes="", appointment=None, case=None)
+    if people:
+        # A booking made for one of them since the listing would be deleted with them: lock
+        # the people, then keep only those still purgeable.
+        list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
+        people = list(_purgeable_people(cutoff).filter(pk__in=people).values_list("pk", flat=True))
+        counts["people"] = len(people)
     if people:
         for pk in people:
             audit_log(actor=None, action="mediation.person_purged", person=Person(pk=pk), details={"days": days})

@@ -70,11 +70,18 @@ def _mediation_manager(user) -> bool:
     return bool(selectors.mediation_team_ids(user, Role.MANAGER))
 
 
+def _id_param(value) -> int | None:
+    """An id from the query string, or None: ASCII digits only ("²" is a digit to Python) and
+    short enough for any database integer."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _person_from_query(request, *, purpose: str) -> Person | None:
     """The person named by ?person= (or the form's hidden field). Opening someone by id is
     a people lookup: PEOPLE_ROLES only, and journaled when the page shows them (GET)."""
-    pk = request.GET.get("person") or request.POST.get("person")
-    if not pk or not str(pk).isdigit():
+    pk = _id_param(request.GET.get("person") or request.POST.get("person"))
+    if pk is None:
         return None
     if not selectors.can_look_up_people(request.user):
         raise Http404
@@ -579,8 +586,8 @@ def certificate(request, pk, registration_pk):
 @mediation_required
 def accompaniment_list(request):
     qs = selectors.accompaniments_visible_to(request.user)
-    advisor_id = request.GET.get("conseiller", "")
-    if advisor_id.isdigit():
+    advisor_id = _id_param(request.GET.get("conseiller"))
+    if advisor_id is not None:
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     shown = [a.person_id for a in page]  # collective records show a count, not their participants
@@ -625,8 +632,8 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
         values = dict(preset["values"])
         initial["duration_choice"] = values.pop("duration")
         initial.update(values)
-    appointment_id = request.GET.get("rdv", "")
-    if appointment_id.isdigit():
+    appointment_id = _id_param(request.GET.get("rdv"))
+    if appointment_id is not None:
         appointment = get_object_or_404(
             selectors.appointments_visible_to(user).filter(team_id__in=selectors.mediation_team_ids(user)),
             pk=appointment_id,
@@ -645,8 +652,8 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
                 "team": appointment.team_id,
             }
         )
-    session_id = request.GET.get("seance", "")
-    if session_id.isdigit():
+    session_id = _id_param(request.GET.get("seance"))
+    if session_id is not None:
         session = get_object_or_404(
             WorkshopSession.objects.select_related("workshop"),
             pk=session_id,
@@ -673,6 +680,12 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
         )
     if links["person"] is None and links["session"] is None:
         links["person"] = _person_from_query(request, purpose=_("Noter un accompagnement"))
+    elif request.method == "GET":
+        # The form names the appointment's person, or lists the workshop's participants.
+        shown = [links["person"].pk] if links["person"] else [p.pk for p in links["participants"] or []]
+        services.people_viewed(
+            actor=user, action="mediation.accompaniment_form_viewed", person_ids=shown, request=request
+        )
     return initial, links
 
 
@@ -733,6 +746,15 @@ def accompaniment_edit(request, pk):
         participant_choices=participants,
         initial={"participants": list(accompaniment.participants.values_list("pk", flat=True))},
     )
+    if request.method == "GET":
+        shown = [accompaniment.person_id] + [p.pk for p in participants or []]
+        services.people_viewed(
+            actor=request.user,
+            action="mediation.accompaniment_viewed",
+            person_ids=shown,
+            obj=accompaniment,
+            request=request,
+        )
     if request.method == "POST" and form.is_valid():
         data = form.model_data()
         data["team"] = form.cleaned_data["team"]
@@ -750,11 +772,6 @@ def accompaniment_edit(request, pk):
             if changed:
                 messages.success(request, _("La correction est enregistrée."))
             return redirect("mediation:staff_accompaniments")
-    elif request.method == "GET" and accompaniment.person_id:
-        audit_log(
-            actor=request.user, action="mediation.accompaniment_viewed", obj=accompaniment,
-            person=accompaniment.person, request=request,
-        )  # fmt: skip
     return render(
         request,
         "mediation/staff/accompaniment_form.html",

@@ -174,3 +174,10 @@ def test_errors_name_the_line_where_the_record_begins_despite_multi_line_fields(
     lines = content.splitlines()
     assert lines[error.line - 1].startswith("lieu-2,")  # line numbers as a text editor shows them
     assert error.line == 5
+
+
+def test_coordinates_must_be_real_and_on_earth(db):
+    rows = [_row(21, latitude="nan"), _row(22, longitude="inf"), _row(23, latitude="91"), _row(24, longitude="-181")]
+    report = importer.import_places(_csv(rows), fmt="csv")
+    assert not report.saved and len(report.errors) == 4
+    assert not Place.objects.filter(schema_id__in=["lieu-21", "lieu-22", "lieu-23", "lieu-24"]).exists()

@@ -390,6 +390,28 @@ def test_one_contact_holds_at_most_three_appointments_to_come_online(client, dro
     assert Appointment.objects.filter(person__email="camillecap@example.org").count() == 3
 
 
+def test_a_resident_reached_by_letter_is_capped_by_name(client, dropin):
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:4]
+    by_letter = {
+        **contact("lettre"), "preferred_channel": "letter", "email": "", "address": "3 rue des Lilas",
+        "postal_code": "37500", "commune": "Valbrenne", "topic": "",
+    }  # fmt: skip
+    for n, slot in enumerate(slots[:3]):
+        assert client.post(book_url(slot), by_letter, REMOTE_ADDR=f"192.0.2.{n + 1}").status_code == 302
+    refused = client.post(book_url(slots[3]), by_letter, REMOTE_ADDR="192.0.2.9")
+    assert refused.status_code == 200 and "déjà 3 rendez-vous à venir" in refused.content.decode()
+
+
+def test_an_ipv6_subscriber_is_counted_by_network(client, dropin, settings):
+    settings.RELAIS = {**settings.RELAIS, "MEDIATION_BOOKINGS_PER_IP_HOUR": 2, "MEDIATION_MAX_FUTURE_APPOINTMENTS": 9}
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:3]
+    for n, slot in enumerate(slots[:2]):
+        data = {**contact(f"v6{n}"), "topic": ""}
+        assert client.post(book_url(slot), data, REMOTE_ADDR=f"2001:db8:1:2::{n + 1}").status_code == 302
+    refused = client.post(book_url(slots[2]), {**contact("v6x"), "topic": ""}, REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert refused.status_code == 429
+
+
 def test_a_booking_computes_the_free_slots_once(client, dropin, monkeypatch):
     calls = []
     original = selectors.free_slots

@@ -160,3 +160,26 @@ def test_a_new_advisor_already_booked_at_those_times_is_refused(advisor, manager
     with pytest.raises(ValidationError) as error:
         services.dropin_save(dropin=mine, actor=advisor)
     assert "advisor" in error.value.message_dict
+
+
+def test_holidays_added_later_revoke_the_appointments_booked_on_them(manager_client):
+    from relais.mediation import services
+    from relais.mediation.models import Appointment
+    from relais.notifications.models import Message
+
+    skipping = make_dropin(skip_school_holidays=True)
+    keeping = make_dropin(place_slug="mediatheque")
+    in_three_days = timezone.localdate() + datetime.timedelta(days=3)
+    booked = {}
+    for dropin in (skipping, keeping):
+        slot = next(s for s in services.selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))
+                    if timezone.localtime(s.starts_at).date() == in_three_days)  # fmt: skip
+        booked[dropin.pk] = services.appointment_book(
+            dropin=dropin, starts_at=slot.starts_at, person=make_person(f"vac{dropin.pk}"), channel="phone", actor=None
+        )
+    day = in_three_days.isoformat()
+    manager_client.post(reverse("mediation:staff_holidays"), {"name": "Vacances d'hiver", "start": day, "end": day})
+    revoked = Appointment.objects.get(pk=booked[skipping.pk].pk)
+    assert revoked.cancelled_at and "vacances scolaires (Vacances d'hiver)" in revoked.cancel_reason
+    assert Message.objects.filter(related_id=str(revoked.pk), template="mediation_appointment_revoked").exists()
+    assert Appointment.objects.get(pk=booked[keeping.pk].pk).cancelled_at is None  # this one meets in holidays

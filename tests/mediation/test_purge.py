@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from relais.core.models import AuditEvent, Channel, Person
@@ -126,3 +127,25 @@ def test_the_command_has_a_dry_run(records):
     out = io.StringIO()
     call_command("mediation_purge", stdout=out)
     assert "purged: " in out.getvalue() and not Person.objects.filter(pk=records["gone"].pk).exists()
+
+
+def test_a_period_too_short_is_refused_and_touches_nothing(records):
+    """A typo (0, -7) would strip, or delete, this week's bookings: refused."""
+    future = _old_appointment(records["gone"], ago=-datetime.timedelta(days=3))
+    with pytest.raises(CommandError, match="at least 30 days"):
+        call_command("mediation_purge", "--days", "-7", stdout=io.StringIO())
+    with pytest.raises(ValueError):
+        services.mediation_purge(older_than_days=0)
+    assert Person.objects.filter(pk=records["gone"].pk).exists()
+    assert Appointment.objects.get(pk=future.pk).topic == "Mon dossier de retraite"
+    assert Appointment.objects.get(pk=records["gone_appointment"].pk).anonymised_at is None
+
+
+def test_a_mutual_aid_record_hidden_from_the_person_model_keeps_the_person(records, resident_with_email):
+    """Blocks and thank-you notes point at people without a reverse accessor: still records."""
+    from relais.mutualaid.models import Block
+
+    Block.objects.create(blocker=resident_with_email, blocked=records["gone"])
+    services.mediation_purge(older_than_days=365)
+    assert Person.objects.filter(pk=records["gone"].pk).exists()
+    assert Block.objects.filter(blocked=records["gone"]).exists()

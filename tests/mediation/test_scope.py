@@ -6,6 +6,7 @@ showing people journals each of them."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,7 +79,7 @@ def test_a_manager_of_another_kind_of_team_cannot_create_sessions_or_workshops_f
     workshop.capacity = 5
     with pytest.raises(PermissionError):
         services.workshop_save(workshop=workshop, actor=civil_manager)
-    with pytest.raises(PermissionError):
+    with pytest.raises(ValidationError):
         services.accompaniment_create(
             advisor=civil_manager, team=civil, data={"duration": 30, "themes": ["email"], "place_type": "a_distance"}
         )
@@ -199,3 +200,30 @@ def test_reception_cancels_a_registration_at_the_counter_and_the_first_waiting_g
     assert Workshop.objects.get(pk=workshop.pk).confirmed_count == 1
     again = reception_client.post(reverse("mediation:staff_registration_cancel", args=[seat.pk]), follow=True)
     assert again.status_code == 200 and "ne peut plus être annulée" in again.content.decode()
+
+
+def test_a_manager_corrects_the_record_of_an_advisor_who_left_the_team(manager):
+    from tests.mediation.test_accompaniments import form_data
+
+    colleague = make_member("parti@valbrenne.fr", "mediation", "advisor")
+    record = Accompaniment.objects.create(
+        team=Team.objects.get(slug="mediation"), advisor=colleague, duration=30, themes=["email"],
+        place_type="a_distance",
+    )  # fmt: skip
+    Membership.objects.filter(user=colleague).delete()
+    client = staff_client(manager)
+    url = reverse("mediation:accompaniment_edit", args=[record.pk])
+    response = client.post(url, form_data(client, url, duration_choice="60"))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.duration == 60 and record.team.slug == "mediation"
+
+
+def test_odd_ids_and_slot_keys_are_not_server_errors(reception_client, db):
+    dropin = make_dropin()
+    for key in ("000101010000", "999912312359"):
+        assert reception_client.get(f"/rendez-vous/creneau/{dropin.pk}/{key}/").status_code == 404
+    # "²" is a digit to Python, and 20 digits overflow a database integer: both mean "nobody".
+    for odd in ("²", "9" * 20):
+        response = reception_client.get(reverse("mediation:staff_appointment_book"), {"person": odd})
+        assert response.status_code == 200 and response.context.get("person") is None

@@ -1,7 +1,7 @@
 """Apply the retention period of digital mediation (RELAIS_MEDIATION_RETENTION_DAYS, 365 by
 default). Idempotent: run it daily; a second run the same day changes nothing."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from relais.mediation.services import mediation_purge, retention_days
 
@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, days=None, dry_run=False, **options):
         days = days if days is not None else retention_days()
-        counts = mediation_purge(older_than_days=days, dry_run=dry_run)
+        try:
+            counts = mediation_purge(older_than_days=days, dry_run=dry_run)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         verb = "would be purged" if dry_run else "purged"
         self.stdout.write(
             f"Older than {days} days, {verb}: {counts['appointments']} appointment(s), "
