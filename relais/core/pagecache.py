@@ -6,6 +6,10 @@ kept for `timeout` seconds (60 by default, so "open now" and a catalogue change 
 within a minute even with a per-process cache); a change made through Relais also bumps
 a version, which invalidates at once every process sharing the cache (Redis).
 
+The gzip form is kept too and served as is to browsers that accept it, rather than
+compressed again on every hit (GZipMiddleware leaves an encoded response alone). Its
+random padding against BREACH is not needed here: a cached page holds no secret.
+
 Pages are cached only when the visitor sends no session and no flash-message cookie,
 the answer is a plain 200 that sets no cookie, and the page holds no CSRF token (a
 cached token would be someone else's): forms on these pages are GET forms.
@@ -13,12 +17,14 @@ cached token would be someone else's): forms on these pages are GET forms.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -53,11 +59,16 @@ def public_page(view=None, *, timeout: int = 60):
             if not _cacheable_request(request):
                 return view_func(request, *args, **kwargs)
             digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-            key = f"relais:page:{_version()}:{translation.get_language()}:{digest}"
+            key = f"relais:page2:{_version()}:{translation.get_language()}:{digest}"
             hit = cache.get(key)
             if hit is not None:
-                content, content_type = hit
-                response = HttpResponse(content, content_type=content_type)
+                content, content_type, compressed = hit
+                if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+                    response = HttpResponse(compressed, content_type=content_type)
+                    response["Content-Encoding"] = "gzip"
+                else:
+                    response = HttpResponse(content, content_type=content_type)
+                patch_vary_headers(response, ["Accept-Encoding"])
             else:
                 response = view_func(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
@@ -69,7 +80,9 @@ def public_page(view=None, *, timeout: int = 60):
                     # get_token() was called: the page holds a CSRF token.
                     and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 ):
-                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+                    content = response.content
+                    compressed = gzip.compress(content, compresslevel=6, mtime=0)
+                    cache.set(key, (content, response["Content-Type"], compressed), timeout)
             patch_vary_headers(response, ["Cookie"])
             return response
 

@@ -127,3 +127,16 @@ def test_cached_public_pages_hold_no_csrf_token_and_set_no_cookie(client, db):
         response = client.get("/")
         assert "csrfmiddlewaretoken" not in response.content.decode()
         assert not response.cookies
+
+
+def test_cached_pages_are_served_compressed_to_browsers_that_accept_it(client, db):
+    import gzip
+
+    first = client.get("/lieux/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert first["Content-Encoding"] == "gzip"  # compressed by the middleware
+    page = gzip.decompress(first.content).decode()
+    again = client.get("/lieux/", HTTP_ACCEPT_ENCODING="gzip, deflate")  # from the cache
+    assert again["Content-Encoding"] == "gzip" and "Accept-Encoding" in again["Vary"]
+    assert gzip.decompress(again.content).decode() == page
+    plain = client.get("/lieux/")  # an old browser that does not accept gzip
+    assert not plain.has_header("Content-Encoding") and plain.content.decode() == page
