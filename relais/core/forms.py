@@ -1,8 +1,19 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import User
 from relais.core.models import Channel, Person
+
+
+def add_refusal(form, error) -> None:
+    """Show a refusal from a service beside the fields it names, or at the top of the form
+    (a ValidationError, or any other refusal by its text); what was typed stays in the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 class PersonForm(forms.ModelForm):

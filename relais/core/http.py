@@ -12,3 +12,10 @@ def post_data(request):
 
 def files_data(request):
     return request.FILES if request.method == "POST" else None
+
+
+def id_param(value) -> int | None:
+    """An id typed into a link or a form, or None when it is not one: ASCII digits only
+    ("²" is a digit to Python) and short enough for any database integer."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from relais.core.forms import add_refusal
 from relais.core.pagecache import public_page
 from relais.directory.models import Place
 from relais.mediation import ics, ratelimit, selectors, services
@@ -112,7 +113,7 @@ def book(request, dropin_id, key):
             )
             return redirect("mediation:book_place", slug=dropin.place.slug)
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             return redirect("mediation:appointment_manage", token=appointment.token)
     slot = selectors.slot_for(dropin, starts_at)
@@ -122,15 +123,6 @@ def book(request, dropin_id, key):
     return render(
         request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at, "slot": slot}
     )
-
-
-def add_validation_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error beside the fields it names (else at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _appointment_by_token(token) -> Appointment:
@@ -245,7 +237,7 @@ def workshop(request, slug):
         except services.RegistrationClosed as refused:
             form.add_error(None, refused.message)
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             return redirect("mediation:registration_manage", token=registration.token)
     return render(request, "mediation/workshop.html", {"workshop": item, "form": form, "state": state}, status=status)

@@ -29,6 +29,8 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log
+from relais.core.forms import add_refusal
+from relais.core.http import id_param
 from relais.core.models import Person
 from relais.core.services import people_searched, person_viewed
 from relais.mediation import choices as c
@@ -43,7 +45,6 @@ from relais.mediation.models import (
     Workshop,
     WorkshopSession,
 )
-from relais.mediation.views_public import add_validation_errors
 
 
 def _requires(check):
@@ -70,17 +71,10 @@ def _mediation_manager(user) -> bool:
     return bool(selectors.mediation_team_ids(user, Role.MANAGER))
 
 
-def _id_param(value) -> int | None:
-    """An id from the query string, or None: ASCII digits only ("²" is a digit to Python) and
-    short enough for any database integer."""
-    value = str(value or "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
 def _person_from_query(request, *, purpose: str) -> Person | None:
     """The person named by ?person= (or the form's hidden field). Opening someone by id is
     a people lookup: PEOPLE_ROLES only, and journaled when the page shows them (GET)."""
-    pk = _id_param(request.GET.get("person") or request.POST.get("person"))
+    pk = id_param(request.GET.get("person") or request.POST.get("person"))
     if pk is None:
         return None
     if not selectors.can_look_up_people(request.user):
@@ -170,7 +164,7 @@ def dropin_edit(request, pk=None):
         try:
             dropin = services.dropin_save(dropin=form.save(commit=False), actor=request.user, request=request)
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("La permanence est enregistrée."))
             return redirect("mediation:staff_dropin", pk=dropin.pk)
@@ -196,7 +190,7 @@ def dropin_cancel_date(request, pk):
                 actor=request.user, request=request,
             )  # fmt: skip
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -286,7 +280,7 @@ def appointment_detail(request, pk):
                 appointment=appointment, outcome=form.cleaned_data["outcome"], actor=request.user, request=request
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("La suite du rendez-vous est enregistrée."))
             return redirect(appointment)
@@ -408,7 +402,7 @@ def workshop_edit(request, pk=None):
                     request=request,
                 )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("L'atelier est enregistré."))
             return redirect("mediation:staff_workshop", pk=workshop.pk)
@@ -499,7 +493,7 @@ def workshop_cancel(request, pk):
                 workshop=workshop, notice=form.cleaned_data["notice"], actor=request.user, request=request
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -586,7 +580,7 @@ def certificate(request, pk, registration_pk):
 @mediation_required
 def accompaniment_list(request):
     qs = selectors.accompaniments_visible_to(request.user)
-    advisor_id = _id_param(request.GET.get("conseiller"))
+    advisor_id = id_param(request.GET.get("conseiller"))
     if advisor_id is not None:
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
@@ -632,7 +626,7 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
         values = dict(preset["values"])
         initial["duration_choice"] = values.pop("duration")
         initial.update(values)
-    appointment_id = _id_param(request.GET.get("rdv"))
+    appointment_id = id_param(request.GET.get("rdv"))
     if appointment_id is not None:
         appointment = get_object_or_404(
             selectors.appointments_visible_to(user).filter(team_id__in=selectors.mediation_team_ids(user)),
@@ -652,7 +646,7 @@ def _initial_for_new(request, user) -> tuple[dict, dict]:
                 "team": appointment.team_id,
             }
         )
-    session_id = _id_param(request.GET.get("seance"))
+    session_id = id_param(request.GET.get("seance"))
     if session_id is not None:
         session = get_object_or_404(
             WorkshopSession.objects.select_related("workshop"),
@@ -714,7 +708,7 @@ def accompaniment_create(request):
                 request=request,
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("L'accompagnement est enregistré. Merci !"))
             if links["person"]:
@@ -767,7 +761,7 @@ def accompaniment_edit(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            add_refusal(form, error)
         else:
             if changed:
                 messages.success(request, _("La correction est enregistrée."))

@@ -1,7 +1,6 @@
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -22,20 +21,6 @@ from relais.mutualaid.models import (
 )
 from relais.mutualaid.privacy import contact_details_in, public_name
 from relais.mutualaid.selectors import neighbourhoods
-
-
-def posted(request):
-    """The submitted data, or None for a GET (an empty POST is still a submission)."""
-    return request.POST if request.method == "POST" else None
-
-
-def add_refusal(form, error) -> None:
-    """Show a refusal from a service beside the fields it concerns, or at the top of the form."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 class TokenMixin(forms.Form):

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from relais.core.audit import client_ip
+from relais.core.forms import add_refusal
+from relais.core.http import post_data
 from relais.core.models import Channel, Person
 from relais.core.pagecache import public_page
 from relais.core.services import person_for_account
@@ -25,8 +27,6 @@ from relais.mutualaid.forms import (
     MessageForm,
     ReportForm,
     ThanksForm,
-    add_refusal,
-    posted,
 )
 from relais.mutualaid.models import Block, ConversationMessage, ListingStatus, ThankYou, TransitionError
 from relais.mutualaid.privacy import public_name
@@ -118,7 +118,7 @@ def listing_detail(request, pk):
 
 @login_required
 def listing_create(request):
-    form = ListingForm(posted(request))
+    form = ListingForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
@@ -150,7 +150,7 @@ def listing_edit(request, pk):
     if listing.status not in (ListingStatus.PENDING, ListingStatus.PUBLISHED):
         messages.info(request, _("Cette annonce ne peut plus être modifiée."))
         return redirect(listing)
-    form = ListingEditForm(posted(request), instance=listing)
+    form = ListingEditForm(post_data(request), instance=listing)
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_update(listing=listing, data=form.listing_data(), actor=request.user, request=request)
@@ -211,7 +211,7 @@ def listing_close(request, pk):
         messages.info(request, _("Cette annonce est déjà terminée."))
         return redirect(listing)
     conversations = list(listing.conversations.select_related("responder"))
-    form = CloseForm(posted(request), conversations=conversations)
+    form = CloseForm(post_data(request), conversations=conversations)
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_close(
@@ -263,7 +263,7 @@ def respond(request, pk):
     existing = listing.conversations.filter(responder=person).first()
     if existing is not None:
         return redirect(existing)
-    form = MessageForm(posted(request))
+    form = MessageForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_start(
@@ -291,7 +291,7 @@ def respond(request, pk):
 def conversation(request, pk):
     person = _resident(request)
     conversation = selectors.conversation_for(pk, person)
-    form = MessageForm(posted(request), needs_safety=not conversation.read_safety(person))
+    form = MessageForm(post_data(request), needs_safety=not conversation.read_safety(person))
     if request.method == "POST" and form.is_valid():
         try:
             services.message_send(
@@ -381,7 +381,7 @@ def thanks(request, pk):
     if conversation.thanks.filter(sender=person).exists():
         messages.info(request, _("Vous avez déjà remercié cette personne."))
         return redirect(conversation)
-    form = ThanksForm(posted(request))
+    form = ThanksForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.thanks_send(
@@ -439,7 +439,7 @@ def _anonymous_report_allowed(request) -> bool:
 def report_listing(request, pk):
     viewer = _viewer(request)
     listing = selectors.listing_for(pk, viewer)
-    form = ReportForm(posted(request))
+    form = ReportForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         if viewer is None and not _anonymous_report_allowed(request):
             form.add_error(
@@ -475,7 +475,7 @@ def report_message(request, pk):
         recipient=person,
         hidden_at__isnull=True,
     )
-    form = ReportForm(posted(request))
+    form = ReportForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         services.report_create(
             listing=message.conversation.listing,

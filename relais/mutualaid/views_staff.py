@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role, Team, TeamKind
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.core.forms import add_refusal
+from relais.core.http import id_param, post_data
 from relais.core.models import ContactChannel, Person
 from relais.mutualaid import selectors, services
 from relais.mutualaid.forms import (
@@ -36,8 +38,6 @@ from relais.mutualaid.forms import (
     StaffListingForm,
     StaffMessageForm,
     SuspendForm,
-    add_refusal,
-    posted,
 )
 from relais.mutualaid.models import ListingStatus, Neighbourhood, ReportStatus, TransitionError
 from relais.mutualaid.privacy import public_name
@@ -52,10 +52,10 @@ def _teams(user):
 
 def _pk_or_404(value) -> int:
     """An id typed into a link or a form: anything but a number is a page that does not exist."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = id_param(value)
+    if pk is None:
+        raise Http404
+    return pk
 
 
 # ---------------------------------------------------------------- the queue
@@ -187,7 +187,7 @@ def listing_decide(request, pk):
 @staff_required(MODERATOR)
 def listing_edit(request, pk):
     listing = selectors.staff_listing(request.user, pk)
-    form = ModeratorEditForm(posted(request), instance=listing, team_ids=selectors.moderated_team_ids(request.user))
+    form = ModeratorEditForm(post_data(request), instance=listing, team_ids=selectors.moderated_team_ids(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_edit_by_moderator(
@@ -261,7 +261,7 @@ def listing_create(request):
     if not request.GET.get("personne"):
         return render(request, "mutualaid/staff/listing_create.html", {"person": None})
     person = get_object_or_404(Person.objects.active(), pk=_pk_or_404(request.GET["personne"]))
-    form = StaffListingForm(posted(request))
+    form = StaffListingForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(
@@ -300,7 +300,7 @@ def respond_for(request, pk, person_pk):
     existing = listing.conversations.filter(responder=person).first()
     if existing is not None:
         return redirect("mutualaid:staff_conversation", pk=existing.pk)
-    form = StaffMessageForm(posted(request))
+    form = StaffMessageForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             conversation = services.conversation_start(
@@ -453,7 +453,7 @@ def relay_sheet(request, person_pk):
 @staff_required(MODERATOR)
 def report_detail(request, pk):
     report = get_object_or_404(selectors.staff_reports(request.user), pk=pk)
-    form = ReportDecisionForm(posted(request))
+    form = ReportDecisionForm(post_data(request))
     if request.method == "POST" and report.status == ReportStatus.OPEN and form.is_valid():
         try:
             services.report_decide(
@@ -594,8 +594,8 @@ def board_settings(request):
     if team is None:
         return render(request, "mutualaid/staff/settings.html", {"team": None})
     settings_row = services.board_settings_for(team)
-    form = BoardSettingsForm(posted(request), instance=settings_row, prefix="mode")
-    new_neighbourhood = NeighbourhoodForm(posted(request), team=team, prefix="quartier")
+    form = BoardSettingsForm(post_data(request), instance=settings_row, prefix="mode")
+    new_neighbourhood = NeighbourhoodForm(post_data(request), team=team, prefix="quartier")
     if request.method == "POST":
         if "mode-submit" in request.POST and form.is_valid():
             services.board_settings_save(
@@ -631,7 +631,7 @@ def neighbourhood_edit(request, pk):
         neighbourhood = get_object_or_404(Neighbourhood, pk=pk)
     else:
         neighbourhood = get_object_or_404(Neighbourhood, pk=pk, team__in=selectors.moderated_team_ids(request.user))
-    form = NeighbourhoodForm(posted(request), instance=neighbourhood)
+    form = NeighbourhoodForm(post_data(request), instance=neighbourhood)
     if request.method == "POST" and form.is_valid():
         services.neighbourhood_save(form=form, actor=request.user, request=request)
         messages.success(request, _("Le quartier est enregistré."))
