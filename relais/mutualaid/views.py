@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -12,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from relais.core.audit import client_ip
+from relais.core import ratelimit
 from relais.core.forms import add_refusal
 from relais.core.http import post_data
 from relais.core.models import Channel, Person
@@ -421,19 +420,8 @@ def thanks_show(request, pk):
 
 
 def _anonymous_report_allowed(request) -> bool:
-    """A few reports an hour per address for visitors without an account (against floods).
-
-    Counts the attempt and checks it in one atomic step (add, then incr), so that
-    simultaneous requests cannot all pass the check before any of them is counted.
-    """
-    key = f"relais:mutualaid:reports:{client_ip(request)}"
-    cache.add(key, 0, timeout=3600)  # starts the hour; does nothing if the counter exists
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr
-        cache.add(key, 1, timeout=3600)
-        count = 1
-    return count <= ANONYMOUS_REPORTS_PER_HOUR
+    """A few reports an hour per address for visitors without an account (against floods)."""
+    return ratelimit.hit("mutualaid:reports", ratelimit.visitor(request), limit=ANONYMOUS_REPORTS_PER_HOUR, window=3600)
 
 
 def report_listing(request, pk):

@@ -1,0 +1,72 @@
+"""One limiter for every open door: counters in the shared cache, per key and window.
+
+A counter lives in the default cache (Redis in production, the database cache otherwise,
+so every app server counts together): `cache.add` starts it atomically if missing, then
+`cache.incr` counts. Callers name what they count (`scope`) and who (`who`): a visitor's
+address (IPv6 grouped by /64, since one subscriber holds a whole /64), a destination
+phone or e-mail, an account, a code.
+
+    if not ratelimit.hit("cases:online", ratelimit.visitor(request), limit=5, window=3600):
+        ...  # refuse, with a message beside the form
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from relais.core.audit import client_ip
+
+
+def address_block(ip: str | None) -> str:
+    """The address counted: an IPv4 address, or the /64 network of an IPv6 one."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def visitor(request: HttpRequest | None) -> str:
+    """Who a request comes from, for counting: its address block."""
+    return address_block(client_ip(request))
+
+
+def _key(scope: str, who: str) -> str:
+    # Hashed: keys stay short and hold no personal data (a phone number, an e-mail).
+    digest = hashlib.sha256(f"{scope}\0{who}".encode()).hexdigest()[:32]
+    return f"relais:rate:{scope}:{digest}"
+
+
+def hit(scope: str, who: str, *, limit: int, window: int) -> bool:
+    """Count one attempt of `who` in `scope`; False once over `limit` in `window` seconds.
+
+    A limit of 0 means no limit (nothing is counted).
+    """
+    if not limit:
+        return True
+    key = _key(scope, who)
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add and incr: this attempt opens the next
+        cache.add(key, 1, timeout=window)
+        count = 1
+    return count <= limit
+
+
+def count(scope: str, who: str) -> int:
+    """Attempts counted so far in the current window (0 when none)."""
+    return int(cache.get(_key(scope, who)) or 0)
+
+
+def reset(scope: str, who: str) -> None:
+    """Forget the attempts of `who` (after a success that should clear earlier failures)."""
+    cache.delete(_key(scope, who))
