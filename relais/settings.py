@@ -260,6 +260,8 @@ RELAIS = {
     "MEDIATION_BOOKINGS_PER_IP_HOUR": envint("RELAIS_MEDIATION_BOOKINGS_PER_IP_HOUR", 30),
     "MEDIATION_MAX_FUTURE_APPOINTMENTS": envint("RELAIS_MEDIATION_MAX_FUTURE_APPOINTMENTS", 3),
     "MAX_UPLOAD_MB": envint("RELAIS_MAX_UPLOAD_MB", 10),
+    # Reception agents print every letter; by default they see its envelope, not what it says.
+    "RECEPTION_READS_MESSAGES": envbool("RELAIS_RECEPTION_READS_MESSAGES", False),
 }
 
 LOGGING = {

@@ -13,8 +13,11 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from relais.accounts.models import Membership, Role
+from relais.core.extensions import has_relation
+from relais.core.models import Person
 
 # Roles that serve residents face to face and therefore may look anyone up. Case
 # workers reach a person only through their team's cases; administrators configure
@@ -78,3 +81,28 @@ def staff_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def looks_people_up(user) -> bool:
+    """Roles that serve residents face to face may find and open anyone's record."""
+    return has_role(user, *PEOPLE_ROLES)
+
+
+def may_see_person(user, person: Person) -> bool:
+    """A person is shown to the roles that look people up, or to staff whose teams have a
+    record with them (a case, a mandate, a booking, a listing…)."""
+    return looks_people_up(user) or (has_role(user) and has_relation(user=user, person=person))
+
+
+def staff_person_or_404(request, pk, *, purpose: str, journal: bool = True) -> Person:
+    """The active person `pk` if the staff member may see them, else 404. Showing them (a
+    GET) is journaled with `purpose`, as every look at personal data is (`journal=False`:
+    the caller journals it, with what else the page shows)."""
+    from relais.core.services import person_viewed
+
+    person = get_object_or_404(Person.objects.active(), pk=pk)
+    if not may_see_person(request.user, person):
+        raise Http404
+    if journal and request.method in ("GET", "HEAD"):
+        person_viewed(person=person, actor=request.user, request=request, reason=purpose)
+    return person

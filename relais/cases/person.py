@@ -5,6 +5,7 @@ from relais.accounts.permissions import has_role
 from relais.cases.selectors import cases_visible_to
 from relais.cases.views_staff import RECORD_ROLES
 from relais.core.extensions import PersonSection
+from relais.notifications.selectors import about
 
 
 def sections(*, person, user):
@@ -38,8 +39,10 @@ def resident_sections(*, person):
     return [PersonSection(_("Vos demandes"), "cases/_resident_cases.html", {"cases": cases}, order=10)]
 
 
-def can_view_message(*, user, message) -> bool:
+def message_filter(*, user):
     """Staff who may open a case may read the messages sent about it."""
-    if message.related_type != "cases.case" or not message.related_id.isdigit():
-        return False
-    return cases_visible_to(user).filter(pk=int(message.related_id)).exists()
+    return about(cases_visible_to(user))
+
+
+def has_relation(*, user, person) -> bool:
+    return cases_visible_to(user).filter(person=person).exists()

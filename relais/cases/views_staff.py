@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import staff_required
+from relais.accounts.permissions import staff_person_or_404, staff_required
 from relais.cases import selectors, services
 from relais.cases.forms import (
     AnswerForm,
@@ -40,7 +40,7 @@ from relais.cases.views_public import _file_response
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.http import files_data, post_data
-from relais.core.models import Channel, Person
+from relais.core.models import Channel
 from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require, mandate_use
 
 WORKER_ROLES = selectors.WORKER_ROLES
@@ -73,7 +73,13 @@ def queue(request):
     counts = selectors.tab_counts(request.user)
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))
-    audit_log(actor=request.user, action="cases.queue_viewed", request=request, details={"tab": tab, "n": len(page)})
+    audit_log(
+        actor=request.user,
+        action="cases.queue_viewed",
+        request=request,
+        people=[c.person_id for c in page],
+        details={"tab": tab, "n": len(page)},
+    )
     return render(
         request,
         "cases/staff/queue.html",
@@ -129,23 +135,26 @@ def export(request, fmt):
         _("Agent chargé"),
         _("Habitant"),
     ]
-    rows = [
-        [
-            c.reference,
-            c.form.title,
-            c.get_status_display(),
-            c.get_channel_display(),
-            timezone.localtime(c.submitted_at).replace(tzinfo=None),
-            c.due_date,
-            c.assignee.get_full_name() if c.assignee else "",
-            c.person.display_name,
-        ]
-        for c in cases.iterator(chunk_size=2000)
-    ]
+    rows, people = [], set()
+    for c in cases.iterator(chunk_size=2000):
+        people.add(c.person_id)
+        rows.append(
+            [
+                c.reference,
+                c.form.title,
+                c.get_status_display(),
+                c.get_channel_display(),
+                timezone.localtime(c.submitted_at).replace(tzinfo=None),
+                c.due_date,
+                c.assignee.get_full_name() if c.assignee else "",
+                c.person.display_name,
+            ]
+        )
     audit_log(
         actor=request.user,
         action="cases.exported",
         request=request,
+        people=people,
         details={"format": fmt, "rows": len(rows), "tab": tab},
     )
     return table_response(fmt, f"dossiers-{timezone.localdate():%Y-%m-%d}", header, rows)
@@ -264,7 +273,7 @@ def document(request, reference, pk):
 
 @staff_required(*RECORD_ROLES)
 def record_start(request, person_pk):
-    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    person = staff_person_or_404(request, person_pk, purpose="record a request")
     form = RecordStartForm(request.GET or None, user=request.user)
     if request.GET and form.is_valid():
         return redirect(
@@ -276,7 +285,7 @@ def record_start(request, person_pk):
 
 @staff_required(*RECORD_ROLES)
 def record(request, person_pk, slug):
-    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    person = staff_person_or_404(request, person_pk, purpose="record a request")
     case_form = get_object_or_404(Form.objects.published(), slug=slug)
     start_form = RecordStartForm({"form": case_form.pk, "channel": request.GET.get("canal", "")}, user=request.user)
     if not start_form.is_valid():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from relais.core.models import AuditEvent
+from relais.core.models import AuditEvent, AuditPerson
 
 UNLOCK_TABLE = "relais_audit_unlock"
 
@@ -39,16 +39,26 @@ def audit_log(
     action: str,
     obj: models.Model | None = None,
     person=None,
+    people: Iterable = (),
     reason: str = "",
     request: HttpRequest | None = None,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one entry; call it inside the transaction of the change it records."""
+    """Append one entry; call it inside the transaction of the change it records.
+
+    `person` is the one person the entry is about; `people` the persons a page, an export
+    or a batch showed (ids or Person objects), kept in `details["people"]` and indexed so
+    that the journal filtered by person finds the entry.
+    """
     if actor is not None and not actor.is_authenticated:
         actor = None
     if person is None and obj is not None and obj._meta.label == "core.Person":
         person = obj
-    return AuditEvent.objects.create(
+    details = dict(details or {})
+    named = sorted({p if isinstance(p, int) else p.pk for p in people if p is not None})
+    if named:
+        details["people"] = named
+    event = AuditEvent.objects.create(
         actor=actor,
         actor_label=actor.email if actor else "",
         action=action,
@@ -57,8 +67,11 @@ def audit_log(
         person_id=person.pk if person is not None else None,
         reason=reason[:500],
         ip=client_ip(request),
-        details=details or {},
+        details=details,
     )
+    if named:
+        AuditPerson.objects.bulk_create([AuditPerson(event=event, person_id=pk) for pk in named], batch_size=1000)
+    return event
 
 
 @contextmanager

@@ -8,8 +8,12 @@
   may see (the page itself writes the audit entry for viewing the person).
 - "My account" page of a resident: the same module may define
   `resident_sections(*, person) -> list[PersonSection]` (the resident's own records).
-- Reading a message sent to a resident: `can_view_message(*, user, message) -> bool` lets an
-  app open the messages about its own records to the staff who may see those records.
+- Reading a message sent to a resident: `message_filter(*, user) -> Q | None` lets an app
+  open the messages about its own records (a `Q` on `notifications.Message`, usually on
+  `related_type` and `related_id`) to the staff who may see those records.
+- Seeing a person: `has_relation(*, user, person) -> bool` says whether the user's teams
+  have a record with that person (a case, a mandate, a booking, a listing…): staff who do not
+  look people up may open a person only through such a relation.
 - Merging two records of a person: the same module may define
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
@@ -75,11 +79,16 @@ def resident_sections(*, person) -> list[PersonSection]:
     return sorted(sections, key=lambda s: s.order)
 
 
-def message_visible(*, user, message) -> bool:
+def message_filters(*, user) -> list:
+    """Each app's condition on the messages about its records that `user` may read."""
+    found = (module.message_filter(user=user) for module in _person_modules() if hasattr(module, "message_filter"))
+    return [condition for condition in found if condition is not None]
+
+
+def has_relation(*, user, person) -> bool:
+    """Whether one of the user's teams has a record with `person` (see module docstring)."""
     return any(
-        module.can_view_message(user=user, message=message)
-        for module in _person_modules()
-        if hasattr(module, "can_view_message")
+        module.has_relation(user=user, person=person) for module in _person_modules() if hasattr(module, "has_relation")
     )
 
 

@@ -184,3 +184,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit journal is append-only.")
+
+
+class AuditPerson(models.Model):
+    """A person named by a journal entry that names several (a list page, an export, a
+    print batch), so that the journal filtered by person finds it. The entry's `details`
+    keep the same ids (`people`): this table is only their index."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="people_index")
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id", "event"], name="audit_person_event")]
+
+    def __str__(self):
+        return f"{self.event_id} → {self.person_id}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from relais.core.models import AuditEvent, Person
+from relais.core.models import AuditEvent, AuditPerson, Person
 from relais.core.text import fold, phone_digits
 
 
@@ -44,7 +44,8 @@ def possible_duplicates(person: Person, limit: int = 5) -> QuerySet[Person]:
 def journal(*, person_id=None, actor_id=None, action: str = "", start=None, end=None) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("actor")
     if person_id:
-        qs = qs.filter(person_id=person_id)
+        named = AuditPerson.objects.filter(person_id=person_id, event=OuterRef("pk"))
+        qs = qs.filter(Q(person_id=person_id) | Exists(named))
     if actor_id:
         qs = qs.filter(actor_id=actor_id)
     if action:

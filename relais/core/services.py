@@ -61,12 +61,20 @@ def person_for_account(*, user) -> Person:
     return person
 
 
-def person_viewed(*, person: Person, actor, request: HttpRequest | None = None, reason: str = "") -> None:
-    audit_log(actor=actor, action="person.viewed", obj=person, request=request, reason=reason)
+def person_viewed(*, person: Person, actor, request: HttpRequest | None = None, reason: str = "", shown=()) -> None:
+    """A staff member saw `person` (and, on the same page, the people in `shown`)."""
+    audit_log(actor=actor, action="person.viewed", obj=person, people=shown, request=request, reason=reason)
 
 
-def people_searched(*, actor, query: str, count: int, request: HttpRequest | None = None) -> None:
-    audit_log(actor=actor, action="person.searched", request=request, details={"query": query[:100], "results": count})
+def people_searched(*, actor, query: str, count: int, shown=(), request: HttpRequest | None = None) -> None:
+    """A people search: the query, how many matched, and who was shown."""
+    audit_log(
+        actor=actor,
+        action="person.searched",
+        request=request,
+        people=shown,
+        details={"query": query[:100], "results": count},
+    )
 
 
 def _related_foreign_keys():

@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up, staff_person_or_404, staff_required
 from relais.core import selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections, resident_sections
 from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
-from relais.core.http import post_data
+from relais.core.http import id_param, post_data
 from relais.core.models import Person
 
 
@@ -90,7 +90,9 @@ def person_search(request):
         query = form.cleaned_data["q"].strip()
         results = selectors.people_matching(query)
         page = Paginator(results, 25).get_page(request.GET.get("page"))
-        services.people_searched(actor=request.user, query=query, count=page.paginator.count, request=request)
+        services.people_searched(
+            actor=request.user, query=query, count=page.paginator.count, shown=list(page), request=request
+        )
     return render(request, "core/person_search.html", {"form": form, "page_obj": page, "query": query})
 
 
@@ -111,19 +113,25 @@ def person_create(request):
     return render(request, "core/person_form.html", {"form": form, "creating": True})
 
 
-@staff_required(*PEOPLE_ROLES)
+@staff_required()
 def person_detail(request, pk):
-    person = get_object_or_404(Person, pk=pk)
-    if person.is_merged:
+    """A person's page: for the roles that look people up, or staff whose teams have a
+    record with them (each section shows only what the viewer may see)."""
+    merged = Person.objects.filter(pk=id_param(pk), merged_into__isnull=False).first()
+    if merged is not None and looks_people_up(request.user):
         messages.info(request, _("Cette fiche a été fusionnée ; voici la fiche conservée."))
-        return redirect(person.merged_into)
-    services.person_viewed(person=person, actor=request.user, request=request)
+        return redirect(merged.merged_into)
+    person = staff_person_or_404(request, pk, purpose="", journal=False)
+    people_roles = looks_people_up(request.user)
+    duplicates = list(selectors.possible_duplicates(person)) if people_roles else []
+    services.person_viewed(person=person, actor=request.user, request=request, shown=duplicates)
     return render(
         request,
         "core/person_detail.html",
         {
             "person": person,
-            "duplicates": selectors.possible_duplicates(person),
+            "can_edit": people_roles,
+            "duplicates": duplicates,
             "sections": person_sections(person=person, user=request.user),
         },
     )

@@ -1,9 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import HELPER_ROLES, has_role
+from relais.accounts.permissions import HELPER_ROLES, has_role, team_ids
 from relais.core.extensions import PersonSection
+from relais.mandates.models import Mandate
 from relais.mandates.selectors import mandates_visible_to
+from relais.notifications.selectors import about
 
 
 def sections(*, person, user):
@@ -27,3 +29,13 @@ def resident_sections(*, person):
     if not mandates:
         return []
     return [PersonSection(_("Vos mandats"), "mandates/_resident_mandates.html", {"mandates": mandates}, order=30)]
+
+
+def message_filter(*, user):
+    """Messages about a mandate: the staff who may see the mandate."""
+    return about(mandates_visible_to(user))
+
+
+def has_relation(*, user, person) -> bool:
+    """A helping team with a mandate (any state) for the person."""
+    return Mandate.objects.filter(person=person, team_id__in=team_ids(user, *HELPER_ROLES)).exists()

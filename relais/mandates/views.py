@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from relais.accounts.models import Role, Team
-from relais.accounts.permissions import HELPER_ROLES, staff_required, team_ids
+from relais.accounts.permissions import HELPER_ROLES, staff_person_or_404, staff_required, team_ids
 from relais.core.audit import audit_log
 from relais.core.http import files_data, post_data
-from relais.core.models import Person
 from relais.core.pdf import render_pdf
 from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, RevokeForm
@@ -41,7 +40,7 @@ def mandate_list(request):
 
 @staff_required(*HELPER_ROLES)
 def mandate_create(request, person_pk):
-    person = get_object_or_404(Person.objects.active(), pk=person_pk)
+    person = staff_person_or_404(request, person_pk, purpose="prepare a mandate")
     teams = Team.objects.filter(pk__in=team_ids(request.user, *HELPER_ROLES))
     form = MandateForm(post_data(request), teams=teams)
     if request.method == "POST" and form.is_valid():

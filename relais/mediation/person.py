@@ -28,6 +28,14 @@ def sections(*, person, user):
     ]
 
 
+def message_filter(*, user):
+    return selectors.messages_about_team_records(user)
+
+
+def has_relation(*, user, person) -> bool:
+    return selectors.team_has_relation(user=user, person=person)
+
+
 def resident_sections(*, person):
     records = selectors.resident_records(person)
     return [PersonSection(_("Mes rendez-vous et ateliers"), "mediation/_account_section.html", records, order=40)]

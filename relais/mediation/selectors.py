@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from relais.accounts.models import Role, TeamKind
-from relais.accounts.permissions import PEOPLE_ROLES, has_role, memberships_of
+from relais.accounts.permissions import has_role, memberships_of
 from relais.mediation import choices as c
 from relais.mediation.models import (
     Accompaniment,
@@ -23,6 +23,7 @@ from relais.mediation.models import (
     Workshop,
     WorkshopSession,
 )
+from relais.notifications.selectors import about
 
 # Mediation powers (drop-ins, workshops, accompaniments, advisor screens) belong to these
 # roles in a team of kind "mediation" only: a manager of État civil has none of them.
@@ -63,11 +64,6 @@ def is_mediation_staff(user) -> bool:
 def can_book(user) -> bool:
     """Books appointments and registers people for others: reception agents and mediation staff."""
     return has_role(user, Role.RECEPTION) or is_mediation_staff(user)
-
-
-def can_look_up_people(user) -> bool:
-    """May search for anyone and open anyone's record: the rule of core:person_search."""
-    return has_role(user, *PEOPLE_ROLES)
 
 
 def parse_slot_key(key: str) -> datetime.datetime | None:
@@ -368,6 +364,29 @@ def person_records(*, person, user) -> dict:
             accompaniments_visible_to(user).filter(Q(person=person) | Q(participants=person)).distinct()[:20]
         )
     return {"appointments": appointments, "registrations": registrations, "accompaniments": accompaniments}
+
+
+def team_has_relation(*, user, person) -> bool:
+    """The user's mediation teams booked, registered or accompanied this person."""
+    teams = mediation_team_ids(user)
+    if not teams:
+        return False
+    return (
+        Appointment.objects.filter(team_id__in=teams, person=person).exists()
+        or Registration.objects.filter(workshop__team_id__in=teams, person=person).exists()
+        or Accompaniment.objects.filter(Q(person=person) | Q(participants=person), team_id__in=teams).exists()
+    )
+
+
+def messages_about_team_records(user):
+    """Messages about the appointments and registrations of the user's mediation teams
+    (reception agents book for everyone, but what a booking is for stays with the team)."""
+    teams = mediation_team_ids(user)
+    if not teams:
+        return None
+    return about(Appointment.objects.filter(team_id__in=teams)) | about(
+        Registration.objects.filter(workshop__team_id__in=teams)
+    )
 
 
 def resident_records(person) -> dict:

@@ -1204,7 +1204,8 @@ def advisor_feed_fetched(*, token: CalendarToken, appointments, request: HttpReq
         action="mediation.advisor_feed_fetched",
         obj=token,
         request=request,
-        details={"people": sorted({a.person_id for a in appointments}), "appointments": len(appointments)},
+        people={a.person_id for a in appointments},
+        details={"appointments": len(appointments)},
     )
 
 

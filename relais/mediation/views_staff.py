@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import staff_required
+from relais.accounts.permissions import looks_people_up, staff_person_or_404, staff_required
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log
 from relais.core.forms import add_refusal
 from relais.core.http import id_param
 from relais.core.models import Person
-from relais.core.services import people_searched, person_viewed
+from relais.core.services import people_searched
 from relais.mediation import choices as c
 from relais.mediation import forms as f
 from relais.mediation import selectors, services
@@ -72,30 +72,25 @@ def _mediation_manager(user) -> bool:
 
 
 def _person_from_query(request, *, purpose: str) -> Person | None:
-    """The person named by ?person= (or the form's hidden field). Opening someone by id is
-    a people lookup: PEOPLE_ROLES only, and journaled when the page shows them (GET)."""
+    """The person named by ?person= (or the form's hidden field), if the staff member may
+    see them (journaled when the page shows them)."""
     pk = id_param(request.GET.get("person") or request.POST.get("person"))
     if pk is None:
         return None
-    if not selectors.can_look_up_people(request.user):
-        raise Http404
-    person = get_object_or_404(Person.objects.active(), pk=pk)
-    if request.method == "GET":
-        person_viewed(person=person, actor=request.user, request=request, reason=purpose)
-    return person
+    return staff_person_or_404(request, pk, purpose=purpose)
 
 
 def _people_lookup(request):
     """A small person search for the booking screens (logged like the main search, and
     allowed to the same roles)."""
-    if not selectors.can_look_up_people(request.user):
+    if not looks_people_up(request.user):
         raise Http404
     form = f.PersonLookupForm(request.GET or None)
     results = None
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         results = list(core_selectors.people_matching(query)[:20])
-        people_searched(actor=request.user, query=query, count=len(results), request=request)
+        people_searched(actor=request.user, query=query, count=len(results), shown=results, request=request)
     return form, results
 
 
@@ -106,7 +101,7 @@ def _people_lookup(request):
 def home(request):
     user = request.user
     now = timezone.now()
-    context = {"is_mediation": selectors.is_mediation_staff(user), "can_look_up": selectors.can_look_up_people(user)}
+    context = {"is_mediation": selectors.is_mediation_staff(user), "can_look_up": looks_people_up(user)}
     if context["is_mediation"]:
         today_end = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.max))
         mine = Appointment.objects.filter(team_id__in=selectors.mediation_team_ids(user))

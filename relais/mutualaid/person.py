@@ -31,6 +31,14 @@ def sections(*, person, user):
     return [PersonSection(_("Entraide"), "mutualaid/staff/_person_section.html", context, order=60)]
 
 
+def message_filter(*, user):
+    return selectors.messages_about_moderated_records(user)
+
+
+def has_relation(*, user, person) -> bool:
+    return selectors.moderated_relation(user=user, person=person)
+
+
 def resident_sections(*, person):
     conversations = list(selectors.conversations_of(person)[:5])
     for conversation in conversations:

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from relais.accounts.models import Role, TeamKind
+from relais.accounts.models import Role, Team, TeamKind
 from relais.accounts.permissions import team_ids
 from relais.core.models import Person
 from relais.core.text import fold
@@ -27,6 +27,7 @@ from relais.mutualaid.models import (
     Suspension,
     ThankYou,
 )
+from relais.notifications.selectors import about
 
 
 def _with_badge(qs: QuerySet[Listing]) -> QuerySet[Listing]:
@@ -187,6 +188,37 @@ def staff_conversation(user, pk: int) -> Conversation:
     if conversation is None:
         raise Http404
     return conversation
+
+
+def messages_about_moderated_records(user):
+    """Messages about the board records a moderator may open: listings, reports and
+    suspensions of their teams, and conversations only where moderators read them."""
+    teams = moderated_team_ids(user)
+    if not teams:
+        return None
+    conversations = staff_conversations(user)
+    return (
+        about(Listing.objects.filter(team__in=teams))
+        | about(Report.objects.filter(listing__team__in=teams))
+        | about(Suspension.objects.filter(team__in=teams))
+        | about(conversations)
+        | about(ConversationMessage.objects.filter(conversation__in=conversations))
+        | about(ThankYou.objects.filter(conversation__in=conversations))
+        | about(Team.objects.filter(pk__in=teams))
+    )
+
+
+def moderated_relation(*, user, person) -> bool:
+    """The person posted, answered, reported or was suspended on a board the user moderates."""
+    teams = moderated_team_ids(user)
+    if not teams:
+        return False
+    return (
+        Listing.objects.filter(team__in=teams, posted_by=person).exists()
+        or Conversation.objects.filter(listing__team__in=teams, responder=person).exists()
+        or Report.objects.filter(listing__team__in=teams, reporter=person).exists()
+        or Suspension.objects.filter(team__in=teams, person=person).exists()
+    )
 
 
 def staff_reports(user) -> QuerySet[Report]:

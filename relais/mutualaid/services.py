@@ -1153,6 +1153,8 @@ def listings_send_by_letter(*, person: Person, listings, actor, request: HttpReq
         person=person,
         template="mutualaid_listings_letter",
         context={"listings_text": listings_text(listings)},
+        # About no single listing: the board's team, so that its moderators may read it.
+        related=listings[0].team,
         actor=actor,
         channel=ContactChannel.LETTER,
     )

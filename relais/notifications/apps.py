@@ -15,7 +15,7 @@ class NotificationsConfig(AppConfig):
             NavItem(
                 _("Courriers et appels"),
                 "notifications:outbox",
-                (Role.RECEPTION, Role.MANAGER, Role.ADMINISTRATOR),
+                (Role.RECEPTION, Role.MANAGER),
                 _("Imprimer les courriers du jour, appeler les habitants sans autre moyen de contact."),
                 order=40,
             ),

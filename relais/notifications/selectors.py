@@ -1,29 +1,104 @@
-"""Reads of the outbox for staff screens."""
+"""Reads of the outbox for staff screens, scoped to what each staff member may see.
 
-from django.db.models import Count, Q, QuerySet
+A message to a resident is about a record (a case, an appointment, a listing…): the staff
+who may see that record may read the message (each app says which, through its
+`message_filter` hook, see `relais.core.extensions`). Reception agents, who print the
+letters and call residents, also see every message's envelope — who, by which channel,
+when, in which batch — but not what it says, unless the town decides otherwise
+(`RELAIS_RECEPTION_READS_MESSAGES`); a message they must deliver by phone they read,
+since they say it. Account e-mails (codes, password links) are nobody's business.
+"""
 
+from __future__ import annotations
+
+from enum import Enum
+
+from django.conf import settings
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import Cast
+
+from relais.accounts.models import Role
+from relais.accounts.permissions import has_role
+from relais.core.extensions import message_filters
+from relais.core.models import ContactChannel
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
 
-def outbox_summary() -> dict:
+class Access(Enum):
+    CONTENT = "content"  # what it says, and everything else
+    ENVELOPE = "envelope"  # who, how, when: what the counter needs to print, post and answer
+
+
+def about(records: QuerySet) -> Q:
+    """Messages related to any of `records` (a queryset of one model), for `message_filter` hooks."""
+    ids = records.order_by().annotate(_message_sid=Cast("pk", output_field=CharField())).values("_message_sid")
+    return Q(related_type=records.model._meta.label_lower, related_id__in=ids)
+
+
+def prints_letters(user) -> bool:
+    """Reception agents print, post and phone: they see every message's envelope."""
+    return has_role(user, Role.RECEPTION)
+
+
+def _readable(user) -> Q:
+    if prints_letters(user):
+        if settings.RELAIS["RECEPTION_READS_MESSAGES"]:
+            return Q()
+        condition = Q(channel=ContactChannel.PHONE)  # a call: the agent says the message
+    else:
+        condition = Q(pk__in=[])
+    for extra in message_filters(user=user):
+        condition |= extra
+    return condition
+
+
+def messages_readable_by(user) -> QuerySet[Message]:
+    """Messages to residents whose content `user` may read."""
+    return Message.objects.filter(person__isnull=False).filter(_readable(user))
+
+
+def messages_listed_for(user) -> QuerySet[Message]:
+    """Messages to residents `user` may at least see the envelope of."""
+    qs = Message.objects.filter(person__isnull=False)
+    return qs if prints_letters(user) else qs.filter(_readable(user))
+
+
+def message_access(user, message: Message) -> Access | None:
+    """How much of `message` the user may see (None: nothing, the page is a 404)."""
+    if message.person_id is None:
+        return None
+    if messages_readable_by(user).filter(pk=message.pk).exists():
+        return Access.CONTENT
+    return Access.ENVELOPE if prints_letters(user) else None
+
+
+def outbox_summary(user) -> dict:
+    listed = messages_listed_for(user)
     return {
+        "can_print": prints_letters(user),
         "letters_waiting": Message.objects.letters_to_print().count(),
-        "to_call": Message.objects.to_call().select_related("person").order_by("created_at"),
+        "to_call": listed.to_call().select_related("person").order_by("created_at"),
         # Failed messages to residents that nothing replaced (a letter or a call usually does).
-        "failed": Message.objects.filter(
-            status=MessageStatus.FAILED, fallback__isnull=True, person__isnull=False, sensitive=False
-        )
+        "failed": messages_readable_by(user)
+        .filter(status=MessageStatus.FAILED, fallback__isnull=True, sensitive=False)
         .select_related("person")
         .order_by("-created_at")[:50],
         "failed_accounts": Message.objects.filter(status=MessageStatus.FAILED, person__isnull=True).count(),
-        "retrying": Message.objects.filter(
-            status=MessageStatus.QUEUED, channel__in=["email", "sms"], attempts__gt=0
-        ).count(),
+        "retrying": listed.filter(status=MessageStatus.QUEUED, channel__in=["email", "sms"], attempts__gt=0).count(),
         "batches": LetterBatch.objects.annotate(
             n=Count("letters"), unsent=Count("letters", filter=~Q(letters__status=MessageStatus.SENT))
-        )[:20],
+        )[:20]
+        if prints_letters(user)
+        else [],
     }
 
 
-def messages_of(person) -> QuerySet[Message]:
-    return Message.objects.filter(person=person).order_by("-created_at")
+def messages_of(person, user) -> QuerySet[Message]:
+    """The messages sent to `person` that `user` may see, newest first, each with
+    `readable` (whether its content may be shown to `user`)."""
+    return (
+        messages_listed_for(user)
+        .filter(person=person)
+        .annotate(readable=ExpressionWrapper(_readable(user), output_field=BooleanField()))
+        .order_by("-created_at")
+    )

@@ -361,7 +361,7 @@ def letters_batch_download(*, batch: LetterBatch, actor, request: HttpRequest | 
         action="letters.batch_downloaded",
         obj=batch,
         request=request,
-        details={"people": sorted({m.person_id for m in letters if m.person_id})},
+        people={m.person_id for m in letters},
     )
     with batch.pdf.open("rb") as fh:
         return fh.read()

@@ -6,27 +6,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.accounts.permissions import staff_required
 from relais.core.audit import audit_log
-from relais.core.extensions import message_visible
 from relais.core.http import post_data
 from relais.notifications import selectors, services, texts
 from relais.notifications.forms import CallForm, TemplateForm
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
-OUTBOX_ROLES = (Role.RECEPTION, Role.MANAGER, Role.ADMINISTRATOR)
+# The outbox screen: reception agents print, post and call; managers follow what failed
+# about their teams' records. Each sees only the messages they may (selectors).
+OUTBOX_ROLES = (Role.RECEPTION, Role.MANAGER)
+# Print batches hold every team's letters: only those who print them open them.
+PRINT_ROLES = (Role.RECEPTION,)
 
 # ---------------------------------------------------------------- letters and calls
 
 
 @staff_required(*OUTBOX_ROLES)
 def outbox(request):
-    summary = selectors.outbox_summary()
-    audit_log(actor=request.user, action="outbox.viewed", request=request)
+    summary = selectors.outbox_summary(request.user)
+    people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
+    audit_log(actor=request.user, action="outbox.viewed", request=request, people=people)
     return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm()})
 
 
-@staff_required(*OUTBOX_ROLES)
+@staff_required(*PRINT_ROLES)
 @require_POST
 def batch_create(request):
     batch = services.letters_batch_create(actor=request.user, request=request)
@@ -41,7 +45,7 @@ def batch_create(request):
     return redirect("notifications:outbox")
 
 
-@staff_required(*OUTBOX_ROLES)
+@staff_required(*PRINT_ROLES)
 def batch_pdf(request, pk):
     batch = get_object_or_404(LetterBatch, pk=pk)
     pdf = services.letters_batch_download(batch=batch, actor=request.user, request=request)
@@ -50,7 +54,7 @@ def batch_pdf(request, pk):
     return response
 
 
-@staff_required(*OUTBOX_ROLES)
+@staff_required(*PRINT_ROLES)
 @require_POST
 def batch_posted(request, pk):
     batch = get_object_or_404(LetterBatch, pk=pk)
@@ -65,7 +69,7 @@ def batch_posted(request, pk):
 
 @staff_required(*OUTBOX_ROLES)
 def call(request, pk):
-    message = get_object_or_404(Message.objects.to_call().select_related("person"), pk=pk)
+    message = get_object_or_404(selectors.messages_readable_by(request.user).to_call().select_related("person"), pk=pk)
     form = CallForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,27 +92,36 @@ def call(request, pk):
 # ---------------------------------------------------------------- one message
 
 
-def _message_or_404(request, queryset, pk) -> Message:
-    """A message to a resident that this staff member may read: counter, advisors and
-    moderators serve residents directly; others only about records they may open.
-    Account e-mails (codes, password links) are nobody's business."""
-    message = get_object_or_404(queryset, pk=pk, person__isnull=False)
-    if not (has_role(request.user, *PEOPLE_ROLES) or message_visible(user=request.user, message=message)):
+def _message_or_404(request, queryset, pk, *, content: bool = True) -> tuple[Message, selectors.Access]:
+    """A message to a resident and how much of it the staff member may see (404 when
+    nothing, or when `content` is needed and only the envelope may be seen)."""
+    message = get_object_or_404(queryset, pk=pk)
+    access = selectors.message_access(request.user, message)
+    if access is None or (content and access is not selectors.Access.CONTENT):
         raise Http404
-    return message
+    return message, access
 
 
 @staff_required()
 def message_detail(request, pk):
-    message = _message_or_404(request, Message.objects.select_related("person", "batch"), pk)
-    audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
-    return render(request, "notifications/staff/message_detail.html", {"message": message})
+    message, access = _message_or_404(request, Message.objects.select_related("person", "batch"), pk, content=False)
+    readable = access is selectors.Access.CONTENT
+    audit_log(
+        actor=request.user,
+        action="message.viewed",
+        obj=message,
+        person=message.person,
+        request=request,
+        details={} if readable else {"envelope_only": True},
+    )
+    return render(request, "notifications/staff/message_detail.html", {"message": message, "readable": readable})
 
 
 @staff_required()
 def message_letter(request, pk):
-    """A single letter as PDF (to hand over at the counter or re-post)."""
-    message = _message_or_404(request, Message.objects.select_related("person").filter(channel="letter"), pk)
+    """A single letter as PDF (to hand over at the counter or re-post): its content, so
+    only for staff who may read it."""
+    message, _access = _message_or_404(request, Message.objects.select_related("person").filter(channel="letter"), pk)
     audit_log(actor=request.user, action="message.printed", obj=message, person=message.person, request=request)
     response = HttpResponse(services.letter_pdf(message), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'
@@ -118,7 +131,7 @@ def message_letter(request, pk):
 @staff_required(*OUTBOX_ROLES)
 @require_POST
 def message_retry(request, pk):
-    message = get_object_or_404(Message, pk=pk, status=MessageStatus.FAILED)
+    message = get_object_or_404(selectors.messages_readable_by(request.user), pk=pk, status=MessageStatus.FAILED)
     try:
         services.message_retry(message=message, actor=request.user, request=request)
     except ValueError:

@@ -93,7 +93,8 @@ def test_searching_is_journaled_with_the_query(reception_client, reception_agent
     assert response.status_code == 200
     assert response.content.decode().count("MOREAU Jean") == 2
     event = AuditEvent.objects.get(action="person.searched", actor=reception_agent)
-    assert event.details == {"query": "moreau", "results": 2}
+    shown = people_matching("moreau")
+    assert event.details == {"query": "moreau", "results": 2, "people": sorted(p.pk for p in shown)}
 
 
 def test_editing_saves_and_journals_only_changed_fields(reception_client, resident_by_letter):
@@ -146,11 +147,13 @@ def test_merge_screen_merges_after_confirmation(reception_client):
 
 
 @pytest.mark.parametrize("actor", ["case_worker", "manager", "administrator"])
-def test_staff_without_a_people_role_get_404(request, actor, resident_by_letter):
+def test_staff_without_a_people_role_get_404(request, actor, db):
+    """They reach only the people their team has a record with (tests/core/test_person_access.py)."""
+    stranger = Person.objects.create(first_name="Inès", last_name="Martin", phone="0611223344")
     client = staff_client(request.getfixturevalue(actor))
-    assert client.get(resident_by_letter.get_absolute_url()).status_code == 404
+    assert client.get(stranger.get_absolute_url()).status_code == 404
     assert client.get(reverse("core:person_search"), {"q": "martin"}).status_code == 404
-    assert not AuditEvent.objects.filter(action="person.viewed", person_id=resident_by_letter.pk).exists()
+    assert not AuditEvent.objects.filter(action="person.viewed", person_id=stranger.pk).exists()
 
 
 def test_anonymous_visitors_are_sent_to_login(client, resident_by_letter):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relais.accounts.models import Membership, Role, Team
-from relais.core.models import AuditEvent, Channel
+from relais.core.models import AuditEvent, Channel, Person
 from relais.mediation import services
 from relais.mediation.models import Accompaniment, Appointment, DropIn, Workshop
 from tests.conftest import make_member, staff_client
@@ -113,13 +113,15 @@ def test_reception_never_sees_topics_nor_accompaniments(reception_client, recept
 
 
 def test_a_mediation_manager_is_no_people_role_and_cannot_look_people_up(manager_client, resident_with_email):
+    """A manager reaches only the people their team booked or accompanied, never by search."""
     workshop = make_workshop()
+    stranger = Person.objects.create(first_name="Inès", last_name="Dupont", phone="0611223344")
     for url in (
         reverse("mediation:staff_appointment_book"),
         reverse("mediation:staff_workshop_register", args=[workshop.pk]),
     ):
         assert manager_client.get(url, {"q": "dupont"}).status_code == 404, url
-        assert manager_client.get(url, {"person": resident_with_email.pk}).status_code == 404, url
+        assert manager_client.get(url, {"person": stranger.pk}).status_code == 404, url
     assert manager_client.get(reverse("mediation:staff_workshop", args=[workshop.pk])).status_code == 200
 
 
