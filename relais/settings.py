@@ -262,6 +262,8 @@ RELAIS = {
     "MAX_UPLOAD_MB": envint("RELAIS_MAX_UPLOAD_MB", 10),
     # Reception agents print every letter; by default they see its envelope, not what it says.
     "RECEPTION_READS_MESSAGES": envbool("RELAIS_RECEPTION_READS_MESSAGES", False),
+    # How long a code printed on a letter or a receipt opens its page (renewed when reprinted).
+    "PAPER_CODE_DAYS": envint("RELAIS_PAPER_CODE_DAYS", 365),
 }
 
 LOGGING = {

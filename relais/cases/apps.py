@@ -6,6 +6,8 @@ class CasesConfig(AppConfig):
     name = "relais.cases"
     label = "cases"
     verbose_name = _("Demandes")
+    # Pages a private link opens: printed on paper as a short code instead (core.access).
+    private_links = ["cases:track"]
 
     @property
     def staff_nav(self):

@@ -33,6 +33,7 @@ from relais.cases.models import (
     Status,
 )
 from relais.cases.selectors import worker_team_ids
+from relais.core import access
 from relais.core.audit import audit_log
 from relais.core.models import Channel
 from relais.core.pdf import render_pdf
@@ -238,9 +239,15 @@ def _submit(
 
 def receipt_pdf(case: Case) -> bytes:
     """The récépissé: what was asked, when, the reference, and how to follow it."""
+    paper = access.code_for(person=case.person, target=case.get_tracking_url())
     return render_pdf(
         "cases/pdf/receipt.html",
-        {"case": case, "link": tracking_link(case), "documents": list(case.documents.all())},
+        {
+            "case": case,
+            # Printed, or handed over at the counter: a code, never the private link itself.
+            "paper": {"code": paper.code, "url": access.code_url(paper.code)},
+            "documents": list(case.documents.all()),
+        },
         language=case.person.preferred_language or "fr",
     )
 

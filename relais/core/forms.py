@@ -101,3 +101,41 @@ class JournalFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("La date de fin doit être après la date de début."))
         return data
+
+
+class AccessCodeForm(forms.Form):
+    """The code printed on a letter or a receipt, as the resident types it."""
+
+    code = forms.CharField(
+        label=_("Votre code"),
+        max_length=40,
+        help_text=_("Les 12 chiffres écrits sur votre courrier, par exemple 4821 7730 9512."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Tapez le code écrit sur votre courrier.")},
+    )
+
+    def clean_code(self):
+        from relais.core import access
+
+        code = access.normalize(self.cleaned_data["code"])
+        if not (code.isascii() and code.isdigit()) or len(code) != access.CODE_LENGTH:
+            raise ValidationError(_("Le code a 12 chiffres. Vérifiez-le sur votre courrier."))
+        if not access.is_well_formed(code):
+            raise ValidationError(_("Un chiffre du code est faux ou deux chiffres sont inversés. Vérifiez-le."))
+        return code
+
+
+class AccessDetailForm(forms.Form):
+    """The one detail the resident knows (see core.access.question_for)."""
+
+    answer = forms.CharField(
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "short"}),
+    )
+
+    def __init__(self, *args, question, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["answer"]
+        field.label = question.label
+        field.help_text = question.help_text
+        field.error_messages["required"] = _("Répondez à cette question.")

@@ -199,3 +199,24 @@ class AuditPerson(models.Model):
 
     def __str__(self):
         return f"{self.event_id} → {self.person_id}"
+
+
+class AccessCode(models.Model):
+    """A short code printed on paper instead of a private link: with a detail only the
+    resident knows, it opens the page the link would (see core.access)."""
+
+    code = models.CharField(max_length=12, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_codes")
+    target = models.CharField(max_length=500, help_text="The path of the private page the code opens.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code d'accès sur papier")
+        constraints = [models.UniqueConstraint(fields=["person", "target"], name="access_code_one_per_page")]
+
+    def __str__(self):
+        return self.code

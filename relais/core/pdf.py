@@ -2,7 +2,7 @@
 
 One template language for screen and paper. WeasyPrint never fetches anything from the
 network: the only resources a document may use are this site's static files and data
-URIs, read from disk by `_local_only`. Templates name a static file with the
+URIs, read from disk by `_fetcher`. Templates name a static file with the
 `relais-static:` prefix (e.g. the town's logo: `relais-static:town/logo.png`).
 """
 
@@ -16,24 +16,32 @@ from django.utils import translation
 STATIC_PREFIX = "relais-static:"
 
 
-def _local_only(url: str, timeout: int = 10, ssl_context=None) -> dict:
-    """WeasyPrint URL fetcher: static files of this site, and nothing else."""
-    from weasyprint import default_url_fetcher
+def _fetcher():
+    """A WeasyPrint URL fetcher that reads this site's static files and data URIs, and
+    refuses everything else (no document may call the network)."""
+    import mimetypes
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url)
-    if url.startswith(STATIC_PREFIX):
-        path = finders.find(url[len(STATIC_PREFIX) :])
-        if path:
-            with open(path, "rb") as fh:
-                return {"string": fh.read(), "filename": path}
-    raise ValueError(f"PDF documents may not load {url!r}")
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(STATIC_PREFIX):
+                path = finders.find(url[len(STATIC_PREFIX) :])
+                if path:
+                    with open(path, "rb") as fh:
+                        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                        return URLFetcherResponse(url, fh.read(), {"Content-Type": content_type})
+            raise ValueError(f"PDF documents may not load {url!r}")
+
+    return LocalOnly(allowed_protocols=["data", STATIC_PREFIX.rstrip(":")])
 
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, url_fetcher=_local_only).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher()).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict, *, language: str | None = None) -> bytes:

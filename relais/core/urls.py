@@ -9,6 +9,8 @@ public_urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("compte/", views.account, name="account"),
+    path("code/", views.access_code, name="access_code"),
+    path("code/<str:code>/", views.access_detail, name="access_detail"),
     path("apres-connexion/", views.after_login, name="after_login"),
 ]
 

@@ -13,10 +13,18 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up, staff_person_or_404, staff_required
-from relais.core import selectors, services
+from relais.core import access, selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections, resident_sections
-from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
+from relais.core.forms import (
+    AccessCodeForm,
+    AccessDetailForm,
+    CounterPersonForm,
+    JournalFilterForm,
+    MergeForm,
+    PersonForm,
+    PersonSearchForm,
+)
 from relais.core.http import id_param, post_data
 from relais.core.models import Person
 
@@ -52,6 +60,70 @@ def language(request, code):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+# ---------------------------------------------------------------- paper codes (see core.access)
+
+
+@never_cache
+def access_code(request):
+    """Type the code of a letter or a receipt."""
+    form = AccessCodeForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        if not access.visitor_may_look_up(request):
+            form.add_error("code", _too_many_codes())
+        elif access.find(code) is None:
+            form.add_error("code", _unknown_code())
+        else:
+            return redirect("core:access_detail", code=code)
+    return render(request, "core/access_code.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+def access_detail(request, code):
+    """The code is known: one question only the resident can answer, then their page."""
+    if request.method == "GET" and not access.visitor_may_look_up(request):
+        return _code_page(request, code, _too_many_codes(), status=429)
+    found = access.find(code)
+    if found is None:
+        return _code_page(request, code, _unknown_code(), status=404)
+    question = access.question_for(found.person)
+    form = AccessDetailForm(post_data(request), question=question)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = access.verify(access=found, answer=form.cleaned_data["answer"], request=request)
+        except access.Refused as refused:
+            form.add_error("answer", refused.message)
+        else:
+            return redirect(target)
+    return render(
+        request,
+        "core/access_detail.html",
+        {"form": form, "code": access.spaced(found.code)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _code_page(request, code: str, error: str, *, status: int):
+    """The code page again, the code as it came and what is wrong with it beside it."""
+    form = AccessCodeForm({"code": code[:40]})
+    if form.is_valid():
+        form.add_error("code", error)
+    return render(request, "core/access_code.html", {"form": form}, status=status)
+
+
+def _unknown_code() -> str:
+    return _(
+        "Nous ne trouvons pas ce code, ou il n'est plus valable. Vérifiez-le, ou appelez la mairie au %(phone)s."
+    ) % {"phone": settings.RELAIS["TOWN_PHONE"]}
+
+
+def _too_many_codes() -> str:
+    return _(
+        "Trop de codes ont été essayés depuis cette connexion. Réessayez dans une heure, "
+        "ou appelez la mairie au %(phone)s."
+    ) % {"phone": settings.RELAIS["TOWN_PHONE"]}
 
 
 def accessibility(request):

@@ -6,6 +6,8 @@ class MandatesConfig(AppConfig):
     name = "relais.mandates"
     label = "mandates"
     verbose_name = _("Mandats")
+    # Pages a private link opens: printed on paper as a short code instead (core.access).
+    private_links = ["mandates:resident"]
 
     @property
     def staff_nav(self):

@@ -6,6 +6,8 @@ class MutualaidConfig(AppConfig):
     name = "relais.mutualaid"
     label = "mutualaid"
     verbose_name = _("Entraide")
+    # Pages a private link opens: printed on paper as a short code instead (core.access).
+    private_links = ["mutualaid:renew"]
 
     @property
     def staff_nav(self):

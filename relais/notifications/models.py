@@ -57,6 +57,8 @@ class Message(models.Model):
     sms_body = models.CharField(_("texte du SMS"), max_length=480, blank=True)
     html_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    # A letter's codes replacing private links (core.access): [{"code", "url"}], drawn as QR codes.
+    paper_codes = models.JSONField(default=list, blank=True)
     status = models.CharField(
         _("état"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
     )

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from relais.core import access
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
 from relais.core.pdf import html_to_pdf
@@ -133,7 +134,15 @@ def notify(
 def _store(
     *, channel: str, where: str, subject: str, body: str, sms_body: str, language: str, attachments=(), **fields
 ):
-    """Create the outbox row for `channel` and, for automatic channels, schedule its send."""
+    """Create the outbox row for `channel` and, for automatic channels, schedule its send.
+
+    A letter never prints a private link: whoever handles the print batch would hold the
+    key to the resident's page. Each one becomes a short code (core.access).
+    """
+    paper_codes = []
+    if channel == ContactChannel.LETTER and fields.get("person") is not None:
+        with translation.override(language):
+            body, paper_codes = access.replace_private_links(body, person=fields["person"])
     message = Message.objects.create(
         channel=channel,
         to_email=where if channel == ContactChannel.EMAIL else "",
@@ -146,6 +155,7 @@ def _store(
         sms_body=(sms_body or "")[:480],
         html_body=_html(body, subject, language) if channel == ContactChannel.EMAIL else "",
         attachments=list(attachments) if channel == ContactChannel.EMAIL else [],
+        paper_codes=paper_codes,
         **fields,
     )
     if channel in (ContactChannel.EMAIL, ContactChannel.SMS):
@@ -323,7 +333,11 @@ def letter_html(messages) -> str:
     """One HTML document holding every letter, one per page (window envelope layout)."""
     return render_to_string(
         "notifications/pdf/letters.html",
-        {"letters": messages, "town": settings.RELAIS, "site_url": settings.SITE_URL},
+        {
+            "letters": messages,
+            "town": settings.RELAIS,
+            "site_url": settings.SITE_URL,
+        },
     )
 
 

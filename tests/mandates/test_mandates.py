@@ -41,7 +41,9 @@ def test_a_paper_mandate_is_active_once_the_signed_form_is_recorded(resident_by_
     assert mandate.state == "active"
     assert mandate.expires_at.date() == (timezone.localdate() + datetime.timedelta(days=181))
     notice = Message.objects.get(template="mandate_created", person=resident_by_letter)
-    assert notice.channel == "letter" and "Logement" in notice.body and mandate.token in notice.body
+    # On paper, the way back to the mandate is a code, never its private link.
+    assert notice.channel == "letter" and "Logement" in notice.body and mandate.token not in notice.body
+    assert notice.paper_codes
 
 
 def test_a_code_mandate_needs_the_code_the_resident_received(resident_with_email, advisor, mediation):

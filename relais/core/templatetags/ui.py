@@ -129,3 +129,27 @@ def lines(text):
 def get_item(mapping, key):
     """mapping[key] in a template (None when missing)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def qr_code(text):
+    """A QR code of `text` as an SVG data URI, drawn here (for letters and receipts)."""
+    import segno
+
+    return segno.make(str(text), error="m").svg_data_uri(scale=4, border=2)
+
+
+@register.filter
+def spaced_code(code):
+    """A paper code as printed and read aloud: 4821 7730 9512."""
+    from relais.core.access import spaced
+
+    return spaced(str(code))
+
+
+@register.simple_tag
+def code_address():
+    """Where a paper code is typed (the short address printed on letters)."""
+    from relais.core.access import entry_address
+
+    return entry_address()
