@@ -1,0 +1,380 @@
+"""Staff see only their team's data: every staff URL that names an object, asked as every
+role for an object of ANOTHER team, answers 404 — unless the rules say that role sees it.
+
+Generated from the URL patterns: every staff route taking a parameter must appear in
+OBJECT_OF_ANOTHER_TEAM (how to find such an object) or in NOT_TEAM_DATA (why it is not a
+team's data); a new view fails `test_every_staff_route_with_a_parameter_is_in_the_matrix`
+until someone says which. The expected exceptions (ALLOWED) are the rules written out:
+the counter looks anyone up and sees every booking and mandate, administrators configure
+the town, and so on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from relais.accounts.models import Membership, Role, Team, TeamKind, User
+from relais.cases import services as case_services
+from relais.cases.models import Form, FormField
+from relais.core.models import ContactChannel, Person
+from relais.directory.models import Place
+from relais.mandates.models import Mandate
+from relais.mediation import choices as mc
+from relais.mediation import services as mediation_services
+from relais.mediation.models import Accompaniment, Appointment, DropIn, SchoolHoliday, Workshop, WorkshopSession
+from relais.mutualaid import services as board_services
+from relais.mutualaid.models import Category, Kind, Neighbourhood, Report
+from relais.notifications import services as outbox
+from relais.notifications.models import Message, MessageStatus
+from tests.cases.conftest import pdf_file
+from tests.conftest import make_member, staff_client
+
+# The roles of the home side: the demo's own staff (none of them belongs to a team "B").
+ROLES = {
+    "reception": "accueil@valbrenne.fr",
+    "case_worker": "etat-civil@valbrenne.fr",
+    "advisor": "conseiller@valbrenne.fr",
+    "moderator": "moderation@valbrenne.fr",
+    "mediation_manager": "responsable@valbrenne.fr",
+    "administrator": "admin@valbrenne.fr",
+    "service_manager": None,  # created: manager of État civil
+}
+
+
+def _walk(resolver, prefix="", namespace=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else pattern.namespace or namespace
+            )
+            yield from _walk(pattern, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, prefix + str(pattern.pattern), pattern.pattern.converters
+
+
+def staff_routes_with_parameters() -> dict[str, str]:
+    return {
+        name: route for name, route, converters in _walk(get_resolver()) if route.startswith("gestion/") and converters
+    }
+
+
+@dataclass
+class World:
+    """Records of teams the home staff do not belong to."""
+
+    person: Person
+    other_person: Person
+    case: object
+    document: object
+    message: Message
+    letter: Message
+    call: Message
+    batch: object
+    form: Form
+    field: FormField
+    mandate: Mandate
+    dropin: DropIn
+    workshop: Workshop
+    session: WorkshopSession
+    registration: object
+    appointment: Appointment
+    accompaniment: Accompaniment
+    holiday: SchoolHoliday
+    listing: object
+    conversation: object
+    report: Report
+    neighbourhood: Neighbourhood
+    team: Team
+    user: User
+    membership: Membership
+    place: Place
+
+
+def _build_world() -> World:
+    service = Team.objects.create(name="Service B", slug="service-b", kind=TeamKind.SERVICE)
+    mediation = Team.objects.create(name="Médiation B", slug="mediation-b", kind=TeamKind.MEDIATION)
+    board = Team.objects.create(name="Entraide B", slug="entraide-b", kind=TeamKind.MUTUAL_AID)
+    worker = make_member("agent-b@valbrenne.fr", "service-b", Role.CASE_WORKER)
+    advisor = make_member("conseiller-b@valbrenne.fr", "mediation-b", Role.ADVISOR)
+    moderator = make_member("moderation-b@valbrenne.fr", "entraide-b", Role.MODERATOR)
+    place = Place.objects.get(slug="relais-citoyen-nord")
+
+    person = Person.objects.create(
+        first_name="Béatrice",
+        last_name="Bailleul",
+        birth_year=1970,
+        phone="0622334455",
+        address="3 rue Haute",
+        postal_code="37500",
+        commune="Valbrenne",
+        preferred_channel=ContactChannel.LETTER,
+    )
+    other = Person.objects.create(first_name="Bruno", last_name="Bailleul", phone="0622334466")
+
+    form = Form.objects.create(slug="demarche-b", title="Démarche B", intro="Pour les tests.", team=service)
+    field = FormField.objects.create(form=form, key="objet", label="Objet", required=False)
+    Form.objects.filter(pk=form.pk).update(published=True)
+    case = case_services.case_submit(form=form, person=person, answers={"objet": "x"}, channel="online")
+    document = case_services.case_add_document(case=case, upload=pdf_file(), actor=worker)
+    message = Message.objects.filter(related_type="cases.case", related_id=str(case.pk)).first()
+    letter = outbox.notify(person=person, template="generic", context={"subject": "B", "text": "B"}, related=case)
+    call = outbox.notify(
+        person=other, template="generic", context={"subject": "B", "text": "B"}, related=case, channel="phone"
+    )
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED)
+    batch = outbox.letters_batch_create(actor=None)
+
+    mandate = Mandate.objects.create(
+        person=person,
+        team=mediation,
+        duration="month",
+        consent_method="paper",
+        consent_text="Texte",
+        created_by=advisor,
+    )
+    dropin = DropIn.objects.create(
+        team=mediation,
+        place=place,
+        booking=mc.Booking.APPOINTMENT,
+        rrule="FREQ=DAILY",
+        start_date=timezone.localdate() - datetime.timedelta(days=1),
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    workshop = Workshop.objects.create(
+        team=mediation,
+        slug="atelier-b",
+        title="Atelier B",
+        description="B",
+        theme="email",
+        place=place,
+        capacity=5,
+        registration_opens_at=timezone.now() - datetime.timedelta(days=1),
+        published=True,
+    )
+    start = (timezone.now() + datetime.timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    session = WorkshopSession.objects.create(
+        workshop=workshop, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    registration = mediation_services.registration_create(
+        workshop=workshop, person=person, channel="counter", actor=advisor, by_staff=True
+    )
+    slot = (timezone.localtime() + datetime.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    appointment = mediation_services.appointment_book(
+        dropin=dropin, starts_at=slot, person=person, channel="counter", actor=advisor
+    )
+    accompaniment = Accompaniment.objects.create(
+        team=mediation, advisor=advisor, duration=30, themes=["email"], person=person, place=place
+    )
+    holiday = SchoolHoliday.objects.create(
+        name="Vacances B", start=datetime.date(2031, 2, 1), end=datetime.date(2031, 2, 10)
+    )
+
+    neighbourhood = Neighbourhood.objects.create(name="Quartier B", slug="quartier-b", team=board)
+    listing = board_services.listing_create(
+        person=person,
+        data={
+            "kind": Kind.OFFER,
+            "category": Category.SHOPPING,
+            "neighbourhood": neighbourhood,
+            "title": "Courses B",
+            "text": "Je fais vos courses le mardi.",
+            "availability": "",
+            "ongoing": False,
+        },
+        channel="counter",
+        consent=True,
+        actor=moderator,
+        submission_key=uuid.uuid4(),
+    )
+    if listing.status == "pending":
+        board_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
+    conversation = board_services.conversation_start(
+        listing=listing, responder=other, body="Bonjour, je suis intéressé.", actor=moderator, safety_read=True
+    )
+    report = board_services.report_create(listing=listing, reason="other", details="B", reporter=other, actor=moderator)
+    return World(
+        person=person,
+        other_person=other,
+        case=case,
+        document=document,
+        message=message,
+        letter=letter,
+        call=call,
+        batch=batch,
+        form=form,
+        field=field,
+        mandate=mandate,
+        dropin=dropin,
+        workshop=workshop,
+        session=session,
+        registration=registration,
+        appointment=appointment,
+        accompaniment=accompaniment,
+        holiday=holiday,
+        listing=listing,
+        conversation=conversation,
+        report=report,
+        neighbourhood=neighbourhood,
+        team=service,
+        user=worker,
+        membership=Membership.objects.get(user=worker),
+        place=place,
+    )
+
+
+# url name -> the parameters naming an object of another team
+OBJECT_OF_ANOTHER_TEAM = {
+    # people: Béatrice has records with the B teams only
+    "core:person_detail": lambda w: {"pk": w.person.pk},
+    "core:person_edit": lambda w: {"pk": w.person.pk},
+    "core:person_merge": lambda w: {"pk": w.person.pk, "other_pk": w.other_person.pk},
+    "cases:record_start": lambda w: {"person_pk": w.person.pk},
+    "cases:record": lambda w: {"person_pk": w.person.pk, "slug": "attestation-accueil"},
+    "mandates:create": lambda w: {"person_pk": w.person.pk},
+    # requests
+    "cases:detail": lambda w: {"reference": w.case.reference},
+    "cases:document": lambda w: {"reference": w.case.reference, "pk": w.document.pk},
+    # outbox
+    "notifications:message_detail": lambda w: {"pk": w.letter.pk},
+    "notifications:message_letter": lambda w: {"pk": w.letter.pk},
+    "notifications:message_retry": lambda w: {"pk": w.message.pk},
+    "notifications:call": lambda w: {"pk": w.call.pk},
+    "notifications:batch_pdf": lambda w: {"pk": w.batch.pk},
+    "notifications:batch_posted": lambda w: {"pk": w.batch.pk},
+    # mandates
+    "mandates:detail": lambda w: {"pk": w.mandate.pk},
+    "mandates:form_pdf": lambda w: {"pk": w.mandate.pk},
+    # digital mediation
+    "mediation:staff_dropin": lambda w: {"pk": w.dropin.pk},
+    "mediation:staff_dropin_edit": lambda w: {"pk": w.dropin.pk},
+    "mediation:staff_dropin_cancel": lambda w: {"pk": w.dropin.pk},
+    "mediation:staff_dropin_restore": lambda w: {"pk": w.dropin.pk},
+    "mediation:staff_workshop": lambda w: {"pk": w.workshop.pk},
+    "mediation:staff_workshop_edit": lambda w: {"pk": w.workshop.pk},
+    "mediation:staff_workshop_cancel": lambda w: {"pk": w.workshop.pk},
+    "mediation:staff_workshop_register": lambda w: {"pk": w.workshop.pk},
+    "mediation:staff_attendance": lambda w: {"pk": w.workshop.pk, "session_pk": w.session.pk},
+    "mediation:staff_certificate": lambda w: {"pk": w.workshop.pk, "registration_pk": w.registration.pk},
+    "mediation:staff_registration_cancel": lambda w: {"pk": w.registration.pk},
+    "mediation:staff_appointment": lambda w: {"pk": w.appointment.pk},
+    "mediation:staff_appointment_cancel": lambda w: {"pk": w.appointment.pk},
+    "mediation:accompaniment_edit": lambda w: {"pk": w.accompaniment.pk},
+    # mutual aid
+    "mutualaid:staff_listing": lambda w: {"pk": w.listing.pk},
+    "mutualaid:staff_listing_decide": lambda w: {"pk": w.listing.pk},
+    "mutualaid:staff_listing_edit": lambda w: {"pk": w.listing.pk},
+    "mutualaid:staff_listing_renew": lambda w: {"pk": w.listing.pk},
+    "mutualaid:staff_listing_close": lambda w: {"pk": w.listing.pk},
+    "mutualaid:staff_respond": lambda w: {"pk": w.listing.pk, "person_pk": w.other_person.pk},
+    "mutualaid:staff_conversation": lambda w: {"pk": w.conversation.pk},
+    "mutualaid:staff_contacts_share": lambda w: {"pk": w.conversation.pk, "person_pk": w.other_person.pk},
+    "mutualaid:staff_report": lambda w: {"pk": w.report.pk},
+    "mutualaid:neighbourhood_edit": lambda w: {"pk": w.neighbourhood.pk},
+    "mutualaid:staff_person": lambda w: {"person_pk": w.person.pk},
+    "mutualaid:staff_badge": lambda w: {"person_pk": w.person.pk},
+    "mutualaid:staff_suspend": lambda w: {"person_pk": w.person.pk},
+    "mutualaid:staff_unsuspend": lambda w: {"person_pk": w.person.pk},
+    "mutualaid:relay_sheet": lambda w: {"person_pk": w.person.pk},
+}
+
+# Staff routes whose parameter names no team's data, and why.
+NOT_TEAM_DATA = {
+    "notifications:template_edit": "the town's message texts, edited by administrators",
+    "directory:catalogue_list": "a kind of catalogue entry (procedures, places…), town-wide",
+    "directory:catalogue_edit": "the town's catalogue, edited by administrators",
+    "cases:export": "the file format of the worker's own queue",
+    "cases:form_edit": "the town's request forms, built by administrators",
+    "cases:field_create": "the town's request forms, built by administrators",
+    "cases:field_edit": "the town's request forms, built by administrators",
+    "cases:field_action": "the town's request forms, built by administrators",
+    "accounts:team_detail": "teams and agents, managed by administrators",
+    "accounts:team_edit": "teams and agents, managed by administrators",
+    "accounts:user_toggle_active": "teams and agents, managed by administrators",
+    "accounts:membership_remove": "teams and agents, managed by administrators",
+    "mediation:staff_holiday_delete": "school holidays, the same for every team of the town",
+    "directory:catalogue_create": "a kind of catalogue entry (procedures, places…), town-wide",
+}
+
+# Roles that do see another team's object, by the rules (everyone else gets 404).
+PEOPLE = {"reception", "advisor", "moderator"}
+ALLOWED = {
+    # The roles that look people up (reception, advisors, moderators) open anyone.
+    "core:person_detail": PEOPLE,
+    "core:person_edit": PEOPLE,
+    "core:person_merge": PEOPLE,
+    "cases:record_start": {"reception", "advisor"},
+    "cases:record": {"reception"},  # advisors record only under mandate (?canal=mandate)
+    "mandates:create": {"advisor"},
+    # The counter sees every envelope, prints the batches and phones residents.
+    "notifications:message_detail": {"reception"},
+    "notifications:call": {"reception"},
+    "notifications:batch_pdf": {"reception"},
+    "notifications:batch_posted": {"reception"},
+    # The counter revokes mandates and books, moves and cancels appointments for residents.
+    "mandates:detail": {"reception"},
+    "mediation:staff_appointment": {"reception"},
+    "mediation:staff_appointment_cancel": {"reception"},
+    "mediation:staff_registration_cancel": {"reception"},
+    "mediation:staff_workshop_register": {"reception"},
+    # Administrators set up every board's neighbourhoods.
+    "mutualaid:neighbourhood_edit": {"administrator"},
+    # A moderator looks people up, and acts on them only on their own board.
+    "mutualaid:staff_person": {"moderator"},
+    "mutualaid:staff_badge": {"moderator"},
+    "mutualaid:staff_suspend": {"moderator"},
+    "mutualaid:staff_unsuspend": {"moderator"},
+    "mutualaid:relay_sheet": {"moderator"},
+}
+# Query strings some pages need to show anything at all.
+QUERY = {"cases:record": "?canal=counter"}
+POST_ONLY = {
+    "mediation:staff_appointment_cancel",
+    "mutualaid:staff_listing_decide",
+    "notifications:message_retry",
+    "notifications:batch_posted",
+    "mediation:staff_dropin_restore",
+    "mediation:staff_registration_cancel",
+    "mutualaid:staff_listing_renew",
+    "mutualaid:staff_listing_close",
+    "mutualaid:staff_contacts_share",
+    "mutualaid:staff_badge",
+    "mutualaid:staff_unsuspend",
+}
+
+
+def test_every_staff_route_with_a_parameter_is_in_the_matrix():
+    routes = staff_routes_with_parameters()
+    missing = sorted(set(routes) - set(OBJECT_OF_ANOTHER_TEAM) - set(NOT_TEAM_DATA))
+    assert missing == [], f"say how to find another team's object for: {missing}"
+    stale = sorted((set(OBJECT_OF_ANOTHER_TEAM) | set(NOT_TEAM_DATA)) - set(routes))
+    assert stale == [], f"routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def clients(db):
+    users = {role: User.objects.get(email=email) for role, email in ROLES.items() if email}
+    users["service_manager"] = make_member("chef-etat-civil@valbrenne.fr", "etat-civil", Role.MANAGER)
+    return {role: staff_client(user) for role, user in users.items()}
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_OF_ANOTHER_TEAM))
+def test_another_teams_object_is_a_404_for_every_role_the_rules_do_not_name(name, clients):
+    world = _build_world()
+    url = reverse(name, kwargs=OBJECT_OF_ANOTHER_TEAM[name](world)) + QUERY.get(name, "")
+    wrong = {}
+    for role, client in clients.items():
+        response = client.post(url) if name in POST_ONLY else client.get(url)
+        expected_visible = role in ALLOWED.get(name, set())
+        if (response.status_code == 404) == expected_visible:
+            wrong[role] = response.status_code
+    assert wrong == {}, f"{url}: expected 404 except for {sorted(ALLOWED.get(name, set()))}, got {wrong}"
