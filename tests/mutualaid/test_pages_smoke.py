@@ -44,7 +44,7 @@ def test_staff_pages_answer(moderator_client, moderator, db):
 
 
 def test_an_id_that_is_not_one_is_a_missing_page(moderator_client, db):
-    """"²" is a digit to Python and 20 digits overflow a database integer: both are 404s."""
+    """ "²" is a digit to Python and 20 digits overflow a database integer: both are 404s."""
     for odd in ("abc", "²", "9" * 20):
         url = reverse("mutualaid:staff_listing_create") + f"?personne={odd}"
         assert moderator_client.get(url).status_code == 404, odd
