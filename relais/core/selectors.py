@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from relais.core.models import AuditEvent, Person
-from relais.core.text import fold, phone_digits
+from relais.core.text import fold, is_meaningful_query, phone_digits
 
 
 def people_matching(query: str) -> QuerySet[Person]:
     """People whose name, e-mail, phone or birth year match every word of `query`.
 
-    Accents and case are ignored; a phone number matches whatever its spacing.
+    Accents and case are ignored; a phone number matches whatever its spacing. A query
+    without two letters or digits matches nobody (it would list everyone).
     """
+    if not is_meaningful_query(query):
+        return Person.objects.none()
     qs = Person.objects.active()
     for term in query.split():
         digits = phone_digits(term)
