@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -62,12 +64,31 @@ class _TooManyPixels(Exception):
         self.size = size
 
 
+_strict_lock = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import (it would
+    rather draw half a picture than fail a PDF); a check of uploads must see the cut. The
+    flag is global, so it is turned off only for the time of one decode, one at a time."""
+    from PIL import ImageFile
+
+    with _strict_lock:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _image_is_whole(data: bytes, kind: str) -> bool:
     """Decode the whole image (raises _TooManyPixels above the limit, before decoding)."""
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _truncated_images_refused(), Image.open(io.BytesIO(data)) as image:
             if image.format.lower() != kind:
                 return False
             width, height = image.size

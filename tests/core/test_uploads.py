@@ -41,6 +41,8 @@ def test_the_pixel_limit_follows_the_setting(settings):
 
 
 def test_a_jpeg_cut_in_half_is_refused():
+    import weasyprint  # noqa: F401 - it tells Pillow to accept cut images, process-wide (PDFs are made here too)
+
     whole = _jpeg()
     assert check_upload(SimpleUploadedFile("photo.jpg", whole, content_type="image/jpeg")).content_type == "image/jpeg"
     half = whole[: len(whole) // 2]
@@ -52,6 +54,8 @@ def test_a_jpeg_cut_in_half_is_refused():
 
 
 def test_a_png_cut_in_half_is_refused():
+    import weasyprint  # noqa: F401
+
     whole = _png((300, 200), mode="RGB")
     noisy = io.BytesIO()
     Image.effect_noise((300, 200), 60).convert("RGB").save(noisy, format="PNG")
