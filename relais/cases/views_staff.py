@@ -350,7 +350,7 @@ def record(request, person_pk, slug):
             except MandateRequired as refused:
                 refusal = refused.message
             except (ValidationError, ValueError) as error:
-                answers.add_error(None, error if isinstance(error, ValidationError) else str(error))
+                add_refusal(answers, error)
             else:
                 messages.success(
                     request,

@@ -164,6 +164,21 @@ def test_a_draft_cannot_hold_more_than_the_total_size(client, electoral_form, se
     assert client.post(url, {"piece": pdf_file("carte.pdf")}).status_code == 302
 
 
+def test_a_recorded_letter_whose_scan_is_too_heavy_is_explained_to_the_agent(
+    reception_client, resident_by_letter, settings
+):
+    import uuid
+
+    settings.RELAIS = {**settings.RELAIS, "CASES_MAX_DOCUMENTS_MB": 1}
+    url = reverse("cases:record", args=[resident_by_letter.pk, "rendez-vous-ccas"]) + "?canal=post"
+    key = str(uuid.uuid4())
+    data = {"motif": "Autre", "moments": ["Le matin"], "submission_key": key}
+    response = reception_client.post(url, {**data, "scan": big_pdf("courrier.pdf", 1024 * 1024 + 10)})
+    html = unescape(response.content.decode())
+    assert response.status_code == 200 and "pèseraient plus de 1,0" in html
+    assert not Case.objects.filter(submission_key=key).exists()
+
+
 # ---------------------------------------------------------------- spam
 
 
