@@ -264,6 +264,14 @@ RELAIS = {
     "RECEPTION_READS_MESSAGES": envbool("RELAIS_RECEPTION_READS_MESSAGES", False),
     # How long a code printed on a letter or a receipt opens its page (renewed when reprinted).
     "PAPER_CODE_DAYS": envint("RELAIS_PAPER_CODE_DAYS", 365),
+    "MAX_IMAGE_MEGAPIXELS": envint("RELAIS_MAX_IMAGE_MEGAPIXELS", 40),
+    # Requests filed online without an account (0: no limit); staff recordings are never limited.
+    "CASES_ONLINE_PER_IP_HOUR": envint("RELAIS_CASES_ONLINE_PER_IP_HOUR", 5),
+    "CASES_ONLINE_PER_IP_DAY": envint("RELAIS_CASES_ONLINE_PER_IP_DAY", 20),
+    "CASES_RECEIPTS_PER_CONTACT_DAY": envint("RELAIS_CASES_RECEIPTS_PER_CONTACT_DAY", 3),
+    "CASES_SPAM_BLOCK_DAYS": envint("RELAIS_CASES_SPAM_BLOCK_DAYS", 30),
+    "CASES_MAX_DOCUMENTS": envint("RELAIS_CASES_MAX_DOCUMENTS", 20),
+    "CASES_MAX_DOCUMENTS_MB": envint("RELAIS_CASES_MAX_DOCUMENTS_MB", 50),
 }
 
 LOGGING = {

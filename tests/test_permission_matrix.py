@@ -244,6 +244,7 @@ OBJECT_OF_ANOTHER_TEAM = {
     # requests
     "cases:detail": lambda w: {"reference": w.case.reference},
     "cases:document": lambda w: {"reference": w.case.reference, "pk": w.document.pk},
+    "cases:spam": lambda w: {"reference": w.case.reference},
     # outbox
     "notifications:message_detail": lambda w: {"pk": w.letter.pk},
     "notifications:message_letter": lambda w: {"pk": w.letter.pk},

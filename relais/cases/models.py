@@ -202,6 +202,9 @@ class Case(models.Model):
         _("dernière réponse de l'habitant"), null=True, blank=True, help_text=_("Effacé quand un agent la lit.")
     )
     search_text = models.TextField(editable=False, default="")
+    # For a request sent online without an account: the keyed hash of the sender's address
+    # block (core.BlockedSender.digest), so that marking it as spam can block the sender.
+    sender_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -235,6 +238,17 @@ class Case(models.Model):
     @property
     def is_late(self) -> bool:
         return self.is_open and self.due_date < timezone.localdate()
+
+    @property
+    def filed_online_without_account(self) -> bool:
+        """Sent from the public pages by someone with no account, and no agent or helper
+        involved: the only requests that may be marked as spam (a counter request never is)."""
+        return (
+            self.channel == Channel.ONLINE
+            and self.recorded_by_id is None
+            and self.acting_under_id is None
+            and self.person.user_id is None
+        )
 
 
 class EventKind(models.TextChoices):

@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role
-from relais.cases.forms import display
+from relais.cases.forms import display, person_from_contact
 from relais.cases.models import (
     DONE_STATUSES,
     Case,
@@ -33,13 +34,16 @@ from relais.cases.models import (
     Status,
 )
 from relais.cases.selectors import worker_team_ids
-from relais.core import access
+from relais.core import access, ratelimit
 from relais.core.audit import audit_log
-from relais.core.models import Channel
+from relais.core.models import BlockedSender, Channel, ContactChannel, Person
 from relais.core.pdf import render_pdf
-from relais.core.text import fold
+from relais.core.selectors import sender_blocked
+from relais.core.services import person_create, person_delete_if_unused, person_for_account, senders_block
+from relais.core.text import fold, phone_digits
 from relais.core.uploads import check_upload
-from relais.notifications.services import notify
+from relais.notifications import channels
+from relais.notifications.services import messages_delete_about, notify
 
 # Statuses the resident is always told about (with the agent's message, if any).
 TOLD_STATUSES = (Status.WAITING, *DONE_STATUSES)
@@ -52,6 +56,113 @@ def reference_next(now: datetime.datetime | None = None) -> str:
     counter = ReferenceCounter.objects.select_for_update().get(year=year)
     ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
     return f"{year}-{counter.last + 1:05d}"
+
+
+class OnlineRequestRefused(ValidationError):
+    """A request sent online without an account is refused before anything is created
+    (the sender is blocked, or their connection sent too many): the draft stays as typed."""
+
+
+def _limits() -> dict:
+    return settings.RELAIS
+
+
+def _town_phone() -> str:
+    return settings.RELAIS["TOWN_PHONE"]
+
+
+def _is_unsolicited(channel: str, recorder, person) -> bool:
+    """Filed from the public pages by someone without an account and with no agent or
+    helper involved: nobody vouches for the contact details typed."""
+    return channel == Channel.ONLINE and recorder is None and person.user_id is None
+
+
+def _check_online_sender(person, request: HttpRequest | None) -> str:
+    """Refuse a blocked sender, or a connection over its hourly or daily number of online
+    requests; returns the digest of the sender's address block (kept on the case)."""
+    address = ratelimit.visitor(request) if request is not None else ""
+    if sender_blocked(address=address, email=person.email, phone=person.phone):
+        raise OnlineRequestRefused(
+            _(
+                "Cette demande ne peut pas être envoyée en ligne. Appelez la mairie au %(phone)s "
+                "ou venez à l'accueil : un agent l'enregistre avec vous."
+            )
+            % {"phone": _town_phone()},
+            code="blocked",
+        )
+    if request is not None:
+        for scope, limit, window, when in (
+            ("cases:online:hour", _limits()["CASES_ONLINE_PER_IP_HOUR"], 3600, _("dans l'heure")),
+            ("cases:online:day", _limits()["CASES_ONLINE_PER_IP_DAY"], 86400, _("aujourd'hui")),
+        ):
+            if not ratelimit.hit(scope, address, limit=limit, window=window):
+                raise OnlineRequestRefused(
+                    _(
+                        "Trop de demandes sont parties de cette connexion %(when)s. Votre demande n'est pas perdue : "
+                        "elle reste ici, réessayez plus tard. Vous pouvez aussi appeler la mairie au %(phone)s : "
+                        "un agent l'enregistre avec vous."
+                    )
+                    % {"when": when, "phone": _town_phone()},
+                    code="rate_limited",
+                )
+    return BlockedSender.digest(BlockedSender.Kind.ADDRESS, address)
+
+
+def _receipt_destination(person) -> str:
+    """Where a receipt to `person` would go, written one way whatever the spelling."""
+    channel, where = channels.choose(person)
+    if not where:
+        return ""  # nobody to reach: it waits in the "to call" list, nothing is sent
+    if channel in (ContactChannel.SMS, ContactChannel.PHONE):
+        return f"phone:{phone_digits(where)}"
+    if channel == ContactChannel.EMAIL:
+        return f"email:{where.strip().lower()}"
+    return f"{channel}:{fold(where)}"
+
+
+def _receipt_allowed(person) -> bool:
+    """Whether the receipt of an unsolicited online request may go to its destination.
+
+    Anyone can type someone else's phone, e-mail or postal address: one destination gets
+    at most CASES_RECEIPTS_PER_CONTACT_DAY such receipts a day. Over it the request is still
+    filed (the visitor's address limit bounds the queue) and the resident still sees the
+    receipt page and its PDF; only the SMS, e-mail or letter is not sent. Refusing the
+    request instead would let anyone stop a resident from filing online by typing their
+    number a few times, and each refusal would say which numbers are "used".
+    """
+    destination = _receipt_destination(person)
+    if not destination:
+        return True
+    return ratelimit.hit("cases:receipts", destination, limit=_limits()["CASES_RECEIPTS_PER_CONTACT_DAY"], window=86400)
+
+
+def _check_document_room(*, count: int, total: int, adding: list[int], field: str) -> None:
+    """Refuse files that would take a request past its number of documents or total size."""
+    most = _limits()["CASES_MAX_DOCUMENTS"]
+    most_bytes = _limits()["CASES_MAX_DOCUMENTS_MB"] * 1024 * 1024
+    if most and count + len(adding) > most:
+        raise ValidationError(
+            {
+                field: _(
+                    "Cette demande a déjà %(n)s documents : c'est le maximum. Apportez les autres papiers "
+                    "à l'accueil de la mairie ou envoyez-les par courrier."
+                )
+                % {"n": count}
+            },
+            code="too_many_documents",
+        )
+    if most_bytes and total + sum(adding) > most_bytes:
+        raise ValidationError(
+            {
+                field: _(
+                    "Avec ce fichier, les documents de cette demande pèseraient plus de %(max)s en tout "
+                    "(ils pèsent déjà %(total)s). Envoyez un fichier plus léger (une photo moins grande, "
+                    "un PDF compressé), ou apportez le papier à l'accueil de la mairie."
+                )
+                % {"max": filesizeformat(most_bytes), "total": filesizeformat(total)}
+            },
+            code="documents_too_heavy",
+        )
 
 
 def tracking_link(case: Case) -> str:
@@ -70,7 +181,8 @@ def _message_context(case: Case, **extra) -> dict:
 
 
 def _store_upload(case: Case, upload, *, field_key: str = "", actor=None, by_resident=False, event=None) -> Document:
-    """Save an uploaded file (checked by size and content), or a draft's file, as a case document."""
+    """Save an uploaded file (checked by size and content), or a draft's file, as a case document
+    (within the number of documents and total size a case may hold)."""
     if isinstance(upload, DraftFile):
         name, content_type, size, sha = upload.name, upload.content_type, upload.size, upload.sha256
         opened = upload.file.open("rb")
@@ -79,6 +191,8 @@ def _store_upload(case: Case, upload, *, field_key: str = "", actor=None, by_res
         name, content_type, size, sha = checked.name, checked.content_type, checked.size, checked.sha256
         upload.seek(0)
         opened = nullcontext(upload)
+    held = Document.objects.filter(case=case).aggregate(n=Count("pk"), size=Sum("size"))
+    _check_document_room(count=held["n"], total=held["size"] or 0, adding=[size], field=field_key or "document")
     document = Document(
         case=case,
         event=event,
@@ -181,9 +295,11 @@ def _submit(
     answer_list = _answers(form, answers, uploads, files_optional=recorded_by is not None)
     if form.asks_location and not location.get("location_text"):
         raise ValidationError({"location_text": _("Dites-nous où se trouve le problème.")})
+    recorder = recorded_by if recorded_by is not None and recorded_by.is_authenticated else None
+    unsolicited = _is_unsolicited(channel, recorder, person)
+    sender_digest = _check_online_sender(person, request) if unsolicited else ""
     now = timezone.now()
     reference = reference_next(now)
-    recorder = recorded_by if recorded_by is not None and recorded_by.is_authenticated else None
     case = Case(
         reference=reference,
         form=form,
@@ -201,6 +317,7 @@ def _submit(
         longitude=location.get("longitude"),
         submitted_at=now,
         search_text=fold(f"{reference} {person.first_name} {person.last_name} {person.email} {person.phone}"),
+        sender_digest=sender_digest,
     )
     case.full_clean(exclude=["answers"])
     case.save()
@@ -217,14 +334,31 @@ def _submit(
         case.save(update_fields=["answers"])
     if scan is not None:
         _store_upload(case, scan, field_key="", actor=recorder, event=event)
+    receipt = not unsolicited or _receipt_allowed(person)
     audit_log(
         actor=recorder,
         action="case.submitted",
         obj=case,
         person=person,
         request=request,
-        details={"channel": channel, "form": form.slug, **({"mandate": acting_under.pk} if acting_under else {})},
+        details={
+            "channel": channel,
+            "form": form.slug,
+            **({"mandate": acting_under.pk} if acting_under else {}),
+            **({} if receipt else {"receipt": "withheld"}),
+        },
     )
+    if not receipt:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.NOTE,
+            created_at=now,
+            text=_(
+                "Récépissé non envoyé : ce moyen de contact a déjà reçu aujourd'hui le nombre maximum de récépissés "
+                "de demandes faites en ligne sans compte. La personne a vu son récépissé à l'écran."
+            ),
+        )
+        return case
     message = notify(
         person=person,
         template="case_receipt",
@@ -333,6 +467,7 @@ def case_message(*, case: Case, text: str, actor, request: HttpRequest | None = 
 
 @transaction.atomic
 def case_add_document(*, case: Case, upload, actor=None, by_resident=False, request: HttpRequest | None = None):
+    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)  # documents counted one at a time
     event = CaseEvent.objects.create(
         case=case,
         kind=EventKind.DOCUMENT,
@@ -415,10 +550,20 @@ def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None)
 @transaction.atomic
 def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    checked_uploads = {key: getattr(upload, "checked", None) or check_upload(upload) for key, upload in uploads.items()}
+    if checked_uploads:
+        kept = DraftFile.objects.filter(draft=draft).exclude(field_key__in=list(checked_uploads))
+        held = kept.aggregate(n=Count("pk"), size=Sum("size"))
+        _check_document_room(
+            count=held["n"],
+            total=held["size"] or 0,
+            adding=[c.size for c in checked_uploads.values()],
+            field=next(iter(checked_uploads)),
+        )
     draft.data = {**draft.data, "answers": {**draft.data.get("answers", {}), **answers}}
     draft.save(update_fields=["data", "updated_at"])
     for key, upload in uploads.items():
-        checked = getattr(upload, "checked", None) or check_upload(upload)
+        checked = checked_uploads[key]
         for old in DraftFile.objects.filter(draft=draft, field_key=key):
             old.delete()
             transaction.on_commit(lambda f=old.file: f.delete(save=False))
@@ -463,6 +608,85 @@ def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) ->
     DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()
     transaction.on_commit(lambda: [f.file.delete(save=False) for f in files])
     return case
+
+
+def draft_send(*, draft: Draft, user, request: HttpRequest | None = None) -> Case:
+    """Send a draft from the resident pages: the person (found or created once) and the case.
+
+    Without an account the sender must not be blocked and their connection must be within
+    its limits (checked by `case_submit`); when refused, nothing is created and the draft
+    keeps everything typed. The draft row is locked: two clicks at once create neither two
+    people nor two cases.
+    """
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().get(pk=draft.pk)
+        if draft.case_id:
+            return draft.case
+        if user is not None and user.is_authenticated:
+            person = person_for_account(user=user)
+        else:
+            # Drafts saved before sending was one transaction may name the person already made.
+            person = Person.objects.filter(pk=draft.data.get("person_id") or 0).first() or person_create(
+                actor=None,
+                data=person_from_contact(draft.data.get("contact") or {}),
+                channel=Channel.ONLINE,
+                request=request,
+            )
+        return draft_submit(draft=draft, person=person, request=request)
+
+
+@transaction.atomic
+def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> dict:
+    """A request sent online without an account is spam: remove it (documents, files,
+    messages about it, its draft), remove its person if they have nothing else in Relais,
+    and refuse its sender (connection, e-mail, phone) online for CASES_SPAM_BLOCK_DAYS days.
+
+    Only case workers and managers of the case's team may do it. The journal keeps that it
+    happened (reference, form, what was removed and blocked), not the content.
+    """
+    case = Case.objects.select_for_update().select_related("person", "form").get(pk=case.pk)
+    if case.team_id not in worker_team_ids(actor):
+        raise PermissionError("Only case workers and managers of the case's team mark its cases as spam.")
+    if not case.filed_online_without_account:
+        raise ValidationError(
+            _("Seule une demande envoyée en ligne sans compte peut être signalée comme indésirable."),
+            code="not_online",
+        )
+    person, pk, reference = case.person, case.pk, case.reference
+    days = _limits()["CASES_SPAM_BLOCK_DAYS"]
+    digests = {
+        BlockedSender.Kind.ADDRESS: case.sender_digest,
+        BlockedSender.Kind.EMAIL: BlockedSender.digest(BlockedSender.Kind.EMAIL, person.email),
+        BlockedSender.Kind.PHONE: BlockedSender.digest(BlockedSender.Kind.PHONE, person.phone),
+    }
+    files = [d.file for d in case.documents.all()]
+    messages = messages_delete_about(related=case)
+    for draft in Draft.objects.filter(case=case):
+        files += [f.file for f in draft.files.all()]
+        draft.delete()
+    audit_log(
+        actor=actor,
+        action="case.marked_spam",
+        obj=case,
+        person=person,
+        request=request,
+        details={"reference": reference, "form": case.form.slug, "documents": len(files), "messages": messages},
+    )
+    case.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+    person_removed = person_delete_if_unused(
+        person=person, actor=actor, reason=_("Demande %(ref)s indésirable") % {"ref": reference}, request=request
+    )
+    blocked = []
+    if days > 0:
+        blocked = senders_block(
+            digests=digests,
+            days=days,
+            reason=_("Demande %(ref)s indésirable") % {"ref": reference},
+            actor=actor,
+            request=request,
+        )
+    return {"reference": reference, "case": pk, "person_removed": person_removed, "blocked": blocked, "days": days}
 
 
 def drafts_purge(*, older_than_days: int = 30, dry_run: bool = False) -> int:

@@ -24,6 +24,7 @@ staff_urlpatterns = [
     path("gestion/dossiers/export.<str:fmt>", views_staff.export, name="export"),
     path("gestion/dossiers/<str:reference>/", views_staff.detail, name="detail"),
     path("gestion/dossiers/<str:reference>/documents/<int:pk>/", views_staff.document, name="document"),
+    path("gestion/dossiers/<str:reference>/indesirable/", views_staff.spam, name="spam"),
     # a request recorded for a person (counter, phone, post, e-mail, or under mandate)
     path("gestion/personnes/<int:person_pk>/demande/", views_staff.record_start, name="record_start"),
     path("gestion/personnes/<int:person_pk>/demande/<slug:slug>/", views_staff.record, name="record"),

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +18,11 @@ from django.views.decorators.http import require_GET
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.cases import services
-from relais.cases.forms import AnswerForm, ContactForm, LocationForm, ReplyForm, display, from_json, person_from_contact
+from relais.cases.forms import AnswerForm, ContactForm, LocationForm, ReplyForm, display, from_json
 from relais.cases.models import Case, Draft, FieldKind, Form
+from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
-from relais.core.models import Channel, Person
-from relais.core.services import person_create, person_for_account
+from relais.core.models import Person
 
 
 def _form_or_404(request, slug) -> Form:
@@ -125,8 +124,12 @@ def question(request, slug, key, n):
         post_data(request), files_data(request), questions=questions, has_files=has_files, initial=initial
     )
     if request.method == "POST" and answer_form.is_valid():
-        services.draft_save_answers(draft=draft, answers=answer_form.json_answers(), uploads=answer_form.uploads())
-        return redirect(_next_url(request, form, draft, step))
+        try:
+            services.draft_save_answers(draft=draft, answers=answer_form.json_answers(), uploads=answer_form.uploads())
+        except ValidationError as error:  # e.g. the request's documents would weigh too much
+            add_refusal(answer_form, error)
+        else:
+            return redirect(_next_url(request, form, draft, step))
     return render(
         request,
         "cases/question.html",
@@ -228,23 +231,21 @@ def check(request, slug, key):
         errors.append({"message": _("Indiquez où se trouve le problème."), "href": location_url})
     if not request.user.is_authenticated and not contact_data:
         errors.append({"message": _("Indiquez vos coordonnées."), "href": contact_url})
+    status = 200
     if request.method == "POST" and not errors:
-        if request.user.is_authenticated:
-            person = person_for_account(user=request.user)
-        else:
-            person = draft.data.get("person_id") and Person.objects.filter(pk=draft.data["person_id"]).first()
-            if not person:
-                person = person_create(
-                    actor=None, data=person_from_contact(contact_data), channel=Channel.ONLINE, request=request
-                )
-                services.draft_save(draft=draft, person_id=person.pk)
         try:
-            case = services.draft_submit(draft=draft, person=person, request=request)
+            case = services.draft_send(draft=draft, user=request.user, request=request)
+        except services.OnlineRequestRefused as refused:
+            # Nothing was created; the draft keeps every answer for later, or for an agent.
+            errors.extend({"message": message, "href": ""} for message in refused.messages)
+            status = 403 if refused.code == "blocked" else 429
         except ValidationError as error:
             errors.extend({"message": message, "href": ""} for message in error.messages)
         else:
             messages.success(request, _("Votre demande est envoyée."))
             return redirect(case.get_tracking_url())
+    if request.method == "POST" and errors and status == 200:
+        status = 400
     return render(
         request,
         "cases/check.html",
@@ -259,27 +260,8 @@ def check(request, slug, key):
             "location_url": location_url,
             "back_url": _previous_url(request, form, draft, ("check", 0)),
         },
-        status=400 if request.method == "POST" and errors else 200,
+        status=status,
     )
-
-
-@transaction.atomic
-def _send(request, draft: Draft, contact_data: dict | None) -> Case:
-    """The person (found or created once) and their case; the draft row is locked so that
-    two clicks at once create neither two people nor two cases."""
-    draft = Draft.objects.select_for_update().get(pk=draft.pk)
-    if draft.case_id:
-        return draft.case
-    if request.user.is_authenticated:
-        person = person_for_account(user=request.user)
-    else:
-        person = Person.objects.filter(pk=draft.data.get("person_id") or 0).first()
-        if person is None:
-            person = person_create(
-                actor=None, data=person_from_contact(contact_data), channel=Channel.ONLINE, request=request
-            )
-            services.draft_save(draft=draft, person_id=person.pk)
-    return services.draft_submit(draft=draft, person=person, request=request)
 
 
 # ---------------------------------------------------------------- follow-up (private link)
@@ -297,15 +279,19 @@ def track(request, reference, token):
     case = _tracked_or_404(reference, token)
     reply_form = ReplyForm(post_data(request), files_data(request))
     if request.method == "POST" and reply_form.is_valid():
-        services.case_resident_reply(
-            case=case,
-            text=reply_form.cleaned_data["text"],
-            upload=reply_form.cleaned_data.get("document"),
-            actor=request.user,
-            request=request,
-        )
-        messages.success(request, _("Votre réponse est envoyée au service."))
-        return redirect(case.get_tracking_url())
+        try:
+            services.case_resident_reply(
+                case=case,
+                text=reply_form.cleaned_data["text"],
+                upload=reply_form.cleaned_data.get("document"),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:  # e.g. the request holds as many documents as it may
+            add_refusal(reply_form, error)
+        else:
+            messages.success(request, _("Votre réponse est envoyée au service."))
+            return redirect(case.get_tracking_url())
     events = [e for e in case.events.select_related("message") if e.visible_to_resident]
     return render(
         request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -39,6 +40,7 @@ from relais.cases.models import Case, Form, FormField
 from relais.cases.views_public import _file_response
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
+from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Channel
 from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require, mandate_use
@@ -206,7 +208,7 @@ def detail(request, reference):
             try:
                 _apply(action, form.cleaned_data, case, request)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_refusal(form, error)
             else:
                 return redirect(case.get_absolute_url() + "#historique")
     else:
@@ -223,7 +225,30 @@ def detail(request, reference):
             "forms": forms,
             "events": case.events.select_related("actor", "message").prefetch_related("documents"),
             "documents": case.documents.select_related("uploaded_by"),
+            "may_mark_spam": worker and case.filed_online_without_account,
         },
+    )
+
+
+@staff_required(*WORKER_ROLES)
+def spam(request, reference):
+    """Mark a request sent online without an account as spam, after a confirmation page."""
+    case = _visible_case_or_404(request, reference)
+    if not selectors.can_work(request.user, case) or not case.filed_online_without_account:
+        raise Http404
+    if request.method == "POST":
+        result = services.case_mark_spam(case=case, actor=request.user, request=request)
+        text = _("La demande %(ref)s est supprimée comme indésirable.") % {"ref": result["reference"]}
+        if result["blocked"]:
+            text += " " + _("Son expéditeur ne peut plus faire de demande en ligne pendant %(days)s jours.") % {
+                "days": result["days"]
+            }
+        messages.success(request, text)
+        return redirect("cases:queue")
+    return render(
+        request,
+        "cases/staff/spam_confirm.html",
+        {"case": case, "days": settings.RELAIS["CASES_SPAM_BLOCK_DAYS"], "documents": case.documents.count()},
     )
 
 
@@ -334,7 +359,7 @@ def record(request, person_pk, slug):
             except MandateRequired as refused:
                 refusal = refused.message
             except (ValidationError, ValueError) as error:
-                answers.add_error(None, error if isinstance(error, ValidationError) else str(error))
+                add_refusal(answers, error)
             else:
                 messages.success(
                     request,

@@ -6,18 +6,27 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed number or an international phone number ("+33612345678", "-4.5", "+33 1 23 45"):
+# without letters it can call nothing, and open-data standards require "+33…" as is.
+_NUMBER_LIKE = re.compile(r"[+-]?\d[\d .,()/+-]*")
 
-def _csv_cell(value):
-    """A cell a spreadsheet will not run: text starting like a formula is prefixed with '."""
+
+def spreadsheet_safe(value):
+    """A cell value a spreadsheet shows and never runs: text that starts like a formula
+    (=, +, -, @, tab, carriage return) is prefixed with ', unless it is only a number.
+
+    Every CSV written by Relais goes through this (cases export, places open data)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_START and not _NUMBER_LIKE.fullmatch(value):
         return "'" + value
     return value
 
@@ -27,7 +36,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([spreadsheet_safe(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import User
 from relais.core.models import Channel, Person
+from relais.core.text import is_meaningful_query
 
 
 def add_refusal(form, error) -> None:
@@ -59,13 +60,29 @@ class CounterPersonForm(PersonForm):
         fields = ["channel", *PersonForm.Meta.fields]
 
 
+class PeopleQueryField(forms.CharField):
+    """The words of a people search: empty (no search yet) or at least two letters or digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value and not is_meaningful_query(value):
+            raise ValidationError(
+                _(
+                    "Tapez au moins deux lettres ou chiffres : un nom, un numéro de téléphone ou une adresse électronique."
+                ),
+                code="too_short",
+            )
+        return value
+
+
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Nom, téléphone, adresse électronique ou année de naissance"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = PeopleQueryField(label=_("Nom, téléphone, adresse électronique ou année de naissance"))
 
 
 class MergeForm(forms.Form):

@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -220,3 +223,48 @@ class AccessCode(models.Model):
 
     def __str__(self):
         return self.code
+class BlockedSenderQuerySet(models.QuerySet):
+    def current(self, now=None):
+        return self.filter(until__gt=now or timezone.now())
+
+
+class BlockedSender(models.Model):
+    """A sender refused on the online request pages until a date: the address block of a
+    connection, an e-mail address or a phone number, after staff marked one of their
+    requests as spam. Only a keyed hash of the value is kept (`digest`), so the list holds
+    no contact detail; changing SECRET_KEY forgets every block."""
+
+    class Kind(models.TextChoices):
+        ADDRESS = "address", _("connexion internet")
+        EMAIL = "email", _("adresse électronique")
+        PHONE = "phone", _("téléphone")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value_hash = models.CharField(max_length=64)
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BlockedSenderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("expéditeur bloqué")
+        indexes = [models.Index(fields=["kind", "value_hash", "until"], name="blocked_sender_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value_hash[:8]}… ({self.until:%Y-%m-%d})"
+
+    @staticmethod
+    def digest(kind: str, value: str) -> str:
+        """The hash stored for `value` (an address block, an e-mail, a phone), or "" for none."""
+        if kind == BlockedSender.Kind.EMAIL:
+            value = (value or "").strip().lower()
+        elif kind == BlockedSender.Kind.PHONE:
+            value = phone_digits(value)
+        if not value or value == "unknown":
+            return ""
+        key = f"{settings.SECRET_KEY}:blocked-sender".encode()
+        return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

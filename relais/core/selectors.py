@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from relais.core.models import AuditEvent, AuditPerson, Person
-from relais.core.text import fold, phone_digits
+from relais.core.models import AuditEvent, AuditPerson, BlockedSender, Person
+from relais.core.text import fold, is_meaningful_query, phone_digits
 
 
 def people_matching(query: str) -> QuerySet[Person]:
     """People whose name, e-mail, phone or birth year match every word of `query`.
 
-    Accents and case are ignored; a phone number matches whatever its spacing.
+    Accents and case are ignored; a phone number matches whatever its spacing. A query
+    without two letters or digits matches nobody (it would list everyone).
     """
+    if not is_meaningful_query(query):
+        return Person.objects.none()
     qs = Person.objects.active()
     for term in query.split():
         digits = phone_digits(term)
@@ -55,3 +58,41 @@ def journal(*, person_id=None, actor_id=None, action: str = "", start=None, end=
     if end:
         qs = qs.filter(at__date__lte=end)
     return qs
+
+
+def person_relations():
+    """Every relation pointing at Person from any app, hidden ones (related_name="+")
+    included; many-to-many links are seen through their own table's foreign key."""
+    for rel in Person._meta.get_fields(include_hidden=True):
+        if rel.auto_created and not rel.concrete and not rel.many_to_many:
+            yield rel
+
+
+def person_has_records(person: Person) -> bool:
+    """Anything in any app still points at this person: a case, a mandate, a booking, a
+    listing, a message, a merged duplicate… (discovered from the model graph, so a record
+    type added later counts without a change here), or they have an account."""
+    if person.user_id:
+        return True
+    return any(
+        rel.related_model._base_manager.filter(**{rel.field.name: person}).exists() for rel in person_relations()
+    )
+
+
+def sender_blocked(*, address: str = "", email: str = "", phone: str = "") -> bool:
+    """Whether any of these (an address block, an e-mail, a phone) is blocked right now."""
+    wanted = [
+        (kind, digest)
+        for kind, value in (
+            (BlockedSender.Kind.ADDRESS, address),
+            (BlockedSender.Kind.EMAIL, email),
+            (BlockedSender.Kind.PHONE, phone),
+        )
+        if (digest := BlockedSender.digest(kind, value))
+    ]
+    if not wanted:
+        return False
+    condition = Q()
+    for kind, digest in wanted:
+        condition |= Q(kind=kind, value_hash=digest)
+    return BlockedSender.objects.current().filter(condition).exists()

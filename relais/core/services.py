@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from relais.core.audit import audit_log
 from relais.core.extensions import prepare_merge
-from relais.core.models import Channel, Person
+from relais.core.models import BlockedSender, Channel, Person
+from relais.core.selectors import person_has_records
 
 # Fields a merge copies from the duplicate when the kept record has none.
 MERGEABLE_FIELDS = [
@@ -126,3 +130,43 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
     )
     audit_log(actor=actor, action="person.merged_away", obj=duplicate, request=request, details={"kept": kept.pk})
     return kept
+
+
+@transaction.atomic
+def person_delete_if_unused(*, person: Person, actor, reason: str, request: HttpRequest | None = None) -> bool:
+    """Delete a person who has nothing else in Relais (no account, no record in any app);
+    True when deleted. The journal keeps that it happened and the person's number only."""
+    person = Person.objects.select_for_update().filter(pk=person.pk).first()
+    if person is None or person_has_records(person):
+        return False
+    audit_log(actor=actor, action="person.deleted", obj=person, reason=reason, request=request)
+    person.delete()
+    return True
+
+
+@transaction.atomic
+def senders_block(
+    *, digests: dict[str, str], days: int, reason: str, actor, request: HttpRequest | None = None
+) -> list[str]:
+    """Refuse these senders ({kind: BlockedSender.digest(...)}) online for `days` days;
+    returns the kinds blocked. Blocks already past their date are forgotten here."""
+    now = timezone.now()
+    BlockedSender.objects.filter(until__lte=now).delete()
+    until = now + datetime.timedelta(days=days)
+    by = actor if actor is not None and actor.is_authenticated else None
+    kinds = []
+    for kind, digest in digests.items():
+        if not digest:
+            continue
+        BlockedSender.objects.create(kind=kind, value_hash=digest, until=until, reason=reason[:200], created_by=by)
+        kinds.append(str(kind))
+    kinds.sort()
+    if kinds:
+        audit_log(
+            actor=actor,
+            action="sender.blocked",
+            reason=reason,
+            request=request,
+            details={"kinds": kinds, "until": until.date().isoformat()},
+        )
+    return kinds

@@ -20,3 +20,12 @@ def phone_digits(phone: str) -> str:
     if digits.startswith("33") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits
+
+
+MIN_QUERY_CHARACTERS = 2
+
+
+def is_meaningful_query(text: str) -> bool:
+    """A search that can narrow a list of people: at least two letters or digits once folded
+    ("." or "--" fold to nothing and would match everyone)."""
+    return len(fold(text).replace(" ", "")) >= MIN_QUERY_CHARACTERS

@@ -3,12 +3,19 @@
 A file is accepted only when its first bytes (and, for images, a full decode) prove it
 is a PDF, a JPEG or a PNG, and its name's extension agrees. Messages are plain French,
 shown beside the field.
+
+Images are decoded, not merely `verify()`-ed: Pillow's verify() reads the structure but
+not the compressed pixels, so it accepts a JPEG cut in half. Their size in pixels is
+checked before decoding: a 12 KB PNG can claim 10 000 × 10 000 pixels and would take
+hundreds of megabytes to decode (a "decompression bomb").
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -37,6 +44,10 @@ def max_upload_bytes() -> int:
     return settings.RELAIS["MAX_UPLOAD_MB"] * 1024 * 1024
 
 
+def max_image_pixels() -> int:
+    return settings.RELAIS["MAX_IMAGE_MEGAPIXELS"] * 1_000_000
+
+
 def _sniff(head: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pdf"
@@ -47,14 +58,52 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+class _TooManyPixels(Exception):
+    def __init__(self, size: tuple[int, int] | None = None):
+        super().__init__(size)
+        self.size = size
+
+
+_strict_lock = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import (it would
+    rather draw half a picture than fail a PDF); a check of uploads must see the cut. The
+    flag is global, so it is turned off only for the time of one decode, one at a time."""
+    from PIL import ImageFile
+
+    with _strict_lock:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _image_is_whole(data: bytes, kind: str) -> bool:
+    """Decode the whole image (raises _TooManyPixels above the limit, before decoding)."""
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _truncated_images_refused(), Image.open(io.BytesIO(data)) as image:
             if image.format.lower() != kind:
                 return False
-            image.verify()
+            width, height = image.size
+            if width * height > max_image_pixels():
+                raise _TooManyPixels((width, height))
+            if kind == "jpeg":
+                # Decode at 1/8 scale: every compressed byte is still read (a cut file still
+                # fails), with 64 times less memory than the full picture.
+                image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard (its limit may be below ours if the setting was raised).
+        raise _TooManyPixels() from None
+    except _TooManyPixels:
+        raise
     except Exception:
         return False
     return True
@@ -85,7 +134,18 @@ def check_upload(upload, *, max_bytes: int | None = None) -> CheckedFile:
             code="forbidden_type",
         )
     content_type, extensions = KINDS[kind]
-    whole = b"%%EOF" in data[-2048:] if kind == "pdf" else _image_is_whole(data, kind)
+    try:
+        whole = b"%%EOF" in data[-2048:] if kind == "pdf" else _image_is_whole(data, kind)
+    except _TooManyPixels as error:
+        size = _(" (%(w)s × %(h)s pixels)") % {"w": error.size[0], "h": error.size[1]} if error.size else ""
+        raise ValidationError(
+            _(
+                "L'image « %(name)s » est trop grande%(size)s : la limite est de %(max)s millions de pixels. "
+                "Envoyez une photo prise en taille normale, ou un PDF."
+            )
+            % {"name": name, "size": size, "max": f"{max_image_pixels() / 1_000_000:g}"},
+            code="too_many_pixels",
+        ) from None
     if extension not in extensions or not whole:
         raise ValidationError(
             _(

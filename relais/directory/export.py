@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from relais.core.exports import spreadsheet_safe
 from relais.directory.models import Place
 
 SCHEMA_FIELDS = [
@@ -44,5 +45,6 @@ def to_csv(records: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=SCHEMA_FIELDS, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    # Free-text fields are edited by staff: a "=HYPERLINK(…)" must reach a spreadsheet as text.
+    writer.writerows({name: spreadsheet_safe(value) for name, value in record.items()} for record in records)
     return out.getvalue()

@@ -33,6 +33,13 @@ class RevokedVia(models.TextChoices):
     HELPER = "helper", _("Par l'aidant")
 
 
+# Wrong codes accepted in total, across every code sent for one mandate; then consent by
+# code is locked and only the signed paper form can activate it.
+CODE_MAX_ATTEMPTS = 5
+# New codes an agent may ask for after the first one.
+CODE_MAX_RESENDS = 3
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -77,6 +84,7 @@ class Mandate(models.Model):
     code_hash = models.CharField(max_length=128, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_sends = models.PositiveSmallIntegerField(default=0)
     paper_scan = models.FileField(upload_to="mandates/", blank=True)
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +123,21 @@ class Mandate(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == "active"
+
+    @property
+    def code_locked(self) -> bool:
+        """Too many wrong codes: consent by code is over for this mandate (paper only)."""
+        return self.code_attempts >= CODE_MAX_ATTEMPTS
+
+    @property
+    def code_resends_left(self) -> int:
+        """New codes that may still be sent (the first one is not a resend)."""
+        return max(CODE_MAX_RESENDS - max(self.code_sends - 1, 0), 0)
+
+    @property
+    def offers_paper(self) -> bool:
+        """The signed paper form is the way to consent: chosen, or the codes are used up."""
+        return self.consent_method == ConsentMethod.PAPER or self.code_locked or self.code_resends_left == 0
 
     def expiry_for(self, start: datetime.datetime) -> datetime.datetime:
         """End of validity when consent is given at `start` (end of that local day for one day)."""

@@ -22,16 +22,19 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from relais.accounts.permissions import HELPER_ROLES, team_ids
+from relais.core import ratelimit
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
 from relais.core.vocabularies import MANDATE_SCOPES
-from relais.mandates.models import ConsentMethod, Duration, Mandate, MandateScope
+from relais.mandates.models import CODE_MAX_ATTEMPTS, ConsentMethod, Duration, Mandate, MandateScope
 from relais.notifications import channels
 from relais.notifications.services import notify
 
 CONSENT_TEXT_VERSION = "2026-11"
 CODE_VALIDITY = datetime.timedelta(minutes=30)
-CODE_MAX_ATTEMPTS = 5
+# Codes sent to one phone number or e-mail address in an hour, all mandates together: an
+# agent cannot flood a resident (or the SMS bill) by preparing mandate after mandate.
+CODES_PER_DESTINATION_HOUR = 3
 EXPIRY_NOTICE = datetime.timedelta(days=7)
 
 
@@ -132,24 +135,78 @@ def mandate_create(
     return mandate
 
 
+def _code_locked_message() -> str:
+    return _(
+        "%(n)s codes faux ont été donnés pour ce mandat : l'accord par code est bloqué. "
+        "Imprimez le formulaire papier et faites-le signer par la personne."
+    ) % {"n": CODE_MAX_ATTEMPTS}
+
+
 @transaction.atomic
 def mandate_send_code(*, mandate: Mandate, actor, request: HttpRequest | None = None) -> None:
-    """Send (again) a fresh 6-digit code to the resident by SMS or e-mail."""
+    """Send (again) a fresh 6-digit code to the resident by SMS or e-mail.
+
+    Wrong tries are not forgotten by a new code (they count across every code of the
+    mandate), new codes are limited per mandate, and codes per phone or e-mail per hour.
+    """
+    mandate = Mandate.objects.select_for_update().select_related("person").get(pk=mandate.pk)
     if mandate.state != "pending" or mandate.consent_method != ConsentMethod.CODE:
         raise ValidationError({"code": _("Ce mandat n'attend pas de code.")})
+    if mandate.code_locked:
+        raise ValidationError({"code": _code_locked_message()})
+    if mandate.code_sends and not mandate.code_resends_left:
+        raise ValidationError(
+            {
+                "code": _(
+                    "%(n)s codes ont déjà été envoyés pour ce mandat : on ne peut plus en envoyer. "
+                    "Si la personne ne les reçoit pas, imprimez le formulaire papier et faites-le signer."
+                )
+                % {"n": mandate.code_sends}
+            }
+        )
+    channel = code_channel(mandate.person)
+    if channel is None:
+        raise ValidationError(
+            {
+                "code": _(
+                    "Cette personne n'a plus ni téléphone portable ni adresse électronique pour recevoir un code : "
+                    "imprimez le formulaire et faites-le signer."
+                )
+            }
+        )
+    destination = channels.destination(mandate.person, channel)
+    if not ratelimit.hit(
+        "mandates:code", f"{channel}:{destination.lower()}", limit=CODES_PER_DESTINATION_HOUR, window=3600
+    ):
+        raise ValidationError(
+            {
+                "code": _(
+                    "Plusieurs codes sont déjà partis vers ce téléphone ou cette adresse dans l'heure. "
+                    "Attendez un peu avant d'en demander un autre, ou faites signer le formulaire papier."
+                )
+            }
+        )
     code = f"{secrets.randbelow(1_000_000):06d}"
     mandate.code_hash = _hash(mandate, code)
     mandate.code_expires_at = timezone.now() + CODE_VALIDITY
-    mandate.code_attempts = 0
-    mandate.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+    mandate.code_sends += 1
+    mandate.save(update_fields=["code_hash", "code_expires_at", "code_sends"])
     notify(
         person=mandate.person,
         template="mandate_code",
         context={**_context(mandate), "code": code},
         related=mandate,
         actor=actor,
-        channel=code_channel(mandate.person),
+        channel=channel,
         sensitive=True,  # the helper must not be able to read the code
+    )
+    audit_log(
+        actor=actor,
+        action="mandate.code_sent",
+        obj=mandate,
+        person=mandate.person,
+        request=request,
+        details={"channel": channel, "sends": mandate.code_sends},
     )
 
 
@@ -179,13 +236,24 @@ def _activate(mandate: Mandate, actor, request, how: str) -> Mandate:
 
 
 def mandate_confirm_code(*, mandate: Mandate, code: str, actor, request: HttpRequest | None = None) -> Mandate:
-    """The resident gave the code back: consent is proven. Wrong tries are counted (5 at most)."""
+    """The resident gave the code back: consent is proven. Wrong tries are counted across
+    every code sent (CODE_MAX_ATTEMPTS in all); then only the paper form activates it."""
     with transaction.atomic():
         mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
         if mandate.state != "pending" or mandate.consent_method != ConsentMethod.CODE:
             raise ValidationError({"code": _("Ce mandat n'attend pas de code.")})
-        expired = not mandate.code_expires_at or mandate.code_expires_at < timezone.now()
-        if mandate.code_attempts >= CODE_MAX_ATTEMPTS or expired:
+        if mandate.code_locked:
+            raise ValidationError({"code": _code_locked_message()})
+        if not mandate.code_expires_at or mandate.code_expires_at < timezone.now():
+            if not mandate.code_resends_left:
+                raise ValidationError(
+                    {
+                        "code": _(
+                            "Ce code n'est plus valable et on ne peut plus en envoyer : "
+                            "imprimez le formulaire papier et faites-le signer."
+                        )
+                    }
+                )
             raise ValidationError({"code": _("Ce code n'est plus valable : envoyez un nouveau code.")})
         if hmac.compare_digest(mandate.code_hash, _hash(mandate, code.strip().replace(" ", ""))):
             return _activate(mandate, actor, request, "code")
@@ -193,6 +261,19 @@ def mandate_confirm_code(*, mandate: Mandate, code: str, actor, request: HttpReq
         mandate.code_attempts += 1
         mandate.save(update_fields=["code_attempts"])
         left = CODE_MAX_ATTEMPTS - mandate.code_attempts
+        if not left:
+            mandate.code_hash = ""
+            mandate.save(update_fields=["code_hash"])
+            audit_log(
+                actor=actor,
+                action="mandate.code_locked",
+                obj=mandate,
+                person=mandate.person,
+                request=request,
+                details={"attempts": mandate.code_attempts},
+            )
+    if not left:
+        raise ValidationError({"code": _code_locked_message()})
     raise ValidationError({"code": _("Ce code ne correspond pas. Il reste %(n)s essai(s).") % {"n": left}})
 
 
@@ -205,6 +286,10 @@ def mandate_record_paper(*, mandate: Mandate, actor, scan=None, request: HttpReq
     if scan is not None:
         mandate.paper_scan.save(f"mandat-{mandate.pk}.{scan.name.rsplit('.', 1)[-1].lower()}", scan, save=False)
         mandate.save(update_fields=["paper_scan"])
+    if mandate.consent_method != ConsentMethod.PAPER:
+        # Codes did not reach the person (or were locked): the paper form is how they agreed.
+        mandate.consent_method = ConsentMethod.PAPER
+        mandate.save(update_fields=["consent_method"])
     return _activate(mandate, actor, request, "paper")
 
 

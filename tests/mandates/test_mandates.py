@@ -79,7 +79,7 @@ def test_the_code_stops_working_after_five_wrong_tries(resident_with_email, advi
             services.mandate_confirm_code(mandate=mandate, code="abcdef", actor=advisor)
     message = Message.objects.get(template="mandate_code")
     code = next(word for word in message.body.split() if word.isdigit() and len(word) == 6)
-    with pytest.raises(ValidationError, match="plus valable"):
+    with pytest.raises(ValidationError, match="bloqué"):
         services.mandate_confirm_code(mandate=mandate, code=code, actor=advisor)
 
 
@@ -233,3 +233,99 @@ def test_the_helper_cannot_read_the_code_sent_to_the_resident(resident_with_emai
     process_due()
     message.refresh_from_db()
     assert message.status == "sent" and code not in message.body  # wiped once sent
+
+
+def _code_mandate(person, advisor, mediation):
+    return services.mandate_create(
+        person=person, team=mediation, scopes=["famille"], duration="1d", consent_method="code", actor=advisor
+    )
+
+
+def _last_code(person) -> str:
+    message = Message.objects.filter(template="mandate_code", person=person).latest("pk")
+    return next(word for word in message.body.split() if word.isdigit() and len(word) == 6)
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_a_new_code_does_not_forget_the_wrong_tries_and_five_lock_consent_by_code(
+    resident_with_email, advisor, mediation
+):
+    mandate = _code_mandate(resident_with_email, advisor, mediation)
+    for _ in range(3):
+        with pytest.raises(ValidationError, match="Il reste"):
+            services.mandate_confirm_code(mandate=mandate, code=_wrong(_last_code(resident_with_email)), actor=advisor)
+    services.mandate_send_code(mandate=mandate, actor=advisor)
+    code = _last_code(resident_with_email)
+    with pytest.raises(ValidationError, match="Il reste 1 essai"):
+        services.mandate_confirm_code(mandate=mandate, code=_wrong(code), actor=advisor)
+    with pytest.raises(ValidationError, match="l'accord par code est bloqué"):
+        services.mandate_confirm_code(mandate=mandate, code=_wrong(code), actor=advisor)
+    # locked: neither the right code nor a new one helps
+    with pytest.raises(ValidationError, match="bloqué"):
+        services.mandate_confirm_code(mandate=mandate, code=code, actor=advisor)
+    with pytest.raises(ValidationError, match="bloqué"):
+        services.mandate_send_code(mandate=mandate, actor=advisor)
+    mandate.refresh_from_db()
+    assert mandate.state == "pending" and mandate.code_locked
+    assert AuditEvent.objects.filter(action="mandate.code_locked", object_id=str(mandate.pk)).count() == 1
+    # the signed paper form still works, and is recorded as how the person agreed
+    services.mandate_record_paper(mandate=mandate, actor=advisor)
+    mandate.refresh_from_db()
+    assert mandate.state == "active" and mandate.consent_method == "paper"
+
+
+def test_new_codes_are_limited_per_mandate_and_per_hour(resident_with_email, advisor, mediation):
+    from django.core.cache import cache
+
+    mandate = _code_mandate(resident_with_email, advisor, mediation)
+    services.mandate_send_code(mandate=mandate, actor=advisor)
+    services.mandate_send_code(mandate=mandate, actor=advisor)
+    with pytest.raises(ValidationError, match="dans l'heure"):
+        services.mandate_send_code(mandate=mandate, actor=advisor)
+    cache.clear()  # an hour later
+    services.mandate_send_code(mandate=mandate, actor=advisor)
+    cache.clear()
+    with pytest.raises(ValidationError, match="4 codes ont déjà été envoyés"):
+        services.mandate_send_code(mandate=mandate, actor=advisor)
+    assert Message.objects.filter(template="mandate_code", person=resident_with_email).count() == 4
+    assert AuditEvent.objects.filter(action="mandate.code_sent", object_id=str(mandate.pk)).count() == 4
+
+
+def test_preparing_mandate_after_mandate_cannot_flood_a_phone_with_codes(resident_with_email, advisor, mediation):
+    for _ in range(3):
+        _code_mandate(resident_with_email, advisor, mediation)
+    with pytest.raises(ValidationError, match="dans l'heure"):
+        _code_mandate(resident_with_email, advisor, mediation)
+    assert Mandate.objects.filter(person=resident_with_email).count() == 3
+    assert Message.objects.filter(template="mandate_code", person=resident_with_email).count() == 3
+
+
+def test_the_agent_reads_why_no_new_code_goes_and_gets_the_paper_form(resident_with_email, advisor, mediation):
+    from django.core.cache import cache
+
+    client = staff_client(advisor)
+    mandate = _code_mandate(resident_with_email, advisor, mediation)
+    url = mandate.get_absolute_url()
+    page = client.get(url).content.decode()
+    assert "Vous pouvez encore envoyer 3 nouveaux codes." in page and "Faire signer le formulaire" not in page
+    assert client.post(url, {"resend": "1"}).status_code == 302
+    assert client.post(url, {"resend": "1"}).status_code == 302
+    refused = client.post(url, {"resend": "1"})  # the third code of the hour to this address
+    page = refused.content.decode().replace("&#x27;", "'")
+    assert refused.status_code == 200 and "Plusieurs codes sont déjà partis vers ce téléphone" in page
+    cache.clear()  # an hour later
+    assert client.post(url, {"resend": "1"}).status_code == 302
+    page = client.get(url).content.decode().replace("&#x27;", "'")
+    assert 'name="resend"' not in page and "Plus de nouveau code possible" in page
+    assert "Faire signer le formulaire" in page
+    for _ in range(5):
+        response = client.post(url, {"code": _wrong(_last_code(resident_with_email))})
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200 and "l'accord par code est bloqué pour ce mandat" in page
+    assert 'name="code"' not in page and 'name="signed"' in page
+    assert client.post(url, {"signed": "on"}).status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.state == "active" and mandate.consent_method == "paper"
