@@ -11,29 +11,12 @@ the town, and so on.
 
 from __future__ import annotations
 
-import datetime
-import uuid
-from dataclasses import dataclass
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from relais.accounts.models import Membership, Role, Team, TeamKind, User
-from relais.cases import services as case_services
-from relais.cases.models import Form, FormField
-from relais.core.models import ContactChannel, Person
-from relais.directory.models import Place
-from relais.mandates.models import Mandate
-from relais.mediation import choices as mc
-from relais.mediation import services as mediation_services
-from relais.mediation.models import Accompaniment, Appointment, DropIn, SchoolHoliday, Workshop, WorkshopSession
-from relais.mutualaid import services as board_services
-from relais.mutualaid.models import Category, Kind, Neighbourhood, Report
-from relais.notifications import services as outbox
-from relais.notifications.models import Message, MessageStatus
-from tests.cases.conftest import pdf_file
+from relais.accounts.models import Role, User
 from tests.conftest import make_member, staff_client
+from tests.world import build_world
 
 # The roles of the home side: the demo's own staff (none of them belongs to a team "B").
 ROLES = {
@@ -65,171 +48,6 @@ def staff_routes_with_parameters() -> dict[str, str]:
     return {
         name: route for name, route, converters in _walk(get_resolver()) if route.startswith("gestion/") and converters
     }
-
-
-@dataclass
-class World:
-    """Records of teams the home staff do not belong to."""
-
-    person: Person
-    other_person: Person
-    case: object
-    document: object
-    message: Message
-    letter: Message
-    call: Message
-    batch: object
-    form: Form
-    field: FormField
-    mandate: Mandate
-    dropin: DropIn
-    workshop: Workshop
-    session: WorkshopSession
-    registration: object
-    appointment: Appointment
-    accompaniment: Accompaniment
-    holiday: SchoolHoliday
-    listing: object
-    conversation: object
-    report: Report
-    neighbourhood: Neighbourhood
-    team: Team
-    user: User
-    membership: Membership
-    place: Place
-
-
-def _build_world() -> World:
-    service = Team.objects.create(name="Service B", slug="service-b", kind=TeamKind.SERVICE)
-    mediation = Team.objects.create(name="Médiation B", slug="mediation-b", kind=TeamKind.MEDIATION)
-    board = Team.objects.create(name="Entraide B", slug="entraide-b", kind=TeamKind.MUTUAL_AID)
-    worker = make_member("agent-b@valbrenne.fr", "service-b", Role.CASE_WORKER)
-    advisor = make_member("conseiller-b@valbrenne.fr", "mediation-b", Role.ADVISOR)
-    moderator = make_member("moderation-b@valbrenne.fr", "entraide-b", Role.MODERATOR)
-    place = Place.objects.get(slug="relais-citoyen-nord")
-
-    person = Person.objects.create(
-        first_name="Béatrice",
-        last_name="Bailleul",
-        birth_year=1970,
-        phone="0622334455",
-        address="3 rue Haute",
-        postal_code="37500",
-        commune="Valbrenne",
-        preferred_channel=ContactChannel.LETTER,
-    )
-    other = Person.objects.create(first_name="Bruno", last_name="Bailleul", phone="0622334466")
-
-    form = Form.objects.create(slug="demarche-b", title="Démarche B", intro="Pour les tests.", team=service)
-    field = FormField.objects.create(form=form, key="objet", label="Objet", required=False)
-    Form.objects.filter(pk=form.pk).update(published=True)
-    case = case_services.case_submit(form=form, person=person, answers={"objet": "x"}, channel="online")
-    document = case_services.case_add_document(case=case, upload=pdf_file(), actor=worker)
-    message = Message.objects.filter(related_type="cases.case", related_id=str(case.pk)).first()
-    letter = outbox.notify(person=person, template="generic", context={"subject": "B", "text": "B"}, related=case)
-    call = outbox.notify(
-        person=other, template="generic", context={"subject": "B", "text": "B"}, related=case, channel="phone"
-    )
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED)
-    batch = outbox.letters_batch_create(actor=None)
-
-    mandate = Mandate.objects.create(
-        person=person,
-        team=mediation,
-        duration="month",
-        consent_method="paper",
-        consent_text="Texte",
-        created_by=advisor,
-    )
-    dropin = DropIn.objects.create(
-        team=mediation,
-        place=place,
-        booking=mc.Booking.APPOINTMENT,
-        rrule="FREQ=DAILY",
-        start_date=timezone.localdate() - datetime.timedelta(days=1),
-        start_time=datetime.time(9),
-        end_time=datetime.time(12),
-    )
-    workshop = Workshop.objects.create(
-        team=mediation,
-        slug="atelier-b",
-        title="Atelier B",
-        description="B",
-        theme="email",
-        place=place,
-        capacity=5,
-        registration_opens_at=timezone.now() - datetime.timedelta(days=1),
-        published=True,
-    )
-    start = (timezone.now() + datetime.timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
-    session = WorkshopSession.objects.create(
-        workshop=workshop, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
-    )
-    registration = mediation_services.registration_create(
-        workshop=workshop, person=person, channel="counter", actor=advisor, by_staff=True
-    )
-    slot = (timezone.localtime() + datetime.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    appointment = mediation_services.appointment_book(
-        dropin=dropin, starts_at=slot, person=person, channel="counter", actor=advisor
-    )
-    accompaniment = Accompaniment.objects.create(
-        team=mediation, advisor=advisor, duration=30, themes=["email"], person=person, place=place
-    )
-    holiday = SchoolHoliday.objects.create(
-        name="Vacances B", start=datetime.date(2031, 2, 1), end=datetime.date(2031, 2, 10)
-    )
-
-    neighbourhood = Neighbourhood.objects.create(name="Quartier B", slug="quartier-b", team=board)
-    listing = board_services.listing_create(
-        person=person,
-        data={
-            "kind": Kind.OFFER,
-            "category": Category.SHOPPING,
-            "neighbourhood": neighbourhood,
-            "title": "Courses B",
-            "text": "Je fais vos courses le mardi.",
-            "availability": "",
-            "ongoing": False,
-        },
-        channel="counter",
-        consent=True,
-        actor=moderator,
-        submission_key=uuid.uuid4(),
-    )
-    if listing.status == "pending":
-        board_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
-    conversation = board_services.conversation_start(
-        listing=listing, responder=other, body="Bonjour, je suis intéressé.", actor=moderator, safety_read=True
-    )
-    report = board_services.report_create(listing=listing, reason="other", details="B", reporter=other, actor=moderator)
-    return World(
-        person=person,
-        other_person=other,
-        case=case,
-        document=document,
-        message=message,
-        letter=letter,
-        call=call,
-        batch=batch,
-        form=form,
-        field=field,
-        mandate=mandate,
-        dropin=dropin,
-        workshop=workshop,
-        session=session,
-        registration=registration,
-        appointment=appointment,
-        accompaniment=accompaniment,
-        holiday=holiday,
-        listing=listing,
-        conversation=conversation,
-        report=report,
-        neighbourhood=neighbourhood,
-        team=service,
-        user=worker,
-        membership=Membership.objects.get(user=worker),
-        place=place,
-    )
 
 
 # url name -> the parameters naming an object of another team
@@ -370,7 +188,7 @@ def clients(db):
 
 @pytest.mark.parametrize("name", sorted(OBJECT_OF_ANOTHER_TEAM))
 def test_another_teams_object_is_a_404_for_every_role_the_rules_do_not_name(name, clients):
-    world = _build_world()
+    world = build_world()
     url = reverse(name, kwargs=OBJECT_OF_ANOTHER_TEAM[name](world)) + QUERY.get(name, "")
     wrong = {}
     for role, client in clients.items():

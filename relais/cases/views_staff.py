@@ -245,6 +245,7 @@ def spam(request, reference):
             }
         messages.success(request, text)
         return redirect("cases:queue")
+    services.case_opened_by_worker(case=case, actor=request.user, request=request)
     return render(
         request,
         "cases/staff/spam_confirm.html",

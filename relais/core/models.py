@@ -223,6 +223,8 @@ class AccessCode(models.Model):
 
     def __str__(self):
         return self.code
+
+
 class BlockedSenderQuerySet(models.QuerySet):
     def current(self, now=None):
         return self.filter(until__gt=now or timezone.now())

@@ -31,11 +31,12 @@ def mandate_list(request):
     now = timezone.now()
     mine = mandates_visible_to(request.user).filter(team_id__in=team_ids(request.user, *HELPER_ROLES))
     context = {
-        "pending": mine.pending(),
-        "active": mine.active(now).order_by("expires_at"),
-        "ended": mine.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).order_by("-created_at")[:30],
+        "pending": list(mine.pending()),
+        "active": list(mine.active(now).order_by("expires_at")),
+        "ended": list(mine.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).order_by("-created_at")[:30]),
     }
-    audit_log(actor=request.user, action="mandate.list_viewed", request=request)
+    shown = [m.person_id for rows in context.values() for m in rows]
+    audit_log(actor=request.user, action="mandate.list_viewed", people=shown, request=request)
     return render(request, "mandates/staff/list.html", context)
 
 

@@ -1127,9 +1127,20 @@ def badge_revoke(*, person: Person, team, actor, request: HttpRequest | None = N
 # ---------------------------------------------------------------- staff reading and sending lists
 
 
-def staff_viewed(*, actor, action: str, obj=None, person=None, request: HttpRequest | None = None, **details) -> None:
-    """Journal entry for a staff member looking at residents' board data."""
-    audit_log(actor=actor, action=f"mutualaid.{action}", obj=obj, person=person, request=request, details=details)
+def staff_viewed(
+    *, actor, action: str, obj=None, person=None, people=(), request: HttpRequest | None = None, **details
+) -> None:
+    """Journal entry for a staff member looking at residents' board data (`people`: the
+    other residents the page names)."""
+    audit_log(
+        actor=actor,
+        action=f"mutualaid.{action}",
+        obj=obj,
+        person=person,
+        people=people,
+        request=request,
+        details=details,
+    )
 
 
 def listings_text(listings) -> str:

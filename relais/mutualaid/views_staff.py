@@ -64,7 +64,12 @@ def _pk_or_404(value) -> int:
 @staff_required(MODERATOR)
 def moderation(request):
     context = selectors.queue(request.user)
-    services.staff_viewed(actor=request.user, action="queue.viewed", request=request)
+    for key in ("pending", "unreviewed", "reports"):
+        context[key] = list(context[key])
+    shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
+    shown += [report.reported_person.pk for report in context["reports"]]
+    shown += [row["person"].pk for row in context["relay"]]
+    services.staff_viewed(actor=request.user, action="queue.viewed", people=shown, request=request)
     return render(request, "mutualaid/staff/moderation.html", context)
 
 
@@ -91,6 +96,7 @@ def listing_list(request):
         actor=request.user,
         action="listings.viewed",
         person=helped,
+        people=[listing.posted_by_id for listing in page],
         request=request,
         filters={k: str(v) for k, v in filters.items() if v},
     )
@@ -153,8 +159,15 @@ def _listing_page(request, listing, form=None, close_form=None, status=200):
 @staff_required(MODERATOR)
 def listing_detail(request, pk):
     listing = selectors.staff_listing(request.user, pk)
+    # The page names those who answered and those who reported it, too.
+    others = [c.responder_id for c in listing.conversations.all()] + [r.reporter_id for r in listing.reports.all()]
     services.staff_viewed(
-        actor=request.user, action="listing.viewed", obj=listing, person=listing.posted_by, request=request
+        actor=request.user,
+        action="listing.viewed",
+        obj=listing,
+        person=listing.posted_by,
+        people=others,
+        request=request,
     )
     return _listing_page(request, listing)
 
