@@ -102,15 +102,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: local memory by default; Redis (shared by every app server) in production.
+# Cache (rate limits, the public-page version): shared by every app server, so that
+# limits count across gunicorn workers and servers. Redis when REDIS_URL is set, else a
+# table of the main database (created by `relais migrate`). Rendered public pages may stay
+# in each process's memory ("pages"): they last a minute and a shared version number
+# invalidates them everywhere at once.
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A per-process cache in front of sessions would let another worker serve a
-    # logged-out session; without Redis, sessions live in the database only.
+    CACHES = {
+        "default": {
+            "BACKEND": "relais.core.cache.DatabaseCache",
+            "LOCATION": "relais_cache",
+            # Past this, Django culls entries at random, rate-limit counters included.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "relais-pages",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
+    }
+    # Sessions stay in their own table: a cache in front of them adds nothing here.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background work: django-tasks with its database backend, run by `relais db_worker`.

@@ -2,9 +2,10 @@
 
 Catalogue pages (home, search, procedures, places) are the same for every anonymous
 visitor in a given language, and most visitors are anonymous. Their rendered bytes are
-kept for `timeout` seconds (60 by default, so "open now" and a catalogue change show up
-within a minute even with a per-process cache); a change made through Relais also bumps
-a version, which invalidates at once every process sharing the cache (Redis).
+kept for `timeout` seconds (60 by default, so "open now" shows up within a minute) in the
+"pages" cache: Redis when there is one, else each process's memory. A change made through
+Relais also bumps a version kept in the shared default cache (Redis or the database), which
+invalidates at once the pages of every process and server.
 
 The gzip form is kept too and served as is to browsers that accept it, rather than
 compressed again on every hit (GZipMiddleware leaves an encoded response alone). Its
@@ -22,7 +23,7 @@ import hashlib
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import translation
@@ -60,7 +61,8 @@ def public_page(view=None, *, timeout: int = 60):
                 return view_func(request, *args, **kwargs)
             digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
             key = f"relais:page2:{_version()}:{translation.get_language()}:{digest}"
-            hit = cache.get(key)
+            pages = caches["pages"]
+            hit = pages.get(key)
             if hit is not None:
                 content, content_type, compressed = hit
                 if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
@@ -82,7 +84,7 @@ def public_page(view=None, *, timeout: int = 60):
                 ):
                     content = response.content
                     compressed = gzip.compress(content, compresslevel=6, mtime=0)
-                    cache.set(key, (content, response["Content-Type"], compressed), timeout)
+                    pages.set(key, (content, response["Content-Type"], compressed), timeout)
             patch_vary_headers(response, ["Cookie"])
             return response
 

@@ -1,8 +1,12 @@
 """The one limiter every open door uses (core.ratelimit)."""
 
+import pytest
 from django.test import RequestFactory
 
 from relais.core import ratelimit
+
+# Counters live in the shared cache, a database table.
+pytestmark = pytest.mark.django_db
 
 
 def test_limit_counts_per_scope_and_visitor():
@@ -42,6 +46,8 @@ def test_mutual_aid_reports_from_one_ipv6_network_are_limited(client, db):
     url = f"/entraide/annonces/{listing.pk}/signaler/"
     statuses = []
     for n in range(1, 9):
-        response = client.post(url, {"reason": "other", "details": "Test.", "token": uuid.uuid4()}, REMOTE_ADDR=f"2001:db8::{n}")
+        response = client.post(
+            url, {"reason": "other", "details": "Test.", "token": uuid.uuid4()}, REMOTE_ADDR=f"2001:db8::{n}"
+        )
         statuses.append("Trop de signalements" in response.content.decode())
     assert statuses.count(False) == 5 and statuses[5:] == [True, True, True]
