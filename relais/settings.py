@@ -161,8 +161,12 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "relais.accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/m/ip,5/5m/key",
-    "login": "30/m/ip",
+    # Failed logins (passwords and second-factor codes): 20 an hour per account from every
+    # address ("key"), and a ceiling per address block ("ip", IPv6 by /64) generous enough
+    # for a library's or the town hall's shared connection. AccountAdapter adds 5 per
+    # 5 minutes per account and address block, which allauth cannot express.
+    "login_failed": "100/m/ip,20/h/key",
+    "login": "120/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "signup": "20/m/ip",
