@@ -1,6 +1,10 @@
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -9,6 +13,21 @@ from relais.accounts.forms import MembershipForm, StaffUserForm, TeamForm
 from relais.accounts.models import Membership, Role, Team, User
 from relais.accounts.permissions import staff_required
 from relais.core.http import post_data
+
+
+def admin_login(request, extra_context=None):
+    """The Django admin's login page (`admin.site.login`): no password form of its own.
+
+    Everyone logs in through allauth's page, with its rate limits and the second factor
+    that StaffTwoFactorMiddleware then requires before any /admin/ page.
+    """
+    if request.user.is_authenticated:
+        # Logged in but not allowed in the admin (a resident, an agent without
+        # is_staff): sending them to the login page would only bring them back here.
+        raise Http404
+    return redirect_to_login(
+        request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"), login_url=reverse("account_login")
+    )
 
 
 @staff_required(Role.ADMINISTRATOR)
