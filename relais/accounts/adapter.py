@@ -27,6 +27,16 @@ def is_staff_login(user) -> bool:
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser or has_role(user)))
 
 
+# Set in the session once its user has entered a valid invitation code (see
+# services.staff_invitation_redeem): only then may a staff login enrol its first factor.
+INVITATION_SESSION_KEY = "relais_invitation_redeemed_by"
+
+
+def invitation_redeemed(request) -> bool:
+    """This session's user entered their invitation code in this session."""
+    return request.session.get(INVITATION_SESSION_KEY) == str(request.user.pk)
+
+
 def _login_of(credentials: dict) -> str:
     return (credentials.get("email") or credentials.get("username") or "").strip().lower()
 
