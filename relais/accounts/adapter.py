@@ -100,6 +100,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 body=rendered.body,
                 html_body=html,
                 template="account:" + template_prefix.rsplit("/", 1)[-1],
+                # Login codes, password and confirmation links: wiped from the outbox once sent.
+                sensitive=True,
             )
 
     def get_reset_password_from_key_url(self, key: str) -> str:
