@@ -18,6 +18,7 @@ from django.utils import translation
 from bench.server import free_port
 from relais.accounts.models import Membership, Role, Team, User
 from relais.core.models import Person
+from relais.core.pagecache import forget_version
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,6 +49,7 @@ def _empty_cache(request):
     for cache in caches.all():
         if uses_db or not isinstance(cache, DatabaseCache):
             cache.clear()
+    forget_version()  # this process's copy of the page version, maybe from a rolled-back test
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,8 @@ visitor in a given language, and most visitors are anonymous. Their rendered byt
 kept for `timeout` seconds (60 by default, so "open now" shows up within a minute) in the
 "pages" cache: Redis when there is one, else each process's memory. A change made through
 Relais also bumps a version kept in the shared default cache (Redis or the database), which
-invalidates at once the pages of every process and server.
+invalidates the pages of this process at once and those of every other process and server
+within a second.
 
 The gzip form is kept too and served as is to browsers that accept it, rather than
 compressed again on every hit (GZipMiddleware leaves an encoded response alone). Its
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -30,10 +32,24 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 VERSION_KEY = "relais:pages:version"
+# Each process reads the shared version at most once a second: a page served from the
+# cache then costs no query (without Redis the version is a database row, and SQLite opens
+# a connection per request), and a change made on another server shows within a second.
+VERSION_TTL = 1.0
+_seen = {"version": None, "at": 0.0}
 
 
 def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    now = time.monotonic()
+    if _seen["version"] is None or now - _seen["at"] >= VERSION_TTL:
+        _seen["version"] = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+        _seen["at"] = now
+    return _seen["version"]
+
+
+def forget_version() -> None:
+    """Read the shared version again on the next page (this process changed it)."""
+    _seen["version"] = None
 
 
 def invalidate_public_pages() -> None:
@@ -42,6 +58,7 @@ def invalidate_public_pages() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
+    forget_version()
 
 
 def _cacheable_request(request) -> bool:

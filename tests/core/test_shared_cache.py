@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils.dateparse import parse_datetime
 
-from relais.core import ratelimit
+from relais.core import pagecache, ratelimit
 from relais.core.cache import TABLE, DatabaseCache
 from relais.directory.models import Procedure
 
@@ -54,14 +54,22 @@ def test_counting_a_missing_or_expired_entry_is_refused():
         cache.incr("test:old")
 
 
-def test_a_catalogue_change_on_another_server_shows_at_once(client):
+def test_a_catalogue_change_on_another_server_shows_within_a_second(client, monkeypatch):
     proc = Procedure.objects.get(slug="passeport")
     assert proc.title in client.get(proc.get_absolute_url()).content.decode()  # now in this process's memory
     Procedure.objects.filter(pk=proc.pk).update(title="Passeport : la nouvelle fiche")  # no signal here
     assert "la nouvelle fiche" not in client.get(proc.get_absolute_url()).content.decode()  # still cached
     other = another_server()  # the change was made through another server, which bumped the version
     other.incr("relais:pages:version")
+    # A second later, this process reads the shared version again.
+    monkeypatch.setitem(pagecache._seen, "at", pagecache._seen["at"] - pagecache.VERSION_TTL)
     assert "la nouvelle fiche" in client.get(proc.get_absolute_url()).content.decode()
+
+
+def test_a_cached_page_costs_no_query(client, django_assert_num_queries):
+    client.get("/lieux/")
+    with django_assert_num_queries(0):
+        assert client.get("/lieux/").status_code == 200
 
 
 def _deploy_warnings():
