@@ -102,15 +102,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: local memory by default; Redis (shared by every app server) in production.
+# Cache (rate limits, the public-page version): shared by every app server, so that
+# limits count across gunicorn workers and servers. Redis when REDIS_URL is set, else a
+# table of the main database (created by `relais migrate`). Rendered public pages may stay
+# in each process's memory ("pages"): they last a minute and a shared version number
+# invalidates them everywhere at once.
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A per-process cache in front of sessions would let another worker serve a
-    # logged-out session; without Redis, sessions live in the database only.
+    CACHES = {
+        "default": {
+            "BACKEND": "relais.core.cache.DatabaseCache",
+            "LOCATION": "relais_cache",
+            # Past this, Django culls entries at random, rate-limit counters included.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "relais-pages",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
+    }
+    # Sessions stay in their own table: a cache in front of them adds nothing here.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background work: django-tasks with its database backend, run by `relais db_worker`.
@@ -143,8 +161,12 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "relais.accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/m/ip,5/5m/key",
-    "login": "30/m/ip",
+    # Failed logins (passwords and second-factor codes): 20 an hour per account from every
+    # address ("key"), and a ceiling per address block ("ip", IPv6 by /64) generous enough
+    # for a library's or the town hall's shared connection. AccountAdapter adds 5 per
+    # 5 minutes per account and address block, which allauth cannot express.
+    "login_failed": "100/m/ip,20/h/key",
+    "login": "120/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "signup": "20/m/ip",
@@ -162,6 +184,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Security (production values unless DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the health check over plain HTTP: a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True

@@ -9,7 +9,8 @@ import time
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
@@ -17,6 +18,7 @@ from django.utils import translation
 from bench.server import free_port
 from relais.accounts.models import Membership, Role, Team, User
 from relais.core.models import Person
+from relais.core.pagecache import forget_version
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,9 +35,21 @@ def _test_settings():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with no cached page and no rate-limit counter."""
-    cache.clear()
+def _empty_cache(request):
+    """Each test starts with no cached page and no rate-limit counter.
+
+    The shared cache is a database table: a test that does not use the database cannot
+    reach it, so there is nothing to clear for it there.
+    """
+    uses_db = bool(
+        {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")
+    )
+    if uses_db:
+        request.getfixturevalue("db")
+    for cache in caches.all():
+        if uses_db or not isinstance(cache, DatabaseCache):
+            cache.clear()
+    forget_version()  # this process's copy of the page version, maybe from a rolled-back test
 
 
 @pytest.fixture(autouse=True)

@@ -120,6 +120,7 @@ NOT_TEAM_DATA = {
     "accounts:team_edit": "teams and agents, managed by administrators",
     "accounts:user_toggle_active": "teams and agents, managed by administrators",
     "accounts:membership_remove": "teams and agents, managed by administrators",
+    "accounts:user_invitation": "teams and agents, managed by administrators",
     "mediation:staff_holiday_delete": "school holidays, the same for every team of the town",
     "directory:catalogue_create": "a kind of catalogue entry (procedures, places…), town-wide",
 }

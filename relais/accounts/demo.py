@@ -1,15 +1,18 @@
 """Demo teams and staff. Every staff login but one has a second factor already enrolled
-with a fixed secret, so that `relais demo_totp` can print the current code."""
+with a fixed secret, so that `relais demo_totp` can print the current code. The new agent
+has none yet, and an invitation code printed in the README (and by `relais demo_totp`)."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 
-from relais.accounts.models import Membership, Role, Team, TeamKind, User
+from relais.accounts import services
+from relais.accounts.models import Membership, Role, StaffInvitation, Team, TeamKind, User
 
 DEMO_PASSWORD = "relais-demo"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # demo only; never used outside `make demo`
+DEMO_INVITATION_CODE = "DEMO-AGEN-T2FA"  # demo only, like the secret above
 
 TEAMS = [
     ("accueil", "Accueil de la mairie", TeamKind.RECEPTION, "Accueil physique et téléphonique de l'hôtel de ville."),
@@ -51,6 +54,13 @@ def load(stdout):
         if enrolled and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
             RecoveryCodes.activate(user)
+        # A fresh invitation on each run once the previous one was used or expired (72 h).
+        if (
+            not enrolled
+            and not services.has_second_factor(user)
+            and not any(invitation.is_open() for invitation in StaffInvitation.objects.filter(user=user))
+        ):
+            services.staff_invitation_issue(user=user, actor=None, code=DEMO_INVITATION_CODE)
     # The administrator also works the counter on Saturdays: a second team, a second role.
     Membership.objects.update_or_create(
         user=User.objects.get(email="admin@valbrenne.fr"), team=teams["accueil"], defaults={"role": Role.MANAGER}

@@ -27,3 +27,17 @@ class StaffUserForm(forms.Form):
 class MembershipForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.filter(is_active=True))
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, widget=forms.RadioSelect)
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code d'invitation"),
+        max_length=40,
+        help_text=_(
+            "Le code de 12 lettres et chiffres que l'administrateur de Relais vous a remis, "
+            "par exemple ABCD-EFGH-JKMN. Les tirets, les espaces et les minuscules ne comptent pas."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )

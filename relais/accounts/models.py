@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -121,3 +122,45 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class StaffInvitation(models.Model):
+    """A one-time code an administrator hands to a new agent (in person or by phone).
+
+    A staff login may enrol its first second factor only after entering it, so that a
+    leaked password alone never lets someone else enrol their own authenticator. Only a
+    hash of the code is kept; the code is shown once, to the administrator who issued it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_invitations")
+    code_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation d'agent")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="staff_invitation_one_open_per_user",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        """The stored form of a code, keyed with SECRET_KEY so that the table alone does not
+        let anyone try codes offline. Case, spaces and dashes do not count."""
+        normalised = "".join(c for c in code.upper() if c.isalnum())
+        return salted_hmac("relais.accounts.StaffInvitation", normalised, algorithm="sha256").hexdigest()
+
+    def is_open(self) -> bool:
+        """Neither used, revoked nor expired."""
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

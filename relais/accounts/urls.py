@@ -13,4 +13,7 @@ urlpatterns = [
     path("gestion/agents/", views.user_list, name="user_list"),
     path("gestion/agents/nouveau/", views.user_create, name="user_create"),
     path("gestion/agents/<int:pk>/activation/", views.user_toggle_active, name="user_toggle_active"),
+    path("gestion/agents/<int:pk>/invitation/", views.user_invitation, name="user_invitation"),
+    # Before any staff page: reached by a new agent who has no second factor yet.
+    path("compte/code-invitation/", views.invitation, name="invitation"),
 ]

@@ -1,14 +1,40 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from relais.accounts import services
-from relais.accounts.forms import MembershipForm, StaffUserForm, TeamForm
-from relais.accounts.models import Membership, Role, Team, User
+from relais.accounts.adapter import INVITATION_SESSION_KEY, invitation_redeemed, is_staff_login
+from relais.accounts.forms import InvitationCodeForm, MembershipForm, StaffUserForm, TeamForm
+from relais.accounts.models import Membership, Role, StaffInvitation, Team, User
 from relais.accounts.permissions import staff_required
+from relais.core.forms import add_refusal
 from relais.core.http import post_data
+
+
+def admin_login(request, extra_context=None):
+    """The Django admin's login page (`admin.site.login`): no password form of its own.
+
+    Everyone logs in through allauth's page, with its rate limits and the second factor
+    that StaffTwoFactorMiddleware then requires before any /admin/ page.
+    """
+    if request.user.is_authenticated:
+        # Logged in but not allowed in the admin (a resident, an agent without
+        # is_staff): sending them to the login page would only bring them back here.
+        raise Http404
+    return redirect_to_login(
+        request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"), login_url=reverse("account_login")
+    )
 
 
 @staff_required(Role.ADMINISTRATOR)
@@ -58,9 +84,14 @@ def membership_remove(request, pk):
 
 @staff_required(Role.ADMINISTRATOR)
 def user_list(request):
+    factors = Authenticator.objects.filter(user=OuterRef("pk")).exclude(type=Authenticator.Type.RECOVERY_CODES)
+    open_invitation = StaffInvitation.objects.filter(
+        user=OuterRef("pk"), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).values("expires_at")[:1]
     users = (
         User.objects.filter(memberships__isnull=False)
         .distinct()
+        .annotate(has_factor=Exists(factors), invitation_expires_at=Subquery(open_invitation))
         .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("team")))
         .order_by("full_name", "email")
     )
@@ -68,17 +99,50 @@ def user_list(request):
 
 
 @staff_required(Role.ADMINISTRATOR)
+@never_cache
 def user_create(request):
     form = StaffUserForm(post_data(request))
     if request.method == "POST" and form.is_valid():
-        user = services.staff_user_create(actor=request.user, request=request, **form.cleaned_data)
-        messages.success(
-            request,
-            _("Le compte de %(name)s est créé. Un lien pour choisir son mot de passe a été envoyé à %(email)s.")
-            % {"name": user.full_name, "email": user.email},
-        )
-        return redirect("accounts:user_list")
+        user, code = services.staff_user_create(actor=request.user, request=request, **form.cleaned_data)
+        return render(request, "accounts/invitation_issued.html", {"agent": user, "code": code, "created": True})
     return render(request, "accounts/user_form.html", {"form": form})
+
+
+@staff_required(Role.ADMINISTRATOR)
+@require_POST
+@never_cache
+def user_invitation(request, pk):
+    """Issue (or re-issue, revoking the previous one) an agent's invitation code, shown once."""
+    user = get_object_or_404(User.objects.filter(memberships__isnull=False).distinct(), pk=pk)
+    try:
+        _invitation, code = services.staff_invitation_issue(user=user, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("accounts:user_list")
+    return render(request, "accounts/invitation_issued.html", {"agent": user, "code": code})
+
+
+@login_required
+def invitation(request):
+    """A new agent types the invitation code before enrolling a first second factor."""
+    user = request.user
+    if not is_staff_login(user):
+        raise Http404
+    if services.has_second_factor(user):
+        return redirect("core:staff_home")
+    if invitation_redeemed(request):
+        return redirect("mfa_activate_totp")
+    form = InvitationCodeForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_invitation_redeem(user=user, code=form.cleaned_data["code"], request=request)
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            request.session[INVITATION_SESSION_KEY] = str(user.pk)
+            messages.success(request, _("Le code est bon. Activez maintenant la double authentification."))
+            return redirect("mfa_activate_totp")
+    return render(request, "accounts/invitation.html", {"form": form})
 
 
 @staff_required(Role.ADMINISTRATOR)

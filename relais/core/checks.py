@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
 
 from relais.core.theme import contrast_with_white
 
@@ -18,6 +18,25 @@ def theme_contrast(app_configs, **kwargs):
                 f"White text on RELAIS_PRIMARY_COLOR {colour} has a contrast of {ratio:.1f}:1 (WCAG AA needs 4.5:1).",
                 hint="Choose a darker primary colour.",
                 id="relais.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache(app_configs, **kwargs):
+    """Rate limits and page invalidation need a cache that every app server shares."""
+    from django.core.cache import caches
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache | DummyCache):
+        return [
+            Warning(
+                f"The default cache ({settings.CACHES['default']['BACKEND']}) is kept by each process apart: "
+                "login and form rate limits would count per gunicorn worker, not per installation.",
+                hint="Set REDIS_URL, or keep Relais's default database cache (relais.core.cache.DatabaseCache).",
+                id="relais.W003",
             )
         ]
     return []

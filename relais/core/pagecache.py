@@ -2,9 +2,11 @@
 
 Catalogue pages (home, search, procedures, places) are the same for every anonymous
 visitor in a given language, and most visitors are anonymous. Their rendered bytes are
-kept for `timeout` seconds (60 by default, so "open now" and a catalogue change show up
-within a minute even with a per-process cache); a change made through Relais also bumps
-a version, which invalidates at once every process sharing the cache (Redis).
+kept for `timeout` seconds (60 by default, so "open now" shows up within a minute) in the
+"pages" cache: Redis when there is one, else each process's memory. A change made through
+Relais also bumps a version kept in the shared default cache (Redis or the database), which
+invalidates the pages of this process at once and those of every other process and server
+within a second.
 
 The gzip form is kept too and served as is to browsers that accept it, rather than
 compressed again on every hit (GZipMiddleware leaves an encoded response alone). Its
@@ -19,20 +21,35 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 VERSION_KEY = "relais:pages:version"
+# Each process reads the shared version at most once a second: a page served from the
+# cache then costs no query (without Redis the version is a database row, and SQLite opens
+# a connection per request), and a change made on another server shows within a second.
+VERSION_TTL = 1.0
+_seen = {"version": None, "at": 0.0}
 
 
 def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    now = time.monotonic()
+    if _seen["version"] is None or now - _seen["at"] >= VERSION_TTL:
+        _seen["version"] = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+        _seen["at"] = now
+    return _seen["version"]
+
+
+def forget_version() -> None:
+    """Read the shared version again on the next page (this process changed it)."""
+    _seen["version"] = None
 
 
 def invalidate_public_pages() -> None:
@@ -41,6 +58,7 @@ def invalidate_public_pages() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
+    forget_version()
 
 
 def _cacheable_request(request) -> bool:
@@ -60,7 +78,8 @@ def public_page(view=None, *, timeout: int = 60):
                 return view_func(request, *args, **kwargs)
             digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
             key = f"relais:page2:{_version()}:{translation.get_language()}:{digest}"
-            hit = cache.get(key)
+            pages = caches["pages"]
+            hit = pages.get(key)
             if hit is not None:
                 content, content_type, compressed = hit
                 if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
@@ -82,7 +101,7 @@ def public_page(view=None, *, timeout: int = 60):
                 ):
                     content = response.content
                     compressed = gzip.compress(content, compresslevel=6, mtime=0)
-                    cache.set(key, (content, response["Content-Type"], compressed), timeout)
+                    pages.set(key, (content, response["Content-Type"], compressed), timeout)
             patch_vary_headers(response, ["Cookie"])
             return response
 

@@ -165,8 +165,14 @@ def _store(
 
 
 @transaction.atomic
-def send_email(*, to: str, subject: str, body: str, html_body: str = "", template: str = "account") -> Message:
-    """An e-mail to an address rather than a person (account e-mails: codes, password links)."""
+def send_email(
+    *, to: str, subject: str, body: str, html_body: str = "", template: str = "account", sensitive: bool = False
+) -> Message:
+    """An e-mail to an address rather than a person (account e-mails: codes, password links).
+
+    A `sensitive` one holds a secret (a login code, a password link): as for `send`, staff
+    never see its text and it is wiped once sent or given up.
+    """
     message = Message.objects.create(
         channel=ContactChannel.EMAIL,
         to_email=to,
@@ -175,6 +181,7 @@ def send_email(*, to: str, subject: str, body: str, html_body: str = "", templat
         subject=subject[:200],
         body=body,
         html_body=html_body,
+        sensitive=sensitive,
     )
     _schedule(message.pk)
     return message
@@ -210,6 +217,10 @@ def _send_sms(message: Message) -> str:
         raise PermanentFailure(str(error)) from error
 
 
+# What is left of a sensitive message once sent or given up.
+WIPED = {"body": "••••••", "sms_body": "", "html_body": ""}
+
+
 def deliver(message_id: int) -> str:
     """Try to send one queued e-mail or SMS whose time has come; returns what happened."""
     now = timezone.now()
@@ -236,15 +247,19 @@ def deliver(message_id: int) -> str:
         return "retry"
     sent = {"status": MessageStatus.SENT, "sent_at": timezone.now(), "provider_id": provider_id[:200], "last_error": ""}
     if message.sensitive:
-        sent.update(body="••••••", sms_body="", html_body="")
+        sent.update(WIPED)
     Message.objects.filter(pk=message.pk).update(**sent)
     return "sent"
 
 
 @transaction.atomic
 def _give_up(message: Message, error: str) -> None:
-    """Keep the message as failed and send its content by another channel."""
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error=error[:1000])
+    """Keep the message as failed and send its content by another channel (a secret is
+    wiped instead: it never goes another way, nor is it sent again)."""
+    failed = {"status": MessageStatus.FAILED, "last_error": error[:1000]}
+    if message.sensitive:
+        failed.update(WIPED)
+    Message.objects.filter(pk=message.pk).update(**failed)
     audit_log(
         actor=None,
         action="message.failed",

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from relais.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from relais.accounts.demo import DEMO_INVITATION_CODE, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from relais.core.models import AuditEvent
 from tests.conftest import staff_client
 
@@ -21,21 +21,24 @@ def _clear_rate_limits():
     cache.clear()
 
 
-def test_staff_without_second_factor_is_sent_to_enrolment(unenrolled_agent):
+def test_staff_without_second_factor_is_sent_to_the_invitation_code_first(unenrolled_agent):
     client = Client()
     client.force_login(unenrolled_agent)
-    for url in [reverse("core:staff_home"), reverse("core:person_search"), "/admin/"]:
+    for url in [reverse("core:staff_home"), reverse("core:person_search"), "/admin/", reverse("mfa_activate_totp")]:
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"] == reverse("mfa_activate_totp")
+        assert response["Location"] == reverse("accounts:invitation")
 
 
-def test_enrolling_totp_opens_the_staff_pages(unenrolled_agent, django_capture_on_commit_callbacks):
-    unenrolled_agent.set_password(DEMO_PASSWORD)
-    unenrolled_agent.save(update_fields=["password"])
+def test_entering_the_invitation_then_enrolling_totp_opens_the_staff_pages(
+    unenrolled_agent, django_capture_on_commit_callbacks
+):
     client = Client()
     response = client.post(reverse("account_login"), {"login": unenrolled_agent.email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
+    assert client.get(reverse("core:staff_home"))["Location"] == reverse("accounts:invitation")
+    response = client.post(reverse("accounts:invitation"), {"code": DEMO_INVITATION_CODE.lower().replace("-", " ")})
+    assert response["Location"] == reverse("mfa_activate_totp")
     assert client.get(reverse("core:staff_home"))["Location"] == reverse("mfa_activate_totp")
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200

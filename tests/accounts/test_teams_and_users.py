@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -35,7 +37,8 @@ def test_administrator_creates_a_staff_account_who_receives_a_link(
                 "role": Role.CASE_WORKER,
             },
         )
-    assert response.status_code == 302
+    assert response.status_code == 200  # the page that shows the invitation code, once
+    assert "Code d'invitation" in html.unescape(response.content.decode())
     user = User.objects.get(email="ines.scolaire@valbrenne.fr")
     assert not user.has_usable_password()
     assert Membership.objects.get(user=user).team == team

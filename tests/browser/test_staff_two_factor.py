@@ -1,10 +1,13 @@
-"""A new agent logs in, is made to enrol a second factor, then reaches the staff pages."""
+"""A new agent logs in, types the invitation code the administrator handed over, is made
+to enrol a second factor, then reaches the staff pages."""
 
 import re
 import time
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
+
+from relais.accounts.demo import DEMO_INVITATION_CODE
 
 
 def test_new_agent_enrols_totp_before_any_staff_page(server, page, axe):
@@ -15,6 +18,17 @@ def test_new_agent_enrols_totp_before_any_staff_page(server, page, axe):
     page.get_by_label(re.compile("Adresse e-mail|E-mail|Courriel", re.I)).fill("nouvel.agent@valbrenne.fr")
     page.get_by_label(re.compile("Mot de passe", re.I)).fill("relais-demo")
     page.get_by_role("button", name=re.compile("Connexion", re.I)).click()
+
+    # No enrolment before the invitation code: a leaked password alone is not enough.
+    expect(page).to_have_url(re.compile(r"/compte/code-invitation/"))
+    page.goto(base + "/comptes/2fa/totp/activate/")
+    expect(page).to_have_url(re.compile(r"/compte/code-invitation/"))
+    page.get_by_label("Code d'invitation").fill("ABCD-EFGH-JKMN")
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.locator(".error-message")).to_contain_text("Ce code n'est pas le bon")
+    assert axe(page) == []
+    page.get_by_label("Code d'invitation").fill(DEMO_INVITATION_CODE)
+    page.get_by_role("button", name="Continuer").click()
 
     expect(page).to_have_url(re.compile(r"/2fa/totp/activate/"))
     activation_url = page.url

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 from unittest import mock
 
+from django.test import Client
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,19 @@ def test_healthz_answers_503_when_the_database_is_down(client, db):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_healthz_answers_over_plain_http_when_https_is_enforced(db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()  # a new client loads the middleware with this setting
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert client.get("/healthz", secure=True).status_code == 200
+    # Every other page still moves to HTTPS.
+    for path in ("/", "/healthz/", "/healthzz", "/comptes/login/"):
+        response = client.get(path)
+        assert response.status_code == 301 and response["Location"].startswith("https://"), path
 
 
 def _manage(*args, env):

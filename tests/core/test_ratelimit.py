@@ -1,8 +1,12 @@
 """The one limiter every open door uses (core.ratelimit)."""
 
+import pytest
 from django.test import RequestFactory
 
 from relais.core import ratelimit
+
+# Counters live in the shared cache, a database table.
+pytestmark = pytest.mark.django_db
 
 
 def test_limit_counts_per_scope_and_visitor():
