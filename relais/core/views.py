@@ -4,9 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -17,7 +16,7 @@ from relais.core import selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections, resident_sections
 from relais.core.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
-from relais.core.http import post_data
+from relais.core.http import post_data, safe_next
 from relais.core.models import Person
 
 
@@ -39,10 +38,7 @@ def language(request, code):
     """Switch language from a plain link (no form, so public pages carry no CSRF token)."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    next_url = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
-    response = redirect(next_url)
+    response = HttpResponseRedirect(safe_next(request, request.GET.get("next"), "/"))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
