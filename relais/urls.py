@@ -4,6 +4,7 @@ from django.urls import include, path
 from relais.core.views import healthz
 
 admin.site.site_header = "Relais – administration technique"
+handler400 = "relais.core.views.bad_request"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -48,6 +49,13 @@ def language(request, code):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def bad_request(request, exception=None):
+    """A request we cannot read (handler400, and requests carrying a NUL character): a plain
+    page in the town's layout, in the visitor's language, that says what to do."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "core/bad_request.html", status=400)
 
 
 def accessibility(request):
