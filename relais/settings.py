@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # against BREACH. Static files come pre-compressed from WhiteNoise.
     "django.middleware.gzip.GZipMiddleware",
     "relais.core.middleware.SecurityHeadersMiddleware",
+    # Before anything reads the session or the database: a NUL character gets a 400 page.
+    "relais.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

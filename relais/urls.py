@@ -7,6 +7,7 @@ from relais.core.views import healthz
 admin.site.site_header = "Relais – administration technique"
 # The admin's own login form would accept passwords outside allauth's limits and second factor.
 admin.site.login = admin_login
+handler400 = "relais.core.views.bad_request"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -10,13 +10,14 @@ journal filtered by person finds every look at their data.
 from __future__ import annotations
 
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from django.utils.html import escape
 
 from relais.accounts.models import User
 from relais.core.models import AuditEvent, AuditPerson, Person
 from tests.conftest import staff_client
-from tests.test_permission_matrix import OBJECT_OF_ANOTHER_TEAM, POST_ONLY, QUERY, ROLES, _walk
+from tests.routes import all_routes
+from tests.test_permission_matrix import OBJECT_OF_ANOTHER_TEAM, POST_ONLY, QUERY, ROLES
 from tests.world import build_world
 
 VISITORS = [*[role for role, email in ROLES.items() if email], "b_case_worker", "b_advisor", "b_moderator"]
@@ -24,13 +25,14 @@ VISITORS = [*[role for role, email in ROLES.items() if email], "b_case_worker", 
 
 def _pages(world) -> list[str]:
     pages = []
-    for name, route, converters in _walk(get_resolver()):
-        if not route.startswith("gestion/") or name in POST_ONLY:
+    for route in all_routes():
+        if not route.staff or route.name in POST_ONLY:
             continue
-        if not converters:
-            pages.append(reverse(name))
-        elif name in OBJECT_OF_ANOTHER_TEAM:
-            pages.append(reverse(name, kwargs=OBJECT_OF_ANOTHER_TEAM[name](world)) + QUERY.get(name, ""))
+        if not route.params:
+            pages.append(reverse(route.name))
+        elif route.name in OBJECT_OF_ANOTHER_TEAM:
+            kwargs = OBJECT_OF_ANOTHER_TEAM[route.name](world)
+            pages.append(reverse(route.name, kwargs=kwargs) + QUERY.get(route.name, ""))
     return pages
 
 

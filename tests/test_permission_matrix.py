@@ -12,10 +12,11 @@ the town, and so on.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from relais.accounts.models import Role, User
 from tests.conftest import make_member, staff_client
+from tests.routes import all_routes
 from tests.world import build_world
 
 # The roles of the home side: the demo's own staff (none of them belongs to a team "B").
@@ -30,24 +31,8 @@ ROLES = {
 }
 
 
-def _walk(resolver, prefix="", namespace=""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            ns = (
-                f"{namespace}:{pattern.namespace}"
-                if namespace and pattern.namespace
-                else pattern.namespace or namespace
-            )
-            yield from _walk(pattern, prefix + str(pattern.pattern), ns)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-            yield name, prefix + str(pattern.pattern), pattern.pattern.converters
-
-
 def staff_routes_with_parameters() -> dict[str, str]:
-    return {
-        name: route for name, route, converters in _walk(get_resolver()) if route.startswith("gestion/") and converters
-    }
+    return {route.name: route.route for route in all_routes() if route.staff and route.params}
 
 
 # url name -> the parameters naming an object of another team

@@ -8,11 +8,10 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -41,7 +40,7 @@ from relais.cases.views_public import _file_response
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.forms import add_refusal
-from relais.core.http import files_data, post_data
+from relais.core.http import files_data, post_data, safe_next
 from relais.core.models import Channel
 from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require, mandate_use
 
@@ -114,10 +113,7 @@ def bulk(request):
     else:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("cases:queue")
-    return redirect(next_url)
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), "cases:queue"))
 
 
 @staff_required(*WORKER_ROLES)

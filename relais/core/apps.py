@@ -38,4 +38,6 @@ class CoreConfig(AppConfig):
         ]
 
     def ready(self):
-        from relais.core import checks  # noqa: F401
+        from relais.core import checks, lookups  # noqa: F401
+
+        lookups.register()

@@ -33,6 +33,18 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def without_nul(value):
+    """`value` with every NUL character removed from its texts (dict keys included):
+    PostgreSQL stores none, in text or JSON, and refuses the whole entry otherwise."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def audit_log(
     *,
     actor,
@@ -49,6 +61,9 @@ def audit_log(
     `person` is the one person the entry is about; `people` the persons a page, an export
     or a batch showed (ids or Person objects), kept in `details["people"]` and indexed so
     that the journal filtered by person finds the entry.
+
+    What a visitor typed may reach `reason` and `details` (a search, a filter): NUL
+    characters are removed there, so that the entry, and the change it goes with, is kept.
     """
     if actor is not None and not actor.is_authenticated:
         actor = None
@@ -63,11 +78,11 @@ def audit_log(
         actor_label=actor.email if actor else "",
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_id=without_nul(str(obj.pk)) if obj is not None else "",
         person_id=person.pk if person is not None else None,
-        reason=reason[:500],
+        reason=without_nul(reason)[:500],
         ip=client_ip(request),
-        details=details,
+        details=without_nul(details),
     )
     if named:
         AuditPerson.objects.bulk_create([AuditPerson(event=event, person_id=pk) for pk in named], batch_size=1000)

@@ -1,5 +1,11 @@
 """Small request helpers shared by views."""
 
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# Longer "next" addresses are not ones this site writes (its links carry the page they come from).
+NEXT_MAX_LENGTH = 2000
+
 
 def post_data(request):
     """The POST data to bind a form to, or None on other methods.
@@ -19,3 +25,24 @@ def id_param(value) -> int | None:
     ("²" is a digit to Python) and short enough for any database integer."""
     value = str(value or "")
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def safe_next(request, value, default: str) -> str:
+    """Where to send a visitor after an action, from the address they sent back ("next",
+    "retour"): a path of this site, else `default` (a URL name or a path).
+
+    Never another host or scheme, never a character a header cannot carry, and never a
+    view name: `redirect("x")` would look for a view called "x" and fail.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith("/")
+        and not value.startswith(("//", "/\\"))
+        and len(value) <= NEXT_MAX_LENGTH
+        and value.isprintable()
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return value
+    return resolve_url(default)

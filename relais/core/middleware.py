@@ -28,3 +28,47 @@ class SecurityHeadersMiddleware:
             )
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
         return response
+
+
+NUL = "\x00"
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(items) -> bool:
+    return any(NUL in key or any(NUL in value for value in values) for key, values in items)
+
+
+def request_has_nul(request) -> bool:
+    """A NUL character in the address, the query or a form field. Not in files: their
+    contents are the upload checks' business, and Django drops unprintable characters
+    from their names."""
+    if NUL in request.path_info or _has_nul(request.GET.lists()):
+        return True
+    return (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.content_type in FORM_CONTENT_TYPES
+        and _has_nul(request.POST.lists())
+    )
+
+
+class RefuseNulMiddleware:
+    """A plain "we cannot read this" page (400) for a request carrying a NUL character.
+
+    Nobody types one; PostgreSQL cannot store it in text (a query with it is a server
+    error, DataError), and it would reach the database from many places: a path
+    segment, a search, a filter written to the journal. Refused once, here, before any
+    view. A cookie carrying one is dropped (it is no session of ours), not refused: the
+    visitor would be stuck until it expires.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in [n for n, value in request.COOKIES.items() if NUL in n or NUL in value]:
+            del request.COOKIES[name]
+        if request_has_nul(request):
+            from relais.core.views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -25,7 +25,7 @@ from relais.core.forms import (
     PersonForm,
     PersonSearchForm,
 )
-from relais.core.http import id_param, post_data
+from relais.core.http import id_param, post_data, safe_next
 from relais.core.models import Person
 
 
@@ -47,10 +47,7 @@ def language(request, code):
     """Switch language from a plain link (no form, so public pages carry no CSRF token)."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    next_url = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
-    response = redirect(next_url)
+    response = HttpResponseRedirect(safe_next(request, request.GET.get("next"), "/"))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
@@ -124,6 +121,13 @@ def _too_many_codes() -> str:
         "Trop de codes ont été essayés depuis cette connexion. Réessayez dans une heure, "
         "ou appelez la mairie au %(phone)s."
     ) % {"phone": settings.RELAIS["TOWN_PHONE"]}
+
+
+def bad_request(request, exception=None):
+    """A request we cannot read (handler400, and requests carrying a NUL character): a plain
+    page in the town's layout, in the visitor's language, that says what to do."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "core/bad_request.html", status=400)
 
 
 def accessibility(request):

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Min
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from relais.accounts.permissions import looks_people_up, staff_person_or_404, st
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log
 from relais.core.forms import add_refusal
-from relais.core.http import id_param
+from relais.core.http import id_param, safe_next
 from relais.core.models import Person
 from relais.core.services import people_searched
 from relais.mediation import choices as c
@@ -525,10 +525,7 @@ def registration_cancel(request, pk):
                 "name": promoted[0].person.display_name
             }
         messages.success(request, text)
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/gestion/"):
-        return redirect(nxt)
-    return redirect(registration.person)
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), registration.person.get_absolute_url()))
 
 
 @mediation_required
