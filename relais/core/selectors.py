@@ -54,3 +54,8 @@ def journal(*, person_id=None, actor_id=None, action: str = "", start=None, end=
     if end:
         qs = qs.filter(at__date__lte=end)
     return qs
+
+
+def journal_last_verification() -> AuditEvent | None:
+    """The newest `relais audit_verify` result journaled (one indexed lookup)."""
+    return AuditEvent.objects.filter(action="audit.verified").order_by("-pk").only("at", "details").first()
