@@ -1,4 +1,5 @@
-"""Writing to, and reading from, the append-only audit journal."""
+"""Writing to, and reading from, the append-only audit journal; sealing, verifying and
+purging it (the MAC chain itself is in `core.auditchain`)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -112,7 +112,7 @@ def _canonical(position: int, fields: tuple) -> bytes:
     if at is not None and timezone.is_aware(at):
         at = at.astimezone(datetime.UTC)
     values = [
-        position, entry_id, at.strftime("%Y-%m-%dT%H:%M:%S.%f") if at else None, actor_id, actor_label, action,
+        position, entry_id, at.isoformat(timespec="microseconds") if at else None, actor_id, actor_label, action,
         object_type, object_id, person_id, reason, _ip(ip), details,
     ]  # fmt: skip
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(
@@ -120,6 +120,7 @@ def _canonical(position: int, fields: tuple) -> bytes:
     )
 
 
+@lru_cache(maxsize=4096)  # the same few addresses (counters, offices) come back all the time
 def _ip(value) -> str | None:
     """SQLite keeps the address as written, PostgreSQL in its own form: compare addresses."""
     if not value:
@@ -258,10 +259,17 @@ def _seal_batch(
     if problem:
         raise ChainRefused(f"{problem}: {detail}")
     if after_id is None:
-        after_id = head.last_id - RECENT_WINDOW
-    rows = list(
-        _select(using, SEALED_FIELDS, "chain_position IS NULL AND id > %s", [after_id], order="id", limit=limit)
-    )
+        where, params = "chain_position IS NULL AND id > %s", [head.last_id - RECENT_WINDOW]
+    else:
+        # A long run (a backlog): the next unsealed id, then a bounded id range from it, so
+        # that each batch reads about `limit` rows whatever plan the database picks.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MIN(id) FROM {ENTRY_TABLE} WHERE chain_position IS NULL AND id > %s", [after_id])
+            start = cursor.fetchone()[0]
+        if start is None:
+            return []
+        where, params = "chain_position IS NULL AND id >= %s AND id < %s", [start, start + 4 * limit]
+    rows = list(_select(using, SEALED_FIELDS, where, params, order="id", limit=limit))
     if not rows:
         return []
     position, mac = head.position, head.mac
@@ -274,17 +282,15 @@ def _seal_batch(
         if connection.vendor == "postgresql":
             # One statement for the batch: twice as fast as one per entry there.
             values = ", ".join(["(%s::bigint, %s, %s::bigint)"] * len(seals))
+            # Joined by id only: a condition on chain_position would let the planner read
+            # the whole unsealed index, dead entries included, instead of `limit` rows.
             cursor.execute(
                 f"UPDATE {ENTRY_TABLE} AS entry SET chain_position = seal.position, chain_mac = seal.mac"
-                f" FROM (VALUES {values}) AS seal (position, mac, id)"
-                " WHERE entry.id = seal.id AND entry.chain_position IS NULL",
+                f" FROM (VALUES {values}) AS seal (position, mac, id) WHERE entry.id = seal.id",
                 [value for row in seals for value in row],
             )
         else:
-            cursor.executemany(
-                f"UPDATE {ENTRY_TABLE} SET chain_position = %s, chain_mac = %s WHERE id = %s AND chain_position IS NULL",
-                seals,
-            )
+            cursor.executemany(f"UPDATE {ENTRY_TABLE} SET chain_position = %s, chain_mac = %s WHERE id = %s", seals)
         cursor.execute(
             f"UPDATE {HEAD_TABLE} SET position = %s, mac = %s, key_id = %s, head_mac = %s, last_id = %s,"
             " sealed_at = %s WHERE id = 1",
@@ -322,9 +328,9 @@ def seal(*, wait: bool = True, limit: int | None = None, everything: bool = True
         if ids is None:
             break  # another sealer holds the head: it looks again once it lets go (below)
         sealed += len(ids)
-        if everything and ids:
-            # Go on from there: the index range starts past what this run has sealed.
-            after_id = ids[-1]
+        if after_id is not None and ids:
+            after_id = ids[-1]  # go on from there
+            continue
         if len(ids) == batch:
             continue
         # Entries committed while this sealer held the head were left to it by their own
@@ -359,10 +365,13 @@ def entries_written(*, using: str) -> None:
     """Called by AuditEvent after every insert (one entry or a bulk): seal them soon."""
     connection = connections[using]
     if connection.vendor == "sqlite":
+        # Sealing never stops an entry from being written: on failure its savepoint is
+        # rolled back and the entry stays, unsealed; `audit_verify` says why.
         try:
             seal(limit=INLINE_LIMIT, everything=False, using=using)
-        except Exception:  # noqa: BLE001 - sealing never stops an entry from being written
-            # Its savepoint is rolled back; the entry stays, unsealed, and `audit_verify` says why.
+        except ChainRefused as refusal:
+            logger.error("Audit journal not sealed: %s. Run `relais audit_verify`.", refusal)
+        except Exception:  # noqa: BLE001
             logger.exception("Audit journal not sealed")
         return
     callback = _after_commit.setdefault(using, partial(_seal_after_commit, using))
