@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-rush
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-rush bench-audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +73,6 @@ bench-cases: $(VENV)/.installed
 
 bench-rush: $(VENV)/.installed
 	$(BIN)/python bench/rush.py --postgres
+
+bench-audit: $(VENV)/.installed
+	$(BIN)/python bench/audit_chain.py --postgres

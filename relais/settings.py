@@ -272,6 +272,10 @@ SMS_API_KEY = envstr("SMS_API_KEY")
 SMS_SENDER = envstr("SMS_SENDER", "Mairie")[:11]
 SMS_TIMEOUT = envint("SMS_TIMEOUT", 10)
 
+# Key of the audit journal's MAC chain (core.auditchain). Empty: derived from SECRET_KEY.
+# It must stay stable: entries sealed under another key no longer verify.
+RELAIS_AUDIT_KEY = envstr("RELAIS_AUDIT_KEY")
+
 # The town (theme and contact shown on every page)
 RELAIS = {
     "TOWN_NAME": envstr("RELAIS_TOWN_NAME", "Valbrenne"),

@@ -1,20 +1,34 @@
-"""Writing to, and reading from, the append-only audit journal."""
+"""Writing to, and reading from, the append-only audit journal; sealing, verifying and
+purging it (the MAC chain itself is in `core.auditchain`)."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from relais.core import auditchain
+from relais.core.auditchain import PURGE_ACTION, ChainRefused, ChainReport
 from relais.core.models import AuditEvent, AuditPerson
 
 UNLOCK_TABLE = "relais_audit_unlock"
+VERIFIED_ACTION = "audit.verified"
+
+# No purge keeps less than this. French practice (CNIL recommendation on logging, 2021)
+# keeps access logs from six months to one year: under six months the trail no longer
+# covers the time a misuse takes to be noticed and reported (a resident's complaint, a
+# request for who saw their file), and a typo such as `--days 0` would empty the journal.
+AUDIT_RETENTION_FLOOR_DAYS = 180
+
+
+class PurgeRefused(Exception):
+    """A purge that would keep less than the floor, or remove entries that do not verify."""
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -100,14 +114,66 @@ def _unlocked() -> Iterator[None]:
             cursor.execute(f"DELETE FROM {UNLOCK_TABLE}")
 
 
+def audit_seal(*, wait: bool = True) -> int:
+    """Seal every entry still waiting for its seal; returns how many (cron, commands)."""
+    return auditchain.seal(wait=wait)
+
+
+def audit_verify(*, record: bool = True) -> ChainReport:
+    """Seal what is pending, then walk the whole chain and report its first break.
+
+    With `record`, the result is itself journaled (`audit.verified`): the administrator's
+    journal page shows the last one."""
+    with suppress(ChainRefused):  # the walk says why
+        auditchain.seal()
+    report = auditchain.verify_chain()
+    if record:
+        details = {"intact": report.intact, "entries": report.entries, "last_position": report.last_position}
+        if report.intact:
+            details["last_mac"] = report.last_mac
+        else:
+            details.update(problem=report.problem, position=report.position, entry_id=report.entry_id)
+            details["detail"] = report.detail
+        audit_log(actor=None, action=VERIFIED_ACTION, details=details)
+    return report
+
+
 def audit_purge(*, older_than_days: int, dry_run: bool = False) -> int:
-    """Remove entries past the retention period; returns how many (would be) removed."""
+    """Remove the oldest sealed entries past the retention period, in chain order, and
+    journal the purge with a signed marker (where the chain now starts); returns how
+    many entries were (or, with `dry_run`, would be) removed. A dry run writes nothing."""
+    if older_than_days < AUDIT_RETENTION_FLOOR_DAYS:
+        raise PurgeRefused(
+            f"the audit journal is kept at least {AUDIT_RETENTION_FLOOR_DAYS} days; "
+            f"refusing to remove entries younger than that ({older_than_days} days asked)"
+        )
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
-    old = AuditEvent.objects.filter(at__lt=cutoff)
-    count = old.count()
-    if dry_run or not count:
-        return count
-    with _unlocked():
-        # Bypass the model's refusal deliberately: this is the one sanctioned path.
-        models.QuerySet.delete(old)
-    return count
+    if dry_run:
+        plan = auditchain.purge_plan(cutoff=cutoff, lock=False)
+        _refuse_broken(plan)
+        return plan.count
+    try:
+        auditchain.seal()
+    except ChainRefused as refusal:
+        raise PurgeRefused(f"the journal cannot be sealed ({refusal}); nothing removed") from refusal
+    with transaction.atomic():
+        plan = auditchain.purge_plan(cutoff=cutoff, lock=True)
+        _refuse_broken(plan)
+        if plan.count:
+            removed = AuditEvent.objects.filter(
+                chain_position__gte=plan.first_position, chain_position__lte=plan.last_position
+            )
+            with _unlocked():
+                # Bypass the model's refusal deliberately: this is the one sanctioned path.
+                models.QuerySet.delete(removed)
+        marker = auditchain.purge_marker(plan=plan, cutoff=cutoff, retention_days=older_than_days)
+        audit_log(actor=None, action=PURGE_ACTION, details=marker)
+    return plan.count
+
+
+def _refuse_broken(plan: auditchain.PurgePlan) -> None:
+    if plan.problem is not None:
+        raise PurgeRefused(
+            f"{plan.problem}; nothing removed (a purge never deletes entries that do not verify: "
+            "run `relais audit_verify`)"
+        )

@@ -40,3 +40,21 @@ def shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def audit_retention_floor(app_configs, **kwargs):
+    """A retention period under the floor would make every scheduled purge fail."""
+    from relais.core.audit import AUDIT_RETENTION_FLOOR_DAYS
+
+    days = settings.RELAIS["AUDIT_RETENTION_DAYS"]
+    if days < AUDIT_RETENTION_FLOOR_DAYS:
+        return [
+            Warning(
+                f"RELAIS_AUDIT_RETENTION_DAYS is {days}: `relais audit_purge` refuses to keep the audit "
+                f"journal less than {AUDIT_RETENTION_FLOOR_DAYS} days.",
+                hint=f"Set it to {AUDIT_RETENTION_FLOOR_DAYS} or more (365 by default).",
+                id="relais.W004",
+            )
+        ]
+    return []

@@ -3,7 +3,7 @@ import hmac
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -143,6 +143,12 @@ class Person(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _entries_written(self.db)
+        return created
+
     def update(self, **kwargs):
         raise PermissionError("The audit journal is append-only.")
 
@@ -150,12 +156,23 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("The audit journal is append-only.")
 
 
+def _entries_written(using: str) -> None:
+    # Imported here: the chain module reads this model.
+    from relais.core.auditchain import entries_written
+
+    entries_written(using=using)
+
+
 class AuditEvent(models.Model):
     """One entry of the append-only journal of every look at or change of personal data.
 
     Rows are refused updates and deletes here and by database triggers (see the
-    migration); only `core.audit.audit_purge` may remove entries past retention.
+    migrations); only `core.audit.audit_purge` may remove entries past retention.
     `person_id` is a plain integer so that purging a person keeps the trail.
+
+    Each entry is sealed shortly after it is written (`core.auditchain`): it gets the
+    next position of a chain and a MAC over its fields and the previous entry's MAC.
+    The triggers let the two seal columns be set once, from empty, and never again.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
@@ -170,12 +187,27 @@ class AuditEvent(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    chain_position = models.BigIntegerField(null=True, blank=True, editable=False)
+    # NULL until sealed, like chain_position: a nullable column without default is added to
+    # SQLite without rebuilding the table (which would drop the append-only triggers).
+    chain_mac = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+        indexes = [
+            models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+            # Only the few entries waiting for their seal: the sealer finds them at once.
+            models.Index(fields=["id"], condition=Q(chain_position__isnull=True), name="audit_unsealed"),
+        ]
+        constraints = [
+            # Partial, so that adding it does not rebuild the table on SQLite (which would
+            # drop the append-only triggers); unsealed entries have no position yet.
+            models.UniqueConstraint(
+                fields=["chain_position"], condition=Q(chain_position__isnull=False), name="audit_chain_position_unique"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
@@ -183,7 +215,10 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("The audit journal is append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            _entries_written(using)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit journal is append-only.")
@@ -270,3 +305,23 @@ class BlockedSender(models.Model):
             return ""
         key = f"{settings.SECRET_KEY}:blocked-sender".encode()
         return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: last position sealed, its MAC, and a MAC over both.
+
+    One row. Sealers lock it (skipping it when another sealer holds it) and move it
+    forward; `audit_verify` compares it with the chain, so that deleting the newest
+    entries shows even when the head is moved back to match (its MAC would not).
+    """
+
+    position = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    head_mac = models.CharField(max_length=64, blank=True)
+    # Highest entry id sealed: where sealers start looking (a hint, outside the head's MAC).
+    last_id = models.BigIntegerField(default=0)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"audit chain head at {self.position}"

@@ -96,3 +96,8 @@ def sender_blocked(*, address: str = "", email: str = "", phone: str = "") -> bo
     for kind, digest in wanted:
         condition |= Q(kind=kind, value_hash=digest)
     return BlockedSender.objects.current().filter(condition).exists()
+
+
+def journal_last_verification() -> AuditEvent | None:
+    """The newest `relais audit_verify` result journaled (one indexed lookup)."""
+    return AuditEvent.objects.filter(action="audit.verified").order_by("-pk").only("at", "details").first()

@@ -270,4 +270,5 @@ def audit_journal(request):
         request=request,
         details={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v},
     )
-    return render(request, "core/audit_journal.html", {"form": form, "page_obj": page})
+    context = {"form": form, "page_obj": page, "last_verification": selectors.journal_last_verification()}
+    return render(request, "core/audit_journal.html", context)

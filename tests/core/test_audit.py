@@ -46,8 +46,9 @@ def test_database_refuses_raw_delete(event):
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_purge_removes_only_entries_past_retention(event, reception_agent):
+def test_purge_removes_only_entries_past_retention(fresh_journal, reception_agent, resident_by_letter):
     old = AuditEvent.objects.create(action="person.viewed", at=timezone.now() - datetime.timedelta(days=400))
+    event = audit_log(actor=reception_agent, action="person.viewed", obj=resident_by_letter)
     assert audit_purge(older_than_days=365, dry_run=True) == 1
     assert AuditEvent.objects.filter(pk=old.pk).exists()
     assert audit_purge(older_than_days=365) == 1
