@@ -96,7 +96,7 @@ def build_world() -> World:
     mandate = Mandate.objects.create(
         person=person,
         team=mediation,
-        duration="month",
+        duration="1m",
         consent_method="paper",
         consent_text="Texte",
         created_by=advisor,
