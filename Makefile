@@ -50,9 +50,10 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix relais tests bench
 
 # Extract French source strings and compile every catalogue (needs GNU gettext).
+# Development settings (DEBUG on, no .env needed): only the apps are loaded.
 messages: $(VENV)/.installed
-	$(BIN)/relais makemessages -l en -l ar --ignore=.venv --ignore=staticfiles
-	$(BIN)/relais compilemessages --ignore=.venv
+	RELAIS_DOTENV= DEBUG=1 $(BIN)/relais makemessages -l en -l ar --ignore=.venv --ignore=staticfiles
+	RELAIS_DOTENV= DEBUG=1 $(BIN)/relais compilemessages --ignore=.venv
 
 check-deploy: $(VENV)/.installed
 	RELAIS_DOTENV= DEBUG=0 SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
