@@ -4,7 +4,10 @@ The demo town (places, catalogue, teams, staff, residents) is loaded once per te
 database; each test runs in a transaction rolled back at its end.
 """
 
+import os
 import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
@@ -65,6 +68,29 @@ def _default_language():
 def django_db_setup(_test_settings, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("demo_load", allow_without_debug=True, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def throwaway_database_url(tmp_path):
+    """A database of its own, for tests where several processes write at once: a SQLite
+    file, or a PostgreSQL database beside the suite's when DATABASE_URL points at one (other
+    connections must see what is committed, which the suite's test transactions hide)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'throwaway.sqlite3'}"
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"relais_throwaway_{uuid.uuid4().hex[:10]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def staff_client(user: User) -> Client:

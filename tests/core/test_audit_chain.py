@@ -11,10 +11,8 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -312,28 +310,6 @@ def test_journal_page_shows_the_last_verification(journal, admin_client):
 
 
 # --- Many writers at once, on a real database -------------------------------------------------
-
-
-@pytest.fixture
-def throwaway_database_url(tmp_path):
-    """A database of its own (SQLite file, or PostgreSQL beside the suite's): other
-    connections must see what is committed, which the suite's test transactions hide."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"relais_audit_{uuid.uuid4().hex[:10]}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_concurrent_writers_verifiers_and_a_purge_end_with_a_chain_that_verifies(throwaway_database_url, tmp_path):

@@ -12,41 +12,17 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES, THREADS, CAPACITY = 4, 20, 5
 
 
-@pytest.fixture
-def rush_database_url(tmp_path):
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path / 'rush.sqlite3'}"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"relais_rush_{uuid.uuid4().hex[:10]}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_a_rush_never_exceeds_the_capacity_and_a_slot_is_booked_once(rush_database_url, tmp_path):
+def test_a_rush_never_exceeds_the_capacity_and_a_slot_is_booked_once(throwaway_database_url, tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": rush_database_url,
+        "DATABASE_URL": throwaway_database_url,
         "RELAIS_VAR_DIR": str(tmp_path),
     }
     completed = subprocess.run(
