@@ -1,6 +1,6 @@
 """National vocabularies (codes carried by exports and APIs; labels people read).
 
-Sources: ../shared/standards/mediation-taxonomies.md and the Schéma des lieux de
+Sources: standards/mediation-taxonomies.md (in this repository) and the Schéma des lieux de
 médiation numérique v1.0.2 (LaMednum). Labels of the standard's enumerations are the
 standard's own values and are not translated in exports.
 """

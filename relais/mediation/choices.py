@@ -1,6 +1,6 @@
 """Codes of the national tools (La Coop de la médiation numérique, RDV Service Public).
 
-Source: ../shared/standards/mediation-taxonomies.md. The code is what exports and APIs
+Source: standards/mediation-taxonomies.md (in this repository). The code is what exports and APIs
 carry; the label is what people read.
 """
 

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared/standards/lieux-mediation-numerique/schema.json").read_text()
+    (Path(__file__).resolve().parents[2] / "standards/lieux-mediation-numerique/schema.json").read_text()
 )
 
 
@@ -60,7 +60,7 @@ def test_csv_export_has_the_standards_columns_and_pipe_separated_lists(client, d
 
 
 def test_the_standards_own_example_passes_our_validator():
-    example = Path(__file__).resolve().parents[3] / "shared/standards/lieux-mediation-numerique/exemple-valide.csv"
+    example = Path(__file__).resolve().parents[2] / "standards/lieux-mediation-numerique/exemple-valide.csv"
     for row in csv.DictReader(example.open(encoding="utf-8")):
         assert validate(row) == []
 

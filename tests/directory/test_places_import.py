@@ -16,7 +16,7 @@ from relais.directory.export import SCHEMA_FIELDS
 from relais.directory.models import Place
 from tests.conftest import staff_client
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared/standards/lieux-mediation-numerique/exemple-valide.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "standards/lieux-mediation-numerique/exemple-valide.csv"
 
 
 def _csv(rows: list[dict]) -> str:
