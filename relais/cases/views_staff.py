@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
@@ -236,9 +236,11 @@ def spam(request, reference):
         result = services.case_mark_spam(case=case, actor=request.user, request=request)
         text = _("La demande %(ref)s est supprimée comme indésirable.") % {"ref": result["reference"]}
         if result["blocked"]:
-            text += " " + _("Son expéditeur ne peut plus faire de demande en ligne pendant %(days)s jours.") % {
-                "days": result["days"]
-            }
+            text += " " + ngettext(
+                "Son expéditeur ne peut plus faire de demande en ligne pendant %(days)s jour.",
+                "Son expéditeur ne peut plus faire de demande en ligne pendant %(days)s jours.",
+                result["days"],
+            ) % {"days": result["days"]}
         messages.success(request, text)
         return redirect("cases:queue")
     services.case_opened_by_worker(case=case, actor=request.user, request=request)
