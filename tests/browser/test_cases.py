@@ -55,6 +55,41 @@ def test_a_resident_files_a_request_without_javascript(server, no_js_page, axe):
         page.get_by_role("link", name="Télécharger le récépissé (PDF)").click(modifiers=["Alt"])
     assert download.value.suggested_filename.startswith("recepisse-")
 
+    # Rose reads on paper: her letter shows a code, not the link. With the code and the
+    # one detail Relais knows of her (her postcode), she opens her request again.
+    code = _latest_paper_code(server)
+    page.goto(server["url"] + "/code/")
+    assert axe(page.url) == [], page.url
+    page.get_by_label("Votre code").fill(f"{code[:4]} {code[4:8]} {code[8:]}")
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.locator("h1")).to_have_text("Vérifions que c'est bien vous")
+    page.get_by_label("Votre code postal").fill("37000")
+    page.get_by_role("button", name="Ouvrir ma page").click()
+    expect(page.locator(".error-summary")).to_contain_text("pas la bonne réponse")
+    assert axe(page) == [], page.url
+    page.get_by_label("Votre code postal").fill("37500")
+    page.get_by_role("button", name="Ouvrir ma page").click()
+    expect(page.locator(".receipt .stat")).to_have_text(re.compile(r"^\d{4}-\d{5}$"))
+
+
+def _latest_paper_code(server) -> str:
+    """The code Relais printed last (on Rose's receipt), read from the server's database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = "from relais.core.models import AccessCode; print(AccessCode.objects.latest('pk').code)"
+    result = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "shell", "--no-imports", "-c", script],
+        env=server["env"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
 
 def staff_login(page, base, email):
     page.goto(base + "/comptes/login/")
