@@ -11,7 +11,7 @@ from django.utils import timezone
 from relais.core.audit import audit_log
 from relais.core.extensions import prepare_merge
 from relais.core.models import BlockedSender, Channel, Person
-from relais.core.selectors import person_has_records
+from relais.core.selectors import person_has_records, person_relations
 
 # Fields a merge copies from the duplicate when the kept record has none.
 MERGEABLE_FIELDS = [
@@ -81,15 +81,6 @@ def people_searched(*, actor, query: str, count: int, shown=(), request: HttpReq
     )
 
 
-def _related_foreign_keys():
-    """Every foreign key and one-to-one pointing at Person, from any app."""
-    for rel in Person._meta.related_objects:
-        if rel.one_to_many or rel.one_to_one:
-            if rel.related_model is Person:
-                continue  # merged_into itself
-            yield rel
-
-
 @transaction.atomic
 def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest | None = None) -> Person:
     """Fold `duplicate` into `kept`: fill gaps, move every record, keep a tombstone.
@@ -113,7 +104,9 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
         filled.append("user")
     prepare_merge(duplicate=duplicate, kept=kept)
     moved = {}
-    for rel in _related_foreign_keys():
+    for rel in person_relations():
+        if rel.related_model is Person:
+            continue  # merged_into itself
         manager: models.Manager = rel.related_model._base_manager
         count = manager.filter(**{rel.field.name: duplicate}).update(**{rel.field.name: kept})
         if count:

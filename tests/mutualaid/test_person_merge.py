@@ -63,3 +63,16 @@ def test_merging_leaves_no_conversation_with_oneself(maries_listing, marie, mode
     assert not ConversationMessage.objects.filter(sender=marie, recipient=marie).exists()
     html = resident_client(marie).get(reverse("mutualaid:my_board")).content.decode()
     assert "Marie D." not in html
+
+
+def test_a_block_against_the_duplicate_follows_to_the_kept_record(marie, reception_agent, moderator):
+    """Marie blocked a second record of a neighbour: after the merge she is still protected
+    from the one record that remains (the relation has no reverse name, and still moves)."""
+    from relais.mutualaid.models import Block
+
+    kept = Person.objects.create(first_name="Gilles", last_name="Importun", phone="0611000001")
+    duplicate = Person.objects.create(first_name="Gilles", last_name="Importun", phone="06 11 00 00 01")
+    services.block_create(blocker=marie, blocked=duplicate, actor=marie.user)
+    person_merge(duplicate=duplicate, kept=kept, actor=reception_agent)
+    assert Block.objects.filter(blocker=marie, blocked=kept).exists()
+    assert not Block.objects.filter(blocked=duplicate).exists()
