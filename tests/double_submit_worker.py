@@ -23,9 +23,8 @@ ATTEMPTS = (2, 5)
 
 
 def _staff(email: str):
-    from tests.conftest import staff_client
-
     from relais.accounts.models import User
+    from tests.conftest import staff_client
 
     return lambda: staff_client(User.objects.get(email=email))
 
