@@ -36,6 +36,7 @@ def _anonymous(ip: str):
 
 
 def _counts(model, **filters) -> dict:
+    from relais.cases.models import Document
     from relais.core.models import Person
     from relais.notifications.models import Message
 
@@ -43,6 +44,7 @@ def _counts(model, **filters) -> dict:
         "records": model.objects.filter(**filters).count(),
         "people": Person.objects.count(),
         "messages": Message.objects.count(),
+        "documents": Document.objects.count(),
     }
 
 
@@ -200,6 +202,115 @@ def resident_reply(n):
     return _anonymous(f"198.51.100.{60 + n}"), case.get_tracking_url(), data, CaseEvent, {"submission_key": key}
 
 
+def case_document(n):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from relais.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    def data():  # each click sends its own copy of the file
+        return {"action": "document", "submission_key": key,
+                "document": SimpleUploadedFile("acte.pdf", pdf, content_type="application/pdf")}  # fmt: skip
+
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
+
+
+def accompaniment(n):
+    from relais.mediation.models import Accompaniment
+    from tests.mediation.test_accompaniments import URL, form_data
+
+    make_client = _staff("conseiller@valbrenne.fr")
+    data = form_data(make_client(), themes=["email"], age_band="soixante_dix_plus", gender="feminin")
+    return make_client, URL, data, Accompaniment, {"submission_key": data["submission_key"]}
+
+
+def _resident(n, *, account=True):
+    from tests.mutualaid.conftest import make_resident
+
+    return make_resident("Entraide", f"Voisin{n}{uuid.uuid4().hex[:4]}", phone="06 11 22 33 4" + str(n),
+                         account=account)  # fmt: skip
+
+
+def _logged_in(person):
+    from django.test import Client
+
+    def make():
+        client = Client()
+        client.force_login(person.user)
+        return client
+
+    return make
+
+
+def _listing_form(**overrides) -> dict:
+    from relais.mutualaid.models import Neighbourhood
+
+    return {"token": str(uuid.uuid4()), "kind": "offer", "category": "lending",
+            "neighbourhood": Neighbourhood.objects.get(slug="les-tilleuls").pk, "title": "Je prête ma perceuse",
+            "text": "Perceuse à percussion, à rendre dans la semaine.", "availability": "Le soir", "rules": "on",
+            **overrides}  # fmt: skip
+
+
+def online_listing(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import Listing
+
+    data = _listing_form()
+    url = reverse("mutualaid:listing_create")
+    return _logged_in(_resident(n)), url, data, Listing, {"submission_key": data["token"]}
+
+
+def staff_listing(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import Listing
+
+    person = _resident(n, account=False)
+    data = _listing_form(channel="phone", consent="on", kind="request", category="shopping")
+    del data["rules"]
+    url = reverse("mutualaid:staff_listing_create") + f"?personne={person.pk}"
+    return _staff("accueil@valbrenne.fr"), url, data, Listing, {"submission_key": data["token"]}
+
+
+def _live_listing():
+    from relais.mutualaid.models import Listing
+
+    return Listing.objects.visible_on_board().filter(posted_by__user__isnull=False).order_by("pk").first()
+
+
+def relayed_answer(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import ConversationMessage
+
+    key = str(uuid.uuid4())
+    data = {"token": key, "body": "Bonjour, je peux vous aider mercredi.", "safety": "on"}
+    url = reverse("mutualaid:respond", args=[_live_listing().pk])
+    return _logged_in(_resident(n)), url, data, ConversationMessage, {"submission_key": key}
+
+
+def relayed_reply(n):
+    from django.urls import reverse
+
+    from relais.mutualaid import services
+    from relais.mutualaid.models import ConversationMessage
+
+    responder = _resident(n)
+    conversation = services.conversation_start(
+        listing=_live_listing(), responder=responder, body="Bonjour !", actor=responder.user, safety_read=True
+    )
+    key = str(uuid.uuid4())
+    data = {"token": key, "body": "Mercredi à 10 h, cela vous va ?"}
+    url = reverse("mutualaid:conversation", args=[conversation.pk])
+    return _logged_in(responder), url, data, ConversationMessage, {"submission_key": key}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -213,6 +324,12 @@ SCENARIOS = {
         staff_registration,
         case_message,
         resident_reply,
+        case_document,
+        accompaniment,
+        online_listing,
+        staff_listing,
+        relayed_answer,
+        relayed_reply,
     )
 }
 
@@ -232,7 +349,7 @@ def _fire(scenario, n: int) -> dict:
 
         try:
             barrier.wait()
-            response = clients[i].post(url, data)
+            response = clients[i].post(url, data() if callable(data) else data)
             results[i] = (response.status_code, response.get("Location", ""))
         except Exception as error:  # noqa: BLE001 - every failure is reported, none hidden
             results[i] = (f"error: {error!r}", "")
@@ -249,6 +366,7 @@ def _fire(scenario, n: int) -> dict:
         "records": after["records"],
         "people": after["people"] - before["people"],
         "messages": after["messages"] - before["messages"],
+        "documents": after["documents"] - before["documents"],
         "statuses": [status for status, _ in results],
         "pages": sorted({location for _, location in results}),
     }
@@ -260,6 +378,15 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's own hooks (no e-mail leaves, templates recorded)
+    from django.conf import settings
+    from django.test import override_settings
+
+    # As in the suite (tests/conftest.py): static files read from the source tree.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages).enable()
     call_command("migrate", verbosity=0)
     call_command("demo_load", allow_without_debug=True, stdout=open("/dev/null", "w"))
     print(json.dumps({name: {n: _fire(name, n) for n in ATTEMPTS} for name in SCENARIOS}))

@@ -34,6 +34,12 @@ MAKES = {
     "staff_registration": (0, 1),
     "case_message": (0, 1),
     "resident_reply": (0, 0),
+    "case_document": (0, 0),
+    "accompaniment": (0, 0),
+    "online_listing": (0, 1),  # "received, waiting for review"
+    "staff_listing": (0, 1),
+    "relayed_answer": (0, 1),  # the author is told
+    "relayed_reply": (0, 1),
 }
 
 
@@ -88,3 +94,4 @@ def test_the_same_form_sent_at_once_makes_one_record_and_one_page(fired, scenari
     assert result["records"] == 1
     assert result["people"] == people
     assert result["messages"] == messages
+    assert result["documents"] == (1 if scenario == "case_document" else 0)
