@@ -344,8 +344,8 @@ def record(request, person_pk, slug):
                     scan=extra.cleaned_data["scan"],
                     request=request,
                 )
-            except MandateRequired as refused:
-                refusal = refused.message
+            except MandateRequired as refused:  # the mandate ended while the form was being filled in
+                answers.add_error(None, refused.message)
             except ValidationError as error:
                 add_refusal(answers, error)
             else:

@@ -117,3 +117,21 @@ def test_the_staff_page_refuses_a_request_once_the_mandate_has_ended(advisor, re
     html = refused.content.decode()
     assert refused.status_code == 403 and "pas de mandat en cours" in html
     assert not Case.objects.filter(submission_key=key).exists()
+
+
+def test_a_mandate_ended_while_typing_is_refused_beside_the_form_with_the_answers_kept(
+    advisor, resident_by_letter, monkeypatch
+):
+    """The page was shown under the mandate; the service checks again when the form is sent."""
+    client = staff_client(advisor)
+    url = reverse("cases:record", args=[resident_by_letter.pk, "rendez-vous-ccas"]) + "?canal=mandate"
+    monkeypatch.setattr("relais.cases.views_staff.mandate_refusal", lambda **kwargs: None)
+    key = str(uuid.uuid4())
+    response = client.post(url, {"motif": "Autre", "moments": ["Le matin"], "submission_key": key})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Il y a un problème" in html and "pas de mandat en cours" in html
+    assert (
+        'value="Autre" id="id_motif_4" required checked' in html
+        and 'value="Le matin" id="id_moments_0" checked' in html
+    )
+    assert not Case.objects.filter(submission_key=key).exists()
