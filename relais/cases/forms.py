@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.cases.models import FieldKind, Form, FormField, Status
+from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.core.text import phone_digits
 from relais.core.uploads import check_upload
@@ -276,7 +277,7 @@ class ContactForm(forms.Form):
         return data
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SubmissionKeyForm):
     """A resident answers a question or adds a document."""
 
     text = forms.CharField(
@@ -373,11 +374,11 @@ class NoteForm(forms.Form):
     )
 
 
-class MessageForm(forms.Form):
+class MessageForm(SubmissionKeyForm):
     text = forms.CharField(label=_("Message à l'habitant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(SubmissionKeyForm):
     document = UploadField(label=_("Document"), help_text=_("PDF ou photo."))
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
+from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
 
 
@@ -157,7 +158,7 @@ class CaseQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today or timezone.localdate())
 
 
-class Case(models.Model):
+class Case(KeyedModel, models.Model):
     """A request (dossier) of a resident, whatever the channel it came through."""
 
     reference = models.CharField(_("référence"), max_length=20, unique=True)
@@ -194,7 +195,7 @@ class Case(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     location_text = models.CharField(_("emplacement"), max_length=300, blank=True)
     token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
-    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submission_key = submission_key_field()
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -261,7 +262,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Attribution")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(KeyedModel, models.Model):
     """One line of a case's timeline. Internal notes are never shown to the resident."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -277,6 +278,8 @@ class CaseEvent(models.Model):
         "notifications.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A message, reply or document sent twice from its form is one event (and one message).
+    submission_key = submission_key_field()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role
+from relais.accounts.permissions import has_role
 from relais.cases.forms import display, person_from_contact
 from relais.cases.models import (
     DONE_STATUSES,
@@ -36,12 +37,14 @@ from relais.cases.models import (
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
 from relais.core.models import BlockedSender, Channel, ContactChannel, Person
 from relais.core.pdf import render_pdf
 from relais.core.selectors import sender_blocked
 from relais.core.services import person_create, person_delete_if_unused, person_for_account, senders_block
 from relais.core.text import fold, phone_digits
 from relais.core.uploads import check_upload
+from relais.mandates.services import mandate_require
 from relais.notifications import channels
 from relais.notifications.services import messages_delete_about, notify
 
@@ -240,40 +243,39 @@ def case_submit(
     uploads: dict | None = None,
     channel: str,
     recorded_by=None,
-    acting_under=None,
+    on_behalf: bool = False,
     submission_key=None,
     location: dict | None = None,
     place=None,
     scan=None,
     request: HttpRequest | None = None,
 ) -> Case:
-    """File a request; the same `submission_key` twice gives the first case back."""
-    if submission_key is not None:
-        existing = Case.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
-    try:
-        return _submit(
+    """File a request; the same `submission_key` twice gives the first case back.
+
+    `person` is the resident, or a callable making them (called only when the request is
+    new, in the same transaction). `on_behalf`: `recorded_by` files it for the resident,
+    away from them: an active mandate of their team covering the form's domain is required
+    (MandateRequired), checked and journaled in the same transaction as the case.
+    """
+    case, _created = create_once(
+        Case,
+        submission_key,
+        lambda: _submit(
             form=form,
-            person=person,
+            person=person() if callable(person) else person,
             answers=answers,
             uploads=uploads or {},
             channel=channel,
             recorded_by=recorded_by,
-            acting_under=acting_under,
+            on_behalf=on_behalf,
             submission_key=submission_key,
             location=location or {},
             place=place,
             scan=scan,
             request=request,
-        )
-    except IntegrityError:
-        # Two clicks raced past the check above: the first one won, answer with its case.
-        if submission_key is not None:
-            existing = Case.objects.filter(submission_key=submission_key).first()
-            if existing:
-                return existing
-        raise
+        ),
+    )
+    return case
 
 
 @transaction.atomic
@@ -285,13 +287,18 @@ def _submit(
     uploads,
     channel,
     recorded_by,
-    acting_under,
+    on_behalf,
     submission_key,
     location,
     place,
     scan,
     request,
 ) -> Case:
+    acting_under = None
+    if on_behalf:
+        acting_under = mandate_require(
+            person=person, user=recorded_by, scope=form.mandate_scope, action="case.file", request=request
+        )
     answer_list = _answers(form, answers, uploads, files_optional=recorded_by is not None)
     if form.asks_location and not location.get("location_text"):
         raise ValidationError({"location_text": _("Dites-nous où se trouve le problème.")})
@@ -450,69 +457,122 @@ def case_add_note(*, case: Case, text: str, actor, request: HttpRequest | None =
     return event
 
 
-@transaction.atomic
-def case_message(*, case: Case, text: str, actor, request: HttpRequest | None = None) -> CaseEvent:
+def _lock_case(case: Case):
+    """The case row locked: its documents are counted, its status changed, one click at a time."""
+    return lambda: Case.objects.select_for_update().get(pk=case.pk)
+
+
+def case_message(*, case: Case, text: str, actor, submission_key=None, request: HttpRequest | None = None) -> CaseEvent:
     """A message to the resident by their channel, without changing the status."""
-    sent = notify(
-        person=case.person,
-        template="case_message",
-        context=_message_context(case, message=text),
-        related=case,
-        actor=actor,
-    )
-    event = CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=actor, text=text, message=sent)
-    audit_log(actor=actor, action="case.message_sent", obj=case, person=case.person, request=request)
+
+    def create() -> CaseEvent:
+        sent = notify(
+            person=case.person,
+            template="case_message",
+            context=_message_context(case, message=text),
+            related=case,
+            actor=actor,
+        )
+        event = CaseEvent.objects.create(
+            case=case, kind=EventKind.MESSAGE, actor=actor, text=text, message=sent, submission_key=submission_key
+        )
+        audit_log(actor=actor, action="case.message_sent", obj=case, person=case.person, request=request)
+        return event
+
+    event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(case))
     return event
 
 
-@transaction.atomic
-def case_add_document(*, case: Case, upload, actor=None, by_resident=False, request: HttpRequest | None = None):
-    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)  # documents counted one at a time
-    event = CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.DOCUMENT,
-        actor=actor if actor and actor.is_authenticated else None,
-        by_resident=by_resident,
-    )
-    document = _store_upload(case, upload, actor=actor, by_resident=by_resident, event=event)
-    event.text = document.name
-    event.save(update_fields=["text"])
-    audit_log(
-        actor=actor,
-        action="case.document_added",
-        obj=case,
-        person=case.person,
-        request=request,
-        details={"document": document.pk},
-    )
-    return document
-
-
-@transaction.atomic
-def case_resident_reply(*, case: Case, text: str = "", upload=None, actor=None, request: HttpRequest | None = None):
-    """The resident (or their helper under mandate) answers; a case waiting for them resumes."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    by = actor if actor is not None and actor.is_authenticated else None
-    event = CaseEvent.objects.create(case=case, kind=EventKind.RESIDENT_REPLY, by_resident=True, actor=by, text=text)
-    if upload is not None:
-        _store_upload(case, upload, actor=by, by_resident=True, event=event)
-    case.resident_replied_at = timezone.now()
-    fields = ["resident_replied_at", "updated_at"]
-    if case.status == Status.WAITING:
-        CaseEvent.objects.create(
-            case=case, kind=EventKind.STATUS, old_status=case.status, new_status=Status.IN_PROGRESS, by_resident=True
+def case_add_document(
+    *, case: Case, upload, actor=None, by_resident=False, submission_key=None, request: HttpRequest | None = None
+):
+    def create() -> CaseEvent:
+        locked = Case.objects.select_related("person").get(pk=case.pk)
+        event = CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.DOCUMENT,
+            actor=actor if actor and actor.is_authenticated else None,
+            by_resident=by_resident,
+            submission_key=submission_key,
         )
-        case.status = Status.IN_PROGRESS
-        fields.append("status")
-    case.save(update_fields=fields)
-    audit_log(
-        actor=by,
-        action="case.resident_replied",
-        obj=case,
-        person=case.person,
-        request=request,
-        details={"document": upload is not None},
-    )
+        document = _store_upload(locked, upload, actor=actor, by_resident=by_resident, event=event)
+        event.text = document.name
+        event.save(update_fields=["text"])
+        audit_log(
+            actor=actor,
+            action="case.document_added",
+            obj=locked,
+            person=locked.person,
+            request=request,
+            details={"document": document.pk},
+        )
+        return event
+
+    event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(case))
+    return event.documents.first()
+
+
+def case_resident_reply(
+    *,
+    case: Case,
+    text: str = "",
+    upload=None,
+    actor=None,
+    submission_key=None,
+    request: HttpRequest | None = None,
+):
+    """The resident (or their helper under mandate) answers; a case waiting for them resumes.
+
+    A helper of another team answering on a case filed under mandate needs that mandate
+    still active (MandateRequired), checked in the same transaction as the reply.
+    """
+    by = actor if actor is not None and actor.is_authenticated else None
+
+    def create() -> CaseEvent:
+        locked = Case.objects.select_related("form", "person").get(pk=case.pk)
+        if by is not None and locked.acting_under_id and has_role(by) and locked.team_id not in worker_team_ids(by):
+            mandate_require(
+                person=locked.person,
+                user=by,
+                scope=locked.form.mandate_scope,
+                action="case.reply",
+                obj=locked,
+                request=request,
+            )
+        event = CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.RESIDENT_REPLY,
+            by_resident=True,
+            actor=by,
+            text=text,
+            submission_key=submission_key,
+        )
+        if upload is not None:
+            _store_upload(locked, upload, actor=by, by_resident=True, event=event)
+        locked.resident_replied_at = timezone.now()
+        fields = ["resident_replied_at", "updated_at"]
+        if locked.status == Status.WAITING:
+            CaseEvent.objects.create(
+                case=locked,
+                kind=EventKind.STATUS,
+                old_status=locked.status,
+                new_status=Status.IN_PROGRESS,
+                by_resident=True,
+            )
+            locked.status = Status.IN_PROGRESS
+            fields.append("status")
+        locked.save(update_fields=fields)
+        audit_log(
+            actor=by,
+            action="case.resident_replied",
+            obj=locked,
+            person=locked.person,
+            request=request,
+            details={"document": upload is not None},
+        )
+        return event
+
+    event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(case))
     return event
 
 
@@ -590,23 +650,35 @@ def draft_save(*, draft: Draft, **sections) -> Draft:
 
 
 def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) -> Case:
-    """Send a draft as a case (idempotent: the draft's key is the submission key)."""
-    uploads = {f.field_key: f for f in draft.files.all()}
-    case = case_submit(
-        form=draft.form,
-        person=person,
-        answers=draft.data.get("answers", {}),
-        uploads=uploads,
-        channel=Channel.ONLINE,
-        submission_key=draft.key,
-        location=draft.data.get("location"),
-        request=request,
+    """Send a draft as a case (idempotent: the draft's key is the submission key).
+
+    `person` may be a callable making the resident: called only if the case is new."""
+
+    def create() -> Case:
+        case = _submit(
+            form=draft.form,
+            person=person() if callable(person) else person,
+            answers=draft.data.get("answers", {}),
+            uploads={f.field_key: f for f in draft.files.all()},
+            channel=Channel.ONLINE,
+            recorded_by=None,
+            on_behalf=False,
+            submission_key=draft.key,
+            location=draft.data.get("location") or {},
+            place=None,
+            scan=None,
+            request=request,
+        )
+        Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case, data={})
+        # The case has its own copies: the draft keeps only its link to the case.
+        files = list(draft.files.all())
+        DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+        transaction.on_commit(lambda: [f.file.delete(save=False) for f in files])
+        return case
+
+    case, _created = create_once(
+        Case, draft.key, create, lock=lambda: Draft.objects.select_for_update().filter(pk=draft.pk).first()
     )
-    Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case, data={})
-    # The case has its own copies: the draft keeps only its link to the case.
-    files = list(draft.files.all())
-    DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()
-    transaction.on_commit(lambda: [f.file.delete(save=False) for f in files])
     return case
 
 
@@ -615,24 +687,22 @@ def draft_send(*, draft: Draft, user, request: HttpRequest | None = None) -> Cas
 
     Without an account the sender must not be blocked and their connection must be within
     its limits (checked by `case_submit`); when refused, nothing is created and the draft
-    keeps everything typed. The draft row is locked: two clicks at once create neither two
-    people nor two cases.
+    keeps everything typed. The person is made in the same transaction as the case, and
+    only when the case is new: two clicks at once create neither two people nor two cases.
     """
-    with transaction.atomic():
-        draft = Draft.objects.select_for_update().get(pk=draft.pk)
-        if draft.case_id:
-            return draft.case
+
+    def person():
         if user is not None and user.is_authenticated:
-            person = person_for_account(user=user)
-        else:
-            # Drafts saved before sending was one transaction may name the person already made.
-            person = Person.objects.filter(pk=draft.data.get("person_id") or 0).first() or person_create(
-                actor=None,
-                data=person_from_contact(draft.data.get("contact") or {}),
-                channel=Channel.ONLINE,
-                request=request,
-            )
-        return draft_submit(draft=draft, person=person, request=request)
+            return person_for_account(user=user)
+        # Drafts saved before sending was one transaction may name the person already made.
+        return Person.objects.filter(pk=draft.data.get("person_id") or 0).first() or person_create(
+            actor=None,
+            data=person_from_contact(draft.data.get("contact") or {}),
+            channel=Channel.ONLINE,
+            request=request,
+        )
+
+    return draft_submit(draft=draft, person=person, request=request)
 
 
 @transaction.atomic

@@ -285,6 +285,7 @@ def track(request, reference, token):
                 text=reply_form.cleaned_data["text"],
                 upload=reply_form.cleaned_data.get("document"),
                 actor=request.user,
+                submission_key=reply_form.cleaned_data["submission_key"],
                 request=request,
             )
         except ValidationError as error:  # e.g. the request holds as many documents as it may

@@ -42,7 +42,7 @@ from relais.core.exports import table_response
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data, safe_next
 from relais.core.models import Channel
-from relais.mandates.services import MandateRequired, mandate_refusal, mandate_require, mandate_use
+from relais.mandates.services import MandateRequired, mandate_refusal, mandate_use
 
 WORKER_ROLES = selectors.WORKER_ROLES
 RECORD_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER, Role.ADVISOR)
@@ -187,22 +187,11 @@ def detail(request, reference):
         form = forms.get(action)
         if action not in allowed or form is None:
             raise Http404
-        if action == "reply" and case.acting_under is not None and not worker:
-            # A helper answers for the resident: the mandate is checked and its use journaled.
-            try:
-                mandate_require(
-                    person=case.person,
-                    user=request.user,
-                    scope=case.form.mandate_scope,
-                    action="case.reply",
-                    obj=case,
-                    request=request,
-                )
-            except MandateRequired as refused:
-                form.add_error(None, refused.message)
         if form.is_valid():
             try:
                 _apply(action, form.cleaned_data, case, request)
+            except MandateRequired as refused:  # a helper answering for the resident
+                form.add_error(None, refused.message)
             except ValidationError as error:
                 add_refusal(form, error)
             else:
@@ -265,14 +254,23 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
         services.case_add_note(case=case, text=data["text"], actor=user, request=request)
         messages.success(request, _("La note est ajoutée."))
     elif action == "message":
-        services.case_message(case=case, text=data["text"], actor=user, request=request)
+        services.case_message(
+            case=case, text=data["text"], actor=user, submission_key=data["submission_key"], request=request
+        )
         messages.success(request, _("Le message part par le moyen de contact de l'habitant."))
     elif action == "document":
-        services.case_add_document(case=case, upload=data["document"], actor=user, request=request)
+        services.case_add_document(
+            case=case, upload=data["document"], actor=user, submission_key=data["submission_key"], request=request
+        )
         messages.success(request, _("Le document est ajouté."))
     elif action == "reply":
         services.case_resident_reply(
-            case=case, text=data["text"], upload=data.get("document"), actor=user, request=request
+            case=case,
+            text=data["text"],
+            upload=data.get("document"),
+            actor=user,
+            submission_key=data["submission_key"],
+            request=request,
         )
         messages.success(request, _("La réponse est transmise au service."))
 
@@ -332,15 +330,6 @@ def record(request, person_pk, slug):
         valid = all([answers.is_valid(), extra.is_valid(), location is None or location.is_valid()])
         if valid:
             try:
-                mandate = None
-                if on_behalf:
-                    mandate = mandate_require(
-                        person=person,
-                        user=request.user,
-                        scope=case_form.mandate_scope,
-                        action="case.file",
-                        request=request,
-                    )
                 case = services.case_submit(
                     form=case_form,
                     person=person,
@@ -348,16 +337,16 @@ def record(request, person_pk, slug):
                     uploads=answers.uploads(),
                     channel=Channel.ONLINE if on_behalf else channel,
                     recorded_by=request.user,
-                    acting_under=mandate,
+                    on_behalf=on_behalf,
                     submission_key=uuid.UUID(key),
                     location=location.cleaned_data if location else None,
                     place=extra.cleaned_data["place"],
                     scan=extra.cleaned_data["scan"],
                     request=request,
                 )
-            except MandateRequired as refused:
-                refusal = refused.message
-            except (ValidationError, ValueError) as error:
+            except MandateRequired as refused:  # the mandate ended while the form was being filled in
+                answers.add_error(None, refused.message)
+            except ValidationError as error:
                 add_refusal(answers, error)
             else:
                 messages.success(

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import User
+from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, Person
 from relais.core.text import is_meaningful_query
 
@@ -48,7 +49,7 @@ class PersonForm(forms.ModelForm):
         }
 
 
-class CounterPersonForm(PersonForm):
+class CounterPersonForm(SubmissionKeyForm, PersonForm):
     channel = forms.ChoiceField(
         label=_("Comment la personne s'est-elle présentée ?"),
         choices=[c for c in Channel.choices if c[0] != Channel.ONLINE],

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.text import fold, phone_digits
 
 
@@ -37,7 +38,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
 
-class Person(models.Model):
+class Person(KeyedModel, models.Model):
     """A resident, known with or without an account (a person is not an account)."""
 
     first_name = models.CharField(_("prénom"), max_length=100, blank=True)
@@ -71,6 +72,8 @@ class Person(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates"
     )
     search_text = models.TextField(editable=False, default="")
+    # The person form at the counter sent twice makes one person.
+    submission_key = submission_key_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

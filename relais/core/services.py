@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from relais.core.audit import audit_log
 from relais.core.extensions import prepare_merge
+from relais.core.idempotency import create_once
 from relais.core.models import BlockedSender, Channel, Person
 from relais.core.selectors import person_has_records, person_relations
 
@@ -28,11 +29,24 @@ MERGEABLE_FIELDS = [
 
 
 @transaction.atomic
-def person_create(*, actor, data: dict, channel: str = Channel.COUNTER, request: HttpRequest | None = None) -> Person:
-    person = Person(**data, created_via=channel, created_by=actor if actor and actor.is_authenticated else None)
-    person.full_clean()
-    person.save()
-    audit_log(actor=actor, action="person.created", obj=person, request=request, details={"channel": channel})
+def person_create(
+    *, actor, data: dict, channel: str = Channel.COUNTER, submission_key=None, request: HttpRequest | None = None
+) -> Person:
+    """A new person (the counter's form sent twice with its key makes one)."""
+
+    def create() -> Person:
+        person = Person(
+            **data,
+            created_via=channel,
+            created_by=actor if actor and actor.is_authenticated else None,
+            submission_key=submission_key,
+        )
+        person.full_clean()
+        person.save()
+        audit_log(actor=actor, action="person.created", obj=person, request=request, details={"channel": channel})
+        return person
+
+    person, _created = create_once(Person, submission_key, create)
     return person
 
 

@@ -176,10 +176,14 @@ def person_search(request):
 def person_create(request):
     form = CounterPersonForm(post_data(request), initial={"commune": "", "preferred_channel": "letter"})
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "channel"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("channel", "submission_key")}
         try:
             person = services.person_create(
-                actor=request.user, data=data, channel=form.cleaned_data["channel"], request=request
+                actor=request.user,
+                data=data,
+                channel=form.cleaned_data["channel"],
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
             )
         except ValidationError as error:
             form.add_error(None, error)

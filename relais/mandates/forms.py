@@ -3,12 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Team
+from relais.core.idempotency import SubmissionKeyForm
 from relais.core.uploads import check_upload
 from relais.core.vocabularies import MANDATE_SCOPES
 from relais.mandates.models import ConsentMethod, Duration, RevokedVia
 
 
-class MandateForm(forms.Form):
+class MandateForm(SubmissionKeyForm):
     team = forms.ModelChoiceField(label=_("Structure aidante"), queryset=Team.objects.none(), empty_label=None)
     scopes = forms.MultipleChoiceField(
         label=_("Pour quelles démarches ?"),

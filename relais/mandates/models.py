@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
+from relais.core.idempotency import KeyedModel, submission_key_field
 
 
 class Duration(models.TextChoices):
@@ -53,7 +54,7 @@ class MandateQuerySet(models.QuerySet):
         return self.filter(activated_at__isnull=True, revoked_at__isnull=True)
 
 
-class Mandate(models.Model):
+class Mandate(KeyedModel, models.Model):
     """A resident's consent that a helping structure (a team) acts for them, on some
     scopes, for a limited time. It binds the resident and the structure, not one agent.
 
@@ -88,6 +89,8 @@ class Mandate(models.Model):
     paper_scan = models.FileField(upload_to="mandates/", blank=True)
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The mandate form sent twice prepares one mandate and sends one consent code.
+    submission_key = submission_key_field()
 
     objects = MandateQuerySet.as_manager()
 

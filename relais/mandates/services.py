@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.core import ratelimit
 from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel
 from relais.core.vocabularies import MANDATE_SCOPES
 from relais.mandates.models import CODE_MAX_ATTEMPTS, ConsentMethod, Duration, Mandate, MandateScope
@@ -91,11 +92,20 @@ def code_channel(person) -> str | None:
     return None
 
 
-@transaction.atomic
 def mandate_create(
-    *, person, team, scopes: list[str], duration: str, consent_method: str, actor, request: HttpRequest | None = None
+    *,
+    person,
+    team,
+    scopes: list[str],
+    duration: str,
+    consent_method: str,
+    actor,
+    submission_key=None,
+    request: HttpRequest | None = None,
 ) -> Mandate:
-    """A mandate waiting for the resident's consent (and the code sent, for that method)."""
+    """A mandate waiting for the resident's consent (and the code sent, for that method).
+
+    The form sent twice (same `submission_key`) prepares one mandate and sends one code."""
     if team.pk not in team_ids(actor, *HELPER_ROLES):
         raise PermissionError("Only advisors and managers of a team create its mandates.")
     if not scopes:
@@ -110,28 +120,34 @@ def mandate_create(
                 )
             }
         )
-    mandate = Mandate(
-        person=person,
-        team=team,
-        duration=duration,
-        consent_method=consent_method,
-        consent_text=consent_text(person=person, team=team, scopes=scopes, duration=duration),
-        consent_text_version=CONSENT_TEXT_VERSION,
-        created_by=actor,
-    )
-    mandate.full_clean()
-    mandate.save()
-    MandateScope.objects.bulk_create([MandateScope(mandate=mandate, scope=s) for s in dict.fromkeys(scopes)])
-    audit_log(
-        actor=actor,
-        action="mandate.created",
-        obj=mandate,
-        person=person,
-        request=request,
-        details={"team": team.slug, "scopes": scopes, "duration": duration, "method": consent_method},
-    )
-    if consent_method == ConsentMethod.CODE:
-        mandate_send_code(mandate=mandate, actor=actor, request=request)
+
+    def create() -> Mandate:
+        mandate = Mandate(
+            person=person,
+            team=team,
+            duration=duration,
+            consent_method=consent_method,
+            consent_text=consent_text(person=person, team=team, scopes=scopes, duration=duration),
+            consent_text_version=CONSENT_TEXT_VERSION,
+            created_by=actor,
+            submission_key=submission_key,
+        )
+        mandate.full_clean()
+        mandate.save()
+        MandateScope.objects.bulk_create([MandateScope(mandate=mandate, scope=s) for s in dict.fromkeys(scopes)])
+        audit_log(
+            actor=actor,
+            action="mandate.created",
+            obj=mandate,
+            person=person,
+            request=request,
+            details={"team": team.slug, "scopes": scopes, "duration": duration, "method": consent_method},
+        )
+        if consent_method == ConsentMethod.CODE:
+            mandate_send_code(mandate=mandate, actor=actor, request=request)
+        return mandate
+
+    mandate, _created = create_once(Mandate, submission_key, create)
     return mandate
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role, Team, User
 from relais.core.forms import PeopleQueryField
+from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.directory.models import Place
 from relais.mediation import choices as c
@@ -27,15 +27,8 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SubmissionKeyMixin(forms.Form):
-    """A hidden key drawn when the form is shown: submitting twice creates one record."""
-
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4())
+# The hidden key of a form that creates a record (kept under its former name here).
+SubmissionKeyMixin = SubmissionKeyForm
 
 
 def mediation_teams(user):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
 from relais.mediation import choices as c
 
@@ -311,7 +312,7 @@ class AppointmentQuerySet(models.QuerySet):
         return self.active().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
-class Appointment(models.Model):
+class Appointment(KeyedModel, models.Model):
     """A resident's appointment in a slot of a drop-in "sur rendez-vous".
 
     A slot (drop-in, start) is booked at most once while active: a partial unique index
@@ -354,7 +355,7 @@ class Appointment(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_from"
     )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submission_key = submission_key_field()
     calendar_uid = models.CharField(max_length=64, default=new_calendar_uid, editable=False)
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -578,7 +579,7 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=c.RegistrationStatus.WAITLISTED).order_by("pk")
 
 
-class Registration(models.Model):
+class Registration(KeyedModel, models.Model):
     """A person's place in a workshop: a seat, or a place in the waitlist.
 
     The waitlist order is the id, drawn by the database while the registration holds the
@@ -598,7 +599,7 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submission_key = submission_key_field()
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -674,7 +675,7 @@ class Attendance(models.Model):
         return f"{self.registration} {self.session}: {self.present}"
 
 
-class Accompaniment(models.Model):
+class Accompaniment(KeyedModel, models.Model):
     """The record of one accompaniment (compte rendu d'activité, "CRA"), with the fields of
     La Coop de la médiation numérique.
 
@@ -727,7 +728,7 @@ class Accompaniment(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="accompaniments"
     )
     notes = models.TextField(_("notes"), blank=True)
-    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    submission_key = submission_key_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

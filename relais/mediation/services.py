@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from relais.accounts.models import User
 from relais.core.audit import audit_log, client_ip
+from relais.core.idempotency import create_once
 from relais.core.models import AuditEvent, Channel, ContactChannel, Person
 from relais.core.pdf import render_pdf
 from relais.core.services import person_create, person_for_account
@@ -370,10 +371,8 @@ def _appointment_create(
         with transaction.atomic():
             appointment.save()
     except IntegrityError:
-        if submission_key:
-            existing = Appointment.objects.filter(submission_key=submission_key).first()
-            if existing:
-                return existing
+        if submission_key and Appointment.objects.filter(submission_key=submission_key).exists():
+            raise  # the same form sent twice: `create_once` answers with the first appointment
         raise SlotTaken from None
     audit_log(
         actor=actor,
@@ -412,15 +411,19 @@ def appointment_book(
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
     """
-    if submission_key:
-        existing = Appointment.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
-    dropin = _lock_for_booking(dropin)[dropin.pk]
-    return _appointment_create(
-        slot=_free_slot(dropin, starts_at), person=person, channel=channel, actor=actor, topic=topic,
-        submission_key=submission_key, request=request,
-    )  # fmt: skip
+    held = {}
+
+    def lock():
+        held["dropin"] = _lock_for_booking(dropin)[dropin.pk]
+
+    def create() -> Appointment:
+        return _appointment_create(
+            slot=_free_slot(held["dropin"], starts_at), person=person, channel=channel, actor=actor, topic=topic,
+            submission_key=submission_key, request=request,
+        )  # fmt: skip
+
+    appointment, _created = create_once(Appointment, submission_key, create, lock=lock)
+    return appointment
 
 
 def max_future_appointments() -> int:
@@ -471,18 +474,22 @@ def appointment_book_online(
 ) -> Appointment:
     """A resident books from the public form: their account's person, or a new one (created
     only once the slot is known to be free and the contact under its cap)."""
-    if submission_key:
-        existing = Appointment.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
-    dropin = _lock_for_booking(dropin)[dropin.pk]
-    slot = _free_slot(dropin, starts_at)
-    _check_future_appointments_cap(user=user, contact=contact)
-    person = resident_person(user=user, contact=contact, request=request)
-    return _appointment_create(
-        slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
-        request=request,
-    )  # fmt: skip
+    held = {}
+
+    def lock():
+        held["dropin"] = _lock_for_booking(dropin)[dropin.pk]
+
+    def create() -> Appointment:
+        slot = _free_slot(held["dropin"], starts_at)
+        _check_future_appointments_cap(user=user, contact=contact)
+        person = resident_person(user=user, contact=contact, request=request)
+        return _appointment_create(
+            slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
+            request=request,
+        )  # fmt: skip
+
+    appointment, _created = create_once(Appointment, submission_key, create, lock=lock)
+    return appointment
 
 
 @transaction.atomic
@@ -718,12 +725,27 @@ def registration_create(
     is open, staff until the first session begins. The waitlist order is the id the
     database gives the row while this transaction holds the workshop lock.
     """
-    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
-    if submission_key:
-        existing = Registration.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
+    held = {}
+
+    def lock():
+        held["workshop"] = Workshop.objects.select_for_update().get(pk=workshop.pk)
+
+    def create() -> Registration:
+        return _register(
+            locked=held["workshop"], person=person, channel=channel, actor=actor, submission_key=submission_key,
+            by_staff=by_staff, request=request,
+        )  # fmt: skip
+
+    registration, _created = create_once(Registration, submission_key, create, lock=lock)
+    return registration
+
+
+def _register(*, locked: Workshop, person, channel, actor, submission_key, by_staff, request) -> Registration:
+    """The registration itself (the caller holds the workshop lock); `person` may be a
+    callable making the resident, called once the workshop is known to be open."""
     check_registration_open(locked, by_staff=by_staff)
+    if callable(person):
+        person = person()
     duplicate = selectors.duplicate_registration(locked, person)
     if duplicate:
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
@@ -746,10 +768,8 @@ def registration_create(
             registration.full_clean(validate_unique=False, validate_constraints=False)
             registration.save()
     except IntegrityError:
-        if submission_key:
-            existing = Registration.objects.filter(submission_key=submission_key).first()
-            if existing:
-                return existing
+        if submission_key and Registration.objects.filter(submission_key=submission_key).exists():
+            raise  # the same form sent twice: `create_once` answers with the first registration
         raise AlreadyRegistered(
             _("Vous êtes déjà inscrit(e) à cet atelier."), existing=selectors.duplicate_registration(locked, person)
         ) from None
@@ -797,15 +817,9 @@ def _registration_create_online(
     submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Registration:
-    if submission_key:
-        existing = Registration.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
-    check_registration_open(workshop)  # again under the lock; this spares creating a person for nothing
-    person = resident_person(user=user, contact=contact, request=request)
     return registration_create(
         workshop=workshop,
-        person=person,
+        person=lambda: resident_person(user=user, contact=contact, request=request),
         channel=Channel.ONLINE,
         actor=user,
         submission_key=submission_key,
@@ -1111,32 +1125,33 @@ def accompaniment_create(
     request: HttpRequest | None = None,
 ) -> Accompaniment:
     """Record an accompaniment. Linked to an appointment not yet marked, it marks it "seen"."""
-    if submission_key:
-        existing = Accompaniment.objects.filter(submission_key=submission_key).first()
-        if existing:
-            return existing
     _check_team(advisor, team)
-    accompaniment = Accompaniment(team=team, advisor=advisor, submission_key=submission_key, **data)
-    if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
-        accompaniment.person = None
-        accompaniment.autonomy = ""
-    elif participants:
-        raise ValidationError({"participants": INDIVIDUAL_WITH_PARTICIPANTS})
-    accompaniment.full_clean()
-    accompaniment.save()
-    if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
-        accompaniment.participants.set(participants)
-    appointment = accompaniment.appointment
-    if appointment and appointment.is_active and appointment.is_past and appointment.outcome == c.Outcome.UNKNOWN:
-        appointment_record_outcome(appointment=appointment, outcome=c.Outcome.SEEN, actor=advisor, request=request)
-    audit_log(
-        actor=advisor,
-        action="mediation.accompaniment_recorded",
-        obj=accompaniment,
-        person=accompaniment.person,
-        request=request,
-        details={"kind": accompaniment.kind, "anonymous": accompaniment.is_anonymous},
-    )
+
+    def create() -> Accompaniment:
+        accompaniment = Accompaniment(team=team, advisor=advisor, submission_key=submission_key, **data)
+        if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
+            accompaniment.person = None
+            accompaniment.autonomy = ""
+        elif participants:
+            raise ValidationError({"participants": INDIVIDUAL_WITH_PARTICIPANTS})
+        accompaniment.full_clean()
+        accompaniment.save()
+        if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
+            accompaniment.participants.set(participants)
+        appointment = accompaniment.appointment
+        if appointment and appointment.is_active and appointment.is_past and appointment.outcome == c.Outcome.UNKNOWN:
+            appointment_record_outcome(appointment=appointment, outcome=c.Outcome.SEEN, actor=advisor, request=request)
+        audit_log(
+            actor=advisor,
+            action="mediation.accompaniment_recorded",
+            obj=accompaniment,
+            person=accompaniment.person,
+            request=request,
+            details={"kind": accompaniment.kind, "anonymous": accompaniment.is_anonymous},
+        )
+        return accompaniment
+
+    accompaniment, _created = create_once(Accompaniment, submission_key, create)
     return accompaniment
 
 

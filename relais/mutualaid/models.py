@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
 from relais.core.text import fold
 from relais.mutualaid.privacy import contact_details_in
@@ -140,7 +141,7 @@ class ListingQuerySet(models.QuerySet):
         )
 
 
-class Listing(models.Model):
+class Listing(KeyedModel, models.Model):
     """An offer or a request of help (annonce), posted online or by staff for a resident."""
 
     team = models.ForeignKey(
@@ -166,7 +167,7 @@ class Listing(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     consent_at = models.DateTimeField(_("accord de publication donné le"))
-    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_key = submission_key_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -384,7 +385,7 @@ class Conversation(models.Model):
         return read_at is None or read_at < self.last_message_at
 
 
-class ConversationMessage(models.Model):
+class ConversationMessage(KeyedModel, models.Model):
     """One message of a conversation, typed by a resident or by staff for a resident without internet."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -399,7 +400,7 @@ class ConversationMessage(models.Model):
         related_name="+",
         help_text=_("L'agent qui a saisi le message pour un habitant sans internet."),
     )
-    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_key = submission_key_field()
     created_at = models.DateTimeField(default=timezone.now)
     # Messages to a resident without an account wait for a moderator to read them out or post them.
     needs_relay = models.BooleanField(default=False)
@@ -436,7 +437,7 @@ class ReportStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Traité : sans suite")
 
 
-class Report(models.Model):
+class Report(KeyedModel, models.Model):
     """A private report of a listing or a message, seen only by the moderation team."""
 
     # The team of the listing: it moves with the listing (moderators reach reports through
@@ -454,7 +455,7 @@ class Report(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_key = submission_key_field()
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(
         _("état"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN, db_index=True

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel, Person
 from relais.core.pagecache import invalidate_public_pages
 from relais.mutualaid import selectors
@@ -115,15 +116,12 @@ def _insert_once(obj, key):
 
     Returns (row, created): on a concurrent duplicate, the row the first submission made.
     """
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        existing = _existing(type(obj), key)
-        if existing is None:
-            raise
-        return existing, False
-    return obj, True
+
+    def save():
+        obj.save()
+        return obj
+
+    return create_once(type(obj), key, save)
 
 
 def _expiry_stamp(listing: Listing) -> int | None:

@@ -364,7 +364,7 @@ def test_another_helper_of_the_team_following_the_case_uses_the_mandate(advisor,
         answers={"motif": "Autre", "moments": ["Le matin"]},
         channel=Channel.ONLINE,
         recorded_by=advisor,
-        acting_under=mandate,
+        on_behalf=True,
         submission_key=key,
     )
     assert staff_client(manager).get(case.get_absolute_url()).status_code == 200

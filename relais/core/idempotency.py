@@ -1,0 +1,80 @@
+"""One action, one record: every create reachable from a form is keyed by the hidden
+submission key its form carries, so a double click, a browser retry or two tabs make one
+record, one Person and one message, and every click gets the same success page.
+
+    obj, created = create_once(Case, key, lambda: _submit(...), lock=lambda: _lock(draft))
+
+The key is looked up only once the lock is held (a slot, a workshop, a draft…): looked up
+before, a second click waiting on the lock would find the slot taken by its own first
+click. Without a lock, the unique index on the key is the last word: a concurrent insert
+fails, the whole attempt (the Person it created included) is rolled back, and the row of
+the first submission is answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from django import forms
+from django.db import IntegrityError, models, transaction
+
+T = TypeVar("T", bound=models.Model)
+
+KEY_FIELD = "submission_key"
+
+
+def submission_key_field() -> models.UUIDField:
+    """The column every keyed model declares (unique, set by the service, never typed)."""
+    return models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+
+class KeyedModel:
+    """Mixin for a model with a `submission_key`: model validation leaves the key's
+    uniqueness to the database and to `create_once`, so that no "Un objet … avec ce champ
+    … existe déjà" can ever reach a person who clicked twice."""
+
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude={*(exclude or ()), KEY_FIELD})
+
+
+def _existing(model: type[T], key) -> T | None:
+    return model._default_manager.filter(**{KEY_FIELD: key}).first()
+
+
+def create_once(
+    model: type[T], key: uuid.UUID | None, create: Callable[[], T], *, lock: Callable[[], object] | None = None
+) -> tuple[T, bool]:
+    """Run `create()` once per `key`, in one transaction: lock → look the key up → create.
+
+    Returns (row, created). `create()` makes everything the action needs (the resident's
+    Person too), so that a repeated submission creates nothing at all. Without a key (a
+    command, a test) it simply creates.
+    """
+    try:
+        with transaction.atomic():
+            if lock is not None:
+                lock()
+            if key is not None and (existing := _existing(model, key)) is not None:
+                return existing, False
+            return create(), True
+    except IntegrityError:
+        # A concurrent first submission committed the key between our look-up and our
+        # insert: everything this attempt wrote is rolled back; answer with the first one.
+        existing = _existing(model, key) if key is not None else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+class SubmissionKeyForm(forms.Form):
+    """Mixin for a form whose submission creates a record: a hidden key drawn when the form
+    is shown, sent back with every click of that same page."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(KEY_FIELD, uuid.uuid4())

@@ -1,0 +1,72 @@
+"""The one helper behind every create from a form (relais.core.idempotency): a known key
+answers the first row, the key is looked up once the lock is held, a concurrent insert
+rolls back everything the attempt wrote, and no "existe déjà" reaches model validation.
+
+The real races (threads, both databases) are in tests/test_double_submit.py."""
+
+import uuid
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError
+
+from relais.core import idempotency
+from relais.core.idempotency import create_once
+from relais.core.models import Person
+
+
+@pytest.fixture
+def first(db):
+    """The row a first click made."""
+    return Person.objects.create(last_name="PREMIER", submission_key=uuid.uuid4())
+
+
+def test_model_validation_leaves_the_key_to_the_database(first):
+    second = Person(last_name="SECOND", email="second@example.org", preferred_channel="email")
+    second.submission_key = first.submission_key
+    second.full_clean()  # no "Un objet Personne avec ce champ … existe déjà"
+
+
+def test_a_known_key_answers_the_first_row_and_creates_nothing(first):
+    def create():
+        raise AssertionError("a repeated submission must not create")
+
+    assert create_once(Person, first.submission_key, create) == (first, False)
+
+
+def test_the_key_is_looked_up_once_the_lock_is_held(db):
+    key = uuid.uuid4()
+    made = {}
+
+    def lock():  # the first click commits while the second waits on the lock
+        made["first"] = Person.objects.create(last_name="PREMIER", submission_key=key)
+
+    row, created = create_once(Person, key, lambda: Person.objects.create(last_name="DOUBLON"), lock=lock)
+    assert (row, created) == (made["first"], False)
+    assert not Person.objects.filter(last_name="DOUBLON").exists()
+
+
+def test_a_concurrent_first_submission_rolls_back_everything_the_second_wrote(first):
+    def create():
+        Person.objects.create(last_name="RÉSIDENT EN TROP")  # e.g. the resident made for the action
+        return Person.objects.create(last_name="SECOND", submission_key=first.submission_key)
+
+    real = idempotency._existing
+    looks = iter([None])  # the first look-up ran before the other click committed
+    with mock.patch.object(idempotency, "_existing", side_effect=lambda m, k: next(looks, None) or real(m, k)):
+        row, created = create_once(Person, first.submission_key, create)
+    assert (row, created) == (first, False)
+    assert not Person.objects.filter(last_name="RÉSIDENT EN TROP").exists()
+
+
+def test_an_integrity_error_that_is_not_the_key_is_not_hidden(db):
+    def create():
+        return Person.objects.create()  # no identifying field: the database refuses it
+
+    with pytest.raises(IntegrityError):
+        create_once(Person, uuid.uuid4(), create)
+
+
+def test_without_a_key_it_simply_creates(db):
+    row, created = create_once(Person, None, lambda: Person.objects.create(last_name="SANS CLÉ"))
+    assert created and row.last_name == "SANS CLÉ"

@@ -1,0 +1,396 @@
+"""The same form sent 2 and 5 times in the same instant, for real: threads with their own
+database connection and their own browser session, on a database of their own (SQLite
+file or PostgreSQL), through the whole stack (middleware, view, service).
+
+    DATABASE_URL=… DJANGO_SETTINGS_MODULE=tests.settings python -m tests.double_submit_worker
+
+Migrates the empty database and loads the demo town, then for each create a person can
+make from a form, and for N in (2, 5): prepares a fresh form (a fresh submission key),
+has N threads wait at a barrier and POST the same data, and counts what was made.
+Prints one JSON line: {scenario: {N: {records, people, messages, statuses, pages}}};
+run by tests/test_double_submit.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import django
+
+ATTEMPTS = (2, 5)
+
+
+def _staff(email: str):
+    from relais.accounts.models import User
+    from tests.conftest import staff_client
+
+    return lambda: staff_client(User.objects.get(email=email))
+
+
+def _anonymous(ip: str):
+    from django.test import Client
+
+    return lambda: Client(REMOTE_ADDR=ip)
+
+
+def _counts(model, **filters) -> dict:
+    from relais.cases.models import Document
+    from relais.core.models import Person
+    from relais.notifications.models import Message
+
+    return {
+        "records": model.objects.filter(**filters).count(),
+        "people": Person.objects.count(),
+        "messages": Message.objects.count(),
+        "documents": Document.objects.count(),
+    }
+
+
+# ---------------------------------------------------------------- scenarios
+# Each returns (client factory, url, data, model, filters counting the records made).
+
+
+def online_request(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case, Draft, Form
+
+    form = Form.objects.get(slug="rendez-vous-ccas")
+    draft = Draft.objects.create(
+        form=form,
+        data={
+            "answers": {"motif": "Logement", "moments": ["Le matin"]},
+            "contact": {"last_name": f"Double{n}", "first_name": "Léa", "preferred_channel": "email",
+                        "email": f"double{n}-{uuid.uuid4().hex[:6]}@example.org", "phone": "", "address": "",
+                        "postal_code": "", "commune": ""},
+        },
+    )  # fmt: skip
+    url = reverse("cases:check", args=[form.slug, draft.key])
+    return _anonymous(f"198.51.100.{n}"), url, {}, Case, {"submission_key": draft.key}
+
+
+def staff_request(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case
+    from relais.core.models import Person
+
+    person = Person.objects.get(first_name="Jeanne", last_name="Martin")
+    key = str(uuid.uuid4())
+    url = reverse("cases:record", args=[person.pk, "rendez-vous-ccas"]) + "?canal=phone"
+    data = {"motif": "Logement", "moments": ["Le matin"], "submission_key": key}
+    return _staff("accueil@valbrenne.fr"), url, data, Case, {"submission_key": key}
+
+
+def counter_person(n):
+    from django.urls import reverse
+
+    from relais.core.models import Person
+
+    key = str(uuid.uuid4())
+    data = {"channel": "counter", "last_name": f"GUICHET{n}", "first_name": "Paul", "preferred_channel": "letter",
+            "address": "3 rue des Lilas", "postal_code": "37500", "commune": "Valbrenne", "preferred_language": "fr",
+            "submission_key": key}  # fmt: skip
+    return _staff("accueil@valbrenne.fr"), reverse("core:person_create"), data, Person, {"submission_key": key}
+
+
+def mandate(n):
+    from django.urls import reverse
+
+    from relais.accounts.models import Team
+    from relais.core.models import Person
+    from relais.mandates.models import Mandate
+
+    person = Person.objects.create(last_name=f"MANDAT{n}", first_name="Rose", phone="06 12 34 56 7" + str(n),
+                                   preferred_channel="sms")  # fmt: skip
+    key = str(uuid.uuid4())
+    data = {"team": Team.objects.get(slug="mediation").pk, "scopes": ["social"], "duration": "1m",
+            "consent_method": "code", "submission_key": key}  # fmt: skip
+    url = reverse("mandates:create", args=[person.pk])
+    return _staff("conseiller@valbrenne.fr"), url, data, Mandate, {"submission_key": key}
+
+
+def _free_slot():
+    from relais.mediation.models import Appointment, DropIn
+    from relais.mediation.selectors import free_slots
+
+    taken = set(Appointment.objects.values_list("starts_at", flat=True))
+    dropins = DropIn.objects.filter(booking="appointment", published=True)
+    return next(s for s in free_slots(dropins=dropins) if s.starts_at not in taken)
+
+
+def online_appointment(n):
+    from django.urls import reverse
+
+    from relais.mediation.models import Appointment
+
+    slot = _free_slot()
+    key = str(uuid.uuid4())
+    data = {"last_name": f"Rdv{n}", "first_name": "Camille", "preferred_channel": "email",
+            "email": f"rdv{n}-{key[:6]}@example.org", "phone": "", "address": "", "postal_code": "", "commune": "",
+            "topic": "Mes impôts", "submission_key": key}  # fmt: skip
+    url = reverse("mediation:book", args=[slot.dropin.pk, slot.key])
+    return _anonymous(f"198.51.100.{20 + n}"), url, data, Appointment, {"submission_key": key}
+
+
+def staff_appointment(n):
+    from django.urls import reverse
+
+    from relais.core.models import Person
+    from relais.mediation.models import Appointment
+
+    slot = _free_slot()
+    person = Person.objects.get(first_name="Jeanne", last_name="Martin")
+    key = str(uuid.uuid4())
+    data = {"slot": f"{slot.dropin.pk}-{slot.key}", "channel": "phone", "topic": "", "submission_key": key}
+    url = reverse("mediation:staff_appointment_book") + f"?person={person.pk}"
+    return _staff("accueil@valbrenne.fr"), url, data, Appointment, {"submission_key": key}
+
+
+def _workshop():
+    from tests.mediation.conftest import make_workshop
+
+    return make_workshop(capacity=10, team_slug="mediation")
+
+
+def online_registration(n):
+    from relais.mediation.models import Registration
+
+    workshop = _workshop()
+    key = str(uuid.uuid4())
+    data = {"last_name": f"Atelier{n}", "first_name": "Camille", "preferred_channel": "email",
+            "email": f"atelier{n}-{key[:6]}@example.org", "phone": "", "address": "", "postal_code": "",
+            "commune": "", "submission_key": key}  # fmt: skip
+    return _anonymous(f"198.51.100.{40 + n}"), workshop.get_absolute_url(), data, Registration, {"submission_key": key}
+
+
+def staff_registration(n):
+    from django.urls import reverse
+
+    from relais.core.models import Person
+    from relais.mediation.models import Registration
+
+    workshop = _workshop()
+    person = Person.objects.create(last_name=f"INSCRIT{n}-{uuid.uuid4().hex[:4]}", email=f"i{n}@example.org",
+                                   preferred_channel="email")  # fmt: skip
+    key = str(uuid.uuid4())
+    data = {"person": person.pk, "channel": "counter", "submission_key": key}
+    url = reverse("mediation:staff_workshop_register", args=[workshop.pk]) + f"?person={person.pk}"
+    return _staff("accueil@valbrenne.fr"), url, data, Registration, {"submission_key": key}
+
+
+def case_message(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    data = {"action": "message", "text": f"Votre acte est prêt ({n}).", "submission_key": key}
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
+
+
+def resident_reply(n):
+    from relais.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    data = {"text": f"Voici ma réponse ({n}).", "submission_key": key}
+    return _anonymous(f"198.51.100.{60 + n}"), case.get_tracking_url(), data, CaseEvent, {"submission_key": key}
+
+
+def case_document(n):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from relais.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    def data():  # each click sends its own copy of the file
+        return {"action": "document", "submission_key": key,
+                "document": SimpleUploadedFile("acte.pdf", pdf, content_type="application/pdf")}  # fmt: skip
+
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
+
+
+def accompaniment(n):
+    from relais.mediation.models import Accompaniment
+    from tests.mediation.test_accompaniments import URL, form_data
+
+    make_client = _staff("conseiller@valbrenne.fr")
+    data = form_data(make_client(), themes=["email"], age_band="soixante_dix_plus", gender="feminin")
+    return make_client, URL, data, Accompaniment, {"submission_key": data["submission_key"]}
+
+
+def _resident(n, *, account=True):
+    from tests.mutualaid.conftest import make_resident
+
+    return make_resident("Entraide", f"Voisin{n}{uuid.uuid4().hex[:4]}", phone="06 11 22 33 4" + str(n),
+                         account=account)  # fmt: skip
+
+
+def _logged_in(person):
+    from django.test import Client
+
+    def make():
+        client = Client()
+        client.force_login(person.user)
+        return client
+
+    return make
+
+
+def _listing_form(**overrides) -> dict:
+    from relais.mutualaid.models import Neighbourhood
+
+    return {"token": str(uuid.uuid4()), "kind": "offer", "category": "lending",
+            "neighbourhood": Neighbourhood.objects.get(slug="les-tilleuls").pk, "title": "Je prête ma perceuse",
+            "text": "Perceuse à percussion, à rendre dans la semaine.", "availability": "Le soir", "rules": "on",
+            **overrides}  # fmt: skip
+
+
+def online_listing(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import Listing
+
+    data = _listing_form()
+    url = reverse("mutualaid:listing_create")
+    return _logged_in(_resident(n)), url, data, Listing, {"submission_key": data["token"]}
+
+
+def staff_listing(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import Listing
+
+    person = _resident(n, account=False)
+    data = _listing_form(channel="phone", consent="on", kind="request", category="shopping")
+    del data["rules"]
+    url = reverse("mutualaid:staff_listing_create") + f"?personne={person.pk}"
+    return _staff("accueil@valbrenne.fr"), url, data, Listing, {"submission_key": data["token"]}
+
+
+def _live_listing():
+    from relais.mutualaid.models import Listing
+
+    return Listing.objects.visible_on_board().filter(posted_by__user__isnull=False).order_by("pk").first()
+
+
+def relayed_answer(n):
+    from django.urls import reverse
+
+    from relais.mutualaid.models import ConversationMessage
+
+    key = str(uuid.uuid4())
+    data = {"token": key, "body": "Bonjour, je peux vous aider mercredi.", "safety": "on"}
+    url = reverse("mutualaid:respond", args=[_live_listing().pk])
+    return _logged_in(_resident(n)), url, data, ConversationMessage, {"submission_key": key}
+
+
+def relayed_reply(n):
+    from django.urls import reverse
+
+    from relais.mutualaid import services
+    from relais.mutualaid.models import ConversationMessage
+
+    responder = _resident(n)
+    conversation = services.conversation_start(
+        listing=_live_listing(), responder=responder, body="Bonjour !", actor=responder.user, safety_read=True
+    )
+    key = str(uuid.uuid4())
+    data = {"token": key, "body": "Mercredi à 10 h, cela vous va ?"}
+    url = reverse("mutualaid:conversation", args=[conversation.pk])
+    return _logged_in(responder), url, data, ConversationMessage, {"submission_key": key}
+
+
+SCENARIOS = {
+    f.__name__: f
+    for f in (
+        online_request,
+        staff_request,
+        counter_person,
+        mandate,
+        online_appointment,
+        staff_appointment,
+        online_registration,
+        staff_registration,
+        case_message,
+        resident_reply,
+        case_document,
+        accompaniment,
+        online_listing,
+        staff_listing,
+        relayed_answer,
+        relayed_reply,
+    )
+}
+
+
+def _fire(scenario, n: int) -> dict:
+    from django.db import connection
+
+    make_client, url, data, model, filters = SCENARIOS[scenario](n)
+    clients = [make_client() for _ in range(n)]
+    connection.close()  # the setup's connection must not be shared with the threads
+    before = _counts(model, **filters)
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def post(i: int) -> None:
+        from django.db import connection
+
+        try:
+            barrier.wait()
+            response = clients[i].post(url, data() if callable(data) else data)
+            results[i] = (response.status_code, response.get("Location", ""))
+        except Exception as error:  # noqa: BLE001 - every failure is reported, none hidden
+            results[i] = (f"error: {error!r}", "")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = _counts(model, **filters)
+    return {
+        "records": after["records"],
+        "people": after["people"] - before["people"],
+        "messages": after["messages"] - before["messages"],
+        "documents": after["documents"] - before["documents"],
+        "statuses": [status for status, _ in results],
+        "pages": sorted({location for _, location in results}),
+    }
+
+
+def main() -> None:
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's own hooks (no e-mail leaves, templates recorded)
+    from django.conf import settings
+    from django.test import override_settings
+
+    # As in the suite (tests/conftest.py): static files read from the source tree.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages).enable()
+    call_command("migrate", verbosity=0)
+    call_command("demo_load", allow_without_debug=True, stdout=open("/dev/null", "w"))
+    print(json.dumps({name: {n: _fire(name, n) for n in ATTEMPTS} for name in SCENARIOS}))
+
+
+if __name__ == "__main__":
+    main()
