@@ -106,3 +106,16 @@ def test_a_restore_asks_for_confirmation(drill, tmp_path):
 
     assert refused.returncode != 0 and "--yes" in refused.stderr
     assert drill.worker("state")["people"] == ["Alice", "Bruno"]
+
+
+def test_a_restore_holds_the_queued_messages_through_the_outbox_when_it_can(monkeypatch):
+    from relais.core import backup
+    from relais.notifications import services
+
+    monkeypatch.delattr(services, "hold_queued", raising=False)
+    assert backup._hold_outbox() is None  # not there yet: the operator is told to check the outbox
+
+    calls = []
+    monkeypatch.setattr(services, "hold_queued", lambda *, reason: calls.append(reason) or 7, raising=False)
+    assert backup._hold_outbox() == 7
+    assert calls == ["restore"]
