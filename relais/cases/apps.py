@@ -49,10 +49,10 @@ class CasesConfig(AppConfig):
 
         from relais.cases.models import Form
         from relais.core.backup import restored
-        from relais.core.pagecache import invalidate_public_pages
+        from relais.core.pagecache import public_pages_changed
 
         def forms_changed(**kwargs):
-            invalidate_public_pages()  # procedure pages link to their online form
+            public_pages_changed()  # procedure pages link to their online form
 
         def database_restored(*, marks, marks_found, **kwargs):
             from relais.cases.services import references_resume
