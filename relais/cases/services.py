@@ -22,6 +22,7 @@ from relais.accounts.models import Role
 from relais.cases.forms import display, person_from_contact
 from relais.cases.models import (
     DONE_STATUSES,
+    DRAFT_IDLE_DAYS,
     Case,
     CaseEvent,
     Document,
@@ -726,7 +727,7 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     return {"reference": reference, "case": pk, "person_removed": person_removed, "blocked": blocked, "days": days}
 
 
-def drafts_purge(*, older_than_days: int = 30, dry_run: bool = False) -> int:
+def drafts_purge(*, older_than_days: int = DRAFT_IDLE_DAYS, dry_run: bool = False) -> int:
     """Forget drafts nobody sent (and their files) after `older_than_days`."""
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
     old = Draft.objects.filter(updated_at__lt=cutoff, case__isnull=True)

@@ -209,3 +209,16 @@ def test_old_unsent_drafts_are_purged(client, ccas_form):
     Draft.objects.update(updated_at=timezone.now() - datetime.timedelta(days=31))
     assert drafts_purge(dry_run=True) == 1
     assert drafts_purge() == 1 and not Draft.objects.exists()
+
+
+def test_the_resume_box_says_when_an_unsent_request_is_deleted(client, ccas_form):
+    import datetime
+
+    from django.utils import timezone
+
+    url = start(client, ccas_form)
+    saved_on = timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0))
+    Draft.objects.update(updated_at=saved_on)
+    html = unescape(re.sub(r"\s+", " ", client.get(url).content.decode()))
+    assert "effacée 30 jours après la dernière réponse enregistrée, avec ses documents" in html
+    assert 'votre demande commencée sera effacée le <strong class="nowrap">20 décembre 2026</strong>' in html
