@@ -92,6 +92,8 @@ def _pg_environment() -> dict:
     for key, variable in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD")):
         if db.get(key):
             env[variable] = str(db[key])
+    if db.get("OPTIONS", {}).get("sslmode"):
+        env["PGSSLMODE"] = db["OPTIONS"]["sslmode"]
     return env
 
 
@@ -123,7 +125,8 @@ def backup_create(*, output: Path) -> Path:
     """Write a backup folder inside `output` and return its path."""
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(output) / f"relais-backup-{stamp}"
-    folder.mkdir(parents=True, exist_ok=False)
+    Path(output).mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700)  # everyone's personal data: readable by the service account only
     try:
         # Marks first: a number issued while the backup runs is then covered by the file on
         # the machine, which a restore reads too.
@@ -143,10 +146,7 @@ def backup_create(*, output: Path) -> Path:
             database_part = "database.pgdump"
             _run([_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(folder / database_part)],
                  _pg_environment())  # fmt: skip
-        media = _media_root()
-        with tarfile.open(folder / FILES_PART, "w") as archive:
-            if media.is_dir():
-                archive.add(media, arcname="private")
+        vanished = _archive_files(folder / FILES_PART)
         parts = {
             name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size}
             for name in (database_part, FILES_PART)
@@ -159,6 +159,7 @@ def backup_create(*, output: Path) -> Path:
             "database": {"vendor": connection.vendor, "part": database_part},
             "migrations": migrations,
             "high_water_marks": marks,
+            "files_vanished_during_backup": vanished,
             "parts": parts,
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -168,6 +169,24 @@ def backup_create(*, output: Path) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
+
+
+def _archive_files(archive_path: Path) -> list[str]:
+    """Tar the private files, after the database snapshot: a file deleted meanwhile (a purge)
+    is left out and named in the manifest rather than failing the whole backup."""
+    media = _media_root()
+    vanished = []
+    with tarfile.open(archive_path, "w") as archive:
+        folder = tarfile.TarInfo("private")
+        folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o700, int(timezone.now().timestamp())
+        archive.addfile(folder)
+        for path in sorted(media.rglob("*")) if media.is_dir() else []:
+            name = f"private/{path.relative_to(media).as_posix()}"
+            try:
+                archive.add(path, arcname=name, recursive=False)
+            except FileNotFoundError:
+                vanished.append(name)
+    return vanished
 
 
 def backup_verify(path: Path) -> dict:
@@ -213,6 +232,8 @@ def _restore_sqlite(source: Path) -> None:
 
 def _restore_postgresql(source: Path) -> None:
     pg_restore = _pg_tool("pg_restore")
+    # The dump must be readable by this pg_restore before anything is dropped.
+    _run([pg_restore, "--list", str(source)], _pg_environment())
     with connection.cursor() as cursor:
         # A clean schema: tables added by later migrations must not survive the restore.
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -221,15 +242,38 @@ def _restore_postgresql(source: Path) -> None:
           "-d", _database()["NAME"], str(source)], _pg_environment())  # fmt: skip
 
 
-def _restore_files(archive_path: Path) -> Path | None:
-    """Put the backup's files in place; return where the previous files were moved, if any."""
+def _extract(archive: tarfile.TarFile, into: Path) -> None:
+    """Only regular files and folders, only inside `into` (no absolute path, no "..", no link)."""
+    if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+        archive.extractall(into, filter="data")
+        return
+    root = into.resolve()
+    for member in archive.getmembers():
+        if not (member.isfile() or member.isdir()) or not (root / member.name).resolve().is_relative_to(root):
+            raise BackupError(f"unsafe entry {member.name}")
+    archive.extractall(into)  # noqa: S202 - every member checked above
+
+
+def _unpack_files(archive_path: Path) -> Path:
+    """Unpack the backup's files beside the live ones (same disk: the swap is a rename),
+    before the database is touched: an archive that cannot be unpacked changes nothing."""
     media = _media_root()
     media.parent.mkdir(parents=True, exist_ok=True)
     unpacked = Path(tempfile.mkdtemp(prefix="restore-", dir=media.parent))
-    with tarfile.open(archive_path) as archive:
-        archive.extractall(unpacked, filter="data")  # no absolute paths, no "..", no devices
+    try:
+        with tarfile.open(archive_path) as archive:
+            _extract(archive, unpacked)
+    except (tarfile.TarError, BackupError) as error:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise BackupError(f"files.tar cannot be restored safely: {error}") from error
+    (unpacked / "private").mkdir(exist_ok=True)
+    return unpacked
+
+
+def _swap_files(unpacked: Path) -> Path | None:
+    """Put the unpacked files in place; return where the previous files were moved, if any."""
+    media = _media_root()
     restored_media = unpacked / "private"
-    restored_media.mkdir(exist_ok=True)
     previous = None
     if media.exists():
         previous = media.with_name(f"{media.name}.before-restore-{timezone.now():%Y%m%d-%H%M%S}")
@@ -268,12 +312,17 @@ def backup_restore(path: Path) -> dict:
         )
     # Read the machine's marks before anything changes: they cover numbers issued after the backup.
     marks_on_machine = marks_read()
+    unpacked = _unpack_files(Path(path) / FILES_PART)
     source = Path(path) / manifest["database"]["part"]
-    if manifest["database"]["vendor"] == "sqlite":
-        _restore_sqlite(source)
-    else:
-        _restore_postgresql(source)
-    previous_files = _restore_files(Path(path) / FILES_PART)
+    try:
+        if manifest["database"]["vendor"] == "sqlite":
+            _restore_sqlite(source)
+        else:
+            _restore_postgresql(source)
+    except BaseException:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise
+    previous_files = _swap_files(unpacked)
     call_command("migrate", interactive=False, verbosity=0)
     marks = marks_merge(manifest.get("high_water_marks", {}))
     results = restored.send(sender=None, marks=marks, marks_found=marks_on_machine is not None)

@@ -119,3 +119,41 @@ def test_a_restore_holds_the_queued_messages_through_the_outbox_when_it_can(monk
     monkeypatch.setattr(services, "hold_queued", lambda *, reason: calls.append(reason) or 7, raising=False)
     assert backup._hold_outbox() == 7
     assert calls == ["restore"]
+
+
+def test_an_archive_that_would_write_outside_the_files_folder_is_refused_before_anything_changes(db, tmp_path):
+    import hashlib
+    import io
+    import tarfile
+
+    from django.db import connection
+
+    from relais.core import backup
+    from relais.core.models import Person
+
+    folder = tmp_path / "relais-backup-forged"
+    folder.mkdir()
+    with tarfile.open(folder / "files.tar", "w") as archive:
+        info = tarfile.TarInfo("../../evil.txt")
+        info.size = 4
+        archive.addfile(info, io.BytesIO(b"evil"))
+    (folder / "database.sqlite3").write_bytes(b"not used")
+    parts = {
+        name: {"sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest()}
+        for name in ("files.tar", "database.sqlite3")
+    }
+    manifest = {
+        "format": 1, "created_at": "2026-12-01T10:00:00+00:00", "relais_version": "0.1.0",
+        "database": {"vendor": connection.vendor, "part": "database.sqlite3"},
+        "migrations": [], "high_water_marks": {}, "parts": parts,
+    }  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    people = Person.objects.count()
+
+    with pytest.raises(backup.BackupError, match="cannot be restored safely"):
+        backup.backup_restore(folder)
+
+    assert Person.objects.count() == people
+    media = backup._media_root()
+    assert not (media.parent.parent / "evil.txt").exists()
+    assert not list(media.parent.glob("restore-*"))
