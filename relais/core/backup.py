@@ -23,7 +23,6 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
-import logging
 import os
 import shutil
 import sqlite3
@@ -44,8 +43,6 @@ from django.utils import timezone
 
 from relais.core.audit import audit_log
 from relais.core.highwater import marks_merge, marks_read
-
-logger = logging.getLogger(__name__)
 
 FORMAT = 1
 MANIFEST = "manifest.json"
