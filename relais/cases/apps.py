@@ -48,10 +48,17 @@ class CasesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from relais.cases.models import Form
-        from relais.core.pagecache import invalidate_public_pages
+        from relais.core.backup import restored
+        from relais.core.pagecache import public_pages_changed
 
         def forms_changed(**kwargs):
-            invalidate_public_pages()  # procedure pages link to their online form
+            public_pages_changed()  # procedure pages link to their online form
 
+        def database_restored(*, marks, marks_found, **kwargs):
+            from relais.cases.services import references_resume
+
+            return references_resume(marks=marks, marks_found=marks_found)
+
+        restored.connect(database_restored, weak=False, dispatch_uid="cases-references-resume")
         post_save.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-save")
         post_delete.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-delete")

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import uuid
 
@@ -321,6 +322,11 @@ class Document(models.Model):
         return self.name
 
 
+# Drafts untouched this long are deleted, with their files (`relais drafts_purge`); the
+# "Reprendre plus tard" box gives the date.
+DRAFT_IDLE_DAYS = 30
+
+
 class Draft(models.Model):
     """A request being filled in online: saved at each step, resumable from its link."""
 
@@ -337,6 +343,14 @@ class Draft(models.Model):
 
     def __str__(self):
         return str(self.key)
+
+    def deleted_from(self) -> datetime.date:
+        """The day from which the daily purge deletes this draft if nothing more is saved."""
+        return timezone.localdate(self.updated_at + datetime.timedelta(days=DRAFT_IDLE_DAYS))
+
+    @property
+    def idle_days(self) -> int:
+        return DRAFT_IDLE_DAYS
 
 
 class DraftFile(models.Model):

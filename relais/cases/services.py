@@ -23,6 +23,7 @@ from relais.accounts.permissions import has_role
 from relais.cases.forms import display, person_from_contact
 from relais.cases.models import (
     DONE_STATUSES,
+    DRAFT_IDLE_DAYS,
     Case,
     CaseEvent,
     Document,
@@ -37,6 +38,7 @@ from relais.cases.models import (
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
+from relais.core.highwater import mark_issued
 from relais.core.idempotency import create_once
 from relais.core.models import BlockedSender, Channel, ContactChannel, Person
 from relais.core.pdf import render_pdf
@@ -58,7 +60,43 @@ def reference_next(now: datetime.datetime | None = None) -> str:
     ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
     counter = ReferenceCounter.objects.select_for_update().get(year=year)
     ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    # Outside the database too, before it commits: a restore of an older backup resumes past it.
+    mark_issued(_reference_series(year), counter.last + 1)
     return f"{year}-{counter.last + 1:05d}"
+
+
+def _reference_series(year: int) -> str:
+    return f"case-reference-{year}"
+
+
+# When a restore finds no high-water marks on the machine (a new machine, the old one lost),
+# what was issued after the backup is unknown: each year's references skip this far ahead
+# rather than risk giving a resident's reference to someone else.
+REFERENCE_SKIP_WITHOUT_MARKS = 1000
+
+
+@transaction.atomic
+def references_resume(*, marks: dict[str, int], marks_found: bool) -> list[str]:
+    """After a restore: each year's counter goes past the highest reference ever issued
+    (the high-water mark, the restored counter, the restored cases), so none is reused."""
+    years = set(ReferenceCounter.objects.values_list("year", flat=True))
+    years |= {int(series.rsplit("-", 1)[1]) for series in marks if series.startswith("case-reference-")}
+    lines = []
+    for year in sorted(years):
+        highest_case = max(
+            (int(ref.split("-")[1]) for ref in Case.objects.filter(reference__startswith=f"{year}-").values_list(
+                "reference", flat=True)),
+            default=0,
+        )  # fmt: skip
+        counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        resume = max(counter.last, highest_case, marks.get(_reference_series(year), 0))
+        if not marks_found:
+            resume += REFERENCE_SKIP_WITHOUT_MARKS
+        if resume != counter.last:
+            ReferenceCounter.objects.filter(year=year).update(last=resume)
+        mark_issued(_reference_series(year), resume)
+        lines.append(f"Case references of {year} resume after {year}-{resume:05d}.")
+    return lines
 
 
 class OnlineRequestRefused(ValidationError):
@@ -759,7 +797,7 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     return {"reference": reference, "case": pk, "person_removed": person_removed, "blocked": blocked, "days": days}
 
 
-def drafts_purge(*, older_than_days: int = 30, dry_run: bool = False) -> int:
+def drafts_purge(*, older_than_days: int = DRAFT_IDLE_DAYS, dry_run: bool = False) -> int:
     """Forget drafts nobody sent (and their files) after `older_than_days`."""
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
     old = Draft.objects.filter(updated_at__lt=cutoff, case__isnull=True)

@@ -1,11 +1,17 @@
 """Table exports: CSV (UTF-8 with BOM, ';' separated, as French spreadsheets expect) and
-ODS, the administration's open format, written directly (a zip with one content.xml)."""
+ODS, the administration's open format, written directly (a zip with one content.xml).
+
+Text reaches the ODS file only through `_ods_text`: characters XML 1.0 cannot hold (control
+characters from a Word paste, such as \x0b) are removed, since a single one makes the whole
+file unreadable, and what remains is escaped. Text cells are plain strings: a spreadsheet
+never runs them as a formula."""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -40,20 +46,51 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# Characters XML 1.0 allows; any other (C0 controls but tab and line breaks, lone
+# surrogates, U+FFFE/U+FFFF) makes the file unreadable.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What spreadsheets hold in one cell (Excel's limit; LibreOffice opens ODS files in Excel too).
+CELL_MAX_CHARS = 32_767
+_TRUNCATED = " […]"
+_SPACES = re.compile(" {2,}")
+
+
+def _ods_text(value: str) -> str:
+    """The <text:p> paragraphs of a text cell: valid XML, escaped, line breaks, tabs and runs
+    of spaces kept (ODF collapses white space otherwise)."""
+    text = _NOT_XML.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > CELL_MAX_CHARS:
+        text = text[: CELL_MAX_CHARS - len(_TRUNCATED)] + _TRUNCATED
+    paragraphs = []
+    for line in text.split("\n"):
+        line = escape(line).replace("\t", "<text:tab/>")
+        line = _SPACES.sub(lambda m: f' <text:s text:c="{len(m.group()) - 1}"/>', line)
+        if line.startswith(" "):
+            line = "<text:s/>" + line[1:]
+        paragraphs.append(f"<text:p>{line}</text:p>")
+    return "".join(paragraphs)
+
+
+def _sheet_name(name: str) -> str:
+    """A sheet name spreadsheets accept: no []*?:/\\, at most 31 characters, escaped for an attribute."""
+    cleaned = re.sub(r"[\[\]*?:/\\]", " ", _NOT_XML.sub("", name)).strip()[:31] or "Export"
+    return escape(cleaned, {'"': "&quot;"})
+
+
 def _cell(value) -> str:
     if value is None or value == "":
         return "<table:table-cell/>"
     if isinstance(value, bool):
         text = "oui" if value else "non"
         return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and math.isfinite(value):
         return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
     if isinstance(value, datetime.datetime | datetime.date):
         iso = value.isoformat()
         shown = value.strftime("%d/%m/%Y %H:%M" if isinstance(value, datetime.datetime) else "%d/%m/%Y")
         kind = "date"
         return f'<table:table-cell office:value-type="{kind}" office:date-value="{iso[:19]}"><text:p>{shown}</text:p></table:table-cell>'
-    return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+    return f'<table:table-cell office:value-type="string">{_ods_text(str(value))}</table:table-cell>'
 
 
 def to_ods(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> bytes:
@@ -64,7 +101,7 @@ def to_ods(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="{escape(sheet[:31])}">'
+        f'<office:body><office:spreadsheet><table:table table:name="{_sheet_name(sheet)}">'
         + "".join(body)
         + "</table:table></office:spreadsheet></office:body></office:document-content>"
     )

@@ -26,6 +26,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import translation
@@ -53,12 +54,19 @@ def forget_version() -> None:
 
 
 def invalidate_public_pages() -> None:
-    """Forget every cached public page (call after a catalogue or place change)."""
+    """Forget every cached public page now; changes call `public_pages_changed` instead."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
     forget_version()
+
+
+def public_pages_changed() -> None:
+    """Forget every cached public page once the change being written is committed (at once
+    outside a transaction). Forgetting them before the commit is not enough: a visitor whose
+    page is rendered in between, from the old data, would put it back for the full timeout."""
+    transaction.on_commit(invalidate_public_pages, robust=True)
 
 
 def _cacheable_request(request) -> bool:

@@ -32,11 +32,11 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from relais.core.pagecache import invalidate_public_pages
+        from relais.core.pagecache import public_pages_changed
         from relais.directory.models import Organisation, Place, Procedure, Theme
 
         def catalogue_changed(**kwargs):
-            invalidate_public_pages()
+            public_pages_changed()
 
         for model in (Place, Procedure, Theme, Organisation):
             post_save.connect(catalogue_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-save")

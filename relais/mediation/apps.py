@@ -79,13 +79,13 @@ class MediationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from relais.core.pagecache import invalidate_public_pages
+        from relais.core.pagecache import public_pages_changed
         from relais.mediation.models import DropIn, DropInCancellation, SchoolHoliday, Workshop, WorkshopSession
 
         # Public pages show sessions and workshops (place pages, "get help"): forget them
         # when those change. Registrations do not invalidate (the rush must not).
         def schedule_changed(**kwargs):
-            invalidate_public_pages()
+            public_pages_changed()
 
         for model in (DropIn, DropInCancellation, SchoolHoliday, Workshop, WorkshopSession):
             name = model.__name__

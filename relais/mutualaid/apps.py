@@ -49,13 +49,13 @@ class MutualaidConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from relais.core.pagecache import invalidate_public_pages
+        from relais.core.pagecache import public_pages_changed
         from relais.mutualaid.models import Badge, Listing, Neighbourhood, Suspension, ThankYou
 
         # The board and listing pages are served from the public page cache; a change of
         # what they show (moderation, expiry, suspension) makes it forget them at once.
         def board_changed(**kwargs):
-            invalidate_public_pages()
+            public_pages_changed()
 
         for model in (Listing, Suspension, Badge, Neighbourhood, ThankYou):
             post_save.connect(board_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-save")

@@ -27,7 +27,7 @@ from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel, Person
-from relais.core.pagecache import invalidate_public_pages
+from relais.core.pagecache import public_pages_changed
 from relais.mutualaid import selectors
 from relais.mutualaid.models import (
     LISTING_DAYS,
@@ -101,10 +101,8 @@ def board_settings_for(team) -> BoardSettings:
 
 
 def _board_changed() -> None:
-    """Forget the cached public pages now and once the change is committed (a page
-    rendered meanwhile from the old data would otherwise stay cached)."""
-    invalidate_public_pages()
-    transaction.on_commit(invalidate_public_pages)
+    """Forget the cached public pages once the change is committed."""
+    public_pages_changed()
 
 
 def _existing(model, key):

@@ -19,7 +19,8 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.conf import settings
 from django.template import Context, Engine
-from django.template.base import VariableNode
+from django.template.base import FilterExpression, Node, NodeList
+from django.template.smartif import TokenBase
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -92,8 +93,6 @@ def render_text(source: str, context: dict) -> str:
 ALLOWED_FILTERS = {"default", "upper", "lower", "capfirst", "title", "date", "yesno", "length", "linebreaksbr"}
 ALLOWED_TAGS = {"if", "elif", "else", "endif"}
 _TAG = re.compile(r"{%-?\s*(\w+)(.*?)-?%}", re.S)
-_WORD = re.compile(r"[A-Za-z_][\w.]*")
-_KEYWORDS = {"and", "or", "not", "in", "is", "None", "True", "False"}
 
 
 class UnsafeText(ValueError):
@@ -105,25 +104,52 @@ def check_source(source: str) -> None:
     for tag, _args in _TAG.findall(source):
         if tag not in ALLOWED_TAGS:
             raise UnsafeText(_("la balise « %(tag)s » n'est pas permise") % {"tag": tag})
-    ENGINE.from_string(source)
-    for node in ENGINE.from_string(source).nodelist.get_nodes_by_type(VariableNode):
-        for func, _args in node.filter_expression.filters:
+    for expression in _filter_expressions(ENGINE.from_string(source).nodelist):
+        for func, _args in expression.filters:
             if func.__name__ not in ALLOWED_FILTERS:
                 raise UnsafeText(_("le filtre « %(name)s » n'est pas permis") % {"name": func.__name__})
 
 
+def _filter_expressions(nodelist) -> list[FilterExpression]:
+    """Every filter expression of a template, wherever it sits: {{ … }}, the conditions of
+    {% if %} and {% elif %} (inside and, or, not, comparisons), and any other tag's
+    arguments ({% for … in x|f %}, {% with a=x|f %}), so that no filter escapes the check."""
+    found = []
+
+    def collect(value, depth=0):
+        if depth > 50:
+            return
+        if isinstance(value, FilterExpression):
+            found.append(value)
+        elif isinstance(value, TokenBase):  # a condition of {% if %}: operators and literals
+            for part in ("first", "second", "value"):
+                collect(getattr(value, part, None), depth + 1)
+        elif isinstance(value, list | tuple | set):
+            for item in value:
+                collect(item, depth + 1)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item, depth + 1)
+
+    for node in nodelist.get_nodes_by_type(Node):
+        for name, value in vars(node).items():
+            if name not in ("token", "origin") and not isinstance(value, NodeList):
+                collect(value)
+    return found
+
+
 def variables_used(source: str) -> set[str]:
-    """First names of the variables a text uses ("person" for {{ person.first_name }})."""
+    """First names of the variables a text uses ("person" for {{ person.first_name }}),
+    wherever they are: printed, in {% if %} conditions, or as a filter's argument."""
     check_source(source)
     names = set()
-    for node in ENGINE.from_string(source).nodelist.get_nodes_by_type(VariableNode):
-        lookups = getattr(node.filter_expression.var, "lookups", None)
-        if lookups:
-            names.add(lookups[0])
-    for _tag, args in _TAG.findall(source):  # variables in {% if … %} conditions
-        for word in _WORD.findall(re.sub(r"(\"[^\"]*\"|'[^']*')", "", args)):
-            if word not in _KEYWORDS:
-                names.add(word.split(".")[0])
+    for expression in _filter_expressions(ENGINE.from_string(source).nodelist):
+        variables = [expression.var] + [arg for is_lookup, arg in
+                                        (a for _func, args in expression.filters for a in args) if is_lookup]  # fmt: skip
+        for variable in variables:
+            lookups = getattr(variable, "lookups", None)
+            if lookups:
+                names.add(lookups[0])
     return names
 
 

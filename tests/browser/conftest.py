@@ -17,6 +17,8 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 
+from tests.browser import totp_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,6 +63,7 @@ def server(tmp_path_factory):
         "RELAIS_VAR_DIR": str(var),
         "STATIC_ROOT": str(var / "static"),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        totp_clock.VARIABLE: str(var / "totp-clock"),
     }
     relais = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["demo_load", "--allow-without-debug"], ["collectstatic", "--noinput"]):
@@ -69,7 +72,11 @@ def server(tmp_path_factory):
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = open(var / "gunicorn.log", "w")
     process = subprocess.Popen(
-        [str(gunicorn), "relais.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"], env=env, cwd=ROOT, stdout=log, stderr=log
+        [str(gunicorn), "tests.browser.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -81,7 +88,7 @@ def server(tmp_path_factory):
     else:
         process.terminate()
         pytest.fail("the test server did not start: " + (var / "gunicorn.log").read_text())
-    yield {"url": base, "env": env}
+    yield {"url": base, "env": env, "totp_clock": var / "totp-clock"}
     process.terminate()
     process.wait(timeout=10)
 

@@ -2,26 +2,23 @@
 on a 320 px screen, moderation screens, and axe-core on every page visited."""
 
 import re
-import time
 
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import signing
 from playwright.sync_api import expect
 
 from relais.accounts.demo import DEMO_TOTP_SECRET
 from relais.mutualaid.services import RENEW_SALT
+from tests.browser.totp_clock import next_code
 
 
-def log_in(page, base, email, totp=False):
+def log_in(page, base, email, totp_clock=None):
     page.goto(base + "/comptes/login/")
     page.get_by_label(re.compile("Adresse e-mail|E-mail|Courriel", re.I)).fill(email)
     page.get_by_label(re.compile("Mot de passe", re.I)).fill("relais-demo")
     page.get_by_role("button", name=re.compile("Connexion", re.I)).click()
-    if totp:
+    if totp_clock:
         expect(page.get_by_label(re.compile("Code", re.I))).to_be_visible()
-        page.get_by_label(re.compile("Code", re.I)).fill(
-            format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-        )
+        page.get_by_label(re.compile("Code", re.I)).fill(next_code(totp_clock, DEMO_TOTP_SECRET))
         page.get_by_role("button", name=re.compile("Se connecter|Connexion|Valider|Confirmer", re.I)).click()
 
 
@@ -163,7 +160,7 @@ def test_a_resident_posts_a_listing_without_javascript(server, no_js_page, axe):
 
 def test_moderation_screens_pass_axe(server, page, axe):
     base = server["url"]
-    log_in(page, base, "moderation@valbrenne.fr", totp=True)
+    log_in(page, base, "moderation@valbrenne.fr", totp_clock=server["totp_clock"])
     page.goto(base + "/gestion/entraide/")
     expect(page.locator("h1")).to_have_text("Entraide : à traiter")
     visited = [page.url]

@@ -209,3 +209,36 @@ def test_old_unsent_drafts_are_purged(client, ccas_form):
     Draft.objects.update(updated_at=timezone.now() - datetime.timedelta(days=31))
     assert drafts_purge(dry_run=True) == 1
     assert drafts_purge() == 1 and not Draft.objects.exists()
+
+
+def test_the_resume_box_says_when_an_unsent_request_is_deleted(client, ccas_form):
+    import datetime
+
+    from django.utils import timezone
+
+    url = start(client, ccas_form)
+    saved_on = timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0))
+    Draft.objects.update(updated_at=saved_on)
+    html = unescape(re.sub(r"\s+", " ", client.get(url).content.decode()))
+    assert "effacée 30 jours après la dernière réponse enregistrée, avec ses documents" in html
+    assert 'votre demande commencée sera effacée le <strong class="nowrap">20 décembre 2026</strong>' in html
+
+
+def test_a_photo_cut_in_half_is_refused_beside_the_field(client, electoral_form):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    url = start(client, electoral_form)
+    url = client.post(url, {"naissance": "1990-05-01"})["Location"]
+    url = client.post(url, {"lieu_naissance": "Tours"})["Location"]
+    url = client.post(url, {"nationalite": "Français"})["Location"]
+    for name, kind in (("carte.jpg", "JPEG"), ("carte.png", "PNG")):
+        buffer = io.BytesIO()
+        Image.effect_noise((400, 300), 60).convert("RGB").save(buffer, format=kind)
+        half = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+        html = unescape(client.post(url, {"piece": SimpleUploadedFile(name, half)}).content.decode())
+        message = re.search(r'<p class="error-message" id="[^"]+">(.*?)</p>', html, re.S).group(1)
+        assert f"Le fichier « {name} » ne correspond pas à son type ou est abîmé" in message
+    assert not Draft.objects.get().files.exists()

@@ -69,10 +69,13 @@ def test_the_author_sees_her_pending_listing_with_its_state(marie_client, marie,
     assert "En attente de relecture" in html and "C'est votre annonce" in html
 
 
-def test_a_hidden_listing_leaves_the_cached_board_at_once(client, maries_listing, moderator):
+def test_a_hidden_listing_leaves_the_cached_board_at_once(
+    client, maries_listing, moderator, django_capture_on_commit_callbacks
+):
     assert maries_listing.title in client.get(BOARD).content.decode()
     assert maries_listing.title in client.get(BOARD).content.decode()  # served from the page cache
-    services.listing_moderate(listing=maries_listing, action="hide", reason="Signalé.", actor=moderator)
+    with django_capture_on_commit_callbacks(execute=True):  # the pages are forgotten once the change is committed
+        services.listing_moderate(listing=maries_listing, action="hide", reason="Signalé.", actor=moderator)
     assert maries_listing.title not in client.get(BOARD).content.decode()
     assert client.get(maries_listing.get_absolute_url()).status_code == 404
 

@@ -205,7 +205,7 @@ def test_a_blocked_person_cannot_answer_new_listings(marie, paul, paul_client, m
 
 
 def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
-    marie_client, marie, paul, paul_client, maries_listing, client, moderator
+    marie_client, marie, paul, paul_client, maries_listing, client, moderator, django_capture_on_commit_callbacks
 ):
     respond(paul_client, maries_listing)
     conversation = Conversation.objects.get(listing=maries_listing)
@@ -226,9 +226,11 @@ def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
     # Paul chooses to show the note: it appears on his listings.
     his = publish(post_listing(paul, maries_listing.neighbourhood, actor=paul.user, title="Offre de Paul"), moderator)
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
-    paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # cached pages are forgotten once the change is committed
+        paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "1"})
     assert "Merci pour les courses !" in client.get(his.get_absolute_url()).content.decode()
-    paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "0"})
+    with django_capture_on_commit_callbacks(execute=True):
+        paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "0"})
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
 
 

@@ -604,22 +604,26 @@ def test_a_moderator_of_one_team_is_not_asked_which_team(moderator_client, team,
 
 
 def test_lifting_a_suspension_puts_the_listings_back_on_the_cached_board_at_once(
-    client, moderator_client, moderator, maries_listing, marie, team
+    client, moderator_client, moderator, maries_listing, marie, team, django_capture_on_commit_callbacks
 ):
     services.person_suspend(person=marie, team=team, reason="Vérification.", actor=moderator)
     board = reverse("mutualaid:board")
     assert maries_listing.title not in client.get(board, {"q": "mercredi"}).content.decode()
     assert maries_listing.title not in client.get(board, {"q": "mercredi"}).content.decode()  # cached
-    moderator_client.post(reverse("mutualaid:staff_unsuspend", args=[marie.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # cached pages are forgotten once the change is committed
+        moderator_client.post(reverse("mutualaid:staff_unsuspend", args=[marie.pk]))
     assert maries_listing.title in client.get(board, {"q": "mercredi"}).content.decode()
 
 
-def test_a_removed_badge_leaves_the_cached_listing_page_at_once(client, moderator_client, maries_listing, marie):
+def test_a_removed_badge_leaves_the_cached_listing_page_at_once(
+    client, moderator_client, maries_listing, marie, django_capture_on_commit_callbacks
+):
     moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "1"})
     url = maries_listing.get_absolute_url()
     assert "A rencontré l'équipe de la mairie" in client.get(url).content.decode()
     assert "A rencontré l'équipe de la mairie" in client.get(url).content.decode()  # cached
-    moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "0"})
+    with django_capture_on_commit_callbacks(execute=True):  # cached pages are forgotten once the change is committed
+        moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "0"})
     assert "A rencontré l'équipe de la mairie" not in client.get(url).content.decode()
 
 

@@ -68,3 +68,36 @@ def test_variables_inside_if_conditions_are_checked(admin_client):
         url, {"subject": "Objet", "body": "{% if numero %}x{% endif %}", "sms": ""}
     ).content.decode()
     assert "Variable inconnue : numero" in html
+
+
+def test_forbidden_filters_inside_if_and_elif_conditions_are_refused_beside_the_field(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    for body in [
+        "{% if text|ljust:'99999999' %}x{% endif %}",
+        "{% if subject %}a{% elif text|center:'99999999' %}b{% endif %}",
+        "{% if not text|ljust:'9999' and subject %}x{% endif %}",
+        "{% if subject == text|rjust:'9999' %}x{% endif %}",
+        "{% if subject %}{% if text|center:'9' %}x{% endif %}{% endif %}",
+    ]:
+        html = admin_client.post(url, {"subject": "Objet", "body": body, "sms": ""}).content.decode()
+        assert "ne peut pas être utilisé" in html and "n&#x27;est pas permis" in html, body
+        assert body.replace("'", "&#x27;") in html  # the text is kept in the field
+    assert not MessageTemplate.objects.exists()
+
+
+def test_allowed_filters_inside_if_conditions_are_accepted(admin_client):
+    url = reverse("notifications:template_edit", args=["generic", "fr"])
+    body = "{% if text|length > 3 %}{{ text|upper }}{% elif subject|lower == 'x' %}x{% endif %}"
+    assert admin_client.post(url, {"subject": "Objet", "body": body, "sms": ""}).status_code == 302
+
+
+def test_every_tag_argument_is_walked_for_filters_for_and_with_included():
+    from relais.notifications import texts
+
+    source = "{% for x in items|dictsort:'a' %}{% with y=x|center:'9' %}{{ y }}{% endwith %}{% endfor %}"
+    names = {
+        func.__name__
+        for e in texts._filter_expressions(texts.ENGINE.from_string(source).nodelist)
+        for func, _ in e.filters
+    }
+    assert names == {"dictsort", "center"}
