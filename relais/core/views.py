@@ -207,6 +207,7 @@ def person_detail(request, pk):
         {
             "person": person,
             "can_edit": people_roles,
+            "can_rights": has_role(request.user, Role.RECEPTION, Role.ADMINISTRATOR),
             "duplicates": duplicates,
             "sections": person_sections(person=person, user=request.user),
         },
