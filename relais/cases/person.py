@@ -122,6 +122,19 @@ def export(*, person):
     return sections
 
 
+def export_files(*, person):
+    from relais.cases.models import Document
+
+    documents = Document.objects.filter(case__person=person).select_related("case").order_by("pk")
+    return [(f"documents/{d.case.reference}/{d.pk}-{_safe_name(d.name)}", d.file) for d in documents]
+
+
+def _safe_name(name: str) -> str:
+    """A file name that stays in its folder of the archive."""
+    cleaned = "".join(c if c.isalnum() or c in ".-_ " else "_" for c in name).strip(". ")
+    return cleaned[:100] or "document"
+
+
 def open_records(*, person):
     from relais.cases.models import OPEN_STATUSES
 

@@ -18,7 +18,8 @@
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
 - The person's rights (core.rights): `export(*, person) -> list[ExportSection]` gives
-  everything the app holds about the person (subject access); `open_records(*, person)
+  everything the app holds about the person (subject access), `export_files(*, person)
+  -> list[tuple[str, FieldFile]]` the files (name in the archive, file); `open_records(*, person)
   -> list[str]` names what is still under way (an open request, a future appointment),
   `close_open_records(*, person, actor, reason)` closes or cancels it, and
   `erase(*, person) -> dict[str, int]` removes or blanks the person's data while keeping
@@ -122,6 +123,12 @@ def public_nav() -> list[NavItem]:
 
 def export_sections(*, person) -> list[ExportSection]:
     return [s for module in _person_modules() if hasattr(module, "export") for s in module.export(person=person)]
+
+
+def export_files(*, person) -> list:
+    return [
+        f for module in _person_modules() if hasattr(module, "export_files") for f in module.export_files(person=person)
+    ]
 
 
 def open_records(*, person) -> list[str]:

@@ -174,7 +174,11 @@ class RightsLookupForm(forms.Form):
 
 
 class DataExportForm(forms.Form):
-    FORMATS = [("pdf", _("PDF, à lire ou imprimer")), ("json", _("JSON, lisible par un logiciel"))]
+    FORMATS = [
+        ("pdf", _("PDF, à lire ou imprimer")),
+        ("json", _("JSON, lisible par un logiciel")),
+        ("zip", _("ZIP : le PDF, le JSON et les documents déposés")),
+    ]
 
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="pdf", widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Motif de l'export"), max_length=300, help_text=RIGHTS_REASON_HELP)

@@ -12,7 +12,9 @@ the same number, and the mandate's consent proof stays for its legal duration.
 from __future__ import annotations
 
 import datetime
+import io
 import json
+import zipfile
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -209,6 +211,31 @@ def _export_document(person: Person, sections: list[ExportSection]) -> dict:
     }
 
 
+def _json(person: Person, sections: list[ExportSection]) -> bytes:
+    return json.dumps(_export_document(person, sections), ensure_ascii=False, indent=2).encode()
+
+
+def _pdf(person: Person, sections: list[ExportSection]) -> bytes:
+    context = {"person": person, "sections": _pdf_sections(sections), "generated_at": timezone.now()}
+    return render_pdf("core/rights/export_pdf.html", context)
+
+
+def _zip(person: Person, sections: list[ExportSection], base: str) -> bytes:
+    """The JSON, the PDF and the files themselves (documents, signed forms) in one archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{base}.json", _json(person, sections))
+        archive.writestr(f"{base}.pdf", _pdf(person, sections))
+        for name, file in extensions.export_files(person=person):
+            try:
+                with file.open("rb") as fh:
+                    archive.writestr(f"{base}/{name}", fh.read())
+            except OSError:
+                # A file missing on disk is named in the JSON and the PDF; the archive goes without it.
+                continue
+    return buffer.getvalue()
+
+
 def _exported(*, person, actor, fmt: str, reason: str, request, sections) -> None:
     counts = {s.key: len(s.items) for s in sections}
     audit_log(
@@ -224,20 +251,16 @@ def _exported(*, person, actor, fmt: str, reason: str, request, sections) -> Non
 @transaction.atomic
 def person_data_export(*, person: Person, actor, fmt: str, reason: str = "", request: HttpRequest | None = None):
     """The export as (bytes, content type, file name), journaled. `fmt`: "json" or "pdf"."""
-    if fmt not in ("json", "pdf"):
+    if fmt not in ("json", "pdf", "zip"):
         raise ValueError(f"unknown export format {fmt!r}")
     sections = person_export_sections(person)
-    document = _export_document(person, sections)
-    stamp = timezone.localdate().isoformat()
+    base = f"donnees-personnelles-{person.pk}-{timezone.localdate().isoformat()}"
     if fmt == "json":
-        body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-        result = (body, "application/json", f"donnees-personnelles-{person.pk}-{stamp}.json")
+        result = (_json(person, sections), "application/json", f"{base}.json")
+    elif fmt == "pdf":
+        result = (_pdf(person, sections), "application/pdf", f"{base}.pdf")
     else:
-        pdf = render_pdf(
-            "core/rights/export_pdf.html",
-            {"person": person, "sections": _pdf_sections(sections), "generated_at": timezone.now()},
-        )
-        result = (pdf, "application/pdf", f"donnees-personnelles-{person.pk}-{stamp}.pdf")
+        result = (_zip(person, sections, base), "application/zip", f"{base}.zip")
     _exported(person=person, actor=actor, fmt=fmt, reason=reason, request=request, sections=sections)
     return result
 

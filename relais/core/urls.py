@@ -11,6 +11,7 @@ public_urlpatterns = [
     path("compte/", views.account, name="account"),
     path("compte/mes-donnees.pdf", views_rights.account_data, {"fmt": "pdf"}, name="account_data_pdf"),
     path("compte/mes-donnees.json", views_rights.account_data, {"fmt": "json"}, name="account_data_json"),
+    path("compte/mes-donnees.zip", views_rights.account_data, {"fmt": "zip"}, name="account_data_zip"),
     path("code/", views.access_code, name="access_code"),
     path("code/<str:code>/", views.access_detail, name="access_detail"),
     path("apres-connexion/", views.after_login, name="after_login"),

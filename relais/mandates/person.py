@@ -87,6 +87,16 @@ def export(*, person):
     return [ExportSection("mandates", _("Mandats et consentements"), fields, items)] if items else []
 
 
+def export_files(*, person):
+    """The signed consent forms, as scanned."""
+    import os
+
+    return [
+        (f"mandats/{m.pk}-formulaire-signe{os.path.splitext(m.paper_scan.name)[1][:10]}", m.paper_scan)
+        for m in person.mandates.exclude(paper_scan="")
+    ]
+
+
 def _open_mandates(person):
     return (Mandate.objects.active() | Mandate.objects.pending()).filter(person=person).select_related("team")
 

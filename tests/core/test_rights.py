@@ -308,3 +308,31 @@ def test_erasure_closes_the_account(client, resident_with_email, administrator):
     assert not user.is_active
     assert "marie" not in user.email
     assert not user.has_usable_password()
+
+
+def test_zip_export_holds_the_documents_themselves():
+    import io
+    import zipfile
+
+    world = build_world()
+    body, content_type, filename = rights.person_data_export(person=world.person, actor=None, fmt="zip")
+    assert content_type == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    names = archive.namelist()
+    base = filename.removesuffix(".zip")
+    assert f"{base}.json" in names and f"{base}.pdf" in names
+    documents = [n for n in names if n.startswith(f"{base}/documents/{world.case.reference}/")]
+    assert len(documents) == 1
+    stored = Document.objects.get(pk=world.document.pk)
+    with stored.file.open("rb") as fh:
+        assert archive.read(documents[0]) == fh.read()
+
+
+def test_erased_record_is_not_edited_or_merged_again(reception_client, administrator):
+    world = build_world()
+    rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True)
+    page = reception_client.get(reverse("core:person_detail", args=[world.person.pk]))
+    assert "ont été effacées à sa demande" in page.content.decode()
+    assert reception_client.get(reverse("core:person_edit", args=[world.person.pk])).status_code == 404
+    merge = reverse("core:person_merge", args=[world.other_person.pk, world.person.pk])
+    assert reception_client.get(merge).status_code == 404
