@@ -336,3 +336,33 @@ def test_erased_record_is_not_edited_or_merged_again(reception_client, administr
     assert reception_client.get(reverse("core:person_edit", args=[world.person.pk])).status_code == 404
     merge = reverse("core:person_merge", args=[world.other_person.pk, world.person.pk])
     assert reception_client.get(merge).status_code == 404
+
+
+def test_no_row_pointing_at_an_erased_person_still_holds_their_details(administrator):
+    """Every relation to Person, discovered from the model graph (a record type added later
+    is checked too): no text left with the name, phone or address, but the consent proof."""
+    from relais.core.selectors import person_relations
+
+    world = build_world()
+    person = world.person
+    Case.objects.filter(pk=world.case.pk).update(location_text="devant le 3 rue Haute")
+    Appointment.objects.filter(pk=world.appointment.pk).update(topic="Béatrice Bailleul, 0622334455")
+    Accompaniment.objects.filter(pk=world.accompaniment.pk).update(notes="Mme Bailleul, 3 rue Haute")
+    rights.person_erase(person=person, actor=administrator, reason="demande", close_open=True)
+    leftovers = []
+    for rel in person_relations():
+        model = rel.related_model
+        if model is Mandate:
+            continue  # the consent proof, kept on purpose
+        for row in model._base_manager.filter(**{rel.field.name: person}):
+            text = json.dumps({f.name: str(getattr(row, f.attname)) for f in model._meta.concrete_fields})
+            if any(secret in text for secret in ("Bailleul", "0622334455", "rue Haute", "Béatrice")):
+                leftovers.append(f"{model._meta.label} #{row.pk}")
+    assert leftovers == []
+
+
+def test_erasing_twice_does_nothing_more(administrator):
+    world = build_world()
+    rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True)
+    assert rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True) == {}
+    assert AuditEvent.objects.filter(action="person.erased", person_id=world.person.pk).count() == 1
