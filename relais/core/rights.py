@@ -150,7 +150,7 @@ def _journal(person: Person) -> ExportSection:
     # The entries ABOUT the person: when, what, and whether a town agent, the person or the
     # system did it. Agents' names are not given (as the CNIL advises for access logs): the
     # town answers "who exactly" on a motivated request.
-    fields = {"at": _("Date"), "action": _("Action"), "by": _("Par")}
+    fields = {"at": _("Date"), "what": _("Quoi"), "action": _("Code de l'action"), "by": _("Par")}
     items = []
     own_user = person.user_id
     for event in journal(person_id=person.pk).only("at", "action", "actor_id").order_by("at", "pk").iterator():
@@ -160,8 +160,40 @@ def _journal(person: Person) -> ExportSection:
             by = _("vous-même")
         else:
             by = _("un agent")
-        items.append({"at": event.at, "action": event.action, "by": by})
+        items.append({"at": event.at, "what": _action_label(event.action), "action": event.action, "by": by})
     return ExportSection("journal", _("Journal des consultations et des modifications"), fields, items)
+
+
+def _action_label(action: str) -> str:
+    """A plain word for a journal action code ("cases.case.viewed" → "consultation")."""
+    verb = action.rsplit(".", 1)[-1]
+    labels = {
+        "viewed": _("consultation"),
+        "searched": _("recherche"),
+        "created": _("création"),
+        "updated": _("modification"),
+        "rectified": _("correction à votre demande"),
+        "exported": _("export"),
+        "data_exported": _("export de vos données"),
+        "merged": _("regroupement de deux fiches"),
+        "erased": _("effacement à votre demande"),
+        "submitted": _("envoi d'une demande"),
+        "status_changed": _("changement d'état d'une demande"),
+        "sent": _("envoi d'un message"),
+        "activated": _("début d'un mandat"),
+        "revoked": _("fin d'un mandat"),
+        "deleted": _("suppression"),
+    }
+    if verb in labels:
+        return labels[verb]
+    for suffix, label in (
+        ("_viewed", labels["viewed"]),
+        ("_cancelled", _("annulation")),
+        ("_created", labels["created"]),
+    ):
+        if verb.endswith(suffix) or verb == suffix[1:]:
+            return label
+    return _("autre action")
 
 
 def person_export_sections(person: Person) -> list[ExportSection]:

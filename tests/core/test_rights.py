@@ -58,7 +58,10 @@ def test_export_holds_every_kind_of_record_and_nothing_of_another_person():
     assert sections["cases"][0]["reference"] == world.case.reference
     assert sections["cases"][0]["answers"] == [{"question": "Objet", "answer": "x"}]
     assert sections["relayed_messages"][0]["direction"] == "reçu"
-    assert any(entry["action"] == "person.data_exported" for entry in _sections(_export(world.person))["journal"])
+    journal = _sections(_export(world.person))["journal"]
+    assert {"what": "export de vos données", "by": "le système"}.items() <= next(
+        entry for entry in journal if entry["action"] == "person.data_exported"
+    ).items()
     text = json.dumps(document, ensure_ascii=False)
     assert "Bruno" not in text
     assert "0622334466" not in text  # Bruno's phone
