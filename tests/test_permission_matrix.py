@@ -41,6 +41,9 @@ OBJECT_OF_ANOTHER_TEAM = {
     "core:person_detail": lambda w: {"pk": w.person.pk},
     "core:person_edit": lambda w: {"pk": w.person.pk},
     "core:person_merge": lambda w: {"pk": w.person.pk, "other_pk": w.other_person.pk},
+    "core:person_rights": lambda w: {"pk": w.person.pk},
+    "core:person_rectify": lambda w: {"pk": w.person.pk},
+    "core:person_erase": lambda w: {"pk": w.person.pk},
     "cases:record_start": lambda w: {"person_pk": w.person.pk},
     "cases:record": lambda w: {"person_pk": w.person.pk, "slug": "attestation-accueil"},
     "mandates:create": lambda w: {"person_pk": w.person.pk},
@@ -117,6 +120,11 @@ ALLOWED = {
     "core:person_detail": PEOPLE,
     "core:person_edit": PEOPLE,
     "core:person_merge": PEOPLE,
+    # A person's rights (export, rectification, erasure) are answered whole, for anyone, by
+    # administrators; the counter exports for the people it serves (core.views_rights).
+    "core:person_rights": {"reception", "administrator"},
+    "core:person_rectify": {"administrator"},
+    "core:person_erase": {"administrator"},
     "cases:record_start": {"reception", "advisor"},
     "cases:record": {"reception"},  # advisors record only under mandate (?canal=mandate)
     "mandates:create": {"advisor"},

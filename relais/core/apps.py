@@ -29,6 +29,14 @@ class CoreConfig(AppConfig):
                 menu=False,
             ),
             NavItem(
+                _("Droits sur les données"),
+                "core:rights_home",
+                (Role.RECEPTION, Role.ADMINISTRATOR),
+                _("Donner à une personne ses données, les corriger ou les effacer à sa demande."),
+                order=90,
+                menu=False,
+            ),
+            NavItem(
                 _("Journal"),
                 "core:audit_journal",
                 (Role.ADMINISTRATOR,),

@@ -17,6 +17,13 @@
 - Merging two records of a person: the same module may define
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
+- The person's rights (core.rights): `export(*, person) -> list[ExportSection]` gives
+  everything the app holds about the person (subject access), `export_files(*, person)
+  -> list[tuple[str, FieldFile]]` the files (name in the archive, file); `open_records(*, person)
+  -> list[str]` names what is still under way (an open request, a future appointment),
+  `close_open_records(*, person, actor, reason)` closes or cancels it, and
+  `erase(*, person) -> dict[str, int]` removes or blanks the person's data while keeping
+  the rows that statistics count; `ERASURE_KEEPS` lists what is kept, and why.
 """
 
 from __future__ import annotations
@@ -45,6 +52,17 @@ class PersonSection:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 50
+
+
+@dataclass
+class ExportSection:
+    """One part of a subject access export: `items` are dicts of plain values (text,
+    numbers, lists) keyed by `fields`, whose values are the labels a person reads."""
+
+    key: str
+    title: str
+    fields: dict
+    items: list = field(default_factory=list)
 
 
 def _relais_configs():
@@ -101,3 +119,38 @@ def prepare_merge(*, duplicate, kept) -> None:
 def public_nav() -> list[NavItem]:
     items = [item for config in _relais_configs() for item in getattr(config, "public_nav", [])]
     return sorted(items, key=lambda i: i.order)
+
+
+def export_sections(*, person) -> list[ExportSection]:
+    return [s for module in _person_modules() if hasattr(module, "export") for s in module.export(person=person)]
+
+
+def export_files(*, person) -> list:
+    return [
+        f for module in _person_modules() if hasattr(module, "export_files") for f in module.export_files(person=person)
+    ]
+
+
+def open_records(*, person) -> list[str]:
+    return [
+        r for module in _person_modules() if hasattr(module, "open_records") for r in module.open_records(person=person)
+    ]
+
+
+def close_open_records(*, person, actor, reason: str) -> None:
+    for module in _person_modules():
+        if hasattr(module, "close_open_records"):
+            module.close_open_records(person=person, actor=actor, reason=reason)
+
+
+def erase_records(*, person) -> dict[str, int]:
+    counts = {}
+    for module in _person_modules():
+        if hasattr(module, "erase"):
+            counts.update(module.erase(person=person))
+    return counts
+
+
+def erasure_keeps() -> list[str]:
+    """What each app keeps when a person is erased, and why (shown before confirming)."""
+    return [kept for module in _person_modules() for kept in getattr(module, "ERASURE_KEEPS", [])]

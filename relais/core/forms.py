@@ -157,3 +157,61 @@ class AccessDetailForm(forms.Form):
         field.label = question.label
         field.help_text = question.help_text
         field.error_messages["required"] = _("Répondez à cette question.")
+
+
+# ---------------------------------------------------------------- the person's rights (core.rights)
+
+RIGHTS_REASON_HELP = _("Par exemple : « demande écrite reçue le 3 mars, pièce d'identité vue à l'accueil ».")
+
+
+class RightsLookupForm(forms.Form):
+    number = forms.IntegerField(
+        label=_("Numéro de la fiche"),
+        min_value=1,
+        max_value=2**62,
+        help_text=_("Il est écrit en haut de la fiche de la personne : « Fiche n° … »."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "short"}),
+    )
+
+
+class DataExportForm(forms.Form):
+    FORMATS = [
+        ("pdf", _("PDF, à lire ou imprimer")),
+        ("json", _("JSON, lisible par un logiciel")),
+        ("zip", _("ZIP : le PDF, le JSON et les documents déposés")),
+    ]
+
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="pdf", widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Motif de l'export"), max_length=300, help_text=RIGHTS_REASON_HELP)
+
+
+class RectifyForm(PersonForm):
+    reason = forms.CharField(label=_("Motif de la rectification"), max_length=300, help_text=RIGHTS_REASON_HELP)
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de l'effacement"), max_length=300, help_text=RIGHTS_REASON_HELP)
+    close_open = forms.BooleanField(
+        label=_("Clore ou annuler d'abord ce qui est en cours (liste ci-dessus)"),
+        required=False,
+    )
+    confirm = forms.BooleanField(
+        label=_("Je confirme l'effacement : il est définitif."),
+        error_messages={"required": _("Cochez cette case pour confirmer l'effacement.")},
+    )
+
+    def __init__(self, *args, open_records=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_records = list(open_records)
+        if not self.open_records:
+            del self.fields["close_open"]
+
+    def clean_close_open(self):
+        if self.open_records and not self.cleaned_data.get("close_open"):
+            raise forms.ValidationError(
+                _(
+                    "Des éléments sont encore en cours. Cochez cette case pour les clore d'abord, "
+                    "ou n'effacez pas la fiche pour l'instant."
+                )
+            )
+        return self.cleaned_data.get("close_open")

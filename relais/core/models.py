@@ -74,6 +74,9 @@ class Person(KeyedModel, models.Model):
     search_text = models.TextField(editable=False, default="")
     # The person form at the counter sent twice makes one person.
     submission_key = submission_key_field()
+    # Set when the person's data was erased on their request (core.rights): the row stays as
+    # a tombstone so that records feeding statistics and the journal keep pointing at it.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,7 +87,7 @@ class Person(KeyedModel, models.Model):
         ordering = ["last_name", "first_name", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(first_name="", last_name="", email="", phone=""),
+                condition=~Q(first_name="", last_name="", email="", phone="") | Q(erased_at__isnull=False),
                 name="person_identified",
                 violation_error_message=_(
                     "Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."
@@ -132,6 +135,8 @@ class Person(KeyedModel, models.Model):
     @property
     def display_name(self) -> str:
         """Name as staff read it: "DUPONT Marie", or the contact when there is no name."""
+        if self.erased_at:
+            return _("Personne effacée n° %(number)s") % {"number": self.pk}
         name = " ".join(p for p in [self.last_name.upper(), self.first_name] if p)
         return name or self.email or self.phone or f"#{self.pk}"
 
@@ -143,6 +148,10 @@ class Person(KeyedModel, models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -108,6 +108,8 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
     kept = Person.objects.select_for_update().get(pk=kept.pk)
     if duplicate.is_merged or kept.is_merged:
         raise ValueError("Merged records cannot be merged again.")
+    if duplicate.is_erased or kept.is_erased:
+        raise ValueError("Erased records cannot be merged.")
     filled = [name for name in MERGEABLE_FIELDS if not getattr(kept, name) and getattr(duplicate, name)]
     for name in filled:
         setattr(kept, name, getattr(duplicate, name))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.core import views
+from relais.core import views, views_rights
 
 app_name = "core"
 
@@ -9,6 +9,9 @@ public_urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("compte/", views.account, name="account"),
+    path("compte/mes-donnees.pdf", views_rights.account_data, {"fmt": "pdf"}, name="account_data_pdf"),
+    path("compte/mes-donnees.json", views_rights.account_data, {"fmt": "json"}, name="account_data_json"),
+    path("compte/mes-donnees.zip", views_rights.account_data, {"fmt": "zip"}, name="account_data_zip"),
     path("code/", views.access_code, name="access_code"),
     path("code/<str:code>/", views.access_detail, name="access_detail"),
     path("apres-connexion/", views.after_login, name="after_login"),
@@ -22,6 +25,11 @@ staff_urlpatterns = [
     path("gestion/personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("gestion/personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
     path("gestion/personnes/<int:pk>/fusionner/<int:other_pk>/", views.person_merge, name="person_merge"),
+    # the person's rights (RGPD): access, rectification, erasure
+    path("gestion/donnees-personnelles/", views_rights.rights_home, name="rights_home"),
+    path("gestion/personnes/<int:pk>/donnees/", views_rights.person_rights, name="person_rights"),
+    path("gestion/personnes/<int:pk>/rectifier/", views_rights.person_rectify, name="person_rectify"),
+    path("gestion/personnes/<int:pk>/effacer/", views_rights.person_erase, name="person_erase"),
     # journal
     path("gestion/journal/", views.audit_journal, name="audit_journal"),
 ]

@@ -210,7 +210,8 @@ def person_detail(request, pk):
         "core/person_detail.html",
         {
             "person": person,
-            "can_edit": people_roles,
+            "can_edit": people_roles and not person.is_erased,
+            "can_rights": has_role(request.user, Role.RECEPTION, Role.ADMINISTRATOR),
             "duplicates": duplicates,
             "sections": person_sections(person=person, user=request.user),
         },
@@ -219,7 +220,8 @@ def person_detail(request, pk):
 
 @staff_required(*PEOPLE_ROLES)
 def person_edit(request, pk):
-    person = get_object_or_404(Person.objects.active(), pk=pk)
+    # An erased record stays a tombstone: nobody fills it in again.
+    person = get_object_or_404(Person.objects.active(), pk=pk, erased_at__isnull=True)
     form = PersonForm(post_data(request), instance=person)
     if request.method == "POST" and form.is_valid():
         fresh = Person.objects.get(pk=pk)
@@ -239,8 +241,8 @@ def person_edit(request, pk):
 
 @staff_required(*PEOPLE_ROLES)
 def person_merge(request, pk, other_pk):
-    person = get_object_or_404(Person.objects.active(), pk=pk)
-    other = get_object_or_404(Person.objects.active(), pk=other_pk)
+    person = get_object_or_404(Person.objects.active(), pk=pk, erased_at__isnull=True)
+    other = get_object_or_404(Person.objects.active(), pk=other_pk, erased_at__isnull=True)
     if person.pk == other.pk:
         return redirect(person)
     form = MergeForm(post_data(request), pair=[person, other], initial={"kept": person.pk})

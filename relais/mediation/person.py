@@ -2,6 +2,9 @@
 what a merge of two records of one person needs first."""
 
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.audit import audit_log
@@ -56,3 +59,153 @@ def merge_conflicts(*, duplicate, kept) -> None:
     services.registrations_fold_for_merge(duplicate=duplicate, kept=kept)
     services.appointments_fold_for_merge(duplicate=duplicate, kept=kept)
     services.participants_move_for_merge(duplicate=duplicate, kept=kept)
+
+
+# ---------------------------------------------------------------- the person's rights (core.rights)
+
+ERASURE_KEEPS = [
+    _(
+        "Les rendez-vous, inscriptions et accompagnements restent comptés (date, lieu, durée, thèmes, "
+        "suite donnée) dans la fréquentation, sans nom, sans motif et sans notes."
+    ),
+]
+
+
+def export(*, person):
+    from relais.core.extensions import ExportSection
+    from relais.mediation.models import Accompaniment
+
+    sections = []
+    appointments = person.mediation_appointments.select_related("place").order_by("starts_at")
+    if appointments:
+        fields = {
+            "starts_at": _("Début"),
+            "ends_at": _("Fin"),
+            "place": _("Lieu"),
+            "topic": _("Pour quoi"),
+            "channel": _("Pris"),
+            "outcome": _("Suite"),
+            "cancelled_at": _("Annulé le"),
+            "cancel_reason": _("Motif d'annulation"),
+        }
+        items = [
+            {
+                "starts_at": a.starts_at,
+                "ends_at": a.ends_at,
+                "place": a.place.nom,
+                "topic": a.topic,
+                "channel": a.get_channel_display(),
+                "outcome": a.get_outcome_display(),
+                "cancelled_at": a.cancelled_at,
+                "cancel_reason": a.cancel_reason,
+            }
+            for a in appointments
+        ]
+        sections.append(ExportSection("appointments", _("Rendez-vous"), fields, items))
+    registrations = person.mediation_registrations.select_related("workshop").order_by("created_at")
+    if registrations:
+        fields = {
+            "workshop": _("Atelier"),
+            "status": _("État"),
+            "channel": _("Inscrit"),
+            "created_at": _("Inscription le"),
+            "cancelled_at": _("Annulée le"),
+        }
+        items = [
+            {
+                "workshop": r.workshop.title,
+                "status": r.get_status_display(),
+                "channel": r.get_channel_display(),
+                "created_at": r.created_at,
+                "cancelled_at": r.cancelled_at,
+            }
+            for r in registrations
+        ]
+        sections.append(ExportSection("registrations", _("Inscriptions aux ateliers"), fields, items))
+    accompaniments = (
+        Accompaniment.objects.filter(Q(person=person) | Q(participants=person)).distinct().order_by("date", "pk")
+    )
+    if accompaniments:
+        fields = {
+            "date": _("Date"),
+            "duration": _("Durée (minutes)"),
+            "kind": _("Type"),
+            "themes": _("Thèmes"),
+            "autonomy": _("Autonomie"),
+            "oriented_to": _("Orienté vers"),
+            "notes": _("Notes"),
+        }
+        items = [
+            {
+                "date": a.date,
+                "duration": a.duration,
+                "kind": a.get_kind_display(),
+                "themes": a.theme_labels(),
+                "autonomy": a.get_autonomy_display(),
+                "oriented_to": a.get_oriented_to_display(),
+                "notes": a.notes if a.person_id == person.pk else "",
+            }
+            for a in accompaniments
+        ]
+        sections.append(ExportSection("accompaniments", _("Accompagnements au numérique"), fields, items))
+    return sections
+
+
+def _future_appointments(person):
+    return person.mediation_appointments.active().filter(starts_at__gte=timezone.now()).select_related("place")
+
+
+def _future_registrations(person):
+    from relais.mediation import choices
+
+    return (
+        person.mediation_registrations.filter(
+            status__in=[choices.RegistrationStatus.CONFIRMED, choices.RegistrationStatus.WAITLISTED],
+            workshop__sessions__ends_at__gte=timezone.now(),
+        )
+        .distinct()
+        .select_related("workshop")
+    )
+
+
+def open_records(*, person):
+    found = [
+        _("Rendez-vous du %(date)s à venir") % {"date": date_format(timezone.localtime(a.starts_at), "j F Y H:i")}
+        for a in _future_appointments(person)
+    ]
+    found += [
+        _("Inscription à l'atelier « %(title)s »") % {"title": r.workshop.title} for r in _future_registrations(person)
+    ]
+    return found
+
+
+def close_open_records(*, person, actor, reason):
+    for appointment in _future_appointments(person):
+        services.appointment_cancel(appointment=appointment, actor=actor, by_service=True)
+    for registration in _future_registrations(person):
+        services.registration_cancel(registration=registration, actor=actor)
+
+
+@transaction.atomic
+def erase(*, person):
+    """Keep every row counted in the statistics, without the free text, the private links
+    or the person: a named participant of a group becomes one of its anonymous count."""
+    from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
+
+    now = timezone.now()
+    appointments = list(Appointment.objects.filter(person=person).values_list("pk", flat=True))
+    for pk in appointments:
+        Appointment.objects.filter(pk=pk).update(topic="", cancel_reason="", token=new_token(), anonymised_at=now)
+    registrations = list(Registration.objects.filter(person=person).values_list("pk", flat=True))
+    for pk in registrations:
+        Registration.objects.filter(pk=pk).update(token=new_token(), anonymised_at=now)
+    individual = Accompaniment.objects.filter(person=person).update(person=None, notes="")
+    through = Accompaniment.participants.through
+    groups = list(through.objects.filter(person=person).values_list("accompaniment_id", flat=True))
+    through.objects.filter(person=person).delete()
+    Accompaniment.objects.filter(pk__in=groups).update(anonymous_count=F("anonymous_count") + 1)
+    return {
+        "appointments": len(appointments),
+        "registrations": len(registrations),
+        "accompaniments": individual + len(groups),
+    }

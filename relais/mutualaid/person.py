@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role
 from relais.core.extensions import PersonSection
-from relais.mutualaid import selectors
-from relais.mutualaid.models import Badge, Block, Conversation, ThankYou
+from relais.mutualaid import selectors, services
+from relais.mutualaid.models import Badge, Block, Conversation, Listing, ThankYou
 from relais.mutualaid.privacy import public_name
 
 
@@ -93,3 +93,112 @@ def merge_conflicts(*, duplicate, kept) -> None:
             last_message_at=max(target.last_message_at, conversation.last_message_at)
         )
         conversation.delete()
+
+
+# ---------------------------------------------------------------- the person's rights (core.rights)
+
+ERASURE_KEEPS = [
+    _(
+        "Les annonces restent comptées (type, catégorie, quartier, dates, résultat) sans leur texte ; "
+        "les messages des voisins restent à leurs auteurs, les vôtres sont vidés."
+    ),
+]
+
+
+def export(*, person):
+    from relais.core.extensions import ExportSection
+    from relais.mutualaid.models import ConversationMessage, Report
+
+    sections = []
+    listings = Listing.objects.filter(posted_by=person).select_related("neighbourhood").order_by("created_at")
+    if listings:
+        fields = {
+            "kind": _("Type"),
+            "category": _("Catégorie"),
+            "neighbourhood": _("Quartier"),
+            "title": _("Titre"),
+            "text": _("Texte"),
+            "status": _("État"),
+            "created_at": _("Déposée le"),
+            "closed_at": _("Terminée le"),
+        }
+        items = [
+            {
+                "kind": li.get_kind_display(),
+                "category": li.get_category_display(),
+                "neighbourhood": li.neighbourhood.name if li.neighbourhood_id else "",
+                "title": li.title,
+                "text": li.text,
+                "status": li.get_status_display(),
+                "created_at": li.created_at,
+                "closed_at": li.closed_at,
+            }
+            for li in listings
+        ]
+        sections.append(ExportSection("listings", _("Annonces d'entraide"), fields, items))
+    # Relayed messages: the other neighbour is never named (the board shows no identity).
+    messages = (
+        ConversationMessage.objects.filter(Q(sender=person) | Q(recipient=person))
+        .select_related("conversation__listing")
+        .order_by("created_at", "pk")
+    )
+    if messages:
+        fields = {"at": _("Date"), "listing": _("Annonce"), "direction": _("Sens"), "text": _("Message")}
+        items = [
+            {
+                "at": m.created_at,
+                "listing": m.conversation.listing.title,
+                "direction": _("envoyé") if m.sender_id == person.pk else _("reçu"),
+                "text": m.body,
+            }
+            for m in messages
+        ]
+        sections.append(ExportSection("relayed_messages", _("Messages d'entraide"), fields, items))
+    reports = Report.objects.filter(reporter=person).order_by("created_at")
+    if reports:
+        fields = {"at": _("Date"), "reason": _("Motif"), "details": _("Précisions")}
+        items = [{"at": r.created_at, "reason": r.get_reason_display(), "details": r.details} for r in reports]
+        sections.append(ExportSection("reports", _("Signalements faits"), fields, items))
+    suspensions = person.mutualaid_suspensions.order_by("starts_at")
+    if suspensions:
+        fields = {"starts_at": _("Début"), "ends_at": _("Fin"), "reason": _("Motif")}
+        items = [{"starts_at": s.starts_at, "ends_at": s.ends_at, "reason": s.reason} for s in suspensions]
+        sections.append(ExportSection("suspensions", _("Suspensions de l'entraide"), fields, items))
+    return sections
+
+
+def _open_listings(person):
+    from relais.mutualaid.models import ListingStatus
+
+    return Listing.objects.filter(posted_by=person, status__in=[ListingStatus.PENDING, ListingStatus.PUBLISHED])
+
+
+def open_records(*, person):
+    return [_("Annonce « %(title)s » en ligne ou en attente") % {"title": li.title} for li in _open_listings(person)]
+
+
+def close_open_records(*, person, actor, reason):
+    """Take the listings off the board (no outcome: nobody said whether it worked)."""
+    from relais.core.audit import audit_log
+    from relais.mutualaid.models import ListingStatus
+
+    now = timezone.now()
+    for listing in _open_listings(person):
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.CLOSED, closed_at=now)
+        audit_log(actor=actor, action="mutualaid.listing.closed", obj=listing, person=person, details={"erasure": True})
+    services._board_changed()
+
+
+def erase(*, person):
+    from relais.mutualaid.models import ConversationMessage, ModerationDecision, Report, Suspension
+
+    listings = Listing.objects.filter(posted_by=person).update(
+        title="", text="", availability="", moderation_notice="", search_text=""
+    )
+    messages = ConversationMessage.objects.filter(sender=person).update(body="")
+    ThankYou.objects.filter(sender=person).update(text="")
+    Report.objects.filter(reporter=person).update(details="")
+    Suspension.objects.filter(person=person).update(reason="")
+    ModerationDecision.objects.filter(person=person).update(reason="")
+    Block.objects.filter(blocker=person).delete()
+    return {"listings": listings, "relayed_messages": messages}
