@@ -689,16 +689,11 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     return {"reference": reference, "case": pk, "person_removed": person_removed, "blocked": blocked, "days": days}
 
 
-def drafts_purge(*, older_than_days: int = 30, dry_run: bool = False) -> int:
-    """Forget drafts nobody sent (and their files) after `older_than_days`."""
-    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
-    old = Draft.objects.filter(updated_at__lt=cutoff, case__isnull=True)
-    count = old.count()
-    if not dry_run:
-        for item in DraftFile.objects.filter(draft__in=old):
-            item.file.delete(save=False)
-        old.delete()
-    return count
+def drafts_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+    """Forget drafts nobody sent (and their files): the retention rule `cases.drafts`."""
+    from relais.core import retention
+
+    return retention.purge("cases.drafts", days=older_than_days, dry_run=dry_run).count
 
 
 # ---------------------------------------------------------------- form builder (administrators)
