@@ -66,6 +66,20 @@ class Rule:
     extra: dict = field(default_factory=dict)
 
     @property
+    def period_label(self) -> str:
+        """The period in force in plain French: "3 ans", "6 mois", "30 jours"."""
+        from django.utils.translation import ngettext
+
+        days = self.days
+        if days % 365 == 0:
+            n = days // 365
+            return ngettext("%(n)s an", "%(n)s ans", n) % {"n": n}
+        if days % 30 == 0 and days >= 60:
+            n = days // 30
+            return ngettext("%(n)s mois", "%(n)s mois", n) % {"n": n}
+        return ngettext("%(n)s jour", "%(n)s jours", days) % {"n": days}
+
+    @property
     def days(self) -> int:
         """The period in force: the variable when set, else the default."""
         value = getattr(settings, "RELAIS_RETENTION", {}).get(self.setting)
@@ -453,6 +467,8 @@ def register_of_activities() -> list[dict]:
             "people": r.people,
             "recipients": r.recipients,
             "days": r.days,
+            "period": r.period_label,
+            "period_in_days": not (r.days % 365 == 0 or (r.days % 30 == 0 and r.days >= 60)),
             "floor_days": r.floor_days,
             "starts": r.starts,
             "action": r.action,

@@ -136,7 +136,7 @@ def accessibility(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html")
+    return render(request, "core/privacy.html", {"retention": retention.register_of_activities()})
 
 
 @login_required

@@ -266,3 +266,11 @@ def test_the_register_prints_as_a_pdf(admin_client):
 
 def test_only_administrators_see_the_register(reception_client):
     assert reception_client.get("/gestion/registre-des-traitements/").status_code == 404
+
+
+def test_residents_read_how_long_their_information_is_kept(client, settings, db):
+    settings.RELAIS_RETENTION = {"RELAIS_MESSAGES_RETENTION_DAYS": 180}
+    page = client.get("/donnees-personnelles/").content.decode().replace("&#x27;", "'")
+    assert "Demandes terminées, leurs échanges et leurs documents : 3 ans, depuis la clôture" in page
+    assert "courriers) et lots de courriers imprimés : 6 mois" in page
+    assert "Mandats terminés ou révoqués et la preuve du consentement : 5 ans" in page

@@ -166,3 +166,16 @@ def test_a_seat_taken_by_a_person_known_only_online_still_counts(db):
     kept = Registration.objects.get(pk=registration.pk)
     assert kept.person is None and kept.status == "confirmed"
     assert workshop.confirmed_count == workshop.registrations.filter(status="confirmed").count() == 1
+
+
+def test_staff_pages_show_an_anonymous_booking_as_a_removed_person(records, advisor_client):
+    workshop = make_workshop(days=-400)
+    person = _online_person("atelier")
+    registration = Registration.objects.create(workshop=workshop, person=person, status="attended")
+    Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
+    services.mediation_purge(older_than_days=365)
+    appointment = Appointment.objects.get(pk=records["gone_appointment"].pk)
+    for url in (appointment.get_absolute_url(), workshop.get_staff_url(), "/gestion/mediation/rendez-vous/"):
+        response = advisor_client.get(url)
+        assert response.status_code == 200, url
+    assert "Personne effacée" in advisor_client.get(workshop.get_staff_url()).content.decode()
