@@ -315,12 +315,11 @@ def orphan_files(cutoff: datetime.datetime) -> list[str]:
 
 
 def purge_orphan_files(*, cutoff, days, dry_run) -> int:
-    from django.core.files.storage import default_storage
-
+    """Sweep the orphans, once the purge's transaction commits: a rule run before this one
+    in the same transaction (or a rolled-back one) may have removed rows still pointing at them."""
     names = orphan_files(cutoff)
     if not dry_run:
-        for name in names:
-            default_storage.delete(name)
+        delete_files_on_commit(names)
     return len(names)
 
 
