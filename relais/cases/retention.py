@@ -15,7 +15,7 @@ def closed_cases_due(cutoff):
     return Case.objects.filter(status__in=DONE_STATUSES, closed_at__lt=cutoff)
 
 
-def purge_closed_cases(*, cutoff, days, dry_run) -> int:
+def purge_closed_cases(*, cutoff, days, dry_run, limit=None) -> int:
     """Delete closed requests past the period, with their timeline, documents and files,
     the messages about them and their draft; each leaves one anonymous count (team, month
     filed, form, channel, final status) so that figures by form, channel or month stay."""
@@ -28,7 +28,7 @@ def purge_closed_cases(*, cutoff, days, dry_run) -> int:
         return due.count()
     cases = list(
         due.select_for_update()
-        .order_by("pk")
+        .order_by("pk")[:limit]
         .values("pk", "reference", "team_id", "form_id", "channel", "status", "submitted_at", "person_id")
     )
     ids = [c["pk"] for c in cases]
@@ -61,13 +61,13 @@ def _person(pk):
     return Person(pk=pk)
 
 
-def purge_drafts(*, cutoff, days, dry_run) -> int:
+def purge_drafts(*, cutoff, days, dry_run, limit=None) -> int:
     from relais.cases.models import Draft, DraftFile
 
     old = Draft.objects.filter(Q(updated_at__lt=cutoff), case__isnull=True)
     if dry_run:
         return old.count()
-    ids = list(old.values_list("pk", flat=True))
+    ids = list(old.order_by("pk").values_list("pk", flat=True)[:limit])
     delete_files_on_commit(list(DraftFile.objects.filter(draft_id__in=ids).values_list("file", flat=True)))
     Draft.objects.filter(pk__in=ids).delete()
     return len(ids)
@@ -92,6 +92,7 @@ RULES = [
         floor_days=7,
         action=DELETE,
         purge=purge_drafts,
+        batched=True,
         order=10,
         starts=_("depuis la dernière modification du brouillon"),
         keeps=_("Rien."),
@@ -107,6 +108,7 @@ RULES = [
         floor_days=365,
         action=DELETE,
         purge=purge_closed_cases,
+        batched=True,
         order=20,
         starts=_("depuis la clôture de la demande (acceptée, refusée ou classée sans suite)"),
         keeps=_("Un décompte anonyme par mois, démarche, canal et décision : les statistiques ne changent pas."),

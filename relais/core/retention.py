@@ -31,6 +31,9 @@ ANONYMISE = "anonymise"
 
 PURGED_ACTION = "retention.purged"
 
+# Records removed per transaction: a long write transaction would hold SQLite's only writer.
+BATCH_SIZE = 500
+
 
 class RetentionRefused(Exception):
     """A period under the floor of its kind, or a kind nobody declared."""
@@ -63,6 +66,9 @@ class Rule:
     floor_reason: str = ""
     # The audit journal seals and removes entries in its own transactions.
     own_transaction: bool = False
+    # `purge` accepts `limit=`: a backlog (the first run on an old instance) is removed in
+    # batches, each in its own short transaction with its own journal entry.
+    batched: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -177,10 +183,18 @@ def purge(kind: str, *, days: int | None = None, dry_run: bool = False, now=None
         count = r.purge(cutoff=cutoff, days=days, dry_run=False)
         audit_log(actor=None, action=PURGED_ACTION, details=_details(r, days, cutoff, count))
         return Outcome(kind, days, cutoff, count)
-    with transaction.atomic():
-        count = r.purge(cutoff=cutoff, days=days, dry_run=False)
-        audit_log(actor=None, action=PURGED_ACTION, details=_details(r, days, cutoff, count))
-    return Outcome(kind, days, cutoff, count)
+    total = 0
+    while True:
+        with transaction.atomic():
+            if r.batched:
+                count = r.purge(cutoff=cutoff, days=days, dry_run=False, limit=BATCH_SIZE)
+            else:
+                count = r.purge(cutoff=cutoff, days=days, dry_run=False)
+            if count or not total:
+                audit_log(actor=None, action=PURGED_ACTION, details=_details(r, days, cutoff, count))
+        total += count
+        if not r.batched or count < BATCH_SIZE:
+            return Outcome(kind, days, cutoff, total)
 
 
 def purge_all(*, dry_run: bool = False, now=None) -> list[Outcome]:
@@ -344,7 +358,7 @@ def people_with_nothing_left(cutoff: datetime.datetime):
     return qs
 
 
-def purge_people(*, cutoff, days, dry_run) -> int:
+def purge_people(*, cutoff, days, dry_run, limit=None) -> int:
     from relais.core.audit import audit_log
     from relais.core.models import Person
 
@@ -352,11 +366,8 @@ def purge_people(*, cutoff, days, dry_run) -> int:
     if dry_run:
         return due.count()
     # Lock them, then keep only those still with nothing (a case filed since the listing).
-    ids = list(
-        Person.objects.select_for_update()
-        .filter(pk__in=list(due.values_list("pk", flat=True)))
-        .values_list("pk", flat=True)
-    )
+    listed = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+    ids = list(Person.objects.select_for_update().filter(pk__in=listed).values_list("pk", flat=True))
     ids = list(people_with_nothing_left(cutoff).filter(pk__in=ids).values_list("pk", flat=True))
     for pk in ids:
         audit_log(actor=None, action="person.deleted", person=Person(pk=pk), reason="retention", details={"days": days})
@@ -389,6 +400,7 @@ def _core_rules() -> list[Rule]:
             floor_days=30,
             action=DELETE,
             purge=purge_people,
+            batched=True,
             order=80,
             starts=_("depuis la dernière modification de la fiche, une fois tous ses dossiers effacés"),
             keeps=_("Rien : le journal garde seulement le numéro de la fiche effacée."),

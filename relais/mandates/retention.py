@@ -28,7 +28,7 @@ def ended_mandates_due(cutoff):
     )
 
 
-def purge_ended_mandates(*, cutoff, days, dry_run) -> int:
+def purge_ended_mandates(*, cutoff, days, dry_run, limit=None) -> int:
     from relais.core.audit import audit_log
     from relais.core.models import Person
     from relais.mandates.models import Mandate
@@ -36,7 +36,7 @@ def purge_ended_mandates(*, cutoff, days, dry_run) -> int:
     due = ended_mandates_due(cutoff)
     if dry_run:
         return due.count()
-    rows = list(due.select_for_update().values_list("pk", "person_id", "paper_scan"))
+    rows = list(due.select_for_update().order_by("pk")[:limit].values_list("pk", "person_id", "paper_scan"))
     for pk, person_id, _scan in rows:
         audit_log(actor=None, action="mandate.purged", person=Person(pk=person_id), details={"mandate": pk})
     Mandate.objects.filter(pk__in=[pk for pk, _p, _s in rows]).delete()
@@ -53,6 +53,7 @@ RULES = [
         floor_days=CONSENT_PROOF_DAYS,
         action=DELETE,
         purge=purge_ended_mandates,
+        batched=True,
         order=50,
         starts=_(
             "depuis la fin du mandat (révocation ou échéance) ; un mandat reste tant qu'une demande faite "

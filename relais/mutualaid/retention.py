@@ -25,7 +25,7 @@ def listings_due(cutoff):
     )
 
 
-def purge_listings(*, cutoff, days, dry_run) -> int:
+def purge_listings(*, cutoff, days, dry_run, limit=None) -> int:
     """Delete the listings over, with their conversations, reports and decisions, and the
     messages about them; the board's statistics keep anonymous counts of each."""
     from relais.core.audit import audit_log
@@ -38,7 +38,7 @@ def purge_listings(*, cutoff, days, dry_run) -> int:
         return due.count()
     listings = list(
         due.select_for_update(of=("self",))
-        .order_by("pk")
+        .order_by("pk")[:limit]
         .values("pk", "team_id", "status", "outcome", "kind", "category", "posted_via", "posted_by_id", "over_at")
     )
     ids = [row["pk"] for row in listings]
@@ -88,6 +88,7 @@ RULES = [
         floor_days=30,
         action=DELETE,
         purge=purge_listings,
+        batched=True,
         order=40,
         starts=_("depuis la fin de l'annonce (terminée, expirée, masquée ou refusée) et le dernier message"),
         keeps=_(

@@ -23,28 +23,29 @@ def batches_due(cutoff):
     )
 
 
-def purge_messages(*, cutoff, days, dry_run) -> int:
-    """Delete old messages sent or given up, then the posted print batches left empty."""
+def purge_messages(*, cutoff, days, dry_run, limit=None) -> int:
+    """Delete old messages sent or given up, then the posted print batches left empty.
+
+    A copy sent another way (fallback) points at the message it replaces: copies go first,
+    and a message whose copy is kept (still queued) stays with it."""
     from relais.notifications.models import LetterBatch, Message
 
     if dry_run:
         return messages_due(cutoff).count() + batches_due(cutoff).count()
-    batches = list(batches_due(cutoff).values_list("pk", "pdf"))
-    ids = set(messages_due(cutoff).values_list("pk", flat=True))
     removed = 0
-    # A copy sent another way (fallback) points at the message it replaces: leaves first,
-    # and a message whose copy is kept stays with it.
-    while ids:
-        leaves = Message.objects.filter(pk__in=ids, fallback__isnull=True)
-        gone = set(leaves.values_list("pk", flat=True))
-        if not gone:
+    while limit is None or removed < limit:
+        room = None if limit is None else limit - removed
+        leaves = list(
+            messages_due(cutoff).filter(fallback__isnull=True).order_by("pk").values_list("pk", flat=True)[:room]
+        )
+        if not leaves:
             break
-        leaves.delete()
-        removed += len(gone)
-        ids -= gone
-    LetterBatch.objects.filter(pk__in=[pk for pk, _pdf in batches]).exclude(
-        Exists(Message.objects.filter(batch=OuterRef("pk")))
-    ).delete()
+        Message.objects.filter(pk__in=leaves).delete()
+        removed += len(leaves)
+    if limit is not None and removed >= limit:
+        return removed  # the batches on the next round
+    batches = list(batches_due(cutoff).values_list("pk", "pdf"))
+    LetterBatch.objects.filter(pk__in=[pk for pk, _pdf in batches]).delete()
     delete_files_on_commit([pdf for _pk, pdf in batches])
     return removed + len(batches)
 
@@ -58,6 +59,7 @@ RULES = [
         floor_days=90,
         action=DELETE,
         purge=purge_messages,
+        batched=True,
         order=60,
         starts=_("depuis l'envoi du message, ou l'envoi postal du lot"),
         keeps=_("Rien ; les messages en attente ne sont jamais effacés."),

@@ -277,3 +277,26 @@ def test_residents_read_how_long_their_information_is_kept(client, settings, db)
     assert "Demandes terminées, leurs échanges et leurs documents : 3 ans, depuis la clôture" in page
     assert "courriers) et lots de courriers imprimés : 6 mois" in page
     assert "Mandats terminés ou révoqués et la preuve du consentement : 5 ans" in page
+
+
+def test_a_backlog_goes_in_short_batches_each_journaled(db, monkeypatch):
+    from relais.cases.models import Draft, Form
+
+    monkeypatch.setattr(retention, "BATCH_SIZE", 2)
+    form = Form.objects.first()
+    drafts = [Draft.objects.create(form=form) for _ in range(5)]
+    Draft.objects.filter(pk__in=[d.pk for d in drafts]).update(updated_at=timezone.now() - datetime.timedelta(days=60))
+    before = Draft.objects.filter(case__isnull=True, updated_at__lt=timezone.now() - datetime.timedelta(days=30))
+    expected = before.count()
+    assert retention.purge("cases.drafts").count == expected
+    counts = [e.details["count"] for e in AuditEvent.objects.filter(action="retention.purged").order_by("pk")]
+    assert sum(counts) == expected and max(counts) == 2 and not before.exists()
+
+
+def test_old_sent_messages_go_in_batches_copies_before_originals(db, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH_SIZE", 1)
+    original = _old_message(days=400, status=MessageStatus.FAILED)
+    copy = _old_message(days=400)
+    Message.objects.filter(pk=copy.pk).update(fallback_of=original)
+    retention.purge("messages")
+    assert not Message.objects.filter(pk__in=[original.pk, copy.pk]).exists()
