@@ -1,7 +1,7 @@
 """Retention of mandates (core.retention): the proof of a resident's consent is kept five
 years after the mandate ended, then the mandate goes with its proof."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,6 @@ CONSENT_PROOF_DAYS = 5 * 365
 def ended_mandates_due(cutoff):
     """Mandates revoked, expired, or never consented to, ended before `cutoff`, that no
     request still held points at (the request goes first, then its mandate)."""
-    from relais.cases.models import Case
     from relais.mandates.models import Mandate
 
     ended = Coalesce("revoked_at", "expires_at", "created_at")
@@ -24,7 +23,8 @@ def ended_mandates_due(cutoff):
         Mandate.objects.annotate(ended_at=ended)
         .filter(ended_at__lt=cutoff)
         .filter(Q(revoked_at__isnull=False) | Q(expires_at__lt=cutoff) | Q(activated_at__isnull=True))
-        .exclude(Exists(Case.objects.filter(acting_under=OuterRef("pk"))))
+        # through the reverse relation: mandates import nothing from cases (cases → mandates)
+        .exclude(cases__isnull=False)
     )
 
 
