@@ -233,7 +233,7 @@ STORAGES = {
     # Uploaded files live outside the web root and are served only through views
     # that check permissions (later: case documents).
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "relais.core.uploads.PrivateStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     "staticfiles": {
@@ -285,8 +285,6 @@ RELAIS = {
     "PRIMARY_COLOR": envstr("RELAIS_PRIMARY_COLOR", "#1d4e89"),
     "ACCENT_COLOR": envstr("RELAIS_ACCENT_COLOR", "#b3261e"),
     "LOGO": Path(RELAIS_LOGO_FILE).name if RELAIS_LOGO_FILE else "",
-    "AUDIT_RETENTION_DAYS": envint("RELAIS_AUDIT_RETENTION_DAYS", 365),
-    "MEDIATION_RETENTION_DAYS": envint("RELAIS_MEDIATION_RETENTION_DAYS", 365),
     "MEDIATION_BOOKINGS_PER_IP_HOUR": envint("RELAIS_MEDIATION_BOOKINGS_PER_IP_HOUR", 30),
     "MEDIATION_MAX_FUTURE_APPOINTMENTS": envint("RELAIS_MEDIATION_MAX_FUTURE_APPOINTMENTS", 3),
     "MAX_UPLOAD_MB": envint("RELAIS_MAX_UPLOAD_MB", 10),
@@ -302,6 +300,16 @@ RELAIS = {
     "CASES_SPAM_BLOCK_DAYS": envint("RELAIS_CASES_SPAM_BLOCK_DAYS", 30),
     "CASES_MAX_DOCUMENTS": envint("RELAIS_CASES_MAX_DOCUMENTS", 20),
     "CASES_MAX_DOCUMENTS_MB": envint("RELAIS_CASES_MAX_DOCUMENTS_MB", 50),
+}
+
+# Retention periods, in days, one variable per kind of personal data: every
+# RELAIS_<KIND>_RETENTION_DAYS set in the environment (relais/core/retention.py). A kind whose
+# variable is unset keeps the default declared beside its models (README, "Retention");
+# a period under the kind's floor, or a variable naming no kind, stops Relais from starting.
+RELAIS_RETENTION = {
+    name: envint(name, None)
+    for name in sorted(os.environ)
+    if name.startswith("RELAIS_") and name.endswith("_RETENTION_DAYS") and os.environ[name].strip()
 }
 
 LOGGING = {

@@ -322,9 +322,13 @@ class Document(models.Model):
         return self.name
 
 
-# Drafts untouched this long are deleted, with their files (`relais drafts_purge`); the
-# "Reprendre plus tard" box gives the date.
-DRAFT_IDLE_DAYS = 30
+def draft_idle_days() -> int:
+    """Drafts untouched this long are deleted, with their files: the retention rule
+    `cases.drafts` in force (RELAIS_DRAFTS_RETENTION_DAYS); the "Reprendre plus tard" box
+    gives the date."""
+    from relais.core import retention
+
+    return retention.rule("cases.drafts").days
 
 
 class Draft(models.Model):
@@ -346,11 +350,11 @@ class Draft(models.Model):
 
     def deleted_from(self) -> datetime.date:
         """The day from which the daily purge deletes this draft if nothing more is saved."""
-        return timezone.localdate(self.updated_at + datetime.timedelta(days=DRAFT_IDLE_DAYS))
+        return timezone.localdate(self.updated_at + datetime.timedelta(days=draft_idle_days()))
 
     @property
     def idle_days(self) -> int:
-        return DRAFT_IDLE_DAYS
+        return draft_idle_days()
 
 
 class DraftFile(models.Model):

@@ -139,3 +139,31 @@ def case_detail(queryset: QuerySet[Case], reference: str) -> Case:
     return queryset.select_related("form", "team", "person", "assignee", "recorded_by", "acting_under__team").get(
         reference=reference
     )
+
+
+def case_counts(*, team_ids=None) -> dict[tuple, int]:
+    """Requests filed, by (month filed, form id, channel, status), for statistics: the
+    requests still held plus the anonymous counts the retention purge left for those it
+    removed, so that a figure is the same before and after a purge."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from relais.cases.retention import CASE_COUNTS
+    from relais.core import retention
+
+    qs = Case.objects.all() if team_ids is None else Case.objects.filter(team_id__in=team_ids)
+    rows = (
+        qs.annotate(month=TruncMonth("submitted_at"))
+        .values_list("month", "form_id", "channel", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple, int] = {}
+    for month, form_id, channel, status, n in rows:
+        key = (month.date() if hasattr(month, "date") else month, form_id, channel, status)
+        counts[key] = counts.get(key, 0) + n
+    for item in retention.retained(CASE_COUNTS, team_ids=team_ids).values("month", "dimensions", "count"):
+        d = item["dimensions"]
+        key = (item["month"], d.get("form"), d.get("channel"), d.get("status"))
+        counts[key] = counts.get(key, 0) + item["count"]
+    return counts

@@ -23,7 +23,6 @@ from relais.accounts.permissions import has_role
 from relais.cases.forms import display, person_from_contact
 from relais.cases.models import (
     DONE_STATUSES,
-    DRAFT_IDLE_DAYS,
     Case,
     CaseEvent,
     Document,
@@ -797,16 +796,11 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     return {"reference": reference, "case": pk, "person_removed": person_removed, "blocked": blocked, "days": days}
 
 
-def drafts_purge(*, older_than_days: int = DRAFT_IDLE_DAYS, dry_run: bool = False) -> int:
-    """Forget drafts nobody sent (and their files) after `older_than_days`."""
-    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
-    old = Draft.objects.filter(updated_at__lt=cutoff, case__isnull=True)
-    count = old.count()
-    if not dry_run:
-        for item in DraftFile.objects.filter(draft__in=old):
-            item.file.delete(save=False)
-        old.delete()
-    return count
+def drafts_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+    """Forget drafts nobody sent (and their files): the retention rule `cases.drafts`."""
+    from relais.core import retention
+
+    return retention.purge("cases.drafts", days=older_than_days, dry_run=dry_run).count
 
 
 # ---------------------------------------------------------------- form builder (administrators)

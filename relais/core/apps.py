@@ -37,6 +37,13 @@ class CoreConfig(AppConfig):
                 menu=False,
             ),
             NavItem(
+                _("Registre des traitements"),
+                "core:processing_register",
+                (Role.ADMINISTRATOR,),
+                _("Les données personnelles que Relais traite, pourquoi, et combien de temps elles sont gardées."),
+                order=96,
+            ),
+            NavItem(
                 _("Journal"),
                 "core:audit_journal",
                 (Role.ADMINISTRATOR,),
@@ -46,6 +53,11 @@ class CoreConfig(AppConfig):
         ]
 
     def ready(self):
-        from relais.core import checks, lookups  # noqa: F401
+        from django.core.signals import request_finished
+
+        from relais.core import checks, lookups, retention, uploads  # noqa: F401 (checks registers itself)
 
         lookups.register()
+        retention.discover()
+        retention.check_configuration()
+        request_finished.connect(uploads.remove_uncommitted_files, dispatch_uid="relais-uncommitted-files")

@@ -43,18 +43,13 @@ def shared_cache(app_configs, **kwargs):
 
 
 @register()
-def audit_retention_floor(app_configs, **kwargs):
-    """A retention period under the floor would make every scheduled purge fail."""
-    from relais.core.audit import AUDIT_RETENTION_FLOOR_DAYS
+def retention_periods(app_configs, **kwargs):
+    """A retention period under its floor (or a variable naming no kind) is refused."""
+    from django.core.checks import Error
 
-    days = settings.RELAIS["AUDIT_RETENTION_DAYS"]
-    if days < AUDIT_RETENTION_FLOOR_DAYS:
-        return [
-            Warning(
-                f"RELAIS_AUDIT_RETENTION_DAYS is {days}: `relais audit_purge` refuses to keep the audit "
-                f"journal less than {AUDIT_RETENTION_FLOOR_DAYS} days.",
-                hint=f"Set it to {AUDIT_RETENTION_FLOOR_DAYS} or more (365 by default).",
-                id="relais.W004",
-            )
-        ]
-    return []
+    from relais.core.retention import configuration_problems
+
+    return [
+        Error(problem, hint="See the retention table of the README.", id="relais.E004")
+        for problem in configuration_problems()
+    ]

@@ -337,3 +337,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"audit chain head at {self.position}"
+
+
+class RetainedCount(models.Model):
+    """Anonymous counts of records a retention purge removed (core.retention), so that a
+    figure shown to staff is the same before and after the purge. No person, no text: a
+    kind, a team, a month and a few codes (e.g. form, channel, status)."""
+
+    kind = models.CharField(max_length=40)
+    team_id = models.BigIntegerField(default=0, help_text="0: no team.")
+    month = models.DateField(help_text="First day of the month the records belonged to.")
+    dimensions = models.JSONField(default=dict)
+    key = models.CharField(max_length=300, help_text="The dimensions, sorted, as one string (for uniqueness).")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("décompte anonyme conservé")
+        constraints = [models.UniqueConstraint(fields=["kind", "team_id", "month", "key"], name="retained_count_once")]
+
+    def __str__(self):
+        return f"{self.kind} {self.month:%Y-%m} {self.key}: {self.count}"

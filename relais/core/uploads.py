@@ -21,6 +21,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -161,3 +163,51 @@ def check_upload(upload, *, max_bytes: int | None = None) -> CheckedFile:
         size=upload.size,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+# ---------------------------------------------------------------- files of a failed request
+
+_written = threading.local()
+
+
+class PrivateStorage(FileSystemStorage):
+    """The private storage (outside the web root) that forgets a file whose transaction
+    does not commit: a file saved inside a transaction is kept once it commits; if the
+    request ends without that commit (an error, a rollback), the file is removed
+    (`remove_uncommitted_files`, on `request_finished`). A process killed in between
+    leaves a file that the retention purge sweeps later (`core.retention.orphan_files`)."""
+
+    def _save(self, name, content):
+        name = super()._save(name, content)
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            pending = _pending()
+            entry = (self, name)
+            pending.append(entry)
+            transaction.on_commit(lambda: entry in pending and pending.remove(entry))
+        return name
+
+
+def _pending() -> list:
+    if not hasattr(_written, "files"):
+        _written.files = []
+    return _written.files
+
+
+def remove_uncommitted_files(**kwargs) -> int:
+    """At the end of a request: remove the files it saved whose transaction never committed."""
+    if transaction.get_connection().in_atomic_block:
+        return 0  # still inside a transaction (a test case): its outcome is not known yet
+    return remove_files_never_committed()
+
+
+def remove_files_never_committed() -> int:
+    """Remove the files saved in this thread, inside a transaction, that did not commit
+    (on commit, a file leaves this list); returns how many."""
+    pending = _pending()
+    count = 0
+    while pending:
+        storage, name = pending.pop()
+        storage.delete(name)
+        count += 1
+    return count

@@ -32,6 +32,9 @@ staff_urlpatterns = [
     path("gestion/personnes/<int:pk>/effacer/", views_rights.person_erase, name="person_erase"),
     # journal
     path("gestion/journal/", views.audit_journal, name="audit_journal"),
+    # register of processing activities
+    path("gestion/registre-des-traitements/", views.processing_register, name="processing_register"),
+    path("gestion/registre-des-traitements/pdf/", views.processing_register_pdf, name="processing_register_pdf"),
 ]
 
 urlpatterns = public_urlpatterns + staff_urlpatterns

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up, staff_person_or_404, staff_required
-from relais.core import access, selectors, services
+from relais.core import access, retention, selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections, resident_sections
 from relais.core.forms import (
@@ -27,6 +27,7 @@ from relais.core.forms import (
 )
 from relais.core.http import id_param, post_data, safe_next
 from relais.core.models import Person
+from relais.core.pdf import render_pdf
 
 
 @require_GET
@@ -135,7 +136,7 @@ def accessibility(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html")
+    return render(request, "core/privacy.html", {"retention": retention.register_of_activities()})
 
 
 @login_required
@@ -278,3 +279,18 @@ def audit_journal(request):
     )
     context = {"form": form, "page_obj": page, "last_verification": selectors.journal_last_verification()}
     return render(request, "core/audit_journal.html", context)
+
+
+@staff_required(Role.ADMINISTRATOR)
+def processing_register(request):
+    """The register of processing activities, generated from the retention rules."""
+    context = {"activities": retention.register_of_activities(), "town": settings.RELAIS}
+    return render(request, "core/processing_register.html", context)
+
+
+@staff_required(Role.ADMINISTRATOR)
+def processing_register_pdf(request):
+    context = {"activities": retention.register_of_activities()}
+    response = HttpResponse(render_pdf("core/pdf/processing_register.html", context), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="registre-des-traitements.pdf"'
+    return response

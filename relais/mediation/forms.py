@@ -405,7 +405,9 @@ class AttendanceForm(forms.Form):
         self.registrations = registrations
         for registration in registrations:
             self.fields[f"r{registration.pk}"] = forms.BooleanField(
-                label=registration.person.display_name, required=False, initial=registration.pk in present_ids
+                label=registration.person.display_name if registration.person else _("Personne effacée"),
+                required=False,
+                initial=registration.pk in present_ids,
             )
 
     def present_ids(self) -> set[int]:

@@ -336,7 +336,11 @@ class Appointment(KeyedModel, models.Model):
         related_name="mediation_appointments",
         verbose_name=_("conseiller"),
     )
-    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mediation_appointments")
+    # None once the retention purge removed a person known only from online bookings: the
+    # appointment stays, anonymous, for the statistics.
+    person = models.ForeignKey(
+        "core.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="mediation_appointments"
+    )
     starts_at = models.DateTimeField(_("début"), db_index=True)
     ends_at = models.DateTimeField(_("fin"))
     topic = models.CharField(_("pour quoi"), max_length=300, blank=True)
@@ -589,7 +593,10 @@ class Registration(KeyedModel, models.Model):
     """
 
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="registrations")
-    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="mediation_registrations")
+    # None once anonymised by the retention purge: the seat it took still counts.
+    person = models.ForeignKey(
+        "core.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="mediation_registrations"
+    )
     status = models.CharField(_("état"), max_length=12, choices=c.RegistrationStatus.choices)
     queued_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(_("inscrit"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)

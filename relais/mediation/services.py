@@ -1319,7 +1319,9 @@ MIN_RETENTION_DAYS = 30
 
 
 def retention_days() -> int:
-    return int(settings.RELAIS.get("MEDIATION_RETENTION_DAYS", 365))
+    from relais.core import retention
+
+    return retention.rule("mediation").days
 
 
 def _purgeable_people(cutoff: datetime.datetime):
@@ -1410,7 +1412,8 @@ def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False
     - accompaniment records keep only their statistical fields: the person, the named
       participants, the notes and the links to an appointment or a case are removed;
     - people known only from online bookings, with nothing else anywhere, are deleted with
-      those old bookings and the messages about them (the journal keeps their id only).
+      the messages about them; their bookings stay, anonymous (no person), so that the
+      statistics and the workshops' seat counters stay true (the journal keeps their id only).
     """
     now = now or timezone.now()
     days = retention_days() if older_than_days is None else older_than_days
@@ -1457,10 +1460,11 @@ def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False
         for pk in people:
             audit_log(actor=None, action="mediation.person_purged", person=Person(pk=pk), details={"days": days})
         _delete_messages(people)
-        Accompaniment.objects.filter(appointment__person_id__in=people).update(appointment=None)
-        Appointment.objects.filter(person_id__in=people).update(rescheduled_to=None)
-        Appointment.objects.filter(person_id__in=people).delete()
-        Registration.objects.filter(person_id__in=people).delete()
+        # Their bookings stay, anonymous: the statistics keep them and a workshop's seat
+        # counter still matches its registrations.
+        for model in (Appointment, Registration):
+            for pk in model.objects.filter(person_id__in=people).values_list("pk", flat=True):
+                model.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=now)
         Person.objects.filter(pk__in=people).delete()
     audit_log(actor=None, action="mediation.purged", details={"days": days, **counts})
     return counts

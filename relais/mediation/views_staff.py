@@ -525,7 +525,8 @@ def registration_cancel(request, pk):
                 "name": promoted[0].person.display_name
             }
         messages.success(request, text)
-    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), registration.person.get_absolute_url()))
+    back = registration.person.get_absolute_url() if registration.person else registration.workshop.get_staff_url()
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), back))
 
 
 @mediation_required

@@ -350,27 +350,44 @@ def acting_team(user, person):
 
 
 def statistics(teams: list[int]) -> dict:
-    """Counts for the team and the council: no person, no score."""
+    """Counts for the team and the council: no person, no score. Listings the retention
+    purge removed are still counted (core.retention anonymous counts)."""
+    from relais.core import retention
+    from relais.mutualaid.retention import CONVERSATION_COUNTS, LISTING_COUNTS, OFFLINE_AUTHOR_COUNTS
+
     listings = Listing.objects.filter(team__in=teams)
     by_status = dict(listings.values_list("status").annotate(n=Count("pk")).order_by())
     by_outcome = dict(
         listings.filter(status=ListingStatus.CLOSED).values_list("outcome").annotate(n=Count("pk")).order_by()
     )
+    for dimensions, n in retention.retained(LISTING_COUNTS, team_ids=teams).values_list("dimensions", "count"):
+        by_status[dimensions["status"]] = by_status.get(dimensions["status"], 0) + n
+        if dimensions["status"] == ListingStatus.CLOSED:
+            by_outcome[dimensions["outcome"]] = by_outcome.get(dimensions["outcome"], 0) + n
     return {
         "live": listings.visible_on_board().count(),
         "by_status": [(label, by_status.get(value, 0)) for value, label in ListingStatus.choices],
         "outcomes": [(label, by_outcome.get(value, 0)) for value, label in Outcome.choices],
-        "conversations": Conversation.objects.filter(listing__team__in=teams).count(),
-        "offline_authors": listings.exclude(posted_via="online").values("posted_by").distinct().count(),
+        "conversations": Conversation.objects.filter(listing__team__in=teams).count()
+        + retention.retained_total(CONVERSATION_COUNTS, team_ids=teams),
+        "offline_authors": listings.exclude(posted_via="online").values("posted_by").distinct().count()
+        + retention.retained_total(OFFLINE_AUTHOR_COUNTS, team_ids=teams),
     }
 
 
 def outcome_counts(*, start=None, end=None) -> dict[str, int]:
-    """Closed listings by outcome (for the statistics app): {"worked": n, "did_not_work": n}."""
+    """Closed listings by outcome (for the statistics app): {"worked": n, "did_not_work": n}.
+    Listings the retention purge removed count by the month they closed."""
+    from relais.core import retention
+    from relais.mutualaid.retention import LISTING_COUNTS
+
     qs = Listing.objects.filter(status=ListingStatus.CLOSED)
     if start:
         qs = qs.filter(closed_at__date__gte=start)
     if end:
         qs = qs.filter(closed_at__date__lte=end)
     counts = dict(qs.values_list("outcome").annotate(n=Count("pk")).order_by())
+    for dimensions, n in retention.retained(LISTING_COUNTS, start=start, end=end).values_list("dimensions", "count"):
+        if dimensions["status"] == ListingStatus.CLOSED:
+            counts[dimensions["outcome"]] = counts.get(dimensions["outcome"], 0) + n
     return {value: counts.get(value, 0) for value in Outcome.values}

@@ -1,6 +1,6 @@
 """Retention: past the period, bookings lose their free text and private link, records of
 accompaniment keep only their statistics, and people known only from an online booking are
-deleted; idempotent, with a dry run, journaled."""
+deleted, their bookings kept anonymous; idempotent, with a dry run, journaled."""
 
 import datetime
 import io
@@ -69,7 +69,8 @@ def test_past_the_period_bookings_lose_their_text_and_link_and_booking_only_peop
     counts = services.mediation_purge(older_than_days=365)
     assert counts["people"] == 1 and counts["accompaniments"] == 1
     assert not Person.objects.filter(pk=records["gone"].pk).exists()
-    assert not Appointment.objects.filter(pk=records["gone_appointment"].pk).exists()
+    anonymous = Appointment.objects.get(pk=records["gone_appointment"].pk)  # kept for the statistics
+    assert anonymous.person is None and anonymous.topic == "" and anonymous.anonymised_at
     assert not Message.objects.filter(person_id=records["gone"].pk).exists()
     known = Appointment.objects.get(pk=records["old_of_known"].pk)
     assert known.topic == "" and known.token != old_token and known.person == resident_with_email
@@ -121,12 +122,12 @@ def test_old_registrations_lose_their_link_and_collective_records_their_names(db
 def test_the_command_has_a_dry_run(records):
     out = io.StringIO()
     call_command("mediation_purge", "--dry-run", stdout=out)
-    assert "would be purged" in out.getvalue() and "1 person record(s)" in out.getvalue()
+    assert "would be removed or anonymised" in out.getvalue()
     assert Person.objects.filter(pk=records["gone"].pk).exists()
     assert Appointment.objects.get(pk=records["old_of_known"].pk).topic == "Mon dossier de retraite"
     out = io.StringIO()
     call_command("mediation_purge", stdout=out)
-    assert "purged: " in out.getvalue() and not Person.objects.filter(pk=records["gone"].pk).exists()
+    assert "mediation: " in out.getvalue() and not Person.objects.filter(pk=records["gone"].pk).exists()
 
 
 def test_a_period_too_short_is_refused_and_touches_nothing(records):
@@ -149,3 +150,32 @@ def test_a_mutual_aid_record_hidden_from_the_person_model_keeps_the_person(recor
     services.mediation_purge(older_than_days=365)
     assert Person.objects.filter(pk=records["gone"].pk).exists()
     assert Block.objects.filter(blocked=records["gone"]).exists()
+
+
+def test_a_seat_taken_by_a_person_known_only_online_still_counts(db):
+    """The purge used to delete their registrations: the workshop's seat counter then said
+    one seat more than its registrations."""
+    workshop = make_workshop(days=-400)
+    person = _online_person("seat")
+    registration = Registration.objects.create(workshop=workshop, person=person, status="confirmed")
+    Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
+    type(workshop).objects.filter(pk=workshop.pk).update(confirmed_count=1)
+    services.mediation_purge(older_than_days=365)
+    assert not Person.objects.filter(pk=person.pk).exists()
+    workshop.refresh_from_db()
+    kept = Registration.objects.get(pk=registration.pk)
+    assert kept.person is None and kept.status == "confirmed"
+    assert workshop.confirmed_count == workshop.registrations.filter(status="confirmed").count() == 1
+
+
+def test_staff_pages_show_an_anonymous_booking_as_a_removed_person(records, advisor_client):
+    workshop = make_workshop(days=-400)
+    person = _online_person("atelier")
+    registration = Registration.objects.create(workshop=workshop, person=person, status="attended")
+    Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
+    services.mediation_purge(older_than_days=365)
+    appointment = Appointment.objects.get(pk=records["gone_appointment"].pk)
+    for url in (appointment.get_absolute_url(), workshop.get_staff_url(), "/gestion/mediation/rendez-vous/"):
+        response = advisor_client.get(url)
+        assert response.status_code == 200, url
+    assert "Personne effacée" in advisor_client.get(workshop.get_staff_url()).content.decode()

@@ -1,18 +1,16 @@
-"""Forget online requests started but never sent, after 30 idle days (run daily; idempotent)."""
+"""Kept for existing schedules: `relais retention_purge --kind cases.drafts`, with a --days override."""
 
 from django.core.management.base import BaseCommand
 
-from relais.cases.models import DRAFT_IDLE_DAYS
-from relais.cases.services import drafts_purge
+from relais.core.management.commands.retention_purge import run
 
 
 class Command(BaseCommand):
-    help = f"Delete unsent drafts (and their files) untouched for --days (default {DRAFT_IDLE_DAYS})."
+    help = "Delete unsent drafts (and their files) past RELAIS_DRAFTS_RETENTION_DAYS (30 by default)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=DRAFT_IDLE_DAYS)
+        parser.add_argument("--days", type=int, default=None, help="Override the retention period, in days.")
         parser.add_argument("--dry-run", action="store_true", help="Only count them.")
 
-    def handle(self, *args, days=DRAFT_IDLE_DAYS, dry_run=False, **options):
-        count = drafts_purge(older_than_days=days, dry_run=dry_run)
-        self.stdout.write(f"{count} draft(s) {'to delete' if dry_run else 'deleted'}")
+    def handle(self, *args, days=None, dry_run=False, **options):
+        run(self, "cases.drafts", days=days, dry_run=dry_run)
