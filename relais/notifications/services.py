@@ -424,7 +424,7 @@ def message_retry(*, message: Message, actor, request: HttpRequest | None = None
     Allowed even when a copy went another way: a letter or call still waiting is cancelled
     (it comes back if this send fails again); one already printed or made stays. Returns
     what became of that copy ("" when there was none)."""
-    message = Message.objects.select_for_update().select_related("person").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("person").get(pk=message.pk)
     if (
         message.status != MessageStatus.FAILED
         or message.channel not in (ContactChannel.EMAIL, ContactChannel.SMS)
