@@ -20,6 +20,13 @@ class NotificationsConfig(AppConfig):
                 order=40,
             ),
             NavItem(
+                _("Injoignables"),
+                "notifications:unreachable",
+                (Role.RECEPTION, Role.MANAGER),
+                _("Les messages qui n'ont pu partir : pourquoi, et les renvoyer après correction."),
+                order=41,
+            ),
+            NavItem(
                 _("Modèles de messages"),
                 "notifications:template_list",
                 (Role.ADMINISTRATOR,),
