@@ -8,12 +8,16 @@ dead worker left "running" (see `relais.notifications.worker`).
 
 import logging
 import os
+import random
 import time
 
 from django.core.management.base import CommandError
 from django.db import close_old_connections
+from django.db.utils import OperationalError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker as base
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from relais.notifications import worker as healing
 
@@ -23,13 +27,13 @@ SWEEP_SECONDS = 15  # how often the worker looks for lost sends and stuck tasks
 
 
 class HealingWorker(base.Worker):
+    """django-tasks-db's worker loop (0.13.0, pinned), with `housekeeping` at every turn."""
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.wanted_batch, self.wanted_max_tasks = self.batch, self.max_tasks
         self.last_sweep = 0.0
 
     def housekeeping(self) -> None:
-        close_old_connections()
         try:
             if time.monotonic() - self.last_sweep >= SWEEP_SECONDS:
                 self.last_sweep = time.monotonic()
@@ -40,22 +44,37 @@ class HealingWorker(base.Worker):
             logger.exception("worker housekeeping failed")
 
     def run(self) -> None:
-        done = 0
-        # The parent loop runs one task (or finds none), then hands back for housekeeping.
-        self.batch, self.max_tasks = True, 1
+        logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names))
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # noqa: S311 - spreads the workers' start, not security
         while self.running:
+            close_old_connections()
             self.housekeeping()
-            self._run_tasks = 0
-            super().run()
-            self.startup_delay = False
-            done += self._run_tasks
-            if self.wanted_max_tasks is not None and done >= self.wanted_max_tasks:
+            tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+            if not self.process_all_queues:
+                tasks = tasks.filter(queue_name__in=self.queue_names)
+            if self.excluded_queue_names:
+                tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+            with exclusive_transaction(tasks.db):
+                try:
+                    task_result = tasks.get_locked()
+                    retrieved = True
+                    if task_result is not None:
+                        task_result.claim(self.worker_id)
+                except OperationalError as error:
+                    retrieved = False
+                    if not is_locked_database_exception(error):
+                        raise
+                    task_result = None
+            if task_result is not None:
+                self.run_task(task_result)
+            if self.batch and retrieved and task_result is None:
                 return
-            if not self._run_tasks:
-                if self.wanted_batch:
-                    return
-                if self.running:
-                    time.sleep(self.interval)
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            close_old_connections()
+            if self.running and not task_result:
+                time.sleep(self.interval)
 
 
 class Command(base.Command):
