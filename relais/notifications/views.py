@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import staff_required
+from relais.accounts.permissions import looks_people_up, staff_required
 from relais.core.audit import audit_log
 from relais.core.http import post_data
 from relais.core.models import ContactChannel
@@ -177,7 +177,12 @@ def _unreachable_page(request, resend_form, status=200):
     return render(
         request,
         "notifications/staff/unreachable.html",
-        {"nobody": nobody, "replaced": replaced, "resend_form": resend_form},
+        {
+            "nobody": nobody,
+            "replaced": replaced,
+            "resend_form": resend_form,
+            "edits_people": looks_people_up(request.user),
+        },
         status=status,
     )
 

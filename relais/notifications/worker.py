@@ -28,6 +28,9 @@ from relais.notifications.services import process_due
 logger = logging.getLogger(__name__)
 
 
+HEARTBEATS_KEPT = datetime.timedelta(days=7)  # each start has a new worker id: forget old ones
+
+
 def beat(worker_id: str, *, now: datetime.datetime | None = None) -> None:
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
@@ -58,6 +61,7 @@ def tasks_recover_stuck(*, now: datetime.datetime | None = None) -> int:
 def housekeeping(worker_id: str, *, now: datetime.datetime | None = None) -> dict[str, int]:
     """One turn of the worker's own checks (see the module docstring)."""
     beat(worker_id, now=now)
+    WorkerHeartbeat.objects.filter(beat_at__lt=(now or timezone.now()) - HEARTBEATS_KEPT).delete()
     counts = {"recovered": tasks_recover_stuck(now=now)}
     counts.update(process_due(limit=50))
     return counts
