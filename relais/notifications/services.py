@@ -264,8 +264,10 @@ def _with_late_notice(message: Message, now: datetime.datetime) -> dict:
 
 
 @transaction.atomic
-def _expire(message: Message) -> None:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(status=MessageStatus.EXPIRED)
+def _expire(message: Message) -> bool:
+    """Mark one waiting message expired (False when it was no longer waiting)."""
+    if not Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(status=MessageStatus.EXPIRED):
+        return False
     audit_log(
         actor=None,
         action="message.expired",
@@ -273,6 +275,7 @@ def _expire(message: Message) -> None:
         person=message.person,
         details={"channel": message.channel, "template": message.template},
     )
+    return True
 
 
 def messages_expire(*, now: datetime.datetime | None = None) -> int:
@@ -284,9 +287,7 @@ def messages_expire(*, now: datetime.datetime | None = None) -> int:
             "person"
         )
     )
-    for message in stale:
-        _expire(message)
-    return len(stale)
+    return sum(_expire(message) for message in stale)
 
 
 def deliver(message_id: int) -> str:
