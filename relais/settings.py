@@ -187,7 +187,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Security (production values unless DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe the health check over plain HTTP: a redirect would read as "down".
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/deep$"]
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -262,6 +262,20 @@ ADMINS = [("Admin", a) for a in envlist("ADMINS")]
 # Outbox: e-mails and SMS are tried this many times (1, 2, 4… minutes apart, at most 6 h)
 # before the message goes by letter instead.
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+# A send claimed by a worker that died (kill -9, power cut) is taken again after this many
+# seconds, by the worker itself. Keep it above EMAIL_TIMEOUT and SMS_TIMEOUT.
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 120)
+# An e-mail or SMS that leaves this many minutes after it was written (an outage, a held
+# outbox) starts with a line saying it was delayed and when it was written.
+OUTBOX_LATE_NOTICE_MINUTES = envint("OUTBOX_LATE_NOTICE_MINUTES", 120)
+# /healthz/deep answers 503 when no worker has shown a sign of life for this many seconds.
+WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 180)
+# A background task still "running" this many minutes after its worker's last sign of life
+# is run again (the worker died mid-task). Keep it above the longest task.
+TASKS_STUCK_AFTER_MINUTES = envint("TASKS_STUCK_AFTER_MINUTES", 15)
+# If set, /healthz/deep answers only with ?token=… or the header X-Healthz-Token (it shows
+# counts only, never personal data, so it may also stay open).
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN")
 
 # SMS: a dotted path to a backend in relais.notifications.sms; empty = no SMS (residents
 # who prefer SMS get a letter or a call). Brevo is the real provider adapter.

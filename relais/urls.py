@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from relais.accounts.views import admin_login
 from relais.core.views import healthz
+from relais.notifications.views import healthz_deep
 
 admin.site.site_header = "Relais – administration technique"
 # The admin's own login form would accept passwords outside allauth's limits and second factor.
@@ -11,6 +12,7 @@ handler400 = "relais.core.views.bad_request"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/deep", healthz_deep, name="healthz_deep"),
     path("", include("relais.directory.urls")),
     path("", include("relais.core.urls")),
     path("", include("relais.accounts.urls")),

@@ -131,6 +131,8 @@ ALLOWED = {
     # The counter sees every envelope, prints the batches and phones residents.
     "notifications:message_detail": {"reception"},
     "notifications:call": {"reception"},
+    # …and sends again a message that failed, once the address is fixed at the counter.
+    "notifications:message_retry": {"reception"},
     "notifications:batch_pdf": {"reception"},
     "notifications:batch_posted": {"reception"},
     # The counter revokes mandates and books, moves and cancels appointments for residents.

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.cases.models import FieldKind, Form, FormField, Status
+from relais.core.forms import check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
-from relais.core.text import phone_digits
 from relais.core.uploads import check_upload
 from relais.directory.models import Place
 
@@ -259,21 +259,7 @@ class ContactForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        channel = data.get("preferred_channel")
-        if channel == ContactChannel.EMAIL and not data.get("email"):
-            self.add_error("email", _("Indiquez votre adresse électronique pour recevoir nos réponses par courriel."))
-        if channel in (ContactChannel.SMS, ContactChannel.PHONE) and not data.get("phone"):
-            self.add_error("phone", _("Indiquez votre numéro de téléphone."))
-        if (
-            channel == ContactChannel.SMS
-            and data.get("phone")
-            and not phone_digits(data["phone"]).startswith(("06", "07"))
-        ):
-            self.add_error("phone", _("Pour recevoir des SMS, indiquez un numéro de portable (06 ou 07)."))
-        if channel == ContactChannel.LETTER:
-            for name in ("address", "postal_code", "commune"):
-                if not data.get(name):
-                    self.add_error(name, _("Indiquez votre adresse complète pour recevoir nos courriers."))
+        check_contact_channel(self, data)
         return data
 
 

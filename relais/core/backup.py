@@ -280,17 +280,6 @@ def _swap_files(unpacked: Path) -> Path | None:
     return previous
 
 
-def _hold_outbox() -> int | None:
-    """Hold the queued messages: they were queued before the backup and some may have gone
-    since; the operator releases or cancels them. None when the outbox cannot hold yet."""
-    # wired after merge: relais.notifications.services.hold_queued comes with the outbox work.
-    try:
-        hold_queued = importlib.import_module("relais.notifications.services").hold_queued
-    except (ImportError, AttributeError):
-        return None
-    return hold_queued(reason="restore")
-
-
 def backup_restore(path: Path) -> dict:
     """Replace the database and the files by the backup's; returns what was done."""
     from django.core.management import call_command
@@ -325,18 +314,17 @@ def backup_restore(path: Path) -> dict:
     results = restored.send(sender=None, marks=marks, marks_found=marks_on_machine is not None)
     for cache in caches.all():
         cache.clear()  # pages, sessions and counters cached from the replaced data
-    held = _hold_outbox()
+    resumed = [line for _receiver, lines in results for line in (lines or [])]
     audit_log(
         actor=None,
         action="backup.restore",
-        details={"backup_created_at": manifest["created_at"], "folder": str(path), "held_messages": held},
+        details={"backup_created_at": manifest["created_at"], "folder": str(path), "said": resumed},
     )
     return {
         "created_at": manifest["created_at"],
         "previous_files": previous_files,
         "marks_found": marks_on_machine is not None,
-        "resumed": [line for _receiver, lines in results for line in (lines or [])],
-        "held_messages": held,
+        "resumed": resumed,
     }
 
 

@@ -18,6 +18,21 @@ def add_refusal(form, error) -> None:
         form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
+CONTACT_FIELDS = ("email", "phone", "address", "postal_code", "commune")
+
+
+def check_contact_channel(form: forms.Form, data: dict, *, channel_field: str = "preferred_channel") -> None:
+    """Put beside each field what the chosen channel still needs (`Person.missing_for`):
+    the one rule for every form that asks how to reach a resident."""
+    channel = data.get(channel_field)
+    if not channel:
+        return
+    person = Person(**{name: (data.get(name) or "") for name in CONTACT_FIELDS})
+    for field, message in person.missing_for(channel).items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, message)
+
+
 class PersonForm(forms.ModelForm):
     """Everything optional but one identifying field: the counter must be quick."""
 

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +31,14 @@ class ContactChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     LETTER = "letter", _("Courrier postal")
     PHONE = "phone", _("Appel téléphonique")
+
+
+MOBILE_NUMBER = re.compile(r"^0[67]\d{8}$")
+
+
+def is_mobile(phone: str) -> bool:
+    """A French mobile number, which can receive SMS: 06 or 07 (also written +33 6, +33 7)."""
+    return bool(MOBILE_NUMBER.match(phone_digits(phone)))
 
 
 class PersonQuerySet(models.QuerySet):
@@ -115,22 +124,9 @@ class Person(KeyedModel, models.Model):
     def clean(self):
         if not any([self.first_name.strip(), self.last_name.strip(), self.email.strip(), self.phone.strip()]):
             raise ValidationError(_("Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."))
-        if self.preferred_channel == ContactChannel.EMAIL and not self.email:
-            raise ValidationError(
-                {"email": _("Indiquez une adresse électronique, ou choisissez un autre moyen de contact.")}
-            )
-        if self.preferred_channel in (ContactChannel.SMS, ContactChannel.PHONE) and not self.phone:
-            raise ValidationError(
-                {"phone": _("Indiquez un numéro de téléphone, ou choisissez un autre moyen de contact.")}
-            )
-        if self.preferred_channel == ContactChannel.LETTER and not (self.address and self.postal_code and self.commune):
-            raise ValidationError(
-                {
-                    "address": _(
-                        "Indiquez l'adresse postale complète (adresse, code postal, commune) pour recevoir des courriers."
-                    )
-                }
-            )
+        missing = self.missing_for(self.preferred_channel)
+        if missing:
+            raise ValidationError(missing)
 
     @property
     def display_name(self) -> str:
@@ -152,6 +148,38 @@ class Person(KeyedModel, models.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    def missing_for(self, channel: str) -> dict[str, str]:
+        """What this person's record lacks for `channel` to reach them, as {field: message to
+        show beside it}; empty when it can. The one rule for every form and the outbox:
+        e-mail needs an address, SMS a French mobile number (06, 07, +33 6, +33 7), a letter
+        a full postal address, a call any phone number."""
+        if channel == ContactChannel.EMAIL and not self.email.strip():
+            return {"email": _("Indiquez une adresse électronique pour recevoir les messages par courriel.")}
+        if channel == ContactChannel.SMS:
+            if not self.phone.strip():
+                return {"phone": _("Indiquez un numéro de portable pour recevoir des SMS.")}
+            if not is_mobile(self.phone):
+                return {
+                    "phone": _(
+                        "Ce numéro ne reçoit pas de SMS. Indiquez un numéro de portable (06 ou 07), "
+                        "ou choisissez un autre moyen de contact."
+                    )
+                }
+        if channel == ContactChannel.PHONE and not self.phone.strip():
+            return {"phone": _("Indiquez un numéro de téléphone pour être joint par un appel.")}
+        if channel == ContactChannel.LETTER:
+            needed = {
+                "address": _("Indiquez l'adresse (numéro et rue) pour recevoir des courriers."),
+                "postal_code": _("Indiquez le code postal pour recevoir des courriers."),
+                "commune": _("Indiquez la commune pour recevoir des courriers."),
+            }
+            return {name: message for name, message in needed.items() if not getattr(self, name).strip()}
+        return {}
+
+    def can_receive(self, channel: str) -> bool:
+        """Whether a message on `channel` can reach this person (see `missing_for`)."""
+        return not self.missing_for(channel)
 
 
 class AuditEventQuerySet(models.QuerySet):

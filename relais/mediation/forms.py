@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role, Team, User
-from relais.core.forms import PeopleQueryField
+from relais.core.forms import PeopleQueryField, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.directory.models import Place
@@ -132,23 +132,7 @@ class ContactForm(SubmissionKeyMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        channel = data.get("preferred_channel")
-        if channel == ContactChannel.EMAIL and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", _("Indiquez votre adresse électronique pour recevoir un courriel."))
-        if (
-            channel in (ContactChannel.SMS, ContactChannel.PHONE)
-            and not data.get("phone")
-            and "phone" not in self.errors
-        ):
-            self.add_error("phone", _("Indiquez votre numéro de téléphone."))
-        if channel == ContactChannel.LETTER:
-            for name, message in [
-                ("address", _("Indiquez votre adresse pour recevoir un courrier.")),
-                ("postal_code", _("Indiquez votre code postal.")),
-                ("commune", _("Indiquez votre commune.")),
-            ]:
-                if not data.get(name, "").strip():
-                    self.add_error(name, message)
+        check_contact_channel(self, data)
         return data
 
     def contact(self) -> dict:

@@ -1064,6 +1064,7 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
                     related=appointment,
                     channel=channel,
                     dedupe_key=f"mediation-appointment-{appointment.pk}-reminder",
+                    expires_at=appointment.starts_at,  # never sent once the appointment has begun
                 )
     sessions = list(
         WorkshopSession.objects.filter(starts_at__gt=now, starts_at__lt=horizon, workshop__cancelled_at__isnull=True)
@@ -1095,6 +1096,7 @@ def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = Fals
                     related=registration,
                     channel=channel,
                     dedupe_key=f"mediation-session-{session.pk}-registration-{registration.pk}-reminder",
+                    expires_at=session.starts_at,
                 )
     return counts
 

@@ -20,6 +20,13 @@ class NotificationsConfig(AppConfig):
                 order=40,
             ),
             NavItem(
+                _("Injoignables"),
+                "notifications:unreachable",
+                (Role.RECEPTION, Role.MANAGER),
+                _("Les messages qui n'ont pu partir : pourquoi, et les renvoyer après correction."),
+                order=41,
+            ),
+            NavItem(
                 _("Modèles de messages"),
                 "notifications:template_list",
                 (Role.ADMINISTRATOR,),
@@ -27,3 +34,19 @@ class NotificationsConfig(AppConfig):
                 order=88,
             ),
         ]
+
+    def ready(self):
+        from relais.core.backup import restored
+
+        def database_restored(**kwargs):
+            # Messages queued when the backup was taken may have gone out since: an agent
+            # chooses which to send again (relais outbox_release, or "Messages retenus").
+            from relais.notifications.services import hold_queued
+
+            held = hold_queued(reason="restore")
+            return [
+                f"{held} queued message(s) held: release them with `relais outbox_release` "
+                "(or --discard), or on the staff page 'Messages retenus'."
+            ]
+
+        restored.connect(database_restored, weak=False, dispatch_uid="notifications-hold-after-restore")

@@ -10,7 +10,6 @@ from relais.core.text import phone_digits
 from relais.notifications.sms import sms_enabled
 
 FALLBACK_ORDER = [ContactChannel.LETTER, ContactChannel.EMAIL, ContactChannel.SMS, ContactChannel.PHONE]
-_MOBILE = re.compile(r"^0[67]\d{8}$")
 
 
 def international(phone: str) -> str:
@@ -22,24 +21,23 @@ def international(phone: str) -> str:
     return "+33" + digits[1:] if len(digits) == 10 and digits.startswith("0") else digits
 
 
-def is_mobile(phone: str) -> bool:
-    return bool(_MOBILE.match(phone_digits(phone)))
-
-
 def postal_address(person) -> str:
     """The address block of a letter, or "" when it is incomplete."""
-    if not (person.address.strip() and person.postal_code.strip() and person.commune.strip()):
+    if not person.can_receive(ContactChannel.LETTER):
         return ""
     name = " ".join(p for p in [person.first_name, person.last_name.upper()] if p) or person.display_name
     return "\n".join([name, person.address.strip(), f"{person.postal_code.strip()} {person.commune.strip().upper()}"])
 
 
 def destination(person, channel: str) -> str:
-    """Where a message on `channel` would go, or "" when the channel cannot reach them."""
+    """Where a message on `channel` would go, or "" when the channel cannot reach them
+    (the person's record lacks what it needs: `Person.missing_for`, or no SMS provider)."""
+    if not person.can_receive(channel):
+        return ""
     if channel == ContactChannel.EMAIL:
         return person.email
     if channel == ContactChannel.SMS:
-        return international(person.phone) if sms_enabled() and is_mobile(person.phone) else ""
+        return international(person.phone) if sms_enabled() else ""
     if channel == ContactChannel.LETTER:
         return postal_address(person)
     if channel == ContactChannel.PHONE:

@@ -75,3 +75,30 @@ class TemplateForm(forms.Form):
 
     def clean_sms(self):
         return _checked_template(self.cleaned_data["sms"], self.allowed, self.sample)
+
+
+class ResendSinceForm(forms.Form):
+    """Send again, at once, every message that failed since an outage began."""
+
+    since = forms.DateTimeField(
+        label=_("Messages en échec depuis le"),
+        help_text=_("Le début de la panne, par exemple 04/12/2026 08:00."),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": _("Indiquez depuis quand renvoyer les messages."),
+            "invalid": _("Écrivez la date et l'heure, par exemple 04/12/2026 08:00."),
+        },
+    )
+
+
+class HeldForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Que faire des messages retenus ?"),
+        choices=[
+            ("release", _("Les envoyer : ils partent maintenant, chacun à son tour")),
+            ("discard", _("Ne pas les envoyer : ils restent dans l'historique comme annulés")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez d'envoyer ou non les messages retenus.")},
+    )

@@ -18,6 +18,10 @@ class MessageStatus(models.TextChoices):
     PRINTED = "printed", _("Imprimé, à poster")
     FAILED = "failed", _("Échec")
     CANCELLED = "cancelled", _("Annulé")
+    # Kept out of the worker until staff release or discard it (e.g. after a restore).
+    HELD = "held", _("Retenu")
+    # Meaningless now (a reminder whose appointment has begun): never sent.
+    EXPIRED = "expired", _("Sans objet")
 
 
 class MessageQuerySet(models.QuerySet):
@@ -79,6 +83,9 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # After this moment the message means nothing (a reminder of an appointment that began).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    held_reason = models.CharField(max_length=200, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -112,6 +119,24 @@ class Message(models.Model):
             return "••••••"
         return PERSONAL_LINK.sub("[lien personnel de l'habitant]", self.body)
 
+    def failure_reason(self) -> str:
+        """Why the last try failed, in plain words for staff ("" when it did not fail)."""
+        error = self.last_error.lower()
+        if not error:
+            return ""
+        if "no sms provider" in error:
+            return _("La mairie n'a pas de service d'envoi de SMS.")
+        refused = "refused" in error and "connection refused" not in error
+        if refused or "invalid" in error or "5.1.1" in error:
+            if self.channel == ContactChannel.SMS:
+                return _("Le numéro a été refusé : il est peut-être faux ou n'existe plus.")
+            return _("L'adresse a été refusée : elle est peut-être mal écrite ou n'existe plus.")
+        if any(
+            word in error for word in ("timed out", "timeout", "connection", "unreachable", "errno", "disconnected")
+        ):
+            return _("Le service d'envoi ne répondait pas (panne). Renvoyez le message quand il remarche.")
+        return _("L'envoi a échoué à chaque essai, pour une raison technique.")
+
     @property
     def destination(self) -> str:
         return {
@@ -120,6 +145,19 @@ class Message(models.Model):
             ContactChannel.PHONE: self.to_phone,
             ContactChannel.LETTER: self.to_address,
         }.get(self.channel, "")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one background worker (`relais db_worker`), for /healthz/deep
+    and for recovering the tasks of a worker that died."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=200, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
 class LetterBatch(models.Model):

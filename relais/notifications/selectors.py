@@ -78,11 +78,8 @@ def outbox_summary(user) -> dict:
         "can_print": prints_letters(user),
         "letters_waiting": Message.objects.letters_to_print().count(),
         "to_call": listed.to_call().select_related("person").order_by("created_at"),
-        # Failed messages to residents that nothing replaced (a letter or a call usually does).
-        "failed": messages_readable_by(user)
-        .filter(status=MessageStatus.FAILED, fallback__isnull=True, sensitive=False)
-        .select_related("person")
-        .order_by("-created_at")[:50],
+        # Failed messages that reached the resident no other way (see `unreachable`).
+        "failed": unreachable(user)["nobody"][:50],
         "failed_accounts": Message.objects.filter(status=MessageStatus.FAILED, person__isnull=True).count(),
         "retrying": listed.filter(status=MessageStatus.QUEUED, channel__in=["email", "sms"], attempts__gt=0).count(),
         "batches": LetterBatch.objects.annotate(
@@ -91,6 +88,28 @@ def outbox_summary(user) -> dict:
         if prints_letters(user)
         else [],
     }
+
+
+def unreachable(user) -> dict:
+    """The "could not reach" list: e-mails and SMS to residents whose tries are all spent,
+    that `user` may see the envelope of.
+
+    `nobody` holds those that nothing replaced — no letter or call, or a call with no
+    number to dial, or a copy that failed or was cancelled — so the resident got nothing;
+    `replaced` those a letter or a call is carrying instead (they may still be sent again).
+    """
+    failed = (
+        messages_listed_for(user)
+        .filter(status=MessageStatus.FAILED, sensitive=False, channel__in=[ContactChannel.EMAIL, ContactChannel.SMS])
+        .select_related("person", "fallback")
+        .order_by("-created_at")
+    )
+    reaches_nobody = (
+        Q(fallback__isnull=True)
+        | Q(fallback__channel=ContactChannel.PHONE, fallback__to_phone="", fallback__status=MessageStatus.QUEUED)
+        | Q(fallback__status__in=[MessageStatus.FAILED, MessageStatus.CANCELLED, MessageStatus.EXPIRED])
+    )
+    return {"nobody": failed.filter(reaches_nobody), "replaced": failed.exclude(reaches_nobody)}
 
 
 def messages_of(person, user) -> QuerySet[Message]:

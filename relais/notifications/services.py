@@ -4,7 +4,12 @@
   asks a background task to send it once the surrounding transaction commits: the staff
   action that caused it never waits for, nor fails because of, a mail server.
 - `deliver` sends one e-mail or SMS, with retries and growing delays; after the last try
-  the message is kept as failed and a copy goes by letter (or to the "to call" list).
+  the message is kept as failed and a copy goes by letter (or to the "to call" list), and
+  staff see it in the "could not reach" list until someone resends it.
+- A message with an `expires_at` (a reminder) is never sent after that moment: it becomes
+  "expired". One that leaves late (an outage) says it was delayed.
+- `hold_queued` keeps every waiting message from the worker (after a restore) until staff
+  release or discard them.
 - Letters are collected into print batches; calls are recorded by staff.
 """
 
@@ -14,7 +19,6 @@ import datetime
 import logging
 import smtplib
 from collections import Counter
-from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,7 +27,8 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from relais.core import access
 from relais.core.audit import audit_log
@@ -35,7 +40,11 @@ from relais.notifications.sms import SMSError, SMSPermanentError, get_backend
 
 logger = logging.getLogger(__name__)
 
-LEASE = datetime.timedelta(minutes=10)  # a claimed send is retried after this if its worker died
+
+def lease() -> datetime.timedelta:
+    """How long a claimed send is reserved: after it, a worker that died is assumed dead
+    and any worker (or `outbox_process`) takes the message again."""
+    return datetime.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 class PermanentFailure(Exception):
@@ -88,8 +97,12 @@ def notify(
     dedupe_key: str | None = None,
     attachments: list[dict] | tuple = (),
     sensitive: bool = False,
+    expires_at: datetime.datetime | None = None,
 ) -> Message:
     """Queue a message to `person` on their channel (or `channel` if usable).
+
+    A message with `expires_at` (a reminder: the start of what it reminds of) is never
+    delivered after that moment; it is kept as "expired" instead.
 
     A `sensitive` message holds a secret for the resident alone (a consent code): staff
     never see its text, it is wiped once sent, and it never falls back to a letter or a call.
@@ -121,6 +134,7 @@ def notify(
         dedupe_key=dedupe_key,
         created_by=actor if actor is not None and actor.is_authenticated else None,
         sensitive=sensitive,
+        expires_at=expires_at,
     )
     audit_log(
         actor=actor,
@@ -187,8 +201,14 @@ def send_email(
     return message
 
 
+def email_message_id(message: Message) -> str:
+    """The SMTP Message-ID of `message`, the same at every try: a receiving server that got
+    a copy before our worker died (or before a timeout) can drop the second one."""
+    return f"<relais-message-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'relais'}>"
+
+
 def _send_email(message: Message) -> str:
-    message_id = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "relais")
+    message_id = email_message_id(message)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
@@ -221,14 +241,71 @@ def _send_sms(message: Message) -> str:
 WIPED = {"body": "••••••", "sms_body": "", "html_body": ""}
 
 
+def late_notice(message: Message, now: datetime.datetime) -> str:
+    """The line a late message starts with ("" when it is on time)."""
+    late_after = datetime.timedelta(minutes=settings.OUTBOX_LATE_NOTICE_MINUTES)
+    if message.created_at is None or now - message.created_at < late_after:
+        return ""
+    with translation.override(message.language):
+        written = formats.date_format(timezone.localtime(message.created_at), "DATETIME_FORMAT")
+        return gettext("Ce message part en retard : il a été écrit le %(date)s.") % {"date": written}
+
+
+def _with_late_notice(message: Message, now: datetime.datetime) -> dict:
+    """The texts to send, with the late line when the message leaves late (kept as sent)."""
+    notice = late_notice(message, now)
+    if not notice or message.sensitive:
+        return {}
+    body = f"{notice}\n\n{message.body}"
+    texts_sent = {"body": body, "sms_body": f"{notice} {message.sms_body}"[:480] if message.sms_body else ""}
+    if message.html_body:
+        texts_sent["html_body"] = _html(body, message.subject, message.language)
+    return texts_sent
+
+
+@transaction.atomic
+def _expire(message: Message) -> bool:
+    """Mark one waiting message expired (False when it was no longer waiting)."""
+    if not Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(status=MessageStatus.EXPIRED):
+        return False
+    audit_log(
+        actor=None,
+        action="message.expired",
+        obj=message,
+        person=message.person,
+        details={"channel": message.channel, "template": message.template},
+    )
+    return True
+
+
+def messages_expire(*, now: datetime.datetime | None = None) -> int:
+    """Mark every waiting message past its `expires_at` as expired (e-mails, SMS, letters not
+    yet in a print batch, calls not yet made): none is sent any more. Idempotent."""
+    now = now or timezone.now()
+    stale = list(
+        Message.objects.filter(status=MessageStatus.QUEUED, expires_at__lte=now, batch__isnull=True).select_related(
+            "person"
+        )
+    )
+    return sum(_expire(message) for message in stale)
+
+
 def deliver(message_id: int) -> str:
     """Try to send one queued e-mail or SMS whose time has come; returns what happened."""
     now = timezone.now()
-    claimed = Message.objects.due(now).filter(pk=message_id).update(next_try_at=now + LEASE, attempts=F("attempts") + 1)
+    claimed = (
+        Message.objects.due(now).filter(pk=message_id).update(next_try_at=now + lease(), attempts=F("attempts") + 1)
+    )
     if not claimed:
         return "not due"
     message = Message.objects.select_related("person").get(pk=message_id)
+    if message.expires_at is not None and message.expires_at <= now:
+        _expire(message)
+        return "expired"
     sender = _send_email if message.channel == ContactChannel.EMAIL else _send_sms
+    late = _with_late_notice(message, now)
+    for field, value in late.items():
+        setattr(message, field, value)
     try:
         provider_id = sender(message)
     except PermanentFailure as error:
@@ -245,7 +322,13 @@ def deliver(message_id: int) -> str:
         _schedule(message.pk, run_after=retry_at)
         logger.warning("message %s not sent (try %s): %s", message.pk, message.attempts, error)
         return "retry"
-    sent = {"status": MessageStatus.SENT, "sent_at": timezone.now(), "provider_id": provider_id[:200], "last_error": ""}
+    sent = {
+        "status": MessageStatus.SENT,
+        "sent_at": timezone.now(),
+        "provider_id": provider_id[:200],
+        "last_error": "",
+        **late,
+    }
     if message.sensitive:
         sent.update(WIPED)
     Message.objects.filter(pk=message.pk).update(**sent)
@@ -267,8 +350,16 @@ def _give_up(message: Message, error: str) -> None:
         person=message.person,
         details={"channel": message.channel, "error": error[:200]},
     )
-    if message.person is None or message.sensitive or Message.objects.filter(fallback_of=message).exists():
-        return  # nobody to write to, a secret that must not go on paper, or already replaced
+    if message.person is None or message.sensitive:
+        return  # nobody to write to, or a secret that must not go on paper
+    previous = Message.objects.filter(fallback_of=message).first()
+    if previous is not None:
+        # Sent again by staff, who cancelled the copy: failing again, the copy goes after all.
+        if previous.status == MessageStatus.CANCELLED:
+            Message.objects.filter(pk=previous.pk).update(status=MessageStatus.QUEUED, next_try_at=timezone.now())
+            if previous.channel in (ContactChannel.EMAIL, ContactChannel.SMS):
+                _schedule(previous.pk)
+        return
     channel, where = channels.choose(message.person, ContactChannel.LETTER, exclude=(message.channel,))
     _store(
         person=message.person,
@@ -287,8 +378,13 @@ def _give_up(message: Message, error: str) -> None:
 
 
 def process_due(*, limit: int = 200) -> dict[str, int]:
-    """Deliver every due message now (the sweeper behind the tasks; also used by tests)."""
+    """Deliver every due message now (the sweeper behind the tasks; also used by tests).
+
+    Due includes a message whose worker died mid-send once its lease has run out."""
     counts: dict[str, int] = {}
+    expired = messages_expire()
+    if expired:
+        counts["expired"] = expired
     ids = list(Message.objects.due().order_by("next_try_at").values_list("pk", flat=True)[:limit])
     for message_id in ids:
         result = deliver(message_id)
@@ -313,21 +409,112 @@ def messages_delete_about(*, related) -> dict[str, int]:
 # ---------------------------------------------------------------- staff actions
 
 
+class CannotResend(ValueError):
+    """Why a message cannot be sent again, in words for staff."""
+
+
+FALLBACK_CANCELLED = "cancelled"  # the letter or call waiting instead is no longer needed
+FALLBACK_ALREADY_GONE = "kept"  # the letter was printed or the call made: it stays as it is
+
+
 @transaction.atomic
-def message_retry(*, message: Message, actor, request: HttpRequest | None = None) -> None:
-    """Send a failed e-mail or SMS again, from the first try."""
-    replaced = Message.objects.filter(fallback_of=message).exists()
+def message_retry(*, message: Message, actor, request: HttpRequest | None = None) -> str:
+    """Send a failed e-mail or SMS again, from the first try, to the address the resident's
+    record holds now (staff fix the address first).
+
+    Allowed even when a copy went another way: a letter or call still waiting is cancelled
+    (it comes back if this send fails again); one already printed or made stays. Returns
+    what became of that copy ("" when there was none)."""
+    message = Message.objects.select_for_update(of=("self",)).select_related("person").get(pk=message.pk)
     if (
         message.status != MessageStatus.FAILED
         or message.channel not in (ContactChannel.EMAIL, ContactChannel.SMS)
         or message.person_id is None
         or message.sensitive
-        or replaced
     ):
-        raise ValueError("Only failed e-mails and SMS to a resident, not yet sent another way, can be sent again.")
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, attempts=0, next_try_at=timezone.now())
-    audit_log(actor=actor, action="message.retried", obj=message, person=message.person, request=request)
+        raise CannotResend(gettext("Ce message ne peut pas être renvoyé."))
+    where = channels.destination(message.person, message.channel)
+    if not where:
+        raise CannotResend(
+            gettext("La fiche de la personne n'a pas d'adresse utilisable pour ce moyen : corrigez-la d'abord.")
+            if message.channel == ContactChannel.EMAIL
+            else gettext("La fiche de la personne n'a pas de numéro de portable : corrigez-la d'abord.")
+        )
+    fallback_result = ""
+    fallback = Message.objects.select_for_update().filter(fallback_of=message).first()
+    if fallback is not None:
+        waiting = fallback.status == MessageStatus.QUEUED and fallback.batch_id is None
+        if waiting:
+            fallback.status = MessageStatus.CANCELLED
+            fallback.save(update_fields=["status"])
+        fallback_result = FALLBACK_CANCELLED if waiting else FALLBACK_ALREADY_GONE
+    address = {"to_email": where} if message.channel == ContactChannel.EMAIL else {"to_phone": where}
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.QUEUED, attempts=0, next_try_at=timezone.now(), **address
+    )
+    audit_log(
+        actor=actor,
+        action="message.retried",
+        obj=message,
+        person=message.person,
+        request=request,
+        details={"fallback": fallback_result} if fallback_result else {},
+    )
     _schedule(message.pk)
+    return fallback_result
+
+
+def messages_resend(*, messages, actor, request: HttpRequest | None = None) -> dict[str, int]:
+    """Send again each of `messages` that can be (after an outage): {"resent", "skipped"}.
+
+    One transaction per message, so one that cannot be sent does not stop the others."""
+    counts = {"resent": 0, "skipped": 0}
+    for message in messages:
+        try:
+            message_retry(message=message, actor=actor, request=request)
+        except CannotResend:
+            counts["skipped"] += 1
+        else:
+            counts["resent"] += 1
+    return counts
+
+
+# ---------------------------------------------------------------- holding the outbox
+
+
+@transaction.atomic
+def hold_queued(*, reason: str, actor=None) -> int:
+    """Keep every waiting message (e-mail, SMS, letter not yet printed, call) from being sent
+    until staff release or discard it: after a restore, some were perhaps sent already.
+    Returns how many were held."""
+    held = Message.objects.filter(status=MessageStatus.QUEUED, batch__isnull=True).update(
+        status=MessageStatus.HELD, held_reason=reason[:200]
+    )
+    audit_log(actor=actor, action="outbox.held", details={"messages": held, "reason": reason[:200]})
+    return held
+
+
+@transaction.atomic
+def outbox_release(*, discard: bool = False, actor=None, request: HttpRequest | None = None) -> int:
+    """Let the held messages go (sent from now, each at its turn) or discard them (cancelled,
+    kept in the history). Returns how many."""
+    held = Message.objects.select_for_update().filter(status=MessageStatus.HELD)
+    ids = list(held.values_list("pk", flat=True))
+    if discard:
+        Message.objects.filter(pk__in=ids).update(status=MessageStatus.CANCELLED)
+    else:
+        Message.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED, next_try_at=timezone.now())
+        for message_id in Message.objects.filter(
+            pk__in=ids, channel__in=[ContactChannel.EMAIL, ContactChannel.SMS]
+        ).values_list("pk", flat=True):
+            _schedule(message_id)
+    audit_log(
+        actor=actor,
+        action="outbox.discarded" if discard else "outbox.released",
+        request=request,
+        details={"messages": len(ids)},
+    )
+    return len(ids)
 
 
 @transaction.atomic
@@ -378,6 +565,7 @@ def letter_pdf(message: Message) -> bytes:
 @transaction.atomic
 def letters_batch_create(*, actor, request: HttpRequest | None = None) -> LetterBatch | None:
     """Put every letter waiting into a new print batch (None when there is none)."""
+    messages_expire()  # a reminder whose appointment has begun is not printed
     waiting = list(Message.objects.letters_to_print().select_for_update().values_list("pk", flat=True))
     if not waiting:
         return None

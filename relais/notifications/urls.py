@@ -11,6 +11,10 @@ urlpatterns = [
     path("gestion/courriers/lots/<int:pk>/pdf/", views.batch_pdf, name="batch_pdf"),
     path("gestion/courriers/lots/<int:pk>/poste/", views.batch_posted, name="batch_posted"),
     path("gestion/courriers/appels/<int:pk>/", views.call, name="call"),
+    # could not reach; held messages
+    path("gestion/courriers/injoignables/", views.unreachable, name="unreachable"),
+    path("gestion/courriers/injoignables/renvoyer/", views.resend_since, name="resend_since"),
+    path("gestion/messages/retenus/", views.held, name="held"),
     # one message
     path("gestion/messages/<int:pk>/", views.message_detail, name="message_detail"),
     path("gestion/messages/<int:pk>/courrier.pdf", views.message_letter, name="message_letter"),

@@ -1,16 +1,23 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.db import DatabaseError
+from django.db.models import Count, Min
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import staff_required
+from relais.accounts.permissions import looks_people_up, staff_required
 from relais.core.audit import audit_log
 from relais.core.http import post_data
-from relais.notifications import selectors, services, texts
-from relais.notifications.forms import CallForm, TemplateForm
+from relais.core.models import ContactChannel
+from relais.notifications import selectors, services, texts, worker
+from relais.notifications.forms import CallForm, HeldForm, ResendSinceForm, TemplateForm
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
 # The outbox screen: reception agents print, post and call; managers follow what failed
@@ -27,7 +34,8 @@ def outbox(request):
     summary = selectors.outbox_summary(request.user)
     people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
     audit_log(actor=request.user, action="outbox.viewed", request=request, people=people)
-    return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm()})
+    held = Message.objects.filter(status=MessageStatus.HELD).count()
+    return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm(), "held": held})
 
 
 @staff_required(*PRINT_ROLES)
@@ -131,14 +139,143 @@ def message_letter(request, pk):
 @staff_required(*OUTBOX_ROLES)
 @require_POST
 def message_retry(request, pk):
-    message = get_object_or_404(selectors.messages_readable_by(request.user), pk=pk, status=MessageStatus.FAILED)
+    message = get_object_or_404(selectors.messages_listed_for(request.user), pk=pk, status=MessageStatus.FAILED)
     try:
-        services.message_retry(message=message, actor=request.user, request=request)
-    except ValueError:
-        messages.error(request, _("Ce message ne peut pas être renvoyé."))
+        fallback = services.message_retry(message=message, actor=request.user, request=request)
+    except services.CannotResend as refusal:
+        messages.error(request, str(refusal))
     else:
-        messages.success(request, _("Le message va être renvoyé."))
-    return redirect("notifications:outbox")
+        messages.success(request, _RESENT[fallback])
+    return redirect("notifications:unreachable")
+
+
+_RESENT = {
+    "": _lazy("Le message va être renvoyé."),
+    services.FALLBACK_CANCELLED: _lazy(
+        "Le message va être renvoyé. Le courrier ou l'appel prévu à la place est annulé ; "
+        "il sera refait si ce nouvel envoi échoue."
+    ),
+    services.FALLBACK_ALREADY_GONE: _lazy(
+        "Le message va être renvoyé. Le courrier ou l'appel déjà fait à la place reste compté : "
+        "la personne recevra les deux."
+    ),
+}
+
+
+# ---------------------------------------------------------------- could not reach
+
+
+def _unreachable_page(request, resend_form, status=200):
+    lists = selectors.unreachable(request.user)
+    nobody, replaced = list(lists["nobody"][:200]), list(lists["replaced"][:100])
+    audit_log(
+        actor=request.user,
+        action="outbox.unreachable_viewed",
+        request=request,
+        people={m.person_id for m in nobody + replaced},
+    )
+    return render(
+        request,
+        "notifications/staff/unreachable.html",
+        {
+            "nobody": nobody,
+            "replaced": replaced,
+            "resend_form": resend_form,
+            "edits_people": looks_people_up(request.user),
+        },
+        status=status,
+    )
+
+
+@staff_required(*OUTBOX_ROLES)
+def unreachable(request):
+    """Residents whom a message could not reach: why, their other contact details, resend."""
+    return _unreachable_page(request, ResendSinceForm())
+
+
+@staff_required(*OUTBOX_ROLES)
+@require_POST
+def resend_since(request):
+    """After an outage: send again every failed message (that this staff member sees) since a time."""
+    form = ResendSinceForm(request.POST)
+    if not form.is_valid():
+        return _unreachable_page(request, form, status=400)
+    lists = selectors.unreachable(request.user)
+    since = form.cleaned_data["since"]
+    failed = [*lists["nobody"].filter(created_at__gte=since), *lists["replaced"].filter(created_at__gte=since)]
+    counts = services.messages_resend(messages=failed, actor=request.user, request=request)
+    messages.success(
+        request,
+        ngettext("%(n)s message va être renvoyé.", "%(n)s messages vont être renvoyés.", counts["resent"])
+        % {"n": counts["resent"]},
+    )
+    if counts["skipped"]:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s message n'a pas pu être renvoyé : la fiche de la personne n'a pas d'adresse utilisable.",
+                "%(n)s messages n'ont pas pu être renvoyés : la fiche des personnes n'a pas d'adresse utilisable.",
+                counts["skipped"],
+            )
+            % {"n": counts["skipped"]},
+        )
+    return redirect("notifications:unreachable")
+
+
+# ---------------------------------------------------------------- held outbox (after a restore)
+
+
+@staff_required(Role.ADMINISTRATOR)
+def held(request):
+    """Messages held back (after a restore): send them or not, all at once."""
+    held_messages = Message.objects.filter(status=MessageStatus.HELD)
+    form = HeldForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        discard = form.cleaned_data["decision"] == "discard"
+        count = services.outbox_release(discard=discard, actor=request.user, request=request)
+        if discard:
+            messages.success(
+                request, ngettext("%(n)s message est annulé.", "%(n)s messages sont annulés.", count) % {"n": count}
+            )
+        else:
+            messages.success(
+                request, ngettext("%(n)s message va partir.", "%(n)s messages vont partir.", count) % {"n": count}
+            )
+        return redirect("notifications:held")
+    summary = {
+        "count": held_messages.count(),
+        "by_channel": [
+            (dict(ContactChannel.choices)[row["channel"]], row["n"])
+            for row in held_messages.values("channel").annotate(n=Count("pk")).order_by("channel")
+        ],
+        "reasons": sorted(set(held_messages.values_list("held_reason", flat=True))),
+        "oldest": held_messages.aggregate(first=Min("created_at"))["first"],
+    }
+    return render(
+        request, "notifications/staff/held.html", {**summary, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# ---------------------------------------------------------------- monitoring
+
+
+@require_GET
+@never_cache
+def healthz_deep(request):
+    """For a monitor: the worker's last heartbeat and the outbox backlog, as counts only (no
+    personal data). 503 when no worker has beaten for WORKER_HEARTBEAT_MAX_AGE seconds, so
+    a dead worker is seen. Closed by HEALTHZ_TOKEN when the town sets one."""
+    token = settings.HEALTHZ_TOKEN
+    if token:
+        given = request.GET.get("token") or request.headers.get("X-Healthz-Token") or ""
+        if not constant_time_compare(given, token):
+            return JsonResponse({"status": "forbidden"}, status=403)
+    try:
+        health = worker.outbox_health()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    status = "ok" if health["worker_alive"] else "worker_down"
+    return JsonResponse({"status": status, "database": "ok", **health}, status=200 if health["worker_alive"] else 503)
 
 
 # ---------------------------------------------------------------- message texts

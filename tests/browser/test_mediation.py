@@ -46,7 +46,7 @@ def test_a_resident_books_moves_and_cancels_an_appointment_without_javascript(se
     page.get_by_label("Prénom").fill("Camille")
     page.get_by_label("Par courriel").check()
     page.get_by_role("button", name="Confirmer le rendez-vous").click()
-    expect(page.locator(".error-summary")).to_contain_text("Indiquez votre adresse électronique")
+    expect(page.locator(".error-summary")).to_contain_text("Indiquez une adresse électronique")
     expect(page.get_by_label("Nom", exact=True)).to_have_value("Lebrun")
     page.get_by_label("Adresse électronique").fill("camille.lebrun@example.org")
     page.get_by_label("Pour quoi venez-vous ?").fill("Créer mon compte Ameli")

@@ -109,7 +109,11 @@ def test_letters_need_a_full_address_and_the_form_keeps_what_was_typed(client, c
         },
     )
     html = response.content.decode()
-    assert "Indiquez votre adresse complète" in html and "3 rue Haute" in html and 'value="Rose"' in html
+    assert (
+        "Indiquez le code postal pour recevoir des courriers." in html
+        and "3 rue Haute" in html
+        and 'value="Rose"' in html
+    )
 
 
 def test_files_are_checked_by_size_and_content(client, electoral_form, settings):
@@ -242,3 +246,13 @@ def test_a_photo_cut_in_half_is_refused_beside_the_field(client, electoral_form)
         message = re.search(r'<p class="error-message" id="[^"]+">(.*?)</p>', html, re.S).group(1)
         assert f"Le fichier « {name} » ne correspond pas à son type ou est abîmé" in message
     assert not Draft.objects.get().files.exists()
+
+
+def test_sms_answers_need_a_mobile_number_beside_the_phone_field(client, ccas_form):
+    contact_url = answer_ccas(client, ccas_form)
+    response = client.post(
+        contact_url, {"first_name": "A", "last_name": "B", "preferred_channel": "sms", "phone": "02 47 00 00 02"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Ce numéro ne reçoit pas de SMS" in html
+    assert 'value="02 47 00 00 02"' in html

@@ -20,6 +20,7 @@ from relais.accounts.models import Team  # noqa: E402
 from relais.cases.models import Case, Form  # noqa: E402
 from relais.cases.services import reference_next  # noqa: E402
 from relais.core.models import Person  # noqa: E402
+from relais.notifications.models import Message  # noqa: E402
 
 
 @transaction.atomic
@@ -32,6 +33,11 @@ def file_request(name: str) -> str:
         due_date=timezone.localdate(),
     )  # fmt: skip
     default_storage.save(f"cases/{case.reference}/piece.txt", ContentFile(f"pièce de {name}".encode()))
+    # Its receipt waits in the outbox (no worker runs in the drill).
+    Message.objects.create(
+        person=person, channel="email", to_email=f"{name.lower()}@example.org", template="case_received",
+        subject=f"Demande {case.reference}", body="Votre demande est enregistrée.",
+    )  # fmt: skip
     return case.reference
 
 
@@ -39,6 +45,7 @@ def state() -> dict:
     return {
         "people": sorted(Person.objects.values_list("first_name", flat=True)),
         "references": sorted(Case.objects.values_list("reference", flat=True)),
+        "outbox": sorted(Message.objects.values_list("status", flat=True)),
         "files": sorted(
             f"{folder}/{name}"
             for folder in default_storage.listdir("cases")[0]

@@ -65,7 +65,7 @@ def test_letters_without_an_address_are_refused_beside_the_field_and_input_is_ke
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Indiquez l&#x27;adresse postale complète" in html
+    assert "Indiquez l&#x27;adresse (numéro et rue) pour recevoir des courriers." in html
     assert 'value="Sansadresse"' in html
     assert "error-summary" in html
     assert not Person.objects.filter(last_name="Sansadresse").exists()

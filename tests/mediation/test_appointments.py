@@ -73,7 +73,7 @@ def test_a_missing_contact_is_explained_beside_the_field_and_the_values_are_kept
     response = client.post(book_url(slot), {**contact(3, email=""), "topic": "Mes impôts"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Il y a un problème" in html and "Indiquez votre adresse électronique" in html
+    assert "Il y a un problème" in html and "Indiquez une adresse électronique" in html
     assert 'value="Habitant3"' in html and 'value="Mes impôts"' in html
     assert not Appointment.objects.filter(person__last_name="Habitant3").exists()
 

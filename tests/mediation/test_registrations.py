@@ -124,7 +124,7 @@ def test_a_resident_by_letter_gives_an_address(client, db):
     workshop = make_workshop(capacity=5)
     data = contact("letter", preferred_channel="letter", email="")
     response = client.post(workshop.get_absolute_url(), data)
-    assert "Indiquez votre adresse pour recevoir un courrier." in response.content.decode()
+    assert "Indiquez la commune pour recevoir des courriers." in response.content.decode()
     data.update(address="5 rue des Lilas", postal_code="37500", commune="Valbrenne")
     client.post(workshop.get_absolute_url(), data)
     message = Message.objects.get(person__last_name="Habitantletter")

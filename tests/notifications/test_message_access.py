@@ -96,11 +96,13 @@ def booking_message(resident_with_email):
 
 def test_a_manager_outbox_lists_only_failures_about_their_team(civil_letter, booking_message, manager, case_worker):
     mediation_failure = booking_message
-    Message.objects.filter(pk=civil_letter.pk).update(status="failed", subject="Échec état civil")
-    Message.objects.filter(pk=mediation_failure.pk).update(status="failed", subject="Échec médiation")
+    failed = {"status": "failed", "channel": "email", "to_email": "x@example.org"}
+    Message.objects.filter(pk=civil_letter.pk).update(subject="Échec état civil", **failed)
+    Message.objects.filter(pk=mediation_failure.pk).update(subject="Échec médiation", **failed)
     page = staff_client(manager).get(reverse("notifications:outbox")).content.decode()
-    assert "Échec médiation" in page and "Échec état civil" not in page
     assert "Préparer le lot" not in page and "Lots de courriers" not in page
+    page = staff_client(manager).get(reverse("notifications:unreachable")).content.decode()
+    assert "Échec médiation" in page and "Échec état civil" not in page
     assert staff_client(case_worker).get(reverse("notifications:outbox")).status_code == 404
 
 

@@ -217,19 +217,6 @@ def test_an_unexpected_sending_error_is_retried_then_given_up(resident_with_emai
     assert message.status == MessageStatus.FAILED and message.fallback.channel == ContactChannel.LETTER
 
 
-def test_a_message_already_sent_another_way_is_not_sent_again(resident_with_email, reception_agent, monkeypatch):
-    monkeypatch.setattr(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages",
-        lambda *a, **k: (_ for _ in ()).throw(smtplib.SMTPRecipientsRefused({"x": (550, b"no")})),
-    )
-    message = services.notify(person=resident_with_email, template="generic", context={"subject": "S", "text": "T"})
-    services.process_due()
-    message.refresh_from_db()
-    assert message.fallback
-    with pytest.raises(ValueError):
-        services.message_retry(message=message, actor=reception_agent)
-
-
 def test_staff_never_read_the_residents_personal_links(reception_client, resident_by_letter, settings):
     settings.RELAIS = {**settings.RELAIS, "RECEPTION_READS_MESSAGES": True}
     message = services.notify(

@@ -44,8 +44,4 @@ class Command(BaseCommand):
             )
         for line in done["resumed"]:
             self.stdout.write(line)
-        if done["held_messages"] is None:
-            self.stdout.write("Queued messages were left as they are: check the outbox before starting the workers.")
-        else:
-            self.stdout.write(f"{done['held_messages']} queued messages held: release or cancel them in the outbox.")
         self.stdout.write("Restore done. Run `relais audit_verify`, then start the servers and workers.")

@@ -2,7 +2,9 @@
 
 Background tasks normally deliver each message at once and schedule retries. Run this
 every few minutes from cron (or `--loop` as a service) so that a message is sent even if
-its task was lost (worker restarted, database restored). Idempotent.
+its task was lost and no worker runs. `relais db_worker` does the same sweep itself every
+few seconds (a send whose worker was killed is taken again once OUTBOX_LEASE_SECONDS have
+passed). Idempotent.
 """
 
 import time
