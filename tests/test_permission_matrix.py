@@ -121,8 +121,8 @@ ALLOWED = {
     "core:person_edit": PEOPLE,
     "core:person_merge": PEOPLE,
     # A person's rights (export, rectification, erasure) are answered whole, for anyone, by
-    # administrators; the counter exports for the people it serves (core.views_rights).
-    "core:person_rights": {"reception", "administrator"},
+    # administrators only (core.views_rights): an export holds every team's data.
+    "core:person_rights": {"administrator"},
     "core:person_rectify": {"administrator"},
     "core:person_erase": {"administrator"},
     "cases:record_start": {"reception", "advisor"},

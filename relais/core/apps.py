@@ -31,7 +31,7 @@ class CoreConfig(AppConfig):
             NavItem(
                 _("Droits sur les données"),
                 "core:rights_home",
-                (Role.RECEPTION, Role.ADMINISTRATOR),
+                (Role.ADMINISTRATOR,),
                 _("Donner à une personne ses données, les corriger ou les effacer à sa demande."),
                 order=90,
                 menu=False,

@@ -53,6 +53,9 @@ FILES_PART = "files.tar"
 # had no marks file: what was issued after the backup is then unknown). Apps resume their
 # number series there (cases: references).
 restored = Signal()
+# Sent before a restore changes anything; a receiver returns a reason to refuse (a worker
+# still running would send restored messages before they are held), or None.
+restoring = Signal()
 
 
 class BackupError(Exception):
@@ -296,6 +299,9 @@ def backup_restore(path: Path) -> dict:
             f"This backup was made by a newer Relais ({manifest['relais_version']}; unknown migrations: "
             f"{', '.join(unknown[:5])}): install that version, then restore."
         )
+    for _receiver, refusal in restoring.send(sender=None):
+        if refusal:
+            raise BackupError(refusal)
     # Read the machine's marks before anything changes: they cover numbers issued after the backup.
     marks_on_machine = marks_read()
     unpacked = _unpack_files(Path(path) / FILES_PART)

@@ -212,7 +212,7 @@ def person_detail(request, pk):
         {
             "person": person,
             "can_edit": people_roles and not person.is_erased,
-            "can_rights": has_role(request.user, Role.RECEPTION, Role.ADMINISTRATOR),
+            "can_rights": has_role(request.user, Role.ADMINISTRATOR),
             "duplicates": duplicates,
             "sections": person_sections(person=person, user=request.user),
         },

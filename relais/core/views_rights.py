@@ -1,10 +1,11 @@
 """The person's rights (RGPD): access, rectification and erasure (rules in core.rights).
 
 Who: a staff export is complete (the right is the resident's, and the town answers it
-whole), so it is open only to the counter (reception, which serves residents and checks
-their identity) and to administrators, always with a reason. Rectification and erasure
-on request are for administrators. A resident with an account downloads their own data
-from "Mon compte".
+whole, every team's requests and messages included), so only administrators make one,
+always with a reason: a reception agent, who sees only envelopes of other teams' messages,
+passes a request made at the counter on to them. Rectification and erasure on request
+are for administrators too. A resident with an account downloads their own data from
+"Mon compte".
 """
 
 from django.contrib import messages
@@ -16,20 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import is_administrator, may_see_person, staff_required
+from relais.accounts.permissions import is_administrator, staff_required
 from relais.core import rights, services
 from relais.core.forms import DataExportForm, EraseForm, RectifyForm, RightsLookupForm, add_refusal
 from relais.core.http import id_param, post_data
 from relais.core.models import Person
 
-RIGHTS_ROLES = (Role.RECEPTION, Role.ADMINISTRATOR)
+RIGHTS_ROLES = (Role.ADMINISTRATOR,)
 
 
 def _rights_person_or_404(request, pk) -> Person:
-    """An administrator answers a rights request for anyone; the counter for the people it
-    may see (it looks people up). Everyone else: 404."""
+    """An administrator answers a rights request for anyone; everyone else: 404."""
     person = get_object_or_404(Person.objects.active(), pk=id_param(pk))
-    if not (is_administrator(request.user) or may_see_person(request.user, person)):
+    if not is_administrator(request.user):
         raise Http404
     return person
 
@@ -48,7 +48,7 @@ def rights_home(request):
     if request.GET and form.is_valid():
         number = form.cleaned_data["number"]
         person = Person.objects.active().filter(pk=number).first()
-        if person is not None and (is_administrator(request.user) or may_see_person(request.user, person)):
+        if person is not None and is_administrator(request.user):
             return redirect("core:person_rights", pk=number)
         form.add_error("number", _("Aucune fiche ne porte ce numéro."))
     return render(request, "core/rights/home.html", {"form": form}, status=400 if form.errors else 200)

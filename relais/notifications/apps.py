@@ -36,7 +36,18 @@ class NotificationsConfig(AppConfig):
         ]
 
     def ready(self):
-        from relais.core.backup import restored
+        from relais.core.backup import restored, restoring
+
+        def database_restoring(**kwargs):
+            from relais.notifications.worker import worker_beat_recently
+
+            if worker_beat_recently():
+                return (
+                    "a background worker (relais db_worker) gave a sign of life less than a minute ago: "
+                    "stop every worker first (it would send restored messages before they are held), "
+                    "wait a minute, then restore."
+                )
+            return None
 
         def database_restored(**kwargs):
             # Messages queued when the backup was taken may have gone out since: an agent
@@ -49,4 +60,5 @@ class NotificationsConfig(AppConfig):
                 "(or --discard), or on the staff page 'Messages retenus'."
             ]
 
+        restoring.connect(database_restoring, weak=False, dispatch_uid="notifications-no-worker-while-restoring")
         restored.connect(database_restored, weak=False, dispatch_uid="notifications-hold-after-restore")

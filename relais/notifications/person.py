@@ -23,6 +23,10 @@ ERASURE_KEEPS = [
         "Les messages envoyés restent comptés (canal, modèle, date, état), sans destinataire ni texte ; "
         "ceux qui attendaient encore d'être envoyés sont annulés."
     ),
+    _(
+        "Un courrier déjà imprimé reste dans le fichier de sa tournée d'impression (le PDF que l'accueil a "
+        "imprimé) jusqu'à ce que la durée de conservation des messages efface ce fichier."
+    ),
 ]
 
 

@@ -36,6 +36,7 @@ from relais.core.models import ContactChannel
 from relais.core.pdf import html_to_pdf
 from relais.notifications import channels, texts
 from relais.notifications.models import LetterBatch, Message, MessageStatus, MessageTemplate
+from relais.notifications.selectors import messages_readable_by
 from relais.notifications.sms import SMSError, SMSPermanentError, get_backend
 
 logger = logging.getLogger(__name__)
@@ -203,8 +204,11 @@ def send_email(
 
 def email_message_id(message: Message) -> str:
     """The SMTP Message-ID of `message`, the same at every try: a receiving server that got
-    a copy before our worker died (or before a timeout) can drop the second one."""
-    return f"<relais-message-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'relais'}>"
+    a copy before our worker died (or before a timeout) can drop the second one. The time it
+    was written is part of it: after a restore, numbers are given again to new messages, and
+    a new message must never pass for a duplicate of an old one."""
+    written = int(message.created_at.timestamp() * 1_000_000)
+    return f"<relais-message-{message.pk}.{written}@{urlsplit(settings.SITE_URL).hostname or 'relais'}>"
 
 
 def _send_email(message: Message) -> str:
@@ -420,7 +424,8 @@ FALLBACK_ALREADY_GONE = "kept"  # the letter was printed or the call made: it st
 @transaction.atomic
 def message_retry(*, message: Message, actor, request: HttpRequest | None = None) -> str:
     """Send a failed e-mail or SMS again, from the first try, to the address the resident's
-    record holds now (staff fix the address first).
+    record holds now (staff fix the address first; staff who see only its envelope send it
+    only to the address it was going to).
 
     Allowed even when a copy went another way: a letter or call still waiting is cancelled
     (it comes back if this send fails again); one already printed or made stays. Returns
@@ -439,6 +444,17 @@ def message_retry(*, message: Message, actor, request: HttpRequest | None = None
             gettext("La fiche de la personne n'a pas d'adresse utilisable pour ce moyen : corrigez-la d'abord.")
             if message.channel == ContactChannel.EMAIL
             else gettext("La fiche de la personne n'a pas de numéro de portable : corrigez-la d'abord.")
+        )
+    stored = message.to_email if message.channel == ContactChannel.EMAIL else message.to_phone
+    if where != stored and not _may_readdress(actor, message):
+        # Staff who see only the envelope (the counter, for another team's message) send it again
+        # only where it was going: re-addressed to a record they can edit, it would hand a
+        # content they may not read to an address of their choosing.
+        raise CannotResend(
+            gettext(
+                "Ce message vient d'une autre équipe et l'adresse de la fiche a changé depuis : "
+                "demandez à l'équipe qui l'a écrit de le renvoyer."
+            )
         )
     fallback_result = ""
     fallback = Message.objects.select_for_update().filter(fallback_of=message).first()
@@ -462,6 +478,10 @@ def message_retry(*, message: Message, actor, request: HttpRequest | None = None
     )
     _schedule(message.pk)
     return fallback_result
+
+
+def _may_readdress(actor, message: Message) -> bool:
+    return actor is None or messages_readable_by(actor).filter(pk=message.pk).exists()
 
 
 def messages_resend(*, messages, actor, request: HttpRequest | None = None) -> dict[str, int]:

@@ -67,6 +67,11 @@ def housekeeping(worker_id: str, *, now: datetime.datetime | None = None) -> dic
     return counts
 
 
+def worker_beat_recently(seconds: int = 60) -> bool:
+    """Whether a worker gave a sign of life within `seconds` (a restore waits for none)."""
+    return WorkerHeartbeat.objects.filter(beat_at__gte=timezone.now() - datetime.timedelta(seconds=seconds)).exists()
+
+
 def outbox_health(*, now: datetime.datetime | None = None) -> dict:
     """Counts only (no personal data): the newest heartbeat and the backlog."""
     now = now or timezone.now()

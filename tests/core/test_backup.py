@@ -85,6 +85,19 @@ def test_a_restore_on_a_new_machine_skips_ahead_rather_than_guess(drill, tmp_pat
     assert drill.worker("file", "Chloé") == [f"{year}-{int(number) + 1001:05d}"]
 
 
+def test_a_restore_waits_for_the_workers_to_be_stopped(drill, tmp_path):
+    drill.worker("file", "Alice")
+    folder = _backup(drill, tmp_path)
+    drill.worker("file", "Bruno")
+    beat = "from relais.notifications.worker import beat; beat('worker-1')"
+    drill.relais("shell", "-c", beat)  # a worker is still running
+
+    refused = drill.relais("restore", str(folder), "--yes", check=False)
+
+    assert refused.returncode != 0 and "stop every worker first" in refused.stderr
+    assert drill.worker("state")["people"] == ["Alice", "Bruno"]
+
+
 def test_a_damaged_backup_is_refused_and_nothing_changes(drill, tmp_path):
     drill.worker("file", "Alice")
     folder = _backup(drill, tmp_path)

@@ -64,7 +64,8 @@ def test_the_to_call_entry_shows_the_number_when_the_person_has_one(resident_wit
     assert 'href="tel:0247000000"' in page
 
 
-def test_staff_fix_the_address_then_resend_in_one_click(email_only, refused, reception_client, monkeypatch):
+def test_staff_fix_the_address_then_resend_in_one_click(email_only, refused, reception_client, monkeypatch, settings):
+    settings.RELAIS = {**settings.RELAIS, "RECEPTION_READS_MESSAGES": True}  # the counter reads this message
     message = _fail(email_only)
     email_only.email = "lucie.sansfil@example.org"
     email_only.save(update_fields=["email"])
@@ -148,3 +149,25 @@ def test_a_manager_resends_only_what_they_may_see(email_only, refused, manager):
     response = staff_client(manager).post(reverse("notifications:message_retry", args=[message.pk]))
     assert response.status_code == 404
     assert "SANSFIL" not in staff_client(manager).get(reverse("notifications:unreachable")).content.decode()
+
+
+def test_staff_who_see_only_the_envelope_do_not_send_it_to_a_new_address(email_only, refused, reception_client):
+    """Re-addressed to a record the counter can edit, another team's message would go to an
+    address of the agent's choosing: the counter resends it only where it was going."""
+    message = _fail(email_only)
+    email_only.email = "quelqu.un.d.autre@example.org"
+    email_only.save(update_fields=["email"])
+    page = reception_client.post(reverse("notifications:message_retry", args=[message.pk]), follow=True)
+    assert "demandez à l&#x27;équipe qui l&#x27;a écrit de le renvoyer" in page.content.decode()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and message.to_email == "lucie@exemple.invalid"
+
+
+def test_staff_who_see_only_the_envelope_resend_to_the_same_address_after_an_outage(
+    email_only, refused, reception_client, monkeypatch
+):
+    message = _fail(email_only)
+    monkeypatch.undo()  # the mail server is back
+    reception_client.post(reverse("notifications:message_retry", args=[message.pk]))
+    assert services.process_due() == {"sent": 1}
+    assert mail.outbox[-1].to == ["lucie@exemple.invalid"]

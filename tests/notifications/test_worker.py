@@ -33,7 +33,8 @@ def test_the_message_id_is_the_same_at_every_try(resident_with_email, monkeypatc
     assert services.process_due() == {"retry": 1}
     Message.objects.filter(pk=message.pk).update(next_try_at=timezone.now())
     assert services.process_due() == {"sent": 1}
-    assert calls == [f"<relais-message-{message.pk}@relais.valbrenne.fr>"] * 2
+    assert calls == [services.email_message_id(message)] * 2
+    assert calls[0].startswith(f"<relais-message-{message.pk}.") and calls[0].endswith("@relais.valbrenne.fr>")
     message.refresh_from_db()
     assert message.provider_id == calls[0]
 
@@ -92,3 +93,13 @@ def test_a_task_of_a_worker_still_beating_is_left_alone(running_task, settings):
     assert worker.tasks_recover_stuck(now=later) == 0
     running_task.refresh_from_db()
     assert running_task.status == "RUNNING"
+
+
+def test_a_new_message_never_shares_the_message_id_of_an_older_one_with_its_number(db, resident_with_email):
+    """After a restore, the database gives old numbers again: the id of a new message must
+    differ from the one an e-mail already sent under that number carried."""
+    message = services.notify(person=resident_with_email, template="generic", context={"subject": "A", "text": "B"})
+    before = services.email_message_id(message)
+    Message.objects.filter(pk=message.pk).update(created_at=message.created_at + datetime.timedelta(days=3))
+    message.refresh_from_db()
+    assert services.email_message_id(message) != before

@@ -96,4 +96,4 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_goes_once(throwawa
     state = _last_json(manage("shell", "-c", STATE % message_id))
     assert state["status"] == "sent" and state["attempts"] == 2
     assert Path(env["MAIL_LOG"]).read_text().splitlines() == [first_try_id]
-    assert first_try_id == f"<relais-message-{message_id}@relais.valbrenne.fr>"
+    assert first_try_id.startswith(f"<relais-message-{message_id}.") and first_try_id.endswith("@relais.valbrenne.fr>")
