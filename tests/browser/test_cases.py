@@ -35,7 +35,7 @@ def test_a_resident_files_a_request_without_javascript(server, no_js_page, axe):
     page.get_by_label("Nom", exact=True).fill("Petit")
     page.get_by_label("Courrier postal").check()
     page.get_by_role("button", name="Continuer").click()
-    expect(page.locator(".error-summary")).to_contain_text("adresse complète")
+    expect(page.locator(".error-summary")).to_contain_text("Indiquez l'adresse (numéro et rue)")
     assert axe(page) == [], page.url
     page.get_by_label("Adresse postale").fill("8 rue des Écoles")
     page.get_by_label("Code postal").fill("37500")
