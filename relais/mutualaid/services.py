@@ -26,7 +26,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import ContactChannel, Person
+from relais.core.models import ContactChannel, Person, refuse_erased
 from relais.core.pagecache import public_pages_changed
 from relais.mutualaid import selectors
 from relais.mutualaid.models import (
@@ -223,6 +223,7 @@ def listing_create(
     """
     if not consent:
         raise ValidationError(_("Il faut l'accord de la personne pour publier son annonce."))
+    refuse_erased(person)
 
     def create() -> Listing:
         if is_suspended(person):
@@ -617,6 +618,7 @@ def conversation_start(
     """Answer a listing: opens (or continues) the relayed conversation with its author.
 
     The submission key is that of the first message; the conversation is made with it."""
+    refuse_erased(responder)
     held = {}
 
     def lock():
@@ -672,6 +674,7 @@ def message_send(
     A recipient with an account is told through the outbox; a recipient without one
     waits in the moderators' relay list (read over the phone, or posted).
     """
+    refuse_erased(sender)
     held = {}
 
     def lock():
