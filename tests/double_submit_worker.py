@@ -250,7 +250,7 @@ def _logged_in(person):
 def _listing_form(**overrides) -> dict:
     from relais.mutualaid.models import Neighbourhood
 
-    return {"token": str(uuid.uuid4()), "kind": "offer", "category": "lending",
+    return {"submission_key": str(uuid.uuid4()), "kind": "offer", "category": "lending",
             "neighbourhood": Neighbourhood.objects.get(slug="les-tilleuls").pk, "title": "Je prête ma perceuse",
             "text": "Perceuse à percussion, à rendre dans la semaine.", "availability": "Le soir", "rules": "on",
             **overrides}  # fmt: skip
@@ -263,7 +263,7 @@ def online_listing(n):
 
     data = _listing_form()
     url = reverse("mutualaid:listing_create")
-    return _logged_in(_resident(n)), url, data, Listing, {"submission_key": data["token"]}
+    return _logged_in(_resident(n)), url, data, Listing, {"submission_key": data["submission_key"]}
 
 
 def staff_listing(n):
@@ -275,7 +275,7 @@ def staff_listing(n):
     data = _listing_form(channel="phone", consent="on", kind="request", category="shopping")
     del data["rules"]
     url = reverse("mutualaid:staff_listing_create") + f"?personne={person.pk}"
-    return _staff("accueil@valbrenne.fr"), url, data, Listing, {"submission_key": data["token"]}
+    return _staff("accueil@valbrenne.fr"), url, data, Listing, {"submission_key": data["submission_key"]}
 
 
 def _live_listing():
@@ -290,7 +290,7 @@ def relayed_answer(n):
     from relais.mutualaid.models import ConversationMessage
 
     key = str(uuid.uuid4())
-    data = {"token": key, "body": "Bonjour, je peux vous aider mercredi.", "safety": "on"}
+    data = {"submission_key": key, "body": "Bonjour, je peux vous aider mercredi.", "safety": "on"}
     url = reverse("mutualaid:respond", args=[_live_listing().pk])
     return _logged_in(_resident(n)), url, data, ConversationMessage, {"submission_key": key}
 
@@ -306,7 +306,7 @@ def relayed_reply(n):
         listing=_live_listing(), responder=responder, body="Bonjour !", actor=responder.user, safety_read=True
     )
     key = str(uuid.uuid4())
-    data = {"token": key, "body": "Mercredi à 10 h, cela vous va ?"}
+    data = {"submission_key": key, "body": "Mercredi à 10 h, cela vous va ?"}
     url = reverse("mutualaid:conversation", args=[conversation.pk])
     return _logged_in(responder), url, data, ConversationMessage, {"submission_key": key}
 

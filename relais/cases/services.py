@@ -39,7 +39,7 @@ from relais.core import access, ratelimit
 from relais.core.audit import audit_log
 from relais.core.highwater import mark_issued
 from relais.core.idempotency import create_once
-from relais.core.models import BlockedSender, Channel, ContactChannel, Person
+from relais.core.models import BlockedSender, Channel, ContactChannel, Person, refuse_erased
 from relais.core.pdf import render_pdf
 from relais.core.selectors import sender_blocked
 from relais.core.services import person_create, person_delete_if_unused, person_for_account, senders_block
@@ -331,6 +331,7 @@ def _submit(
     scan,
     request,
 ) -> Case:
+    refuse_erased(person)
     acting_under = None
     if on_behalf:
         acting_under = mandate_require(

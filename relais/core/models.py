@@ -182,6 +182,26 @@ class Person(KeyedModel, models.Model):
         return not self.missing_for(channel)
 
 
+class PersonErased(ValidationError):
+    """Nothing new is recorded for an erased person: their record is a tombstone."""
+
+
+ERASED_MESSAGE = _(
+    "Les données de cette personne ont été effacées à sa demande. Rien de nouveau ne peut être enregistré pour elle. "
+    "Si elle revient, créez une nouvelle fiche."
+)
+
+
+def refuse_erased(person) -> None:
+    """The one guard of every service that records something for a person (a request, a
+    booking, a registration, a mandate, a listing, a message…): an erased record refuses,
+    read again from the database (erased meanwhile in another tab)."""
+    if not isinstance(person, Person) or person.pk is None:
+        return  # a callable making the resident, or a new record: not erased
+    if person.is_erased or Person.objects.filter(pk=person.pk, erased_at__isnull=False).exists():
+        raise PersonErased(ERASED_MESSAGE)
+
+
 class AuditEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         with transaction.atomic(using=self.db):

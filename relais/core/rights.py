@@ -333,7 +333,27 @@ def person_rectify(*, person: Person, actor, data: dict, reason: str, request: H
     return changed
 
 
+class StaffLoginErasureRefused(Exception):
+    """The record is linked to a staff login: erasing it would close a colleague's account."""
+
+
 # ---------------------------------------------------------------- erasure (article 17)
+
+
+def staff_login_message() -> str:
+    return _(
+        "Cette fiche est liée au compte d'un agent de la mairie. Elle ne peut pas être effacée : "
+        "l'effacement fermerait son compte de travail. Retirez d'abord ses rôles dans les équipes, "
+        "puis recommencez."
+    )
+
+
+def has_staff_login(person: Person) -> bool:
+    """Whether the person's login is a staff member's (a role in a team, or an admin)."""
+    from relais.accounts.permissions import has_role
+
+    user = person.user if person.user_id else None
+    return user is not None and (has_role(user) or user.is_superuser)
 
 
 def erasure_plan(person: Person) -> dict:
@@ -341,6 +361,7 @@ def erasure_plan(person: Person) -> dict:
     return {
         "open_records": extensions.open_records(person=person),
         "keeps": [*CORE_KEEPS, *extensions.erasure_keeps()],
+        "staff_login": has_staff_login(person),
     }
 
 
@@ -374,12 +395,15 @@ def person_erase(
     """Erase everything about `person` but what must be kept; returns what was done.
 
     With anything still under way, refuses (ErasureRefused) unless `close_open`: then each
-    app closes or cancels it first (the seat goes to the next person waiting…)."""
+    app closes or cancels it first (the seat goes to the next person waiting…). A record
+    linked to a staff login is refused (StaffLoginErasureRefused): its login would close."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.is_erased:
         return {}
     if person.is_merged:
         raise ValueError("A merged record is erased through the record it was merged into.")
+    if has_staff_login(person):
+        raise StaffLoginErasureRefused(staff_login_message())
     pending = extensions.open_records(person=person)
     if pending:
         if not close_open:

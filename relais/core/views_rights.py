@@ -121,6 +121,8 @@ def person_erase(request, pk):
                 close_open=bool(form.cleaned_data.get("close_open")),
                 request=request,
             )
+        except rights.StaffLoginErasureRefused:
+            plan["staff_login"] = True
         except rights.ErasureRefused as refused:
             # Something started meanwhile (a booking made a second ago): show the new list.
             plan["open_records"] = refused.open_records
@@ -131,8 +133,9 @@ def person_erase(request, pk):
             return redirect("core:person_rights", pk=person.pk)
     elif request.method == "GET":
         services.person_viewed(person=person, actor=request.user, request=request, reason="erasure form")
-    context = {"person": person, "form": form, **plan}
-    return render(request, "core/rights/erase.html", context, status=400 if form.errors else 200)
+    context = {"person": person, "form": form, "staff_login_message": rights.staff_login_message(), **plan}
+    refused = form.errors or (request.method == "POST" and plan["staff_login"])
+    return render(request, "core/rights/erase.html", context, status=400 if refused else 200)
 
 
 @never_cache

@@ -25,7 +25,7 @@ from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.core import ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import ContactChannel
+from relais.core.models import ContactChannel, refuse_erased
 from relais.core.vocabularies import MANDATE_SCOPES
 from relais.mandates.models import CODE_MAX_ATTEMPTS, ConsentMethod, Duration, Mandate, MandateScope
 from relais.notifications import channels
@@ -108,6 +108,7 @@ def mandate_create(
     The form sent twice (same `submission_key`) prepares one mandate and sends one code."""
     if team.pk not in team_ids(actor, *HELPER_ROLES):
         raise PermissionError("Only advisors and managers of a team create its mandates.")
+    refuse_erased(person)
     if not scopes:
         raise ValidationError({"scopes": _("Choisissez au moins un domaine.")})
     channel = code_channel(person) if consent_method == ConsentMethod.CODE else None

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from relais.accounts.models import User
 from relais.core.audit import audit_log, client_ip
 from relais.core.idempotency import create_once
-from relais.core.models import AuditEvent, Channel, ContactChannel, Person
+from relais.core.models import AuditEvent, Channel, ContactChannel, Person, refuse_erased
 from relais.core.pdf import render_pdf
 from relais.core.services import person_create, person_for_account
 from relais.mediation import choices as c
@@ -352,6 +352,7 @@ def _free_slot(dropin: DropIn, starts_at: datetime.datetime) -> selectors.Slot:
 def _appointment_create(
     *, slot: selectors.Slot, person: Person, channel: str, actor, topic: str, submission_key, request
 ) -> Appointment:
+    refuse_erased(person)
     dropin = slot.dropin
     appointment = Appointment(
         dropin=dropin,
@@ -746,6 +747,7 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
     check_registration_open(locked, by_staff=by_staff)
     if callable(person):
         person = person()
+    refuse_erased(person)
     duplicate = selectors.duplicate_registration(locked, person)
     if duplicate:
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
@@ -1131,6 +1133,7 @@ def accompaniment_create(
 
     def create() -> Accompaniment:
         accompaniment = Accompaniment(team=team, advisor=advisor, submission_key=submission_key, **data)
+        refuse_erased(accompaniment.person)
         if accompaniment.kind == c.AccompanimentKind.COLLECTIVE:
             accompaniment.person = None
             accompaniment.autonomy = ""

@@ -31,7 +31,7 @@ from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, safe_next
-from relais.core.models import Person
+from relais.core.models import Person, PersonErased
 from relais.core.services import people_searched
 from relais.mediation import choices as c
 from relais.mediation import forms as f
@@ -351,6 +351,8 @@ def appointment_book(request):
             )
         except services.SlotTaken:
             form.add_error("slot", _("Ce créneau vient d'être pris. Choisissez-en un autre."))
+        except PersonErased as refused:
+            form.add_error(None, refused)
         else:
             messages.success(
                 request, _("Le rendez-vous est pris ; la confirmation part par le moyen de contact de la personne.")
@@ -459,6 +461,8 @@ def workshop_register(request, pk):
             )
         except services.RegistrationRefused as refused:
             form.add_error(None, refused.message)
+        except PersonErased as refused:
+            form.add_error(None, refused)
         else:
             if registration.status == c.RegistrationStatus.WAITLISTED:
                 messages.info(

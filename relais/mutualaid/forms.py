@@ -1,11 +1,10 @@
-import uuid
-
 from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Team
+from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel
 from relais.mutualaid.models import (
     CONTACT_DETAILS_REFUSED,
@@ -21,19 +20,6 @@ from relais.mutualaid.models import (
 )
 from relais.mutualaid.privacy import contact_details_in, public_name
 from relais.mutualaid.selectors import neighbourhoods
-
-
-class TokenMixin(forms.Form):
-    """A hidden token generated with the form: a double submission makes one record."""
-
-    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A fresh token for each blank form (a class-level default would be shared).
-        if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4())
-
 
 # ---------------------------------------------------------------- resident forms
 
@@ -83,7 +69,7 @@ LISTING_HELP = {
 }
 
 
-class ListingForm(TokenMixin, forms.ModelForm):
+class ListingForm(SubmissionKeyForm, forms.ModelForm):
     """A resident's listing, online."""
 
     rules = forms.BooleanField(
@@ -165,7 +151,7 @@ class StaffListingForm(ListingForm):
 
 class ModeratorEditForm(ListingForm):
     rules = None
-    token = None
+    submission_key = None
     notice = forms.CharField(
         label=_("Avis de modification"),
         max_length=300,
@@ -194,7 +180,7 @@ class ModeratorEditForm(ListingForm):
 SAFETY_LABEL = _("J'ai lu les conseils de sécurité ci-dessus.")
 
 
-class MessageForm(TokenMixin, forms.ModelForm):
+class MessageForm(SubmissionKeyForm, forms.ModelForm):
     safety = forms.BooleanField(
         label=SAFETY_LABEL,
         error_messages={"required": _("Lisez les conseils de sécurité et cochez la case.")},
@@ -229,7 +215,7 @@ class StaffMessageForm(MessageForm):
             self.fields["safety"].label = _("J'ai lu les conseils de sécurité à la personne.")
 
 
-class ReportForm(TokenMixin, forms.Form):
+class ReportForm(SubmissionKeyForm, forms.Form):
     reason = forms.ChoiceField(
         label=_("Pourquoi signalez-vous ?"),
         choices=ReportReason.choices,

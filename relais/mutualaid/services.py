@@ -26,7 +26,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import ContactChannel, Person
+from relais.core.models import ContactChannel, Person, refuse_erased
 from relais.core.pagecache import public_pages_changed
 from relais.mutualaid import selectors
 from relais.mutualaid.models import (
@@ -103,23 +103,6 @@ def board_settings_for(team) -> BoardSettings:
 def _board_changed() -> None:
     """Forget the cached public pages once the change is committed."""
     public_pages_changed()
-
-
-def _existing(model, key):
-    return model.objects.filter(submission_key=key).first() if key else None
-
-
-def _insert_once(obj, key):
-    """Save a new row whose unique `submission_key` guards against a double submission.
-
-    Returns (row, created): on a concurrent duplicate, the row the first submission made.
-    """
-
-    def save():
-        obj.save()
-        return obj
-
-    return create_once(type(obj), key, save)
 
 
 def _expiry_stamp(listing: Listing) -> int | None:
@@ -238,60 +221,61 @@ def listing_create(
     `consent`: the resident agreed that it be published (without their contact details)
     and that replies reach them through the board or the staff.
     """
-    existing = _existing(Listing, submission_key)
-    if existing:
-        return existing
     if not consent:
         raise ValidationError(_("Il faut l'accord de la personne pour publier son annonce."))
-    if is_suspended(person):
-        raise BoardError(_("Votre participation au tableau d'entraide est suspendue : vous ne pouvez pas publier."))
-    neighbourhood: Neighbourhood = data["neighbourhood"]
-    now = timezone.now()
-    listing = Listing(
-        **data,
-        team=neighbourhood.team,
-        posted_by=person,
-        posted_via=channel,
-        recorded_by=actor if _staff(actor) else None,
-        consent_at=now,
-        submission_key=submission_key,
-    )
-    listing.full_clean()
-    at_once, reviewed = _publishes_at_once(listing, actor)
-    if at_once:
-        listing.status = ListingStatus.PENDING
-        listing.publish(now=now, reviewed_by=actor if reviewed else None)
-    listing, created = _insert_once(listing, submission_key)
-    if not created:
+    refuse_erased(person)
+
+    def create() -> Listing:
+        if is_suspended(person):
+            raise BoardError(_("Votre participation au tableau d'entraide est suspendue : vous ne pouvez pas publier."))
+        neighbourhood: Neighbourhood = data["neighbourhood"]
+        now = timezone.now()
+        listing = Listing(
+            **data,
+            team=neighbourhood.team,
+            posted_by=person,
+            posted_via=channel,
+            recorded_by=actor if _staff(actor) else None,
+            consent_at=now,
+            submission_key=submission_key,
+        )
+        listing.full_clean()
+        at_once, reviewed = _publishes_at_once(listing, actor)
+        if at_once:
+            listing.status = ListingStatus.PENDING
+            listing.publish(now=now, reviewed_by=actor if reviewed else None)
+        listing.save()
+        audit_log(
+            actor=actor,
+            action="mutualaid.listing.created",
+            obj=listing,
+            person=person,
+            request=request,
+            details={"channel": channel, "status": listing.status, "by_staff": _staff(actor)},
+        )
+        if reviewed:
+            _decide(listing=listing, person=person, action=DecisionAction.APPROVE, actor=actor)
+        if listing.status == ListingStatus.PUBLISHED:
+            notify(
+                person=person,
+                template="mutualaid_listing_published",
+                context=_listing_context(listing, expires_on=date_label(listing.expires_at)),
+                related=listing,
+                actor=actor,
+                dedupe_key=f"mutualaid-published-{listing.pk}",
+            )
+        else:
+            notify(
+                person=person,
+                template="mutualaid_listing_received",
+                context=_listing_context(listing),
+                related=listing,
+                actor=actor,
+                dedupe_key=f"mutualaid-received-{listing.pk}",
+            )
         return listing
-    audit_log(
-        actor=actor,
-        action="mutualaid.listing.created",
-        obj=listing,
-        person=person,
-        request=request,
-        details={"channel": channel, "status": listing.status, "by_staff": _staff(actor)},
-    )
-    if reviewed:
-        _decide(listing=listing, person=person, action=DecisionAction.APPROVE, actor=actor)
-    if listing.status == ListingStatus.PUBLISHED:
-        notify(
-            person=person,
-            template="mutualaid_listing_published",
-            context=_listing_context(listing, expires_on=date_label(listing.expires_at)),
-            related=listing,
-            actor=actor,
-            dedupe_key=f"mutualaid-published-{listing.pk}",
-        )
-    else:
-        notify(
-            person=person,
-            template="mutualaid_listing_received",
-            context=_listing_context(listing),
-            related=listing,
-            actor=actor,
-            dedupe_key=f"mutualaid-received-{listing.pk}",
-        )
+
+    listing, _created = create_once(Listing, submission_key, create)
     return listing
 
 
@@ -612,6 +596,14 @@ def _check_can_write(conversation: Conversation, sender: Person) -> None:
         raise BoardError(_("Vous ne pouvez plus écrire à cette personne."))
 
 
+def _lock_conversation(pk: int) -> Conversation:
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("listing__posted_by", "listing__team", "responder")
+        .get(pk=pk)
+    )
+
+
 @transaction.atomic
 def conversation_start(
     *,
@@ -623,39 +615,47 @@ def conversation_start(
     submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Conversation:
-    """Answer a listing: opens (or continues) the relayed conversation with its author."""
-    existing = _existing(ConversationMessage, submission_key)
-    if existing:
-        return existing.conversation
-    listing = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
-    # The board's own rule: published, not past its expiry, and its author not suspended.
-    if not Listing.objects.visible_on_board().filter(pk=listing.pk).exists():
-        raise BoardError(_("Cette annonce n'est plus en ligne."))
-    if listing.posted_by_id == responder.pk:
-        raise BoardError(_("C'est votre annonce : vous ne pouvez pas y répondre."))
-    conversation = Conversation.objects.filter(listing=listing, responder=responder).first()
-    if conversation is None:
-        conversation = Conversation(listing=listing, responder=responder)
-        _check_can_write(conversation, responder)
-        conversation.save()
-        audit_log(
+    """Answer a listing: opens (or continues) the relayed conversation with its author.
+
+    The submission key is that of the first message; the conversation is made with it."""
+    refuse_erased(responder)
+    held = {}
+
+    def lock():
+        held["listing"] = Listing.objects.select_for_update(of=("self",)).select_related("posted_by").get(pk=listing.pk)
+
+    def create() -> ConversationMessage:
+        locked = held["listing"]
+        # The board's own rule: published, not past its expiry, and its author not suspended.
+        if not Listing.objects.visible_on_board().filter(pk=locked.pk).exists():
+            raise BoardError(_("Cette annonce n'est plus en ligne."))
+        if locked.posted_by_id == responder.pk:
+            raise BoardError(_("C'est votre annonce : vous ne pouvez pas y répondre."))
+        conversation = Conversation.objects.filter(listing=locked, responder=responder).first()
+        if conversation is None:
+            conversation = Conversation(listing=locked, responder=responder)
+            _check_can_write(conversation, responder)
+            conversation.save()
+            audit_log(
+                actor=actor,
+                action="mutualaid.conversation.started",
+                obj=conversation,
+                person=responder,
+                request=request,
+                details={"listing": locked.pk, "by_staff": _staff(actor)},
+            )
+        return _write(
+            conversation=_lock_conversation(conversation.pk),
+            sender=responder,
+            body=body,
             actor=actor,
-            action="mutualaid.conversation.started",
-            obj=conversation,
-            person=responder,
+            safety_read=safety_read,
+            submission_key=submission_key,
             request=request,
-            details={"listing": listing.pk, "by_staff": _staff(actor)},
         )
-    message_send(
-        conversation=conversation,
-        sender=responder,
-        body=body,
-        actor=actor,
-        safety_read=safety_read,
-        submission_key=submission_key,
-        request=request,
-    )
-    return conversation
+
+    message, _created = create_once(ConversationMessage, submission_key, create, lock=lock)
+    return message.conversation
 
 
 @transaction.atomic
@@ -674,14 +674,31 @@ def message_send(
     A recipient with an account is told through the outbox; a recipient without one
     waits in the moderators' relay list (read over the phone, or posted).
     """
-    existing = _existing(ConversationMessage, submission_key)
-    if existing:
-        return existing
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("listing__posted_by", "listing__team", "responder")
-        .get(pk=conversation.pk)
-    )
+    refuse_erased(sender)
+    held = {}
+
+    def lock():
+        held["conversation"] = _lock_conversation(conversation.pk)
+
+    def create() -> ConversationMessage:
+        return _write(
+            conversation=held["conversation"],
+            sender=sender,
+            body=body,
+            actor=actor,
+            safety_read=safety_read,
+            submission_key=submission_key,
+            request=request,
+        )
+
+    message, _created = create_once(ConversationMessage, submission_key, create, lock=lock)
+    return message
+
+
+def _write(
+    *, conversation: Conversation, sender: Person, body: str, actor, safety_read, submission_key, request
+) -> ConversationMessage:
+    """The message itself, in `conversation` already locked."""
     _check_can_write(conversation, sender)
     side = conversation.side(sender)
     now = timezone.now()
@@ -703,9 +720,7 @@ def message_send(
         needs_relay=not is_online(recipient),
     )
     message.full_clean()
-    message, created = _insert_once(message, submission_key)
-    if not created:
-        return message
+    message.save()
     conversation.last_message_at = now
     setattr(conversation, f"{side}_read_at", now)
     conversation.save(update_fields=fields)
@@ -931,28 +946,26 @@ def report_create(
     request: HttpRequest | None = None,
 ) -> Report:
     """A private report to the moderators; the reported person is not told who reported."""
-    existing = _existing(Report, submission_key)
-    if existing:
-        return existing
-    if reporter is not None:
-        already = Report.objects.filter(
-            reporter=reporter, listing=listing, message=message, status=ReportStatus.OPEN
-        ).first()
-        if already:
-            return already
-    report = Report(
-        team_id=listing.team_id,
-        listing=listing,
-        message=message,
-        reporter=reporter,
-        reason=reason,
-        details=details.strip(),
-        recorded_by=actor if _staff(actor) else None,
-        submission_key=submission_key,
-    )
-    report.full_clean()
-    report, created = _insert_once(report, submission_key)
-    if created:
+
+    def create() -> Report:
+        if reporter is not None:
+            already = Report.objects.filter(
+                reporter=reporter, listing=listing, message=message, status=ReportStatus.OPEN
+            ).first()
+            if already:
+                return already
+        report = Report(
+            team_id=listing.team_id,
+            listing=listing,
+            message=message,
+            reporter=reporter,
+            reason=reason,
+            details=details.strip(),
+            recorded_by=actor if _staff(actor) else None,
+            submission_key=submission_key,
+        )
+        report.full_clean()
+        report.save()
         audit_log(
             actor=actor,
             action="mutualaid.report.created",
@@ -961,6 +974,9 @@ def report_create(
             request=request,
             details={"reason": reason, "listing": listing.pk, "message": message.pk if message else None},
         )
+        return report
+
+    report, _created = create_once(Report, submission_key, create)
     return report
 
 

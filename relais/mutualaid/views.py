@@ -126,7 +126,7 @@ def listing_create(request):
                 channel=Channel.ONLINE,
                 consent=form.cleaned_data["rules"],
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except (ValidationError, BoardError) as error:
@@ -271,7 +271,7 @@ def respond(request, pk):
                 body=form.cleaned_data["body"],
                 safety_read=form.cleaned_data["safety"],
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except (ValidationError, BoardError) as error:
@@ -299,7 +299,7 @@ def conversation(request, pk):
                 body=form.cleaned_data["body"],
                 safety_read=form.cleaned_data.get("safety", False),
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except (ValidationError, BoardError) as error:
@@ -440,7 +440,7 @@ def report_listing(request, pk):
                 details=form.cleaned_data["details"],
                 reporter=viewer,
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
             messages.success(
@@ -472,7 +472,7 @@ def report_message(request, pk):
             details=form.cleaned_data["details"],
             reporter=person,
             actor=request.user,
-            submission_key=form.cleaned_data["token"],
+            submission_key=form.cleaned_data["submission_key"],
             request=request,
         )
         messages.success(request, _("Merci. Votre signalement est transmis à l'équipe d'entraide, qui va l'examiner."))

@@ -283,7 +283,7 @@ def listing_create(request):
                 channel=form.cleaned_data["channel"],
                 consent=form.cleaned_data["consent"],
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except (ValidationError, BoardError) as error:
@@ -322,7 +322,7 @@ def respond_for(request, pk, person_pk):
                 body=form.cleaned_data["body"],
                 safety_read=form.cleaned_data["safety"],
                 actor=request.user,
-                submission_key=form.cleaned_data["token"],
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except (ValidationError, BoardError) as error:
@@ -382,7 +382,7 @@ def conversation(request, pk):
                     body=form.cleaned_data["body"],
                     safety_read=form.cleaned_data.get("safety", False),
                     actor=request.user,
-                    submission_key=form.cleaned_data["token"],
+                    submission_key=form.cleaned_data["submission_key"],
                     request=request,
                 )
             except (ValidationError, BoardError) as error:

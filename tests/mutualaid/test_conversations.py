@@ -17,7 +17,8 @@ from tests.mutualaid.conftest import make_resident, post_listing, publish, resid
 
 def respond(client, listing, body="Bonjour, je peux vous aider mercredi.", safety="on"):
     return client.post(
-        reverse("mutualaid:respond", args=[listing.pk]), {"token": str(uuid.uuid4()), "body": body, "safety": safety}
+        reverse("mutualaid:respond", args=[listing.pk]),
+        {"submission_key": str(uuid.uuid4()), "body": body, "safety": safety},
     )
 
 
@@ -71,9 +72,9 @@ def test_the_author_reads_the_safety_advice_before_her_first_reply(marie_client,
     page = marie_client.get(conversation.get_absolute_url()).content.decode()
     assert "Avant une première rencontre" in page
     url = conversation.get_absolute_url()
-    response = marie_client.post(url, {"token": str(uuid.uuid4()), "body": "Avec plaisir !"})
+    response = marie_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Avec plaisir !"})
     assert "Lisez les conseils de sécurité" in response.content.decode()
-    marie_client.post(url, {"token": str(uuid.uuid4()), "body": "Avec plaisir !", "safety": "on"})
+    marie_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Avec plaisir !", "safety": "on"})
     assert conversation.messages.count() == 2
     assert "Avant une première rencontre" not in marie_client.get(url).content.decode()
 
@@ -86,7 +87,7 @@ def test_a_second_answer_goes_to_the_same_conversation(paul_client, paul, maries
 
 
 def test_a_double_submission_sends_one_message(paul_client, maries_listing):
-    data = {"token": str(uuid.uuid4()), "body": "Bonjour !", "safety": "on"}
+    data = {"submission_key": str(uuid.uuid4()), "body": "Bonjour !", "safety": "on"}
     url = reverse("mutualaid:respond", args=[maries_listing.pk])
     paul_client.post(url, data)
     paul_client.post(url, data)
@@ -124,7 +125,8 @@ def test_contact_details_never_appear_in_any_page_or_message_sent_to_the_other_p
     respond(paul_client, maries_listing)
     conversation = Conversation.objects.get(listing=maries_listing)
     marie_client.post(
-        conversation.get_absolute_url(), {"token": str(uuid.uuid4()), "body": "Mercredi 10 h ?", "safety": "on"}
+        conversation.get_absolute_url(),
+        {"submission_key": str(uuid.uuid4()), "body": "Mercredi 10 h ?", "safety": "on"},
     )
     services.thanks_send(conversation=conversation, sender=marie, text="Merci Paul !", actor=marie.user)
     # Marie alone agrees: still nothing shown.
@@ -186,7 +188,9 @@ def test_blocking_stops_the_other_person_writing(marie_client, marie, paul, paul
     response = marie_client.post(reverse("mutualaid:block", args=[conversation.pk]))
     assert response["Location"] == reverse("mutualaid:my_board")
     assert Block.objects.filter(blocker=marie, blocked=paul).exists()
-    response = paul_client.post(conversation.get_absolute_url(), {"token": str(uuid.uuid4()), "body": "Allô ?"})
+    response = paul_client.post(
+        conversation.get_absolute_url(), {"submission_key": str(uuid.uuid4()), "body": "Allô ?"}
+    )
     assert conversation.messages.count() == 1
     assert "Vous ne pouvez plus vous écrire" in paul_client.get(conversation.get_absolute_url()).content.decode()
     with pytest.raises(services.BoardError):

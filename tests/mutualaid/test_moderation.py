@@ -124,7 +124,9 @@ def test_a_reported_listing_is_hidden_after_moderation(
 ):
     paul_client = resident_client(paul)
     report_url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
-    response = paul_client.post(report_url, {"token": str(uuid.uuid4()), "reason": "scam", "details": "Demande 20 €."})
+    response = paul_client.post(
+        report_url, {"submission_key": str(uuid.uuid4()), "reason": "scam", "details": "Demande 20 €."}
+    )
     assert response.status_code == 302
     report = Report.objects.get(listing=maries_listing)
     assert report.reporter == paul and report.team == maries_listing.team
@@ -171,7 +173,7 @@ def test_a_dismissed_report_leaves_the_listing_and_thanks_the_reporter(moderator
 def test_anyone_may_report_a_listing_even_without_an_account(client, maries_listing):
     url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"token": str(uuid.uuid4()), "reason": "unsafe", "details": ""})
+    response = client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "unsafe", "details": ""})
     assert response.status_code == 302
     assert Report.objects.get(listing=maries_listing).reporter is None
 
@@ -179,15 +181,15 @@ def test_anyone_may_report_a_listing_even_without_an_account(client, maries_list
 def test_anonymous_reports_are_limited_per_device(client, maries_listing):
     url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
     for _ in range(5):
-        client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""})
-    response = client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""})
+        client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""})
+    response = client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""})
     assert response.status_code == 200 and "Trop de signalements" in response.content.decode()
     assert Report.objects.filter(listing=maries_listing).count() == 5
 
 
 def test_a_double_report_makes_one_report(paul_client, maries_listing):
     url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
-    data = {"token": str(uuid.uuid4()), "reason": "scam", "details": ""}
+    data = {"submission_key": str(uuid.uuid4()), "reason": "scam", "details": ""}
     paul_client.post(url, data)
     paul_client.post(url, data)
     assert Report.objects.filter(listing=maries_listing).count() == 1
@@ -200,7 +202,10 @@ def test_a_reported_message_is_hidden_and_its_author_told(moderator_client, mari
     message = conversation.messages.get()
     marie_client = resident_client(marie)
     url = reverse("mutualaid:report_message", args=[message.pk])
-    assert marie_client.post(url, {"token": str(uuid.uuid4()), "reason": "offensive", "details": ""}).status_code == 302
+    assert (
+        marie_client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "offensive", "details": ""}).status_code
+        == 302
+    )
     report = Report.objects.get(message=message)
     moderator_client.post(
         reverse("mutualaid:staff_report", args=[report.pk]), {"decision": "hide", "reason": "Propos blessants."}
@@ -525,11 +530,11 @@ def test_simultaneous_anonymous_reports_from_one_address_stop_at_the_limit(clien
         if not others:
             others.append("arriving")
             for _ in range(5):
-                others.append(client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""}))
+                others.append(client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""}))
         return create(**kwargs)
 
     monkeypatch.setattr(services, "report_create", create_while_others_arrive)
-    client.post(url, {"token": str(uuid.uuid4()), "reason": "other", "details": ""})
+    client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""})
     assert Report.objects.filter(listing=maries_listing).count() == 5
     assert "Trop de signalements" in others[-1].content.decode()
 

@@ -26,7 +26,7 @@ STAFF_CREATE = reverse("mutualaid:staff_listing_create")
 
 def form_data(**overrides) -> dict:
     data = {
-        "token": str(uuid.uuid4()),
+        "submission_key": str(uuid.uuid4()),
         "kind": "offer",
         "category": "lending",
         "neighbourhood": "",

@@ -21,7 +21,7 @@ def test_a_resident_without_internet_gets_a_reply_through_staff(
     # Marie answers Jeanne's listing online: Jeanne has no account, so nothing is e-mailed to her…
     marie_client.post(
         reverse("mutualaid:respond", args=[jeannes_listing.pk]),
-        {"token": str(uuid.uuid4()), "body": "Bonjour Jeanne, je peux passer jeudi à 15 h.", "safety": "on"},
+        {"submission_key": str(uuid.uuid4()), "body": "Bonjour Jeanne, je peux passer jeudi à 15 h.", "safety": "on"},
     )
     conversation = Conversation.objects.get(listing=jeannes_listing, responder=marie)
     message = conversation.messages.get()
@@ -57,7 +57,7 @@ def test_a_resident_without_internet_gets_a_reply_through_staff(
         staff_url,
         {
             "sender": jeanne.pk,
-            f"{prefix}-token": str(uuid.uuid4()),
+            f"{prefix}-submission_key": str(uuid.uuid4()),
             f"{prefix}-body": "Jeudi 15 h, c'est parfait. Merci !",
             f"{prefix}-safety": "on",
         },
@@ -98,7 +98,8 @@ def test_a_moderator_answers_a_listing_for_a_resident_without_internet(
     assert maries_listing.title in page and "Répondre pour elle" in page
     url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, resident_by_letter.pk])
     response = moderator_client.post(
-        url, {"token": str(uuid.uuid4()), "body": "Je voudrais bien de l'aide pour mes courses.", "safety": "on"}
+        url,
+        {"submission_key": str(uuid.uuid4()), "body": "Je voudrais bien de l'aide pour mes courses.", "safety": "on"},
     )
     conversation = Conversation.objects.get(listing=maries_listing, responder=resident_by_letter)
     assert response["Location"] == reverse("mutualaid:staff_conversation", args=[conversation.pk])
@@ -147,7 +148,7 @@ def test_staff_cannot_type_a_reply_for_a_resident_who_uses_the_site(moderator_cl
     )
     url = reverse("mutualaid:staff_conversation", args=[conversation.pk])
     response = moderator_client.post(
-        url, {"sender": marie.pk, f"p{marie.pk}-body": "Faux", f"p{marie.pk}-token": str(uuid.uuid4())}
+        url, {"sender": marie.pk, f"p{marie.pk}-body": "Faux", f"p{marie.pk}-submission_key": str(uuid.uuid4())}
     )
     assert response.status_code == 404 and conversation.messages.count() == 1
 
@@ -178,7 +179,7 @@ def test_an_answer_by_a_resident_without_internet_needs_the_safety_advice_read_t
     moderator_client, resident_by_letter, maries_listing
 ):
     url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, resident_by_letter.pk])
-    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Bonjour"})
+    response = moderator_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Bonjour"})
     assert "Lisez les conseils de sécurité" in response.content.decode()
     assert not Conversation.objects.filter(listing=maries_listing).exists()
 
@@ -220,7 +221,7 @@ def test_conversation_with_a_resident_without_internet_shows_on_marie_s_account(
 def test_a_moderator_cannot_answer_for_a_resident_who_has_an_account(moderator_client, maries_listing, paul):
     url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, paul.pk])
     assert moderator_client.get(url).status_code == 404
-    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Faux", "safety": "on"})
+    response = moderator_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Faux", "safety": "on"})
     assert response.status_code == 404
     assert not Conversation.objects.filter(listing=maries_listing).exists()
 
@@ -230,10 +231,10 @@ def test_a_moderator_cannot_answer_for_a_suspended_resident_or_to_one(
 ):
     services.person_suspend(person=resident_by_letter, team=team, reason="Propos blessants.", actor=moderator)
     url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, resident_by_letter.pk])
-    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
+    response = moderator_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
     assert "Votre participation au tableau d&#x27;entraide est suspendue" in response.content.decode()
     karim = make_resident("Karim", "Sanscompte", phone="0247999999", account=False)
     url = reverse("mutualaid:staff_respond", args=[jeannes_listing.pk, karim.pk])
-    response = moderator_client.post(url, {"token": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
+    response = moderator_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
     assert "Cette annonce n&#x27;est plus en ligne." in response.content.decode()
     assert not Conversation.objects.filter(listing__in=[maries_listing, jeannes_listing]).exists()
