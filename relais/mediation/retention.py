@@ -1,7 +1,6 @@
 """Retention of digital mediation (core.retention): appointments, registrations and
-records of accompaniment keep their statistics, lose what names a person."""
-
-import datetime
+records of accompaniment keep their statistics, lose what names a person (the people
+themselves go with the rule `people`, once nothing points at them)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +10,7 @@ from relais.core.retention import ANONYMISE, Rule
 def purge(*, cutoff, days, dry_run) -> int:
     from relais.mediation.services import mediation_purge
 
-    counts = mediation_purge(older_than_days=days, dry_run=dry_run, now=cutoff + datetime.timedelta(days=days))
-    return sum(counts.values())
+    return sum(mediation_purge(cutoff=cutoff, dry_run=dry_run).values())
 
 
 RULES = [
@@ -28,7 +26,8 @@ RULES = [
         starts=_("depuis la date du rendez-vous, de l'atelier ou de l'accompagnement"),
         keeps=_(
             "Dates, lieux, durées, thèmes et résultats, sans personne : les statistiques de fréquentation "
-            "et les places des ateliers restent justes."
+            "et les places des ateliers restent justes. La fiche de la personne est effacée ensuite, "
+            "si plus rien ne s'y rapporte."
         ),
         purpose=_(
             "Prendre et rappeler des rendez-vous, inscrire aux ateliers, garder une trace des accompagnements "

@@ -25,7 +25,8 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -1320,116 +1321,24 @@ def participants_move_for_merge(*, duplicate: Person, kept: Person) -> int:
 # ---------------------------------------------------------------- retention
 
 
-MIN_RETENTION_DAYS = 30
-
-
-def retention_days() -> int:
-    from relais.core import retention
-
-    return retention.rule("mediation").days
-
-
-def _purgeable_people(cutoff: datetime.datetime):
-    """People known only from online bookings, whose bookings are all older than `cutoff`
-    and who have no other record in any app (discovered from the model graph, as merges do)."""
-    from django.db.models import Exists, OuterRef
-
-    recent = Q(starts_at__gte=cutoff) | Q(created_at__gte=cutoff)
-    qs = Person.objects.filter(
-        created_via=Channel.ONLINE,
-        user__isnull=True,
-        created_by__isnull=True,
-        merged_into__isnull=True,
-        created_at__lt=cutoff,
-    ).filter(
-        Exists(Appointment.objects.filter(person=OuterRef("pk")))
-        | Exists(Registration.objects.filter(person=OuterRef("pk")))
-    )
-    qs = qs.exclude(Exists(Appointment.objects.filter(recent, person=OuterRef("pk"))))
-    qs = qs.exclude(
-        Exists(
-            Registration.objects.filter(person=OuterRef("pk")).filter(
-                Q(created_at__gte=cutoff) | Q(workshop__sessions__ends_at__gte=cutoff)
-            )
-        )
-    )
-    qs = qs.exclude(Exists(Accompaniment.objects.filter(person=OuterRef("pk"), date__gte=cutoff.date())))
-    qs = qs.exclude(
-        Exists(
-            Accompaniment.participants.through.objects.filter(
-                person=OuterRef("pk"), accompaniment__date__gte=cutoff.date()
-            )
-        )
-    )
-    # Old messages about their bookings go with them; any other message is another record.
-    qs = qs.exclude(
-        Exists(
-            _messages_model()
-            .objects.filter(person=OuterRef("pk"))
-            .filter(~Q(related_type__startswith="mediation.") | Q(created_at__gte=cutoff))
-        )
-    )
-    mine = {(Appointment, "person"), (Registration, "person"), (Accompaniment, "person"), (_messages_model(), "person")}
-    # include_hidden: relations declared with related_name="+" (a block, a thank-you note)
-    # are records too.
-    relations = [f for f in Person._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
-    for rel in relations:
-        model = rel.related_model
-        if (model, rel.field.name) in mine or model in (Accompaniment, Accompaniment.participants.through):
-            continue  # bookings and records of mediation: checked above
-        if model is Person:
-            qs = qs.exclude(Exists(Person.objects.filter(merged_into=OuterRef("pk"))))
-            continue
-        if rel.many_to_many:
-            through = getattr(model, rel.field.name).through
-            column = f"{rel.field.m2m_reverse_field_name()}"
-            qs = qs.exclude(Exists(through.objects.filter(**{column: OuterRef("pk")})))
-            continue
-        qs = qs.exclude(Exists(model._base_manager.filter(**{rel.field.name: OuterRef("pk")})))
-    return qs
-
-
-def _messages_model():
-    from relais.notifications.models import Message
-
-    return Message
-
-
-def _delete_messages(person_ids) -> int:
-    """Messages point at the message they replace (fallback): remove the later ones first."""
-    Message = _messages_model()
-    total = 0
-    while True:
-        leaves = Message.objects.filter(person_id__in=person_ids, fallback__isnull=True)
-        count, _detail = leaves.delete()
-        total += count
-        if not count:
-            break
-    return total
-
-
 @transaction.atomic
-def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False, now=None) -> dict[str, int]:
-    """Apply the retention period (idempotent; `--dry-run` counts only):
+def mediation_purge(*, cutoff: datetime.datetime, dry_run: bool = False) -> dict[str, int]:
+    """Apply the retention rule `mediation` to what ended before `cutoff` (idempotent; a dry
+    run counts only). Run it through `core.retention.purge("mediation")`: the rule's floor
+    refuses a period too short, and the purge's journal entry says what was done.
 
-    - appointments and registrations older than the period keep their times, place and
-      outcome but lose their free text (topic, reason) and their private link;
+    - appointments and registrations keep their times, place, status and outcome but lose
+      their person, their free text (topic, reason) and their private link: anonymous, they
+      keep the statistics and the workshops' seat counters true;
     - accompaniment records keep only their statistical fields: the person, the named
-      participants, the notes and the links to an appointment or a case are removed;
-    - people known only from online bookings, with nothing else anywhere, are deleted with
-      the messages about them; their bookings stay, anonymous (no person), so that the
-      statistics and the workshops' seat counters stay true (the journal keeps their id only).
+      participants, the notes and the links to an appointment or a case are removed.
+
+    The people themselves are deleted by the rule `people` once nothing points at them.
     """
-    now = now or timezone.now()
-    days = retention_days() if older_than_days is None else older_than_days
-    if days < MIN_RETENTION_DAYS:
-        # A typo (0, -7) would otherwise strip, or delete, current and future bookings.
-        raise ValueError(f"The retention period must be at least {MIN_RETENTION_DAYS} days (got {days}).")
-    cutoff = now - datetime.timedelta(days=days)
-    appointments = Appointment.objects.filter(ends_at__lt=cutoff, anonymised_at__isnull=True).exclude(
-        starts_at__gte=cutoff
-    )
-    registrations = Registration.objects.filter(created_at__lt=cutoff, anonymised_at__isnull=True).exclude(
+    now = timezone.now()
+    named = Q(anonymised_at__isnull=True) | Q(person__isnull=False)
+    appointments = Appointment.objects.filter(named, ends_at__lt=cutoff).exclude(starts_at__gte=cutoff)
+    registrations = Registration.objects.filter(named, created_at__lt=cutoff).exclude(
         workshop__sessions__ends_at__gte=cutoff
     )
     accompaniments = Accompaniment.objects.filter(date__lt=cutoff.date()).filter(
@@ -1439,37 +1348,21 @@ def mediation_purge(*, older_than_days: int | None = None, dry_run: bool = False
         | Q(case__isnull=False)
         | Q(pk__in=Accompaniment.participants.through.objects.values("accompaniment_id"))
     )
-    people = list(_purgeable_people(cutoff).values_list("pk", flat=True))
     counts = {
         "appointments": appointments.count(),
         "registrations": registrations.distinct().count(),
         "accompaniments": accompaniments.count(),
-        "people": len(people),
     }
     if dry_run:
         return counts
+    anonymised_at = Coalesce(F("anonymised_at"), Value(now))
     for pk in appointments.values_list("pk", flat=True):
-        Appointment.objects.filter(pk=pk).update(topic="", cancel_reason="", token=new_token(), anonymised_at=now)
+        Appointment.objects.filter(pk=pk).update(
+            person=None, topic="", cancel_reason="", token=new_token(), anonymised_at=anonymised_at
+        )
     for pk in registrations.values_list("pk", flat=True).distinct():
-        Registration.objects.filter(pk=pk).update(token=new_token(), anonymised_at=now)
+        Registration.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=anonymised_at)
     through = Accompaniment.participants.through
     through.objects.filter(accompaniment__in=accompaniments.values("pk")).delete()
     accompaniments.update(person=None, notes="", appointment=None, case=None)
-    if people:
-        # A booking made for one of them since the listing would be deleted with them: lock
-        # the people, then keep only those still purgeable.
-        list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
-        people = list(_purgeable_people(cutoff).filter(pk__in=people).values_list("pk", flat=True))
-        counts["people"] = len(people)
-    if people:
-        for pk in people:
-            audit_log(actor=None, action="mediation.person_purged", person=Person(pk=pk), details={"days": days})
-        _delete_messages(people)
-        # Their bookings stay, anonymous: the statistics keep them and a workshop's seat
-        # counter still matches its registrations.
-        for model in (Appointment, Registration):
-            for pk in model.objects.filter(person_id__in=people).values_list("pk", flat=True):
-                model.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=now)
-        Person.objects.filter(pk__in=people).delete()
-    audit_log(actor=None, action="mediation.purged", details={"days": days, **counts})
     return counts

@@ -1,5 +1,7 @@
 """Retention of the mutual-aid board (core.retention): listings over (closed, expired,
-hidden, refused) and their conversations go; the board's figures keep anonymous counts."""
+hidden, refused) and their conversations go; the board's figures keep anonymous counts.
+The moderation history about a person (suspensions and their reason, badges, decisions
+about no listing) goes with its own rule, once it is over and the person is off the board."""
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
@@ -79,6 +81,63 @@ def purge_listings(*, cutoff, days, dry_run, limit=None) -> int:
     return len(ids)
 
 
+def suspensions_due(cutoff):
+    """Suspensions over (lifted, or past their end) before `cutoff`; one without an end
+    that was never lifted is kept."""
+    from relais.mutualaid.models import Suspension
+
+    return Suspension.objects.annotate(over_at=Coalesce("lifted_at", "ends_at")).filter(over_at__lt=cutoff)
+
+
+def badges_due(cutoff):
+    """Badges revoked before `cutoff`, or given before it to a person with nothing else left
+    on the board (no listing, no conversation: their own rule removed them)."""
+    from django.db.models import Q
+
+    from relais.mutualaid.models import Badge, Conversation, Listing
+
+    off_the_board = ~Exists(Listing.objects.filter(posted_by=OuterRef("person"))) & ~Exists(
+        Conversation.objects.filter(responder=OuterRef("person"))
+    )
+    return Badge.objects.filter(
+        Q(revoked_at__lt=cutoff) | Q(revoked_at__isnull=True, given_at__lt=cutoff) & off_the_board
+    )
+
+
+def decisions_due(cutoff):
+    """Decisions about a person rather than a listing (suspend, lift, badge), made before
+    `cutoff`, once the person has no suspension left (a suspension keeps its history)."""
+    from relais.mutualaid.models import ModerationDecision, Suspension
+
+    return ModerationDecision.objects.filter(listing__isnull=True, decided_at__lt=cutoff).exclude(
+        Exists(
+            Suspension.objects.filter(person=OuterRef("person")).exclude(pk__in=suspensions_due(cutoff).values("pk"))
+        )
+    )
+
+
+def purge_moderation(*, cutoff, days, dry_run) -> int:
+    """Delete the suspensions over, the badges of people off the board and the decisions
+    about no listing; none of them is counted in the board's figures."""
+    from relais.core.audit import audit_log
+    from relais.core.models import Person
+
+    kinds = (("suspension", suspensions_due), ("badge", badges_due), ("decision", decisions_due))
+    if dry_run:
+        return sum(due(cutoff).count() for _kind, due in kinds)
+    removed = 0
+    for kind, due in kinds:
+        rows = list(due(cutoff).select_for_update(of=("self",)).order_by("pk").values_list("pk", "person_id"))
+        for pk, person_id in rows:
+            audit_log(
+                actor=None, action="mutualaid.moderation_purged", person=Person(pk=person_id),
+                details={kind: pk},
+            )  # fmt: skip
+        due(cutoff).model.objects.filter(pk__in=[pk for pk, _person in rows]).delete()
+        removed += len(rows)
+    return removed
+
+
 RULES = [
     Rule(
         kind="mutualaid",
@@ -100,5 +159,30 @@ RULES = [
         people=_("Habitants qui publient ou répondent ; modérateurs."),
         recipients=_("Les voisins en relation (sans coordonnées) ; les modérateurs de l'équipe d'entraide."),
         floor_reason=_("un signalement doit pouvoir être examiné après la fin de l'annonce"),
-    )
+    ),
+    Rule(
+        kind="mutualaid.moderation",
+        label=_("Suspensions, badges et décisions de modération sur une personne (entraide)"),
+        setting="RELAIS_MUTUALAID_MODERATION_RETENTION_DAYS",
+        default_days=365,
+        floor_days=30,
+        action=DELETE,
+        purge=purge_moderation,
+        order=45,
+        starts=_(
+            "depuis la fin de la suspension (levée ou échue) ; pour un badge, depuis son retrait, ou depuis qu'il "
+            "a été donné si la personne n'a plus ni annonce ni conversation ; pour une décision, depuis la "
+            "décision, une fois la personne sans suspension en cours"
+        ),
+        keeps=_(
+            "Rien : ces données ne sont pas comptées dans les chiffres du tableau de bord. Une suspension "
+            "sans fin et jamais levée est gardée."
+        ),
+        purpose=_("Protéger les voisins : suspendre un habitant qui abuse, signaler ceux que l'équipe a rencontrés."),
+        legal_basis=_("Mission d'intérêt public (article 6-1-e du RGPD) : sécurité du service d'entraide."),
+        data=_("Personne concernée, raison de la suspension, dates, badge, décisions et leur explication."),
+        people=_("Habitants qui publient ou répondent sur le tableau d'entraide."),
+        recipients=_("Les modérateurs de l'équipe d'entraide qui a décidé."),
+        floor_reason=_("une suspension à peine finie peut encore être contestée ou renouvelée"),
+    ),
 ]

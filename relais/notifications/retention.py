@@ -1,5 +1,7 @@
-"""Retention of the outbox (core.retention): messages sent (or given up) and the print
-batches of letters, with their PDF."""
+"""Retention of the outbox (core.retention): messages in a final state (sent, printed,
+failed, cancelled, expired) and the print batches of letters, with their PDF. Queued and
+held messages are never removed; a message and the copies sent another way in its place
+(fallback) go together, once every one of them is due."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -8,26 +10,66 @@ from django.utils.translation import gettext_lazy as _
 from relais.core.retention import DELETE, Rule, delete_files_on_commit
 
 
-def messages_due(cutoff):
-    from relais.notifications.models import Message, MessageStatus
+def _kept_statuses():
+    from relais.notifications.models import MessageStatus
 
-    done = Q(status=MessageStatus.SENT) | Q(status=MessageStatus.FAILED)
-    return Message.objects.annotate(done_at=Coalesce("sent_at", "created_at")).filter(done, done_at__lt=cutoff)
+    # Still to be sent, or waiting for staff: never removed, whatever their age.
+    return (MessageStatus.QUEUED, MessageStatus.HELD)
+
+
+def _final_and_old(cutoff):
+    from relais.notifications.models import Message
+
+    return (
+        Message.objects.exclude(status__in=_kept_statuses())
+        .annotate(done_at=Coalesce("sent_at", "created_at"))
+        .filter(done_at__lt=cutoff)
+    )
+
+
+def _chains_kept(cutoff) -> set[int]:
+    """Messages of a fallback chain (an original and its copies) that one kept member holds
+    back: a chain goes whole or not at all."""
+    from relais.notifications.models import Message
+
+    in_chain = Q(fallback_of__isnull=False) | Q(fallback__isnull=False)
+    kept = set(
+        Message.objects.filter(in_chain)
+        .exclude(pk__in=_final_and_old(cutoff).values("pk"))
+        .values_list("pk", flat=True)
+    )
+    frontier = kept
+    while frontier:
+        linked = set(
+            Message.objects.filter(Q(fallback_of__in=frontier) | Q(fallback__in=frontier)).values_list("pk", flat=True)
+        )
+        frontier = linked - kept
+        kept |= frontier
+    return kept
+
+
+def messages_due(cutoff):
+    """Messages in a final state, sent (or created, when never sent) before `cutoff`, whose
+    whole fallback chain is too."""
+    return _final_and_old(cutoff).exclude(pk__in=_chains_kept(cutoff))
 
 
 def batches_due(cutoff):
+    """Print batches posted (or, never posted, made) before `cutoff` with no letter kept."""
     from relais.notifications.models import LetterBatch, Message
 
-    return LetterBatch.objects.filter(posted_at__lt=cutoff).exclude(
-        Exists(Message.objects.filter(batch=OuterRef("pk")).exclude(pk__in=messages_due(cutoff).values("pk")))
+    return (
+        LetterBatch.objects.annotate(over_at=Coalesce("posted_at", "created_at"))
+        .filter(over_at__lt=cutoff)
+        .exclude(Exists(Message.objects.filter(batch=OuterRef("pk")).exclude(pk__in=messages_due(cutoff).values("pk"))))
     )
 
 
 def purge_messages(*, cutoff, days, dry_run, limit=None) -> int:
-    """Delete old messages sent or given up, then the posted print batches left empty.
+    """Delete old messages in a final state, then the print batches left empty.
 
     A copy sent another way (fallback) points at the message it replaces: copies go first,
-    and a message whose copy is kept (still queued) stays with it."""
+    then the original; a chain with one member kept (still queued, or recent) stays whole."""
     from relais.notifications.models import LetterBatch, Message
 
     if dry_run:
@@ -61,8 +103,11 @@ RULES = [
         purge=purge_messages,
         batched=True,
         order=60,
-        starts=_("depuis l'envoi du message, ou l'envoi postal du lot"),
-        keeps=_("Rien ; les messages en attente ne sont jamais effacés."),
+        starts=_(
+            "depuis l'envoi du message (ou sa création s'il n'a jamais été envoyé : annulé, sans objet, "
+            "en échec, imprimé mais jamais posté), ou l'envoi postal du lot"
+        ),
+        keeps=_("Rien ; les messages en attente ou retenus ne sont jamais effacés."),
         purpose=_("Prévenir les habitants par courriel, SMS, appel ou courrier, et savoir ce qui leur a été envoyé."),
         legal_basis=_("Mission d'intérêt public (article 6-1-e du RGPD)."),
         data=_("Destinataire, adresse ou numéro, texte du message, date d'envoi, incidents d'envoi."),

@@ -23,7 +23,7 @@ from relais.core.models import AuditEvent, Channel, Person
 from relais.core.uploads import remove_files_never_committed
 from relais.mandates.models import Mandate
 from relais.mediation.models import Accompaniment, Appointment, Registration, Workshop
-from relais.mutualaid.models import Listing
+from relais.mutualaid.models import Badge, DecisionAction, Listing, ModerationDecision, Suspension
 from relais.mutualaid.selectors import outcome_counts, statistics
 from relais.notifications.models import Message, MessageStatus
 
@@ -50,7 +50,8 @@ def _figures() -> dict:
 def test_every_kind_of_personal_data_has_one_rule():
     kinds = [r.kind for r in retention.rules()]
     assert kinds == [
-        "cases.drafts", "cases.closed", "mediation", "mutualaid", "mandates", "messages", "people",
+        "cases.drafts", "cases.closed", "mediation", "mutualaid", "mutualaid.moderation", "mandates", "messages",
+        "people",
         "files.orphans", "audit",
     ]  # fmt: skip
 
@@ -125,11 +126,18 @@ def test_figures_shown_to_staff_are_the_same_after_every_purge(db):
     closed = Case.objects.filter(status__in=DONE_STATUSES).count()
     listings_over = Listing.objects.exclude(status__in=["published", "pending"]).count()
     assert closed and listings_over
+    suspended = _suspension(ended_days_ago=10)
     before = _figures()
     outcomes = retention.purge_all(now=timezone.now() + YEARS_LATER)
     done = {o.kind: o.count for o in outcomes}
     assert done["cases.closed"] == closed and done["mutualaid"] == listings_over and done["mediation"] > 0
+    assert done["mutualaid.moderation"] >= 2 and done["messages"] > 0
     assert not Case.objects.filter(status__in=DONE_STATUSES).exists()
+    assert not Suspension.objects.filter(pk=suspended.pk).exists()
+    # Nothing left names a person past the period: no booking, no message in a final state.
+    assert not Appointment.objects.filter(person__isnull=False).exists()
+    assert not Registration.objects.filter(person__isnull=False).exists()
+    assert not Message.objects.exclude(status__in=[MessageStatus.QUEUED, MessageStatus.HELD]).exists()
     assert _figures() == before
     # A second run finds nothing left to do. (Files go when the purge commits, which this
     # test's transaction never does: the swept files are still on disk, counted again.)
@@ -159,6 +167,112 @@ def test_old_sent_messages_go_and_queued_ones_stay(db):
     retention.purge("messages")
     assert not Message.objects.filter(pk=old_sent.pk).exists()
     assert Message.objects.filter(pk__in=[recent.pk, old_queued.pk]).count() == 2
+
+
+def _counter_person(name, *, days=400):
+    person = Person.objects.create(last_name=name, created_via=Channel.COUNTER)
+    then = timezone.now() - datetime.timedelta(days=days)
+    Person.objects.filter(pk=person.pk).update(created_at=then, updated_at=then)
+    return person
+
+
+def _message_to(person, *, days, status, **fields):
+    message = Message.objects.create(
+        person=person, channel="letter", to_address="1 rue de la Mairie", template="x", subject="Objet",
+        body="Texte", status=status, **fields,
+    )  # fmt: skip
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - datetime.timedelta(days=days))
+    return message
+
+
+def test_old_messages_in_every_final_state_go_queued_and_held_ones_stay(db):
+    from relais.notifications.models import LetterBatch
+
+    person = _counter_person("Courrier")
+    batch = LetterBatch.objects.create()  # printed, never posted
+    LetterBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - datetime.timedelta(days=400))
+    gone = [
+        _message_to(person, days=400, status=status)
+        for status in (MessageStatus.CANCELLED, MessageStatus.EXPIRED, MessageStatus.FAILED)
+    ] + [_message_to(person, days=400, status=MessageStatus.PRINTED, batch=batch)]
+    kept = [_message_to(person, days=400, status=status) for status in (MessageStatus.QUEUED, MessageStatus.HELD)]
+    kept.append(_message_to(person, days=10, status=MessageStatus.CANCELLED))
+    retention.purge("messages")
+    assert not Message.objects.filter(pk__in=[m.pk for m in gone]).exists()
+    assert not LetterBatch.objects.filter(pk=batch.pk).exists()
+    assert Message.objects.filter(pk__in=[m.pk for m in kept]).count() == 3
+
+
+def test_a_person_whose_only_messages_were_cancelled_goes(db):
+    person = _counter_person("Annulee")
+    _message_to(person, days=400, status=MessageStatus.CANCELLED)
+    _message_to(person, days=400, status=MessageStatus.EXPIRED)
+    retention.purge("messages")
+    retention.purge("people")
+    assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_a_fallback_chain_goes_whole_or_stays_whole(db):
+    person = _counter_person("Relance")
+    original = _message_to(person, days=400, status=MessageStatus.FAILED)
+    copy = _message_to(person, days=400, status=MessageStatus.CANCELLED, fallback_of=original)
+    waiting = _message_to(person, days=400, status=MessageStatus.FAILED)
+    queued_copy = _message_to(person, days=400, status=MessageStatus.QUEUED, fallback_of=waiting)
+    first = _message_to(person, days=400, status=MessageStatus.FAILED)
+    second = _message_to(person, days=400, status=MessageStatus.FAILED, fallback_of=first)
+    recent_third = _message_to(person, days=10, status=MessageStatus.SENT, fallback_of=second)
+    assert retention.purge("messages", dry_run=True).count == 2
+    retention.purge("messages")
+    assert not Message.objects.filter(pk__in=[original.pk, copy.pk]).exists()
+    kept = [waiting, queued_copy, first, second, recent_third]
+    assert Message.objects.filter(pk__in=[m.pk for m in kept]).count() == 5
+
+
+def _suspension(*, ended_days_ago=None, person=None):
+    from relais.accounts.models import User
+
+    person = person or _counter_person("Suspendu")
+    moderator = User.objects.filter(is_staff=True).first() or User.objects.first()
+    team = Team.objects.first()
+    start = timezone.now() - datetime.timedelta(days=(ended_days_ago or 0) + 30)
+    ends = None if ended_days_ago is None else timezone.now() - datetime.timedelta(days=ended_days_ago)
+    suspension = Suspension.objects.create(
+        person=person, team=team, reason="Arnaque signalée par trois voisins.", starts_at=start, ends_at=ends,
+        created_by=moderator,
+    )  # fmt: skip
+    ModerationDecision.objects.create(
+        team=team, person=person, action=DecisionAction.SUSPEND, reason="Arnaque.", decided_by=moderator,
+        decided_at=start,
+    )  # fmt: skip
+    return suspension
+
+
+def test_moderation_history_goes_once_over_and_then_the_person(db):
+    from relais.accounts.models import User
+
+    over = _suspension(ended_days_ago=400)
+    Badge.objects.create(person=over.person, given_by=User.objects.first(), given_at=over.starts_at)
+    recent = _suspension(ended_days_ago=10)
+    for_ever = _suspension()
+    Suspension.objects.filter(pk=for_ever.pk).update(starts_at=timezone.now() - datetime.timedelta(days=900))
+    ModerationDecision.objects.filter(person=for_ever.person).update(
+        decided_at=timezone.now() - datetime.timedelta(days=900)
+    )
+    on_the_board = Listing.objects.first().posted_by
+    badge = Badge.objects.filter(person=on_the_board).first() or Badge.objects.create(
+        person=on_the_board, given_by=User.objects.first()
+    )
+    Badge.objects.filter(pk=badge.pk).update(given_at=timezone.now() - datetime.timedelta(days=900))
+    assert retention.purge("mutualaid.moderation").count == 3  # suspension, badge, decision
+    assert not Suspension.objects.filter(pk=over.pk).exists()
+    assert not ModerationDecision.objects.filter(person=over.person).exists()
+    assert not Badge.objects.filter(person=over.person).exists()
+    assert Suspension.objects.filter(pk__in=[recent.pk, for_ever.pk]).count() == 2
+    assert ModerationDecision.objects.filter(person__in=[recent.person, for_ever.person]).count() == 2
+    assert Badge.objects.filter(pk=badge.pk).exists()  # still on the board
+    retention.purge("people")
+    assert not Person.objects.filter(pk=over.person.pk).exists()
+    assert Person.objects.filter(pk__in=[recent.person.pk, for_ever.person.pk]).count() == 2
 
 
 def _mandate(person, team, user, *, ended_days_ago, scan=False):

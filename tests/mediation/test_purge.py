@@ -1,6 +1,7 @@
-"""Retention: past the period, bookings lose their free text and private link, records of
-accompaniment keep only their statistics, and people known only from an online booking are
-deleted, their bookings kept anonymous; idempotent, with a dry run, journaled."""
+"""Retention: past the period, bookings lose their person, free text and private link,
+records of accompaniment keep only their statistics; the people then go with the rule
+`people` once nothing points at them, however they were created; idempotent, with a dry
+run, journaled once (by core.retention)."""
 
 import datetime
 import io
@@ -10,10 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from relais.core import retention
 from relais.core.models import AuditEvent, Channel, Person
 from relais.mediation import services
 from relais.mediation.models import Accompaniment, Appointment, Registration
-from relais.notifications.models import Message
+from relais.notifications.models import Message, MessageStatus
 from relais.notifications.services import notify
 from tests.mediation.conftest import make_dropin, make_person, make_workshop
 
@@ -30,23 +32,39 @@ def _old_appointment(person, *, ago=LONG_AGO, topic="Mon dossier de retraite"):
     Appointment.objects.filter(pk=appointment.pk).update(created_at=start - datetime.timedelta(days=3))
     notify(person=person, template="mediation_appointment_confirmed", related=appointment,
            context={"when": "x", "place": "x", "address": "x", "topic": topic, "link": "x"})  # fmt: skip
-    Message.objects.filter(related_id=str(appointment.pk)).update(created_at=start - datetime.timedelta(days=3))
+    sent = start - datetime.timedelta(days=3)
+    Message.objects.filter(related_id=str(appointment.pk)).update(
+        created_at=sent, sent_at=sent, status=MessageStatus.SENT
+    )
     return appointment
 
 
-def _online_person(n, *, ago=LONG_AGO):
-    person = make_person(n, created_via=Channel.ONLINE)
-    Person.objects.filter(pk=person.pk).update(created_at=timezone.now() - ago - datetime.timedelta(days=5))
+def _person(n, *, ago=LONG_AGO, via=Channel.ONLINE):
+    person = make_person(n, created_via=via)
+    then = timezone.now() - ago - datetime.timedelta(days=5)
+    Person.objects.filter(pk=person.pk).update(created_at=then, updated_at=then)
     return person
+
+
+def _online_person(n, *, ago=LONG_AGO):
+    return _person(n, ago=ago)
+
+
+def _purge():
+    """The nightly purge: every rule, in order (mediation first, people last)."""
+    return {o.kind: o.count for o in retention.purge_all()}
 
 
 @pytest.fixture
 def records(db, advisor, team, resident_with_email):
     gone = _online_person("gone")
+    at_the_counter = _person("guichet", via=Channel.COUNTER)
     staying = _online_person("recent")
     return {
         "gone": gone,
         "gone_appointment": _old_appointment(gone),
+        "at_the_counter": at_the_counter,
+        "counter_appointment": _old_appointment(at_the_counter),
         "old_of_known": _old_appointment(resident_with_email),
         "staying": staying,
         "staying_old": _old_appointment(staying),
@@ -64,32 +82,51 @@ def records(db, advisor, team, resident_with_email):
     }
 
 
-def test_past_the_period_bookings_lose_their_text_and_link_and_booking_only_people_go(records, resident_with_email):
+def test_past_the_period_bookings_lose_their_person_text_and_link_and_people_with_nothing_left_go(
+    records, resident_with_email
+):
     old_token = records["old_of_known"].token
-    counts = services.mediation_purge(older_than_days=365)
-    assert counts["people"] == 1 and counts["accompaniments"] == 1
-    assert not Person.objects.filter(pk=records["gone"].pk).exists()
-    anonymous = Appointment.objects.get(pk=records["gone_appointment"].pk)  # kept for the statistics
-    assert anonymous.person is None and anonymous.topic == "" and anonymous.anonymised_at
+    done = _purge()
+    assert done["mediation"] == 5 and done["people"] >= 2  # 4 old appointments, 1 record
+    for name in ("gone", "at_the_counter"):  # online or at the counter: the same rule
+        assert not Person.objects.filter(pk=records[name].pk).exists(), name
+        assert AuditEvent.objects.filter(action="person.deleted", person_id=records[name].pk).exists()
+    for name in ("gone_appointment", "counter_appointment"):  # kept for the statistics
+        anonymous = Appointment.objects.get(pk=records[name].pk)
+        assert anonymous.person is None and anonymous.topic == "" and anonymous.anonymised_at
     assert not Message.objects.filter(person_id=records["gone"].pk).exists()
     known = Appointment.objects.get(pk=records["old_of_known"].pk)
-    assert known.topic == "" and known.token != old_token and known.person == resident_with_email
+    assert known.topic == "" and known.token != old_token and known.person is None
     assert known.starts_at == records["old_of_known"].starts_at  # the statistics stay
+    assert Person.objects.filter(pk=resident_with_email.pk).exists()  # she has other records
     staying = Person.objects.get(pk=records["staying"].pk)  # a booking within the period: kept
     assert Appointment.objects.get(pk=records["staying_recent"].pk).topic == "Ma carte grise"
-    assert Appointment.objects.get(pk=records["staying_old"].pk).topic == "" and staying
+    assert Appointment.objects.get(pk=records["staying_recent"].pk).person == staying
+    assert Appointment.objects.get(pk=records["staying_old"].pk).person is None
     record = Accompaniment.objects.get(pk=records["record"].pk)
     assert record.person is None and record.notes == "" and record.duration == 45 and record.themes == ["email"]
-    assert AuditEvent.objects.filter(action="mediation.person_purged", person_id=records["gone"].pk).exists()
-    assert AuditEvent.objects.get(action="mediation.purged").details["people"] == 1
+
+
+def test_one_purge_writes_one_journal_entry(records):
+    retention.purge("mediation")
+    entries = AuditEvent.objects.filter(action__in=["retention.purged", "mediation.purged"])
+    assert [(e.action, e.details["kind"], e.details["count"]) for e in entries] == [
+        ("retention.purged", "mediation", 5)
+    ]
+
+
+def test_a_booking_anonymised_before_keeps_no_person(records):
+    """Bookings anonymised by an earlier version kept their person: they lose it now."""
+    appointment = records["counter_appointment"]
+    Appointment.objects.filter(pk=appointment.pk).update(topic="", anonymised_at=timezone.now() - LONG_AGO)
+    retention.purge("mediation")
+    assert Appointment.objects.get(pk=appointment.pk).person is None
 
 
 def test_a_second_run_changes_nothing(records):
-    services.mediation_purge(older_than_days=365)
+    retention.purge("mediation")
     token = Appointment.objects.get(pk=records["old_of_known"].pk).token
-    assert services.mediation_purge(older_than_days=365) == {
-        "appointments": 0, "registrations": 0, "accompaniments": 0, "people": 0,
-    }  # fmt: skip
+    assert retention.purge("mediation").count == 0
     assert Appointment.objects.get(pk=records["old_of_known"].pk).token == token
 
 
@@ -99,11 +136,11 @@ def test_people_with_another_record_are_kept(records, advisor):
         team=records["record"].team, advisor=advisor, duration=30, themes=["email"], place_type="a_distance",
         person=gone,
     )  # fmt: skip
-    services.mediation_purge(older_than_days=365)
+    _purge()
     assert Person.objects.filter(pk=gone.pk).exists()
 
 
-def test_old_registrations_lose_their_link_and_collective_records_their_names(db, advisor, team):
+def test_old_registrations_lose_their_person_and_link_and_collective_records_their_names(db, advisor, team):
     workshop = make_workshop(days=-400)
     person = make_person("reg")
     registration = Registration.objects.create(workshop=workshop, person=person, status="attended")
@@ -113,9 +150,10 @@ def test_old_registrations_lose_their_link_and_collective_records_their_names(db
         anonymous_count=2, date=timezone.localdate() - LONG_AGO,
     )  # fmt: skip
     collective.participants.set([person])
-    services.mediation_purge(older_than_days=365)
+    retention.purge("mediation")
     updated = Registration.objects.get(pk=registration.pk)
     assert updated.token != registration.token and updated.anonymised_at and updated.status == "attended"
+    assert updated.person is None
     assert not collective.participants.exists() and collective.anonymous_count == 2
 
 
@@ -123,44 +161,48 @@ def test_the_command_has_a_dry_run(records):
     out = io.StringIO()
     call_command("mediation_purge", "--dry-run", stdout=out)
     assert "would be removed or anonymised" in out.getvalue()
-    assert Person.objects.filter(pk=records["gone"].pk).exists()
     assert Appointment.objects.get(pk=records["old_of_known"].pk).topic == "Mon dossier de retraite"
     out = io.StringIO()
     call_command("mediation_purge", stdout=out)
-    assert "mediation: " in out.getvalue() and not Person.objects.filter(pk=records["gone"].pk).exists()
+    assert "mediation: 5 record(s)" in out.getvalue()
+    assert Appointment.objects.get(pk=records["gone_appointment"].pk).person is None
 
 
 def test_a_period_too_short_is_refused_and_touches_nothing(records):
-    """A typo (0, -7) would strip, or delete, this week's bookings: refused."""
+    """A typo (0, -7) would strip this week's bookings: refused by the rule's floor."""
     future = _old_appointment(records["gone"], ago=-datetime.timedelta(days=3))
-    with pytest.raises(CommandError, match="at least 30 days"):
+    floor = retention.rule("mediation").floor_days
+    assert not hasattr(services, "MIN_RETENTION_DAYS")  # one floor: the rule's
+    with pytest.raises(CommandError, match=f"at least {floor} days"):
         call_command("mediation_purge", "--days", "-7", stdout=io.StringIO())
-    with pytest.raises(ValueError):
-        services.mediation_purge(older_than_days=0)
-    assert Person.objects.filter(pk=records["gone"].pk).exists()
+    with pytest.raises(retention.RetentionRefused):
+        retention.purge("mediation", days=floor - 1)
     assert Appointment.objects.get(pk=future.pk).topic == "Mon dossier de retraite"
     assert Appointment.objects.get(pk=records["gone_appointment"].pk).anonymised_at is None
 
 
-def test_a_mutual_aid_record_hidden_from_the_person_model_keeps_the_person(records, resident_with_email):
-    """Blocks and thank-you notes point at people without a reverse accessor: still records."""
+def test_one_rule_decides_who_has_nothing_left(records, resident_with_email):
+    """Mediation no longer has its own list of people to delete: core's rule `people`
+    decides (a block is deleted with the person, so it does not keep them)."""
     from relais.mutualaid.models import Block
 
+    assert not hasattr(services, "_purgeable_people")
     Block.objects.create(blocker=resident_with_email, blocked=records["gone"])
-    services.mediation_purge(older_than_days=365)
-    assert Person.objects.filter(pk=records["gone"].pk).exists()
-    assert Block.objects.filter(blocked=records["gone"]).exists()
+    _purge()
+    assert not Person.objects.filter(pk=records["gone"].pk).exists()
+    assert not Block.objects.filter(blocker=resident_with_email).exists()
 
 
-def test_a_seat_taken_by_a_person_known_only_online_still_counts(db):
+@pytest.mark.parametrize("via", [Channel.ONLINE, Channel.COUNTER])
+def test_a_seat_taken_by_a_person_who_goes_still_counts(db, via):
     """The purge used to delete their registrations: the workshop's seat counter then said
-    one seat more than its registrations."""
+    one seat more than its registrations. A person met at the counter goes too."""
     workshop = make_workshop(days=-400)
-    person = _online_person("seat")
+    person = _person("seat", via=via)
     registration = Registration.objects.create(workshop=workshop, person=person, status="confirmed")
     Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
     type(workshop).objects.filter(pk=workshop.pk).update(confirmed_count=1)
-    services.mediation_purge(older_than_days=365)
+    _purge()
     assert not Person.objects.filter(pk=person.pk).exists()
     workshop.refresh_from_db()
     kept = Registration.objects.get(pk=registration.pk)
@@ -173,7 +215,7 @@ def test_staff_pages_show_an_anonymous_booking_as_a_removed_person(records, advi
     person = _online_person("atelier")
     registration = Registration.objects.create(workshop=workshop, person=person, status="attended")
     Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
-    services.mediation_purge(older_than_days=365)
+    _purge()
     appointment = Appointment.objects.get(pk=records["gone_appointment"].pk)
     for url in (appointment.get_absolute_url(), workshop.get_staff_url(), "/gestion/mediation/rendez-vous/"):
         response = advisor_client.get(url)

@@ -7,9 +7,9 @@ from relais.core.management.commands.retention_purge import run
 
 class Command(BaseCommand):
     help = (
-        "Past RELAIS_MEDIATION_RETENTION_DAYS: appointments and registrations lose their free text and "
-        "private link, accompaniment records keep only their statistics, people known only from online "
-        "bookings are deleted and their bookings kept anonymous."
+        "Past RELAIS_MEDIATION_RETENTION_DAYS: appointments and registrations lose their person, free text "
+        "and private link (kept anonymous), accompaniment records keep only their statistics. The people "
+        "go with `relais retention_purge --kind people`, once nothing points at them."
     )
 
     def add_arguments(self, parser):
