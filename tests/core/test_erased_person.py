@@ -157,7 +157,9 @@ def test_an_erased_person_writes_no_message_in_a_conversation_left_open():
     assert _counts() == before
 
 
-def test_the_staff_page_of_an_erased_person_says_so_and_offers_nothing_new(erased_world, reception_agent, advisor):
+def test_the_staff_page_of_an_erased_person_says_so_and_offers_nothing_new(
+    erased_world, reception_agent, advisor, administrator
+):
     for user in (reception_agent, advisor):
         response = staff_client(user).get(erased_world.person.get_absolute_url())
         assert response.status_code == 200
@@ -172,7 +174,7 @@ def test_the_staff_page_of_an_erased_person_says_so_and_offers_nothing_new(erase
             "Déposer une annonce",
         ):
             assert action not in page, (user.email, action)
-    rights_page = staff_client(reception_agent).get(reverse("core:person_rights", args=[erased_world.person.pk]))
+    rights_page = staff_client(administrator).get(reverse("core:person_rights", args=[erased_world.person.pk]))
     assert rights_page.status_code == 200
 
 
