@@ -435,7 +435,7 @@ def receipt_pdf(case: Case) -> bytes:
 def case_change_status(
     *, case: Case, status: str, actor, message: str = "", request: HttpRequest | None = None
 ) -> Case:
-    case = Case.objects.select_for_update().select_related("person", "form", "team").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("person", "form", "team").get(pk=case.pk)
     if not case.can_move_to(status):
         raise ValidationError({"status": _("Ce dossier ne peut pas passer à cet état.")})
     old = case.status
@@ -752,7 +752,7 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     Only case workers and managers of the case's team may do it. The journal keeps that it
     happened (reference, form, what was removed and blocked), not the content.
     """
-    case = Case.objects.select_for_update().select_related("person", "form").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("person", "form").get(pk=case.pk)
     if case.team_id not in worker_team_ids(actor):
         raise PermissionError("Only case workers and managers of the case's team mark its cases as spam.")
     if not case.filed_online_without_account:

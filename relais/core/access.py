@@ -235,7 +235,7 @@ def verify(*, access: AccessCode, answer: str, request: HttpRequest | None = Non
         )
     now = timezone.now()
     with transaction.atomic():
-        access = AccessCode.objects.select_for_update().select_related("person").get(pk=access.pk)
+        access = AccessCode.objects.select_for_update(of=("self",)).select_related("person").get(pk=access.pk)
         if access.locked_until and access.locked_until > now:
             raise Refused(
                 _(

@@ -166,7 +166,7 @@ def mandate_send_code(*, mandate: Mandate, actor, request: HttpRequest | None = 
     Wrong tries are not forgotten by a new code (they count across every code of the
     mandate), new codes are limited per mandate, and codes per phone or e-mail per hour.
     """
-    mandate = Mandate.objects.select_for_update().select_related("person").get(pk=mandate.pk)
+    mandate = Mandate.objects.select_for_update(of=("self",)).select_related("person").get(pk=mandate.pk)
     if mandate.state != "pending" or mandate.consent_method != ConsentMethod.CODE:
         raise ValidationError({"code": _("Ce mandat n'attend pas de code.")})
     if mandate.code_locked:

@@ -279,7 +279,7 @@ def _revoke_appointments(appointments: QuerySet[Appointment], *, notice: str, ac
     """Cancel the active ones among `appointments` on the service's side and tell each
     person, with `notice` and a calendar cancellation. The caller holds the drop-in locks."""
     revoked = 0
-    for appointment in appointments.active().select_for_update().select_related("person", "place"):
+    for appointment in appointments.active().select_for_update(of=("self",)).select_related("person", "place"):
         appointment.save(update_fields=appointment.cancel(by_service=True, reason=notice))
         notify(
             person=appointment.person,
@@ -500,7 +500,7 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel (by the resident: "excused"; by the service: "revoked") and tell the resident,
     with the calendar file that removes the event from their calendar."""
-    appointment = Appointment.objects.select_for_update().select_related("person", "place").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
     appointment.save(update_fields=appointment.cancel(by_service=by_service, reason=reason))
     audit_log(
         actor=actor,
@@ -537,7 +537,7 @@ def appointment_move(
     moved meanwhile, e.g. a second click) and SlotTaken when the new time is not free."""
     current = Appointment.objects.select_related("dropin").get(pk=appointment.pk)
     locked = _lock_for_booking(current.dropin, dropin)
-    old = Appointment.objects.select_for_update().select_related("person").get(pk=appointment.pk)
+    old = Appointment.objects.select_for_update(of=("self",)).select_related("person").get(pk=appointment.pk)
     old.save(update_fields=old.mark_moved())
     slot = _free_slot(locked[dropin.pk], starts_at)
     new = Appointment(
@@ -586,7 +586,7 @@ def appointment_record_outcome(
 ) -> Appointment:
     """What happened. "Excused" before the time is the resident cancelling through the
     staff: the slot is freed, the reminder will not go and the resident is told."""
-    appointment = Appointment.objects.select_for_update().select_related("person", "place").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
     if outcome == c.Outcome.EXCUSED and appointment.is_active and not appointment.is_past:
         appointment = appointment_cancel(
             appointment=appointment, actor=actor, reason=_("Absence signalée à l'avance"), request=request
@@ -870,7 +870,7 @@ def registration_cancel(
 ) -> tuple[Registration, list[Registration]]:
     """Free the seat (or the waitlist place); the first waiting gets the seat and is told."""
     workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
-    registration = Registration.objects.select_for_update().select_related("person").get(pk=registration.pk)
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("person").get(pk=registration.pk)
     had_seat = registration.holds_seat
     registration.save(update_fields=registration.cancel())
     registration.workshop = workshop
