@@ -500,7 +500,9 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel (by the resident: "excused"; by the service: "revoked") and tell the resident,
     with the calendar file that removes the event from their calendar."""
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
+    )
     appointment.save(update_fields=appointment.cancel(by_service=by_service, reason=reason))
     audit_log(
         actor=actor,
@@ -586,7 +588,9 @@ def appointment_record_outcome(
 ) -> Appointment:
     """What happened. "Excused" before the time is the resident cancelling through the
     staff: the slot is freed, the reminder will not go and the resident is told."""
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("person", "place").get(pk=appointment.pk)
+    )
     if outcome == c.Outcome.EXCUSED and appointment.is_active and not appointment.is_past:
         appointment = appointment_cancel(
             appointment=appointment, actor=actor, reason=_("Absence signalée à l'avance"), request=request
