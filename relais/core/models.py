@@ -47,6 +47,22 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
 
+# A person's identifying and contact details: what a merge copies from the duplicate when the
+# kept record has none, what an erasure blanks, and what the journal of a rectification never
+# shows in clear.
+PERSON_DETAILS = (
+    "first_name",
+    "last_name",
+    "birth_year",
+    "email",
+    "phone",
+    "address",
+    "postal_code",
+    "commune",
+    "accessibility_needs",
+)
+
+
 class Person(KeyedModel, models.Model):
     """A resident, known with or without an account (a person is not an account)."""
 

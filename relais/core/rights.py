@@ -28,24 +28,11 @@ from django.utils.translation import gettext_lazy
 from relais.core import extensions
 from relais.core.audit import audit_log
 from relais.core.extensions import ExportSection
-from relais.core.models import AccessCode, Person
+from relais.core.models import PERSON_DETAILS, AccessCode, Person
 from relais.core.pdf import render_pdf
 from relais.core.selectors import journal
 
 EXPORT_VERSION = 1
-
-# Contact and free-text fields whose values the journal never shows in clear.
-SENSITIVE_FIELDS = {
-    "first_name",
-    "last_name",
-    "birth_year",
-    "email",
-    "phone",
-    "address",
-    "postal_code",
-    "commune",
-    "accessibility_needs",
-}
 
 CORE_KEEPS = [
     gettext_lazy(
@@ -320,7 +307,7 @@ def person_rectify(*, person: Person, actor, data: dict, reason: str, request: H
     values = {
         name: {"before": plain(before[name]), "after": plain(data[name])}
         for name in changed
-        if name not in SENSITIVE_FIELDS
+        if name not in PERSON_DETAILS
     }
     audit_log(
         actor=actor,
@@ -428,7 +415,7 @@ def person_erase(
 
 
 def _blank(person: Person) -> None:
-    for name in SENSITIVE_FIELDS:
+    for name in PERSON_DETAILS:
         field = Person._meta.get_field(name)
         setattr(person, name, None if field.null else "")
     person.preferred_channel = Person._meta.get_field("preferred_channel").default

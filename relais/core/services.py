@@ -11,21 +11,8 @@ from django.utils import timezone
 from relais.core.audit import audit_log
 from relais.core.extensions import prepare_merge
 from relais.core.idempotency import create_once
-from relais.core.models import BlockedSender, Channel, Person
+from relais.core.models import PERSON_DETAILS, BlockedSender, Channel, Person
 from relais.core.selectors import person_has_records, person_relations
-
-# Fields a merge copies from the duplicate when the kept record has none.
-MERGEABLE_FIELDS = [
-    "first_name",
-    "last_name",
-    "birth_year",
-    "email",
-    "phone",
-    "address",
-    "postal_code",
-    "commune",
-    "accessibility_needs",
-]
 
 
 @transaction.atomic
@@ -110,7 +97,7 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
         raise ValueError("Merged records cannot be merged again.")
     if duplicate.is_erased or kept.is_erased:
         raise ValueError("Erased records cannot be merged.")
-    filled = [name for name in MERGEABLE_FIELDS if not getattr(kept, name) and getattr(duplicate, name)]
+    filled = [name for name in PERSON_DETAILS if not getattr(kept, name) and getattr(duplicate, name)]
     for name in filled:
         setattr(kept, name, getattr(duplicate, name))
     if duplicate.user_id and not kept.user_id:
