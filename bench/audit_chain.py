@@ -41,7 +41,7 @@ def _fill(n: int) -> None:
 
     rng = random.Random(7)
     start = timezone.now() - datetime.timedelta(days=300)
-    actions = ["person.viewed", "case.viewed", "case.status_changed", "registration.created", "mandate.used"]
+    actions = ["core.person.viewed", "case.viewed", "case.status_changed", "registration.created", "mandate.used"]
     batch = []
     for i in range(n):
         batch.append(
@@ -92,7 +92,7 @@ def run(database_url: str, entries: int) -> dict:
     def with_chain():
         for n in range(TRANSACTIONS):
             with transaction.atomic():
-                audit_log(actor=None, action="person.viewed", details={"n": n})
+                audit_log(actor=None, action="core.person.viewed", details={"n": n})
         audit_seal()  # PostgreSQL: whatever an after-commit sealer skipped
 
     def without_chain():
@@ -100,7 +100,7 @@ def run(database_url: str, entries: int) -> dict:
         try:
             for n in range(TRANSACTIONS):
                 with transaction.atomic():
-                    audit_log(actor=None, action="person.viewed", details={"n": n})
+                    audit_log(actor=None, action="core.person.viewed", details={"n": n})
         finally:
             auditchain.entries_written = written
 

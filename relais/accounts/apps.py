@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "relais.accounts"
     label = "accounts"
+    verbose_name = _("Comptes et équipes")
 
     @property
     def staff_nav(self):

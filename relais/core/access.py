@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from relais.core import ratelimit
 from relais.core.audit import audit_log
+from relais.core.journal import Action
 from relais.core.models import AccessCode, Person
 from relais.core.text import phone_digits
 
@@ -251,7 +252,7 @@ def verify(*, access: AccessCode, answer: str, request: HttpRequest | None = Non
             AccessCode.objects.filter(pk=access.pk).update(failures=0, locked_until=None, used_at=now)
             audit_log(
                 actor=None,
-                action="access.code_used",
+                action=Action.ACCESS_CODE_USED,
                 obj=access,
                 person=access.person,
                 request=request,
@@ -265,7 +266,7 @@ def verify(*, access: AccessCode, answer: str, request: HttpRequest | None = Non
         )
         audit_log(
             actor=None,
-            action="access.code_refused",
+            action=Action.ACCESS_CODE_REFUSED,
             obj=access,
             person=access.person,
             request=request,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "relais.core"
     label = "core"
+    verbose_name = _("Personnes et journal")
 
     @property
     def staff_nav(self):

@@ -13,12 +13,12 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from relais.core import auditchain
+from relais.core import auditchain, journal
 from relais.core.auditchain import PURGE_ACTION, ChainRefused, ChainReport
 from relais.core.models import AuditEvent, AuditPerson
 
 UNLOCK_TABLE = "relais_audit_unlock"
-VERIFIED_ACTION = "audit.verified"
+VERIFIED_ACTION = journal.Action.JOURNAL_VERIFIED
 
 # No purge keeps less than this. French practice (CNIL recommendation on logging, 2021)
 # keeps access logs from six months to one year: under six months the trail no longer

@@ -54,7 +54,8 @@ from relais.core.models import AuditChainHead, AuditEvent
 
 logger = logging.getLogger(__name__)
 
-PURGE_ACTION = "audit.purged"
+PURGE_ACTION = "core.journal.purged"  # journal.Action.JOURNAL_PURGED
+OLD_PURGE_ACTION = "audit.purged"  # the name of markers written before the vocabulary (journal.RENAMED)
 GENESIS_MAC = ""  # the "previous MAC" of position 1
 SEAL_BATCH = 1000  # entries sealed per transaction
 INLINE_LIMIT = 500  # SQLite: most entries sealed inside one writing transaction
@@ -427,7 +428,7 @@ def _chain_start(*, key: bytes, first: int, using: str) -> str | ChainReport:
     if first == 1:
         return GENESIS_MAC
     covered = [0]
-    for details in _sealed(using).filter(action=PURGE_ACTION).values_list("details", flat=True):
+    for details in _sealed(using).filter(action__in=(PURGE_ACTION, OLD_PURGE_ACTION)).values_list("details", flat=True):
         if not isinstance(details, dict) or not _same(details.get("signature"), _marker_signature(key, details)):
             continue
         last = details.get("last_position")

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from relais.core.audit import audit_log
 from relais.core.highwater import marks_merge, marks_read
+from relais.core.journal import Action
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -164,7 +165,7 @@ def backup_create(*, output: Path) -> Path:
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         # The journal says a copy of everyone's data was taken, and where (not in the copy).
-        audit_log(actor=None, action="backup.create", details={"folder": str(folder), "parts": parts})
+        audit_log(actor=None, action=Action.BACKUP_CREATED, details={"folder": str(folder), "parts": parts})
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -323,7 +324,7 @@ def backup_restore(path: Path) -> dict:
     resumed = [line for _receiver, lines in results for line in (lines or [])]
     audit_log(
         actor=None,
-        action="backup.restore",
+        action=Action.BACKUP_RESTORED,
         details={"backup_created_at": manifest["created_at"], "folder": str(path), "said": resumed},
     )
     return {

@@ -26,10 +26,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from relais.core import journal
+
 DELETE = "delete"
 ANONYMISE = "anonymise"
 
-PURGED_ACTION = "retention.purged"
+PURGED_ACTION = journal.Action.RETENTION_PURGED
 
 # Records removed per transaction: a long write transaction would hold SQLite's only writer.
 BATCH_SIZE = 500
@@ -370,7 +372,13 @@ def purge_people(*, cutoff, days, dry_run, limit=None) -> int:
     ids = list(Person.objects.select_for_update().filter(pk__in=listed).values_list("pk", flat=True))
     ids = list(people_with_nothing_left(cutoff).filter(pk__in=ids).values_list("pk", flat=True))
     for pk in ids:
-        audit_log(actor=None, action="person.deleted", person=Person(pk=pk), reason="retention", details={"days": days})
+        audit_log(
+            actor=None,
+            action=journal.Action.PERSON_DELETED,
+            person=Person(pk=pk),
+            reason="retention",
+            details={"days": days},
+        )
     # A tombstone of a merge points at the record kept: remove the tombstones first.
     Person.objects.filter(pk__in=ids, merged_into__isnull=False).delete()
     Person.objects.filter(pk__in=ids).delete()

@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy
 from relais.core import extensions
 from relais.core.audit import audit_log
 from relais.core.extensions import ExportSection
+from relais.core.journal import Action
+from relais.core.journal import label as journal_label
 from relais.core.models import PERSON_DETAILS, AccessCode, Person
 from relais.core.pdf import render_pdf
 from relais.core.selectors import journal
@@ -147,40 +149,8 @@ def _journal(person: Person) -> ExportSection:
             by = _("vous-même")
         else:
             by = _("un agent")
-        items.append({"at": event.at, "what": _action_label(event.action), "action": event.action, "by": by})
+        items.append({"at": event.at, "what": journal_label(event.action), "action": event.action, "by": by})
     return ExportSection("journal", _("Journal des consultations et des modifications"), fields, items)
-
-
-def _action_label(action: str) -> str:
-    """A plain word for a journal action code ("cases.case.viewed" → "consultation")."""
-    verb = action.rsplit(".", 1)[-1]
-    labels = {
-        "viewed": _("consultation"),
-        "searched": _("recherche"),
-        "created": _("création"),
-        "updated": _("modification"),
-        "rectified": _("correction à votre demande"),
-        "exported": _("export"),
-        "data_exported": _("export de vos données"),
-        "merged": _("regroupement de deux fiches"),
-        "erased": _("effacement à votre demande"),
-        "submitted": _("envoi d'une demande"),
-        "status_changed": _("changement d'état d'une demande"),
-        "sent": _("envoi d'un message"),
-        "activated": _("début d'un mandat"),
-        "revoked": _("fin d'un mandat"),
-        "deleted": _("suppression"),
-    }
-    if verb in labels:
-        return labels[verb]
-    for suffix, label in (
-        ("_viewed", labels["viewed"]),
-        ("_cancelled", _("annulation")),
-        ("_created", labels["created"]),
-    ):
-        if verb.endswith(suffix) or verb == suffix[1:]:
-            return label
-    return _("autre action")
 
 
 def person_export_sections(person: Person) -> list[ExportSection]:
@@ -259,7 +229,7 @@ def _exported(*, person, actor, fmt: str, reason: str, request, sections) -> Non
     counts = {s.key: len(s.items) for s in sections}
     audit_log(
         actor=actor,
-        action="person.data_exported",
+        action=Action.PERSON_DATA_EXPORTED,
         obj=person,
         reason=reason,
         request=request,
@@ -311,7 +281,7 @@ def person_rectify(*, person: Person, actor, data: dict, reason: str, request: H
     }
     audit_log(
         actor=actor,
-        action="person.rectified",
+        action=Action.PERSON_RECTIFIED,
         obj=person,
         reason=reason,
         request=request,
@@ -405,7 +375,7 @@ def person_erase(
     _blank(person)
     audit_log(
         actor=actor,
-        action="person.erased",
+        action=Action.PERSON_ERASED,
         obj=person,
         reason=reason,
         request=request,

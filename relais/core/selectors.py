@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from relais.core import journal as vocabulary
 from relais.core.models import AuditEvent, AuditPerson, BlockedSender, Person
 from relais.core.text import fold, is_meaningful_query, phone_digits
 
@@ -52,7 +53,7 @@ def journal(*, person_id=None, actor_id=None, action: str = "", start=None, end=
     if actor_id:
         qs = qs.filter(actor_id=actor_id)
     if action:
-        qs = qs.filter(action__startswith=action)
+        qs = qs.filter(action__in=vocabulary.names_for(action))
     if start:
         qs = qs.filter(at__date__gte=start)
     if end:
@@ -100,4 +101,9 @@ def sender_blocked(*, address: str = "", email: str = "", phone: str = "") -> bo
 
 def journal_last_verification() -> AuditEvent | None:
     """The newest `relais audit_verify` result journaled (one indexed lookup)."""
-    return AuditEvent.objects.filter(action="audit.verified").order_by("-pk").only("at", "details").first()
+    return (
+        AuditEvent.objects.filter(action__in=vocabulary.names_for(vocabulary.Action.JOURNAL_VERIFIED))
+        .order_by("-pk")
+        .only("at", "details")
+        .first()
+    )

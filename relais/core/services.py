@@ -11,6 +11,7 @@ from django.utils import timezone
 from relais.core.audit import audit_log
 from relais.core.extensions import prepare_merge
 from relais.core.idempotency import create_once
+from relais.core.journal import Action
 from relais.core.models import PERSON_DETAILS, BlockedSender, Channel, Person
 from relais.core.selectors import person_has_records, person_relations
 
@@ -30,7 +31,7 @@ def person_create(
         )
         person.full_clean()
         person.save()
-        audit_log(actor=actor, action="person.created", obj=person, request=request, details={"channel": channel})
+        audit_log(actor=actor, action=Action.PERSON_CREATED, obj=person, request=request, details={"channel": channel})
         return person
 
     person, _created = create_once(Person, submission_key, create)
@@ -47,7 +48,7 @@ def person_update(*, person: Person, actor, data: dict, request: HttpRequest | N
         setattr(person, name, data[name])
     person.full_clean()
     person.save(update_fields=changed)
-    audit_log(actor=actor, action="person.updated", obj=person, request=request, details={"fields": changed})
+    audit_log(actor=actor, action=Action.PERSON_UPDATED, obj=person, request=request, details={"fields": changed})
     return changed
 
 
@@ -62,20 +63,20 @@ def person_for_account(*, user) -> Person:
             person.first_name, person.last_name = first, last
         person.full_clean()
         person.save()
-        audit_log(actor=user, action="person.created", obj=person, details={"channel": Channel.ONLINE})
+        audit_log(actor=user, action=Action.PERSON_CREATED, obj=person, details={"channel": Channel.ONLINE})
     return person
 
 
 def person_viewed(*, person: Person, actor, request: HttpRequest | None = None, reason: str = "", shown=()) -> None:
     """A staff member saw `person` (and, on the same page, the people in `shown`)."""
-    audit_log(actor=actor, action="person.viewed", obj=person, people=shown, request=request, reason=reason)
+    audit_log(actor=actor, action=Action.PERSON_VIEWED, obj=person, people=shown, request=request, reason=reason)
 
 
 def people_searched(*, actor, query: str, count: int, shown=(), request: HttpRequest | None = None) -> None:
     """A people search: the query, how many matched, and who was shown."""
     audit_log(
         actor=actor,
-        action="person.searched",
+        action=Action.PERSON_SEARCHED,
         request=request,
         people=shown,
         details={"query": query[:100], "results": count},
@@ -119,12 +120,12 @@ def person_merge(*, duplicate: Person, kept: Person, actor, request: HttpRequest
     duplicate.save(update_fields=["merged_into"])
     audit_log(
         actor=actor,
-        action="person.merged",
+        action=Action.PERSON_MERGED,
         obj=kept,
         request=request,
         details={"duplicate": duplicate.pk, "filled": filled, "moved": moved},
     )
-    audit_log(actor=actor, action="person.merged_away", obj=duplicate, request=request, details={"kept": kept.pk})
+    audit_log(actor=actor, action=Action.PERSON_MERGED_AWAY, obj=duplicate, request=request, details={"kept": kept.pk})
     return kept
 
 
@@ -135,7 +136,7 @@ def person_delete_if_unused(*, person: Person, actor, reason: str, request: Http
     person = Person.objects.select_for_update().filter(pk=person.pk).first()
     if person is None or person_has_records(person):
         return False
-    audit_log(actor=actor, action="person.deleted", obj=person, reason=reason, request=request)
+    audit_log(actor=actor, action=Action.PERSON_DELETED, obj=person, reason=reason, request=request)
     person.delete()
     return True
 
@@ -160,7 +161,7 @@ def senders_block(
     if kinds:
         audit_log(
             actor=actor,
-            action="sender.blocked",
+            action=Action.SENDER_BLOCKED,
             reason=reason,
             request=request,
             details={"kinds": kinds, "until": until.date().isoformat()},

@@ -26,6 +26,7 @@ from relais.core.forms import (
     PersonSearchForm,
 )
 from relais.core.http import id_param, post_data, safe_next
+from relais.core.journal import Action
 from relais.core.models import Person
 from relais.core.pdf import render_pdf
 
@@ -273,7 +274,7 @@ def audit_journal(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     audit_log(
         actor=request.user,
-        action="audit.viewed",
+        action=Action.JOURNAL_VIEWED,
         request=request,
         details={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v},
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DirectoryConfig(AppConfig):
     name = "relais.directory"
     label = "directory"
+    verbose_name = _("Lieux et catalogue")
 
     @property
     def staff_nav(self):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MediationConfig(AppConfig):
     name = "relais.mediation"
     label = "mediation"
+    verbose_name = _("Médiation numérique")
     # Pages a private link opens: printed on paper as a short code instead (core.access).
     private_links = ["mediation:appointment_manage", "mediation:registration_manage"]
 

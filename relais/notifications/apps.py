@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "relais.notifications"
     label = "notifications"
+    verbose_name = _("Messages")
 
     @property
     def staff_nav(self):

@@ -102,5 +102,5 @@ def test_journal_filters_by_person_and_logs_its_own_reading(
     response = admin_client.get(reverse("core:audit_journal"), {"person": resident_by_letter.pk})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "person.viewed" in html and "accueil@valbrenne.fr" in html
-    assert AuditEvent.objects.filter(action="audit.viewed", actor=administrator).exists()
+    assert "core.person.viewed" in html and "accueil@valbrenne.fr" in html
+    assert AuditEvent.objects.filter(action="core.journal.viewed", actor=administrator).exists()

@@ -222,8 +222,8 @@ def test_the_team_marks_an_online_request_as_spam_after_confirming(
     marked = AuditEvent.objects.get(action="case.marked_spam")
     assert marked.actor == ccas_worker and marked.details["reference"] == spam_case.reference
     assert "Logement" not in str(marked.details) and "spam@example.org" not in str(marked.details)
-    assert AuditEvent.objects.filter(action="person.deleted", person_id=person.pk).exists()
-    assert AuditEvent.objects.filter(action="sender.blocked").exists()
+    assert AuditEvent.objects.filter(action="core.person.deleted", person_id=person.pk).exists()
+    assert AuditEvent.objects.filter(action="core.sender.blocked").exists()
     # the sender can no longer file online: same connection, or same phone from elsewhere
     html = unescape(file_ccas(client, ip="203.0.113.66", email="other@example.org").content.decode())
     assert "ne peut pas être envoyée en ligne" in html
@@ -250,7 +250,7 @@ def test_a_person_with_other_records_is_kept(spam_case, ccas_worker, advisor):
     staff_client(ccas_worker).post(reverse("cases:spam", args=[spam_case.reference]))
     assert not Case.objects.filter(pk=spam_case.pk).exists()
     assert Person.objects.filter(pk=person.pk).exists()
-    assert not AuditEvent.objects.filter(action="person.deleted", person_id=person.pk).exists()
+    assert not AuditEvent.objects.filter(action="core.person.deleted", person_id=person.pk).exists()
 
 
 def test_a_hidden_record_keeps_the_person_too(spam_case, ccas_worker, resident_with_email):

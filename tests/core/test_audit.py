@@ -12,7 +12,7 @@ from relais.core.models import AuditEvent
 def event(db, reception_agent, resident_by_letter):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {UNLOCK_TABLE}")
-    return audit_log(actor=reception_agent, action="person.viewed", obj=resident_by_letter)
+    return audit_log(actor=reception_agent, action="core.person.viewed", obj=resident_by_letter)
 
 
 def test_entry_records_actor_object_and_person(event, reception_agent, resident_by_letter):
@@ -47,8 +47,8 @@ def test_database_refuses_raw_delete(event):
 
 
 def test_purge_removes_only_entries_past_retention(fresh_journal, reception_agent, resident_by_letter):
-    old = AuditEvent.objects.create(action="person.viewed", at=timezone.now() - datetime.timedelta(days=400))
-    event = audit_log(actor=reception_agent, action="person.viewed", obj=resident_by_letter)
+    old = AuditEvent.objects.create(action="core.person.viewed", at=timezone.now() - datetime.timedelta(days=400))
+    event = audit_log(actor=reception_agent, action="core.person.viewed", obj=resident_by_letter)
     assert audit_purge(older_than_days=365, dry_run=True) == 1
     assert AuditEvent.objects.filter(pk=old.pk).exists()
     assert audit_purge(older_than_days=365) == 1

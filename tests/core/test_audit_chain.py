@@ -71,7 +71,7 @@ def _broken() -> auditchain.ChainReport:
 def journal(fresh_journal, reception_agent, resident_by_letter):
     """Six entries, sealed at positions 1 to 6."""
     for n in range(6):
-        audit_log(actor=reception_agent, action="person.viewed", obj=resident_by_letter, details={"n": n})
+        audit_log(actor=reception_agent, action="core.person.viewed", obj=resident_by_letter, details={"n": n})
     audit_seal()
     return list(AuditEvent.objects.order_by("chain_position"))
 
@@ -80,7 +80,7 @@ def test_an_entry_is_sealed_when_its_transaction_commits(
     fresh_journal, reception_agent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        audit_log(actor=reception_agent, action="person.viewed")
+        audit_log(actor=reception_agent, action="core.person.viewed")
         AuditEvent.objects.bulk_create([AuditEvent(action="people.listed", person_id=n) for n in (1, 2)])
     assert list(AuditEvent.objects.order_by("pk").values_list("chain_position", flat=True)) == [1, 2, 3]
     assert AuditChainHead.objects.get().position == 3
@@ -89,7 +89,7 @@ def test_an_entry_is_sealed_when_its_transaction_commits(
 def test_an_entry_its_sealer_left_behind_is_sealed_by_the_next_full_pass(journal, reception_agent):
     straggler = _insert_raw()  # e.g. committed long after newer entries were sealed
     AuditChainHead.objects.update(last_id=straggler + auditchain.RECENT_WINDOW)
-    entry = audit_log(actor=reception_agent, action="person.viewed")
+    entry = audit_log(actor=reception_agent, action="core.person.viewed")
     auditchain.seal(wait=False, everything=False)  # what follows each commit on PostgreSQL
     assert AuditEvent.objects.get(pk=straggler).chain_position is None
     assert AuditEvent.objects.get(pk=entry.pk).chain_position == 7
@@ -102,7 +102,7 @@ def test_verify_reports_an_intact_journal_and_journals_the_check(journal):
     out = StringIO()
     call_command("audit_verify", stdout=out)
     assert out.getvalue().strip() == f"journal intact: 6 entries, last position 6, last MAC {journal[-1].chain_mac}"
-    verified = AuditEvent.objects.get(action="audit.verified")
+    verified = AuditEvent.objects.get(action="core.journal.verified")
     assert verified.details["intact"] is True and verified.details["last_position"] == 6
     # The check is itself in the chain.
     assert str(audit_verify(record=False)).startswith("journal intact: 7 entries, last position 7")
@@ -147,7 +147,7 @@ def test_the_newest_entries_deleted_with_the_head_moved_back_are_reported(journa
     report = _broken()
     assert (report.problem, report.position) == (auditchain.HEAD_ROLLED_BACK, 4)
     # Nothing is sealed on top of a head that cannot be trusted; entries are still written.
-    entry = audit_log(actor=reception_agent, action="person.viewed")
+    entry = audit_log(actor=reception_agent, action="core.person.viewed")
     with pytest.raises(ChainRefused):
         audit_seal()
     assert AuditEvent.objects.get(pk=entry.pk).chain_position is None
@@ -182,7 +182,7 @@ def test_another_key_is_reported_as_such_and_seals_nothing(journal, settings, re
     settings.RELAIS_AUDIT_KEY = "une-autre-clé-que-celle-du-journal"
     report = _broken()
     assert report.problem == auditchain.KEY_CHANGED
-    entry = audit_log(actor=reception_agent, action="person.viewed")
+    entry = audit_log(actor=reception_agent, action="core.person.viewed")
     assert AuditEvent.objects.get(pk=entry.pk).chain_position is None
     settings.RELAIS_AUDIT_KEY = ""
     assert audit_verify(record=False).intact
@@ -216,16 +216,16 @@ def aged_journal(fresh_journal, reception_agent):
     """Four entries 400 days old, then a recent one, all sealed."""
     old = timezone.now() - datetime.timedelta(days=400)
     for n in range(4):
-        AuditEvent.objects.create(action="person.viewed", actor_label="accueil@valbrenne.fr", at=old, details={"n": n})
-    audit_log(actor=reception_agent, action="person.viewed")
+        AuditEvent.objects.create(action="core.person.viewed", actor_label="accueil@valbrenne.fr", at=old, details={"n": n})
+    audit_log(actor=reception_agent, action="core.person.viewed")
     audit_seal()
     return list(AuditEvent.objects.order_by("chain_position"))
 
 
 def test_purge_removes_the_oldest_entries_and_leaves_a_signed_marker(aged_journal):
     assert audit_purge(older_than_days=365) == 4
-    assert list(AuditEvent.objects.exclude(action="audit.purged").values_list("pk", flat=True)) == [aged_journal[4].pk]
-    marker = AuditEvent.objects.get(action="audit.purged")
+    assert list(AuditEvent.objects.exclude(action="core.journal.purged").values_list("pk", flat=True)) == [aged_journal[4].pk]
+    marker = AuditEvent.objects.get(action="core.journal.purged")
     assert marker.details["kind"] == "audit" and marker.details["count"] == 4
     assert marker.details["retention_days"] == 365 and marker.details["cutoff"]
     assert marker.details["last_position"] == 4 and marker.details["last_mac"] == aged_journal[3].chain_mac
@@ -233,7 +233,7 @@ def test_purge_removes_the_oldest_entries_and_leaves_a_signed_marker(aged_journa
     assert report.intact and report.first_position == 5 and report.entries == 2
     # A purge that finds nothing to remove says so in the journal too.
     assert audit_purge(older_than_days=365) == 0
-    assert sorted(AuditEvent.objects.filter(action="audit.purged").values_list("details__count", flat=True)) == [0, 4]
+    assert sorted(AuditEvent.objects.filter(action="core.journal.purged").values_list("details__count", flat=True)) == [0, 4]
     assert audit_verify(record=False).intact
 
 
@@ -253,14 +253,14 @@ def test_a_forged_purge_marker_does_not_cover_entries_removed(aged_journal):
         cursor.execute("DELETE FROM core_auditevent WHERE chain_position <= 2")
         cursor.execute(f"DELETE FROM {UNLOCK_TABLE}")
     fake = {"kind": "audit", "count": 2, "last_position": 2, "last_mac": aged_journal[1].chain_mac, "signature": "0"}
-    AuditEvent.objects.create(action="audit.purged", details=fake)
+    AuditEvent.objects.create(action="core.journal.purged", details=fake)
     report = _broken()
     assert (report.problem, report.position) == (auditchain.ENTRY_MISSING, 1)
 
 
 def test_purge_goes_in_chain_order_only(fresh_journal, reception_agent):
-    audit_log(actor=reception_agent, action="person.viewed")
-    late = AuditEvent.objects.create(action="person.viewed", at=timezone.now() - datetime.timedelta(days=400))
+    audit_log(actor=reception_agent, action="core.person.viewed")
+    late = AuditEvent.objects.create(action="core.person.viewed", at=timezone.now() - datetime.timedelta(days=400))
     assert audit_purge(older_than_days=365) == 0  # older, but sealed after a recent entry
     assert AuditEvent.objects.filter(pk=late.pk).exists()
     assert audit_verify(record=False).intact
@@ -273,7 +273,7 @@ def test_purge_under_the_floor_is_refused(aged_journal):
     with pytest.raises(CommandError, match=f"kept at least {AUDIT_RETENTION_FLOOR_DAYS} days"):
         call_command("audit_purge", "--days", "0")
     assert AuditEvent.objects.count() == before
-    assert not AuditEvent.objects.filter(action="audit.purged").exists()
+    assert not AuditEvent.objects.filter(action="core.journal.purged").exists()
 
 
 def test_dry_run_writes_nothing(aged_journal):
@@ -294,7 +294,7 @@ def test_purge_refuses_to_remove_entries_that_do_not_verify(aged_journal):
     with pytest.raises(PurgeRefused, match="entry changed"):
         audit_purge(older_than_days=365)
     assert AuditEvent.objects.filter(pk=aged_journal[0].pk).exists()
-    assert not AuditEvent.objects.filter(action="audit.purged").exists()
+    assert not AuditEvent.objects.filter(action="core.journal.purged").exists()
 
 
 # --- The administrator's journal page ---------------------------------------------------------

@@ -216,7 +216,7 @@ def test_erasure_refuses_a_record_linked_to_a_staff_login(colleague_record, admi
     reception_agent.refresh_from_db()
     assert not colleague_record.is_erased
     assert reception_agent.is_active and reception_agent.email == "accueil@valbrenne.fr"
-    assert not AuditEvent.objects.filter(action="person.erased", person_id=colleague_record.pk).exists()
+    assert not AuditEvent.objects.filter(action="core.person.erased", person_id=colleague_record.pk).exists()
 
 
 def test_the_erase_screen_explains_why_a_colleague_cannot_be_erased(colleague_record, administrator, reception_agent):

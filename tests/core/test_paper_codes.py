@@ -137,7 +137,7 @@ def test_the_code_and_the_birth_year_open_the_page(client, letter_case, jeanne_c
     response = client.post(reverse("core:access_detail", args=[jeanne_code.code]), {"answer": "1941"})
     assert response.status_code == 302 and response["Location"] == letter_case.get_tracking_url()
     assert client.get(response["Location"]).status_code == 200
-    assert AuditEvent.objects.filter(action="access.code_used", person_id=letter_case.person_id).exists()
+    assert AuditEvent.objects.filter(action="core.access_code.used", person_id=letter_case.person_id).exists()
 
 
 def test_a_wrong_answer_is_refused_and_five_lock_the_code(client, jeanne_code):
@@ -150,7 +150,7 @@ def test_a_wrong_answer_is_refused_and_five_lock_the_code(client, jeanne_code):
     # Locked: even the right answer waits, and nothing opens.
     response = client.post(url, {"answer": "1941"})
     assert response.status_code == 400 and "bloqué" in response.content.decode()
-    assert AuditEvent.objects.filter(action="access.code_refused", person_id=jeanne_code.person_id).count() == 5
+    assert AuditEvent.objects.filter(action="core.access_code.refused", person_id=jeanne_code.person_id).count() == 5
 
 
 def test_typos_and_unknown_codes_get_a_plain_message(client, jeanne_code):

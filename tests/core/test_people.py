@@ -55,7 +55,7 @@ def test_reception_agent_creates_a_person_with_no_email_in_one_form(reception_cl
     assert response["Location"] == person.get_absolute_url()
     assert person.created_via == Channel.PHONE
     assert person.created_by == reception_agent
-    assert AuditEvent.objects.filter(action="person.created", person_id=person.pk, actor=reception_agent).exists()
+    assert AuditEvent.objects.filter(action="core.person.created", person_id=person.pk, actor=reception_agent).exists()
 
 
 def test_letters_without_an_address_are_refused_beside_the_field_and_input_is_kept(reception_client):
@@ -84,7 +84,7 @@ def test_viewing_a_person_is_journaled(reception_client, reception_agent, reside
     assert response.status_code == 200
     assert "MARTIN Jeanne" in response.content.decode()
     assert AuditEvent.objects.filter(
-        action="person.viewed", person_id=resident_by_letter.pk, actor=reception_agent
+        action="core.person.viewed", person_id=resident_by_letter.pk, actor=reception_agent
     ).exists()
 
 
@@ -92,7 +92,7 @@ def test_searching_is_journaled_with_the_query(reception_client, reception_agent
     response = reception_client.get(reverse("core:person_search"), {"q": "moreau"})
     assert response.status_code == 200
     assert response.content.decode().count("MOREAU Jean") == 2
-    event = AuditEvent.objects.get(action="person.searched", actor=reception_agent)
+    event = AuditEvent.objects.get(action="core.person.searched", actor=reception_agent)
     shown = people_matching("moreau")
     assert event.details == {"query": "moreau", "results": 2, "people": sorted(p.pk for p in shown)}
 
@@ -116,7 +116,7 @@ def test_editing_saves_and_journals_only_changed_fields(reception_client, reside
     assert reception_client.post(url, data).status_code == 302
     resident_by_letter.refresh_from_db()
     assert resident_by_letter.phone == "0247000011"
-    event = AuditEvent.objects.get(action="person.updated", person_id=resident_by_letter.pk)
+    event = AuditEvent.objects.get(action="core.person.updated", person_id=resident_by_letter.pk)
     assert event.details == {"fields": ["phone"]}
 
 
@@ -129,7 +129,7 @@ def test_merging_fills_gaps_and_leaves_a_tombstone(db, reception_agent):
     assert kept.email == "jean.moreau@example.org"
     assert phone.merged_into == kept
     assert list(people_matching("moreau")) == [kept]
-    assert AuditEvent.objects.filter(action="person.merged", person_id=kept.pk).exists()
+    assert AuditEvent.objects.filter(action="core.person.merged", person_id=kept.pk).exists()
 
 
 def test_merge_screen_merges_after_confirmation(reception_client):
@@ -153,7 +153,7 @@ def test_staff_without_a_people_role_get_404(request, actor, db):
     client = staff_client(request.getfixturevalue(actor))
     assert client.get(stranger.get_absolute_url()).status_code == 404
     assert client.get(reverse("core:person_search"), {"q": "martin"}).status_code == 404
-    assert not AuditEvent.objects.filter(action="person.viewed", person_id=stranger.pk).exists()
+    assert not AuditEvent.objects.filter(action="core.person.viewed", person_id=stranger.pk).exists()
 
 
 def test_anonymous_visitors_are_sent_to_login(client, resident_by_letter):
@@ -171,7 +171,7 @@ def test_a_search_without_two_letters_or_digits_lists_nobody_and_says_why(recept
     assert "personnes trouvées" not in html and "personne trouvée" not in html
     assert f'name="q" value="{query}"' in html  # what was typed stays in the field
     assert not people_matching(query).exists()
-    assert not AuditEvent.objects.filter(action="person.searched").exists()
+    assert not AuditEvent.objects.filter(action="core.person.searched").exists()
 
 
 def test_a_short_but_meaningful_search_still_works(reception_client, resident_by_letter):

@@ -46,7 +46,7 @@ def test_a_case_worker_reaches_the_person_of_their_teams_case(civil_case, case_w
     for url in _pages_for(person)[:3]:
         assert client.get(url).status_code == 200, url
     reasons = set(
-        AuditEvent.objects.filter(action="person.viewed", person_id=person.pk, actor=case_worker).values_list(
+        AuditEvent.objects.filter(action="core.person.viewed", person_id=person.pk, actor=case_worker).values_list(
             "reason", flat=True
         )
     )
@@ -56,7 +56,7 @@ def test_a_case_worker_reaches_the_person_of_their_teams_case(civil_case, case_w
 def test_the_counter_and_advisors_look_anyone_up_and_it_is_journaled(stranger, reception_agent, advisor):
     assert staff_client(reception_agent).get(reverse("cases:record_start", args=[stranger.pk])).status_code == 200
     assert staff_client(advisor).get(reverse("mandates:create", args=[stranger.pk])).status_code == 200
-    viewed = AuditEvent.objects.filter(action="person.viewed", person_id=stranger.pk)
+    viewed = AuditEvent.objects.filter(action="core.person.viewed", person_id=stranger.pk)
     assert {e.actor_id for e in viewed} == {reception_agent.pk, advisor.pk}
 
 
@@ -72,4 +72,4 @@ def test_list_pages_name_the_people_they_show_in_the_journal(civil_case, case_wo
     staff_client(case_worker).get(reverse("cases:export", args=["csv"]))
     staff_client(reception_agent).get(reverse("core:person_search"), {"q": civil_case.person.last_name})
     actions = set(journal(person_id=civil_case.person_id).values_list("action", flat=True))
-    assert {"cases.queue_viewed", "cases.exported", "person.searched"} <= actions
+    assert {"cases.queue_viewed", "cases.exported", "core.person.searched"} <= actions

@@ -97,7 +97,7 @@ def test_every_purge_refuses_a_period_under_its_floor_and_touches_nothing(db):
 def test_each_purge_writes_its_own_journal_entry(db):
     out = io.StringIO()
     call_command("retention_purge", stdout=out)
-    entries = AuditEvent.objects.filter(action="retention.purged").order_by("pk")
+    entries = AuditEvent.objects.filter(action="core.retention.purged").order_by("pk")
     assert [e.details["kind"] for e in entries] == [r.kind for r in retention.rules()]
     first = entries[0].details
     assert set(first) == {"kind", "action", "count", "days", "cutoff"} and first["days"] == 30
@@ -319,7 +319,7 @@ def test_people_with_nothing_left_go_and_the_others_stay(db):
     count = retention.purge("people").count
     assert count >= 1 and not Person.objects.filter(pk=alone.pk).exists()
     assert Person.objects.filter(pk=with_case.pk).exists()
-    assert AuditEvent.objects.filter(action="person.deleted", person_id=alone.pk).exists()
+    assert AuditEvent.objects.filter(action="core.person.deleted", person_id=alone.pk).exists()
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def test_a_backlog_goes_in_short_batches_each_journaled(db, monkeypatch):
     before = Draft.objects.filter(case__isnull=True, updated_at__lt=timezone.now() - datetime.timedelta(days=30))
     expected = before.count()
     assert retention.purge("cases.drafts").count == expected
-    counts = [e.details["count"] for e in AuditEvent.objects.filter(action="retention.purged").order_by("pk")]
+    counts = [e.details["count"] for e in AuditEvent.objects.filter(action="core.retention.purged").order_by("pk")]
     assert sum(counts) == expected and max(counts) == 2 and not before.exists()
 
 

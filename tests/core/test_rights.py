@@ -59,8 +59,8 @@ def test_export_holds_every_kind_of_record_and_nothing_of_another_person():
     assert sections["cases"][0]["answers"] == [{"question": "Objet", "answer": "x"}]
     assert sections["relayed_messages"][0]["direction"] == "reçu"
     journal = _sections(_export(world.person))["journal"]
-    assert {"what": "export de vos données", "by": "le système"}.items() <= next(
-        entry for entry in journal if entry["action"] == "person.data_exported"
+    assert {"what": "Données d'une personne remises (droit d'accès)", "by": "le système"}.items() <= next(
+        entry for entry in journal if entry["action"] == "core.person.data_exported"
     ).items()
     text = json.dumps(document, ensure_ascii=False)
     assert "Bruno" not in text
@@ -70,7 +70,7 @@ def test_export_holds_every_kind_of_record_and_nothing_of_another_person():
 def test_export_is_journaled_with_its_reason():
     world = build_world()
     rights.person_data_export(person=world.person, actor=None, fmt="json", reason="demande écrite du 3 mars")
-    entry = AuditEvent.objects.filter(action="person.data_exported", person_id=world.person.pk).get()
+    entry = AuditEvent.objects.filter(action="core.person.data_exported", person_id=world.person.pk).get()
     assert entry.reason == "demande écrite du 3 mars"
     assert entry.details["sections"]["cases"] == 1
 
@@ -97,7 +97,7 @@ def test_an_administrator_downloads_an_export_with_a_reason(administrator):
     assert response["Content-Disposition"].startswith("attachment;")
     assert json.loads(response.content)["person"] == world.person.pk
     assert AuditEvent.objects.filter(
-        action="person.data_exported", person_id=world.person.pk, actor=administrator
+        action="core.person.data_exported", person_id=world.person.pk, actor=administrator
     ).exists()
 
 
@@ -146,7 +146,7 @@ def test_resident_downloads_only_their_own_data(client, resident_with_email):
     assert pdf.content.startswith(b"%PDF")
     assert (
         AuditEvent.objects.filter(
-            action="person.data_exported", person_id=resident_with_email.pk, actor=resident_with_email.user
+            action="core.person.data_exported", person_id=resident_with_email.pk, actor=resident_with_email.user
         ).count()
         == 2
     )
@@ -183,7 +183,7 @@ def test_rectification_journals_field_names_not_contact_values(admin_client, adm
     assert response.status_code == 302
     world.person.refresh_from_db()
     assert world.person.last_name == "Bailleul-Roux"
-    entry = AuditEvent.objects.get(action="person.rectified", person_id=world.person.pk)
+    entry = AuditEvent.objects.get(action="core.person.rectified", person_id=world.person.pk)
     assert entry.reason == "acte de mariage présenté"
     assert sorted(entry.details["fields"]) == ["last_name", "preferred_language"]
     assert "Bailleul" not in json.dumps(entry.details)
@@ -254,7 +254,7 @@ def test_erasure_removes_personal_data_everywhere_and_keeps_proof_journal_and_co
     mandate = Mandate.objects.get(pk=world.mandate.pk)
     assert mandate.consent_text == "Texte" and mandate.consent_method == "paper"
     assert AuditEvent.objects.filter(person_id=person.pk).count() > journal_before
-    erased = AuditEvent.objects.get(action="person.erased", person_id=person.pk)
+    erased = AuditEvent.objects.get(action="core.person.erased", person_id=person.pk)
     assert erased.reason == "demande écrite"
     # Statistics: the same rows, the open request closed instead of deleted.
     after = _counts()
@@ -373,4 +373,4 @@ def test_erasing_twice_does_nothing_more(administrator):
     world = build_world()
     rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True)
     assert rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True) == {}
-    assert AuditEvent.objects.filter(action="person.erased", person_id=world.person.pk).count() == 1
+    assert AuditEvent.objects.filter(action="core.person.erased", person_id=world.person.pk).count() == 1

@@ -90,7 +90,7 @@ def test_past_the_period_bookings_lose_their_person_text_and_link_and_people_wit
     assert done["mediation"] == 5 and done["people"] >= 2  # 4 old appointments, 1 record
     for name in ("gone", "at_the_counter"):  # online or at the counter: the same rule
         assert not Person.objects.filter(pk=records[name].pk).exists(), name
-        assert AuditEvent.objects.filter(action="person.deleted", person_id=records[name].pk).exists()
+        assert AuditEvent.objects.filter(action="core.person.deleted", person_id=records[name].pk).exists()
     for name in ("gone_appointment", "counter_appointment"):  # kept for the statistics
         anonymous = Appointment.objects.get(pk=records[name].pk)
         assert anonymous.person is None and anonymous.topic == "" and anonymous.anonymised_at
@@ -109,9 +109,9 @@ def test_past_the_period_bookings_lose_their_person_text_and_link_and_people_wit
 
 def test_one_purge_writes_one_journal_entry(records):
     retention.purge("mediation")
-    entries = AuditEvent.objects.filter(action__in=["retention.purged", "mediation.purged"])
+    entries = AuditEvent.objects.filter(action__in=["core.retention.purged", "mediation.purged"])
     assert [(e.action, e.details["kind"], e.details["count"]) for e in entries] == [
-        ("retention.purged", "mediation", 5)
+        ("core.retention.purged", "mediation", 5)
     ]
 
 

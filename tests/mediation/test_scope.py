@@ -54,7 +54,7 @@ def test_a_manager_of_another_kind_of_team_gets_404_everywhere_in_mediation(civi
     book = reverse("mediation:staff_appointment_book")
     assert client.get(book, {"q": "dupont"}).status_code == 404
     assert client.get(book, {"person": resident_with_email.pk}).status_code == 404
-    assert not AuditEvent.objects.filter(actor=civil_manager, action="person.searched").exists()
+    assert not AuditEvent.objects.filter(actor=civil_manager, action="core.person.searched").exists()
 
 
 def test_the_demo_administrator_manager_of_reception_cannot_look_residents_up(admin_client, resident_with_email):
@@ -128,9 +128,9 @@ def test_a_mediation_manager_is_no_people_role_and_cannot_look_people_up(manager
 def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_client, advisor, resident_with_email):
     url = reverse("mediation:staff_appointment_book")
     advisor_client.get(url, {"q": "dupont"})
-    assert AuditEvent.objects.filter(actor=advisor, action="person.searched").exists()
+    assert AuditEvent.objects.filter(actor=advisor, action="core.person.searched").exists()
     advisor_client.get(url, {"person": resident_with_email.pk})
-    assert AuditEvent.objects.filter(actor=advisor, action="person.viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk).exists()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
 def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, advisor, resident_by_letter, name):
     args = [make_workshop().pk] if name == "mediation:staff_workshop_register" else []
     assert advisor_client.get(reverse(name, args=args), {"person": resident_by_letter.pk}).status_code == 200
-    assert AuditEvent.objects.filter(actor=advisor, action="person.viewed", person_id=resident_by_letter.pk).exists()
+    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk).exists()
 
 
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):
