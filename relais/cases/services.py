@@ -38,6 +38,7 @@ from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
 from relais.core.highwater import mark_issued
+from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
 from relais.core.models import BlockedSender, Channel, ContactChannel, Person, refuse_erased
 from relais.core.pdf import render_pdf
@@ -754,7 +755,7 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
     """
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "form").get(pk=case.pk)
     if case.team_id not in worker_team_ids(actor):
-        raise PermissionError("Only case workers and managers of the case's team mark its cases as spam.")
+        raise OutOfReach("Only case workers and managers of the case's team mark its cases as spam.")
     if not case.filed_online_without_account:
         raise ValidationError(
             _("Seule une demande envoyée en ligne sans compte peut être signalée comme indésirable."),

@@ -103,6 +103,34 @@ def audit_log(
     return event
 
 
+def people_viewed(
+    *, actor, action: str, person_ids, obj=None, request: HttpRequest | None = None, details: dict | None = None
+) -> int:
+    """One journal entry per person shown on a staff screen (one INSERT for them all), so
+    that "who looked at this person" finds list pages too. Returns the number of entries."""
+    ids = sorted({pk for pk in person_ids if pk})
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    ip = client_ip(request)
+    details = without_nul(details or {})
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                actor_label=actor.email if actor else "",
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=without_nul(str(obj.pk)) if obj is not None else "",
+                person_id=pk,
+                ip=ip,
+                details=details,
+            )
+            for pk in ids
+        ]
+    )
+    return len(ids)
+
+
 @contextmanager
 def _unlocked() -> Iterator[None]:
     """Let the database triggers accept deletes, for this transaction only."""

@@ -1,7 +1,16 @@
 """Small request helpers shared by views."""
 
+from django.http import Http404
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+
+
+class OutOfReach(Http404):
+    """What this user may not reach (another team's record, an action their role does not
+    give): a service raises it and the visitor gets the same "page not found" as for a
+    record that does not exist, so a refusal tells nothing of what exists. The one
+    authorisation error of services; never Python's PermissionError (an OSError: a 500)."""
+
 
 # Longer "next" addresses are not ones this site writes (its links carry the page they come from).
 NEXT_MAX_LENGTH = 2000

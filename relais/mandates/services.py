@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.core import ratelimit
 from relais.core.audit import audit_log
+from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel, refuse_erased
 from relais.core.vocabularies import MANDATE_SCOPES
@@ -107,7 +108,7 @@ def mandate_create(
 
     The form sent twice (same `submission_key`) prepares one mandate and sends one code."""
     if team.pk not in team_ids(actor, *HELPER_ROLES):
-        raise PermissionError("Only advisors and managers of a team create its mandates.")
+        raise OutOfReach("Only advisors and managers of a team create its mandates.")
     refuse_erased(person)
     if not scopes:
         raise ValidationError({"scopes": _("Choisissez au moins un domaine.")})

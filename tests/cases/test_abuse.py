@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from relais.cases import services
 from relais.cases.models import Case, Document, Draft, EventKind, Form
+from relais.core.http import OutOfReach
 from relais.core.models import AuditEvent, BlockedSender, Channel, Person
 from relais.notifications.models import Message
 from tests.cases.conftest import pdf_file
@@ -268,7 +269,7 @@ def test_only_the_case_workers_of_the_team_may_mark_spam(spam_case, case_worker,
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
     assert Case.objects.filter(pk=spam_case.pk).exists()
-    with pytest.raises(PermissionError):
+    with pytest.raises(OutOfReach):
         services.case_mark_spam(case=spam_case, actor=case_worker)
 
 
