@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.accounts.journal import Action
 from relais.accounts.models import Membership, StaffInvitation, Team, User
 from relais.core import ratelimit
 from relais.core.audit import audit_log
@@ -43,7 +44,9 @@ def staff_user_create(
     user.set_unusable_password()
     user.save(update_fields=["password"])
     Membership.objects.create(user=user, team=team, role=role)
-    audit_log(actor=actor, action="user.created", obj=user, request=request, details={"team": team.slug, "role": role})
+    audit_log(
+        actor=actor, action=Action.USER_CREATED, obj=user, request=request, details={"team": team.slug, "role": role}
+    )
     transaction.on_commit(lambda: _send_invitation(user.email, request))
     _, code = staff_invitation_issue(user=user, actor=actor, request=request)
     return user, code
@@ -79,7 +82,7 @@ def staff_invitation_issue(
     )
     audit_log(
         actor=actor,
-        action="account.invitation_issued",
+        action=Action.INVITATION_ISSUED,
         obj=user,
         request=request,
         details={"expires_at": invitation.expires_at.isoformat(), "revoked_earlier": revoked},
@@ -131,10 +134,10 @@ def staff_invitation_redeem(*, user: User, code: str, request: HttpRequest | Non
         if reason is None:
             invitation.used_at = timezone.now()
             invitation.save(update_fields=["used_at"])
-            audit_log(actor=user, action="account.invitation_used", obj=user, request=request)
+            audit_log(actor=user, action=Action.INVITATION_USED, obj=user, request=request)
             return invitation
         # Journaled and committed before the refusal is raised.
-        audit_log(actor=user, action="account.invitation_failed", obj=user, request=request, details={"reason": reason})
+        audit_log(actor=user, action=Action.INVITATION_FAILED, obj=user, request=request, details={"reason": reason})
     raise ValidationError({"code": _invitation_refusal(reason)})
 
 
@@ -151,7 +154,7 @@ def membership_set(*, user: User, team: Team, role: str, actor, request: HttpReq
     membership, created = Membership.objects.update_or_create(user=user, team=team, defaults={"role": role})
     audit_log(
         actor=actor,
-        action="membership.added" if created else "membership.changed",
+        action=Action.MEMBERSHIP_ADDED if created else Action.MEMBERSHIP_CHANGED,
         obj=user,
         request=request,
         details={"team": team.slug, "role": role},
@@ -163,7 +166,7 @@ def membership_set(*, user: User, team: Team, role: str, actor, request: HttpReq
 def membership_remove(*, membership: Membership, actor, request: HttpRequest | None = None) -> None:
     audit_log(
         actor=actor,
-        action="membership.removed",
+        action=Action.MEMBERSHIP_REMOVED,
         obj=membership.user,
         request=request,
         details={"team": membership.team.slug, "role": membership.role},
@@ -182,12 +185,14 @@ def user_set_active(*, user: User, active: bool, actor, request: HttpRequest | N
         for session in Session.objects.all().iterator():
             if session.get_decoded().get("_auth_user_id") == str(user.pk):
                 session.delete()
-    audit_log(actor=actor, action="user.activated" if active else "user.deactivated", obj=user, request=request)
+    audit_log(
+        actor=actor, action=Action.USER_ACTIVATED if active else Action.USER_DEACTIVATED, obj=user, request=request
+    )
 
 
 @transaction.atomic
 def team_save(*, form, actor, request: HttpRequest | None = None) -> Team:
     creating = form.instance.pk is None
     team = form.save()
-    audit_log(actor=actor, action="team.created" if creating else "team.updated", obj=team, request=request)
+    audit_log(actor=actor, action=Action.TEAM_CREATED if creating else Action.TEAM_UPDATED, obj=team, request=request)
     return team

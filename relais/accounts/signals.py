@@ -2,6 +2,7 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.signals import authenticator_added
 from django.dispatch import receiver
 
+from relais.accounts.journal import Action
 from relais.core.audit import audit_log
 
 
@@ -11,5 +12,9 @@ def second_factor_enrolled(sender, request, user, authenticator, **kwargs):
     if authenticator.type != authenticator.Type.RECOVERY_CODES:
         record_authentication(request, user, "mfa", type=authenticator.type, enrolled=True)
     audit_log(
-        actor=user, action="account.mfa_enrolled", obj=user, request=request, details={"type": authenticator.type}
+        actor=user,
+        action=Action.SECOND_FACTOR_ENROLLED,
+        obj=user,
+        request=request,
+        details={"type": authenticator.type},
     )

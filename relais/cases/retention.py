@@ -4,6 +4,7 @@ nobody sent and their files. What the statistics count stays as anonymous counts
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from relais.cases.journal import Action
 from relais.core.retention import DELETE, Rule, delete_files_on_commit, retain_counts
 
 CASE_COUNTS = "cases.case"
@@ -38,7 +39,7 @@ def purge_closed_cases(*, cutoff, days, dry_run, limit=None) -> int:
         messages_delete_about(related=Case(pk=row["pk"]))
         audit_log(
             actor=None,
-            action="case.purged",
+            action=Action.CASE_PURGED,
             person=_person(row["person_id"]),
             details={"reference": row["reference"], "form": row["form_id"]},
         )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.cases.forms import display, person_from_contact
+from relais.cases.journal import Action
 from relais.cases.models import (
     DONE_STATUSES,
     Case,
@@ -336,7 +337,7 @@ def _submit(
     acting_under = None
     if on_behalf:
         acting_under = mandate_require(
-            person=person, user=recorded_by, scope=form.mandate_scope, action="case.file", request=request
+            person=person, user=recorded_by, scope=form.mandate_scope, action=Action.CASE_SUBMITTED, request=request
         )
     answer_list = _answers(form, answers, uploads, files_optional=recorded_by is not None)
     if form.asks_location and not location.get("location_text"):
@@ -383,7 +384,7 @@ def _submit(
     receipt = not unsolicited or _receipt_allowed(person)
     audit_log(
         actor=recorder,
-        action="case.submitted",
+        action=Action.CASE_SUBMITTED,
         obj=case,
         person=person,
         request=request,
@@ -457,7 +458,7 @@ def case_change_status(
     )
     audit_log(
         actor=actor,
-        action="case.status_changed",
+        action=Action.CASE_STATUS_CHANGED,
         obj=case,
         person=case.person,
         request=request,
@@ -480,7 +481,7 @@ def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = No
     )
     audit_log(
         actor=actor,
-        action="case.assigned",
+        action=Action.CASE_ASSIGNED,
         obj=case,
         person=case.person,
         request=request,
@@ -492,7 +493,7 @@ def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = No
 @transaction.atomic
 def case_add_note(*, case: Case, text: str, actor, request: HttpRequest | None = None) -> CaseEvent:
     event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=actor, text=text)
-    audit_log(actor=actor, action="case.note_added", obj=case, person=case.person, request=request)
+    audit_log(actor=actor, action=Action.CASE_NOTE_ADDED, obj=case, person=case.person, request=request)
     return event
 
 
@@ -515,7 +516,7 @@ def case_message(*, case: Case, text: str, actor, submission_key=None, request: 
         event = CaseEvent.objects.create(
             case=case, kind=EventKind.MESSAGE, actor=actor, text=text, message=sent, submission_key=submission_key
         )
-        audit_log(actor=actor, action="case.message_sent", obj=case, person=case.person, request=request)
+        audit_log(actor=actor, action=Action.CASE_MESSAGE_SENT, obj=case, person=case.person, request=request)
         return event
 
     event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(case))
@@ -539,7 +540,7 @@ def case_add_document(
         event.save(update_fields=["text"])
         audit_log(
             actor=actor,
-            action="case.document_added",
+            action=Action.CASE_DOCUMENT_ADDED,
             obj=locked,
             person=locked.person,
             request=request,
@@ -574,7 +575,7 @@ def case_resident_reply(
                 person=locked.person,
                 user=by,
                 scope=locked.form.mandate_scope,
-                action="case.reply",
+                action=Action.CASE_RESIDENT_REPLIED,
                 obj=locked,
                 request=request,
             )
@@ -603,7 +604,7 @@ def case_resident_reply(
         locked.save(update_fields=fields)
         audit_log(
             actor=by,
-            action="case.resident_replied",
+            action=Action.CASE_RESIDENT_REPLIED,
             obj=locked,
             person=locked.person,
             request=request,
@@ -617,7 +618,7 @@ def case_resident_reply(
 
 def case_opened_by_worker(*, case: Case, actor, request: HttpRequest | None = None) -> None:
     """A worker read the case: journal it, and the resident's last reply is no longer new."""
-    audit_log(actor=actor, action="case.viewed", obj=case, person=case.person, request=request)
+    audit_log(actor=actor, action=Action.CASE_VIEWED, obj=case, person=case.person, request=request)
     if case.resident_replied_at and case.team_id in worker_team_ids(actor):
         Case.objects.filter(pk=case.pk).update(resident_replied_at=None)
 
@@ -775,7 +776,7 @@ def case_mark_spam(*, case: Case, actor, request: HttpRequest | None = None) -> 
         draft.delete()
     audit_log(
         actor=actor,
-        action="case.marked_spam",
+        action=Action.CASE_MARKED_SPAM,
         obj=case,
         person=person,
         request=request,
@@ -815,7 +816,7 @@ def form_save(*, form, actor, request: HttpRequest | None = None) -> Form:
     saved = form.save()
     audit_log(
         actor=actor,
-        action="form.created" if creating else "form.updated",
+        action=Action.FORM_CREATED if creating else Action.FORM_UPDATED,
         obj=saved,
         request=request,
         details={"fields": sorted(form.changed_data)},
@@ -832,7 +833,7 @@ def field_save(*, field_form, actor, request: HttpRequest | None = None):
     field = field_form.save()
     audit_log(
         actor=actor,
-        action="form_field.saved",
+        action=Action.FORM_FIELD_SAVED,
         obj=field.form,
         request=request,
         details={"key": field.key, "created": creating},
@@ -842,7 +843,9 @@ def field_save(*, field_form, actor, request: HttpRequest | None = None):
 
 @transaction.atomic
 def field_delete(*, field, actor, request: HttpRequest | None = None) -> None:
-    audit_log(actor=actor, action="form_field.deleted", obj=field.form, request=request, details={"key": field.key})
+    audit_log(
+        actor=actor, action=Action.FORM_FIELD_DELETED, obj=field.form, request=request, details={"key": field.key}
+    )
     field.delete()
 
 

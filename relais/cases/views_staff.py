@@ -35,6 +35,7 @@ from relais.cases.forms import (
     ReplyForm,
     StatusForm,
 )
+from relais.cases.journal import Action
 from relais.cases.models import Case, Form, FormField
 from relais.cases.views_public import _file_response
 from relais.core.audit import audit_log
@@ -76,7 +77,7 @@ def queue(request):
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))
     audit_log(
         actor=request.user,
-        action="cases.queue_viewed",
+        action=Action.QUEUE_VIEWED,
         request=request,
         people=[c.person_id for c in page],
         details={"tab": tab, "n": len(page)},
@@ -150,7 +151,7 @@ def export(request, fmt):
         )
     audit_log(
         actor=request.user,
-        action="cases.exported",
+        action=Action.QUEUE_EXPORTED,
         request=request,
         people=people,
         details={"format": fmt, "rows": len(rows), "tab": tab},
@@ -200,7 +201,9 @@ def detail(request, reference):
         services.case_opened_by_worker(case=case, actor=request.user, request=request)
         if not worker and case.acting_under_id and case.recorded_by_id != request.user.pk:
             # A helper following the case for the resident: that is a use of the mandate.
-            mandate_use(mandate=case.acting_under, actor=request.user, action="case.viewed", obj=case, request=request)
+            mandate_use(
+                mandate=case.acting_under, actor=request.user, action=Action.CASE_VIEWED, obj=case, request=request
+            )
     return render(
         request,
         "cases/staff/detail.html",
@@ -281,7 +284,7 @@ def document(request, reference, pk):
     doc = get_object_or_404(case.documents, pk=pk)
     audit_log(
         actor=request.user,
-        action="case.document_viewed",
+        action=Action.CASE_DOCUMENT_VIEWED,
         obj=case,
         person=case.person,
         request=request,

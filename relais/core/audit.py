@@ -59,6 +59,11 @@ def without_nul(value):
     return value
 
 
+def _check_action(action: str) -> None:
+    if not journal.is_known(action):
+        raise ValueError(f"unknown journal action {action!r}: name it in its app's journal.Action (see core.journal)")
+
+
 def audit_log(
     *,
     actor,
@@ -79,6 +84,7 @@ def audit_log(
     What a visitor typed may reach `reason` and `details` (a search, a filter): NUL
     characters are removed there, so that the entry, and the change it goes with, is kept.
     """
+    _check_action(action)
     if actor is not None and not actor.is_authenticated:
         actor = None
     if person is None and obj is not None and obj._meta.label == "core.Person":
@@ -108,6 +114,7 @@ def people_viewed(
 ) -> int:
     """One journal entry per person shown on a staff screen (one INSERT for them all), so
     that "who looked at this person" finds list pages too. Returns the number of entries."""
+    _check_action(action)
     ids = sorted({pk for pk in person_ids if pk})
     if actor is not None and not actor.is_authenticated:
         actor = None

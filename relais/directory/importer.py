@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 
 from relais.core.audit import audit_log
 from relais.directory.export import SCHEMA_FIELDS
+from relais.directory.journal import Action
 from relais.directory.models import Place
 
 LIST_FIELDS = [
@@ -229,7 +230,7 @@ def import_places(
                 Place.objects.filter(pk=place.pk).update(date_maj=place.import_date_maj)
         audit_log(
             actor=actor,
-            action="places.imported",
+            action=Action.PLACES_IMPORTED,
             request=request,
             details={"created": report.created, "updated": report.updated, "rejected": len(report.errors)},
         )

@@ -5,6 +5,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from relais.core.audit import audit_log
+from relais.directory import journal
 
 
 @transaction.atomic
@@ -12,10 +13,9 @@ def catalogue_save(*, form: ModelForm, actor, request: HttpRequest | None = None
     """Save a validated catalogue form (place, procedure, theme, organisation) and log it."""
     creating = form.instance.pk is None
     obj = form.save()
-    verb = "created" if creating else "updated"
     audit_log(
         actor=actor,
-        action=f"{obj._meta.model_name}.{verb}",
+        action=journal.saved(obj, created=creating),
         obj=obj,
         request=request,
         details={"fields": sorted(form.changed_data)},

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.retention import DELETE, Rule, delete_files_on_commit
+from relais.mandates.journal import Action
 
 # Acts done under a mandate can be contested for five years (civil limitation period,
 # article 2224 of the Code civil): the proof of consent (text shown, method, dates, signed
@@ -38,7 +39,7 @@ def purge_ended_mandates(*, cutoff, days, dry_run, limit=None) -> int:
         return due.count()
     rows = list(due.select_for_update().order_by("pk")[:limit].values_list("pk", "person_id", "paper_scan"))
     for pk, person_id, _scan in rows:
-        audit_log(actor=None, action="mandate.purged", person=Person(pk=person_id), details={"mandate": pk})
+        audit_log(actor=None, action=Action.MANDATE_PURGED, person=Person(pk=person_id), details={"mandate": pk})
     Mandate.objects.filter(pk__in=[pk for pk, _p, _s in rows]).delete()
     delete_files_on_commit([scan for _pk, _p, scan in rows])
     return len(rows)

@@ -28,6 +28,7 @@ from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel, refuse_erased
 from relais.core.vocabularies import MANDATE_SCOPES
+from relais.mandates.journal import Action
 from relais.mandates.models import CODE_MAX_ATTEMPTS, ConsentMethod, Duration, Mandate, MandateScope
 from relais.notifications import channels
 from relais.notifications.services import notify
@@ -139,7 +140,7 @@ def mandate_create(
         MandateScope.objects.bulk_create([MandateScope(mandate=mandate, scope=s) for s in dict.fromkeys(scopes)])
         audit_log(
             actor=actor,
-            action="mandate.created",
+            action=Action.MANDATE_CREATED,
             obj=mandate,
             person=person,
             request=request,
@@ -220,7 +221,7 @@ def mandate_send_code(*, mandate: Mandate, actor, request: HttpRequest | None = 
     )
     audit_log(
         actor=actor,
-        action="mandate.code_sent",
+        action=Action.MANDATE_CODE_SENT,
         obj=mandate,
         person=mandate.person,
         request=request,
@@ -236,7 +237,7 @@ def _activate(mandate: Mandate, actor, request, how: str) -> Mandate:
     mandate.save(update_fields=["activated_at", "activated_by", "expires_at", "code_hash"])
     audit_log(
         actor=actor,
-        action="mandate.activated",
+        action=Action.MANDATE_ACTIVATED,
         obj=mandate,
         person=mandate.person,
         request=request,
@@ -284,7 +285,7 @@ def mandate_confirm_code(*, mandate: Mandate, code: str, actor, request: HttpReq
             mandate.save(update_fields=["code_hash"])
             audit_log(
                 actor=actor,
-                action="mandate.code_locked",
+                action=Action.MANDATE_CODE_LOCKED,
                 obj=mandate,
                 person=mandate.person,
                 request=request,
@@ -326,7 +327,7 @@ def mandate_revoke(
         remaining = mandate.active_scopes()
         audit_log(
             actor=actor,
-            action="mandate.scope_revoked",
+            action=Action.MANDATE_SCOPE_REVOKED,
             obj=mandate,
             person=mandate.person,
             request=request,
@@ -351,7 +352,7 @@ def mandate_revoke(
     mandate.scopes.filter(revoked_at__isnull=True).update(revoked_at=now)
     audit_log(
         actor=actor,
-        action="mandate.revoked",
+        action=Action.MANDATE_REVOKED,
         obj=mandate,
         person=mandate.person,
         request=request,
@@ -408,7 +409,7 @@ def mandate_require(*, person, user, scope: str, action: str, obj=None, request:
 def mandate_use(*, mandate: Mandate, actor, action: str, obj=None, request: HttpRequest | None = None) -> None:
     audit_log(
         actor=actor,
-        action="mandate.used",
+        action=Action.MANDATE_USED,
         obj=mandate,
         person=mandate.person,
         request=request,

@@ -15,6 +15,7 @@ from relais.core.http import files_data, post_data
 from relais.core.pdf import render_pdf
 from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, RevokeForm
+from relais.mandates.journal import Action
 from relais.mandates.models import Mandate, RevokedVia
 from relais.mandates.selectors import mandates_visible_to
 
@@ -36,7 +37,7 @@ def mandate_list(request):
         "ended": list(mine.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).order_by("-created_at")[:30]),
     }
     shown = [m.person_id for rows in context.values() for m in rows]
-    audit_log(actor=request.user, action="mandate.list_viewed", people=shown, request=request)
+    audit_log(actor=request.user, action=Action.MANDATE_LIST_VIEWED, people=shown, request=request)
     return render(request, "mandates/staff/list.html", context)
 
 
@@ -102,7 +103,7 @@ def mandate_detail(request, pk):
             else:  # a new code refused, the end of the mandate refused: said at the top of the page
                 messages.error(request, " ".join(error.messages))
     else:
-        audit_log(actor=request.user, action="mandate.viewed", obj=mandate, person=mandate.person, request=request)
+        audit_log(actor=request.user, action=Action.MANDATE_VIEWED, obj=mandate, person=mandate.person, request=request)
     return render(
         request,
         "mandates/staff/detail.html",
@@ -120,7 +121,9 @@ def mandate_detail(request, pk):
 @staff_required(*HELPER_ROLES)
 def mandate_form_pdf(request, pk):
     mandate = _mandate_or_404(request.user, pk)
-    audit_log(actor=request.user, action="mandate.form_printed", obj=mandate, person=mandate.person, request=request)
+    audit_log(
+        actor=request.user, action=Action.MANDATE_FORM_PRINTED, obj=mandate, person=mandate.person, request=request
+    )
     pdf = render_pdf("mandates/pdf/form.html", {"mandate": mandate}, language="fr")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="mandat-{mandate.pk}.pdf"'

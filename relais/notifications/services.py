@@ -35,6 +35,7 @@ from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
 from relais.core.pdf import html_to_pdf
 from relais.notifications import channels, texts
+from relais.notifications.journal import Action
 from relais.notifications.models import LetterBatch, Message, MessageStatus, MessageTemplate
 from relais.notifications.selectors import messages_readable_by
 from relais.notifications.sms import SMSError, SMSPermanentError, get_backend
@@ -139,7 +140,7 @@ def notify(
     )
     audit_log(
         actor=actor,
-        action="message.queued",
+        action=Action.MESSAGE_QUEUED,
         obj=message,
         person=person,
         details={"template": template, "channel": chosen},
@@ -274,7 +275,7 @@ def _expire(message: Message) -> bool:
         return False
     audit_log(
         actor=None,
-        action="message.expired",
+        action=Action.MESSAGE_EXPIRED,
         obj=message,
         person=message.person,
         details={"channel": message.channel, "template": message.template},
@@ -349,7 +350,7 @@ def _give_up(message: Message, error: str) -> None:
     Message.objects.filter(pk=message.pk).update(**failed)
     audit_log(
         actor=None,
-        action="message.failed",
+        action=Action.MESSAGE_FAILED,
         obj=message,
         person=message.person,
         details={"channel": message.channel, "error": error[:200]},
@@ -470,7 +471,7 @@ def message_retry(*, message: Message, actor, request: HttpRequest | None = None
     )
     audit_log(
         actor=actor,
-        action="message.retried",
+        action=Action.MESSAGE_RETRIED,
         obj=message,
         person=message.person,
         request=request,
@@ -510,7 +511,7 @@ def hold_queued(*, reason: str, actor=None) -> int:
     held = Message.objects.filter(status=MessageStatus.QUEUED, batch__isnull=True).update(
         status=MessageStatus.HELD, held_reason=reason[:200]
     )
-    audit_log(actor=actor, action="outbox.held", details={"messages": held, "reason": reason[:200]})
+    audit_log(actor=actor, action=Action.OUTBOX_HELD, details={"messages": held, "reason": reason[:200]})
     return held
 
 
@@ -530,7 +531,7 @@ def outbox_release(*, discard: bool = False, actor=None, request: HttpRequest | 
             _schedule(message_id)
     audit_log(
         actor=actor,
-        action="outbox.discarded" if discard else "outbox.released",
+        action=Action.OUTBOX_DISCARDED if discard else Action.OUTBOX_RELEASED,
         request=request,
         details={"messages": len(ids)},
     )
@@ -558,7 +559,7 @@ def call_record(*, message: Message, actor, reached: bool, notes: str = "", requ
     message.save(update_fields=fields)
     audit_log(
         actor=actor,
-        action="message.called" if reached else "message.call_unanswered",
+        action=Action.MESSAGE_CALLED if reached else Action.MESSAGE_CALL_UNANSWERED,
         obj=message,
         person=message.person,
         request=request,
@@ -592,7 +593,7 @@ def letters_batch_create(*, actor, request: HttpRequest | None = None) -> Letter
     batch = LetterBatch.objects.create(created_by=actor if actor is not None and actor.is_authenticated else None)
     Message.objects.filter(pk__in=waiting).update(batch=batch, status=MessageStatus.PRINTED)
     audit_log(
-        actor=actor, action="letters.batch_created", obj=batch, request=request, details={"letters": len(waiting)}
+        actor=actor, action=Action.LETTER_BATCH_CREATED, obj=batch, request=request, details={"letters": len(waiting)}
     )
     return batch
 
@@ -610,7 +611,7 @@ def letters_batch_download(*, batch: LetterBatch, actor, request: HttpRequest | 
     batch.save(update_fields=["pdf", "downloaded_at"])
     audit_log(
         actor=actor,
-        action="letters.batch_downloaded",
+        action=Action.LETTER_BATCH_DOWNLOADED,
         obj=batch,
         request=request,
         people={m.person_id for m in letters},
@@ -632,7 +633,7 @@ def letters_batch_mark_posted(*, batch: LetterBatch, actor, request: HttpRequest
     batch.letters.filter(status__in=[MessageStatus.QUEUED, MessageStatus.PRINTED]).update(
         status=MessageStatus.SENT, sent_at=now
     )
-    audit_log(actor=actor, action="letters.batch_posted", obj=batch, request=request)
+    audit_log(actor=actor, action=Action.LETTER_BATCH_POSTED, obj=batch, request=request)
 
 
 @transaction.atomic
@@ -644,7 +645,7 @@ def template_save(
     template, _ = MessageTemplate.objects.update_or_create(
         code=code, language=language, defaults={"subject": subject, "body": body, "sms": sms, "updated_by": actor}
     )
-    audit_log(actor=actor, action="message_template.saved", obj=template, request=request)
+    audit_log(actor=actor, action=Action.TEMPLATE_SAVED, obj=template, request=request)
     return template
 
 
@@ -652,6 +653,4 @@ def template_save(
 def template_reset(*, code: str, language: str, actor, request: HttpRequest | None = None) -> None:
     deleted, _ = MessageTemplate.objects.filter(code=code, language=language).delete()
     if deleted:
-        audit_log(
-            actor=actor, action="message_template.reset", request=request, details={"code": code, "lang": language}
-        )
+        audit_log(actor=actor, action=Action.TEMPLATE_RESET, request=request, details={"code": code, "lang": language})

@@ -18,6 +18,7 @@ from relais.core.http import post_data
 from relais.core.models import ContactChannel
 from relais.notifications import selectors, services, texts, worker
 from relais.notifications.forms import CallForm, HeldForm, ResendSinceForm, TemplateForm
+from relais.notifications.journal import Action
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
 # The outbox screen: reception agents print, post and call; managers follow what failed
@@ -33,7 +34,7 @@ PRINT_ROLES = (Role.RECEPTION,)
 def outbox(request):
     summary = selectors.outbox_summary(request.user)
     people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
-    audit_log(actor=request.user, action="outbox.viewed", request=request, people=people)
+    audit_log(actor=request.user, action=Action.OUTBOX_VIEWED, request=request, people=people)
     held = Message.objects.filter(status=MessageStatus.HELD).count()
     return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm(), "held": held})
 
@@ -93,7 +94,7 @@ def call(request, pk):
         else:
             messages.success(request, _("L'appel est noté."))
         return redirect("notifications:outbox")
-    audit_log(actor=request.user, action="message.viewed", obj=message, person=message.person, request=request)
+    audit_log(actor=request.user, action=Action.MESSAGE_VIEWED, obj=message, person=message.person, request=request)
     return render(request, "notifications/staff/call.html", {"message": message, "form": form})
 
 
@@ -116,7 +117,7 @@ def message_detail(request, pk):
     readable = access is selectors.Access.CONTENT
     audit_log(
         actor=request.user,
-        action="message.viewed",
+        action=Action.MESSAGE_VIEWED,
         obj=message,
         person=message.person,
         request=request,
@@ -130,7 +131,7 @@ def message_letter(request, pk):
     """A single letter as PDF (to hand over at the counter or re-post): its content, so
     only for staff who may read it."""
     message, _access = _message_or_404(request, Message.objects.select_related("person").filter(channel="letter"), pk)
-    audit_log(actor=request.user, action="message.printed", obj=message, person=message.person, request=request)
+    audit_log(actor=request.user, action=Action.MESSAGE_PRINTED, obj=message, person=message.person, request=request)
     response = HttpResponse(services.letter_pdf(message), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="courrier-{message.pk}.pdf"'
     return response
@@ -170,7 +171,7 @@ def _unreachable_page(request, resend_form, status=200):
     nobody, replaced = list(lists["nobody"][:200]), list(lists["replaced"][:100])
     audit_log(
         actor=request.user,
-        action="outbox.unreachable_viewed",
+        action=Action.OUTBOX_UNREACHABLE_VIEWED,
         request=request,
         people={m.person_id for m in nobody + replaced},
     )

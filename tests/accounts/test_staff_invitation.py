@@ -69,7 +69,7 @@ def test_a_wrong_code_is_refused_beside_the_field_and_journaled(unenrolled_agent
     assert 'value="ABCD-EFGH-JKMN"' in page(response)
     assert enrol_totp(client) == 302
     assert not Authenticator.objects.filter(user=unenrolled_agent).exists()
-    event = AuditEvent.objects.get(action="account.invitation_failed", actor=unenrolled_agent)
+    event = AuditEvent.objects.get(action="accounts.invitation.failed", actor=unenrolled_agent)
     assert event.details == {"reason": "wrong"}
 
 
@@ -90,7 +90,7 @@ def test_a_code_serves_once(unenrolled_agent):
     assert "Ce code a déjà servi" in page(enter(second, DEMO_INVITATION_CODE))
     assert enrol_totp(second) == 302
     assert not Authenticator.objects.filter(user=unenrolled_agent).exists()
-    assert AuditEvent.objects.filter(action="account.invitation_used", actor=unenrolled_agent).count() == 1
+    assert AuditEvent.objects.filter(action="accounts.invitation.used", actor=unenrolled_agent).count() == 1
 
 
 def test_the_right_code_opens_the_enrolment(unenrolled_agent):
@@ -112,7 +112,7 @@ def test_reissuing_revokes_the_previous_code(admin_client, administrator, unenro
         assert "Ce code a été remplacé" in page(enter(client, old))
     assert enter(client, second)["Location"] == reverse("mfa_activate_totp")
     assert StaffInvitation.objects.filter(user=unenrolled_agent, revoked_at__isnull=True).count() == 1
-    issued = AuditEvent.objects.filter(action="account.invitation_issued", actor=administrator)
+    issued = AuditEvent.objects.filter(action="accounts.invitation.issued", actor=administrator)
     assert issued.count() == 2 and issued.order_by("at").last().details["revoked_earlier"] == 1
 
 
@@ -123,7 +123,7 @@ def test_failed_codes_are_rate_limited(unenrolled_agent):
     assert "Trop d'essais" in page(enter(client, DEMO_INVITATION_CODE))
     assert enrol_totp(client) == 302
     assert StaffInvitation.objects.get(user=unenrolled_agent).used_at is None
-    reasons = AuditEvent.objects.filter(action="account.invitation_failed").values_list("details__reason", flat=True)
+    reasons = AuditEvent.objects.filter(action="accounts.invitation.failed").values_list("details__reason", flat=True)
     assert list(reasons).count("too_many_attempts") == 1
 
 

@@ -48,7 +48,7 @@ def test_entering_the_invitation_then_enrolling_totp_opens_the_staff_pages(
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=unenrolled_agent, type="totp").exists()
     assert client.get(reverse("core:staff_home")).status_code == 200
-    assert AuditEvent.objects.filter(action="account.mfa_enrolled", actor=unenrolled_agent).exists()
+    assert AuditEvent.objects.filter(action="accounts.second_factor.enrolled", actor=unenrolled_agent).exists()
 
 
 def test_a_session_that_skipped_the_second_factor_is_logged_out(reception_agent):

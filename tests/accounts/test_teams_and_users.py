@@ -45,7 +45,9 @@ def test_administrator_creates_a_staff_account_who_receives_a_link(
     assert mail.outbox == []  # the invitation waits in the outbox for the background worker
     assert process_due() == {"sent": 1}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ines.scolaire@valbrenne.fr"]
-    assert AuditEvent.objects.filter(action="user.created", object_id=str(user.pk), actor=administrator).exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.user.created", object_id=str(user.pk), actor=administrator
+    ).exists()
 
 
 def test_duplicate_staff_email_is_refused_beside_the_field(admin_client):
@@ -70,7 +72,7 @@ def test_administrator_changes_a_role_and_removes_a_member(admin_client, case_wo
     assert membership.role == Role.MANAGER
     admin_client.post(reverse("accounts:membership_remove", args=[membership.pk]))
     assert not Membership.objects.filter(user=case_worker, team=team).exists()
-    assert AuditEvent.objects.filter(action="membership.removed", object_id=str(case_worker.pk)).exists()
+    assert AuditEvent.objects.filter(action="accounts.membership.removed", object_id=str(case_worker.pk)).exists()
 
 
 def test_deactivating_an_agent_ends_their_sessions(admin_client, reception_agent):

@@ -104,7 +104,9 @@ def test_one_phone_gets_three_receipts_a_day_from_requests_filed_without_an_acco
     assert "Récépissé non envoyé" in note.text
     page = client.get(last.get_tracking_url())
     assert page.status_code == 200 and last.reference in page.content.decode()  # the resident has it on screen
-    assert AuditEvent.objects.get(action="case.submitted", object_id=str(last.pk)).details["receipt"] == "withheld"
+    assert (
+        AuditEvent.objects.get(action="cases.case.submitted", object_id=str(last.pk)).details["receipt"] == "withheld"
+    )
     # an agent recording a request for that number still sends its receipt
     person = last.person
     recorded = services.case_submit(
@@ -220,7 +222,7 @@ def test_the_team_marks_an_online_request_as_spam_after_confirming(
     assert not Message.objects.filter(related_type="cases.case", related_id=str(spam_case.pk)).exists()
     assert not Draft.objects.filter(key=draft.key).exists()
     assert set(BlockedSender.objects.current().values_list("kind", flat=True)) == {"address", "email", "phone"}
-    marked = AuditEvent.objects.get(action="case.marked_spam")
+    marked = AuditEvent.objects.get(action="cases.case.marked_spam")
     assert marked.actor == ccas_worker and marked.details["reference"] == spam_case.reference
     assert "Logement" not in str(marked.details) and "spam@example.org" not in str(marked.details)
     assert AuditEvent.objects.filter(action="core.person.deleted", person_id=person.pk).exists()

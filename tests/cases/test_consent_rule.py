@@ -76,7 +76,7 @@ def test_filing_under_an_active_mandate_records_it_and_journals_its_use(advisor,
     case = file_for(resident_by_letter, advisor, ccas_form, uuid.uuid4())
     assert case.acting_under == mandate and case.recorded_by == advisor
     assert AuditEvent.objects.filter(
-        action="mandate.used", object_id=str(mandate.pk), details__for="case.file"
+        action="mandates.mandate.used", object_id=str(mandate.pk), details__for="cases.case.submitted"
     ).exists()
 
 

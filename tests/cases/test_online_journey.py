@@ -50,7 +50,7 @@ def test_a_resident_without_account_files_and_gets_a_reference_and_receipt(clien
     process_due()
     [email] = [m for m in mail.outbox if m.to == ["lina@example.org"]]
     assert case.reference in email.subject and case.get_tracking_url() in email.body
-    assert AuditEvent.objects.filter(action="case.submitted", object_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(action="cases.case.submitted", object_id=str(case.pk)).exists()
 
 
 def test_sending_twice_creates_one_case(client, ccas_form):

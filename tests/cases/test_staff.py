@@ -54,7 +54,9 @@ def test_a_resident_page_viewer_is_journaled_and_a_reply_is_no_longer_new(worker
     worker_client.get(civil_case.get_absolute_url())
     civil_case.refresh_from_db()
     assert civil_case.resident_replied_at is None
-    assert AuditEvent.objects.filter(action="case.viewed", actor=case_worker, object_id=str(civil_case.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="cases.case.viewed", actor=case_worker, object_id=str(civil_case.pk)
+    ).exists()
 
 
 def test_status_changes_follow_the_workflow_and_tell_the_resident(worker_client, civil_case):
@@ -126,7 +128,7 @@ def test_queue_tabs_filters_search_and_exports(worker_client, civil_case):
     assert civil_case.reference in archive.read("content.xml").decode()
     csv = worker_client.get(reverse("cases:export", args=["csv"]) + "?onglet=toutes").content.decode("utf-8-sig")
     assert csv.startswith("Référence;") and civil_case.reference in csv
-    assert AuditEvent.objects.filter(action="cases.exported").count() == 2
+    assert AuditEvent.objects.filter(action="cases.queue.exported").count() == 2
 
 
 def test_the_queue_page_runs_a_constant_number_of_queries(worker_client, civil_case):
@@ -218,7 +220,7 @@ def test_a_helper_is_refused_without_a_mandate_and_accepted_with_one(advisor, re
     assert response.status_code == 302
     case = Case.objects.get(submission_key=key)
     assert case.acting_under == mandate and case.recorded_by == advisor
-    assert AuditEvent.objects.filter(action="mandate.used", object_id=str(mandate.pk)).exists()
+    assert AuditEvent.objects.filter(action="mandates.mandate.used", object_id=str(mandate.pk)).exists()
     # the helper follows the case while the mandate lasts (each look is a use), and no longer after
     assert client.get(case.get_absolute_url()).status_code == 200
     mandates.mandate_revoke(mandate=mandate, actor=None, via="online")
@@ -368,7 +370,9 @@ def test_another_helper_of_the_team_following_the_case_uses_the_mandate(advisor,
         submission_key=key,
     )
     assert staff_client(manager).get(case.get_absolute_url()).status_code == 200
-    assert AuditEvent.objects.filter(action="mandate.used", actor=manager, details__for="case.viewed").exists()
+    assert AuditEvent.objects.filter(
+        action="mandates.mandate.used", actor=manager, details__for="cases.case.viewed"
+    ).exists()
 
 
 def test_a_search_lists_every_match_newest_first_and_in_pages(worker_client, civil_case):

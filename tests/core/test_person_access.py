@@ -72,4 +72,4 @@ def test_list_pages_name_the_people_they_show_in_the_journal(civil_case, case_wo
     staff_client(case_worker).get(reverse("cases:export", args=["csv"]))
     staff_client(reception_agent).get(reverse("core:person_search"), {"q": civil_case.person.last_name})
     actions = set(journal(person_id=civil_case.person_id).values_list("action", flat=True))
-    assert {"cases.queue_viewed", "cases.exported", "core.person.searched"} <= actions
+    assert {"cases.queue.viewed", "cases.queue.exported", "core.person.searched"} <= actions

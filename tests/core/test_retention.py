@@ -296,7 +296,7 @@ def test_consent_proof_is_kept_five_years_after_the_mandate_ends(db, administrat
     with transaction.atomic():
         retention.purge("mandates")
     assert not Mandate.objects.filter(pk=gone.pk).exists() and Mandate.objects.filter(pk=kept.pk).exists()
-    assert AuditEvent.objects.filter(action="mandate.purged", person_id=person.pk).exists()
+    assert AuditEvent.objects.filter(action="mandates.mandate.purged", person_id=person.pk).exists()
     assert retention.rule("mandates").floor_days == 5 * 365
     # the scan goes when the transaction commits (the test's own transaction never does)
     assert default_storage.exists(scan)

@@ -34,7 +34,9 @@ def test_administrator_adds_an_entry_residents_find_at_once(admin_client, admini
     assert response.status_code == 302
     proc = Procedure.objects.get(slug="place-en-creche")
     assert [p.title for p in search_procedures("nounou")[0]][:1] == [proc.title]
-    assert AuditEvent.objects.filter(action="procedure.created", object_id=str(proc.pk), actor=administrator).exists()
+    assert AuditEvent.objects.filter(
+        action="directory.procedure.created", object_id=str(proc.pk), actor=administrator
+    ).exists()
 
 
 def test_an_external_link_needs_its_text_and_the_form_keeps_the_input(admin_client):

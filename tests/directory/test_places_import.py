@@ -124,7 +124,7 @@ def test_the_command_refuses_a_file_with_errors_unless_partial(db, tmp_path):
     out = io.StringIO()
     call_command("places_import", str(path), "--partial", stdout=out, stderr=io.StringIO())
     assert "Import terminé" in out.getvalue() and Place.objects.filter(schema_id="lieu-1").exists()
-    assert AuditEvent.objects.filter(action="places.imported").exists()
+    assert AuditEvent.objects.filter(action="directory.place.imported").exists()
 
 
 def test_an_administrator_imports_from_a_screen(administrator):

@@ -98,17 +98,23 @@ def test_no_code_method_for_someone_without_mobile_or_email(resident_by_letter, 
 
 def test_acting_without_a_mandate_is_refused_with_an_explanation(resident_by_letter, advisor):
     with pytest.raises(services.MandateRequired) as refused:
-        services.mandate_require(person=resident_by_letter, user=advisor, scope="papiers", action="case.file")
+        services.mandate_require(
+            person=resident_by_letter, user=advisor, scope="papiers", action="cases.case.submitted"
+        )
     assert "pas de mandat en cours" in refused.value.message and "Papiers" in refused.value.message
 
 
 def test_a_mandate_covers_only_its_scopes_and_every_use_is_journaled(resident_by_letter, advisor, mediation):
     mandate = paper_mandate(resident_by_letter, advisor, mediation, scopes=["papiers"])
     with pytest.raises(services.MandateRequired):
-        services.mandate_require(person=resident_by_letter, user=advisor, scope="logement", action="case.file")
-    found = services.mandate_require(person=resident_by_letter, user=advisor, scope="papiers", action="case.file")
+        services.mandate_require(
+            person=resident_by_letter, user=advisor, scope="logement", action="cases.case.submitted"
+        )
+    found = services.mandate_require(
+        person=resident_by_letter, user=advisor, scope="papiers", action="cases.case.submitted"
+    )
     assert found == mandate
-    assert AuditEvent.objects.filter(action="mandate.used", object_id=str(mandate.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="mandates.mandate.used", object_id=str(mandate.pk)).count() == 1
 
 
 def test_an_advisor_of_another_structure_cannot_use_it(resident_by_letter, advisor, mediation):
@@ -117,7 +123,7 @@ def test_an_advisor_of_another_structure_cannot_use_it(resident_by_letter, advis
     other = make_member("autre.conseiller@valbrenne.fr", "mediation-sud", Role.ADVISOR)
     assert other_team.pk
     with pytest.raises(services.MandateRequired):
-        services.mandate_require(person=resident_by_letter, user=other, scope="papiers", action="case.file")
+        services.mandate_require(person=resident_by_letter, user=other, scope="papiers", action="cases.case.submitted")
     assert staff_client(other).get(reverse("mandates:detail", args=[Mandate.objects.get().pk])).status_code == 404
 
 
@@ -270,7 +276,7 @@ def test_a_new_code_does_not_forget_the_wrong_tries_and_five_lock_consent_by_cod
         services.mandate_send_code(mandate=mandate, actor=advisor)
     mandate.refresh_from_db()
     assert mandate.state == "pending" and mandate.code_locked
-    assert AuditEvent.objects.filter(action="mandate.code_locked", object_id=str(mandate.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="mandates.mandate.code_locked", object_id=str(mandate.pk)).count() == 1
     # the signed paper form still works, and is recorded as how the person agreed
     services.mandate_record_paper(mandate=mandate, actor=advisor)
     mandate.refresh_from_db()
@@ -291,7 +297,7 @@ def test_new_codes_are_limited_per_mandate_and_per_hour(resident_with_email, adv
     with pytest.raises(ValidationError, match="4 codes ont déjà été envoyés"):
         services.mandate_send_code(mandate=mandate, actor=advisor)
     assert Message.objects.filter(template="mandate_code", person=resident_with_email).count() == 4
-    assert AuditEvent.objects.filter(action="mandate.code_sent", object_id=str(mandate.pk)).count() == 4
+    assert AuditEvent.objects.filter(action="mandates.mandate.code_sent", object_id=str(mandate.pk)).count() == 4
 
 
 def test_preparing_mandate_after_mandate_cannot_flood_a_phone_with_codes(resident_with_email, advisor, mediation):

@@ -130,7 +130,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
     advisor_client.get(url, {"q": "dupont"})
     assert AuditEvent.objects.filter(actor=advisor, action="core.person.searched").exists()
     advisor_client.get(url, {"person": resident_with_email.pk})
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
 def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, advisor, resident_by_letter, name):
     args = [make_workshop().pk] if name == "mediation:staff_workshop_register" else []
     assert advisor_client.get(reverse(name, args=args), {"person": resident_by_letter.pk}).status_code == 200
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk
+    ).exists()
 
 
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):

@@ -39,7 +39,7 @@ def test_a_reminder_is_never_sent_after_its_appointment_began(resident_with_emai
     reminder.refresh_from_db()
     assert reminder.status == MessageStatus.EXPIRED
     assert not Message.objects.filter(fallback_of=reminder).exists()
-    assert AuditEvent.objects.filter(action="message.expired", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(action="notifications.message.expired", person_id=resident_with_email.pk).exists()
 
 
 def test_an_expired_letter_reminder_is_not_printed(resident_by_letter, reception_agent):
@@ -99,7 +99,7 @@ def test_held_messages_are_skipped_by_the_worker_and_the_print_run(waiting, rece
     assert mail.outbox == []
     assert services.letters_batch_create(actor=reception_agent) is None
     assert {Message.objects.get(pk=m.pk).status for m in waiting} == {MessageStatus.HELD}
-    assert AuditEvent.objects.filter(action="outbox.held").exists()
+    assert AuditEvent.objects.filter(action="notifications.outbox.held").exists()
 
 
 def test_the_release_command_sends_them(waiting):
@@ -123,7 +123,7 @@ def test_an_administrator_releases_them_from_the_staff_page(waiting, admin_clien
     assert admin_client.post(reverse("notifications:held"), {}).status_code == 400
     admin_client.post(reverse("notifications:held"), {"decision": "release"})
     assert not Message.objects.filter(status=MessageStatus.HELD).exists()
-    assert AuditEvent.objects.filter(action="outbox.released").exists()
+    assert AuditEvent.objects.filter(action="notifications.outbox.released").exists()
 
 
 def test_only_administrators_open_the_held_page(reception_agent):

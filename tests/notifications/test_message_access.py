@@ -61,7 +61,9 @@ def test_the_counter_sees_the_envelope_not_the_content(civil_letter, reception_c
     assert "MARTIN Jeanne" in text and "Courrier postal" in text
     assert "Votre passeport" not in text and "guichet 3" not in text
     assert reception_client.get(reverse("notifications:message_letter", args=[civil_letter.pk])).status_code == 404
-    event = AuditEvent.objects.filter(action="message.viewed", object_id=str(civil_letter.pk)).latest("pk")
+    event = AuditEvent.objects.filter(action="notifications.message.viewed", object_id=str(civil_letter.pk)).latest(
+        "pk"
+    )
     assert event.details == {"envelope_only": True}
     # A town may decide that its counter reads everything.
     settings.RELAIS = {**settings.RELAIS, "RECEPTION_READS_MESSAGES": True}
@@ -78,7 +80,7 @@ def test_only_the_counter_opens_print_batches(civil_letter, reception_agent, man
         assert client.post(reverse("notifications:batch_create")).status_code == 404
     response = staff_client(reception_agent).get(reverse("notifications:batch_pdf", args=[batch.pk]))
     assert response.status_code == 200
-    event = AuditEvent.objects.get(action="letters.batch_downloaded", object_id=str(batch.pk))
+    event = AuditEvent.objects.get(action="notifications.letter_batch.downloaded", object_id=str(batch.pk))
     assert civil_letter.person_id in event.details["people"]
     assert LetterBatch.objects.filter(pk=batch.pk, downloaded_at__isnull=False).exists()
 

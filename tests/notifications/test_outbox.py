@@ -31,7 +31,7 @@ def test_an_email_message_is_queued_then_sent_as_text_and_html(resident_with_ema
     assert sent.attachments[0][0] == "rdv.ics"
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and message.sent_at
-    assert AuditEvent.objects.filter(action="message.queued", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(action="notifications.message.queued", person_id=resident_with_email.pk).exists()
 
 
 def test_a_message_is_written_in_the_residents_language(resident_with_email):
@@ -171,7 +171,7 @@ def test_the_outbox_screen_lists_calls_and_prints_batches(reception_client, resi
     assert reception_client.post(reverse("notifications:batch_posted", args=[batch.pk])).status_code == 302
     response = reception_client.post(reverse("notifications:call", args=[call.pk]), {"reached": "yes", "notes": ""})
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(action="letters.batch_downloaded").exists()
+    assert AuditEvent.objects.filter(action="notifications.letter_batch.downloaded").exists()
 
 
 def test_a_case_worker_gets_404_on_the_outbox_and_on_messages(case_worker, resident_by_letter):

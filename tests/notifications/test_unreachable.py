@@ -50,7 +50,7 @@ def test_a_message_that_reached_nobody_is_listed_with_the_reason_and_says_there_
     assert "SANSFIL Lucie" in nobody and "Votre rendez-vous" in nobody
     assert "L&#x27;adresse a été refusée" in nobody
     assert "aucun numéro" in nobody
-    viewed = AuditEvent.objects.filter(action="outbox.unreachable_viewed").latest("at")
+    viewed = AuditEvent.objects.filter(action="notifications.outbox.unreachable_viewed").latest("at")
     assert email_only.pk in viewed.details["people"]
 
 
@@ -76,7 +76,7 @@ def test_staff_fix_the_address_then_resend_in_one_click(email_only, refused, rec
     assert mail.outbox[-1].to == ["lucie.sansfil@example.org"]
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT and message.to_email == "lucie.sansfil@example.org"
-    assert AuditEvent.objects.filter(action="message.retried", person_id=email_only.pk).exists()
+    assert AuditEvent.objects.filter(action="notifications.message.retried", person_id=email_only.pk).exists()
     assert "SANSFIL" not in reception_client.get(reverse("notifications:unreachable")).content.decode()
 
 
