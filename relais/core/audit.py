@@ -157,7 +157,7 @@ def audit_seal(*, wait: bool = True) -> int:
 def audit_verify(*, record: bool = True) -> ChainReport:
     """Seal what is pending, then walk the whole chain and report its first break.
 
-    With `record`, the result is itself journaled (`audit.verified`): the administrator's
+    With `record`, the result is itself journaled (`core.journal.verified`): the administrator's
     journal page shows the last one."""
     with suppress(ChainRefused):  # the walk says why
         auditchain.seal()

@@ -629,7 +629,7 @@ def _unsealed_ahead(*, cutoff: datetime.datetime, using: str) -> int:
 
 
 def purge_marker(*, plan: PurgePlan, cutoff: datetime.datetime, retention_days: int) -> dict:
-    """Details of the `audit.purged` entry: what was removed, signed, and where the chain
+    """Details of the `core.journal.purged` entry: what was removed, signed, and where the chain
     now starts (the last removed position and its MAC, which `verify_chain` starts from)."""
     details = {"kind": "audit", "count": plan.count, "cutoff": cutoff.isoformat(), "retention_days": retention_days}
     if plan.count:

@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--no-record", action="store_true", help="Do not journal the result (an `audit.verified` entry)."
+            "--no-record", action="store_true", help="Do not journal the result (a `core.journal.verified` entry)."
         )
 
     def handle(self, *args, no_record=False, **options):
