@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from relais.accounts.models import Membership, Role
 from relais.core.models import AuditEvent
-from relais.mutualaid import services
+from relais.mutualaid import selectors
 from relais.mutualaid.models import (
     Badge,
+    BoardError,
     ConversationMessage,
     ListingStatus,
     ModerationDecision,
@@ -23,6 +24,9 @@ from relais.mutualaid.models import (
     ReportStatus,
     ThankYou,
 )
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications.models import Message
 from tests.conftest import make_member, staff_client
 from tests.mutualaid.conftest import make_resident, post_listing, publish, resident_client
@@ -79,10 +83,12 @@ def test_a_decision_that_no_longer_applies_is_refused_politely(moderator_client,
 
 
 def test_hiding_then_restoring(moderator, maries_listing, marie):
-    services.listing_moderate(listing=maries_listing, action="hide", reason="À vérifier.", actor=moderator)
+    moderation_services.listing_moderate(listing=maries_listing, action="hide", reason="À vérifier.", actor=moderator)
     maries_listing.refresh_from_db()
     assert maries_listing.status == ListingStatus.HIDDEN
-    services.listing_moderate(listing=maries_listing, action="restore", reason="Tout va bien.", actor=moderator)
+    moderation_services.listing_moderate(
+        listing=maries_listing, action="restore", reason="Tout va bien.", actor=moderator
+    )
     maries_listing.refresh_from_db()
     assert maries_listing.is_live
     templates = set(Message.objects.filter(person=marie).values_list("template", flat=True))
@@ -151,7 +157,9 @@ def test_a_reported_listing_is_hidden_after_moderation(
 
 
 def test_hiding_on_a_report_needs_an_explanation(moderator_client, maries_listing, paul):
-    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    report = moderation_services.report_create(
+        listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
+    )
     response = moderator_client.post(reverse("mutualaid:staff_report", args=[report.pk]), {"decision": "hide"})
     assert "Expliquez votre décision" in response.content.decode()
     maries_listing.refresh_from_db()
@@ -159,7 +167,9 @@ def test_hiding_on_a_report_needs_an_explanation(moderator_client, maries_listin
 
 
 def test_a_dismissed_report_leaves_the_listing_and_thanks_the_reporter(moderator_client, maries_listing, paul, marie):
-    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    report = moderation_services.report_create(
+        listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
+    )
     url = reverse("mutualaid:staff_report", args=[report.pk])
     moderator_client.post(url, {"decision": "dismiss", "reason": "Rien d'anormal."})
     report.refresh_from_db()
@@ -196,7 +206,7 @@ def test_a_double_report_makes_one_report(paul_client, maries_listing):
 
 
 def test_a_reported_message_is_hidden_and_its_author_told(moderator_client, maries_listing, marie, paul):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Réponse grossière.", actor=paul.user, safety_read=True
     )
     message = conversation.messages.get()
@@ -219,7 +229,7 @@ def test_a_reported_message_is_hidden_and_its_author_told(moderator_client, mari
 
 
 def test_only_the_recipient_may_report_a_message(maries_listing, paul, marie):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
     )
     message = conversation.messages.get()
@@ -233,14 +243,16 @@ def test_suspending_a_resident_hides_their_listings_and_stops_them_writing(
     response = moderator_client.post(url, {"reason": "", "ends_on": ""})
     assert response.status_code == 400 and "Expliquez la suspension" in response.content.decode()
     moderator_client.post(url, {"reason": "Plusieurs demandes d'argent.", "ends_on": ""})
-    assert services.is_suspended(marie)
+    assert selectors.is_suspended(marie)
     assert maries_listing.title not in moderator_client.get(reverse("mutualaid:board")).content.decode()
     assert "Plusieurs demandes d'argent." in Message.objects.get(person=marie, template="mutualaid_suspended").body
     other = publish(post_listing(paul, maries_listing.neighbourhood, actor=paul.user, title="Offre de Paul"), moderator)
-    with pytest.raises(services.BoardError):
-        services.conversation_start(listing=other, responder=marie, body="Bonjour", actor=marie.user, safety_read=True)
+    with pytest.raises(BoardError):
+        conversation_services.conversation_start(
+            listing=other, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
+        )
     moderator_client.post(reverse("mutualaid:staff_unsuspend", args=[marie.pk]))
-    assert not services.is_suspended(marie)
+    assert not selectors.is_suspended(marie)
     actions = list(ModerationDecision.objects.filter(person=marie).values_list("action", flat=True))
     assert "suspend" in actions and "unsuspend" in actions
 
@@ -249,11 +261,11 @@ def test_a_suspension_can_end_on_a_date(moderator_client, marie):
     moderator_client.post(
         reverse("mutualaid:staff_suspend", args=[marie.pk]), {"reason": "Pause.", "ends_on": "2000-01-01"}
     )
-    assert not services.is_suspended(marie)  # a past date is refused
+    assert not selectors.is_suspended(marie)  # a past date is refused
     moderator_client.post(
         reverse("mutualaid:staff_suspend", args=[marie.pk]), {"reason": "Pause.", "ends_on": "2999-01-01"}
     )
-    assert services.is_suspended(marie)
+    assert selectors.is_suspended(marie)
 
 
 def test_only_staff_give_the_badge_and_it_shows_on_listings(moderator_client, client, maries_listing, marie):
@@ -275,7 +287,9 @@ def test_a_resident_cannot_give_herself_a_badge(marie_client, marie):
 def test_the_history_of_a_resident_lists_listings_reports_and_decisions(
     moderator_client, moderator, marie, maries_listing, paul
 ):
-    services.report_create(listing=maries_listing, reason="commercial", details="", reporter=paul, actor=paul.user)
+    moderation_services.report_create(
+        listing=maries_listing, reason="commercial", details="", reporter=paul, actor=paul.user
+    )
     html = moderator_client.get(reverse("mutualaid:staff_person", args=[marie.pk])).content.decode()
     assert maries_listing.title in html and "Annonce commerciale" in html and "Annonce publiée" in html
     assert AuditEvent.objects.filter(action="mutualaid.history.viewed", person_id=marie.pk).exists()
@@ -286,7 +300,7 @@ def test_the_history_of_a_resident_lists_listings_reports_and_decisions(
 def test_viewing_a_listing_or_a_conversation_is_journaled_against_each_resident(
     moderator_client, moderator, jeannes_listing, resident_by_letter, paul
 ):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
     )
     moderator_client.get(reverse("mutualaid:staff_listing", args=[jeannes_listing.pk]))
@@ -302,7 +316,7 @@ def test_the_relay_list_is_journaled_against_each_resident_shown(
     karim = make_resident("Karim", "Sanscompte", phone="0247999999", account=False)
     his = post_listing(karim, tilleuls, actor=moderator, channel="phone", title="Monter une armoire")
     for listing in (jeannes_listing, his):
-        services.conversation_start(
+        conversation_services.conversation_start(
             listing=listing, responder=marie, body="Je peux venir.", actor=marie.user, safety_read=True
         )
     html = moderator_client.get(reverse("mutualaid:relay_list")).content.decode()
@@ -315,7 +329,9 @@ def test_the_relay_list_is_journaled_against_each_resident_shown(
 def test_reading_a_report_is_journaled_against_the_reported_and_the_reporter(
     moderator_client, moderator, maries_listing, marie, paul
 ):
-    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    report = moderation_services.report_create(
+        listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
+    )
     moderator_client.get(reverse("mutualaid:staff_report", args=[report.pk]))
     viewed = AuditEvent.objects.filter(actor=moderator, action="mutualaid.report.viewed", object_id=str(report.pk))
     assert set(viewed.values_list("person_id", flat=True)) == {marie.pk, paul.pk}
@@ -324,7 +340,7 @@ def test_reading_a_report_is_journaled_against_the_reported_and_the_reporter(
 def test_moderators_do_not_read_a_private_conversation_between_residents_online(
     moderator_client, moderator, maries_listing, marie, paul
 ):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Entre nous", actor=paul.user, safety_read=True
     )
     url = reverse("mutualaid:staff_conversation", args=[conversation.pk])
@@ -334,7 +350,7 @@ def test_moderators_do_not_read_a_private_conversation_between_residents_online(
     html = moderator_client.get(reverse("mutualaid:staff_person", args=[paul.pk])).content.decode()
     assert url not in html
     # Once one of its messages is reported, the moderators read it to decide.
-    services.report_create(
+    moderation_services.report_create(
         listing=maries_listing,
         message=conversation.messages.get(),
         reason="offensive",
@@ -348,10 +364,10 @@ def test_moderators_do_not_read_a_private_conversation_between_residents_online(
 
 def test_moderator_of_another_team_gets_404(other_team_moderator, moderator_client, maries_listing, paul):
     # A conversation the team's own moderators may read (the message was reported).
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
     )
-    services.report_create(
+    moderation_services.report_create(
         listing=maries_listing,
         message=conversation.messages.get(),
         reason="other",
@@ -360,7 +376,9 @@ def test_moderator_of_another_team_gets_404(other_team_moderator, moderator_clie
         actor=maries_listing.posted_by.user,
     )
     assert moderator_client.get(reverse("mutualaid:staff_conversation", args=[conversation.pk])).status_code == 200
-    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
+    report = moderation_services.report_create(
+        listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
+    )
     client = other_team_moderator
     for name, args in [
         ("staff_listing", [maries_listing.pk]),
@@ -398,7 +416,7 @@ def test_moderators_switch_to_publish_then_moderate(moderator_client, moderator,
     url = reverse("mutualaid:settings")
     response = moderator_client.post(url, {"mode-publish_first_for_met": "on", "mode-submit": "1"})
     assert response.status_code == 302
-    assert services.board_settings_for(team).publish_first_for_met
+    assert selectors.board_settings_for(team).publish_first_for_met
     assert AuditEvent.objects.filter(action="mutualaid.settings.changed", actor=moderator).exists()
 
 
@@ -428,14 +446,14 @@ def test_listing_list_filters_by_status(moderator_client, marie, tilleuls):
 
 
 def test_hiding_a_message_keeps_it_visible_to_moderators(moderator_client, moderator, maries_listing, paul, marie):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Texte à masquer", actor=paul.user, safety_read=True
     )
     message = conversation.messages.get()
-    report = services.report_create(
+    report = moderation_services.report_create(
         listing=maries_listing, message=message, reason="offensive", details="", reporter=marie, actor=marie.user
     )
-    services.report_decide(report=report, decision="hide", reason="Blessant.", actor=moderator)
+    moderation_services.report_decide(report=report, decision="hide", reason="Blessant.", actor=moderator)
     html = moderator_client.get(reverse("mutualaid:staff_conversation", args=[conversation.pk])).content.decode()
     assert "Texte à masquer" in html and "masqué" in html
     assert ConversationMessage.objects.get(pk=message.pk).hidden_at
@@ -447,8 +465,10 @@ def test_an_administrator_reaches_the_settings_but_not_the_queue(admin_client):
 
 
 def test_the_author_never_learns_of_a_dismissed_report(marie_client, moderator, maries_listing, paul):
-    report = services.report_create(listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user)
-    services.report_decide(
+    report = moderation_services.report_create(
+        listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
+    )
+    moderation_services.report_decide(
         report=report, decision="dismiss", reason="Rien d'anormal, signalé par Paul.", actor=moderator
     )
     html = marie_client.get(maries_listing.get_absolute_url()).content.decode()
@@ -456,7 +476,9 @@ def test_the_author_never_learns_of_a_dismissed_report(marie_client, moderator, 
 
 
 def test_the_author_reads_why_her_listing_was_hidden(marie_client, moderator, maries_listing):
-    services.listing_moderate(listing=maries_listing, action="hide", reason="Demande d'argent.", actor=moderator)
+    moderation_services.listing_moderate(
+        listing=maries_listing, action="hide", reason="Demande d'argent.", actor=moderator
+    )
     html = marie_client.get(maries_listing.get_absolute_url()).content.decode()
     assert "Masquée par la modération" in html and "Demande d&#x27;argent." in html
 
@@ -481,7 +503,7 @@ def test_a_moderator_cannot_move_a_listing_into_another_teams_neighbourhood(
     assert "Choisissez un quartier de votre équipe d&#x27;entraide." in response.content.decode()
     assert f'value="{bourg.pk}"' not in moderator_client.get(url).content.decode()
     with pytest.raises(ValidationError) as refused:
-        services.listing_edit_by_moderator(
+        moderation_services.listing_edit_by_moderator(
             listing=maries_listing, data={"neighbourhood": bourg}, notice="Quartier corrigé.", actor=moderator
         )
     assert "neighbourhood" in refused.value.message_dict
@@ -491,7 +513,7 @@ def test_a_moderator_cannot_move_a_listing_into_another_teams_neighbourhood(
 
 def test_a_moderator_of_both_teams_may_move_a_listing_between_them(moderator, maries_listing, bourg, bourg_team):
     Membership.objects.create(user=moderator, team=bourg_team, role=Role.MODERATOR)
-    services.listing_edit_by_moderator(
+    moderation_services.listing_edit_by_moderator(
         listing=maries_listing, data={"neighbourhood": bourg}, notice="Quartier corrigé.", actor=moderator
     )
     maries_listing.refresh_from_db()
@@ -501,10 +523,10 @@ def test_a_moderator_of_both_teams_may_move_a_listing_between_them(moderator, ma
 def test_reports_follow_their_listing_to_its_new_team(
     moderator_client, maries_listing, marie, paul, bourg, bourg_client
 ):
-    report = services.report_create(
+    report = moderation_services.report_create(
         listing=maries_listing, reason="scam", details="Demande 20 €.", reporter=paul, actor=paul.user
     )
-    services.listing_update(listing=maries_listing, data={"neighbourhood": bourg}, actor=marie.user)
+    listing_services.listing_update(listing=maries_listing, data={"neighbourhood": bourg}, actor=marie.user)
     url = reverse("mutualaid:staff_report", args=[report.pk])
     assert moderator_client.get(url).status_code == 404
     assert moderator_client.post(url, {"decision": "hide", "reason": "Interdit."}).status_code == 404
@@ -523,7 +545,7 @@ def test_simultaneous_anonymous_reports_from_one_address_stop_at_the_limit(clien
     """Six reports sent at the same moment: five more arrive while the first one is being
     saved, so each checks the limit before the others are counted. Only five go through."""
     url = reverse("mutualaid:report_listing", args=[maries_listing.pk])
-    create = services.report_create
+    create = moderation_services.report_create
     others = []
 
     def create_while_others_arrive(**kwargs):
@@ -533,7 +555,7 @@ def test_simultaneous_anonymous_reports_from_one_address_stop_at_the_limit(clien
                 others.append(client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""}))
         return create(**kwargs)
 
-    monkeypatch.setattr(services, "report_create", create_while_others_arrive)
+    monkeypatch.setattr(moderation_services, "report_create", create_while_others_arrive)
     client.post(url, {"submission_key": str(uuid.uuid4()), "reason": "other", "details": ""})
     assert Report.objects.filter(listing=maries_listing).count() == 5
     assert "Trop de signalements" in others[-1].content.decode()
@@ -565,10 +587,10 @@ def test_a_suspension_is_recorded_against_the_team_of_the_residents_listings(
     publish(post_listing(other, bourg, actor=other.user), two_team_moderator)
     page = moderator_client.get(reverse("mutualaid:staff_person", args=[other.pk])).content.decode()
     assert f'<option value="{bourg_team.pk}" selected>' in page  # preselected: the team of his listings
-    assert services.is_suspended(lea)
+    assert selectors.is_suspended(lea)
     # Board-wide: her listing leaves the board, and she cannot post in another team's neighbourhood.
     assert listing.title not in bourg_client.get(reverse("mutualaid:board")).content.decode()
-    with pytest.raises(services.BoardError):
+    with pytest.raises(BoardError):
         post_listing(lea, tilleuls, actor=lea.user)
     # Le Bourg's moderators read the reason; Valbrenne's only see that she is suspended.
     assert "Demandes d&#x27;argent répétées." in bourg_client.get(url).content.decode()
@@ -577,9 +599,9 @@ def test_a_suspension_is_recorded_against_the_team_of_the_residents_listings(
     assert "Demandes d&#x27;argent" not in page and "par une autre équipe" in page
     assert "Lever la suspension" not in page
     response = valbrenne_only.post(reverse("mutualaid:staff_unsuspend", args=[lea.pk]))
-    assert response.status_code == 302 and services.is_suspended(lea)
+    assert response.status_code == 302 and selectors.is_suspended(lea)
     bourg_client.post(reverse("mutualaid:staff_unsuspend", args=[lea.pk]))
-    assert not services.is_suspended(lea)
+    assert not selectors.is_suspended(lea)
 
 
 def test_a_moderator_of_several_teams_says_which_one_decides_about_a_resident_without_listings(
@@ -590,7 +612,7 @@ def test_a_moderator_of_several_teams_says_which_one_decides_about_a_resident_wi
     assert response.status_code == 400
     html = response.content.decode()
     assert "Choisissez l&#x27;équipe au nom de laquelle vous agissez." in html and "Propos blessants." in html
-    assert not services.is_suspended(paul)
+    assert not selectors.is_suspended(paul)
     moderator_client.post(url, {"reason": "Propos blessants.", "ends_on": "", "team": bourg_team.pk})
     assert ModerationDecision.objects.get(person=paul, action="suspend").team == bourg_team
     response = moderator_client.post(reverse("mutualaid:staff_badge", args=[paul.pk]), {"give": "1"})
@@ -611,7 +633,7 @@ def test_a_moderator_of_one_team_is_not_asked_which_team(moderator_client, team,
 def test_lifting_a_suspension_puts_the_listings_back_on_the_cached_board_at_once(
     client, moderator_client, moderator, maries_listing, marie, team, django_capture_on_commit_callbacks
 ):
-    services.person_suspend(person=marie, team=team, reason="Vérification.", actor=moderator)
+    moderation_services.person_suspend(person=marie, team=team, reason="Vérification.", actor=moderator)
     board = reverse("mutualaid:board")
     assert maries_listing.title not in client.get(board, {"q": "mercredi"}).content.decode()
     assert maries_listing.title not in client.get(board, {"q": "mercredi"}).content.decode()  # cached
@@ -638,7 +660,7 @@ def test_a_removed_badge_leaves_the_cached_listing_page_at_once(
 def test_staff_closing_keeps_what_was_typed_and_shows_the_error_beside_the_field(
     moderator_client, jeannes_listing, marie
 ):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
     url = reverse("mutualaid:staff_listing_close", args=[jeannes_listing.pk])
@@ -657,10 +679,10 @@ def test_staff_closing_keeps_what_was_typed_and_shows_the_error_beside_the_field
 def test_staff_closing_with_a_thank_you_that_cannot_be_sent_explains_why(
     moderator_client, jeannes_listing, resident_by_letter, marie
 ):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
-    services.block_create(blocker=marie, blocked=resident_by_letter, actor=marie.user)
+    moderation_services.block_create(blocker=marie, blocked=resident_by_letter, actor=marie.user)
     url = reverse("mutualaid:staff_listing_close", args=[jeannes_listing.pk])
     response = moderator_client.post(
         url, {"outcome": "worked", "thanks_to": str(conversation.pk), "thanks_text": "Merci pour le café."}
@@ -682,11 +704,11 @@ def test_staff_do_not_close_the_listing_of_a_resident_who_has_an_account(moderat
 
 
 def test_a_refused_thank_you_on_closing_is_reported_on_the_thank_you_field(moderator, jeannes_listing, marie):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
     with pytest.raises(ValidationError) as refused:
-        services.listing_close(
+        listing_services.listing_close(
             listing=jeannes_listing,
             outcome="worked",
             thanks_to=conversation,
@@ -697,7 +719,7 @@ def test_a_refused_thank_you_on_closing_is_reported_on_the_thank_you_field(moder
 
 
 def test_a_sender_that_is_not_a_number_is_not_found(moderator_client, jeannes_listing, marie):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
     url = reverse("mutualaid:staff_conversation", args=[conversation.pk])
@@ -713,7 +735,7 @@ def test_the_person_page_reads_a_constant_number_of_queries_and_shows_the_badge(
 ):
     def queries_for(count):
         person = make_resident("Rémi", f"Actif{count}")
-        services.badge_give(person=person, team=team, actor=moderator)
+        moderation_services.badge_give(person=person, team=team, actor=moderator)
         for n in range(count):
             post_listing(person, tilleuls, actor=person.user, title=f"Annonce {n}")
         url = reverse("mutualaid:staff_person", args=[person.pk])
@@ -726,7 +748,7 @@ def test_the_person_page_reads_a_constant_number_of_queries_and_shows_the_badge(
 
 
 def test_closing_a_listing_that_was_closed_meanwhile_says_so(moderator_client, moderator, jeannes_listing):
-    services.listing_close(listing=jeannes_listing, outcome="worked", actor=moderator)
+    listing_services.listing_close(listing=jeannes_listing, outcome="worked", actor=moderator)
     response = moderator_client.post(
         reverse("mutualaid:staff_listing_close", args=[jeannes_listing.pk]), {"outcome": "did_not_work"}, follow=True
     )
