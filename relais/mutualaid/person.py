@@ -10,6 +10,7 @@ from relais.accounts.permissions import PEOPLE_ROLES, has_role
 from relais.core.extensions import PersonSection
 from relais.core.pagecache import public_pages_changed
 from relais.mutualaid import selectors
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import Badge, Block, Conversation, Listing, ThankYou
 from relais.mutualaid.privacy import public_name
 
@@ -186,7 +187,7 @@ def close_open_records(*, person, actor, reason):
     now = timezone.now()
     for listing in _open_listings(person):
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.CLOSED, closed_at=now)
-        audit_log(actor=actor, action="mutualaid.listing.closed", obj=listing, person=person, details={"erasure": True})
+        audit_log(actor=actor, action=Action.LISTING_CLOSED, obj=listing, person=person, details={"erasure": True})
     public_pages_changed()  # an update() sends no signal: the listings leave the board at once
 
 

@@ -39,6 +39,7 @@ from relais.mutualaid.forms import (
     StaffMessageForm,
     SuspendForm,
 )
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import BoardError, ListingStatus, Neighbourhood, ReportStatus, TransitionError
 from relais.mutualaid.privacy import public_name
 from relais.mutualaid.services import conversations as conversation_services
@@ -72,7 +73,7 @@ def moderation(request):
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]
     shown += [row["person"].pk for row in context["relay"]]
-    moderation_services.staff_viewed(actor=request.user, action="queue.viewed", people=shown, request=request)
+    moderation_services.staff_viewed(actor=request.user, action=Action.QUEUE_VIEWED, people=shown, request=request)
     return render(request, "mutualaid/staff/moderation.html", context)
 
 
@@ -97,7 +98,7 @@ def listing_list(request):
     page = Paginator(listings, 30).get_page(request.GET.get("page"))
     moderation_services.staff_viewed(
         actor=request.user,
-        action="listings.viewed",
+        action=Action.LISTING_LIST_VIEWED,
         person=helped,
         people=[listing.posted_by_id for listing in page],
         request=request,
@@ -166,7 +167,7 @@ def listing_detail(request, pk):
     others = [c.responder_id for c in listing.conversations.all()] + [r.reporter_id for r in listing.reports.all()]
     moderation_services.staff_viewed(
         actor=request.user,
-        action="listing.viewed",
+        action=Action.LISTING_VIEWED,
         obj=listing,
         person=listing.posted_by,
         people=others,
@@ -302,7 +303,9 @@ def listing_create(request):
             if listing.team_id in selectors.moderated_team_ids(request.user):
                 return redirect("mutualaid:staff_listing", pk=listing.pk)
             return redirect(person)
-    moderation_services.staff_viewed(actor=request.user, action="post_form.viewed", person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.LISTING_POST_FORM_VIEWED, person=person, request=request
+    )
     return render(request, "mutualaid/staff/listing_create.html", {"form": form, "person": person})
 
 
@@ -334,7 +337,7 @@ def respond_for(request, pk, person_pk):
             messages.success(request, _("La réponse est envoyée à l'auteur de l'annonce."))
             return redirect("mutualaid:staff_conversation", pk=conversation.pk)
     moderation_services.staff_viewed(
-        actor=request.user, action="respond_form.viewed", obj=listing, person=person, request=request
+        actor=request.user, action=Action.LISTING_RESPOND_FORM_VIEWED, obj=listing, person=person, request=request
     )
     return render(request, "mutualaid/staff/respond_for.html", {"form": form, "listing": listing, "person": person})
 
@@ -397,7 +400,7 @@ def conversation(request, pk):
                 return redirect("mutualaid:staff_conversation", pk=conversation.pk)
     for party in (conversation.listing.posted_by, conversation.responder):
         moderation_services.staff_viewed(
-            actor=request.user, action="conversation.viewed", obj=conversation, person=party, request=request
+            actor=request.user, action=Action.CONVERSATION_VIEWED, obj=conversation, person=party, request=request
         )
     return render(request, "mutualaid/staff/conversation.html", _conversation_context(request, conversation, forms))
 
@@ -431,7 +434,7 @@ def relay_list(request):
     people = selectors.relay_people(selectors.moderated_team_ids(request.user))
     for row in people:  # each name and phone shown is a reading of that person's data
         moderation_services.staff_viewed(
-            actor=request.user, action="relay.viewed", person=row["person"], request=request
+            actor=request.user, action=Action.RELAY_LIST_VIEWED, person=row["person"], request=request
         )
     return render(request, "mutualaid/staff/relay_list.html", {"people": people})
 
@@ -455,7 +458,9 @@ def relay_sheet(request, person_pk):
                 messages.success(request, _("Les messages sont notés comme transmis par téléphone."))
             return redirect("mutualaid:relay_list")
     sheet = selectors.relay_sheet(request.user, person)
-    moderation_services.staff_viewed(actor=request.user, action="relay_sheet.viewed", person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.RELAY_SHEET_VIEWED, person=person, request=request
+    )
     channel = selectors.relay_channel(person)
     return render(
         request,
@@ -499,7 +504,7 @@ def report_detail(request, pk):
         people.append(report.reporter)
     for person in people:
         moderation_services.staff_viewed(
-            actor=request.user, action="report.viewed", obj=report, person=person, request=request
+            actor=request.user, action=Action.REPORT_VIEWED, obj=report, person=person, request=request
         )
     return render(
         request,
@@ -539,7 +544,9 @@ def _person_page(request, person, *, suspend_form=None, badge_form=None, unsuspe
 @staff_required(MODERATOR)
 def person_history(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    moderation_services.staff_viewed(actor=request.user, action="history.viewed", person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.PERSON_HISTORY_VIEWED, person=person, request=request
+    )
     return _person_page(request, person)
 
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from relais.core.models import AuditEvent
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import Block, BoardError, Conversation, ConversationMessage, ThankYou
 from relais.mutualaid.services import conversations as conversation_services
 from relais.mutualaid.services import moderation as moderation_services
@@ -57,7 +58,7 @@ def test_answering_opens_a_conversation_and_tells_the_author_by_email(paul_clien
     [email] = [m for m in mail.outbox if m.to == [marie.email] and "vous a écrit" in m.subject]
     assert "Paul V." in email.subject and "Bonjour, je peux vous aider mercredi." in email.body
     assert conversation.get_absolute_url() in email.body
-    assert AuditEvent.objects.filter(action="mutualaid.message.sent", person_id=paul.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.MESSAGE_SENT, person_id=paul.pk).exists()
 
 
 def test_the_safety_advice_must_be_acknowledged_before_a_first_contact(paul_client, maries_listing):
@@ -180,7 +181,7 @@ def test_contacts_shared_after_both_agree_is_journaled(paul, marie, maries_listi
     )
     assert conversation_services.contacts_share(conversation=conversation, person=paul, actor=paul.user) is False
     assert conversation_services.contacts_share(conversation=conversation, person=marie, actor=marie.user) is True
-    assert AuditEvent.objects.filter(action="mutualaid.contacts.agreed").count() == 2
+    assert AuditEvent.objects.filter(action=Action.CONVERSATION_CONTACTS_AGREED).count() == 2
 
 
 def test_blocking_stops_the_other_person_writing(marie_client, marie, paul, paul_client, maries_listing):

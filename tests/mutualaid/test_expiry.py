@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relais.core.models import AuditEvent
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import LISTING_DAYS, Kind, Listing, ListingStatus
 from relais.mutualaid.services import links as link_services
 from relais.mutualaid.services import listings as listing_services
@@ -70,7 +71,7 @@ def test_a_listing_past_its_date_expires_and_its_author_is_told(maries_listing, 
         person=marie, template="mutualaid_listing_expired", related_id=str(maries_listing.pk)
     )
     assert "/entraide/prolonger/" in notice.body
-    assert AuditEvent.objects.filter(action="mutualaid.listing.expired", object_id=str(maries_listing.pk)).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_EXPIRED, object_id=str(maries_listing.pk)).exists()
 
 
 def test_an_ongoing_offer_never_expires(marie, tilleuls, moderator):
@@ -88,7 +89,7 @@ def test_renewing_from_the_listing_page_adds_30_days_from_today(marie_client, ma
     assert response.status_code == 302
     maries_listing.refresh_from_db()
     assert maries_listing.expires_at > timezone.now() + days(29) and maries_listing.reminder_sent_at is None
-    assert AuditEvent.objects.filter(action="mutualaid.listing.renewed").exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_RENEWED).exists()
 
 
 def test_renewing_in_one_click_from_the_reminder_link_without_logging_in(client, maries_listing):
@@ -160,7 +161,7 @@ def test_a_renewal_link_renews_once(client, maries_listing):
     assert "Prolonger de 30 jours" not in client.get(url).content.decode()
     maries_listing.refresh_from_db()
     assert maries_listing.expires_at == renewed_until
-    assert AuditEvent.objects.filter(action="mutualaid.listing.renewed", object_id=str(maries_listing.pk)).count() == 1
+    assert AuditEvent.objects.filter(action=Action.LISTING_RENEWED, object_id=str(maries_listing.pk)).count() == 1
 
 
 def test_a_renewal_link_stops_working_once_the_listing_was_renewed_another_way(client, marie_client, maries_listing):

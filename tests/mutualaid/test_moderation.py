@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from relais.accounts.models import Membership, Role
 from relais.core.models import AuditEvent
+from relais.mutualaid.journal import Action
 from relais.mutualaid import selectors
 from relais.mutualaid.models import (
     Badge,
@@ -45,7 +46,7 @@ def test_the_queue_lists_pending_listings_reports_and_messages_to_relay(moderato
     assert pending.title in html and "DUPONT Marie" in html
     assert "Vends salon de jardin" in html  # the demo's open report
     assert "MARTIN Jeanne" in html  # a demo message waits to be read to her
-    assert AuditEvent.objects.filter(action="mutualaid.queue.viewed").exists()
+    assert AuditEvent.objects.filter(action=Action.QUEUE_VIEWED).exists()
 
 
 def test_approving_publishes_and_tells_the_author(moderator_client, moderator, marie, tilleuls):
@@ -55,7 +56,7 @@ def test_approving_publishes_and_tells_the_author(moderator_client, moderator, m
     listing.refresh_from_db()
     assert listing.is_live and listing.reviewed_by == moderator and listing.expires_at
     assert Message.objects.filter(person=marie, template="mutualaid_listing_published").exists()
-    assert AuditEvent.objects.filter(action="mutualaid.listing.approve", actor=moderator).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_APPROVED, actor=moderator).exists()
 
 
 def test_refusing_needs_an_explanation_which_the_author_receives(moderator_client, marie, tilleuls):
@@ -71,7 +72,7 @@ def test_refusing_needs_an_explanation_which_the_author_receives(moderator_clien
     assert "Les cours payants n'ont pas leur place ici." in message.body
     decision = ModerationDecision.objects.get(listing=listing)
     assert decision.action == "reject" and decision.person == marie
-    assert AuditEvent.objects.filter(action="mutualaid.listing.reject", reason__startswith="Les cours").exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_REJECTED, reason__startswith="Les cours").exists()
 
 
 def test_a_decision_that_no_longer_applies_is_refused_politely(moderator_client, maries_listing):
@@ -114,7 +115,7 @@ def test_a_moderator_edits_a_listing_with_a_notice_shown_and_sent(
     html = client.get(maries_listing.get_absolute_url()).content.decode()
     assert "Annonce modifiée par l'équipe d'entraide : Nous avons précisé le titre." in html
     assert "Nous avons précisé le titre." in Message.objects.get(person=marie, template="mutualaid_listing_edited").body
-    assert AuditEvent.objects.filter(action="mutualaid.listing.edited").exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_EDITED).exists()
 
 
 def test_the_notice_is_required_and_cannot_hold_contact_details(moderator_client, maries_listing, tilleuls):
@@ -153,7 +154,7 @@ def test_a_reported_listing_is_hidden_after_moderation(
     assert "Demander de l'argent est interdit." in hidden.body and "Paul" not in hidden.body
     assert Message.objects.filter(person=paul, template="mutualaid_report_handled").exists()
     assert ModerationDecision.objects.get(listing=maries_listing, action="hide").report == report
-    assert AuditEvent.objects.filter(action="mutualaid.report.hide", object_id=str(report.pk)).exists()
+    assert AuditEvent.objects.filter(action=Action.REPORT_ACTED, object_id=str(report.pk)).exists()
 
 
 def test_hiding_on_a_report_needs_an_explanation(moderator_client, maries_listing, paul):
@@ -276,7 +277,7 @@ def test_only_staff_give_the_badge_and_it_shows_on_listings(moderator_client, cl
     assert Badge.objects.filter(person=marie, revoked_at__isnull=True).count() == 1
     moderator_client.post(reverse("mutualaid:staff_badge", args=[marie.pk]), {"give": "0"})
     assert not Badge.objects.filter(person=marie, revoked_at__isnull=True).exists()
-    assert AuditEvent.objects.filter(action="mutualaid.badge.given", person_id=marie.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.BADGE_GIVEN, person_id=marie.pk).exists()
 
 
 def test_a_resident_cannot_give_herself_a_badge(marie_client, marie):
@@ -292,7 +293,7 @@ def test_the_history_of_a_resident_lists_listings_reports_and_decisions(
     )
     html = moderator_client.get(reverse("mutualaid:staff_person", args=[marie.pk])).content.decode()
     assert maries_listing.title in html and "Annonce commerciale" in html and "Annonce publiée" in html
-    assert AuditEvent.objects.filter(action="mutualaid.history.viewed", person_id=marie.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.PERSON_HISTORY_VIEWED, person_id=marie.pk).exists()
     html = moderator_client.get(reverse("mutualaid:staff_person", args=[paul.pk])).content.decode()
     assert "Signalements qu'elle a faits" in html and maries_listing.title in html
 
@@ -305,8 +306,8 @@ def test_viewing_a_listing_or_a_conversation_is_journaled_against_each_resident(
     )
     moderator_client.get(reverse("mutualaid:staff_listing", args=[jeannes_listing.pk]))
     assert moderator_client.get(reverse("mutualaid:staff_conversation", args=[conversation.pk])).status_code == 200
-    assert AuditEvent.objects.filter(actor=moderator, action="mutualaid.listing.viewed").exists()
-    viewed = AuditEvent.objects.filter(actor=moderator, action="mutualaid.conversation.viewed")
+    assert AuditEvent.objects.filter(actor=moderator, action=Action.LISTING_VIEWED).exists()
+    viewed = AuditEvent.objects.filter(actor=moderator, action=Action.CONVERSATION_VIEWED)
     assert set(viewed.values_list("person_id", flat=True)) == {resident_by_letter.pk, paul.pk}
 
 
@@ -321,7 +322,7 @@ def test_the_relay_list_is_journaled_against_each_resident_shown(
         )
     html = moderator_client.get(reverse("mutualaid:relay_list")).content.decode()
     assert "MARTIN Jeanne" in html and "0247999999" in html
-    viewed = AuditEvent.objects.filter(actor=moderator, action="mutualaid.relay.viewed")
+    viewed = AuditEvent.objects.filter(actor=moderator, action=Action.RELAY_LIST_VIEWED)
     assert {resident_by_letter.pk, karim.pk} <= set(viewed.values_list("person_id", flat=True))
     assert not viewed.filter(person_id__isnull=True).exists()
 
@@ -333,7 +334,7 @@ def test_reading_a_report_is_journaled_against_the_reported_and_the_reporter(
         listing=maries_listing, reason="other", details="", reporter=paul, actor=paul.user
     )
     moderator_client.get(reverse("mutualaid:staff_report", args=[report.pk]))
-    viewed = AuditEvent.objects.filter(actor=moderator, action="mutualaid.report.viewed", object_id=str(report.pk))
+    viewed = AuditEvent.objects.filter(actor=moderator, action=Action.REPORT_VIEWED, object_id=str(report.pk))
     assert set(viewed.values_list("person_id", flat=True)) == {marie.pk, paul.pk}
 
 
@@ -417,7 +418,7 @@ def test_moderators_switch_to_publish_then_moderate(moderator_client, moderator,
     response = moderator_client.post(url, {"mode-publish_first_for_met": "on", "mode-submit": "1"})
     assert response.status_code == 302
     assert selectors.board_settings_for(team).publish_first_for_met
-    assert AuditEvent.objects.filter(action="mutualaid.settings.changed", actor=moderator).exists()
+    assert AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED, actor=moderator).exists()
 
 
 def test_moderators_add_a_neighbourhood(moderator_client, team):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from relais.core.models import AuditEvent, Channel
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import (
     BoardError,
     BoardSettings,
@@ -52,7 +53,7 @@ def test_a_resident_posts_online_and_waits_for_moderation(marie_client, marie, t
     assert listing.posted_via == Channel.ONLINE and listing.team == tilleuls.team and listing.consent_at
     assert not listing.is_live
     assert Message.objects.filter(person=marie, template="mutualaid_listing_received").exists()
-    assert AuditEvent.objects.filter(action="mutualaid.listing.created", person_id=marie.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_CREATED, person_id=marie.pk).exists()
 
 
 def test_errors_are_in_plain_french_beside_the_fields_and_values_are_kept(marie_client):
@@ -195,7 +196,7 @@ def test_editing_a_published_listing_sends_it_back_to_moderation(marie_client, m
     maries_listing.refresh_from_db()
     assert response.status_code == 302
     assert maries_listing.title == "Courses le jeudi" and maries_listing.status == ListingStatus.PENDING
-    assert AuditEvent.objects.filter(action="mutualaid.listing.updated", object_id=str(maries_listing.pk)).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_UPDATED, object_id=str(maries_listing.pk)).exists()
 
 
 def test_someone_else_cannot_edit_or_close_a_listing(paul_client, maries_listing):

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from relais.core.models import AuditEvent
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import Conversation, ConversationMessage
 from relais.mutualaid.services import conversations as conversation_services
 from relais.mutualaid.services import moderation as moderation_services
@@ -75,8 +76,8 @@ def test_a_resident_without_internet_gets_a_reply_through_staff(
         assert secret not in email.body
     html = marie_client.get(conversation.get_absolute_url()).content.decode()
     assert "c&#x27;est parfait" in html and "transmis par la mairie" in html
-    assert AuditEvent.objects.filter(action="mutualaid.messages.relayed", person_id=jeanne.pk).exists()
-    assert AuditEvent.objects.filter(action="mutualaid.relay_sheet.viewed", person_id=jeanne.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.MESSAGE_RELAYED, person_id=jeanne.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.RELAY_SHEET_VIEWED, person_id=jeanne.pk).exists()
 
 
 def test_messages_read_over_the_phone_are_marked_relayed(moderator_client, resident_by_letter, jeannes_listing, paul):

@@ -17,6 +17,7 @@ from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import Person, refuse_erased
 from relais.mutualaid import selectors
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import BoardError, Conversation, ConversationMessage, Listing, ListingStatus, ThankYou
 from relais.mutualaid.privacy import public_name
 from relais.mutualaid.services._common import by_staff, date_label, site_url
@@ -76,7 +77,7 @@ def conversation_start(
             conversation.save()
             audit_log(
                 actor=actor,
-                action="mutualaid.conversation.started",
+                action=Action.CONVERSATION_STARTED,
                 obj=conversation,
                 person=responder,
                 request=request,
@@ -164,7 +165,7 @@ def _write(
     conversation.save(update_fields=fields)
     audit_log(
         actor=actor,
-        action="mutualaid.message.sent",
+        action=Action.MESSAGE_SENT,
         obj=message,
         person=sender,
         request=request,
@@ -232,7 +233,7 @@ def messages_relay(*, person: Person, how: str, actor, request: HttpRequest | No
     )
     audit_log(
         actor=actor,
-        action="mutualaid.messages.relayed",
+        action=Action.MESSAGE_RELAYED,
         person=person,
         request=request,
         details={"how": how, "messages": [m.pk for m in waiting]},
@@ -256,7 +257,7 @@ def contacts_share(*, conversation: Conversation, person: Person, actor, request
     conversation.save(update_fields=[f"{side}_shares_at"])
     audit_log(
         actor=actor,
-        action="mutualaid.contacts.agreed",
+        action=Action.CONVERSATION_CONTACTS_AGREED,
         obj=conversation,
         person=person,
         request=request,
@@ -299,7 +300,7 @@ def thanks_send(
     thanks = ThankYou(conversation=conversation, sender=sender, recipient=recipient, text=text.strip())
     thanks.full_clean()
     thanks.save()
-    audit_log(actor=actor, action="mutualaid.thanks.sent", obj=thanks, person=sender, request=request)
+    audit_log(actor=actor, action=Action.THANKS_SENT, obj=thanks, person=sender, request=request)
     notify(
         person=recipient,
         template="mutualaid_thanks_received",
@@ -325,7 +326,7 @@ def thanks_show(*, thanks: ThankYou, shown: bool, actor, request: HttpRequest | 
     thanks.save(update_fields=["shown"])
     audit_log(
         actor=actor,
-        action="mutualaid.thanks.shown" if shown else "mutualaid.thanks.unshown",
+        action=Action.THANKS_SHOWN if shown else Action.THANKS_UNSHOWN,
         obj=thanks,
         person=thanks.recipient,
         request=request,

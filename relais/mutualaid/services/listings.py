@@ -18,6 +18,7 @@ from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import ContactChannel, Person, refuse_erased
 from relais.mutualaid import selectors
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import (
     REMINDER_DAYS,
     BoardError,
@@ -98,7 +99,7 @@ def listing_create(
         listing.save()
         audit_log(
             actor=actor,
-            action="mutualaid.listing.created",
+            action=Action.LISTING_CREATED,
             obj=listing,
             person=person,
             request=request,
@@ -166,7 +167,7 @@ def listing_update(*, listing: Listing, data: dict, actor, request: HttpRequest 
     listing.save(update_fields=fields)
     audit_log(
         actor=actor,
-        action="mutualaid.listing.updated",
+        action=Action.LISTING_UPDATED,
         obj=listing,
         person=listing.posted_by,
         request=request,
@@ -191,7 +192,7 @@ def listing_renew(
     listing.save(update_fields=["status", "expires_at", "reminder_sent_at"])
     audit_log(
         actor=actor,
-        action="mutualaid.listing.renewed",
+        action=Action.LISTING_RENEWED,
         obj=listing,
         person=listing.posted_by,
         request=request,
@@ -216,7 +217,7 @@ def listing_close(
     listing.save(update_fields=["status", "closed_at", "outcome"])
     audit_log(
         actor=actor,
-        action="mutualaid.listing.closed",
+        action=Action.LISTING_CLOSED,
         obj=listing,
         person=listing.posted_by,
         request=request,
@@ -267,7 +268,7 @@ def listings_send_reminders(*, now=None, dry_run: bool = False) -> int:
                 related=listing,
                 dedupe_key=f"mutualaid-reminder-{listing.pk}-{listing.expires_at:%Y%m%d%H%M}",
             )
-            audit_log(actor=None, action="mutualaid.listing.reminded", obj=listing, person=listing.posted_by)
+            audit_log(actor=None, action=Action.LISTING_REMINDED, obj=listing, person=listing.posted_by)
             sent += 1
     return sent
 
@@ -294,7 +295,7 @@ def listings_expire(*, now=None, dry_run: bool = False) -> int:
                 related=listing,
                 dedupe_key=f"mutualaid-expired-{listing.pk}-{listing.expires_at:%Y%m%d%H%M}",
             )
-            audit_log(actor=None, action="mutualaid.listing.expired", obj=listing, person=listing.posted_by)
+            audit_log(actor=None, action=Action.LISTING_EXPIRED, obj=listing, person=listing.posted_by)
             expired += 1
     return expired
 
@@ -327,7 +328,7 @@ def listings_send_by_letter(*, person: Person, listings, actor, request: HttpReq
     )
     audit_log(
         actor=actor,
-        action="mutualaid.listings.sent_by_letter",
+        action=Action.LISTING_SENT_BY_LETTER,
         person=person,
         request=request,
         details={"listings": [listing.pk for listing in listings], "message": message.pk},

@@ -18,6 +18,7 @@ from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import Person
 from relais.core.pagecache import public_pages_changed
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import (
     Badge,
     BadgeKind,
@@ -51,12 +52,12 @@ def _board_changed() -> None:
 
 
 MODERATION_ACTIONS = {
-    # action: (model method, decision, message to the author, reason required)
-    "approve": ("publish", DecisionAction.APPROVE, "mutualaid_listing_published", False),
-    "review": ("mark_reviewed", DecisionAction.REVIEW, "", False),
-    "reject": ("reject", DecisionAction.REJECT, "mutualaid_listing_rejected", True),
-    "hide": ("hide", DecisionAction.HIDE, "mutualaid_listing_hidden", True),
-    "restore": ("restore", DecisionAction.RESTORE, "mutualaid_listing_restored", False),
+    # action: (model method, decision, message to the author, reason required, journal action)
+    "approve": ("publish", DecisionAction.APPROVE, "mutualaid_listing_published", False, Action.LISTING_APPROVED),
+    "review": ("mark_reviewed", DecisionAction.REVIEW, "", False, Action.LISTING_REVIEWED),
+    "reject": ("reject", DecisionAction.REJECT, "mutualaid_listing_rejected", True, Action.LISTING_REJECTED),
+    "hide": ("hide", DecisionAction.HIDE, "mutualaid_listing_hidden", True, Action.LISTING_HIDDEN),
+    "restore": ("restore", DecisionAction.RESTORE, "mutualaid_listing_restored", False, Action.LISTING_RESTORED),
 }
 
 
@@ -65,7 +66,7 @@ def listing_moderate(
     *, listing: Listing, action: str, reason: str, actor, report: Report | None = None, request=None
 ) -> ModerationDecision:
     """A moderator publishes, keeps, refuses, hides or restores a listing, and tells the author why."""
-    method, decision_action, template, needs_reason = MODERATION_ACTIONS[action]
+    method, decision_action, template, needs_reason, journal_action = MODERATION_ACTIONS[action]
     reason = reason.strip()
     if needs_reason and not reason:
         raise ValidationError({"reason": _("Expliquez votre décision : l'auteur de l'annonce la recevra.")})
@@ -85,7 +86,7 @@ def listing_moderate(
         _close_reports(listing.reports.filter(message__isnull=True), ReportStatus.ACTED, actor, now)
     audit_log(
         actor=actor,
-        action=f"mutualaid.listing.{action}",
+        action=journal_action,
         obj=listing,
         person=listing.posted_by,
         reason=reason,
@@ -132,7 +133,7 @@ def listing_edit_by_moderator(
     decision = decide(listing=listing, person=listing.posted_by, action=DecisionAction.EDIT, reason=notice, actor=actor)
     audit_log(
         actor=actor,
-        action="mutualaid.listing.edited",
+        action=Action.LISTING_EDITED,
         obj=listing,
         person=listing.posted_by,
         reason=notice,
@@ -185,7 +186,7 @@ def report_create(
         report.save()
         audit_log(
             actor=actor,
-            action="mutualaid.report.created",
+            action=Action.REPORT_CREATED,
             obj=report,
             person=report.reported_person,
             request=request,
@@ -229,6 +230,7 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
     now = timezone.now()
     reason = reason.strip()
     if decision == "dismiss":
+        journal_action = Action.REPORT_DISMISSED
         decide(
             listing=report.listing,
             person=report.reported_person,
@@ -240,6 +242,7 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
         same = Report.objects.filter(listing=report.listing, message=report.message)
         _close_reports(same, ReportStatus.DISMISSED, actor, now)
     elif decision == "hide" and report.message_id:
+        journal_action = Action.REPORT_ACTED
         if not reason:
             raise ValidationError({"reason": _("Expliquez votre décision : l'auteur du message la recevra.")})
         message = report.message
@@ -262,6 +265,7 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
             dedupe_key=f"mutualaid-decision-{decision_row.pk}",
         )
     elif decision == "hide":
+        journal_action = Action.REPORT_ACTED
         if report.listing.status in (ListingStatus.HIDDEN, ListingStatus.REJECTED):
             _close_reports(Report.objects.filter(listing=report.listing, message=None), ReportStatus.ACTED, actor, now)
         else:
@@ -270,7 +274,7 @@ def report_decide(*, report: Report, decision: str, reason: str, actor, request:
         raise ValueError(f"unknown decision {decision!r}")
     audit_log(
         actor=actor,
-        action=f"mutualaid.report.{decision}",
+        action=journal_action,
         obj=report,
         person=report.reported_person,
         reason=reason,
@@ -298,7 +302,7 @@ def person_suspend(
     suspension = Suspension.objects.create(person=person, team=team, reason=reason, ends_at=ends_at, created_by=actor)
     decide(team=team, person=person, action=DecisionAction.SUSPEND, reason=reason, actor=actor)
     audit_log(
-        actor=actor, action="mutualaid.person.suspended", obj=suspension, person=person, reason=reason, request=request
+        actor=actor, action=Action.PERSON_SUSPENDED, obj=suspension, person=person, reason=reason, request=request
     )
     notify(
         person=person,
@@ -323,7 +327,7 @@ def person_unsuspend(*, person: Person, team, actor, reason: str = "", request: 
     )
     if lifted:
         decide(team=team, person=person, action=DecisionAction.UNSUSPEND, reason=reason, actor=actor)
-        audit_log(actor=actor, action="mutualaid.person.unsuspended", obj=person, request=request, reason=reason)
+        audit_log(actor=actor, action=Action.PERSON_UNSUSPENDED, obj=person, request=request, reason=reason)
         _board_changed()  # an update() sends no signal: their listings are back on the board
     return lifted
 
@@ -336,7 +340,7 @@ def badge_give(*, person: Person, team, actor, request: HttpRequest | None = Non
         return badge
     badge = Badge.objects.create(person=person, kind=BadgeKind.MET, given_by=actor)
     decide(team=team, person=person, action=DecisionAction.BADGE, actor=actor)
-    audit_log(actor=actor, action="mutualaid.badge.given", obj=badge, person=person, request=request)
+    audit_log(actor=actor, action=Action.BADGE_GIVEN, obj=badge, person=person, request=request)
     return badge
 
 
@@ -345,7 +349,7 @@ def badge_revoke(*, person: Person, team, actor, request: HttpRequest | None = N
     revoked = Badge.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if revoked:
         decide(team=team, person=person, action=DecisionAction.BADGE_REVOKE, actor=actor)
-        audit_log(actor=actor, action="mutualaid.badge.revoked", obj=person, request=request)
+        audit_log(actor=actor, action=Action.BADGE_REVOKED, obj=person, request=request)
         _board_changed()  # an update() sends no signal: the badge leaves their listings at once
     return revoked
 
@@ -358,7 +362,7 @@ def block_create(*, blocker: Person, blocked: Person, actor, request: HttpReques
     if created:
         audit_log(
             actor=actor,
-            action="mutualaid.block.created",
+            action=Action.BLOCK_CREATED,
             obj=block,
             person=blocker,
             request=request,
@@ -371,7 +375,7 @@ def block_create(*, blocker: Person, blocked: Person, actor, request: HttpReques
 def block_remove(*, block: Block, actor, request: HttpRequest | None = None) -> None:
     audit_log(
         actor=actor,
-        action="mutualaid.block.removed",
+        action=Action.BLOCK_REMOVED,
         obj=block,
         person=block.blocker,
         request=request,
@@ -381,13 +385,13 @@ def block_remove(*, block: Block, actor, request: HttpRequest | None = None) -> 
 
 
 def staff_viewed(
-    *, actor, action: str, obj=None, person=None, people=(), request: HttpRequest | None = None, **details
+    *, actor, action: Action, obj=None, person=None, people=(), request: HttpRequest | None = None, **details
 ) -> None:
     """Journal entry for a staff member looking at residents' board data (`people`: the
     other residents the page names)."""
     audit_log(
         actor=actor,
-        action=f"mutualaid.{action}",
+        action=action,
         obj=obj,
         person=person,
         people=people,

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from relais.core.audit import audit_log
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import BoardSettings, Neighbourhood
 
 
@@ -20,7 +21,7 @@ def board_settings_save(
         row.save(update_fields=["publish_first_for_met", "updated_by", "updated_at"])
         audit_log(
             actor=actor,
-            action="mutualaid.settings.changed",
+            action=Action.SETTINGS_CHANGED,
             obj=row,
             request=request,
             details={"publish_first_for_met": publish_first_for_met},
@@ -34,7 +35,7 @@ def neighbourhood_save(*, form, actor, request: HttpRequest | None = None) -> Ne
     neighbourhood = form.save()
     audit_log(
         actor=actor,
-        action="mutualaid.neighbourhood.created" if created else "mutualaid.neighbourhood.updated",
+        action=Action.NEIGHBOURHOOD_CREATED if created else Action.NEIGHBOURHOOD_UPDATED,
         obj=neighbourhood,
         request=request,
         details={"name": neighbourhood.name},
