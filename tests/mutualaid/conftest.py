@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from relais.accounts.models import Role, Team, TeamKind, User
 from relais.core.models import Channel, ContactChannel, Person
@@ -11,6 +12,8 @@ from relais.mutualaid.models import Category, Kind, Listing, Neighbourhood
 from relais.mutualaid.services import listings as listing_services
 from relais.mutualaid.services import moderation as moderation_services
 from tests.conftest import make_member, staff_client
+
+MODERATION = reverse("mutualaid:moderation")
 
 
 @pytest.fixture
