@@ -1,6 +1,7 @@
 """Browsing the board: filters, search, what is never shown, the guide page, no ratings."""
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -101,9 +102,31 @@ def test_no_rating_anywhere(client, name, db):
     assert "★" not in html and "/5" not in html and not re.search(r"\bnote moyenne\b|\bavis clients?\b", html)
 
 
-def test_no_rating_field_exists_in_the_model():
-    names = {f.name for f in Listing._meta.get_fields()}
-    assert not names & {"rating", "score", "stars", "note"}
+RATING = "4/5 ★★★★"
+
+
+def test_a_rating_sent_with_a_listing_is_neither_kept_nor_shown(marie_client, marie, tilleuls, moderator, client):
+    rating = dict.fromkeys(("rating", "score", "stars", "note"), RATING)
+    response = marie_client.post(
+        reverse("mutualaid:listing_create"),
+        {
+            "submission_key": str(uuid.uuid4()),
+            "kind": "offer",
+            "category": "lending",
+            "neighbourhood": str(tilleuls.pk),
+            "title": "Je prête ma perceuse",
+            "text": "Perceuse à percussion, à rendre dans la semaine.",
+            "rules": "on",
+            **rating,
+        },
+    )
+    assert response.status_code == 302
+    listing = Listing.objects.filter(posted_by=marie).latest("pk")
+    assert RATING not in [str(getattr(listing, field.attname)) for field in Listing._meta.concrete_fields]
+    publish(listing, moderator)
+    for url in (listing.get_absolute_url(), BOARD):
+        html = client.get(url).content.decode()
+        assert "Je prête ma perceuse" in html and "★" not in html and "4/5" not in html
 
 
 def test_a_resident_does_not_see_listings_of_someone_she_blocked(marie, paul, tilleuls, moderator):

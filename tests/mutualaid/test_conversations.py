@@ -218,14 +218,23 @@ def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
     url = reverse("mutualaid:listing_close", args=[maries_listing.pk])
     page = marie_client.get(url).content.decode()
     assert "Paul V." in page and "Votre réponse reste privée" in page
+    rating = "4/5 ★★★★"  # sent along, as a form with a rating would: nothing keeps or shows it
     response = marie_client.post(
-        url, {"outcome": "worked", "thanks_to": str(conversation.pk), "thanks_text": "Merci pour les courses !"}
+        url,
+        {
+            "outcome": "worked",
+            "thanks_to": str(conversation.pk),
+            "thanks_text": "Merci pour les courses !",
+            **dict.fromkeys(("rating", "score", "stars", "note"), rating),
+        },
     )
     assert response.status_code == 302
     maries_listing.refresh_from_db()
     assert maries_listing.outcome == "worked" and not maries_listing.is_live
     note = ThankYou.objects.get(recipient=paul)
     assert note.sender == marie and not note.shown
+    for row in (maries_listing, note, conversation):
+        assert rating not in [str(getattr(row, field.attname)) for field in type(row)._meta.concrete_fields]
     assert Message.objects.filter(person=paul, template="mutualaid_thanks_received").exists()
     # The outcome is private: not on the listing page of the neighbour.
     assert "Ça a marché" not in paul_client.get(maries_listing.get_absolute_url()).content.decode()
@@ -234,7 +243,8 @@ def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # cached pages are forgotten once the change is committed
         paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "1"})
-    assert "Merci pour les courses !" in client.get(his.get_absolute_url()).content.decode()
+    shown = client.get(his.get_absolute_url()).content.decode()
+    assert "Merci pour les courses !" in shown and "★" not in shown and "4/5" not in shown
     with django_capture_on_commit_callbacks(execute=True):
         paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "0"})
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
