@@ -298,11 +298,11 @@ def relayed_answer(n):
 def relayed_reply(n):
     from django.urls import reverse
 
-    from relais.mutualaid import services
     from relais.mutualaid.models import ConversationMessage
+    from relais.mutualaid.services import conversations as conversation_services
 
     responder = _resident(n)
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=_live_listing(), responder=responder, body="Bonjour !", actor=responder.user, safety_read=True
     )
     key = str(uuid.uuid4())

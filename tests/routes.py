@@ -641,10 +641,10 @@ def sample_query(route: Route) -> dict:
 
 
 def _renew_token() -> str:
-    from relais.mutualaid import services
+    from relais.mutualaid.services import links as link_services
 
     listing = _listing()
     if listing.expires_at is None:
         type(listing).objects.filter(pk=listing.pk).update(expires_at=timezone.now() + datetime.timedelta(days=3))
         listing.refresh_from_db()
-    return services.renew_token(listing)
+    return link_services.renew_token(listing)

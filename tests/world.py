@@ -18,8 +18,10 @@ from relais.mandates.models import Mandate
 from relais.mediation import choices as mc
 from relais.mediation import services as mediation_services
 from relais.mediation.models import Accompaniment, Appointment, DropIn, SchoolHoliday, Workshop, WorkshopSession
-from relais.mutualaid import services as board_services
 from relais.mutualaid.models import Category, Kind, Neighbourhood, Report
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications import services as outbox
 from relais.notifications.models import Message, MessageStatus
 from tests.cases.conftest import pdf_file
@@ -140,7 +142,7 @@ def build_world() -> World:
     )
 
     neighbourhood = Neighbourhood.objects.create(name="Quartier B", slug="quartier-b", team=board)
-    listing = board_services.listing_create(
+    listing = listing_services.listing_create(
         person=person,
         data={
             "kind": Kind.OFFER,
@@ -157,11 +159,13 @@ def build_world() -> World:
         submission_key=uuid.uuid4(),
     )
     if listing.status == "pending":
-        board_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
-    conversation = board_services.conversation_start(
+        moderation_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
+    conversation = conversation_services.conversation_start(
         listing=listing, responder=other, body="Bonjour, je suis intéressé.", actor=moderator, safety_read=True
     )
-    report = board_services.report_create(listing=listing, reason="other", details="B", reporter=other, actor=moderator)
+    report = moderation_services.report_create(
+        listing=listing, reason="other", details="B", reporter=other, actor=moderator
+    )
     return World(
         person=person,
         other_person=other,

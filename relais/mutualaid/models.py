@@ -31,6 +31,10 @@ class TransitionError(ValueError):
     """A status change that the listing's current state does not allow."""
 
 
+class BoardError(Exception):
+    """An action the board refuses, with a message for the person who tried it."""
+
+
 CONTACT_DETAILS_REFUSED = _(
     "N'écrivez ni numéro de téléphone, ni adresse électronique, ni adresse postale : les voisins vous "
     "répondent par le tableau, et vous pourrez échanger vos coordonnées si vous êtes d'accord tous les deux."

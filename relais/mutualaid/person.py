@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role
 from relais.core.extensions import PersonSection
-from relais.mutualaid import selectors, services
+from relais.core.pagecache import public_pages_changed
+from relais.mutualaid import selectors
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import Badge, Block, Conversation, Listing, ThankYou
 from relais.mutualaid.privacy import public_name
 
@@ -185,8 +187,8 @@ def close_open_records(*, person, actor, reason):
     now = timezone.now()
     for listing in _open_listings(person):
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.CLOSED, closed_at=now)
-        audit_log(actor=actor, action="mutualaid.listing.closed", obj=listing, person=person, details={"erasure": True})
-    services._board_changed()
+        audit_log(actor=actor, action=Action.LISTING_CLOSED, obj=listing, person=person, details={"erasure": True})
+    public_pages_changed()  # an update() sends no signal: the listings leave the board at once
 
 
 def erase(*, person):

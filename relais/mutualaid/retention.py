@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.retention import DELETE, Rule, retain_counts
+from relais.mutualaid.journal import Action
 
 LISTING_COUNTS = "mutualaid.listing"
 CONVERSATION_COUNTS = "mutualaid.conversation"
@@ -74,7 +75,7 @@ def purge_listings(*, cutoff, days, dry_run, limit=None) -> int:
     for row in listings:
         messages_delete_about(related=Listing(pk=row["pk"]))
         audit_log(
-            actor=None, action="mutualaid.listing_purged", person=Person(pk=row["posted_by_id"]),
+            actor=None, action=Action.LISTING_PURGED, person=Person(pk=row["posted_by_id"]),
             details={"listing": row["pk"]},
         )  # fmt: skip
     Listing.objects.filter(pk__in=ids).delete()
@@ -130,7 +131,7 @@ def purge_moderation(*, cutoff, days, dry_run) -> int:
         rows = list(due(cutoff).select_for_update(of=("self",)).order_by("pk").values_list("pk", "person_id"))
         for pk, person_id in rows:
             audit_log(
-                actor=None, action="mutualaid.moderation_purged", person=Person(pk=person_id),
+                actor=None, action=Action.MODERATION_PURGED, person=Person(pk=person_id),
                 details={kind: pk},
             )  # fmt: skip
         due(cutoff).model.objects.filter(pk__in=[pk for pk, _person in rows]).delete()

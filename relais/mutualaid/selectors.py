@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role, Team, TeamKind
 from relais.accounts.permissions import team_ids
@@ -14,6 +17,7 @@ from relais.mutualaid.models import (
     Badge,
     BadgeKind,
     Block,
+    BoardSettings,
     Conversation,
     ConversationMessage,
     DecisionAction,
@@ -27,6 +31,7 @@ from relais.mutualaid.models import (
     Suspension,
     ThankYou,
 )
+from relais.notifications import channels
 from relais.notifications.selectors import about
 
 
@@ -391,3 +396,71 @@ def outcome_counts(*, start=None, end=None) -> dict[str, int]:
         if dimensions["status"] == ListingStatus.CLOSED:
             counts[dimensions["outcome"]] = counts.get(dimensions["outcome"], 0) + n
     return {value: counts.get(value, 0) for value in Outcome.values}
+
+
+# ---------------------------------------------------------------- one resident, one listing
+
+
+def is_online(person: Person) -> bool:
+    """Whether the person can read the board themself (a login); otherwise staff relay for them."""
+    return person.user_id is not None and person.user.is_active
+
+
+def is_suspended(person: Person, now=None) -> bool:
+    return Suspension.objects.active(now).filter(person=person).exists()
+
+
+def has_met_badge(person: Person) -> bool:
+    return Badge.objects.filter(person=person, kind=BadgeKind.MET, revoked_at__isnull=True).exists()
+
+
+def blocked_between(a: Person, b: Person) -> bool:
+    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
+
+
+def board_settings_for(team) -> BoardSettings:
+    """The team's settings, read without writing: a team that never changed them gets the
+    defaults (an unsaved row), so two first posts at once never race to create the row."""
+    return BoardSettings.objects.filter(team=team).first() or BoardSettings(team=team)
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def expiry_stamp(listing: Listing) -> int | None:
+    """The listing's expiry, exactly (microseconds since 1970), as a renewal link carries it."""
+    if listing.expires_at is None:
+        return None
+    return (listing.expires_at - EPOCH) // datetime.timedelta(microseconds=1)
+
+
+ANY_EXPIRY = object()  # renewed from the listing's page, not from a link
+
+
+def renew_refusal(listing: Listing, *, for_expiry=ANY_EXPIRY) -> str:
+    """Why the listing cannot be renewed now, in words for its author; "" when it can.
+
+    `for_expiry`: the expiry a renewal link was sent for (a link serves once).
+    """
+    if listing.ongoing:
+        return _("C'est une offre permanente : elle n'expire pas, il n'y a rien à prolonger.")
+    if listing.status == ListingStatus.PENDING:
+        return _(
+            "L'annonce attend d'être relue par l'équipe d'entraide : elle ne peut pas être prolongée "
+            "avant d'être publiée."
+        )
+    if not listing.can_renew:
+        return _("L'annonce est terminée ou a été retirée : elle ne peut pas être prolongée.")
+    if is_suspended(listing.posted_by):
+        return _("Votre participation au tableau d'entraide est suspendue : l'annonce ne peut pas être prolongée.")
+    if for_expiry is not ANY_EXPIRY and for_expiry != expiry_stamp(listing):
+        return _(
+            "Ce lien a déjà servi : l'annonce a été prolongée (ou a changé) depuis qu'il vous a été envoyé. "
+            "Vous la retrouvez dans « Mes annonces »."
+        )
+    return ""
+
+
+def relay_channel(person: Person) -> str:
+    """The channel a relayed message would take ("phone" means nothing but a call reaches them)."""
+    return channels.choose(person)[0]

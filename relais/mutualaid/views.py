@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +18,7 @@ from relais.core.http import post_data
 from relais.core.models import Channel, Person
 from relais.core.pagecache import public_page
 from relais.core.services import person_for_account
-from relais.mutualaid import selectors, services
+from relais.mutualaid import selectors
 from relais.mutualaid.forms import (
     BoardFilterForm,
     CloseForm,
@@ -27,9 +28,12 @@ from relais.mutualaid.forms import (
     ReportForm,
     ThanksForm,
 )
-from relais.mutualaid.models import Block, ConversationMessage, ListingStatus, ThankYou, TransitionError
+from relais.mutualaid.models import Block, BoardError, ConversationMessage, ListingStatus, ThankYou, TransitionError
 from relais.mutualaid.privacy import public_name
-from relais.mutualaid.services import BoardError
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import links as link_services
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 
 ANONYMOUS_REPORTS_PER_HOUR = 5
 
@@ -120,7 +124,7 @@ def listing_create(request):
     form = ListingForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            listing = services.listing_create(
+            listing = listing_services.listing_create(
                 person=_resident(request),
                 data=form.listing_data(),
                 channel=Channel.ONLINE,
@@ -152,7 +156,9 @@ def listing_edit(request, pk):
     form = ListingEditForm(post_data(request), instance=listing)
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(listing=listing, data=form.listing_data(), actor=request.user, request=request)
+            listing_services.listing_update(
+                listing=listing, data=form.listing_data(), actor=request.user, request=request
+            )
         except (ValidationError, BoardError) as error:
             add_refusal(form, error)
         else:
@@ -172,13 +178,14 @@ def listing_edit(request, pk):
 def listing_renew(request, pk):
     _person, listing = _own_listing(request, pk)
     try:
-        listing = services.listing_renew(listing=listing, actor=request.user, request=request, via="page")
+        listing = listing_services.listing_renew(listing=listing, actor=request.user, request=request, via="page")
     except BoardError as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
-            _("Votre annonce est prolongée jusqu'au %(date)s.") % {"date": services.date_label(listing.expires_at)},
+            _("Votre annonce est prolongée jusqu'au %(date)s.")
+            % {"date": formats.date_format(timezone.localtime(listing.expires_at), "j F Y")},
         )
     return redirect(listing)
 
@@ -187,19 +194,19 @@ def renew_by_link(request, token):
     """The link of the reminder: one button, no login needed (the signed link is the proof).
 
     The link renews once: it is tied to the expiry date it was sent for."""
-    link = services.renew_link(token)
+    link = link_services.renew_link(token)
     if link is None:
         return render(request, "mutualaid/renew.html", {"listing": None}, status=404)
     listing = link.listing
     if request.method == "POST":
         try:
-            listing = services.listing_renew(
+            listing = listing_services.listing_renew(
                 listing=listing, actor=request.user, request=request, via="link", for_expiry=link.expires
             )
         except BoardError as error:
             return render(request, "mutualaid/renew.html", {"listing": listing, "refusal": str(error)}, status=409)
         return render(request, "mutualaid/renew.html", {"listing": listing, "done": True})
-    refusal = services.renew_refusal(listing, for_expiry=link.expires)
+    refusal = selectors.renew_refusal(listing, for_expiry=link.expires)
     return render(request, "mutualaid/renew.html", {"listing": listing, "refusal": refusal})
 
 
@@ -213,7 +220,7 @@ def listing_close(request, pk):
     form = CloseForm(post_data(request), conversations=conversations)
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_close(
+            listing_services.listing_close(
                 listing=listing,
                 outcome=form.cleaned_data["outcome"],
                 thanks_to=form.conversations.get(form.cleaned_data.get("thanks_to") or ""),
@@ -245,7 +252,7 @@ def my_board(request):
             "conversations": conversations,
             "thanks": selectors.thanks_received(person),
             "blocks": selectors.blocks_of(person),
-            "suspended": services.is_suspended(person),
+            "suspended": selectors.is_suspended(person),
         },
     )
 
@@ -265,7 +272,7 @@ def respond(request, pk):
     form = MessageForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            conversation = services.conversation_start(
+            conversation = conversation_services.conversation_start(
                 listing=listing,
                 responder=person,
                 body=form.cleaned_data["body"],
@@ -293,7 +300,7 @@ def conversation(request, pk):
     form = MessageForm(post_data(request), needs_safety=not conversation.read_safety(person))
     if request.method == "POST" and form.is_valid():
         try:
-            services.message_send(
+            conversation_services.message_send(
                 conversation=conversation,
                 sender=person,
                 body=form.cleaned_data["body"],
@@ -308,7 +315,7 @@ def conversation(request, pk):
             messages.success(request, _("Votre message est envoyé."))
             return redirect(conversation)
     if request.method == "GET":
-        services.conversation_mark_read(conversation=conversation, person=person)
+        conversation_services.conversation_mark_read(conversation=conversation, person=person)
     other = conversation.other(person)
     return render(
         request,
@@ -322,7 +329,7 @@ def conversation(request, pk):
             "other_name": public_name(other),
             "i_share": conversation.shares(person),
             "other_shares": conversation.shares(other),
-            "blocked": services.blocked_between(person, other),
+            "blocked": selectors.blocked_between(person, other),
             "my_thanks": conversation.thanks.filter(sender=person).first(),
             "form": form,
         },
@@ -335,7 +342,9 @@ def contacts_share(request, pk):
     person = _resident(request)
     conversation = selectors.conversation_for(pk, person)
     try:
-        both = services.contacts_share(conversation=conversation, person=person, actor=request.user, request=request)
+        both = conversation_services.contacts_share(
+            conversation=conversation, person=person, actor=request.user, request=request
+        )
     except BoardError as error:
         messages.error(request, str(error))
     else:
@@ -354,7 +363,7 @@ def block(request, pk):
     person = _resident(request)
     conversation = selectors.conversation_for(pk, person)
     other = conversation.other(person)
-    services.block_create(blocker=person, blocked=other, actor=request.user, request=request)
+    moderation_services.block_create(blocker=person, blocked=other, actor=request.user, request=request)
     messages.success(
         request,
         _("%(name)s est bloqué : cette personne ne peut plus vous écrire et ses annonces ne vous sont plus montrées.")
@@ -368,7 +377,7 @@ def block(request, pk):
 def unblock(request, pk):
     person = _resident(request)
     block = get_object_or_404(Block, pk=pk, blocker=person)
-    services.block_remove(block=block, actor=request.user, request=request)
+    moderation_services.block_remove(block=block, actor=request.user, request=request)
     messages.success(request, _("Cette personne n'est plus bloquée."))
     return redirect("mutualaid:my_board")
 
@@ -383,7 +392,7 @@ def thanks(request, pk):
     form = ThanksForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.thanks_send(
+            conversation_services.thanks_send(
                 conversation=conversation,
                 sender=person,
                 text=form.cleaned_data["text"],
@@ -408,7 +417,7 @@ def thanks_show(request, pk):
     person = _resident(request)
     note = get_object_or_404(ThankYou, pk=pk, recipient=person)
     shown = request.POST.get("shown") == "1"
-    services.thanks_show(thanks=note, shown=shown, actor=request.user, request=request)
+    conversation_services.thanks_show(thanks=note, shown=shown, actor=request.user, request=request)
     if shown:
         messages.success(request, _("Ce mot est maintenant affiché sur vos annonces."))
     else:
@@ -434,7 +443,7 @@ def report_listing(request, pk):
                 None, _("Trop de signalements depuis cet appareil. Appelez la mairie, ou réessayez plus tard.")
             )
         else:
-            services.report_create(
+            moderation_services.report_create(
                 listing=listing,
                 reason=form.cleaned_data["reason"],
                 details=form.cleaned_data["details"],
@@ -465,7 +474,7 @@ def report_message(request, pk):
     )
     form = ReportForm(post_data(request))
     if request.method == "POST" and form.is_valid():
-        services.report_create(
+        moderation_services.report_create(
             listing=message.conversation.listing,
             message=message,
             reason=form.cleaned_data["reason"],

@@ -24,7 +24,7 @@ from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, post_data
 from relais.core.models import ContactChannel, Person
-from relais.mutualaid import selectors, services
+from relais.mutualaid import selectors
 from relais.mutualaid.forms import (
     ActingTeamForm,
     BoardSettingsForm,
@@ -39,9 +39,13 @@ from relais.mutualaid.forms import (
     StaffMessageForm,
     SuspendForm,
 )
-from relais.mutualaid.models import ListingStatus, Neighbourhood, ReportStatus, TransitionError
+from relais.mutualaid.journal import Action
+from relais.mutualaid.models import BoardError, ListingStatus, Neighbourhood, ReportStatus, TransitionError
 from relais.mutualaid.privacy import public_name
-from relais.mutualaid.services import BoardError
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
+from relais.mutualaid.services import settings as settings_services
 
 MODERATOR = Role.MODERATOR
 
@@ -69,7 +73,7 @@ def moderation(request):
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]
     shown += [row["person"].pk for row in context["relay"]]
-    services.staff_viewed(actor=request.user, action="queue.viewed", people=shown, request=request)
+    moderation_services.staff_viewed(actor=request.user, action=Action.QUEUE_VIEWED, people=shown, request=request)
     return render(request, "mutualaid/staff/moderation.html", context)
 
 
@@ -92,9 +96,9 @@ def listing_list(request):
     if filters.get("q"):
         listings = selectors.search(listings, filters["q"])
     page = Paginator(listings, 30).get_page(request.GET.get("page"))
-    services.staff_viewed(
+    moderation_services.staff_viewed(
         actor=request.user,
-        action="listings.viewed",
+        action=Action.LISTING_LIST_VIEWED,
         person=helped,
         people=[listing.posted_by_id for listing in page],
         request=request,
@@ -121,7 +125,7 @@ def listings_letter(request):
     if filters.get("q"):
         listings = selectors.search(listings, filters["q"])
     try:
-        services.listings_send_by_letter(
+        listing_services.listings_send_by_letter(
             person=person, listings=listings.order_by("-published_at")[:30], actor=request.user, request=request
         )
     except BoardError as error:
@@ -148,8 +152,8 @@ def _listing_page(request, listing, form=None, close_form=None, status=200):
             "decisions": listing.decisions.select_related("decided_by"),
             "reports": listing.reports.select_related("reporter", "message"),
             "conversations": conversations,
-            "author_online": services.is_online(listing.posted_by),
-            "suspended": services.is_suspended(listing.posted_by),
+            "author_online": selectors.is_online(listing.posted_by),
+            "suspended": selectors.is_suspended(listing.posted_by),
             "close_form": close_form or CloseForm(conversations=conversations),
         },
         status=status,
@@ -161,9 +165,9 @@ def listing_detail(request, pk):
     listing = selectors.staff_listing(request.user, pk)
     # The page names those who answered and those who reported it, too.
     others = [c.responder_id for c in listing.conversations.all()] + [r.reporter_id for r in listing.reports.all()]
-    services.staff_viewed(
+    moderation_services.staff_viewed(
         actor=request.user,
-        action="listing.viewed",
+        action=Action.LISTING_VIEWED,
         obj=listing,
         person=listing.posted_by,
         people=others,
@@ -179,7 +183,7 @@ def listing_decide(request, pk):
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.listing_moderate(
+            moderation_services.listing_moderate(
                 listing=listing,
                 action=form.cleaned_data["action"],
                 reason=form.cleaned_data["reason"],
@@ -203,7 +207,7 @@ def listing_edit(request, pk):
     form = ModeratorEditForm(post_data(request), instance=listing, team_ids=selectors.moderated_team_ids(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_edit_by_moderator(
+            moderation_services.listing_edit_by_moderator(
                 listing=listing,
                 data=form.listing_data(),
                 notice=form.cleaned_data["notice"],
@@ -224,7 +228,7 @@ def listing_renew(request, pk):
     """A resident without internet asked (by phone, at the counter) to keep their listing up."""
     listing = selectors.staff_listing(request.user, pk)
     try:
-        services.listing_renew(listing=listing, actor=request.user, request=request, via="staff")
+        listing_services.listing_renew(listing=listing, actor=request.user, request=request, via="staff")
     except BoardError as error:
         messages.error(request, str(error))
     else:
@@ -237,7 +241,7 @@ def listing_renew(request, pk):
 def listing_close(request, pk):
     """Close a listing for its author who has no internet (the outcome they told staff)."""
     listing = selectors.staff_listing(request.user, pk)
-    if services.is_online(listing.posted_by):
+    if selectors.is_online(listing.posted_by):
         raise Http404  # residents with an account close their listings (and thank) themselves
     if not listing.can_close:
         messages.error(request, _("Cette annonce ne peut plus être terminée : elle a changé d'état."))
@@ -246,7 +250,7 @@ def listing_close(request, pk):
     form = CloseForm(request.POST, conversations=conversations)
     if form.is_valid():
         try:
-            services.listing_close(
+            listing_services.listing_close(
                 listing=listing,
                 outcome=form.cleaned_data["outcome"],
                 thanks_to=form.conversations.get(form.cleaned_data.get("thanks_to") or ""),
@@ -277,7 +281,7 @@ def listing_create(request):
     form = StaffListingForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            listing = services.listing_create(
+            listing = listing_services.listing_create(
                 person=person,
                 data=form.listing_data(),
                 channel=form.cleaned_data["channel"],
@@ -299,7 +303,9 @@ def listing_create(request):
             if listing.team_id in selectors.moderated_team_ids(request.user):
                 return redirect("mutualaid:staff_listing", pk=listing.pk)
             return redirect(person)
-    services.staff_viewed(actor=request.user, action="post_form.viewed", person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.LISTING_POST_FORM_VIEWED, person=person, request=request
+    )
     return render(request, "mutualaid/staff/listing_create.html", {"form": form, "person": person})
 
 
@@ -308,7 +314,7 @@ def respond_for(request, pk, person_pk):
     """A resident without internet answers a listing through a moderator."""
     listing = selectors.staff_listing(request.user, pk)
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    if services.is_online(person):
+    if selectors.is_online(person):
         raise Http404  # residents with an account answer themselves
     existing = listing.conversations.filter(responder=person).first()
     if existing is not None:
@@ -316,7 +322,7 @@ def respond_for(request, pk, person_pk):
     form = StaffMessageForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            conversation = services.conversation_start(
+            conversation = conversation_services.conversation_start(
                 listing=listing,
                 responder=person,
                 body=form.cleaned_data["body"],
@@ -330,7 +336,9 @@ def respond_for(request, pk, person_pk):
         else:
             messages.success(request, _("La réponse est envoyée à l'auteur de l'annonce."))
             return redirect("mutualaid:staff_conversation", pk=conversation.pk)
-    services.staff_viewed(actor=request.user, action="respond_form.viewed", obj=listing, person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.LISTING_RESPOND_FORM_VIEWED, obj=listing, person=person, request=request
+    )
     return render(request, "mutualaid/staff/respond_for.html", {"form": form, "listing": listing, "person": person})
 
 
@@ -338,7 +346,7 @@ def _conversation_context(request, conversation, forms=None):
     listing = conversation.listing
     parties = []
     for party in (listing.posted_by, conversation.responder):
-        online = services.is_online(party)
+        online = selectors.is_online(party)
         form = (forms or {}).get(party.pk)
         if form is None and not online:
             form = StaffMessageForm(needs_safety=not conversation.read_safety(party), prefix=f"p{party.pk}")
@@ -370,13 +378,13 @@ def conversation(request, pk):
             pk=_pk_or_404(request.POST.get("sender")),
             pk__in=[conversation.listing.posted_by_id, conversation.responder_id],
         )
-        if services.is_online(sender):
+        if selectors.is_online(sender):
             raise Http404  # residents with an account write themselves
         form = StaffMessageForm(request.POST, needs_safety=not conversation.read_safety(sender), prefix=f"p{sender.pk}")
         forms[sender.pk] = form
         if form.is_valid():
             try:
-                services.message_send(
+                conversation_services.message_send(
                     conversation=conversation,
                     sender=sender,
                     body=form.cleaned_data["body"],
@@ -391,8 +399,8 @@ def conversation(request, pk):
                 messages.success(request, _("La réponse est envoyée."))
                 return redirect("mutualaid:staff_conversation", pk=conversation.pk)
     for party in (conversation.listing.posted_by, conversation.responder):
-        services.staff_viewed(
-            actor=request.user, action="conversation.viewed", obj=conversation, person=party, request=request
+        moderation_services.staff_viewed(
+            actor=request.user, action=Action.CONVERSATION_VIEWED, obj=conversation, person=party, request=request
         )
     return render(request, "mutualaid/staff/conversation.html", _conversation_context(request, conversation, forms))
 
@@ -405,10 +413,12 @@ def contacts_share_for(request, pk, person_pk):
     person = get_object_or_404(
         Person, pk=person_pk, pk__in=[conversation.listing.posted_by_id, conversation.responder_id]
     )
-    if services.is_online(person):
+    if selectors.is_online(person):
         raise Http404
     try:
-        services.contacts_share(conversation=conversation, person=person, actor=request.user, request=request)
+        conversation_services.contacts_share(
+            conversation=conversation, person=person, actor=request.user, request=request
+        )
     except BoardError as error:
         messages.error(request, str(error))
     else:
@@ -423,7 +433,9 @@ def contacts_share_for(request, pk, person_pk):
 def relay_list(request):
     people = selectors.relay_people(selectors.moderated_team_ids(request.user))
     for row in people:  # each name and phone shown is a reading of that person's data
-        services.staff_viewed(actor=request.user, action="relay.viewed", person=row["person"], request=request)
+        moderation_services.staff_viewed(
+            actor=request.user, action=Action.RELAY_LIST_VIEWED, person=row["person"], request=request
+        )
     return render(request, "mutualaid/staff/relay_list.html", {"people": people})
 
 
@@ -435,7 +447,7 @@ def relay_sheet(request, person_pk):
         form = RelayForm(request.POST)
         if form.is_valid():
             how = form.cleaned_data["how"]
-            count = services.messages_relay(person=person, how=how, actor=request.user, request=request)
+            count = conversation_services.messages_relay(person=person, how=how, actor=request.user, request=request)
             if not count:
                 messages.info(request, _("Aucun message n'attendait d'être transmis."))
             elif how == "message":
@@ -446,8 +458,10 @@ def relay_sheet(request, person_pk):
                 messages.success(request, _("Les messages sont notés comme transmis par téléphone."))
             return redirect("mutualaid:relay_list")
     sheet = selectors.relay_sheet(request.user, person)
-    services.staff_viewed(actor=request.user, action="relay_sheet.viewed", person=person, request=request)
-    channel = services.relay_channel(person)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.RELAY_SHEET_VIEWED, person=person, request=request
+    )
+    channel = selectors.relay_channel(person)
     return render(
         request,
         "mutualaid/staff/relay_sheet.html",
@@ -469,7 +483,7 @@ def report_detail(request, pk):
     form = ReportDecisionForm(post_data(request))
     if request.method == "POST" and report.status == ReportStatus.OPEN and form.is_valid():
         try:
-            services.report_decide(
+            moderation_services.report_decide(
                 report=report,
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
@@ -489,7 +503,9 @@ def report_detail(request, pk):
     if report.reporter is not None and report.reporter_id != people[0].pk:
         people.append(report.reporter)
     for person in people:
-        services.staff_viewed(actor=request.user, action="report.viewed", obj=report, person=person, request=request)
+        moderation_services.staff_viewed(
+            actor=request.user, action=Action.REPORT_VIEWED, obj=report, person=person, request=request
+        )
     return render(
         request,
         "mutualaid/staff/report_detail.html",
@@ -519,7 +535,7 @@ def _person_page(request, person, *, suspend_form=None, badge_form=None, unsuspe
             "suspend_form": suspend_form or SuspendForm(teams=teams, initial=initial),
             "badge_form": badge_form or ActingTeamForm(teams=teams, initial=initial, prefix="badge"),
             "unsuspend_form": unsuspend_form or ActingTeamForm(teams=teams, initial=initial, prefix="lever"),
-            "online": services.is_online(person),
+            "online": selectors.is_online(person),
         },
         status=status,
     )
@@ -528,7 +544,9 @@ def _person_page(request, person, *, suspend_form=None, badge_form=None, unsuspe
 @staff_required(MODERATOR)
 def person_history(request, person_pk):
     person = get_object_or_404(Person.objects.active(), pk=person_pk)
-    services.staff_viewed(actor=request.user, action="history.viewed", person=person, request=request)
+    moderation_services.staff_viewed(
+        actor=request.user, action=Action.PERSON_HISTORY_VIEWED, person=person, request=request
+    )
     return _person_page(request, person)
 
 
@@ -547,7 +565,7 @@ def person_suspend(request, person_pk):
         ends_on = form.cleaned_data["ends_on"]
         ends_at = timezone.make_aware(datetime.datetime.combine(ends_on, datetime.time(23, 59))) if ends_on else None
         try:
-            services.person_suspend(
+            moderation_services.person_suspend(
                 person=person,
                 team=form.acting_team(),
                 reason=form.cleaned_data["reason"],
@@ -570,7 +588,9 @@ def person_unsuspend(request, person_pk):
     form = ActingTeamForm(request.POST, teams=_teams(request.user), prefix="lever")
     if not form.is_valid():
         return _person_page(request, person, unsuspend_form=form, status=400)
-    if services.person_unsuspend(person=person, team=form.acting_team(), actor=request.user, request=request):
+    if moderation_services.person_unsuspend(
+        person=person, team=form.acting_team(), actor=request.user, request=request
+    ):
         messages.success(request, _("La suspension est levée."))
     else:
         messages.error(request, _("Seule l'équipe qui a suspendu la personne peut lever sa suspension."))
@@ -585,10 +605,10 @@ def person_badge(request, person_pk):
     if not form.is_valid():
         return _person_page(request, person, badge_form=form, status=400)
     if request.POST.get("give") == "1":
-        services.badge_give(person=person, team=form.acting_team(), actor=request.user, request=request)
+        moderation_services.badge_give(person=person, team=form.acting_team(), actor=request.user, request=request)
         messages.success(request, _("Le badge « A rencontré l'équipe de la mairie » est donné."))
     else:
-        services.badge_revoke(person=person, team=form.acting_team(), actor=request.user, request=request)
+        moderation_services.badge_revoke(person=person, team=form.acting_team(), actor=request.user, request=request)
         messages.success(request, _("Le badge est retiré."))
     return redirect("mutualaid:staff_person", person_pk=person.pk)
 
@@ -606,12 +626,12 @@ def board_settings(request):
     team = next((t for t in teams if t.slug == request.GET.get("equipe")), teams[0] if teams else None)
     if team is None:
         return render(request, "mutualaid/staff/settings.html", {"team": None})
-    settings_row = services.board_settings_for(team)
+    settings_row = selectors.board_settings_for(team)
     form = BoardSettingsForm(post_data(request), instance=settings_row, prefix="mode")
     new_neighbourhood = NeighbourhoodForm(post_data(request), team=team, prefix="quartier")
     if request.method == "POST":
         if "mode-submit" in request.POST and form.is_valid():
-            services.board_settings_save(
+            settings_services.board_settings_save(
                 team=team,
                 publish_first_for_met=form.cleaned_data["publish_first_for_met"],
                 actor=request.user,
@@ -620,7 +640,7 @@ def board_settings(request):
             messages.success(request, _("Le mode de publication est enregistré."))
             return redirect(f"{request.path}?equipe={team.slug}")
         if "quartier-submit" in request.POST and new_neighbourhood.is_valid():
-            services.neighbourhood_save(form=new_neighbourhood, actor=request.user, request=request)
+            settings_services.neighbourhood_save(form=new_neighbourhood, actor=request.user, request=request)
             messages.success(request, _("Le quartier est ajouté."))
             return redirect(f"{request.path}?equipe={team.slug}")
     return render(
@@ -646,7 +666,7 @@ def neighbourhood_edit(request, pk):
         neighbourhood = get_object_or_404(Neighbourhood, pk=pk, team__in=selectors.moderated_team_ids(request.user))
     form = NeighbourhoodForm(post_data(request), instance=neighbourhood)
     if request.method == "POST" and form.is_valid():
-        services.neighbourhood_save(form=form, actor=request.user, request=request)
+        settings_services.neighbourhood_save(form=form, actor=request.user, request=request)
         messages.success(request, _("Le quartier est enregistré."))
         return redirect(f"{reverse('mutualaid:settings')}?equipe={neighbourhood.team.slug}")
     return render(request, "mutualaid/staff/neighbourhood_form.html", {"form": form, "neighbourhood": neighbourhood})

@@ -7,7 +7,7 @@ from django.core import signing
 from playwright.sync_api import expect
 
 from relais.accounts.demo import DEMO_TOTP_SECRET
-from relais.mutualaid.services import RENEW_SALT
+from relais.mutualaid.services.links import RENEW_SALT
 from tests.browser.totp_clock import next_code
 
 

@@ -23,8 +23,8 @@ from django.urls import reverse  # noqa: E402
 
 from relais.accounts.models import User  # noqa: E402
 from relais.directory.models import Procedure  # noqa: E402
-from relais.mutualaid import services  # noqa: E402
 from relais.mutualaid.models import Listing  # noqa: E402
+from relais.mutualaid.services import moderation as moderation_services  # noqa: E402
 
 READERS = 4
 
@@ -86,7 +86,7 @@ def main() -> dict:
     old_title = procedure.title
 
     def hide():
-        services.listing_moderate(listing=listing, action="hide", reason="Signalé.", actor=moderator)
+        moderation_services.listing_moderate(listing=listing, action="hide", reason="Signalé.", actor=moderator)
 
     def rename():
         procedure.title = "Passeport : le nouveau titre"

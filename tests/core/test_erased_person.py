@@ -20,8 +20,9 @@ from relais.mandates import services as mandate_services
 from relais.mandates.models import Mandate
 from relais.mediation import services as mediation_services
 from relais.mediation.models import Accompaniment, Appointment, Registration
-from relais.mutualaid import services as board_services
 from relais.mutualaid.models import Category, Conversation, ConversationMessage, Kind, Listing
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import listings as listing_services
 from relais.notifications.models import Message
 from tests.conftest import staff_client
 from tests.world import build_world
@@ -55,7 +56,7 @@ def erased_world(administrator):
     world = build_world()
     moderator = world.members["moderator"]
     # Bruno's listing, still online after Béatrice's erasure (hers go with her).
-    world.brunos_listing = board_services.listing_create(
+    world.brunos_listing = listing_services.listing_create(
         person=world.other_person,
         data=_listing_data(world),
         channel="counter",
@@ -111,7 +112,7 @@ def _attempts(world):
             data={"duration": 30, "themes": ["email"], "person": person, "place": world.place},
             submission_key=uuid.uuid4(),
         ),
-        "listing": lambda: board_services.listing_create(
+        "listing": lambda: listing_services.listing_create(
             person=person,
             data=_listing_data(world, "Courses encore"),
             channel="counter",
@@ -119,7 +120,7 @@ def _attempts(world):
             actor=world.members["moderator"],
             submission_key=uuid.uuid4(),
         ),
-        "answer": lambda: board_services.conversation_start(
+        "answer": lambda: conversation_services.conversation_start(
             listing=world.brunos_listing,
             responder=person,
             body="Bonjour",
@@ -146,7 +147,7 @@ def test_an_erased_person_writes_no_message_in_a_conversation_left_open():
     Person.objects.filter(pk=world.other_person.pk).update(erased_at=timezone.now())  # erased in another tab
     before = _counts()
     with pytest.raises(PersonErased):
-        board_services.message_send(
+        conversation_services.message_send(
             conversation=world.conversation,
             sender=world.other_person,
             body="Encore moi",

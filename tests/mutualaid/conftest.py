@@ -4,12 +4,16 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from relais.accounts.models import Role, Team, TeamKind, User
 from relais.core.models import Channel, ContactChannel, Person
-from relais.mutualaid import services
 from relais.mutualaid.models import Category, Kind, Listing, Neighbourhood
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 from tests.conftest import make_member, staff_client
+
+MODERATION = reverse("mutualaid:moderation")
 
 
 @pytest.fixture
@@ -106,7 +110,7 @@ def listing_data(neighbourhood, **overrides) -> dict:
 
 
 def post_listing(person, neighbourhood, *, actor, channel=Channel.ONLINE, **overrides) -> Listing:
-    return services.listing_create(
+    return listing_services.listing_create(
         person=person,
         data=listing_data(neighbourhood, **overrides),
         channel=channel,
@@ -117,7 +121,7 @@ def post_listing(person, neighbourhood, *, actor, channel=Channel.ONLINE, **over
 
 
 def publish(listing, moderator) -> Listing:
-    services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
+    moderation_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
     listing.refresh_from_db()
     return listing
 

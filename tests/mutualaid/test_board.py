@@ -1,12 +1,15 @@
 """Browsing the board: filters, search, what is never shown, the guide page, no ratings."""
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
 
-from relais.mutualaid import services
 from relais.mutualaid.models import Category, Kind, Listing, ListingStatus, Neighbourhood
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 from tests.mutualaid.conftest import make_resident, post_listing, publish, resident_client
 
 BOARD = reverse("mutualaid:board")
@@ -48,10 +51,10 @@ def test_an_unknown_filter_value_is_ignored_not_an_error(client, db):
 def test_pending_hidden_expired_and_suspended_listings_are_not_shown(client, marie, tilleuls, moderator):
     pending = post_listing(marie, tilleuls, actor=marie.user, title="Annonce en attente de relecture")
     hidden = publish(post_listing(marie, tilleuls, actor=marie.user, title="Annonce masquée ensuite"), moderator)
-    services.listing_moderate(listing=hidden, action="hide", reason="Hors sujet.", actor=moderator)
+    moderation_services.listing_moderate(listing=hidden, action="hide", reason="Hors sujet.", actor=moderator)
     author = make_resident("Sylvain", "Suspendu")
     suspended = publish(post_listing(author, tilleuls, actor=author.user, title="Annonce d'un suspendu"), moderator)
-    services.person_suspend(person=author, team=tilleuls.team, reason="Arnaque.", actor=moderator)
+    moderation_services.person_suspend(person=author, team=tilleuls.team, reason="Arnaque.", actor=moderator)
     html = client.get(BOARD, {"q": "annonce"}).content.decode()
     for listing in (pending, hidden, suspended):
         assert listing.title not in html
@@ -75,7 +78,7 @@ def test_a_hidden_listing_leaves_the_cached_board_at_once(
     assert maries_listing.title in client.get(BOARD).content.decode()
     assert maries_listing.title in client.get(BOARD).content.decode()  # served from the page cache
     with django_capture_on_commit_callbacks(execute=True):  # the pages are forgotten once the change is committed
-        services.listing_moderate(listing=maries_listing, action="hide", reason="Signalé.", actor=moderator)
+        moderation_services.listing_moderate(listing=maries_listing, action="hide", reason="Signalé.", actor=moderator)
     assert maries_listing.title not in client.get(BOARD).content.decode()
     assert client.get(maries_listing.get_absolute_url()).status_code == 404
 
@@ -99,14 +102,36 @@ def test_no_rating_anywhere(client, name, db):
     assert "★" not in html and "/5" not in html and not re.search(r"\bnote moyenne\b|\bavis clients?\b", html)
 
 
-def test_no_rating_field_exists_in_the_model():
-    names = {f.name for f in Listing._meta.get_fields()}
-    assert not names & {"rating", "score", "stars", "note"}
+RATING = "4/5 ★★★★"
+
+
+def test_a_rating_sent_with_a_listing_is_neither_kept_nor_shown(marie_client, marie, tilleuls, moderator, client):
+    rating = dict.fromkeys(("rating", "score", "stars", "note"), RATING)
+    response = marie_client.post(
+        reverse("mutualaid:listing_create"),
+        {
+            "submission_key": str(uuid.uuid4()),
+            "kind": "offer",
+            "category": "lending",
+            "neighbourhood": str(tilleuls.pk),
+            "title": "Je prête ma perceuse",
+            "text": "Perceuse à percussion, à rendre dans la semaine.",
+            "rules": "on",
+            **rating,
+        },
+    )
+    assert response.status_code == 302
+    listing = Listing.objects.filter(posted_by=marie).latest("pk")
+    assert RATING not in [str(getattr(listing, field.attname)) for field in Listing._meta.concrete_fields]
+    publish(listing, moderator)
+    for url in (listing.get_absolute_url(), BOARD):
+        html = client.get(url).content.decode()
+        assert "Je prête ma perceuse" in html and "★" not in html and "4/5" not in html
 
 
 def test_a_resident_does_not_see_listings_of_someone_she_blocked(marie, paul, tilleuls, moderator):
     listing = publish(post_listing(paul, tilleuls, actor=paul.user, title="Annonce de Paul bloqué"), moderator)
-    services.block_create(blocker=marie, blocked=paul, actor=marie.user)
+    moderation_services.block_create(blocker=marie, blocked=paul, actor=marie.user)
     client = resident_client(marie)
     assert listing.title not in client.get(BOARD).content.decode()
     assert client.get(listing.get_absolute_url()).status_code == 404
@@ -131,9 +156,9 @@ def test_board_issues_a_constant_number_of_queries(client, db, django_assert_max
 
 
 def test_closed_listing_is_shown_to_the_neighbour_who_answered(moderator, maries_listing, paul):
-    services.conversation_start(
+    conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Bonjour !", actor=paul.user, safety_read=True
     )
-    services.listing_close(listing=maries_listing, outcome="worked", actor=moderator)
+    listing_services.listing_close(listing=maries_listing, outcome="worked", actor=moderator)
     assert resident_client(paul).get(maries_listing.get_absolute_url()).status_code == 200
     assert Listing.objects.get(pk=maries_listing.pk).status == ListingStatus.CLOSED

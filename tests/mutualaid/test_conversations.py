@@ -8,8 +8,10 @@ from django.core import mail
 from django.urls import reverse
 
 from relais.core.models import AuditEvent
-from relais.mutualaid import services
-from relais.mutualaid.models import Block, Conversation, ConversationMessage, ThankYou
+from relais.mutualaid.journal import Action
+from relais.mutualaid.models import Block, BoardError, Conversation, ConversationMessage, ThankYou
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications.models import Message
 from relais.notifications.services import process_due
 from tests.mutualaid.conftest import make_resident, post_listing, publish, resident_client
@@ -56,7 +58,7 @@ def test_answering_opens_a_conversation_and_tells_the_author_by_email(paul_clien
     [email] = [m for m in mail.outbox if m.to == [marie.email] and "vous a écrit" in m.subject]
     assert "Paul V." in email.subject and "Bonjour, je peux vous aider mercredi." in email.body
     assert conversation.get_absolute_url() in email.body
-    assert AuditEvent.objects.filter(action="mutualaid.message.sent", person_id=paul.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.MESSAGE_SENT, person_id=paul.pk).exists()
 
 
 def test_the_safety_advice_must_be_acknowledged_before_a_first_contact(paul_client, maries_listing):
@@ -128,7 +130,7 @@ def test_contact_details_never_appear_in_any_page_or_message_sent_to_the_other_p
         conversation.get_absolute_url(),
         {"submission_key": str(uuid.uuid4()), "body": "Mercredi 10 h ?", "safety": "on"},
     )
-    services.thanks_send(conversation=conversation, sender=marie, text="Merci Paul !", actor=marie.user)
+    conversation_services.thanks_send(conversation=conversation, sender=marie, text="Merci Paul !", actor=marie.user)
     # Marie alone agrees: still nothing shown.
     marie_client.post(reverse("mutualaid:contacts_share", args=[conversation.pk]))
     process_due()
@@ -174,12 +176,12 @@ def test_contact_details_never_appear_in_any_page_or_message_sent_to_the_other_p
 
 
 def test_contacts_shared_after_both_agree_is_journaled(paul, marie, maries_listing):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
     )
-    assert services.contacts_share(conversation=conversation, person=paul, actor=paul.user) is False
-    assert services.contacts_share(conversation=conversation, person=marie, actor=marie.user) is True
-    assert AuditEvent.objects.filter(action="mutualaid.contacts.agreed").count() == 2
+    assert conversation_services.contacts_share(conversation=conversation, person=paul, actor=paul.user) is False
+    assert conversation_services.contacts_share(conversation=conversation, person=marie, actor=marie.user) is True
+    assert AuditEvent.objects.filter(action=Action.CONVERSATION_CONTACTS_AGREED).count() == 2
 
 
 def test_blocking_stops_the_other_person_writing(marie_client, marie, paul, paul_client, maries_listing):
@@ -193,15 +195,15 @@ def test_blocking_stops_the_other_person_writing(marie_client, marie, paul, paul
     )
     assert conversation.messages.count() == 1
     assert "Vous ne pouvez plus vous écrire" in paul_client.get(conversation.get_absolute_url()).content.decode()
-    with pytest.raises(services.BoardError):
-        services.message_send(conversation=conversation, sender=paul, body="Allô ?", actor=paul.user)
+    with pytest.raises(BoardError):
+        conversation_services.message_send(conversation=conversation, sender=paul, body="Allô ?", actor=paul.user)
     block = Block.objects.get(blocker=marie)
     marie_client.post(reverse("mutualaid:unblock", args=[block.pk]))
     assert not Block.objects.exists()
 
 
 def test_a_blocked_person_cannot_answer_new_listings(marie, paul, paul_client, maries_listing):
-    services.block_create(blocker=marie, blocked=paul, actor=marie.user)
+    moderation_services.block_create(blocker=marie, blocked=paul, actor=marie.user)
     assert paul_client.get(reverse("mutualaid:respond", args=[maries_listing.pk])).status_code == 200
     response = respond(paul_client, maries_listing)
     assert "Vous ne pouvez plus écrire à cette personne." in response.content.decode()
@@ -216,14 +218,23 @@ def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
     url = reverse("mutualaid:listing_close", args=[maries_listing.pk])
     page = marie_client.get(url).content.decode()
     assert "Paul V." in page and "Votre réponse reste privée" in page
+    rating = "4/5 ★★★★"  # sent along, as a form with a rating would: nothing keeps or shows it
     response = marie_client.post(
-        url, {"outcome": "worked", "thanks_to": str(conversation.pk), "thanks_text": "Merci pour les courses !"}
+        url,
+        {
+            "outcome": "worked",
+            "thanks_to": str(conversation.pk),
+            "thanks_text": "Merci pour les courses !",
+            **dict.fromkeys(("rating", "score", "stars", "note"), rating),
+        },
     )
     assert response.status_code == 302
     maries_listing.refresh_from_db()
     assert maries_listing.outcome == "worked" and not maries_listing.is_live
     note = ThankYou.objects.get(recipient=paul)
     assert note.sender == marie and not note.shown
+    for row in (maries_listing, note, conversation):
+        assert rating not in [str(getattr(row, field.attname)) for field in type(row)._meta.concrete_fields]
     assert Message.objects.filter(person=paul, template="mutualaid_thanks_received").exists()
     # The outcome is private: not on the listing page of the neighbour.
     assert "Ça a marché" not in paul_client.get(maries_listing.get_absolute_url()).content.decode()
@@ -232,7 +243,8 @@ def test_the_board_has_no_rating_only_a_private_outcome_and_a_thank_you(
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # cached pages are forgotten once the change is committed
         paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "1"})
-    assert "Merci pour les courses !" in client.get(his.get_absolute_url()).content.decode()
+    shown = client.get(his.get_absolute_url()).content.decode()
+    assert "Merci pour les courses !" in shown and "★" not in shown and "4/5" not in shown
     with django_capture_on_commit_callbacks(execute=True):
         paul_client.post(reverse("mutualaid:thanks_show", args=[note.pk]), {"shown": "0"})
     assert "Merci pour les courses !" not in client.get(his.get_absolute_url()).content.decode()
@@ -278,7 +290,7 @@ def test_the_residents_account_page_shows_the_board(marie_client, paul_client, m
 def test_a_blocked_resident_cannot_send_a_thank_you_note(marie, paul, paul_client, maries_listing):
     respond(paul_client, maries_listing)
     conversation = Conversation.objects.get(listing=maries_listing)
-    services.block_create(blocker=marie, blocked=paul, actor=marie.user)
+    moderation_services.block_create(blocker=marie, blocked=paul, actor=marie.user)
     assert "Remercier Marie D." not in paul_client.get(conversation.get_absolute_url()).content.decode()
     response = paul_client.post(reverse("mutualaid:thanks", args=[conversation.pk]), {"text": "Merci quand même !"})
     assert response.status_code == 200
@@ -291,16 +303,16 @@ def test_a_blocked_resident_cannot_send_a_thank_you_note(marie, paul, paul_clien
 def test_a_suspended_resident_cannot_send_a_thank_you_note(paul, paul_client, maries_listing, moderator, team):
     respond(paul_client, maries_listing)
     conversation = Conversation.objects.get(listing=maries_listing)
-    services.person_suspend(person=paul, team=team, reason="Propos blessants.", actor=moderator)
+    moderation_services.person_suspend(person=paul, team=team, reason="Propos blessants.", actor=moderator)
     response = paul_client.post(reverse("mutualaid:thanks", args=[conversation.pk]), {"text": "Merci !"})
     assert "Votre participation au tableau d&#x27;entraide est suspendue" in response.content.decode()
     assert not ThankYou.objects.filter(conversation=conversation).exists()
 
 
 def test_nobody_answers_the_listing_of_a_suspended_resident(marie, paul, paul_client, maries_listing, moderator, team):
-    services.person_suspend(person=marie, team=team, reason="Demandes d'argent.", actor=moderator)
-    with pytest.raises(services.BoardError, match="n'est plus en ligne"):
-        services.conversation_start(
+    moderation_services.person_suspend(person=marie, team=team, reason="Demandes d'argent.", actor=moderator)
+    with pytest.raises(BoardError, match="n'est plus en ligne"):
+        conversation_services.conversation_start(
             listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
         )
     assert respond(paul_client, maries_listing).status_code == 404

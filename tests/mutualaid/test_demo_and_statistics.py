@@ -3,9 +3,10 @@
 from django.core.management import call_command
 
 from relais.core.models import Channel
-from relais.mutualaid import selectors, services
+from relais.mutualaid import selectors
 from relais.mutualaid.models import Conversation, ConversationMessage, Listing, Neighbourhood, Report, ThankYou
 from relais.mutualaid.privacy import contact_details_in
+from relais.mutualaid.services import listings as listing_services
 
 
 def test_the_demo_has_about_thirty_realistic_listings_in_every_neighbourhood(db):
@@ -32,7 +33,7 @@ def test_loading_the_demo_twice_duplicates_nothing(db):
 
 def test_outcomes_are_counted_for_statistics(maries_listing, moderator, marie):
     before = selectors.outcome_counts()
-    services.listing_close(listing=maries_listing, outcome="did_not_work", actor=marie.user)
+    listing_services.listing_close(listing=maries_listing, outcome="did_not_work", actor=marie.user)
     after = selectors.outcome_counts()
     assert after["did_not_work"] == before["did_not_work"] + 1 and after["worked"] == before["worked"]
 

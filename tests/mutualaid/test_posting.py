@@ -7,15 +7,17 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from relais.core.models import AuditEvent, Channel
-from relais.mutualaid import services
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import (
+    BoardError,
     BoardSettings,
     Kind,
     Listing,
     ListingStatus,
     ModerationDecision,
 )
-from relais.mutualaid.services import BoardError
+from relais.mutualaid.services import listings as listing_services
+from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications.models import Message
 from tests.conftest import staff_client
 from tests.mutualaid.conftest import listing_data, make_resident, post_listing
@@ -51,7 +53,7 @@ def test_a_resident_posts_online_and_waits_for_moderation(marie_client, marie, t
     assert listing.posted_via == Channel.ONLINE and listing.team == tilleuls.team and listing.consent_at
     assert not listing.is_live
     assert Message.objects.filter(person=marie, template="mutualaid_listing_received").exists()
-    assert AuditEvent.objects.filter(action="mutualaid.listing.created", person_id=marie.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_CREATED, person_id=marie.pk).exists()
 
 
 def test_errors_are_in_plain_french_beside_the_fields_and_values_are_kept(marie_client):
@@ -96,7 +98,7 @@ def test_only_an_offer_can_be_ongoing(marie_client, tilleuls):
 
 def test_an_ongoing_offer_has_no_expiry_date(marie, tilleuls, moderator):
     listing = post_listing(marie, tilleuls, actor=marie.user, kind=Kind.OFFER, ongoing=True)
-    services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
+    moderation_services.listing_moderate(listing=listing, action="approve", reason="", actor=moderator)
     listing.refresh_from_db()
     assert listing.is_live and listing.expires_at is None and not listing.can_renew
 
@@ -136,7 +138,7 @@ def test_staff_cannot_post_without_the_residents_consent(reception_client, resid
     assert "Sans l&#x27;accord de la personne, l&#x27;annonce ne peut pas être publiée." in response.content.decode()
     assert not Listing.objects.filter(posted_by=resident_by_letter, title="Je prête ma perceuse").exists()
     with pytest.raises(ValidationError):
-        services.listing_create(
+        listing_services.listing_create(
             person=resident_by_letter, data=listing_data(tilleuls), channel=Channel.COUNTER, consent=False, actor=None
         )
 
@@ -165,23 +167,23 @@ def test_a_case_worker_cannot_post_for_a_resident(case_worker, resident_by_lette
 
 def test_publish_then_moderate_applies_only_to_residents_met_by_staff(marie, paul, tilleuls, team, moderator):
     BoardSettings.objects.update_or_create(team=team, defaults={"publish_first_for_met": True})
-    services.badge_give(person=marie, team=team, actor=moderator)
+    moderation_services.badge_give(person=marie, team=team, actor=moderator)
     met = post_listing(marie, tilleuls, actor=marie.user)
     unknown = post_listing(paul, tilleuls, actor=paul.user)
     assert met.is_live and met.awaiting_review
     assert unknown.status == ListingStatus.PENDING
-    services.listing_moderate(listing=met, action="review", reason="", actor=moderator)
+    moderation_services.listing_moderate(listing=met, action="review", reason="", actor=moderator)
     met.refresh_from_db()
     assert not met.awaiting_review and met.is_live
 
 
 def test_by_default_even_met_residents_are_moderated_first(marie, tilleuls, team, moderator):
-    services.badge_give(person=marie, team=team, actor=moderator)
+    moderation_services.badge_give(person=marie, team=team, actor=moderator)
     assert post_listing(marie, tilleuls, actor=marie.user).status == ListingStatus.PENDING
 
 
 def test_a_suspended_resident_cannot_post(marie, tilleuls, team, moderator):
-    services.person_suspend(person=marie, team=team, reason="Demandes d'argent.", actor=moderator)
+    moderation_services.person_suspend(person=marie, team=team, reason="Demandes d'argent.", actor=moderator)
     with pytest.raises(BoardError):
         post_listing(marie, tilleuls, actor=marie.user)
 
@@ -194,7 +196,7 @@ def test_editing_a_published_listing_sends_it_back_to_moderation(marie_client, m
     maries_listing.refresh_from_db()
     assert response.status_code == 302
     assert maries_listing.title == "Courses le jeudi" and maries_listing.status == ListingStatus.PENDING
-    assert AuditEvent.objects.filter(action="mutualaid.listing.updated", object_id=str(maries_listing.pk)).exists()
+    assert AuditEvent.objects.filter(action=Action.LISTING_UPDATED, object_id=str(maries_listing.pk)).exists()
 
 
 def test_someone_else_cannot_edit_or_close_a_listing(paul_client, maries_listing):
@@ -218,7 +220,7 @@ def test_moving_a_listing_to_another_neighbourhood_sends_it_to_that_teams_modera
     """Les Tilleuls publish at once for residents met by staff; Le Bourg reads everything first.
     Marie, met by staff, cannot use her team's trust to publish in Le Bourg unread."""
     BoardSettings.objects.update_or_create(team=team, defaults={"publish_first_for_met": True})
-    services.badge_give(person=marie, team=team, actor=moderator)
+    moderation_services.badge_give(person=marie, team=team, actor=moderator)
     listing = post_listing(marie, tilleuls, actor=marie.user)
     assert listing.is_live
     data = form_data(neighbourhood=bourg.pk, kind="offer", category="shopping", title=listing.title)
@@ -234,9 +236,9 @@ def test_moving_a_listing_to_another_neighbourhood_sends_it_to_that_teams_modera
 
 def test_an_edit_within_the_team_keeps_publish_then_moderate(marie, marie_client, tilleuls, team, moderator):
     BoardSettings.objects.update_or_create(team=team, defaults={"publish_first_for_met": True})
-    services.badge_give(person=marie, team=team, actor=moderator)
+    moderation_services.badge_give(person=marie, team=team, actor=moderator)
     listing = post_listing(marie, tilleuls, actor=marie.user)
-    services.listing_update(listing=listing, data={"title": "Courses le jeudi"}, actor=marie.user)
+    listing_services.listing_update(listing=listing, data={"title": "Courses le jeudi"}, actor=marie.user)
     listing.refresh_from_db()
     assert listing.is_live and listing.awaiting_review and listing.team == team
 

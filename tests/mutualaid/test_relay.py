@@ -7,8 +7,10 @@ from django.core import mail
 from django.urls import reverse
 
 from relais.core.models import AuditEvent
-from relais.mutualaid import services
+from relais.mutualaid.journal import Action
 from relais.mutualaid.models import Conversation, ConversationMessage
+from relais.mutualaid.services import conversations as conversation_services
+from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications.models import Message
 from relais.notifications.services import process_due
 from tests.mutualaid.conftest import make_resident, post_listing, resident_client
@@ -74,12 +76,12 @@ def test_a_resident_without_internet_gets_a_reply_through_staff(
         assert secret not in email.body
     html = marie_client.get(conversation.get_absolute_url()).content.decode()
     assert "c&#x27;est parfait" in html and "transmis par la mairie" in html
-    assert AuditEvent.objects.filter(action="mutualaid.messages.relayed", person_id=jeanne.pk).exists()
-    assert AuditEvent.objects.filter(action="mutualaid.relay_sheet.viewed", person_id=jeanne.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.MESSAGE_RELAYED, person_id=jeanne.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.RELAY_SHEET_VIEWED, person_id=jeanne.pk).exists()
 
 
 def test_messages_read_over_the_phone_are_marked_relayed(moderator_client, resident_by_letter, jeannes_listing, paul):
-    services.conversation_start(
+    conversation_services.conversation_start(
         listing=jeannes_listing, responder=paul, body="Je passe samedi ?", actor=paul.user, safety_read=True
     )
     url = reverse("mutualaid:relay_sheet", args=[resident_by_letter.pk])
@@ -122,7 +124,7 @@ def test_a_list_of_listings_is_posted_to_a_resident_without_internet(moderator_c
 def test_a_moderator_records_consent_to_share_contacts_for_a_resident_without_internet(
     moderator_client, jeannes_listing, resident_by_letter, marie, marie_client
 ):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
     url = reverse("mutualaid:staff_contacts_share", args=[conversation.pk, resident_by_letter.pk])
@@ -143,7 +145,7 @@ def test_a_moderator_records_consent_to_share_contacts_for_a_resident_without_in
 
 
 def test_staff_cannot_type_a_reply_for_a_resident_who_uses_the_site(moderator_client, maries_listing, paul, marie):
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=maries_listing, responder=paul, body="Bonjour", actor=paul.user, safety_read=True
     )
     url = reverse("mutualaid:staff_conversation", args=[conversation.pk])
@@ -157,7 +159,7 @@ def test_a_resident_with_a_phone_only_is_relayed_too(moderator, moderator_client
     karim = make_resident("Karim", "Sanscompte", phone="0247999999", account=False)
     listing = post_listing(karim, tilleuls, actor=moderator, channel="phone", title="Monter une armoire")
     assert listing.is_live  # a moderator typing it reviews it at once
-    conversation = services.conversation_start(
+    conversation = conversation_services.conversation_start(
         listing=listing, responder=marie, body="Je peux venir dimanche.", actor=marie.user, safety_read=True
     )
     assert conversation.messages.get().needs_relay
@@ -196,7 +198,7 @@ def test_the_relay_sheet_of_a_stranger_to_the_team_shows_nothing_of_other_teams(
 ):
     stranger = make_resident("Hugo", "Inconnu", account=False, phone="0247000001")
     listing = post_listing(stranger, bourg, actor=bourg_moderator, channel="phone", title="Tondre la pelouse du Bourg")
-    services.conversation_start(
+    conversation_services.conversation_start(
         listing=listing, responder=marie, body="Je passe samedi au Bourg.", actor=marie.user, safety_read=True
     )
     html = moderator_client.get(reverse("mutualaid:relay_sheet", args=[stranger.pk])).content.decode()
@@ -211,7 +213,7 @@ def test_relay_needs_a_moderator(reception_client, resident_by_letter):
 def test_conversation_with_a_resident_without_internet_shows_on_marie_s_account(
     marie_client, resident_by_letter, jeannes_listing, marie
 ):
-    services.conversation_start(
+    conversation_services.conversation_start(
         listing=jeannes_listing, responder=marie, body="Bonjour", actor=marie.user, safety_read=True
     )
     html = resident_client(marie).get(reverse("mutualaid:my_board")).content.decode()
@@ -229,7 +231,9 @@ def test_a_moderator_cannot_answer_for_a_resident_who_has_an_account(moderator_c
 def test_a_moderator_cannot_answer_for_a_suspended_resident_or_to_one(
     moderator_client, moderator, team, maries_listing, marie, resident_by_letter, jeannes_listing
 ):
-    services.person_suspend(person=resident_by_letter, team=team, reason="Propos blessants.", actor=moderator)
+    moderation_services.person_suspend(
+        person=resident_by_letter, team=team, reason="Propos blessants.", actor=moderator
+    )
     url = reverse("mutualaid:staff_respond", args=[maries_listing.pk, resident_by_letter.pk])
     response = moderator_client.post(url, {"submission_key": str(uuid.uuid4()), "body": "Bonjour", "safety": "on"})
     assert "Votre participation au tableau d&#x27;entraide est suspendue" in response.content.decode()

@@ -6,7 +6,7 @@ so running it twice, or on several machines, sends nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from relais.mutualaid.services import listings_expire, listings_send_reminders
+from relais.mutualaid.services.listings import listings_expire, listings_send_reminders
 
 
 class Command(BaseCommand):
