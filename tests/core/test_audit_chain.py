@@ -216,7 +216,9 @@ def aged_journal(fresh_journal, reception_agent):
     """Four entries 400 days old, then a recent one, all sealed."""
     old = timezone.now() - datetime.timedelta(days=400)
     for n in range(4):
-        AuditEvent.objects.create(action="core.person.viewed", actor_label="accueil@valbrenne.fr", at=old, details={"n": n})
+        AuditEvent.objects.create(
+            action="core.person.viewed", actor_label="accueil@valbrenne.fr", at=old, details={"n": n}
+        )
     audit_log(actor=reception_agent, action="core.person.viewed")
     audit_seal()
     return list(AuditEvent.objects.order_by("chain_position"))
@@ -224,7 +226,9 @@ def aged_journal(fresh_journal, reception_agent):
 
 def test_purge_removes_the_oldest_entries_and_leaves_a_signed_marker(aged_journal):
     assert audit_purge(older_than_days=365) == 4
-    assert list(AuditEvent.objects.exclude(action="core.journal.purged").values_list("pk", flat=True)) == [aged_journal[4].pk]
+    assert list(AuditEvent.objects.exclude(action="core.journal.purged").values_list("pk", flat=True)) == [
+        aged_journal[4].pk
+    ]
     marker = AuditEvent.objects.get(action="core.journal.purged")
     assert marker.details["kind"] == "audit" and marker.details["count"] == 4
     assert marker.details["retention_days"] == 365 and marker.details["cutoff"]
@@ -233,7 +237,10 @@ def test_purge_removes_the_oldest_entries_and_leaves_a_signed_marker(aged_journa
     assert report.intact and report.first_position == 5 and report.entries == 2
     # A purge that finds nothing to remove says so in the journal too.
     assert audit_purge(older_than_days=365) == 0
-    assert sorted(AuditEvent.objects.filter(action="core.journal.purged").values_list("details__count", flat=True)) == [0, 4]
+    assert sorted(AuditEvent.objects.filter(action="core.journal.purged").values_list("details__count", flat=True)) == [
+        0,
+        4,
+    ]
     assert audit_verify(record=False).intact
 
 
@@ -302,11 +309,11 @@ def test_purge_refuses_to_remove_entries_that_do_not_verify(aged_journal):
 
 def test_journal_page_shows_the_last_verification(journal, admin_client):
     report = audit_verify()
-    page = admin_client.get(reverse("core:audit_journal")).content.decode()
+    page = admin_client.get(reverse("people:audit_journal")).content.decode()
     assert f"Journal vérifié intact jusqu'à l'entrée n° {report.last_position}" in page
     _as_intruder("UPDATE core_auditevent SET reason = 'rien vu' WHERE id = %s", [journal[2].pk])
     audit_verify()
-    page = admin_client.get(reverse("core:audit_journal")).content.decode()
+    page = admin_client.get(reverse("people:audit_journal")).content.decode()
     assert "a trouvé le journal modifié (entrée n° 3)" in page
 
 

@@ -1,6 +1,6 @@
 """Who may do what: mediation powers belong to advisors and managers of mediation teams
 only; reception agents book and register at the counter without seeing topics or
-accompaniments; finding a person follows the rule of core:person_search; every screen
+accompaniments; finding a person follows the rule of people:person_search; every screen
 showing people journals each of them."""
 
 import datetime
@@ -58,8 +58,8 @@ def test_a_manager_of_another_kind_of_team_gets_404_everywhere_in_mediation(civi
 
 
 def test_the_demo_administrator_manager_of_reception_cannot_look_residents_up(admin_client, resident_with_email):
-    # Manager of "Accueil" (a reception team): same answer as core:person_search, a 404.
-    assert admin_client.get(reverse("core:person_search"), {"q": "dupont"}).status_code == 404
+    # Manager of "Accueil" (a reception team): same answer as people:person_search, a 404.
+    assert admin_client.get(reverse("people:person_search"), {"q": "dupont"}).status_code == 404
     book = reverse("mediation:staff_appointment_book")
     response = admin_client.get(book, {"q": "dupont"})
     assert response.status_code == 404 and b"marie.dupont" not in response.content
@@ -130,7 +130,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
     advisor_client.get(url, {"q": "dupont"})
     assert AuditEvent.objects.filter(actor=advisor, action="core.person.searched").exists()
     advisor_client.get(url, {"person": resident_with_email.pk})
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
 def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, advisor, resident_by_letter, name):
     args = [make_workshop().pk] if name == "mediation:staff_workshop_register" else []
     assert advisor_client.get(reverse(name, args=args), {"person": resident_by_letter.pk}).status_code == 200
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk
+    ).exists()
 
 
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):
