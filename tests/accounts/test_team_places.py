@@ -32,7 +32,9 @@ def test_account_emails_fail_loudly_when_no_sender_is_connected(monkeypatch):
     monkeypatch.setattr(mail, "_sender", None)
 
     with pytest.raises(ImproperlyConfigured):
-        mail.send_account_email(to="a@example.org", subject="Code", body="1", html_body="", template="t", sensitive=True)
+        mail.send_account_email(
+            to="a@example.org", subject="Code", body="1", html_body="", template="t", sensitive=True
+        )
     assert "relais.E005" in [message.id for message in run_checks()]
 
 
