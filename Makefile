@@ -38,6 +38,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
 test: $(VENV)/.installed
 	$(TEST_ENV) $(BIN)/ruff check relais tests bench
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 

@@ -23,12 +23,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite file and private uploads li
 INSTALLED_APPS = [
     "relais.core",
     "relais.accounts",
+    "relais.people",
     "relais.directory",
     "relais.notifications",
     "relais.mandates",
     "relais.cases",
     "relais.mediation",
     "relais.mutualaid",
+    "relais.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "relais.core.context_processors.relais",
+                "relais.accounts.context_processors.staff",
             ],
             "builtins": ["relais.core.templatetags.ui"],
         },
@@ -153,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "core:after_login"
+LOGIN_REDIRECT_URL = "people:after_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

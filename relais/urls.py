@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz/deep", healthz_deep, name="healthz_deep"),
     path("", include("relais.directory.urls")),
     path("", include("relais.core.urls")),
+    path("", include("relais.people.urls")),
     path("", include("relais.accounts.urls")),
     path("", include("relais.notifications.urls")),
     path("", include("relais.mandates.urls")),

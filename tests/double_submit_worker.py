@@ -93,7 +93,7 @@ def counter_person(n):
     data = {"channel": "counter", "last_name": f"GUICHET{n}", "first_name": "Paul", "preferred_channel": "letter",
             "address": "3 rue des Lilas", "postal_code": "37500", "commune": "Valbrenne", "preferred_language": "fr",
             "submission_key": key}  # fmt: skip
-    return _staff("accueil@valbrenne.fr"), reverse("core:person_create"), data, Person, {"submission_key": key}
+    return _staff("accueil@valbrenne.fr"), reverse("people:person_create"), data, Person, {"submission_key": key}
 
 
 def mandate(n):

@@ -503,12 +503,12 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "directory:catalogue_edit": lambda: {"kind": "fiches", "pk": _procedure().pk},
     # core
     "core:language": lambda: {"code": "en"},
-    "core:person_detail": lambda: {"pk": _person().pk},
-    "core:person_edit": lambda: {"pk": _person().pk},
-    "core:person_merge": lambda: {"pk": _person().pk, "other_pk": _other_person().pk},
-    "core:person_rights": lambda: {"pk": _person().pk},
-    "core:person_rectify": lambda: {"pk": _person().pk},
-    "core:person_erase": lambda: {"pk": _person().pk},
+    "people:person_detail": lambda: {"pk": _person().pk},
+    "people:person_edit": lambda: {"pk": _person().pk},
+    "people:person_merge": lambda: {"pk": _person().pk, "other_pk": _other_person().pk},
+    "people:person_rights": lambda: {"pk": _person().pk},
+    "people:person_rectify": lambda: {"pk": _person().pk},
+    "people:person_erase": lambda: {"pk": _person().pk},
     "core:access_detail": lambda: {"code": _paper_code()},
     # accounts
     "accounts:team_detail": lambda: {"slug": _team().slug},

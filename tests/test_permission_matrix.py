@@ -38,12 +38,12 @@ def staff_routes_with_parameters() -> dict[str, str]:
 # url name -> the parameters naming an object of another team
 OBJECT_OF_ANOTHER_TEAM = {
     # people: Béatrice has records with the B teams only
-    "core:person_detail": lambda w: {"pk": w.person.pk},
-    "core:person_edit": lambda w: {"pk": w.person.pk},
-    "core:person_merge": lambda w: {"pk": w.person.pk, "other_pk": w.other_person.pk},
-    "core:person_rights": lambda w: {"pk": w.person.pk},
-    "core:person_rectify": lambda w: {"pk": w.person.pk},
-    "core:person_erase": lambda w: {"pk": w.person.pk},
+    "people:person_detail": lambda w: {"pk": w.person.pk},
+    "people:person_edit": lambda w: {"pk": w.person.pk},
+    "people:person_merge": lambda w: {"pk": w.person.pk, "other_pk": w.other_person.pk},
+    "people:person_rights": lambda w: {"pk": w.person.pk},
+    "people:person_rectify": lambda w: {"pk": w.person.pk},
+    "people:person_erase": lambda w: {"pk": w.person.pk},
     "cases:record_start": lambda w: {"person_pk": w.person.pk},
     "cases:record": lambda w: {"person_pk": w.person.pk, "slug": "attestation-accueil"},
     "mandates:create": lambda w: {"person_pk": w.person.pk},
@@ -117,14 +117,14 @@ NOT_TEAM_DATA = {
 PEOPLE = {"reception", "advisor", "moderator"}
 ALLOWED = {
     # The roles that look people up (reception, advisors, moderators) open anyone.
-    "core:person_detail": PEOPLE,
-    "core:person_edit": PEOPLE,
-    "core:person_merge": PEOPLE,
+    "people:person_detail": PEOPLE,
+    "people:person_edit": PEOPLE,
+    "people:person_merge": PEOPLE,
     # A person's rights (export, rectification, erasure) are answered whole, for anyone, by
     # administrators only (core.views_rights): an export holds every team's data.
-    "core:person_rights": {"administrator"},
-    "core:person_rectify": {"administrator"},
-    "core:person_erase": {"administrator"},
+    "people:person_rights": {"administrator"},
+    "people:person_rectify": {"administrator"},
+    "people:person_erase": {"administrator"},
     "cases:record_start": {"reception", "advisor"},
     "cases:record": {"reception"},  # advisors record only under mandate (?canal=mandate)
     "mandates:create": {"advisor"},

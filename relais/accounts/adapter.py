@@ -87,14 +87,14 @@ class AccountAdapter(DefaultAccountAdapter):
         from allauth.core import context as allauth_context
         from django.contrib.sites.shortcuts import get_current_site
 
-        from relais.notifications.services import send_email
+        from relais.accounts.mail import send_account_email
 
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         rendered = self.render_mail(template_prefix, email, ctx)
         html = next((content for content, mime in getattr(rendered, "alternatives", []) if mime == "text/html"), "")
         for to in [email] if isinstance(email, str) else email:
-            send_email(
+            send_account_email(
                 to=to,
                 subject=rendered.subject,
                 body=rendered.body,

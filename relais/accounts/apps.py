@@ -20,4 +20,4 @@ class AccountsConfig(AppConfig):
         ]
 
     def ready(self):
-        from relais.accounts import signals  # noqa: F401
+        from relais.accounts import mail, signals  # noqa: F401 (they register themselves)

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role, Team, User
@@ -7,8 +8,27 @@ from relais.accounts.models import Role, Team, User
 class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["name", "slug", "kind", "description", "email", "phone", "places", "is_active"]
-        widgets = {"places": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["name", "slug", "kind", "description", "email", "phone", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The places where the team works: directory declares the relation (Place.teams,
+        # `team.places` here), so it is not a field of Team and accounts does not import Place.
+        places = Team._meta.get_field("places")
+        self.fields["places"] = forms.ModelMultipleChoiceField(
+            label=capfirst(_("lieux")),
+            queryset=places.related_model._default_manager.all(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        if self.instance.pk:
+            self.initial.setdefault("places", [place.pk for place in self.instance.places.all()])
+        self.order_fields([*self.Meta.fields[:-1], "places", "is_active"])
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.instance.places.set(self.cleaned_data["places"])
 
 
 class StaffUserForm(forms.Form):

@@ -84,7 +84,10 @@ class TeamKind(models.TextChoices):
 
 
 class Team(models.Model):
-    """A municipal service or a mediation structure; permissions are scoped by team."""
+    """A municipal service or a mediation structure; permissions are scoped by team.
+
+    `team.places`: the places where the team works (declared by directory on `Place.teams`).
+    """
 
     name = models.CharField(_("nom"), max_length=150, unique=True)
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
@@ -92,7 +95,6 @@ class Team(models.Model):
     description = models.TextField(_("description"), blank=True)
     email = models.EmailField(_("adresse électronique de l'équipe"), blank=True)
     phone = models.CharField(_("téléphone de l'équipe"), max_length=30, blank=True)
-    places = models.ManyToManyField("directory.Place", blank=True, related_name="teams", verbose_name=_("lieux"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

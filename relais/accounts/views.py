@@ -129,7 +129,7 @@ def invitation(request):
     if not is_staff_login(user):
         raise Http404
     if services.has_second_factor(user):
-        return redirect("core:staff_home")
+        return redirect("people:staff_home")
     if invitation_redeemed(request):
         return redirect("mfa_activate_totp")
     form = InvitationCodeForm(post_data(request))

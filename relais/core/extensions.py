@@ -1,7 +1,7 @@
 """How domain apps plug into shared screens without the kernel importing them.
 
 - Staff menu: an app's AppConfig lists `staff_nav = [NavItem(...)]`; the menu and the
-  staff home show the items the user's roles allow.
+  staff home show the items the user's roles allow (filtered in accounts.navigation).
 - Resident menu: `public_nav = [NavItem(...)]` on the AppConfig (roles are ignored).
 - Person page: an app may have a module `<app>.person` with
   `sections(*, person, user) -> list[PersonSection]`, each already scoped to what the user
@@ -24,6 +24,8 @@
   `close_open_records(*, person, actor, reason)` closes or cancels it, and
   `erase(*, person) -> dict[str, int]` removes or blanks the person's data while keeping
   the rows that statistics count; `ERASURE_KEEPS` lists what is kept, and why.
+  `is_staff_login(*, person) -> bool` says the person's login is a staff member's
+  (accounts: a role in a team, or an admin), which erasure refuses to close.
 """
 
 from __future__ import annotations
@@ -69,12 +71,11 @@ def _relais_configs():
     return [c for c in apps.get_app_configs() if c.name.startswith("relais.")]
 
 
-def staff_nav(user) -> list[NavItem]:
-    """Menu entries the user may open, in display order."""
-    from relais.accounts.permissions import has_role
-
+def staff_nav_items() -> list[NavItem]:
+    """Every app's staff menu entries, in display order (accounts keeps those a user's
+    roles allow: the kernel knows no role)."""
     items = [item for config in _relais_configs() for item in getattr(config, "staff_nav", [])]
-    return sorted((i for i in items if has_role(user, *i.roles)), key=lambda i: i.order)
+    return sorted(items, key=lambda i: i.order)
 
 
 @cache
@@ -83,7 +84,12 @@ def _person_modules():
 
 
 def person_sections(*, person, user) -> list[PersonSection]:
-    sections = [s for module in _person_modules() for s in module.sections(person=person, user=user)]
+    sections = [
+        s
+        for module in _person_modules()
+        if hasattr(module, "sections")
+        for s in module.sections(person=person, user=user)
+    ]
     return sorted(sections, key=lambda s: s.order)
 
 
@@ -149,6 +155,13 @@ def erase_records(*, person) -> dict[str, int]:
         if hasattr(module, "erase"):
             counts.update(module.erase(person=person))
     return counts
+
+
+def is_staff_login(*, person) -> bool:
+    """Whether an app says the person's login is a staff member's (see module docstring)."""
+    return any(
+        module.is_staff_login(person=person) for module in _person_modules() if hasattr(module, "is_staff_login")
+    )
 
 
 def erasure_keeps() -> list[str]:

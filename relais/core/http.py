@@ -1,6 +1,6 @@
 """Small request helpers shared by views."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -55,3 +55,11 @@ def safe_next(request, value, default: str) -> str:
     ):
         return value
     return resolve_url(default)
+
+
+def download(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A file to save, never kept in a cache (personal data exports)."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -135,7 +135,7 @@ class Person(KeyedModel, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("core:person_detail", args=[self.pk])
+        return reverse("people:person_detail", args=[self.pk])
 
     def clean(self):
         if not any([self.first_name.strip(), self.last_name.strip(), self.email.strip(), self.phone.strip()]):

@@ -306,11 +306,9 @@ def staff_login_message() -> str:
 
 
 def has_staff_login(person: Person) -> bool:
-    """Whether the person's login is a staff member's (a role in a team, or an admin)."""
-    from relais.accounts.permissions import has_role
-
-    user = person.user if person.user_id else None
-    return user is not None and (has_role(user) or user.is_superuser)
+    """Whether the person's login is a staff member's (a role in a team, or an admin: the
+    rule is accounts', through the `is_staff_login` person hook)."""
+    return extensions.is_staff_login(person=person)
 
 
 def erasure_plan(person: Person) -> dict:

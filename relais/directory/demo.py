@@ -1,7 +1,7 @@
-"""Demo places, bodies and catalogue entries of Valbrenne (content in relais/demo/catalogue.py)."""
+"""Demo places, bodies and catalogue entries of Valbrenne (content in relais/directory/demo_catalogue.py)."""
 
 from relais.accounts.models import Team
-from relais.demo import catalogue
+from relais.directory import demo_catalogue as catalogue
 from relais.directory.models import Organisation, Place, Procedure, Theme
 
 PLACE_FIELDS = [

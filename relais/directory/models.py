@@ -155,6 +155,10 @@ class Place(models.Model):
     getting_there = models.TextField(_("pour venir"), blank=True, help_text=_("Bus, stationnement, repères."))
     published = models.BooleanField(_("publié"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Edited from the team's page (accounts: `team.places`); the table is the one accounts created.
+    teams = models.ManyToManyField(
+        "accounts.Team", blank=True, related_name="places", db_table="accounts_team_places", verbose_name=_("équipes")
+    )
 
     objects = PlaceQuerySet.as_manager()
 

@@ -4,7 +4,7 @@ user's teams; a missing object and another team's object both answer 404.
 Mediation screens are for advisors and managers of teams of kind "mediation" only
 (`mediation_required`); booking and registering for someone are also open to reception
 agents of any team (`booking_required`), and finding or opening a person there follows the
-rule of core:person_search (PEOPLE_ROLES). Every screen showing people journals them.
+rule of people:person_search (PEOPLE_ROLES). Every screen showing people journals them.
 """
 
 from __future__ import annotations

@@ -37,7 +37,12 @@ class NotificationsConfig(AppConfig):
         ]
 
     def ready(self):
+        from relais.accounts.mail import connect_sender
         from relais.core.backup import restored, restoring
+        from relais.notifications.services import send_email
+
+        # Account e-mails (login codes, password links) go through the outbox like every message.
+        connect_sender(send_email)
 
         def database_restoring(**kwargs):
             from relais.notifications.worker import worker_beat_recently

@@ -99,7 +99,7 @@ def test_the_right_code_opens_the_enrolment(unenrolled_agent):
     assert response["Location"] == reverse("mfa_activate_totp")
     assert enrol_totp(client) == 302
     assert Authenticator.objects.filter(user=unenrolled_agent, type="totp").exists()
-    assert client.get(reverse("core:staff_home")).status_code == 200
+    assert client.get(reverse("people:staff_home")).status_code == 200
     assert StaffInvitation.objects.get(user=unenrolled_agent).used_at is not None
 
 

@@ -24,7 +24,7 @@ def _clear_rate_limits():
 def test_staff_without_second_factor_is_sent_to_the_invitation_code_first(unenrolled_agent):
     client = Client()
     client.force_login(unenrolled_agent)
-    for url in [reverse("core:staff_home"), reverse("core:person_search"), "/admin/", reverse("mfa_activate_totp")]:
+    for url in [reverse("people:staff_home"), reverse("people:person_search"), "/admin/", reverse("mfa_activate_totp")]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"] == reverse("accounts:invitation")
@@ -36,10 +36,10 @@ def test_entering_the_invitation_then_enrolling_totp_opens_the_staff_pages(
     client = Client()
     response = client.post(reverse("account_login"), {"login": unenrolled_agent.email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("core:staff_home"))["Location"] == reverse("accounts:invitation")
+    assert client.get(reverse("people:staff_home"))["Location"] == reverse("accounts:invitation")
     response = client.post(reverse("accounts:invitation"), {"code": DEMO_INVITATION_CODE.lower().replace("-", " ")})
     assert response["Location"] == reverse("mfa_activate_totp")
-    assert client.get(reverse("core:staff_home"))["Location"] == reverse("mfa_activate_totp")
+    assert client.get(reverse("people:staff_home"))["Location"] == reverse("mfa_activate_totp")
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = client.session["mfa.totp.secret"]
@@ -47,14 +47,14 @@ def test_entering_the_invitation_then_enrolling_totp_opens_the_staff_pages(
         response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=unenrolled_agent, type="totp").exists()
-    assert client.get(reverse("core:staff_home")).status_code == 200
+    assert client.get(reverse("people:staff_home")).status_code == 200
     assert AuditEvent.objects.filter(action="accounts.second_factor.enrolled", actor=unenrolled_agent).exists()
 
 
 def test_a_session_that_skipped_the_second_factor_is_logged_out(reception_agent):
     client = Client()
     client.force_login(reception_agent)  # password only, no "mfa" record in the session
-    response = client.get(reverse("core:staff_home"))
+    response = client.get(reverse("people:staff_home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
@@ -65,10 +65,10 @@ def test_full_login_with_password_then_totp_code(reception_agent):
     response = client.post(reverse("account_login"), {"login": reception_agent.email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
-    assert client.get(reverse("core:staff_home")).status_code == 302  # not logged in yet
+    assert client.get(reverse("people:staff_home")).status_code == 302  # not logged in yet
     response = client.post(reverse("mfa_authenticate"), {"code": current_code()})
     assert response.status_code == 302
-    assert client.get(reverse("core:staff_home")).status_code == 200
+    assert client.get(reverse("people:staff_home")).status_code == 200
 
 
 def test_wrong_totp_code_is_refused(reception_agent):
@@ -76,7 +76,7 @@ def test_wrong_totp_code_is_refused(reception_agent):
     client.post(reverse("account_login"), {"login": reception_agent.email, "password": DEMO_PASSWORD})
     response = client.post(reverse("mfa_authenticate"), {"code": "000000" if current_code() != "000000" else "111111"})
     assert response.status_code == 200
-    assert client.get(reverse("core:staff_home")).status_code == 302
+    assert client.get(reverse("people:staff_home")).status_code == 302
 
 
 def test_staff_cannot_remove_their_last_second_factor(reception_agent):
@@ -91,8 +91,8 @@ def test_residents_log_in_without_second_factor_and_never_reach_staff_pages(resi
     response = client.post(reverse("account_login"), {"login": "marie.dupont@example.org", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("core:account")).status_code == 200
-    assert client.get(reverse("core:staff_home")).status_code == 404
-    assert client.get(reverse("core:person_search")).status_code == 404
+    assert client.get(reverse("people:staff_home")).status_code == 404
+    assert client.get(reverse("people:person_search")).status_code == 404
 
 
 def test_repeated_failed_logins_are_rate_limited(db):
@@ -109,7 +109,7 @@ def test_repeated_failed_logins_are_rate_limited(db):
 
 def test_sessions_end_after_thirty_idle_minutes(reception_agent):
     client = staff_client(reception_agent)
-    client.get(reverse("core:staff_home"))
+    client.get(reverse("people:staff_home"))
     assert 29 * 60 < client.session.get_expiry_age() <= 30 * 60
     assert client.session.get_expire_at_browser_close()
 

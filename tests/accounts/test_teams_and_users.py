@@ -77,11 +77,11 @@ def test_administrator_changes_a_role_and_removes_a_member(admin_client, case_wo
 
 def test_deactivating_an_agent_ends_their_sessions(admin_client, reception_agent):
     agent = staff_client(reception_agent)
-    assert agent.get(reverse("core:staff_home")).status_code == 200
+    assert agent.get(reverse("people:staff_home")).status_code == 200
     admin_client.post(reverse("accounts:user_toggle_active", args=[reception_agent.pk]))
     reception_agent.refresh_from_db()
     assert not reception_agent.is_active
-    assert agent.get(reverse("core:staff_home")).status_code == 302
+    assert agent.get(reverse("people:staff_home")).status_code == 302
 
 
 @pytest.mark.parametrize("actor", ["reception_agent", "case_worker", "advisor", "manager"])
@@ -91,7 +91,7 @@ def test_only_administrators_manage_teams_users_catalogue_and_journal(request, a
         reverse("accounts:team_list"),
         reverse("accounts:user_list"),
         reverse("accounts:user_create"),
-        reverse("core:audit_journal"),
+        reverse("people:audit_journal"),
         reverse("directory:catalogue_list", args=["fiches"]),
     ]:
         assert client.get(url).status_code == 404, url
@@ -101,7 +101,7 @@ def test_journal_filters_by_person_and_logs_its_own_reading(
     admin_client, administrator, reception_client, resident_by_letter
 ):
     reception_client.get(resident_by_letter.get_absolute_url())
-    response = admin_client.get(reverse("core:audit_journal"), {"person": resident_by_letter.pk})
+    response = admin_client.get(reverse("people:audit_journal"), {"person": resident_by_letter.pk})
     html = response.content.decode()
     assert response.status_code == 200
     assert "core.person.viewed" in html and "accueil@valbrenne.fr" in html

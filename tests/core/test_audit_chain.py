@@ -309,11 +309,11 @@ def test_purge_refuses_to_remove_entries_that_do_not_verify(aged_journal):
 
 def test_journal_page_shows_the_last_verification(journal, admin_client):
     report = audit_verify()
-    page = admin_client.get(reverse("core:audit_journal")).content.decode()
+    page = admin_client.get(reverse("people:audit_journal")).content.decode()
     assert f"Journal vérifié intact jusqu'à l'entrée n° {report.last_position}" in page
     _as_intruder("UPDATE core_auditevent SET reason = 'rien vu' WHERE id = %s", [journal[2].pk])
     audit_verify()
-    page = admin_client.get(reverse("core:audit_journal")).content.decode()
+    page = admin_client.get(reverse("people:audit_journal")).content.decode()
     assert "a trouvé le journal modifié (entrée n° 3)" in page
 
 

@@ -44,7 +44,7 @@ def test_the_outbox_never_sends_an_sms_to_a_landline(db, settings):
 
 def test_the_staff_person_form_refuses_sms_to_a_landline_beside_the_phone(reception_client):
     response = reception_client.post(
-        reverse("core:person_create"),
+        reverse("people:person_create"),
         {
             "channel": "counter",
             "last_name": "Fixe",

@@ -175,7 +175,7 @@ def test_the_staff_page_of_an_erased_person_says_so_and_offers_nothing_new(
             "Déposer une annonce",
         ):
             assert action not in page, (user.email, action)
-    rights_page = staff_client(administrator).get(reverse("core:person_rights", args=[erased_world.person.pk]))
+    rights_page = staff_client(administrator).get(reverse("people:person_rights", args=[erased_world.person.pk]))
     assert rights_page.status_code == 200
 
 
@@ -222,7 +222,7 @@ def test_erasure_refuses_a_record_linked_to_a_staff_login(colleague_record, admi
 
 def test_the_erase_screen_explains_why_a_colleague_cannot_be_erased(colleague_record, administrator, reception_agent):
     client = staff_client(administrator)
-    url = reverse("core:person_erase", args=[colleague_record.pk])
+    url = reverse("people:person_erase", args=[colleague_record.pk])
     page = client.get(url)
     assert page.status_code == 200
     assert "compte d'un agent de la mairie" in html.unescape(page.content.decode())

@@ -45,7 +45,7 @@ def test_a_nul_in_a_filter_written_to_the_journal_gets_a_plain_page(case_worker)
 def test_a_nul_in_a_form_field_gets_a_plain_page_and_saves_nothing(reception_agent):
     person = Person.objects.get(email="marie.dupont@example.org")
     response = staff_client(reception_agent).post(
-        reverse("core:person_edit", args=[person.pk]),
+        reverse("people:person_edit", args=[person.pk]),
         {"last_name": "Du\x00pont", "first_name": "Marie", "preferred_channel": "email", "email": person.email},
     )
     assert_plain_bad_request(response)

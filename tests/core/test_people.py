@@ -34,7 +34,7 @@ def test_search_by_email_and_birth_year(db, resident_with_email):
 
 def test_reception_agent_creates_a_person_with_no_email_in_one_form(reception_client, reception_agent):
     response = reception_client.post(
-        reverse("core:person_create"),
+        reverse("people:person_create"),
         {
             "channel": Channel.PHONE,
             "last_name": "Lefèvre",
@@ -60,7 +60,7 @@ def test_reception_agent_creates_a_person_with_no_email_in_one_form(reception_cl
 
 def test_letters_without_an_address_are_refused_beside_the_field_and_input_is_kept(reception_client):
     response = reception_client.post(
-        reverse("core:person_create"),
+        reverse("people:person_create"),
         {"channel": "counter", "last_name": "Sansadresse", "preferred_channel": "letter", "preferred_language": "fr"},
     )
     assert response.status_code == 200
@@ -73,7 +73,8 @@ def test_letters_without_an_address_are_refused_beside_the_field_and_input_is_ke
 
 def test_an_empty_form_explains_what_is_missing(reception_client):
     response = reception_client.post(
-        reverse("core:person_create"), {"channel": "counter", "preferred_channel": "phone", "preferred_language": "fr"}
+        reverse("people:person_create"),
+        {"channel": "counter", "preferred_channel": "phone", "preferred_language": "fr"},
     )
     assert response.status_code == 200
     assert "Indiquez au moins un nom" in response.content.decode()
@@ -89,7 +90,7 @@ def test_viewing_a_person_is_journaled(reception_client, reception_agent, reside
 
 
 def test_searching_is_journaled_with_the_query(reception_client, reception_agent):
-    response = reception_client.get(reverse("core:person_search"), {"q": "moreau"})
+    response = reception_client.get(reverse("people:person_search"), {"q": "moreau"})
     assert response.status_code == 200
     assert response.content.decode().count("MOREAU Jean") == 2
     event = AuditEvent.objects.get(action="core.person.searched", actor=reception_agent)
@@ -98,7 +99,7 @@ def test_searching_is_journaled_with_the_query(reception_client, reception_agent
 
 
 def test_editing_saves_and_journals_only_changed_fields(reception_client, resident_by_letter):
-    url = reverse("core:person_edit", args=[resident_by_letter.pk])
+    url = reverse("people:person_edit", args=[resident_by_letter.pk])
     data = {
         "last_name": "Martin",
         "first_name": "Jeanne",
@@ -134,7 +135,7 @@ def test_merging_fills_gaps_and_leaves_a_tombstone(db, reception_agent):
 
 def test_merge_screen_merges_after_confirmation(reception_client):
     counter, phone = Person.objects.filter(last_name__iexact="moreau").order_by("pk")
-    url = reverse("core:person_merge", args=[counter.pk, phone.pk])
+    url = reverse("people:person_merge", args=[counter.pk, phone.pk])
     assert reception_client.get(url).status_code == 200
     refused = reception_client.post(url, {"kept": counter.pk})
     assert refused.status_code == 200
@@ -152,7 +153,7 @@ def test_staff_without_a_people_role_get_404(request, actor, db):
     stranger = Person.objects.create(first_name="Inès", last_name="Martin", phone="0611223344")
     client = staff_client(request.getfixturevalue(actor))
     assert client.get(stranger.get_absolute_url()).status_code == 404
-    assert client.get(reverse("core:person_search"), {"q": "martin"}).status_code == 404
+    assert client.get(reverse("people:person_search"), {"q": "martin"}).status_code == 404
     assert not AuditEvent.objects.filter(action="core.person.viewed", person_id=stranger.pk).exists()
 
 
@@ -165,7 +166,7 @@ def test_anonymous_visitors_are_sent_to_login(client, resident_by_letter):
 @pytest.mark.parametrize("query", [".", "...", "-- !", "%", "a", "é."])
 def test_a_search_without_two_letters_or_digits_lists_nobody_and_says_why(reception_client, query):
     assert Person.objects.count() > 5
-    response = reception_client.get(reverse("core:person_search"), {"q": query})
+    response = reception_client.get(reverse("people:person_search"), {"q": query})
     html = response.content.decode().replace("&#x27;", "'")
     assert "Tapez au moins deux lettres ou chiffres" in html
     assert "personnes trouvées" not in html and "personne trouvée" not in html
@@ -175,7 +176,7 @@ def test_a_search_without_two_letters_or_digits_lists_nobody_and_says_why(recept
 
 
 def test_a_short_but_meaningful_search_still_works(reception_client, resident_by_letter):
-    html = reception_client.get(reverse("core:person_search"), {"q": "Ma"}).content.decode()
+    html = reception_client.get(reverse("people:person_search"), {"q": "Ma"}).content.decode()
     assert resident_by_letter.display_name in html and "Tapez au moins" not in html
 
 

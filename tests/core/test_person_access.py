@@ -24,7 +24,7 @@ def civil_case(db):
 
 def _pages_for(person):
     return [
-        reverse("core:person_detail", args=[person.pk]),
+        reverse("people:person_detail", args=[person.pk]),
         reverse("cases:record_start", args=[person.pk]),
         reverse("cases:record", args=[person.pk, "attestation-accueil"]) + "?canal=counter",
         reverse("mandates:create", args=[person.pk]),
@@ -70,6 +70,6 @@ def test_a_case_worker_cannot_record_a_request_for_a_stranger(stranger, case_wor
 def test_list_pages_name_the_people_they_show_in_the_journal(civil_case, case_worker, reception_agent):
     staff_client(case_worker).get(reverse("cases:queue") + "?onglet=toutes")
     staff_client(case_worker).get(reverse("cases:export", args=["csv"]))
-    staff_client(reception_agent).get(reverse("core:person_search"), {"q": civil_case.person.last_name})
+    staff_client(reception_agent).get(reverse("people:person_search"), {"q": civil_case.person.last_name})
     actions = set(journal(person_id=civil_case.person_id).values_list("action", flat=True))
     assert {"cases.queue.viewed", "cases.queue.exported", "core.person.searched"} <= actions

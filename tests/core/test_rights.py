@@ -86,7 +86,7 @@ def test_pdf_export_renders():
 def test_an_administrator_downloads_an_export_with_a_reason(administrator):
     world = build_world()
     client = staff_client(administrator)
-    url = reverse("core:person_rights", args=[world.person.pk])
+    url = reverse("people:person_rights", args=[world.person.pk])
     page = client.get(url)
     assert page.status_code == 200
     refused = client.post(url, {"format": "json", "reason": ""})
@@ -111,25 +111,25 @@ def test_other_roles_get_a_404(email):
 
     world = build_world()
     client = staff_client(User.objects.get(email=email))
-    for name in ("core:person_rights", "core:person_rectify", "core:person_erase"):
+    for name in ("people:person_rights", "people:person_rectify", "people:person_erase"):
         response = client.get(reverse(name, args=[world.person.pk]))
         assert response.status_code == 404, name
         assert client.post(reverse(name, args=[world.person.pk]), {"format": "json", "reason": "x"}).status_code == 404
-    assert client.get(reverse("core:rights_home")).status_code == 404
+    assert client.get(reverse("people:rights_home")).status_code == 404
 
 
 def test_reception_may_not_rectify_or_erase(reception_client):
     world = build_world()
-    assert reception_client.get(reverse("core:person_rectify", args=[world.person.pk])).status_code == 404
-    assert reception_client.post(reverse("core:person_erase", args=[world.person.pk])).status_code == 404
+    assert reception_client.get(reverse("people:person_rectify", args=[world.person.pk])).status_code == 404
+    assert reception_client.post(reverse("people:person_erase", args=[world.person.pk])).status_code == 404
 
 
 def test_administrator_finds_the_record_by_its_number(admin_client):
     world = build_world()
-    response = admin_client.get(reverse("core:rights_home"), {"number": world.person.pk})
+    response = admin_client.get(reverse("people:rights_home"), {"number": world.person.pk})
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:person_rights", args=[world.person.pk])
-    missing = admin_client.get(reverse("core:rights_home"), {"number": 987654321})
+    assert response["Location"] == reverse("people:person_rights", args=[world.person.pk])
+    missing = admin_client.get(reverse("people:rights_home"), {"number": 987654321})
     assert missing.status_code == 400
     assert "Aucune fiche ne porte ce numéro." in missing.content.decode()
 
@@ -160,7 +160,7 @@ def test_anonymous_visitor_is_sent_to_login(client):
 
 def test_rectification_journals_field_names_not_contact_values(admin_client, administrator):
     world = build_world()
-    url = reverse("core:person_rectify", args=[world.person.pk])
+    url = reverse("people:person_rectify", args=[world.person.pk])
     assert admin_client.get(url).status_code == 200
     data = {
         "last_name": "Bailleul-Roux",
@@ -292,7 +292,7 @@ def test_named_participant_of_a_group_becomes_one_of_its_anonymous_count(adminis
 
 def test_erasure_page_says_what_is_kept_and_asks_to_confirm(admin_client):
     world = build_world()
-    url = reverse("core:person_erase", args=[world.person.pk])
+    url = reverse("people:person_erase", args=[world.person.pk])
     page = admin_client.get(url).content.decode()
     assert "Ce qui est gardé, et pourquoi" in page
     assert "preuve du consentement" in page
@@ -339,10 +339,10 @@ def test_zip_export_holds_the_documents_themselves():
 def test_erased_record_is_not_edited_or_merged_again(reception_client, administrator):
     world = build_world()
     rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True)
-    page = reception_client.get(reverse("core:person_detail", args=[world.person.pk]))
+    page = reception_client.get(reverse("people:person_detail", args=[world.person.pk]))
     assert "ont été effacées à sa demande" in page.content.decode()
-    assert reception_client.get(reverse("core:person_edit", args=[world.person.pk])).status_code == 404
-    merge = reverse("core:person_merge", args=[world.other_person.pk, world.person.pk])
+    assert reception_client.get(reverse("people:person_edit", args=[world.person.pk])).status_code == 404
+    merge = reverse("people:person_merge", args=[world.other_person.pk, world.person.pk])
     assert reception_client.get(merge).status_code == 404
 
 

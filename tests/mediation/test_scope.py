@@ -1,6 +1,6 @@
 """Who may do what: mediation powers belong to advisors and managers of mediation teams
 only; reception agents book and register at the counter without seeing topics or
-accompaniments; finding a person follows the rule of core:person_search; every screen
+accompaniments; finding a person follows the rule of people:person_search; every screen
 showing people journals each of them."""
 
 import datetime
@@ -58,8 +58,8 @@ def test_a_manager_of_another_kind_of_team_gets_404_everywhere_in_mediation(civi
 
 
 def test_the_demo_administrator_manager_of_reception_cannot_look_residents_up(admin_client, resident_with_email):
-    # Manager of "Accueil" (a reception team): same answer as core:person_search, a 404.
-    assert admin_client.get(reverse("core:person_search"), {"q": "dupont"}).status_code == 404
+    # Manager of "Accueil" (a reception team): same answer as people:person_search, a 404.
+    assert admin_client.get(reverse("people:person_search"), {"q": "dupont"}).status_code == 404
     book = reverse("mediation:staff_appointment_book")
     response = admin_client.get(book, {"q": "dupont"})
     assert response.status_code == 404 and b"marie.dupont" not in response.content

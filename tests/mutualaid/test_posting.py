@@ -145,7 +145,7 @@ def test_staff_cannot_post_without_the_residents_consent(reception_client, resid
 
 def test_staff_posting_starts_from_a_person(reception_client):
     html = reception_client.get(STAFF_CREATE).content.decode()
-    assert reverse("core:person_search") in html
+    assert reverse("people:person_search") in html
 
 
 def test_a_moderator_posting_for_a_resident_publishes_at_once(
