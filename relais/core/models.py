@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core import journal
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.text import fold, phone_digits
 
@@ -298,6 +299,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit journal is append-only.")
+
+    @property
+    def action_label(self) -> str:
+        """The action in French, an entry written under an old name included (core.journal)."""
+        return journal.label(self.action)
 
 
 class AuditPerson(models.Model):

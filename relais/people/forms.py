@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import User
+from relais.core import journal
 from relais.core.forms import PeopleQueryField
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, Person
@@ -80,7 +81,7 @@ class JournalFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
         label=_("Agent"), queryset=User.objects.filter(memberships__isnull=False).distinct(), required=False
     )
-    action = forms.CharField(label=_("Action (début)"), required=False, max_length=60)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=journal.filter_choices)
     start = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

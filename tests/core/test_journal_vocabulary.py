@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from relais.core import journal
 from relais.core.audit import audit_log, people_viewed
@@ -81,3 +82,21 @@ def test_no_journal_entry_is_written_with_a_name_typed_in_place():
                     if isinstance(value, ast.Constant | ast.JoinedStr):
                         found.append(f"{path.relative_to(RELAIS)}:{call.lineno}")
     assert found == []
+
+
+def test_the_journal_page_offers_the_actions_in_french_and_shows_old_entries_under_their_new_label(
+    admin_client, resident_by_letter
+):
+    AuditEvent.objects.create(action="case.viewed", person_id=resident_by_letter.pk)  # before the vocabulary
+    page = admin_client.get(reverse("people:audit_journal")).content.decode()
+    assert '<optgroup label="Demandes">' in page and ">Demande consultée</option>" in page
+    assert ">Toutes : Médiation numérique</option>" in page
+
+    filtered = admin_client.get(reverse("people:audit_journal"), {"action": "cases.case.viewed"})
+    html = filtered.content.decode()
+    assert filtered.status_code == 200
+    assert "Demande consultée<br><code>case.viewed</code>" in html
+    assert "<code>core.person.viewed</code>" not in html
+
+    typed = admin_client.get(reverse("people:audit_journal"), {"action": "case."})  # an old bookmark
+    assert "Sélectionnez un choix valide" in typed.content.decode()
