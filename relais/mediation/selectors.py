@@ -1,4 +1,6 @@
-"""Reads of the mediation app, already scoped to what the caller may see."""
+"""Reads of the mediation app, already scoped to what the caller may see, and the rules
+that only read and decide (how many appointments one may book online, whether a workshop
+takes registrations)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,17 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role, TeamKind
 from relais.accounts.permissions import has_role, memberships_of
 from relais.mediation import choices as c
+from relais.mediation import text
+from relais.mediation.exceptions import RegistrationClosed
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
@@ -232,6 +239,42 @@ def overlapping_appointments(*, dropin: DropIn, starts_at, ends_at, exclude_pk=N
     return qs.exclude(pk=exclude_pk) if exclude_pk else qs
 
 
+def max_future_appointments() -> int:
+    """How many appointments to come one way of being reached may hold when booking online."""
+    return int(settings.RELAIS.get("MEDIATION_MAX_FUTURE_APPOINTMENTS", 3))
+
+
+def check_future_appointments_cap(*, user, contact: dict) -> None:
+    """Online, one way to be reached holds at most a few appointments to come (a bot, or a
+    joke, must not empty the calendar); staff booking at the counter are not limited."""
+    from relais.core.text import phone_digits
+
+    condition = Q()
+    if user is not None and user.is_authenticated:
+        condition |= Q(person__user=user)
+    email = (contact.get("email") or "").strip()
+    if email:
+        condition |= Q(person__email__iexact=email)
+    digits = phone_digits(contact.get("phone") or "")
+    if len(digits) >= 8:
+        condition |= Q(person__search_text__contains=digits)
+    if not condition:
+        # Reached by letter, or not at all: the name is all there is to count by.
+        last, first = (contact.get("last_name") or "").strip(), (contact.get("first_name") or "").strip()
+        if not last:
+            return
+        condition = Q(person__last_name__iexact=last, person__first_name__iexact=first)
+    cap = max_future_appointments()
+    if cap and Appointment.objects.active().filter(starts_at__gte=timezone.now()).filter(condition).count() >= cap:
+        raise ValidationError(
+            _(
+                "Ces coordonnées ont déjà %(n)s rendez-vous à venir, le maximum en ligne. Pour en prendre un autre, "
+                "annulez-en un avec le lien reçu, ou appelez la mairie au %(phone)s."
+            )
+            % {"n": cap, "phone": settings.RELAIS["TOWN_PHONE"]}
+        )
+
+
 # ---------------------------------------------------------------- workshops
 
 
@@ -309,6 +352,20 @@ def duplicate_registration(workshop: Workshop, person) -> Registration | None:
         if same_contact:
             condition |= Q(person__first_name__iexact=first, person__last_name__iexact=last) & same_contact
     return Registration.objects.active().filter(workshop=workshop).filter(condition).order_by("pk").first()
+
+
+def check_registration_open(workshop: Workshop, *, by_staff: bool = False) -> None:
+    """Raise RegistrationClosed unless `workshop` takes registrations now (staff: until it begins)."""
+    state = workshop.registration_state()
+    first = workshop.first_session
+    if state == "cancelled" or first is None or first.is_past:
+        raise RegistrationClosed(_("Les inscriptions à cet atelier sont terminées."))
+    if not by_staff and state == "not_yet":
+        raise RegistrationClosed(
+            _("Les inscriptions ouvrent le %(when)s.") % {"when": text.moment_text(workshop.registration_opens_at)}
+        )
+    if not by_staff and state != "open":
+        raise RegistrationClosed(_("Les inscriptions à cet atelier sont terminées."))
 
 
 # ---------------------------------------------------------------- accompaniments

@@ -184,7 +184,7 @@ def test_a_named_record_needs_no_anonymous_profile(advisor_client, resident_by_l
 def test_administrative_sub_themes_need_the_administrative_theme(advisor_client, advisor, team):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import services
+    from relais.mediation.services import accompaniments
 
     data = form_data(advisor_client, themes=["sante"], admin_subthemes=["social_sante"], notes="Ameli")
     response = advisor_client.post(URL, data)
@@ -193,7 +193,7 @@ def test_administrative_sub_themes_need_the_administrative_theme(advisor_client,
     assert "Aide aux démarches administratives" in form.errors["admin_subthemes"][0]
     assert "Ameli" in response.content.decode()
     with pytest.raises(ValidationError) as error:
-        services.accompaniment_create(
+        accompaniments.accompaniment_create(
             advisor=advisor, team=team,
             data={"duration": 30, "themes": ["sante"], "admin_subthemes": ["social_sante"], "place_type": "a_distance"},
         )  # fmt: skip
@@ -223,7 +223,7 @@ def test_a_collective_record_orients_nobody(advisor_client, advisor, team):
 def test_a_collective_record_made_individual_keeps_no_named_participants(advisor_client, advisor):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import services
+    from relais.mediation.services import accompaniments
 
     workshop = make_workshop(capacity=4, days=-0.05)
     people = [make_person(f"ci{n}") for n in range(2)]
@@ -240,7 +240,7 @@ def test_a_collective_record_made_individual_keeps_no_named_participants(advisor
     record.refresh_from_db()
     assert record.kind == "collectif" and record.participants.count() == 2
     with pytest.raises(ValidationError):
-        services.accompaniment_update(accompaniment=record, data={"kind": "individuel"}, actor=advisor)
+        accompaniments.accompaniment_update(accompaniment=record, data={"kind": "individuel"}, actor=advisor)
     data["participants"] = []
     assert advisor_client.post(edit, data).status_code == 302
     record.refresh_from_db()

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from relais.accounts.models import Membership, Role, Team
 from relais.core.models import AuditEvent, Channel, Person
-from relais.mediation import services
 from relais.mediation.models import Accompaniment, Appointment, DropIn, Workshop
+from relais.mediation.services import accompaniments, dropins, workshops
 from tests.conftest import make_member, staff_client
 from tests.mediation.conftest import make_dropin, make_person, make_workshop
 
@@ -74,13 +74,13 @@ def test_a_manager_of_another_kind_of_team_cannot_create_sessions_or_workshops_f
         start_date=timezone.localdate(), start_time=datetime.time(14), end_time=datetime.time(17),
     )  # fmt: skip
     with pytest.raises(PermissionError):
-        services.dropin_save(dropin=dropin, actor=civil_manager)
+        dropins.dropin_save(dropin=dropin, actor=civil_manager)
     workshop = make_workshop(team_slug="etat-civil")
     workshop.capacity = 5
     with pytest.raises(PermissionError):
-        services.workshop_save(workshop=workshop, actor=civil_manager)
+        workshops.workshop_save(workshop=workshop, actor=civil_manager)
     with pytest.raises(ValidationError):
-        services.accompaniment_create(
+        accompaniments.accompaniment_create(
             advisor=civil_manager, team=civil, data={"duration": 30, "themes": ["email"], "place_type": "a_distance"}
         )
 
@@ -130,7 +130,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
     advisor_client.get(url, {"q": "dupont"})
     assert AuditEvent.objects.filter(actor=advisor, action="core.person.searched").exists()
     advisor_client.get(url, {"person": resident_with_email.pk})
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_with_email.pk
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,9 @@ def test_an_advisor_looks_people_up_and_each_person_opened_is_journaled(advisor_
 def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, advisor, resident_by_letter, name):
     args = [make_workshop().pk] if name == "mediation:staff_workshop_register" else []
     assert advisor_client.get(reverse(name, args=args), {"person": resident_by_letter.pk}).status_code == 200
-    assert AuditEvent.objects.filter(actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk).exists()
+    assert AuditEvent.objects.filter(
+        actor=advisor, action="core.person.viewed", person_id=resident_by_letter.pk
+    ).exists()
 
 
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):
@@ -188,10 +192,10 @@ def test_reception_cancels_a_registration_at_the_counter_and_the_first_waiting_g
     reception_client, resident_by_letter
 ):
     workshop = make_workshop(capacity=1)
-    seat = services.registration_create(
+    seat = workshops.registration_create(
         workshop=workshop, person=resident_by_letter, channel=Channel.COUNTER, actor=None
     )
-    waiting = services.registration_create(
+    waiting = workshops.registration_create(
         workshop=workshop, person=make_person("w"), channel=Channel.ONLINE, actor=None
     )
     response = reception_client.post(reverse("mediation:staff_registration_cancel", args=[seat.pk]))

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from relais.accounts.models import Team, TeamKind
 from relais.core.models import AuditEvent, Channel
-from relais.mediation import services
 from relais.mediation.models import Registration, Workshop
+from relais.mediation.services import workshops
 from relais.notifications.models import Message
 from tests.conftest import make_member, staff_client
 from tests.mediation.conftest import make_person, make_workshop
@@ -78,7 +78,7 @@ def test_reception_registers_a_resident_by_phone_and_the_letter_goes_out(recepti
 
 def test_staff_registering_someone_twice_get_a_clear_message(reception_client, resident_by_letter):
     workshop = make_workshop(capacity=3)
-    services.registration_create(workshop=workshop, person=resident_by_letter, channel="counter", actor=None)
+    workshops.registration_create(workshop=workshop, person=resident_by_letter, channel="counter", actor=None)
     url = reverse("mediation:staff_workshop_register", args=[workshop.pk]) + f"?person={resident_by_letter.pk}"
     response = reception_client.post(url, {"channel": "counter"})
     assert "déjà inscrit(e)" in response.content.decode()
