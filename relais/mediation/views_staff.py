@@ -134,7 +134,7 @@ def home(request):
                 "sessions": selectors.occurrences(dropins=selectors.dropins_visible_to(user), days=7),
                 "workshops": list(selectors.workshops_visible_to(user).upcoming().order_by("first_start")[:8]),
                 "last": selectors.last_accompaniment(user),
-                "presets": f.PRESETS,
+                "presets": c.ACCOMPANIMENT_PRESETS,
             }
         )
     return render(request, "mediation/staff/home.html", context)
@@ -592,95 +592,22 @@ def accompaniment_list(request):
     )
 
 
-def _initial_for_new(request, user) -> tuple[dict, dict]:
-    """Initial values and links (person, appointment, session) from the query string."""
-    initial = {"date": timezone.localdate(), "duration_choice": "30", "place_type": c.PlaceType.PLACE}
-    links: dict = {"person": None, "appointment": None, "session": None, "participants": None}
-    place = selectors.usual_place(user)
-    if place:
-        initial["place"] = place.pk
-    source = request.GET.get("depuis", "")
-    if source == "dernier":
-        last = selectors.last_accompaniment(user)
-        if last:
-            minutes = str(last.duration)
-            initial.update(
-                {
-                    "kind": last.kind,
-                    "duration_choice": minutes if minutes in dict(f.DURATION_CHOICES) else "other",
-                    "duration_other": last.duration,
-                    "place_type": last.place_type,
-                    "place": last.place_id,
-                    "commune": last.commune,
-                    "equipment": last.equipment,
-                    "themes": last.themes,
-                    "admin_subthemes": last.admin_subthemes,
-                    "autonomy": last.autonomy,
-                }
-            )
-    preset = f.PRESETS.get(request.GET.get("modele", ""))
-    if preset:
-        values = dict(preset["values"])
-        initial["duration_choice"] = values.pop("duration")
-        initial.update(values)
-    appointment_id = id_param(request.GET.get("rdv"))
-    if appointment_id is not None:
-        appointment = get_object_or_404(
-            selectors.appointments_visible_to(user).filter(team_id__in=selectors.mediation_team_ids(user)),
-            pk=appointment_id,
-        )
-        links["appointment"] = appointment
-        links["person"] = appointment.person
-        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-        initial.update(
-            {
-                "date": timezone.localtime(appointment.starts_at).date(),
-                "place": appointment.place_id,
-                "place_type": c.PlaceType.PLACE,
-                "kind": c.AccompanimentKind.INDIVIDUAL,
-                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
-                "duration_other": minutes,
-                "team": appointment.team_id,
-            }
-        )
-    session_id = id_param(request.GET.get("seance"))
-    if session_id is not None:
-        session = get_object_or_404(
-            WorkshopSession.objects.select_related("workshop"),
-            pk=session_id,
-            workshop__in=selectors.workshops_visible_to(user),
-        )
-        links["session"] = session
-        workshop = session.workshop
-        registrations = workshop.registrations.seated()
-        present = set(session.attendances.filter(present=True).values_list("registration__person_id", flat=True))
-        links["participants"] = Person.objects.filter(pk__in=registrations.values("person_id")).order_by("last_name")
-        minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
-        initial.update(
-            {
-                "date": timezone.localtime(session.starts_at).date(),
-                "kind": c.AccompanimentKind.COLLECTIVE,
-                "place": workshop.place_id,
-                "place_type": c.PlaceType.PLACE,
-                "themes": [workshop.theme],
-                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
-                "duration_other": minutes,
-                "participants": list(present),
-                "team": workshop.team_id,
-            }
-        )
+@mediation_required
+def accompaniment_create(request):
+    user = request.user
+    initial, links = selectors.accompaniment_defaults(
+        user=user,
+        from_last=request.GET.get("depuis", "") == "dernier",
+        preset=request.GET.get("modele", ""),
+        appointment_id=id_param(request.GET.get("rdv")),
+        session_id=id_param(request.GET.get("seance")),
+    )
     if links["person"] is None and links["session"] is None:
         links["person"] = _person_from_query(request, purpose=_("Noter un accompagnement"))
     elif request.method == "GET":
         # The form names the appointment's person, or lists the workshop's participants.
         shown = [links["person"].pk] if links["person"] else [p.pk for p in links["participants"] or []]
         people_viewed(actor=user, action="mediation.accompaniment_form_viewed", person_ids=shown, request=request)
-    return initial, links
-
-
-@mediation_required
-def accompaniment_create(request):
-    initial, links = _initial_for_new(request, request.user)
     form = f.AccompanimentForm(
         request.POST or None,
         initial=initial,
@@ -712,7 +639,7 @@ def accompaniment_create(request):
     return render(
         request,
         "mediation/staff/accompaniment_form.html",
-        {"form": form, "links": links, "presets": f.PRESETS, "creating": True},
+        {"form": form, "links": links, "presets": c.ACCOMPANIMENT_PRESETS, "creating": True},
     )
 
 

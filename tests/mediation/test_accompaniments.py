@@ -101,6 +101,23 @@ def test_from_an_appointment_the_person_is_linked_and_the_appointment_marked_see
     assert appointment.outcome == c.Outcome.SEEN
 
 
+def test_an_appointment_or_a_session_of_another_team_is_not_found(db, resident_with_email):
+    """The form starts from an appointment or a session of the advisor's own teams only."""
+    dropin = make_dropin()
+    appointment = Appointment.objects.create(
+        dropin=dropin, team=dropin.team, place=dropin.place, person=resident_with_email,
+        starts_at=timezone.now() - datetime.timedelta(hours=1), ends_at=timezone.now() - datetime.timedelta(minutes=15),
+    )  # fmt: skip
+    session = make_workshop(days=-0.05).sessions.get()
+    Team.objects.create(name="Médiation de Bellerive", slug="mediation-bellerive", kind=TeamKind.MEDIATION)
+    stranger = make_member("conseil@bellerive.fr", "mediation-bellerive", "advisor")
+    outsider = staff_client(stranger)
+    assert outsider.get(URL).status_code == 200
+    assert outsider.get(URL, {"rdv": appointment.pk}).status_code == 404
+    assert outsider.get(URL, {"seance": session.pk}).status_code == 404
+    assert not AuditEvent.objects.filter(actor=stranger, person_id=resident_with_email.pk).exists()
+
+
 def test_a_workshop_session_records_named_and_anonymous_participants_in_one_form(advisor_client):
     workshop = make_workshop(capacity=4, days=-0.05)
     people = [make_person(f"ws{n}") for n in range(3)]
