@@ -7,10 +7,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from relais.accounts.models import Membership, Role, Team
+from relais.core.http import OutOfReach
 from relais.core.models import AuditEvent, Channel, Person
 from relais.mediation.models import Accompaniment, Appointment, DropIn, Workshop
 from relais.mediation.services import accompaniments, dropins, workshops
@@ -73,12 +75,15 @@ def test_a_manager_of_another_kind_of_team_cannot_create_sessions_or_workshops_f
         team=civil, place_id=make_dropin().place_id, booking="walk_in", rrule="FREQ=WEEKLY;BYDAY=TU",
         start_date=timezone.localdate(), start_time=datetime.time(14), end_time=datetime.time(17),
     )  # fmt: skip
-    with pytest.raises(PermissionError):
+    with pytest.raises(OutOfReach):
         dropins.dropin_save(dropin=dropin, actor=civil_manager)
     workshop = make_workshop(team_slug="etat-civil")
     workshop.capacity = 5
-    with pytest.raises(PermissionError):
+    with pytest.raises(OutOfReach):
         workshops.workshop_save(workshop=workshop, actor=civil_manager)
+    with pytest.raises(OutOfReach):
+        workshops.workshop_cancel(workshop=workshop, notice="", actor=civil_manager)
+    assert issubclass(OutOfReach, Http404) and not issubclass(OutOfReach, OSError)  # a 404, never a 500
     with pytest.raises(ValidationError):
         accompaniments.accompaniment_create(
             advisor=civil_manager, team=civil, data={"duration": 30, "themes": ["email"], "place_type": "a_distance"}

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import User
+from relais.core.http import OutOfReach
 from relais.core.models import Channel, Person
 from relais.core.services import person_create, person_for_account
 from relais.mediation import ics, selectors, text
@@ -26,8 +27,10 @@ def actor_or_none(user):
 
 
 def check_mediation_team(actor, team_id, message: str) -> None:
+    """Only advisors and managers of the record's mediation team change it; anyone else
+    gets the same "not found" as for a record that does not exist."""
     if team_id not in selectors.mediation_team_ids(actor):
-        raise PermissionError(message)
+        raise OutOfReach(message)
 
 
 def lock_for_booking(*dropins: DropIn) -> dict[int, DropIn]:
