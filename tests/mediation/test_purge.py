@@ -147,14 +147,16 @@ def test_old_registrations_lose_their_person_and_link_and_collective_records_the
     Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
     collective = Accompaniment.objects.create(
         team=team, advisor=advisor, duration=120, themes=["email"], place_type="a_distance", kind="collectif",
-        anonymous_count=2, date=timezone.localdate() - LONG_AGO,
+        anonymous_count=2, date=timezone.localdate() - LONG_AGO, notes="Groupe du mardi, avec Mme Reg.",
     )  # fmt: skip
     collective.participants.set([person])
     retention.purge("mediation")
     updated = Registration.objects.get(pk=registration.pk)
     assert updated.token != registration.token and updated.anonymised_at and updated.status == "attended"
     assert updated.person is None
-    assert not collective.participants.exists() and collective.anonymous_count == 2
+    collective.refresh_from_db()
+    assert not collective.participants.exists() and collective.notes == ""
+    assert collective.anonymous_count == 2 and collective.duration == 120  # the statistics stay
 
 
 def test_the_command_has_a_dry_run(records):
