@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.core.audit import audit_log
 from relais.core.extensions import PersonSection
 from relais.mediation import selectors
+from relais.mediation.journal import Action
 from relais.mediation.services import appointments, merge, workshops
 
 
@@ -20,7 +21,7 @@ def sections(*, person, user):
     shown = {name: [r.pk for r in rows] for name, rows in records.items() if rows}
     if shown:
         # The person page journals the visit; this entry says which mediation records were shown.
-        audit_log(actor=user, action="mediation.person_records_viewed", person=person, details=shown)
+        audit_log(actor=user, action=Action.PERSON_RECORDS_VIEWED, person=person, details=shown)
     can_record = selectors.is_mediation_staff(user)
     return [
         PersonSection(

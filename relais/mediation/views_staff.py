@@ -37,6 +37,7 @@ from relais.mediation import choices as c
 from relais.mediation import forms as f
 from relais.mediation import selectors
 from relais.mediation.exceptions import RegistrationRefused, SlotTaken
+from relais.mediation.journal import Action
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
@@ -123,7 +124,7 @@ def home(request):
         )
         people_viewed(
             actor=user,
-            action="mediation.appointments_viewed",
+            action=Action.APPOINTMENT_LIST_VIEWED,
             person_ids=[a.person_id for a in appointments + to_record],
             request=request,
         )
@@ -252,7 +253,7 @@ def appointment_list(request):
         qs = qs.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
     page = Paginator(qs.order_by("starts_at", "pk"), 50).get_page(request.GET.get("page"))
     people_viewed(
-        actor=request.user, action="mediation.appointments_viewed", person_ids=[a.person_id for a in page],
+        actor=request.user, action=Action.APPOINTMENT_LIST_VIEWED, person_ids=[a.person_id for a in page],
         request=request,
     )  # fmt: skip
     return render(
@@ -283,7 +284,7 @@ def appointment_detail(request, pk):
             return redirect(appointment)
     elif request.method == "GET":
         audit_log(
-            actor=request.user, action="mediation.appointment_viewed", obj=appointment, person=appointment.person,
+            actor=request.user, action=Action.APPOINTMENT_VIEWED, obj=appointment, person=appointment.person,
             request=request,
         )  # fmt: skip
     return render(
@@ -418,7 +419,7 @@ def workshop_detail(request, pk):
     registrations = list(selectors.registrations_of(workshop))
     people_viewed(
         actor=request.user,
-        action="mediation.registrations_viewed",
+        action=Action.REGISTRATION_LIST_VIEWED,
         obj=workshop,
         person_ids=[r.person_id for r in registrations],
         request=request,
@@ -551,7 +552,7 @@ def attendance(request, pk, session_pk):
         return redirect("mediation:staff_workshop", pk=workshop.pk)
     if request.method == "GET":
         people_viewed(
-            actor=request.user, action="mediation.attendance_viewed", obj=session,
+            actor=request.user, action=Action.ATTENDANCE_VIEWED, obj=session,
             person_ids=[r.person_id for r in registrations], request=request,
         )  # fmt: skip
     return render(request, "mediation/staff/attendance.html", {"workshop": workshop, "session": session, "form": form})
@@ -584,7 +585,7 @@ def accompaniment_list(request):
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     shown = [a.person_id for a in page]  # collective records show a count, not their participants
-    people_viewed(actor=request.user, action="mediation.accompaniments_viewed", person_ids=shown, request=request)
+    people_viewed(actor=request.user, action=Action.ACCOMPANIMENT_LIST_VIEWED, person_ids=shown, request=request)
     return render(
         request,
         "mediation/staff/accompaniment_list.html",
@@ -607,7 +608,7 @@ def accompaniment_create(request):
     elif request.method == "GET":
         # The form names the appointment's person, or lists the workshop's participants.
         shown = [links["person"].pk] if links["person"] else [p.pk for p in links["participants"] or []]
-        people_viewed(actor=user, action="mediation.accompaniment_form_viewed", person_ids=shown, request=request)
+        people_viewed(actor=user, action=Action.ACCOMPANIMENT_FORM_VIEWED, person_ids=shown, request=request)
     form = f.AccompanimentForm(
         request.POST or None,
         initial=initial,
@@ -666,7 +667,7 @@ def accompaniment_edit(request, pk):
         shown = [accompaniment.person_id] + [p.pk for p in participants or []]
         people_viewed(
             actor=request.user,
-            action="mediation.accompaniment_viewed",
+            action=Action.ACCOMPANIMENT_VIEWED,
             person_ids=shown,
             obj=accompaniment,
             request=request,

@@ -45,7 +45,7 @@ def test_an_anonymous_accompaniment_takes_three_choices_and_stores_no_identity(a
     assert record.duration == 30 and record.date == timezone.localdate() and record.place is not None
     assert record.age_band == "soixante_dix_plus" and record.gender == "feminin"
     assert Person.objects.count() == people_before
-    event = AuditEvent.objects.get(action="mediation.accompaniment_recorded", object_id=str(record.pk))
+    event = AuditEvent.objects.get(action="mediation.accompaniment.recorded", object_id=str(record.pk))
     assert event.person_id is None and event.details == {"kind": "individuel", "anonymous": True}
 
 
@@ -149,7 +149,7 @@ def test_the_advisor_corrects_their_record_and_the_correction_is_journaled(advis
     assert advisor_client.post(url, data).status_code == 302
     record.refresh_from_db()
     assert record.themes == ["email", "securite_numerique"] and record.duration == 60 and record.updated_by == advisor
-    event = AuditEvent.objects.get(action="mediation.accompaniment_corrected", object_id=str(record.pk))
+    event = AuditEvent.objects.get(action="mediation.accompaniment.corrected", object_id=str(record.pk))
     assert set(event.details["fields"]) >= {"themes", "duration"}
 
 

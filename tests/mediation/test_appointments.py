@@ -208,7 +208,7 @@ def test_the_advisor_records_the_outcome_after_the_appointment(advisor_client, d
     advisor_client.post(url, {"outcome": "noshow"})
     appointment.refresh_from_db()
     assert appointment.outcome == c.Outcome.NOSHOW and appointment.outcome_recorded_by == advisor
-    assert AuditEvent.objects.filter(action="mediation.appointment_viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(action="mediation.appointment.viewed", person_id=resident_with_email.pk).exists()
 
 
 def test_an_outcome_cannot_say_seen_before_the_appointment(dropin, resident_with_email, advisor):

@@ -17,7 +17,7 @@ def test_the_staff_sections_show_appointments_registrations_and_accompaniments(a
     assert [r.workshop for r in section.context["registrations"]] == [workshop]
     assert section.context["appointments"]  # the demo gives Jeanne appointments
     assert section.context["can_record"] is True
-    event = AuditEvent.objects.filter(action="mediation.person_records_viewed", person_id=resident_by_letter.pk).get()
+    event = AuditEvent.objects.filter(action="mediation.person.records_viewed", person_id=resident_by_letter.pk).get()
     assert event.actor == advisor and event.details["registrations"]
 
 

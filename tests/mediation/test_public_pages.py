@@ -119,7 +119,7 @@ def test_the_advisor_feed_needs_its_secret_and_shows_initials_and_place_only(cli
     text = client.get(reverse("mediation:advisor_ics", args=[token.token]), REMOTE_ADDR="203.0.113.5").content.decode()
     assert "RDV M. D." in text and appointment.place.nom in text
     assert "Dupont" not in text and "marie.dupont" not in text and "déclaration de revenus" not in text
-    fetch = AuditEvent.objects.get(action="mediation.advisor_feed_fetched")
+    fetch = AuditEvent.objects.get(action="mediation.advisor_feed.fetched")
     assert fetch.actor == advisor and fetch.ip == "203.0.113.5" and resident_with_email.pk in fetch.details["people"]
     assert client.get(reverse("mediation:advisor_ics", args=["guess"])).status_code == 404
     old = token.token

@@ -155,7 +155,7 @@ def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, ad
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):
     advisor_client.get(reverse("mediation:staff_home"))
     shown = set(
-        AuditEvent.objects.filter(actor=advisor, action="mediation.appointments_viewed").values_list(
+        AuditEvent.objects.filter(actor=advisor, action="mediation.appointment.list_viewed").values_list(
             "person_id", flat=True
         )
     )
@@ -167,14 +167,14 @@ def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, bo
 def test_the_appointment_and_accompaniment_lists_journal_each_person(advisor_client, advisor, booked, team):
     advisor_client.get(reverse("mediation:staff_appointments"))
     assert AuditEvent.objects.filter(
-        actor=advisor, action="mediation.appointments_viewed", person_id=booked.person_id
+        actor=advisor, action="mediation.appointment.list_viewed", person_id=booked.person_id
     ).exists()
     Accompaniment.objects.create(
         team=team, advisor=advisor, duration=30, themes=["email"], place_type="a_distance", person=booked.person
     )
     advisor_client.get(reverse("mediation:staff_accompaniments"))
     assert AuditEvent.objects.filter(
-        actor=advisor, action="mediation.accompaniments_viewed", person_id=booked.person_id
+        actor=advisor, action="mediation.accompaniment.list_viewed", person_id=booked.person_id
     ).exists()
 
 

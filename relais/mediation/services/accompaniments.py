@@ -16,6 +16,7 @@ from relais.core.idempotency import create_once
 from relais.core.models import refuse_erased
 from relais.mediation import choices as c
 from relais.mediation import selectors
+from relais.mediation.journal import Action
 from relais.mediation.models import Accompaniment
 from relais.mediation.services._common import actor_or_none
 from relais.mediation.services.appointments import appointment_record_outcome
@@ -63,7 +64,7 @@ def accompaniment_create(
             appointment_record_outcome(appointment=appointment, outcome=c.Outcome.SEEN, actor=advisor, request=request)
         audit_log(
             actor=advisor,
-            action="mediation.accompaniment_recorded",
+            action=Action.ACCOMPANIMENT_RECORDED,
             obj=accompaniment,
             person=accompaniment.person,
             request=request,
@@ -103,7 +104,7 @@ def accompaniment_update(
             changed.append("participants")
     audit_log(
         actor=actor,
-        action="mediation.accompaniment_corrected",
+        action=Action.ACCOMPANIMENT_CORRECTED,
         obj=accompaniment,
         person=accompaniment.person,
         request=request,

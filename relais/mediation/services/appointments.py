@@ -26,6 +26,7 @@ from relais.core.models import Channel, Person, refuse_erased
 from relais.mediation import choices as c
 from relais.mediation import selectors
 from relais.mediation.exceptions import SlotTaken
+from relais.mediation.journal import Action
 from relais.mediation.models import Appointment, DropIn
 from relais.mediation.services._common import (
     actor_or_none,
@@ -73,7 +74,7 @@ def _appointment_create(
         raise SlotTaken from None
     audit_log(
         actor=actor,
-        action="mediation.appointment_booked",
+        action=Action.APPOINTMENT_BOOKED,
         obj=appointment,
         person=person,
         request=request,
@@ -166,7 +167,7 @@ def appointment_cancel(
     appointment.save(update_fields=appointment.cancel(by_service=by_service, reason=reason))
     audit_log(
         actor=actor,
-        action="mediation.appointment_cancelled",
+        action=Action.APPOINTMENT_CANCELLED,
         obj=appointment,
         person=appointment.person,
         request=request,
@@ -225,7 +226,7 @@ def appointment_move(
     old.save(update_fields=["rescheduled_to"])
     audit_log(
         actor=actor,
-        action="mediation.appointment_moved",
+        action=Action.APPOINTMENT_MOVED,
         obj=new,
         person=new.person,
         request=request,
@@ -265,7 +266,7 @@ def appointment_record_outcome(
     appointment.save(update_fields=[*fields, "outcome_recorded_by", "outcome_recorded_at"])
     audit_log(
         actor=actor,
-        action="mediation.appointment_outcome",
+        action=Action.APPOINTMENT_OUTCOME_RECORDED,
         obj=appointment,
         person=appointment.person,
         request=request,

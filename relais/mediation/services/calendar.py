@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from relais.core.audit import audit_log
+from relais.mediation.journal import Action
 from relais.mediation.models import CalendarToken, new_token
 
 
@@ -21,7 +22,7 @@ def calendar_token_renew(*, user, request: HttpRequest | None = None) -> Calenda
     token, _created = CalendarToken.objects.get_or_create(user=user)
     token.token = new_token()
     token.save(update_fields=["token", "created_at"])
-    audit_log(actor=user, action="mediation.calendar_token_renewed", obj=token, request=request)
+    audit_log(actor=user, action=Action.CALENDAR_TOKEN_RENEWED, obj=token, request=request)
     return token
 
 
@@ -30,7 +31,7 @@ def advisor_feed_fetched(*, token: CalendarToken, appointments, request: HttpReq
     was shown, by the people's ids."""
     audit_log(
         actor=token.user,
-        action="mediation.advisor_feed_fetched",
+        action=Action.ADVISOR_FEED_FETCHED,
         obj=token,
         request=request,
         people={a.person_id for a in appointments},

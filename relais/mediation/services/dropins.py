@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from relais.core.audit import audit_log
 from relais.mediation import text
+from relais.mediation.journal import Action
 from relais.mediation.models import Appointment, DropIn, DropInCancellation, SchoolHoliday
 from relais.mediation.services._common import (
     actor_or_none,
@@ -93,7 +94,7 @@ def dropin_save(*, dropin: DropIn, actor, request: HttpRequest | None = None) ->
         _check_future_appointments_fit(dropin, DropIn.objects.get(pk=dropin.pk))  # as it stands under the lock
     dropin.save()
     audit_log(
-        actor=actor, action="mediation.dropin_created" if creating else "mediation.dropin_updated", obj=dropin,
+        actor=actor, action=Action.DROPIN_CREATED if creating else Action.DROPIN_UPDATED, obj=dropin,
         request=request,
     )  # fmt: skip
     return dropin
@@ -125,7 +126,7 @@ def dropin_cancel_date(
     )
     audit_log(
         actor=actor,
-        action="mediation.dropin_date_cancelled",
+        action=Action.DROPIN_DATE_CANCELLED,
         obj=dropin,
         request=request,
         details={"date": date.isoformat(), "appointments_revoked": revoked},
@@ -156,7 +157,7 @@ def dropin_restore_date(*, dropin: DropIn, date: datetime.date, actor, request: 
     deleted, _detail = DropInCancellation.objects.filter(dropin=dropin, date=date).delete()
     if deleted:
         audit_log(
-            actor=actor, action="mediation.dropin_date_restored", obj=dropin, request=request,
+            actor=actor, action=Action.DROPIN_DATE_RESTORED, obj=dropin, request=request,
             details={"date": date.isoformat()},
         )  # fmt: skip
 
@@ -183,7 +184,7 @@ def holiday_save(*, holiday: SchoolHoliday, actor, request: HttpRequest | None =
         )
     audit_log(
         actor=actor,
-        action="mediation.holiday_saved",
+        action=Action.HOLIDAY_SAVED,
         obj=holiday,
         request=request,
         details={"appointments_revoked": revoked},
@@ -193,5 +194,5 @@ def holiday_save(*, holiday: SchoolHoliday, actor, request: HttpRequest | None =
 
 @transaction.atomic
 def holiday_delete(*, holiday: SchoolHoliday, actor, request: HttpRequest | None = None) -> None:
-    audit_log(actor=actor, action="mediation.holiday_deleted", obj=holiday, request=request)
+    audit_log(actor=actor, action=Action.HOLIDAY_DELETED, obj=holiday, request=request)
     holiday.delete()

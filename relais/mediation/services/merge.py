@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from relais.core.audit import audit_log
 from relais.core.models import Person
 from relais.mediation import choices as c
+from relais.mediation.journal import Action
 from relais.mediation.models import Accompaniment, Appointment, Registration, Workshop
 from relais.mediation.services.workshops import promote_waitlisted
 
@@ -59,7 +60,7 @@ def registrations_fold_for_merge(*, duplicate: Person, kept: Person) -> list[Reg
             promoted = promote_waitlisted(workshop, actor=None)
         audit_log(
             actor=None,
-            action="mediation.registration_merged_away",
+            action=Action.REGISTRATION_MERGED_AWAY,
             obj=loser,
             person=loser.person,
             details={"workshop": workshop.pk, "kept": kept.pk, "promoted": [r.pk for r in promoted]},
@@ -83,7 +84,7 @@ def appointments_fold_for_merge(*, duplicate: Person, kept: Person) -> list[Appo
             appointment.save(update_fields=["cancelled_at", "outcome", "cancel_reason", "calendar_sequence"])
             audit_log(
                 actor=None,
-                action="mediation.appointment_merged_away",
+                action=Action.APPOINTMENT_MERGED_AWAY,
                 obj=appointment,
                 person=duplicate,
                 details={"kept": kept.pk},

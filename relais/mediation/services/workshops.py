@@ -27,6 +27,7 @@ from relais.core.pdf import render_pdf
 from relais.mediation import choices as c
 from relais.mediation import ics, selectors, text
 from relais.mediation.exceptions import AlreadyRegistered
+from relais.mediation.journal import Action
 from relais.mediation.locks import sqlite_write_queue
 from relais.mediation.models import Attendance, Registration, Workshop, WorkshopSession
 from relais.mediation.services._common import actor_or_none, check_mediation_team, resident_person, workshop_context
@@ -84,7 +85,7 @@ def workshop_save(
     promoted = [] if creating else promote_waitlisted(workshop, actor=actor, request=request)
     audit_log(
         actor=actor,
-        action="mediation.workshop_created" if creating else "mediation.workshop_updated",
+        action=Action.WORKSHOP_CREATED if creating else Action.WORKSHOP_UPDATED,
         obj=workshop,
         request=request,
         details={"promoted": len(promoted)} if promoted else {},
@@ -166,7 +167,7 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
         ) from None
     audit_log(
         actor=actor,
-        action="mediation.registration_created",
+        action=Action.REGISTRATION_CREATED,
         obj=registration,
         person=person,
         request=request,
@@ -234,7 +235,7 @@ def promote_waitlisted(workshop: Workshop, *, actor, request: HttpRequest | None
         registration.save(update_fields=registration.promote())
         audit_log(
             actor=actor,
-            action="mediation.registration_promoted",
+            action=Action.REGISTRATION_PROMOTED,
             obj=registration,
             person=registration.person,
             request=request,
@@ -269,7 +270,7 @@ def registration_cancel(
         promoted = promote_waitlisted(workshop, actor=actor, request=request)
     audit_log(
         actor=actor,
-        action="mediation.registration_cancelled",
+        action=Action.REGISTRATION_CANCELLED,
         obj=registration,
         person=registration.person,
         request=request,
@@ -325,7 +326,7 @@ def workshop_cancel(
         )
     audit_log(
         actor=actor,
-        action="mediation.workshop_cancelled",
+        action=Action.WORKSHOP_CANCELLED,
         obj=locked,
         request=request,
         details={"told": [r.person_id for r in told], "notice": locked.cancel_notice},
@@ -366,7 +367,7 @@ def attendance_record(
     present = sum(1 for r in registrations if r.pk in present_ids)
     audit_log(
         actor=actor,
-        action="mediation.attendance_recorded",
+        action=Action.ATTENDANCE_RECORDED,
         obj=session,
         request=request,
         details={"present": present, "absent": len(registrations) - present},
@@ -386,7 +387,7 @@ def certificate_pdf(*, registration: Registration, actor, request: HttpRequest |
     minutes = sum(int((s.ends_at - s.starts_at).total_seconds() // 60) for s in attended)
     audit_log(
         actor=actor,
-        action="mediation.certificate_printed",
+        action=Action.CERTIFICATE_PRINTED,
         obj=registration,
         person=registration.person,
         request=request,
