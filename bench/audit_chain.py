@@ -41,7 +41,13 @@ def _fill(n: int) -> None:
 
     rng = random.Random(7)
     start = timezone.now() - datetime.timedelta(days=300)
-    actions = ["core.person.viewed", "cases.case.viewed", "cases.case.status_changed", "registration.created", "mandates.mandate.used"]
+    actions = [
+        "core.person.viewed",
+        "cases.case.viewed",
+        "cases.case.status_changed",
+        "registration.created",
+        "mandates.mandate.used",
+    ]
     batch = []
     for i in range(n):
         batch.append(

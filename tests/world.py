@@ -16,8 +16,8 @@ from relais.core.models import ContactChannel, Person
 from relais.directory.models import Place
 from relais.mandates.models import Mandate
 from relais.mediation import choices as mc
-from relais.mediation import services as mediation_services
 from relais.mediation.models import Accompaniment, Appointment, DropIn, SchoolHoliday, Workshop, WorkshopSession
+from relais.mediation.services import appointments, workshops
 from relais.mutualaid.models import Category, Kind, Neighbourhood, Report
 from relais.mutualaid.services import conversations as conversation_services
 from relais.mutualaid.services import listings as listing_services
@@ -127,11 +127,11 @@ def build_world() -> World:
     session = WorkshopSession.objects.create(
         workshop=workshop, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
     )
-    registration = mediation_services.registration_create(
+    registration = workshops.registration_create(
         workshop=workshop, person=person, channel="counter", actor=advisor, by_staff=True
     )
     slot = (timezone.localtime() + datetime.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    appointment = mediation_services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot, person=person, channel="counter", actor=advisor
     )
     accompaniment = Accompaniment.objects.create(

@@ -161,3 +161,25 @@ ACTIVE_REGISTRATION = (*SEATED, RegistrationStatus.WAITLISTED)
 # Statuses still expected at the next sessions (reminders): someone who came to the first
 # session of a multi-session workshop is "attended" and still expected.
 EXPECTED = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
+
+
+# "Presets": one tap fills the usual values of a frequent accompaniment.
+ACCOMPANIMENT_PRESETS = {
+    "demarche": {
+        "label": _("Démarche en ligne, 30 min"),
+        "values": {
+            "duration": "30",
+            "themes": [ADMIN_THEME],
+            "equipment": ["ordinateur"],
+            "autonomy": Autonomy.GUIDED,
+        },
+    },
+    "smartphone": {
+        "label": _("Prise en main du téléphone, 45 min"),
+        "values": {"duration": "45", "themes": ["prendre_en_main_du_materiel"], "equipment": ["telephone"]},
+    },
+    "email": {
+        "label": _("Courriel, 30 min"),
+        "values": {"duration": "30", "themes": ["email"], "equipment": ["ordinateur"]},
+    },
+}

@@ -405,27 +405,6 @@ DURATION_CHOICES = [
     for m in c.DURATION_PRESETS
 ] + [("other", _("Autre durée"))]
 
-# "Presets": one tap fills the usual values of a frequent accompaniment.
-PRESETS = {
-    "demarche": {
-        "label": _("Démarche en ligne, 30 min"),
-        "values": {
-            "duration": "30",
-            "themes": [c.ADMIN_THEME],
-            "equipment": ["ordinateur"],
-            "autonomy": c.Autonomy.GUIDED,
-        },
-    },
-    "smartphone": {
-        "label": _("Prise en main du téléphone, 45 min"),
-        "values": {"duration": "45", "themes": ["prendre_en_main_du_materiel"], "equipment": ["telephone"]},
-    },
-    "email": {
-        "label": _("Courriel, 30 min"),
-        "values": {"duration": "30", "themes": ["email"], "equipment": ["ordinateur"]},
-    },
-}
-
 
 class AccompanimentForm(SubmissionKeyMixin, forms.ModelForm):
     duration_choice = forms.ChoiceField(

@@ -429,7 +429,7 @@ class Appointment(KeyedModel, models.Model):
 
     def record_outcome(self, outcome: str) -> list[str]:
         """The advisor says what happened; only once the appointment has begun (an excuse
-        given before is a cancellation: see services.appointment_record_outcome)."""
+        given before is a cancellation: see services.appointments.appointment_record_outcome)."""
         if outcome not in (c.Outcome.SEEN, c.Outcome.NOSHOW, c.Outcome.EXCUSED, c.Outcome.UNKNOWN):
             raise ValidationError(_("Pour annuler un rendez-vous, utilisez le bouton « Annuler »."))
         if not self.is_active:

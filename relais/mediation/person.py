@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.core.audit import audit_log
 from relais.core.extensions import PersonSection
-from relais.mediation import selectors, services
+from relais.mediation import selectors
+from relais.mediation.journal import Action
+from relais.mediation.services import appointments, merge, workshops
 
 
 def sections(*, person, user):
@@ -19,7 +21,7 @@ def sections(*, person, user):
     shown = {name: [r.pk for r in rows] for name, rows in records.items() if rows}
     if shown:
         # The person page journals the visit; this entry says which mediation records were shown.
-        audit_log(actor=user, action="mediation.person_records_viewed", person=person, details=shown)
+        audit_log(actor=user, action=Action.PERSON_RECORDS_VIEWED, person=person, details=shown)
     can_record = selectors.is_mediation_staff(user)
     return [
         PersonSection(
@@ -56,9 +58,9 @@ def merge_conflicts(*, duplicate, kept) -> None:
     - named participants of collective records (a many-to-many relation, which the merge
       does not move) are moved here.
     """
-    services.registrations_fold_for_merge(duplicate=duplicate, kept=kept)
-    services.appointments_fold_for_merge(duplicate=duplicate, kept=kept)
-    services.participants_move_for_merge(duplicate=duplicate, kept=kept)
+    merge.registrations_fold_for_merge(duplicate=duplicate, kept=kept)
+    merge.appointments_fold_for_merge(duplicate=duplicate, kept=kept)
+    merge.participants_move_for_merge(duplicate=duplicate, kept=kept)
 
 
 # ---------------------------------------------------------------- the person's rights (core.rights)
@@ -181,9 +183,9 @@ def open_records(*, person):
 
 def close_open_records(*, person, actor, reason):
     for appointment in _future_appointments(person):
-        services.appointment_cancel(appointment=appointment, actor=actor, by_service=True)
+        appointments.appointment_cancel(appointment=appointment, actor=actor, by_service=True)
     for registration in _future_registrations(person):
-        services.registration_cancel(registration=registration, actor=actor)
+        workshops.registration_cancel(registration=registration, actor=actor)
 
 
 @transaction.atomic

@@ -2,15 +2,78 @@
 records of accompaniment keep their statistics, lose what names a person (the people
 themselves go with the rule `people`, once nothing points at them)."""
 
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.retention import ANONYMISE, Rule
 
 
-def purge(*, cutoff, days, dry_run) -> int:
-    from relais.mediation.services import mediation_purge
+def appointments_due(cutoff):
+    """Appointments over before `cutoff` that still name a person (or were never anonymised)."""
+    from relais.mediation.models import Appointment
 
-    return sum(mediation_purge(cutoff=cutoff, dry_run=dry_run).values())
+    named = Q(anonymised_at__isnull=True) | Q(person__isnull=False)
+    return Appointment.objects.filter(named, ends_at__lt=cutoff).exclude(starts_at__gte=cutoff)
+
+
+def registrations_due(cutoff):
+    """Registrations made before `cutoff` to a workshop with no session after it, still named."""
+    from relais.mediation.models import Registration
+
+    named = Q(anonymised_at__isnull=True) | Q(person__isnull=False)
+    return Registration.objects.filter(named, created_at__lt=cutoff).exclude(workshop__sessions__ends_at__gte=cutoff)
+
+
+def accompaniments_due(cutoff):
+    """Records of accompaniment dated before `cutoff` that still hold more than their statistics."""
+    from relais.mediation.models import Accompaniment
+
+    return Accompaniment.objects.filter(date__lt=cutoff.date()).filter(
+        Q(person__isnull=False)
+        | ~Q(notes="")
+        | Q(appointment__isnull=False)
+        | Q(case__isnull=False)
+        | Q(pk__in=Accompaniment.participants.through.objects.values("accompaniment_id"))
+    )
+
+
+def purge(*, cutoff, days, dry_run) -> int:
+    """Anonymise what ended before `cutoff` (idempotent; a dry run counts only); returns how
+    many appointments, registrations and records. Run through `core.retention.purge`, in its
+    transaction: the rule's floor refuses a period too short, its journal entry says what was done.
+
+    - appointments and registrations keep their times, place, status and outcome but lose
+      their person, their free text (topic, reason) and their private link: anonymous, they
+      keep the statistics and the workshops' seat counters true;
+    - accompaniment records keep only their statistical fields: the person, the named
+      participants, the notes and the links to an appointment or a case are removed (the
+      case itself is the rule `cases.closed`'s: only this record's link to it goes).
+
+    Only mediation's own rows change. The people themselves are deleted by the rule `people`
+    once nothing points at them.
+    """
+    from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
+
+    now = timezone.now()
+    appointments = appointments_due(cutoff)
+    registrations = registrations_due(cutoff)
+    accompaniments = accompaniments_due(cutoff)
+    count = appointments.count() + registrations.distinct().count() + accompaniments.count()
+    if dry_run:
+        return count
+    anonymised_at = Coalesce(F("anonymised_at"), Value(now))
+    for pk in appointments.values_list("pk", flat=True):
+        Appointment.objects.filter(pk=pk).update(
+            person=None, topic="", cancel_reason="", token=new_token(), anonymised_at=anonymised_at
+        )
+    for pk in registrations.values_list("pk", flat=True).distinct():
+        Registration.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=anonymised_at)
+    through = Accompaniment.participants.through
+    through.objects.filter(accompaniment__in=accompaniments.values("pk")).delete()
+    accompaniments.update(person=None, notes="", appointment=None, case=None)
+    return count
 
 
 RULES = [

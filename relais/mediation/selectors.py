@@ -1,4 +1,6 @@
-"""Reads of the mediation app, already scoped to what the caller may see."""
+"""Reads of the mediation app, already scoped to what the caller may see, and the rules
+that only read and decide (how many appointments one may book online, whether a workshop
+takes registrations, what a new record of accompaniment starts with)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,19 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role, TeamKind
 from relais.accounts.permissions import has_role, memberships_of
+from relais.core.http import OutOfReach
+from relais.core.models import Person
 from relais.mediation import choices as c
+from relais.mediation import text
+from relais.mediation.exceptions import RegistrationClosed
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
@@ -232,6 +241,42 @@ def overlapping_appointments(*, dropin: DropIn, starts_at, ends_at, exclude_pk=N
     return qs.exclude(pk=exclude_pk) if exclude_pk else qs
 
 
+def max_future_appointments() -> int:
+    """How many appointments to come one way of being reached may hold when booking online."""
+    return int(settings.RELAIS.get("MEDIATION_MAX_FUTURE_APPOINTMENTS", 3))
+
+
+def check_future_appointments_cap(*, user, contact: dict) -> None:
+    """Online, one way to be reached holds at most a few appointments to come (a bot, or a
+    joke, must not empty the calendar); staff booking at the counter are not limited."""
+    from relais.core.text import phone_digits
+
+    condition = Q()
+    if user is not None and user.is_authenticated:
+        condition |= Q(person__user=user)
+    email = (contact.get("email") or "").strip()
+    if email:
+        condition |= Q(person__email__iexact=email)
+    digits = phone_digits(contact.get("phone") or "")
+    if len(digits) >= 8:
+        condition |= Q(person__search_text__contains=digits)
+    if not condition:
+        # Reached by letter, or not at all: the name is all there is to count by.
+        last, first = (contact.get("last_name") or "").strip(), (contact.get("first_name") or "").strip()
+        if not last:
+            return
+        condition = Q(person__last_name__iexact=last, person__first_name__iexact=first)
+    cap = max_future_appointments()
+    if cap and Appointment.objects.active().filter(starts_at__gte=timezone.now()).filter(condition).count() >= cap:
+        raise ValidationError(
+            _(
+                "Ces coordonnées ont déjà %(n)s rendez-vous à venir, le maximum en ligne. Pour en prendre un autre, "
+                "annulez-en un avec le lien reçu, ou appelez la mairie au %(phone)s."
+            )
+            % {"n": cap, "phone": settings.RELAIS["TOWN_PHONE"]}
+        )
+
+
 # ---------------------------------------------------------------- workshops
 
 
@@ -311,6 +356,20 @@ def duplicate_registration(workshop: Workshop, person) -> Registration | None:
     return Registration.objects.active().filter(workshop=workshop).filter(condition).order_by("pk").first()
 
 
+def check_registration_open(workshop: Workshop, *, by_staff: bool = False) -> None:
+    """Raise RegistrationClosed unless `workshop` takes registrations now (staff: until it begins)."""
+    state = workshop.registration_state()
+    first = workshop.first_session
+    if state == "cancelled" or first is None or first.is_past:
+        raise RegistrationClosed(_("Les inscriptions à cet atelier sont terminées."))
+    if not by_staff and state == "not_yet":
+        raise RegistrationClosed(
+            _("Les inscriptions ouvrent le %(when)s.") % {"when": text.moment_text(workshop.registration_opens_at)}
+        )
+    if not by_staff and state != "open":
+        raise RegistrationClosed(_("Les inscriptions à cet atelier sont terminées."))
+
+
 # ---------------------------------------------------------------- accompaniments
 
 
@@ -349,6 +408,112 @@ def cases_for_accompaniment(*, person, user):
     return Case.objects.filter(person=person, acting_under__team_id__in=mediation_team_ids(user)).order_by(
         "-submitted_at"
     )
+
+
+def _duration_choice(minutes: int) -> str:
+    """The form's duration button for `minutes`: one of the usual lengths, else "other"."""
+    return str(minutes) if minutes in c.DURATION_PRESETS else "other"
+
+
+def accompaniment_defaults(
+    *,
+    user,
+    from_last: bool = False,
+    preset: str = "",
+    appointment_id: int | None = None,
+    session_id: int | None = None,
+) -> tuple[dict, dict]:
+    """What the form for a new record of accompaniment starts with, and what it is tied to.
+
+    Today, 30 minutes, in a place of the structure (the advisor's usual one); then each
+    source given, in this order, fills in more:
+    - `from_last`: the advisor's last record (kind, duration, place, equipment, themes, autonomy);
+    - `preset`: one of `choices.ACCOMPANIMENT_PRESETS` (a frequent accompaniment in one tap);
+    - `appointment_id`: an appointment of one of their teams, an individual accompaniment of
+      its person, on its day, at its place, for its length, in its team;
+    - `session_id`: a session of one of their workshops, a collective one with the workshop's
+      theme, the people seated as the participants to choose from and those marked present
+      ticked.
+
+    Returns (the form's initial values, links): links["person"], ["appointment"],
+    ["session"] and ["participants"] are what the new record is tied to (None when not).
+    Raises OutOfReach for an appointment or a session the user may not see.
+    """
+    initial = {"date": timezone.localdate(), "duration_choice": "30", "place_type": c.PlaceType.PLACE}
+    links: dict = {"person": None, "appointment": None, "session": None, "participants": None}
+    place = usual_place(user)
+    if place:
+        initial["place"] = place.pk
+    if from_last:
+        last = last_accompaniment(user)
+        if last:
+            initial.update(
+                {
+                    "kind": last.kind,
+                    "duration_choice": _duration_choice(last.duration),
+                    "duration_other": last.duration,
+                    "place_type": last.place_type,
+                    "place": last.place_id,
+                    "commune": last.commune,
+                    "equipment": last.equipment,
+                    "themes": last.themes,
+                    "admin_subthemes": last.admin_subthemes,
+                    "autonomy": last.autonomy,
+                }
+            )
+    chosen = c.ACCOMPANIMENT_PRESETS.get(preset)
+    if chosen:
+        values = dict(chosen["values"])
+        initial["duration_choice"] = values.pop("duration")
+        initial.update(values)
+    if appointment_id is not None:
+        appointment = (
+            appointments_visible_to(user).filter(team_id__in=mediation_team_ids(user), pk=appointment_id).first()
+        )
+        if appointment is None:
+            raise OutOfReach
+        links["appointment"] = appointment
+        links["person"] = appointment.person
+        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+        initial.update(
+            {
+                "date": timezone.localtime(appointment.starts_at).date(),
+                "place": appointment.place_id,
+                "place_type": c.PlaceType.PLACE,
+                "kind": c.AccompanimentKind.INDIVIDUAL,
+                "duration_choice": _duration_choice(minutes),
+                "duration_other": minutes,
+                "team": appointment.team_id,
+            }
+        )
+    if session_id is not None:
+        session = (
+            WorkshopSession.objects.select_related("workshop")
+            .filter(pk=session_id, workshop__in=workshops_visible_to(user))
+            .first()
+        )
+        if session is None:
+            raise OutOfReach
+        links["session"] = session
+        workshop = session.workshop
+        registrations = workshop.registrations.seated()
+        present = set(session.attendances.filter(present=True).values_list("registration__person_id", flat=True))
+        links["participants"] = Person.objects.filter(pk__in=registrations.values("person_id")).order_by("last_name")
+        minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
+        initial.update(
+            {
+                "date": timezone.localtime(session.starts_at).date(),
+                "kind": c.AccompanimentKind.COLLECTIVE,
+                "place": workshop.place_id,
+                "place_type": c.PlaceType.PLACE,
+                "themes": [workshop.theme],
+                "duration_choice": _duration_choice(minutes),
+                "duration_other": minutes,
+                "participants": list(present),
+                "team": workshop.team_id,
+            }
+        )
+    return initial, links
 
 
 # ---------------------------------------------------------------- a person's records

@@ -19,7 +19,7 @@ public_urlpatterns = [
     path("rendez-vous/suivi/<str:token>/changer/", public.appointment_move, name="appointment_move"),
     path("rendez-vous/suivi/<str:token>/rendez-vous.ics", public.appointment_ics, name="appointment_ics"),
     # workshops
-    path("ateliers/", public.workshops, name="workshops"),
+    path("ateliers/", public.workshop_list, name="workshops"),
     path("ateliers/agenda.ics", public.workshops_ics, name="workshops_ics"),
     path("ateliers/inscription/<str:token>/", public.registration_manage, name="registration_manage"),
     path("ateliers/inscription/<str:token>/annuler/", public.registration_cancel, name="registration_cancel"),
@@ -69,7 +69,7 @@ staff_urlpatterns = [
     path("gestion/mediation/accompagnements/nouveau/", staff.accompaniment_create, name="accompaniment_create"),
     path("gestion/mediation/accompagnements/<int:pk>/", staff.accompaniment_edit, name="accompaniment_edit"),
     # personal calendar, places import
-    path("gestion/mediation/agenda/", staff.calendar, name="staff_calendar"),
+    path("gestion/mediation/agenda/", staff.calendar_page, name="staff_calendar"),
     path("gestion/mediation/lieux/import/", staff.places_import, name="staff_places_import"),
 ]
 

@@ -20,9 +20,11 @@ from relais.core import ratelimit
 from relais.core.forms import add_refusal
 from relais.core.pagecache import public_page
 from relais.directory.models import Place
-from relais.mediation import ics, selectors, services
+from relais.mediation import ics, selectors
+from relais.mediation.exceptions import AlreadyRegistered, RegistrationClosed, SlotTaken
 from relais.mediation.forms import BookingForm, RegistrationForm
 from relais.mediation.models import Appointment, CalendarToken, DropIn, Registration, Workshop
+from relais.mediation.services import appointments, calendar, workshops
 
 
 @require_GET
@@ -105,7 +107,7 @@ def book(request, dropin_id, key):
                 request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at}, status=429
             )
         try:
-            appointment = services.appointment_book_online(
+            appointment = appointments.appointment_book_online(
                 dropin=dropin,
                 starts_at=starts_at,
                 user=request.user,
@@ -114,7 +116,7 @@ def book(request, dropin_id, key):
                 submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
-        except services.SlotTaken:
+        except SlotTaken:
             messages.error(
                 request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
             )
@@ -150,7 +152,7 @@ def appointment_cancel(request, token):
         return redirect("mediation:appointment_manage", token=token)
     if request.method == "POST":
         try:
-            services.appointment_cancel(appointment=appointment, actor=request.user, request=request)
+            appointments.appointment_cancel(appointment=appointment, actor=request.user, request=request)
         except ValidationError as error:  # cancelled meanwhile (a second click) or just begun
             messages.info(request, " ".join(error.messages))
         else:
@@ -176,11 +178,11 @@ def appointment_move(request, token):
             messages.error(request, _("Ce créneau n'est plus libre. Choisissez-en un autre."))
             return redirect("mediation:appointment_move", token=token)
         try:
-            new = services.appointment_move(
+            new = appointments.appointment_move(
                 appointment=appointment, dropin=chosen.dropin, starts_at=chosen.starts_at, actor=request.user,
                 request=request,
             )  # fmt: skip
-        except services.SlotTaken:
+        except SlotTaken:
             messages.error(request, _("Ce créneau vient d'être pris. Choisissez-en un autre."))
             return redirect("mediation:appointment_move", token=token)
         except ValidationError as error:  # moved or cancelled meanwhile (a second click)
@@ -209,7 +211,7 @@ def appointment_ics(request, token):
 
 
 @require_GET
-def workshops(request):
+def workshop_list(request):
     """Upcoming workshops, with free seats first shown. Not cached: seats change quickly."""
     found = selectors.workshops_public()
     return render(request, "mediation/workshops.html", {"workshops": found})
@@ -227,21 +229,21 @@ def workshop(request, slug):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            registration = services.registration_create_online(
+            registration = workshops.registration_create_online(
                 workshop=item,
                 user=request.user,
                 contact=form.contact(),
                 submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
-        except services.AlreadyRegistered as refused:
+        except AlreadyRegistered as refused:
             existing = refused.existing
             if existing is not None and request.user.is_authenticated and existing.person.user_id == request.user.pk:
                 messages.info(request, _("Vous êtes déjà inscrit(e) à cet atelier."))
                 return redirect("mediation:registration_manage", token=existing.token)
             # Worded the same whoever holds the registration: nothing is told about anyone.
             return render(request, "mediation/workshop_already.html", {"workshop": item})
-        except services.RegistrationClosed as refused:
+        except RegistrationClosed as refused:
             form.add_error(None, refused.message)
         except ValidationError as error:
             add_refusal(form, error)
@@ -272,7 +274,7 @@ def registration_cancel(request, token):
         return redirect("mediation:registration_manage", token=token)
     if request.method == "POST":
         try:
-            services.registration_cancel(registration=registration, actor=request.user, request=request)
+            workshops.registration_cancel(registration=registration, actor=request.user, request=request)
         except ValidationError as error:  # cancelled meanwhile (a second click)
             messages.info(request, " ".join(error.messages))
         else:
@@ -317,12 +319,12 @@ def advisor_ics(request, token):
     working when its owner is deactivated or no longer advisor or manager of a mediation
     team, and each fetch is journaled with the people it shows.
     """
-    calendar = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
-    if not calendar.user.is_active or not selectors.is_mediation_staff(calendar.user):
+    feed_token = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
+    if not feed_token.user.is_active or not selectors.is_mediation_staff(feed_token.user):
         raise Http404
-    appointments, sessions, workshops_ = selectors.advisor_feed_items(calendar.user)
+    appointments, sessions, workshops_ = selectors.advisor_feed_items(feed_token.user)
     appointments = list(appointments)
-    services.advisor_feed_fetched(token=calendar, appointments=appointments, request=request)
+    calendar.advisor_feed_fetched(token=feed_token, appointments=appointments, request=request)
     events = [ics.appointment_event(a, for_advisor=True) for a in appointments]
     events += [ics.occurrence_event(o) for o in sessions]
     events += [e for w in workshops_ for e in ics.workshop_events(w)]

@@ -28,14 +28,16 @@ from django.views.decorators.http import require_POST
 from relais.accounts.models import Role
 from relais.accounts.permissions import looks_people_up, staff_person_or_404, staff_required
 from relais.core import selectors as core_selectors
-from relais.core.audit import audit_log
+from relais.core.audit import audit_log, people_viewed
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, safe_next
 from relais.core.models import Person, PersonErased
 from relais.core.services import people_searched
 from relais.mediation import choices as c
 from relais.mediation import forms as f
-from relais.mediation import selectors, services
+from relais.mediation import selectors
+from relais.mediation.exceptions import RegistrationRefused, SlotTaken
+from relais.mediation.journal import Action
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
@@ -45,6 +47,7 @@ from relais.mediation.models import (
     Workshop,
     WorkshopSession,
 )
+from relais.mediation.services import accompaniments, appointments, calendar, dropins, workshops
 
 
 def _requires(check):
@@ -119,9 +122,9 @@ def home(request):
             .filter(outcome=c.Outcome.UNKNOWN, starts_at__lt=now)
             .order_by("-starts_at")[:10]
         )
-        services.people_viewed(
+        people_viewed(
             actor=user,
-            action="mediation.appointments_viewed",
+            action=Action.APPOINTMENT_LIST_VIEWED,
             person_ids=[a.person_id for a in appointments + to_record],
             request=request,
         )
@@ -132,7 +135,7 @@ def home(request):
                 "sessions": selectors.occurrences(dropins=selectors.dropins_visible_to(user), days=7),
                 "workshops": list(selectors.workshops_visible_to(user).upcoming().order_by("first_start")[:8]),
                 "last": selectors.last_accompaniment(user),
-                "presets": f.PRESETS,
+                "presets": c.ACCOMPANIMENT_PRESETS,
             }
         )
     return render(request, "mediation/staff/home.html", context)
@@ -157,7 +160,7 @@ def dropin_edit(request, pk=None):
     form = f.DropInForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            dropin = services.dropin_save(dropin=form.save(commit=False), actor=request.user, request=request)
+            dropin = dropins.dropin_save(dropin=form.save(commit=False), actor=request.user, request=request)
         except ValidationError as error:
             add_refusal(form, error)
         else:
@@ -180,7 +183,7 @@ def dropin_cancel_date(request, pk):
     form = f.CancelDateForm(request.POST or None, initial={"date": request.GET.get("date")})
     if request.method == "POST" and form.is_valid():
         try:
-            services.dropin_cancel_date(
+            dropins.dropin_cancel_date(
                 dropin=dropin, date=form.cleaned_data["date"], notice=form.cleaned_data["notice"],
                 actor=request.user, request=request,
             )  # fmt: skip
@@ -203,7 +206,7 @@ def dropin_restore_date(request, pk):
         day = datetime.date.fromisoformat(request.POST.get("date", ""))
     except ValueError:
         raise Http404 from None
-    services.dropin_restore_date(dropin=dropin, date=day, actor=request.user, request=request)
+    dropins.dropin_restore_date(dropin=dropin, date=day, actor=request.user, request=request)
     messages.success(request, _("La permanence de ce jour est rétablie."))
     return redirect("mediation:staff_dropin", pk=dropin.pk)
 
@@ -212,7 +215,7 @@ def dropin_restore_date(request, pk):
 def holidays(request):
     form = f.HolidayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.holiday_save(holiday=form.save(commit=False), actor=request.user, request=request)
+        dropins.holiday_save(holiday=form.save(commit=False), actor=request.user, request=request)
         messages.success(request, _("Les vacances sont enregistrées."))
         return redirect("mediation:staff_holidays")
     return render(
@@ -229,7 +232,7 @@ def holidays(request):
 @_requires(_mediation_manager)
 @require_POST
 def holiday_delete(request, pk):
-    services.holiday_delete(holiday=get_object_or_404(SchoolHoliday, pk=pk), actor=request.user, request=request)
+    dropins.holiday_delete(holiday=get_object_or_404(SchoolHoliday, pk=pk), actor=request.user, request=request)
     return redirect("mediation:staff_holidays")
 
 
@@ -249,8 +252,8 @@ def appointment_list(request):
     else:
         qs = qs.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
     page = Paginator(qs.order_by("starts_at", "pk"), 50).get_page(request.GET.get("page"))
-    services.people_viewed(
-        actor=request.user, action="mediation.appointments_viewed", person_ids=[a.person_id for a in page],
+    people_viewed(
+        actor=request.user, action=Action.APPOINTMENT_LIST_VIEWED, person_ids=[a.person_id for a in page],
         request=request,
     )  # fmt: skip
     return render(
@@ -271,7 +274,7 @@ def appointment_detail(request, pk):
     form = f.OutcomeForm(request.POST or None, initial={"outcome": appointment.outcome})
     if request.method == "POST" and can_record and form.is_valid():
         try:
-            services.appointment_record_outcome(
+            appointments.appointment_record_outcome(
                 appointment=appointment, outcome=form.cleaned_data["outcome"], actor=request.user, request=request
             )
         except ValidationError as error:
@@ -281,7 +284,7 @@ def appointment_detail(request, pk):
             return redirect(appointment)
     elif request.method == "GET":
         audit_log(
-            actor=request.user, action="mediation.appointment_viewed", obj=appointment, person=appointment.person,
+            actor=request.user, action=Action.APPOINTMENT_VIEWED, obj=appointment, person=appointment.person,
             request=request,
         )  # fmt: skip
     return render(
@@ -307,7 +310,7 @@ def appointment_cancel(request, pk):
         # At the resident's request (reception) the appointment is "excused"; an advisor's
         # team cancelling its own appointment revokes it.
         by_service = selectors.topic_visible_to(request.user, appointment) and request.POST.get("by") == "service"
-        services.appointment_cancel(
+        appointments.appointment_cancel(
             appointment=appointment, actor=request.user, by_service=by_service,
             reason=form.cleaned_data.get("reason", ""), request=request,
         )  # fmt: skip
@@ -339,7 +342,7 @@ def appointment_book(request):
     if request.method == "POST" and form.is_valid():
         slot = form.chosen()
         try:
-            appointment = services.appointment_book(
+            appointment = appointments.appointment_book(
                 dropin=slot.dropin,
                 starts_at=slot.starts_at,
                 person=person,
@@ -349,7 +352,7 @@ def appointment_book(request):
                 submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
-        except services.SlotTaken:
+        except SlotTaken:
             form.add_error("slot", _("Ce créneau vient d'être pris. Choisissez-en un autre."))
         except PersonErased as refused:
             form.add_error(None, refused)
@@ -391,7 +394,7 @@ def workshop_edit(request, pk=None):
         sessions = formset.save(commit=False)
         try:
             with transaction.atomic():
-                workshop = services.workshop_save(
+                workshop = workshops.workshop_save(
                     workshop=form.save(commit=False),
                     sessions=sessions,
                     deleted_sessions=formset.deleted_objects,
@@ -414,9 +417,9 @@ def workshop_edit(request, pk=None):
 def workshop_detail(request, pk):
     workshop = _workshop_or_404(request.user, pk)
     registrations = list(selectors.registrations_of(workshop))
-    services.people_viewed(
+    people_viewed(
         actor=request.user,
-        action="mediation.registrations_viewed",
+        action=Action.REGISTRATION_LIST_VIEWED,
         obj=workshop,
         person_ids=[r.person_id for r in registrations],
         request=request,
@@ -450,7 +453,7 @@ def workshop_register(request, pk):
     form = f.StaffRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            registration = services.registration_create(
+            registration = workshops.registration_create(
                 workshop=workshop,
                 person=person,
                 channel=form.cleaned_data["channel"],
@@ -459,7 +462,7 @@ def workshop_register(request, pk):
                 by_staff=True,
                 request=request,
             )
-        except services.RegistrationRefused as refused:
+        except RegistrationRefused as refused:
             form.add_error(None, refused.message)
         except PersonErased as refused:
             form.add_error(None, refused)
@@ -488,7 +491,7 @@ def workshop_cancel(request, pk):
     form = f.WorkshopCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            told = services.workshop_cancel(
+            told = workshops.workshop_cancel(
                 workshop=workshop, notice=form.cleaned_data["notice"], actor=request.user, request=request
             )
         except ValidationError as error:
@@ -519,7 +522,7 @@ def workshop_pick(request):
 def registration_cancel(request, pk):
     registration = get_object_or_404(selectors.registrations_visible_to(request.user), pk=pk)
     try:
-        _reg, promoted = services.registration_cancel(registration=registration, actor=request.user, request=request)
+        _reg, promoted = workshops.registration_cancel(registration=registration, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -542,14 +545,14 @@ def attendance(request, pk, session_pk):
     present_ids = set(session.attendances.filter(present=True).values_list("registration_id", flat=True))
     form = f.AttendanceForm(request.POST or None, registrations=registrations, present_ids=present_ids)
     if request.method == "POST" and form.is_valid():
-        result = services.attendance_record(
+        result = workshops.attendance_record(
             session=session, present_ids=form.present_ids(), actor=request.user, request=request
         )
         messages.success(request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result)
         return redirect("mediation:staff_workshop", pk=workshop.pk)
     if request.method == "GET":
-        services.people_viewed(
-            actor=request.user, action="mediation.attendance_viewed", obj=session,
+        people_viewed(
+            actor=request.user, action=Action.ATTENDANCE_VIEWED, obj=session,
             person_ids=[r.person_id for r in registrations], request=request,
         )  # fmt: skip
     return render(request, "mediation/staff/attendance.html", {"workshop": workshop, "session": session, "form": form})
@@ -562,7 +565,7 @@ def certificate(request, pk, registration_pk):
         Registration.objects.select_related("person"), pk=registration_pk, workshop=workshop
     )
     try:
-        pdf = services.certificate_pdf(registration=registration, actor=request.user, request=request)
+        pdf = workshops.certificate_pdf(registration=registration, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("mediation:staff_workshop", pk=workshop.pk)
@@ -582,9 +585,7 @@ def accompaniment_list(request):
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     shown = [a.person_id for a in page]  # collective records show a count, not their participants
-    services.people_viewed(
-        actor=request.user, action="mediation.accompaniments_viewed", person_ids=shown, request=request
-    )
+    people_viewed(actor=request.user, action=Action.ACCOMPANIMENT_LIST_VIEWED, person_ids=shown, request=request)
     return render(
         request,
         "mediation/staff/accompaniment_list.html",
@@ -592,97 +593,22 @@ def accompaniment_list(request):
     )
 
 
-def _initial_for_new(request, user) -> tuple[dict, dict]:
-    """Initial values and links (person, appointment, session) from the query string."""
-    initial = {"date": timezone.localdate(), "duration_choice": "30", "place_type": c.PlaceType.PLACE}
-    links: dict = {"person": None, "appointment": None, "session": None, "participants": None}
-    place = selectors.usual_place(user)
-    if place:
-        initial["place"] = place.pk
-    source = request.GET.get("depuis", "")
-    if source == "dernier":
-        last = selectors.last_accompaniment(user)
-        if last:
-            minutes = str(last.duration)
-            initial.update(
-                {
-                    "kind": last.kind,
-                    "duration_choice": minutes if minutes in dict(f.DURATION_CHOICES) else "other",
-                    "duration_other": last.duration,
-                    "place_type": last.place_type,
-                    "place": last.place_id,
-                    "commune": last.commune,
-                    "equipment": last.equipment,
-                    "themes": last.themes,
-                    "admin_subthemes": last.admin_subthemes,
-                    "autonomy": last.autonomy,
-                }
-            )
-    preset = f.PRESETS.get(request.GET.get("modele", ""))
-    if preset:
-        values = dict(preset["values"])
-        initial["duration_choice"] = values.pop("duration")
-        initial.update(values)
-    appointment_id = id_param(request.GET.get("rdv"))
-    if appointment_id is not None:
-        appointment = get_object_or_404(
-            selectors.appointments_visible_to(user).filter(team_id__in=selectors.mediation_team_ids(user)),
-            pk=appointment_id,
-        )
-        links["appointment"] = appointment
-        links["person"] = appointment.person
-        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-        initial.update(
-            {
-                "date": timezone.localtime(appointment.starts_at).date(),
-                "place": appointment.place_id,
-                "place_type": c.PlaceType.PLACE,
-                "kind": c.AccompanimentKind.INDIVIDUAL,
-                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
-                "duration_other": minutes,
-                "team": appointment.team_id,
-            }
-        )
-    session_id = id_param(request.GET.get("seance"))
-    if session_id is not None:
-        session = get_object_or_404(
-            WorkshopSession.objects.select_related("workshop"),
-            pk=session_id,
-            workshop__in=selectors.workshops_visible_to(user),
-        )
-        links["session"] = session
-        workshop = session.workshop
-        registrations = workshop.registrations.seated()
-        present = set(session.attendances.filter(present=True).values_list("registration__person_id", flat=True))
-        links["participants"] = Person.objects.filter(pk__in=registrations.values("person_id")).order_by("last_name")
-        minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
-        initial.update(
-            {
-                "date": timezone.localtime(session.starts_at).date(),
-                "kind": c.AccompanimentKind.COLLECTIVE,
-                "place": workshop.place_id,
-                "place_type": c.PlaceType.PLACE,
-                "themes": [workshop.theme],
-                "duration_choice": str(minutes) if str(minutes) in dict(f.DURATION_CHOICES) else "other",
-                "duration_other": minutes,
-                "participants": list(present),
-                "team": workshop.team_id,
-            }
-        )
+@mediation_required
+def accompaniment_create(request):
+    user = request.user
+    initial, links = selectors.accompaniment_defaults(
+        user=user,
+        from_last=request.GET.get("depuis", "") == "dernier",
+        preset=request.GET.get("modele", ""),
+        appointment_id=id_param(request.GET.get("rdv")),
+        session_id=id_param(request.GET.get("seance")),
+    )
     if links["person"] is None and links["session"] is None:
         links["person"] = _person_from_query(request, purpose=_("Noter un accompagnement"))
     elif request.method == "GET":
         # The form names the appointment's person, or lists the workshop's participants.
         shown = [links["person"].pk] if links["person"] else [p.pk for p in links["participants"] or []]
-        services.people_viewed(
-            actor=user, action="mediation.accompaniment_form_viewed", person_ids=shown, request=request
-        )
-    return initial, links
-
-
-@mediation_required
-def accompaniment_create(request):
-    initial, links = _initial_for_new(request, request.user)
+        people_viewed(actor=user, action=Action.ACCOMPANIMENT_FORM_VIEWED, person_ids=shown, request=request)
     form = f.AccompanimentForm(
         request.POST or None,
         initial=initial,
@@ -696,7 +622,7 @@ def accompaniment_create(request):
             {"person": links["person"], "appointment": links["appointment"], "workshop_session": links["session"]}
         )
         try:
-            services.accompaniment_create(
+            accompaniments.accompaniment_create(
                 advisor=request.user,
                 team=form.cleaned_data["team"],
                 data=data,
@@ -714,7 +640,7 @@ def accompaniment_create(request):
     return render(
         request,
         "mediation/staff/accompaniment_form.html",
-        {"form": form, "links": links, "presets": f.PRESETS, "creating": True},
+        {"form": form, "links": links, "presets": c.ACCOMPANIMENT_PRESETS, "creating": True},
     )
 
 
@@ -739,9 +665,9 @@ def accompaniment_edit(request, pk):
     )
     if request.method == "GET":
         shown = [accompaniment.person_id] + [p.pk for p in participants or []]
-        services.people_viewed(
+        people_viewed(
             actor=request.user,
-            action="mediation.accompaniment_viewed",
+            action=Action.ACCOMPANIMENT_VIEWED,
             person_ids=shown,
             obj=accompaniment,
             request=request,
@@ -750,7 +676,7 @@ def accompaniment_edit(request, pk):
         data = form.model_data()
         data["team"] = form.cleaned_data["team"]
         try:
-            changed = services.accompaniment_update(
+            changed = accompaniments.accompaniment_update(
                 accompaniment=Accompaniment.objects.get(pk=accompaniment.pk),
                 data=data,
                 participants=form.cleaned_data.get("participants") if "participants" in form.fields else None,
@@ -780,12 +706,12 @@ def accompaniment_edit(request, pk):
 
 
 @mediation_required
-def calendar(request):
+def calendar_page(request):
     if request.method == "POST":
-        token = services.calendar_token_renew(user=request.user, request=request)
+        token = calendar.calendar_token_renew(user=request.user, request=request)
         messages.success(request, _("Nouvelle adresse créée : l'ancienne ne fonctionne plus."))
         return redirect("mediation:staff_calendar")
-    token = services.calendar_token_for(user=request.user)
+    token = calendar.calendar_token_for(user=request.user)
     url = settings.SITE_URL + reverse("mediation:advisor_ics", args=[token.token])
     return render(request, "mediation/staff/calendar.html", {"url": url})
 

@@ -18,8 +18,8 @@ from relais.core import rights
 from relais.core.models import AuditEvent, Person, PersonErased
 from relais.mandates import services as mandate_services
 from relais.mandates.models import Mandate
-from relais.mediation import services as mediation_services
 from relais.mediation.models import Accompaniment, Appointment, Registration
+from relais.mediation.services import accompaniments, appointments, workshops
 from relais.mutualaid.models import Category, Conversation, ConversationMessage, Kind, Listing
 from relais.mutualaid.services import conversations as conversation_services
 from relais.mutualaid.services import listings as listing_services
@@ -81,7 +81,7 @@ def _attempts(world):
             recorded_by=world.members["case_worker"],
             submission_key=uuid.uuid4(),
         ),
-        "booking": lambda: mediation_services.appointment_book(
+        "booking": lambda: appointments.appointment_book(
             dropin=world.dropin,
             starts_at=slot,
             person=person,
@@ -89,7 +89,7 @@ def _attempts(world):
             actor=advisor,
             submission_key=uuid.uuid4(),
         ),
-        "registration": lambda: mediation_services.registration_create(
+        "registration": lambda: workshops.registration_create(
             workshop=world.workshop,
             person=person,
             channel="counter",
@@ -106,7 +106,7 @@ def _attempts(world):
             actor=advisor,
             submission_key=uuid.uuid4(),
         ),
-        "accompaniment": lambda: mediation_services.accompaniment_create(
+        "accompaniment": lambda: accompaniments.accompaniment_create(
             advisor=advisor,
             team=mediation,
             data={"duration": 30, "themes": ["email"], "person": person, "place": world.place},

@@ -56,11 +56,11 @@ def _register(workshop_id: int, number: int) -> str:
     from django.contrib.auth.models import AnonymousUser
     from django.db import connection
 
-    from relais.mediation import services
     from relais.mediation.models import Workshop
+    from relais.mediation.services import workshops
 
     try:
-        registration = services.registration_create_online(
+        registration = workshops.registration_create_online(
             workshop=Workshop.objects.get(pk=workshop_id),
             user=AnonymousUser(),
             contact={
@@ -97,13 +97,14 @@ def _book(dropin_id: int, starts_at: str, number: int, barrier) -> str:
     from django.db import connection
 
     from relais.core.models import Person
-    from relais.mediation import services
+    from relais.mediation.exceptions import SlotTaken
     from relais.mediation.models import DropIn
+    from relais.mediation.services import appointments
 
     try:
         person = Person.objects.create(last_name=f"Rdv{number}", phone="0612345678", preferred_channel="sms")
         barrier.wait()
-        services.appointment_book(
+        appointments.appointment_book(
             dropin=DropIn.objects.get(pk=dropin_id),
             starts_at=datetime.datetime.fromisoformat(starts_at),
             person=person,
@@ -111,7 +112,7 @@ def _book(dropin_id: int, starts_at: str, number: int, barrier) -> str:
             actor=None,
         )
         return "booked"
-    except services.SlotTaken:
+    except SlotTaken:
         return "taken"
     except Exception as error:  # noqa: BLE001
         return f"error: {error!r}"
@@ -122,13 +123,13 @@ def _book(dropin_id: int, starts_at: str, number: int, barrier) -> str:
 def _cancel_registration(registration_id: int, barrier) -> str:
     from django.db import connection
 
-    from relais.mediation import services
     from relais.mediation.models import Registration
+    from relais.mediation.services import workshops
 
     try:
         registration = Registration.objects.get(pk=registration_id)
         barrier.wait()
-        services.registration_cancel(registration=registration, actor=None)
+        workshops.registration_cancel(registration=registration, actor=None)
         return "cancelled"
     except Exception as error:  # noqa: BLE001
         return f"error: {error!r}"
@@ -183,17 +184,18 @@ def _book_slot(dropin_id: int, starts_at, number: int, barrier) -> str:
     from django.db import connection
 
     from relais.core.models import Person
-    from relais.mediation import services
+    from relais.mediation.exceptions import SlotTaken
     from relais.mediation.models import DropIn
+    from relais.mediation.services import appointments
 
     try:
         person = Person.objects.create(last_name=f"Jour{number}", phone="0612345678", preferred_channel="sms")
         barrier.wait()
-        services.appointment_book(
+        appointments.appointment_book(
             dropin=DropIn.objects.get(pk=dropin_id), starts_at=starts_at, person=person, channel="online", actor=None
         )
         return "booked"
-    except services.SlotTaken:
+    except SlotTaken:
         return "taken"
     except Exception as error:  # noqa: BLE001
         return f"error: {error!r}"
@@ -204,13 +206,13 @@ def _book_slot(dropin_id: int, starts_at, number: int, barrier) -> str:
 def _cancel_day(dropin_id: int, day, barrier) -> str:
     from django.db import connection
 
-    from relais.mediation import services
     from relais.mediation.models import DropIn
+    from relais.mediation.services import dropins
 
     try:
         dropin = DropIn.objects.get(pk=dropin_id)
         barrier.wait()
-        services.dropin_cancel_date(dropin=dropin, date=day, notice="Fermé pour travaux.", actor=None)
+        dropins.dropin_cancel_date(dropin=dropin, date=day, notice="Fermé pour travaux.", actor=None)
         return "cancelled"
     except Exception as error:  # noqa: BLE001
         return f"error: {error!r}"

@@ -45,7 +45,7 @@ def test_an_anonymous_accompaniment_takes_three_choices_and_stores_no_identity(a
     assert record.duration == 30 and record.date == timezone.localdate() and record.place is not None
     assert record.age_band == "soixante_dix_plus" and record.gender == "feminin"
     assert Person.objects.count() == people_before
-    event = AuditEvent.objects.get(action="mediation.accompaniment_recorded", object_id=str(record.pk))
+    event = AuditEvent.objects.get(action="mediation.accompaniment.recorded", object_id=str(record.pk))
     assert event.person_id is None and event.details == {"kind": "individuel", "anonymous": True}
 
 
@@ -101,6 +101,23 @@ def test_from_an_appointment_the_person_is_linked_and_the_appointment_marked_see
     assert appointment.outcome == c.Outcome.SEEN
 
 
+def test_an_appointment_or_a_session_of_another_team_is_not_found(db, resident_with_email):
+    """The form starts from an appointment or a session of the advisor's own teams only."""
+    dropin = make_dropin()
+    appointment = Appointment.objects.create(
+        dropin=dropin, team=dropin.team, place=dropin.place, person=resident_with_email,
+        starts_at=timezone.now() - datetime.timedelta(hours=1), ends_at=timezone.now() - datetime.timedelta(minutes=15),
+    )  # fmt: skip
+    session = make_workshop(days=-0.05).sessions.get()
+    Team.objects.create(name="Médiation de Bellerive", slug="mediation-bellerive", kind=TeamKind.MEDIATION)
+    stranger = make_member("conseil@bellerive.fr", "mediation-bellerive", "advisor")
+    outsider = staff_client(stranger)
+    assert outsider.get(URL).status_code == 200
+    assert outsider.get(URL, {"rdv": appointment.pk}).status_code == 404
+    assert outsider.get(URL, {"seance": session.pk}).status_code == 404
+    assert not AuditEvent.objects.filter(actor=stranger, person_id=resident_with_email.pk).exists()
+
+
 def test_a_workshop_session_records_named_and_anonymous_participants_in_one_form(advisor_client):
     workshop = make_workshop(capacity=4, days=-0.05)
     people = [make_person(f"ws{n}") for n in range(3)]
@@ -132,7 +149,7 @@ def test_the_advisor_corrects_their_record_and_the_correction_is_journaled(advis
     assert advisor_client.post(url, data).status_code == 302
     record.refresh_from_db()
     assert record.themes == ["email", "securite_numerique"] and record.duration == 60 and record.updated_by == advisor
-    event = AuditEvent.objects.get(action="mediation.accompaniment_corrected", object_id=str(record.pk))
+    event = AuditEvent.objects.get(action="mediation.accompaniment.corrected", object_id=str(record.pk))
     assert set(event.details["fields"]) >= {"themes", "duration"}
 
 
@@ -184,7 +201,7 @@ def test_a_named_record_needs_no_anonymous_profile(advisor_client, resident_by_l
 def test_administrative_sub_themes_need_the_administrative_theme(advisor_client, advisor, team):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import services
+    from relais.mediation.services import accompaniments
 
     data = form_data(advisor_client, themes=["sante"], admin_subthemes=["social_sante"], notes="Ameli")
     response = advisor_client.post(URL, data)
@@ -193,7 +210,7 @@ def test_administrative_sub_themes_need_the_administrative_theme(advisor_client,
     assert "Aide aux démarches administratives" in form.errors["admin_subthemes"][0]
     assert "Ameli" in response.content.decode()
     with pytest.raises(ValidationError) as error:
-        services.accompaniment_create(
+        accompaniments.accompaniment_create(
             advisor=advisor, team=team,
             data={"duration": 30, "themes": ["sante"], "admin_subthemes": ["social_sante"], "place_type": "a_distance"},
         )  # fmt: skip
@@ -223,7 +240,7 @@ def test_a_collective_record_orients_nobody(advisor_client, advisor, team):
 def test_a_collective_record_made_individual_keeps_no_named_participants(advisor_client, advisor):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import services
+    from relais.mediation.services import accompaniments
 
     workshop = make_workshop(capacity=4, days=-0.05)
     people = [make_person(f"ci{n}") for n in range(2)]
@@ -240,7 +257,7 @@ def test_a_collective_record_made_individual_keeps_no_named_participants(advisor
     record.refresh_from_db()
     assert record.kind == "collectif" and record.participants.count() == 2
     with pytest.raises(ValidationError):
-        services.accompaniment_update(accompaniment=record, data={"kind": "individuel"}, actor=advisor)
+        accompaniments.accompaniment_update(accompaniment=record, data={"kind": "individuel"}, actor=advisor)
     data["participants"] = []
     assert advisor_client.post(edit, data).status_code == 302
     record.refresh_from_db()

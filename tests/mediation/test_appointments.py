@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from relais.core.models import AuditEvent, Channel, ContactChannel, Person
 from relais.mediation import choices as c
-from relais.mediation import selectors, services
+from relais.mediation import selectors
+from relais.mediation.exceptions import SlotTaken
 from relais.mediation.models import Appointment, DropIn
+from relais.mediation.services import appointments, dropins, reminders
 from relais.notifications.models import Message
 from relais.notifications.services import process_due
 from tests.conftest import make_member, staff_client
@@ -99,7 +101,7 @@ def test_double_submission_creates_one_appointment(client, dropin):
 
 def test_a_slot_taken_meanwhile_is_refused_kindly_and_nobody_is_created(client, dropin, resident_by_letter):
     slot = first_slot(dropin)
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_by_letter, channel=Channel.COUNTER, actor=None
     )
     response = client.post(book_url(slot), {**contact(5), "topic": ""}, follow=True)
@@ -121,11 +123,11 @@ def test_the_database_refuses_a_second_active_appointment_in_the_same_slot(
 
 def test_the_service_refuses_a_double_booked_slot(dropin, resident_with_email, resident_by_letter):
     slot = first_slot(dropin)
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel=Channel.ONLINE, actor=None
     )
-    with pytest.raises(services.SlotTaken):
-        services.appointment_book(
+    with pytest.raises(SlotTaken):
+        appointments.appointment_book(
             dropin=dropin, starts_at=slot.starts_at, person=resident_by_letter, channel=Channel.PHONE, actor=None
         )
 
@@ -134,19 +136,19 @@ def test_an_advisor_is_never_booked_twice_at_the_same_time(advisor, resident_wit
     one = make_dropin(advisor=advisor)
     two = make_dropin(advisor=advisor, place_slug="relais-citoyen-sud")
     slot = first_slot(one)
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=one, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     assert slot.starts_at not in [s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=two.pk))]
-    with pytest.raises(services.SlotTaken):
-        services.appointment_book(
+    with pytest.raises(SlotTaken):
+        appointments.appointment_book(
             dropin=two, starts_at=slot.starts_at, person=resident_by_letter, channel="phone", actor=None
         )
 
 
 def test_cancelling_through_the_private_link_frees_the_slot_and_tells_the_resident(client, dropin, resident_with_email):
     slot = first_slot(dropin)
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     url = reverse("mediation:appointment_cancel", args=[appointment.token])
@@ -160,7 +162,7 @@ def test_cancelling_through_the_private_link_frees_the_slot_and_tells_the_reside
 
 def test_moving_through_the_private_link_books_the_new_slot_and_frees_the_old(client, dropin, resident_with_email):
     old_slot, new_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:2]
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     url = reverse("mediation:appointment_move", args=[appointment.token])
@@ -206,21 +208,21 @@ def test_the_advisor_records_the_outcome_after_the_appointment(advisor_client, d
     advisor_client.post(url, {"outcome": "noshow"})
     appointment.refresh_from_db()
     assert appointment.outcome == c.Outcome.NOSHOW and appointment.outcome_recorded_by == advisor
-    assert AuditEvent.objects.filter(action="mediation.appointment_viewed", person_id=resident_with_email.pk).exists()
+    assert AuditEvent.objects.filter(action="mediation.appointment.viewed", person_id=resident_with_email.pk).exists()
 
 
 def test_an_outcome_cannot_say_seen_before_the_appointment(dropin, resident_with_email, advisor):
     slot = first_slot(dropin)
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     with pytest.raises(Exception, match="pas encore eu lieu"):
-        services.appointment_record_outcome(appointment=appointment, outcome=c.Outcome.SEEN, actor=advisor)
+        appointments.appointment_record_outcome(appointment=appointment, outcome=c.Outcome.SEEN, actor=advisor)
 
 
 def test_an_advisor_of_another_team_gets_404(dropin, resident_with_email):
     slot = first_slot(dropin)
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     from relais.accounts.models import Team, TeamKind
@@ -240,7 +242,7 @@ def test_cancelling_a_session_revokes_its_appointments_and_tells_the_people(
     advisor_client, dropin, resident_with_email
 ):
     slot = first_slot(dropin)
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     day = timezone.localtime(slot.starts_at).date()
@@ -269,7 +271,7 @@ def test_slots_of_different_lengths_never_overlap_for_one_advisor(advisor, resid
     long_slot = next(
         s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=long_ones.pk)) if s.starts_at.minute == 45
     )  # 9:45–10:30
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=long_ones, starts_at=long_slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     offered = [s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=half_hours.pk))]
@@ -277,8 +279,8 @@ def test_slots_of_different_lengths_never_overlap_for_one_advisor(advisor, resid
     ten = long_slot.starts_at + datetime.timedelta(minutes=15)
     assert nine_thirty not in offered and ten not in offered  # 9:30–10:00 and 10:00–10:30 overlap 9:45–10:30
     assert nine_thirty - datetime.timedelta(minutes=30) in offered  # 9:00–9:30 is free
-    with pytest.raises(services.SlotTaken):
-        services.appointment_book(
+    with pytest.raises(SlotTaken):
+        appointments.appointment_book(
             dropin=half_hours, starts_at=ten, person=resident_by_letter, channel="phone", actor=None
         )
 
@@ -287,7 +289,7 @@ def test_a_new_slot_length_never_offers_a_time_that_overlaps_an_appointment(drop
     slot = next(  # 9:30–10:00, say
         s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk)) if s.starts_at.minute == 30
     )
-    services.appointment_book(
+    appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     dropin.slot_minutes = 45
@@ -303,7 +305,7 @@ def test_a_second_click_on_cancel_says_it_is_done_instead_of_an_error(client, dr
     from relais.mediation import views_public
 
     slot = first_slot(dropin)
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     stale = Appointment.objects.get(pk=appointment.pk)  # what the second request read before the first committed
@@ -321,7 +323,7 @@ def test_a_second_click_on_move_lands_on_the_moved_appointment(client, dropin, r
     from relais.mediation import views_public
 
     old_slot, new_slot, other_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:3]
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     stale = Appointment.objects.get(pk=appointment.pk)
@@ -348,11 +350,13 @@ def _calendar(message):
 
 def test_invitations_keep_one_uid_and_a_growing_sequence_then_cancel(client, dropin, resident_with_email):
     old_slot, new_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:2]
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
-    moved = services.appointment_move(appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None)
-    services.appointment_cancel(appointment=moved, actor=None)
+    moved = appointments.appointment_move(
+        appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None
+    )
+    appointments.appointment_cancel(appointment=moved, actor=None)
     by_template = {m.template: m for m in Message.objects.filter(person=resident_with_email)}
     booked_cal, booked = _calendar(by_template["mediation_appointment_confirmed"])
     moved_cal, moved_event = _calendar(by_template["mediation_appointment_moved"])
@@ -434,24 +438,24 @@ def test_an_excuse_recorded_before_the_time_frees_the_slot_and_stops_the_reminde
     advisor_client, dropin, resident_with_email
 ):
     slot = first_slot(dropin)
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
     advisor_client.post(reverse("mediation:staff_appointment", args=[appointment.pk]), {"outcome": "excused"})
     appointment.refresh_from_db()
     assert appointment.outcome == c.Outcome.EXCUSED and not appointment.is_active
     assert slot.starts_at in [s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))]
-    services.reminders_send(now=slot.starts_at - datetime.timedelta(hours=20))
+    reminders.reminders_send(now=slot.starts_at - datetime.timedelta(hours=20))
     assert not Message.objects.filter(template="mediation_appointment_reminder", person=resident_with_email).exists()
     assert Message.objects.filter(template="mediation_appointment_cancelled", person=resident_with_email).exists()
 
 
 def test_a_move_is_recorded_as_a_move_not_as_an_excused_absence(dropin, resident_with_email):
     old_slot, new_slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[:2]
-    appointment = services.appointment_book(
+    appointment = appointments.appointment_book(
         dropin=dropin, starts_at=old_slot.starts_at, person=resident_with_email, channel="online", actor=None
     )
-    services.appointment_move(appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None)
+    appointments.appointment_move(appointment=appointment, dropin=dropin, starts_at=new_slot.starts_at, actor=None)
     appointment.refresh_from_db()
     assert appointment.outcome == c.Outcome.MOVED and appointment.rescheduled_to is not None
     assert not Appointment.objects.filter(person=resident_with_email, outcome=c.Outcome.EXCUSED).exists()
@@ -463,8 +467,8 @@ def test_a_move_is_recorded_as_a_move_not_as_an_excused_absence(dropin, resident
 def test_a_booking_for_a_cancelled_date_is_refused(dropin, resident_with_email, advisor):
     slot = first_slot(dropin)
     day = timezone.localtime(slot.starts_at).date()
-    services.dropin_cancel_date(dropin=dropin, date=day, notice="Fermé.", actor=advisor)
-    with pytest.raises(services.SlotTaken):
-        services.appointment_book(
+    dropins.dropin_cancel_date(dropin=dropin, date=day, notice="Fermé.", actor=advisor)
+    with pytest.raises(SlotTaken):
+        appointments.appointment_book(
             dropin=dropin, starts_at=slot.starts_at, person=resident_with_email, channel="online", actor=None
         )

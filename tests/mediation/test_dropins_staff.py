@@ -130,41 +130,44 @@ def test_a_rule_saved_before_the_restriction_costs_nothing_and_a_page_has_a_cap(
 def test_new_hours_that_would_strand_booked_appointments_are_refused(advisor, resident_with_email):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import selectors, services
+    from relais.mediation import selectors
+    from relais.mediation.services import appointments, dropins
 
     dropin = make_dropin(advisor=advisor)  # 9:00–12:00
     late = [s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk)) if s.starts_at.hour == 11][0]
-    services.appointment_book(dropin=dropin, starts_at=late.starts_at, person=resident_with_email, channel="online",
+    appointments.appointment_book(dropin=dropin, starts_at=late.starts_at, person=resident_with_email, channel="online",
                               actor=None)  # fmt: skip
     dropin.end_time = datetime.time(11)
     with pytest.raises(ValidationError) as error:
-        services.dropin_save(dropin=dropin, actor=advisor)
+        dropins.dropin_save(dropin=dropin, actor=advisor)
     assert "start_time" in error.value.message_dict
     dropin.end_time, dropin.slot_minutes = datetime.time(12), 45  # a new length keeps the appointments
-    services.dropin_save(dropin=dropin, actor=advisor)
+    dropins.dropin_save(dropin=dropin, actor=advisor)
 
 
 def test_a_new_advisor_already_booked_at_those_times_is_refused(advisor, manager, resident_with_email):
     from django.core.exceptions import ValidationError
 
-    from relais.mediation import selectors, services
+    from relais.mediation import selectors
+    from relais.mediation.services import appointments, dropins
 
     mine = make_dropin(advisor=advisor)
     theirs = make_dropin(advisor=manager, place_slug="relais-citoyen-sud")
     slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=mine.pk))[0]
-    services.appointment_book(dropin=mine, starts_at=slot.starts_at, person=resident_with_email, channel="online",
+    appointments.appointment_book(dropin=mine, starts_at=slot.starts_at, person=resident_with_email, channel="online",
                               actor=None)  # fmt: skip
-    services.appointment_book(dropin=theirs, starts_at=slot.starts_at, person=make_person("m"), channel="phone",
+    appointments.appointment_book(dropin=theirs, starts_at=slot.starts_at, person=make_person("m"), channel="phone",
                               actor=None)  # fmt: skip
     mine.advisor = manager
     with pytest.raises(ValidationError) as error:
-        services.dropin_save(dropin=mine, actor=advisor)
+        dropins.dropin_save(dropin=mine, actor=advisor)
     assert "advisor" in error.value.message_dict
 
 
 def test_holidays_added_later_revoke_the_appointments_booked_on_them(manager_client):
-    from relais.mediation import services
+    from relais.mediation import selectors
     from relais.mediation.models import Appointment
+    from relais.mediation.services import appointments
     from relais.notifications.models import Message
 
     skipping = make_dropin(skip_school_holidays=True)
@@ -172,9 +175,9 @@ def test_holidays_added_later_revoke_the_appointments_booked_on_them(manager_cli
     in_three_days = timezone.localdate() + datetime.timedelta(days=3)
     booked = {}
     for dropin in (skipping, keeping):
-        slot = next(s for s in services.selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))
+        slot = next(s for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))
                     if timezone.localtime(s.starts_at).date() == in_three_days)  # fmt: skip
-        booked[dropin.pk] = services.appointment_book(
+        booked[dropin.pk] = appointments.appointment_book(
             dropin=dropin, starts_at=slot.starts_at, person=make_person(f"vac{dropin.pk}"), channel="phone", actor=None
         )
     day = in_three_days.isoformat()

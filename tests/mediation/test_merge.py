@@ -6,14 +6,15 @@ import datetime
 from relais.core.models import Channel, Person
 from relais.core.services import person_merge
 from relais.mediation import choices as c
-from relais.mediation import selectors, services
+from relais.mediation import selectors
 from relais.mediation.models import Accompaniment, Appointment, DropIn, Registration, Workshop
+from relais.mediation.services import appointments, workshops
 from relais.notifications.models import Message
 from tests.mediation.conftest import make_dropin, make_person, make_workshop
 
 
 def register(workshop, person):
-    return services.registration_create(workshop=workshop, person=person, channel=Channel.ONLINE, actor=None)
+    return workshops.registration_create(workshop=workshop, person=person, channel=Channel.ONLINE, actor=None)
 
 
 def test_both_records_registered_to_a_workshop_keep_one_seat_and_the_next_waiting_gets_the_other(advisor):
@@ -63,11 +64,13 @@ def test_two_appointments_at_the_same_time_leave_one(advisor):
     two = make_dropin(place_slug="relais-citoyen-sud")
     kept, duplicate = make_person("rk"), make_person("rd")
     slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=one.pk))[0]
-    mine = services.appointment_book(dropin=one, starts_at=slot.starts_at, person=kept, channel="online", actor=None)
-    theirs = services.appointment_book(
+    mine = appointments.appointment_book(
+        dropin=one, starts_at=slot.starts_at, person=kept, channel="online", actor=None
+    )
+    theirs = appointments.appointment_book(
         dropin=two, starts_at=slot.starts_at, person=duplicate, channel="phone", actor=None
     )
-    later = services.appointment_book(
+    later = appointments.appointment_book(
         dropin=two, starts_at=slot.starts_at + datetime.timedelta(hours=1), person=duplicate, channel="phone",
         actor=None,
     )  # fmt: skip

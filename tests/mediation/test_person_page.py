@@ -5,19 +5,19 @@ from django.urls import reverse
 
 from relais.core.models import AuditEvent, Channel
 from relais.mediation import person as person_module
-from relais.mediation import services
 from relais.mediation.models import Accompaniment
+from relais.mediation.services import workshops
 from tests.mediation.conftest import make_workshop
 
 
 def test_the_staff_sections_show_appointments_registrations_and_accompaniments(advisor, resident_by_letter):
     workshop = make_workshop(capacity=2)
-    services.registration_create(workshop=workshop, person=resident_by_letter, channel=Channel.COUNTER, actor=None)
+    workshops.registration_create(workshop=workshop, person=resident_by_letter, channel=Channel.COUNTER, actor=None)
     [section] = person_module.sections(person=resident_by_letter, user=advisor)
     assert [r.workshop for r in section.context["registrations"]] == [workshop]
     assert section.context["appointments"]  # the demo gives Jeanne appointments
     assert section.context["can_record"] is True
-    event = AuditEvent.objects.filter(action="mediation.person_records_viewed", person_id=resident_by_letter.pk).get()
+    event = AuditEvent.objects.filter(action="mediation.person.records_viewed", person_id=resident_by_letter.pk).get()
     assert event.actor == advisor and event.details["registrations"]
 
 

@@ -49,10 +49,10 @@ def test_place_calendar_feed_has_sessions_and_marks_cancellations(client, db):
 
 def test_workshops_feed_lists_every_session_without_the_people_registered(client, resident_with_email):
     from relais.core.models import Channel
-    from relais.mediation import services
+    from relais.mediation.services import workshops
 
     workshop = make_workshop(sessions=2)
-    services.registration_create(workshop=workshop, person=resident_with_email, channel=Channel.ONLINE, actor=None)
+    workshops.registration_create(workshop=workshop, person=resident_with_email, channel=Channel.ONLINE, actor=None)
     response = client.get(reverse("mediation:workshops_ics"))
     events = [e for e in Calendar.from_ical(response.content).walk("VEVENT") if workshop.title in str(e["SUMMARY"])]
     assert len(events) == 2 and all(e["DTSTART"].dt.tzinfo is not None for e in events)
@@ -109,28 +109,28 @@ def test_the_home_tag_lists_workshops_with_free_seats(db):
 
 def test_the_advisor_feed_needs_its_secret_and_shows_initials_and_place_only(client, advisor, resident_with_email):
     from relais.core.models import AuditEvent
-    from relais.mediation import services as mediation_services
     from relais.mediation.models import Appointment
+    from relais.mediation.services import calendar
 
-    token = mediation_services.calendar_token_for(user=advisor)
+    token = calendar.calendar_token_for(user=advisor)
     appointment = Appointment.objects.filter(advisor=advisor, person=resident_with_email).first()
     assert appointment is not None  # the demo booked Marie with Yanis
     Appointment.objects.filter(pk=appointment.pk).update(topic="Ma déclaration de revenus")
     text = client.get(reverse("mediation:advisor_ics", args=[token.token]), REMOTE_ADDR="203.0.113.5").content.decode()
     assert "RDV M. D." in text and appointment.place.nom in text
     assert "Dupont" not in text and "marie.dupont" not in text and "déclaration de revenus" not in text
-    fetch = AuditEvent.objects.get(action="mediation.advisor_feed_fetched")
+    fetch = AuditEvent.objects.get(action="mediation.advisor_feed.fetched")
     assert fetch.actor == advisor and fetch.ip == "203.0.113.5" and resident_with_email.pk in fetch.details["people"]
     assert client.get(reverse("mediation:advisor_ics", args=["guess"])).status_code == 404
     old = token.token
-    mediation_services.calendar_token_renew(user=advisor)
+    calendar.calendar_token_renew(user=advisor)
     assert client.get(reverse("mediation:advisor_ics", args=[old])).status_code == 404
 
 
 def test_the_feed_of_a_deactivated_advisor_stops(client, advisor):
-    from relais.mediation import services as mediation_services
+    from relais.mediation.services import calendar
 
-    url = reverse("mediation:advisor_ics", args=[mediation_services.calendar_token_for(user=advisor).token])
+    url = reverse("mediation:advisor_ics", args=[calendar.calendar_token_for(user=advisor).token])
     assert client.get(url).status_code == 200
     advisor.is_active = False
     advisor.save(update_fields=["is_active"])
@@ -139,9 +139,9 @@ def test_the_feed_of_a_deactivated_advisor_stops(client, advisor):
 
 def test_the_feed_of_an_advisor_who_left_the_team_stops(client, advisor):
     from relais.accounts.models import Membership, Role, Team
-    from relais.mediation import services as mediation_services
+    from relais.mediation.services import calendar
 
-    url = reverse("mediation:advisor_ics", args=[mediation_services.calendar_token_for(user=advisor).token])
+    url = reverse("mediation:advisor_ics", args=[calendar.calendar_token_for(user=advisor).token])
     advisor.memberships.all().delete()
     assert client.get(url).status_code == 404
     # Now at the town hall's reception desk: still staff, but no mediation role.

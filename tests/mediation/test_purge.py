@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from relais.core import retention
 from relais.core.models import AuditEvent, Channel, Person
-from relais.mediation import services
+from relais.mediation import retention as mediation_retention
 from relais.mediation.models import Accompaniment, Appointment, Registration
 from relais.notifications.models import Message, MessageStatus
 from relais.notifications.services import notify
@@ -147,14 +147,16 @@ def test_old_registrations_lose_their_person_and_link_and_collective_records_the
     Registration.objects.filter(pk=registration.pk).update(created_at=timezone.now() - LONG_AGO)
     collective = Accompaniment.objects.create(
         team=team, advisor=advisor, duration=120, themes=["email"], place_type="a_distance", kind="collectif",
-        anonymous_count=2, date=timezone.localdate() - LONG_AGO,
+        anonymous_count=2, date=timezone.localdate() - LONG_AGO, notes="Groupe du mardi, avec Mme Reg.",
     )  # fmt: skip
     collective.participants.set([person])
     retention.purge("mediation")
     updated = Registration.objects.get(pk=registration.pk)
     assert updated.token != registration.token and updated.anonymised_at and updated.status == "attended"
     assert updated.person is None
-    assert not collective.participants.exists() and collective.anonymous_count == 2
+    collective.refresh_from_db()
+    assert not collective.participants.exists() and collective.notes == ""
+    assert collective.anonymous_count == 2 and collective.duration == 120  # the statistics stay
 
 
 def test_the_command_has_a_dry_run(records):
@@ -172,7 +174,7 @@ def test_a_period_too_short_is_refused_and_touches_nothing(records):
     """A typo (0, -7) would strip this week's bookings: refused by the rule's floor."""
     future = _old_appointment(records["gone"], ago=-datetime.timedelta(days=3))
     floor = retention.rule("mediation").floor_days
-    assert not hasattr(services, "MIN_RETENTION_DAYS")  # one floor: the rule's
+    assert not hasattr(mediation_retention, "MIN_RETENTION_DAYS")  # one floor: the rule's
     with pytest.raises(CommandError, match=f"at least {floor} days"):
         call_command("mediation_purge", "--days", "-7", stdout=io.StringIO())
     with pytest.raises(retention.RetentionRefused):
@@ -186,7 +188,7 @@ def test_one_rule_decides_who_has_nothing_left(records, resident_with_email):
     decides (a block is deleted with the person, so it does not keep them)."""
     from relais.mutualaid.models import Block
 
-    assert not hasattr(services, "_purgeable_people")
+    assert not hasattr(mediation_retention, "_purgeable_people")
     Block.objects.create(blocker=resident_with_email, blocked=records["gone"])
     _purge()
     assert not Person.objects.filter(pk=records["gone"].pk).exists()

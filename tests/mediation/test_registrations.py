@@ -11,14 +11,15 @@ from django.utils import timezone
 
 from relais.core.models import Channel, ContactChannel, Person
 from relais.mediation import choices as c
-from relais.mediation import services
+from relais.mediation.exceptions import AlreadyRegistered, RegistrationClosed
 from relais.mediation.models import Registration, Workshop
+from relais.mediation.services import workshops
 from relais.notifications.models import Message
 from tests.mediation.conftest import contact, make_person, make_workshop
 
 
 def register(workshop, person, **kwargs):
-    return services.registration_create(workshop=workshop, person=person, channel=Channel.ONLINE, actor=None, **kwargs)
+    return workshops.registration_create(workshop=workshop, person=person, channel=Channel.ONLINE, actor=None, **kwargs)
 
 
 def test_registrations_take_seats_then_go_to_the_waitlist_with_their_position(db):
@@ -38,7 +39,7 @@ def test_registrations_take_seats_then_go_to_the_waitlist_with_their_position(db
 def test_a_cancellation_promotes_the_first_waitlisted_and_tells_them(db):
     workshop = make_workshop(capacity=1)
     first, second, third = (register(workshop, make_person(n)) for n in range(3))
-    _cancelled, promoted = services.registration_cancel(registration=first, actor=None)
+    _cancelled, promoted = workshops.registration_cancel(registration=first, actor=None)
     assert [p.pk for p in promoted] == [second.pk]
     second.refresh_from_db()
     third.refresh_from_db()
@@ -52,7 +53,7 @@ def test_a_cancellation_promotes_the_first_waitlisted_and_tells_them(db):
 def test_leaving_the_waitlist_moves_the_others_up_without_touching_seats(db):
     workshop = make_workshop(capacity=1)
     _seat, first_waiting, second_waiting = (register(workshop, make_person(n)) for n in range(3))
-    services.registration_cancel(registration=first_waiting, actor=None)
+    workshops.registration_cancel(registration=first_waiting, actor=None)
     assert second_waiting.waitlist_position() == 1
     workshop.refresh_from_db()
     assert workshop.confirmed_count == 1
@@ -62,7 +63,7 @@ def test_the_same_person_registering_twice_is_refused_kindly(client, db):
     workshop = make_workshop(capacity=5)
     person = make_person("twice")
     first = register(workshop, person)
-    with pytest.raises(services.AlreadyRegistered) as refused:
+    with pytest.raises(AlreadyRegistered) as refused:
         register(workshop, person)
     assert refused.value.existing == first
 
@@ -96,7 +97,7 @@ def test_the_same_name_and_phone_is_the_same_person(db):
     workshop = make_workshop(capacity=5)
     register(workshop, make_person("tel", email="", phone="06 11 22 33 44", preferred_channel="sms"))
     again = make_person("tel", email="autre@example.org", phone="+33 6 11 22 33 44")
-    with pytest.raises(services.AlreadyRegistered):
+    with pytest.raises(AlreadyRegistered):
         register(workshop, again)
 
 
@@ -151,13 +152,13 @@ def test_registration_is_refused_before_the_window_opens(client, db):
 
 def test_staff_may_register_before_the_window_opens_but_not_after_the_start(db, reception_agent):
     workshop = make_workshop(opens=timezone.now() + datetime.timedelta(days=2))
-    registration = services.registration_create(
+    registration = workshops.registration_create(
         workshop=workshop, person=make_person("staff"), channel=Channel.COUNTER, actor=reception_agent, by_staff=True
     )
     assert registration.status == "confirmed"
     past = make_workshop(days=-1)
-    with pytest.raises(services.RegistrationClosed):
-        services.registration_create(
+    with pytest.raises(RegistrationClosed):
+        workshops.registration_create(
             workshop=past, person=make_person("late"), channel=Channel.COUNTER, actor=reception_agent, by_staff=True
         )
 
@@ -192,7 +193,7 @@ def test_a_larger_capacity_promotes_the_waitlist(db, advisor):
     workshop = make_workshop(capacity=1)
     _seat, waiting = register(workshop, make_person(1)), register(workshop, make_person(2))
     workshop.capacity = 2
-    services.workshop_save(workshop=workshop, actor=advisor)
+    workshops.workshop_save(workshop=workshop, actor=advisor)
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
 
@@ -203,7 +204,7 @@ def test_a_capacity_below_the_seats_taken_is_refused(db, advisor):
     register(workshop, make_person(2))
     workshop.capacity = 1
     with pytest.raises(Exception, match="déjà inscrites"):
-        services.workshop_save(workshop=workshop, actor=advisor)
+        workshops.workshop_save(workshop=workshop, actor=advisor)
 
 
 def test_cancelling_through_the_private_link(client, db):
@@ -237,7 +238,7 @@ def test_the_waitlist_keeps_the_order_of_arrival_whatever_the_servers_clocks(db)
     second.refresh_from_db()
     assert (first.waitlist_position(), second.waitlist_position()) == (1, 2)
     seat = Registration.objects.get(workshop=workshop, status="confirmed")
-    _cancelled, promoted = services.registration_cancel(registration=seat, actor=None)
+    _cancelled, promoted = workshops.registration_cancel(registration=seat, actor=None)
     assert promoted == [first]
 
 
@@ -288,5 +289,5 @@ def test_cancelling_a_workshop_tells_everyone_and_frees_every_seat(advisor_clien
         assert str(event["STATUS"]) == "CANCELLED"
     assert client.get(workshop.get_absolute_url()).status_code == 404
     assert workshop.title not in client.get(reverse("mediation:workshops")).content.decode()
-    with pytest.raises(services.RegistrationClosed):
+    with pytest.raises(RegistrationClosed):
         register(workshop, make_person("late"))

@@ -7,13 +7,15 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from relais.accounts.models import Membership, Role, Team
+from relais.core.http import OutOfReach
 from relais.core.models import AuditEvent, Channel, Person
-from relais.mediation import services
 from relais.mediation.models import Accompaniment, Appointment, DropIn, Workshop
+from relais.mediation.services import accompaniments, dropins, workshops
 from tests.conftest import make_member, staff_client
 from tests.mediation.conftest import make_dropin, make_person, make_workshop
 
@@ -73,14 +75,17 @@ def test_a_manager_of_another_kind_of_team_cannot_create_sessions_or_workshops_f
         team=civil, place_id=make_dropin().place_id, booking="walk_in", rrule="FREQ=WEEKLY;BYDAY=TU",
         start_date=timezone.localdate(), start_time=datetime.time(14), end_time=datetime.time(17),
     )  # fmt: skip
-    with pytest.raises(PermissionError):
-        services.dropin_save(dropin=dropin, actor=civil_manager)
+    with pytest.raises(OutOfReach):
+        dropins.dropin_save(dropin=dropin, actor=civil_manager)
     workshop = make_workshop(team_slug="etat-civil")
     workshop.capacity = 5
-    with pytest.raises(PermissionError):
-        services.workshop_save(workshop=workshop, actor=civil_manager)
+    with pytest.raises(OutOfReach):
+        workshops.workshop_save(workshop=workshop, actor=civil_manager)
+    with pytest.raises(OutOfReach):
+        workshops.workshop_cancel(workshop=workshop, notice="", actor=civil_manager)
+    assert issubclass(OutOfReach, Http404) and not issubclass(OutOfReach, OSError)  # a 404, never a 500
     with pytest.raises(ValidationError):
-        services.accompaniment_create(
+        accompaniments.accompaniment_create(
             advisor=civil_manager, team=civil, data={"duration": 30, "themes": ["email"], "place_type": "a_distance"}
         )
 
@@ -150,7 +155,7 @@ def test_opening_someone_by_id_on_a_staff_screen_is_journaled(advisor_client, ad
 def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, booked):
     advisor_client.get(reverse("mediation:staff_home"))
     shown = set(
-        AuditEvent.objects.filter(actor=advisor, action="mediation.appointments_viewed").values_list(
+        AuditEvent.objects.filter(actor=advisor, action="mediation.appointment.list_viewed").values_list(
             "person_id", flat=True
         )
     )
@@ -162,14 +167,14 @@ def test_the_dashboard_journals_each_person_it_shows(advisor_client, advisor, bo
 def test_the_appointment_and_accompaniment_lists_journal_each_person(advisor_client, advisor, booked, team):
     advisor_client.get(reverse("mediation:staff_appointments"))
     assert AuditEvent.objects.filter(
-        actor=advisor, action="mediation.appointments_viewed", person_id=booked.person_id
+        actor=advisor, action="mediation.appointment.list_viewed", person_id=booked.person_id
     ).exists()
     Accompaniment.objects.create(
         team=team, advisor=advisor, duration=30, themes=["email"], place_type="a_distance", person=booked.person
     )
     advisor_client.get(reverse("mediation:staff_accompaniments"))
     assert AuditEvent.objects.filter(
-        actor=advisor, action="mediation.accompaniments_viewed", person_id=booked.person_id
+        actor=advisor, action="mediation.accompaniment.list_viewed", person_id=booked.person_id
     ).exists()
 
 
@@ -192,10 +197,10 @@ def test_reception_cancels_a_registration_at_the_counter_and_the_first_waiting_g
     reception_client, resident_by_letter
 ):
     workshop = make_workshop(capacity=1)
-    seat = services.registration_create(
+    seat = workshops.registration_create(
         workshop=workshop, person=resident_by_letter, channel=Channel.COUNTER, actor=None
     )
-    waiting = services.registration_create(
+    waiting = workshops.registration_create(
         workshop=workshop, person=make_person("w"), channel=Channel.ONLINE, actor=None
     )
     response = reception_client.post(reverse("mediation:staff_registration_cancel", args=[seat.pk]))

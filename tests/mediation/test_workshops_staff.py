@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from relais.accounts.models import Team, TeamKind
 from relais.core.models import AuditEvent, Channel
-from relais.mediation import services
 from relais.mediation.models import Registration, Workshop
+from relais.mediation.services import workshops
 from relais.notifications.models import Message
 from tests.conftest import make_member, staff_client
 from tests.mediation.conftest import make_person, make_workshop
@@ -78,7 +78,7 @@ def test_reception_registers_a_resident_by_phone_and_the_letter_goes_out(recepti
 
 def test_staff_registering_someone_twice_get_a_clear_message(reception_client, resident_by_letter):
     workshop = make_workshop(capacity=3)
-    services.registration_create(workshop=workshop, person=resident_by_letter, channel="counter", actor=None)
+    workshops.registration_create(workshop=workshop, person=resident_by_letter, channel="counter", actor=None)
     url = reverse("mediation:staff_workshop_register", args=[workshop.pk]) + f"?person={resident_by_letter.pk}"
     response = reception_client.post(url, {"channel": "counter"})
     assert "déjà inscrit(e)" in response.content.decode()
@@ -93,11 +93,11 @@ def test_the_registration_list_and_attendance_are_journaled_and_statuses_follow(
     Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=3)
     session = workshop.sessions.get()
     advisor_client.get(reverse("mediation:staff_workshop", args=[workshop.pk]))
-    assert AuditEvent.objects.filter(action="mediation.registrations_viewed", object_id=str(workshop.pk)).exists()
+    assert AuditEvent.objects.filter(action="mediation.registration.list_viewed", object_id=str(workshop.pk)).exists()
     url = reverse("mediation:staff_attendance", args=[workshop.pk, session.pk])
     page = advisor_client.get(url).content.decode()
     assert "Cochez les personnes présentes" in page and regs[0].person.display_name in page
-    assert AuditEvent.objects.filter(action="mediation.attendance_viewed").exists()
+    assert AuditEvent.objects.filter(action="mediation.attendance.viewed").exists()
     advisor_client.post(url, {f"r{regs[0].pk}": "on", f"r{regs[1].pk}": "on"})
     statuses = [r.status for r in Registration.objects.filter(pk__in=[r.pk for r in regs]).order_by("pk")]
     assert statuses == ["attended", "attended", "no_show"]
@@ -105,7 +105,7 @@ def test_the_registration_list_and_attendance_are_journaled_and_statuses_follow(
     assert certificate["Content-Type"] == "application/pdf" and certificate.content.startswith(b"%PDF")
     refused = advisor_client.get(reverse("mediation:staff_certificate", args=[workshop.pk, regs[2].pk]))
     assert refused.status_code == 302
-    assert AuditEvent.objects.filter(action="mediation.certificate_printed", person_id=regs[0].person_id).exists()
+    assert AuditEvent.objects.filter(action="mediation.certificate.printed", person_id=regs[0].person_id).exists()
 
 
 def test_an_advisor_of_another_team_gets_404_on_workshops(db):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relais.core.models import AuditEvent
-from relais.mediation import services as mediation_services
+from relais.mediation.services import reminders
 from relais.notifications import services, worker
 from relais.notifications.models import Message, MessageStatus, WorkerHeartbeat
 from tests.conftest import staff_client
@@ -20,7 +20,7 @@ from tests.mediation.test_reminders import _appointment
 
 def test_a_reminder_is_never_sent_after_its_appointment_began(resident_with_email, monkeypatch):
     appointment = _appointment(resident_with_email, days_ahead=1)
-    mediation_services.reminders_send()
+    reminders.reminders_send()
     reminder = Message.objects.get(template="mediation_appointment_reminder", person=resident_with_email)
     assert reminder.expires_at == appointment.starts_at
     # The mail server is down until after the appointment has begun.
@@ -44,7 +44,7 @@ def test_a_reminder_is_never_sent_after_its_appointment_began(resident_with_emai
 
 def test_an_expired_letter_reminder_is_not_printed(resident_by_letter, reception_agent):
     _appointment(resident_by_letter, days_ahead=3)
-    mediation_services.reminders_send()
+    reminders.reminders_send()
     letter = Message.objects.get(template="mediation_appointment_reminder", person=resident_by_letter)
     Message.objects.filter(pk=letter.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     Message.objects.exclude(pk=letter.pk).filter(status=MessageStatus.QUEUED, channel="letter").delete()

@@ -4,7 +4,7 @@ again the same day sends nothing twice."""
 
 from django.core.management.base import BaseCommand
 
-from relais.mediation.services import reminders_send
+from relais.mediation.services import reminders
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count the reminders due, queue nothing")
 
     def handle(self, *args, **options):
-        counts = reminders_send(dry_run=options["dry_run"])
+        counts = reminders.reminders_send(dry_run=options["dry_run"])
         verb = "due" if options["dry_run"] else "queued (or already sent)"
         self.stdout.write(
             f"Reminders {verb}: {counts['appointments']} appointment(s), "

@@ -1,0 +1,404 @@
+"""Workshops: defining and cancelling them, registrations and their waitlist, attendance
+and certificates.
+
+Seats (the registration rush): `registration_create` locks the workshop row (PostgreSQL;
+SQLite's IMMEDIATE transactions already serialize writers), then takes a seat with a
+conditional UPDATE `confirmed_count = confirmed_count + 1 WHERE confirmed_count < capacity`.
+The CHECK constraint `confirmed_count <= capacity` is the last line if anything else ever
+tried; whoever does not get a seat goes to the waitlist.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
+from relais.core.models import Channel, Person, refuse_erased
+from relais.core.pdf import render_pdf
+from relais.mediation import choices as c
+from relais.mediation import ics, selectors, text
+from relais.mediation.exceptions import AlreadyRegistered
+from relais.mediation.journal import Action
+from relais.mediation.locks import sqlite_write_queue
+from relais.mediation.models import Attendance, Registration, Workshop, WorkshopSession
+from relais.mediation.services._common import actor_or_none, check_mediation_team, resident_person, workshop_context
+from relais.notifications.services import notify
+
+
+def _unique_slug(title: str, exclude_pk=None) -> str:
+    base = slugify(title)[:80] or "atelier"
+    slug, n = base, 2
+    while Workshop.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def workshop_save(
+    *,
+    workshop: Workshop,
+    sessions: list[WorkshopSession] = (),
+    deleted_sessions: list[WorkshopSession] = (),
+    actor,
+    request: HttpRequest | None = None,
+) -> Workshop:
+    """Create or change a workshop and its sessions; a larger capacity promotes the waitlist."""
+    check_mediation_team(actor, workshop.team_id, "Only the team's advisors and managers define its workshops.")
+    creating = workshop.pk is None
+    if creating:
+        workshop.created_by = actor_or_none(actor)
+        workshop.confirmed_count = 0
+    else:
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        workshop.confirmed_count = locked.confirmed_count  # never from a form
+        if workshop.capacity < locked.confirmed_count:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(n)s personnes sont déjà inscrites : désinscrivez-en avant de réduire le nombre de places."
+                    )
+                    % {"n": locked.confirmed_count}
+                }
+            )
+    if not workshop.slug:
+        workshop.slug = _unique_slug(workshop.title, exclude_pk=workshop.pk)
+    workshop.full_clean()
+    workshop.save()
+    for session in deleted_sessions:
+        if session.pk and session.workshop_id == workshop.pk:
+            session.delete()
+    for session in sessions:
+        session.workshop = workshop
+        session.full_clean()
+        session.save()
+    if not workshop.sessions.exists():
+        raise ValidationError(_("Ajoutez au moins une séance."))
+    promoted = [] if creating else promote_waitlisted(workshop, actor=actor, request=request)
+    audit_log(
+        actor=actor,
+        action=Action.WORKSHOP_CREATED if creating else Action.WORKSHOP_UPDATED,
+        obj=workshop,
+        request=request,
+        details={"promoted": len(promoted)} if promoted else {},
+    )
+    return workshop
+
+
+def _workshop_ics(workshop: Workshop) -> list[dict]:
+    content = ics.to_text(workshop.title, ics.workshop_events(workshop))
+    return [{"filename": "atelier.ics", "content_type": "text/calendar", "content": content}]
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    workshop: Workshop,
+    person: Person,
+    channel: str,
+    actor,
+    submission_key: uuid.UUID | None = None,
+    by_staff: bool = False,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """A seat if one is free, else a place on the waitlist (see the module docstring).
+
+    Refuses kindly (AlreadyRegistered) the same person, or someone with the same name and
+    the same e-mail, phone or address, registered twice; residents only while registration
+    is open, staff until the first session begins. The waitlist order is the id the
+    database gives the row while this transaction holds the workshop lock.
+    """
+    held = {}
+
+    def lock():
+        held["workshop"] = Workshop.objects.select_for_update().get(pk=workshop.pk)
+
+    def create() -> Registration:
+        return _register(
+            locked=held["workshop"], person=person, channel=channel, actor=actor, submission_key=submission_key,
+            by_staff=by_staff, request=request,
+        )  # fmt: skip
+
+    registration, _created = create_once(Registration, submission_key, create, lock=lock)
+    return registration
+
+
+def _register(*, locked: Workshop, person, channel, actor, submission_key, by_staff, request) -> Registration:
+    """The registration itself (the caller holds the workshop lock); `person` may be a
+    callable making the resident, called once the workshop is known to be open."""
+    selectors.check_registration_open(locked, by_staff=by_staff)
+    if callable(person):
+        person = person()
+    refuse_erased(person)
+    duplicate = selectors.duplicate_registration(locked, person)
+    if duplicate:
+        raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            took_seat = Workshop.objects.filter(pk=locked.pk, confirmed_count__lt=F("capacity")).update(
+                confirmed_count=F("confirmed_count") + 1
+            )
+            registration = Registration(
+                workshop=locked,
+                person=person,
+                status=c.RegistrationStatus.CONFIRMED if took_seat else c.RegistrationStatus.WAITLISTED,
+                queued_at=now,
+                confirmed_at=now if took_seat else None,
+                channel=channel,
+                registered_by=actor_or_none(actor),
+                submission_key=submission_key,
+            )
+            registration.full_clean(validate_unique=False, validate_constraints=False)
+            registration.save()
+    except IntegrityError:
+        if submission_key and Registration.objects.filter(submission_key=submission_key).exists():
+            raise  # the same form sent twice: `create_once` answers with the first registration
+        raise AlreadyRegistered(
+            _("Vous êtes déjà inscrit(e) à cet atelier."), existing=selectors.duplicate_registration(locked, person)
+        ) from None
+    audit_log(
+        actor=actor,
+        action=Action.REGISTRATION_CREATED,
+        obj=registration,
+        person=person,
+        request=request,
+        details={"workshop": locked.pk, "status": registration.status, "channel": channel},
+    )
+    notify(
+        person=person,
+        template="mediation_registration_confirmed" if took_seat else "mediation_registration_waitlisted",
+        context=workshop_context(registration),
+        related=registration,
+        actor=actor,
+        dedupe_key=f"mediation-registration-{registration.pk}-created",
+        attachments=_workshop_ics(locked) if took_seat else (),
+    )
+    return registration
+
+
+def registration_create_online(
+    *,
+    workshop: Workshop,
+    user,
+    contact: dict,
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """A resident registers from the public form (with or without an account)."""
+    with sqlite_write_queue("mediation-registrations"):
+        return _registration_create_online(
+            workshop=workshop, user=user, contact=contact, submission_key=submission_key, request=request
+        )
+
+
+@transaction.atomic
+def _registration_create_online(
+    *,
+    workshop: Workshop,
+    user,
+    contact: dict,
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    return registration_create(
+        workshop=workshop,
+        person=lambda: resident_person(user=user, contact=contact, request=request),
+        channel=Channel.ONLINE,
+        actor=user,
+        submission_key=submission_key,
+        request=request,
+    )
+
+
+def promote_waitlisted(workshop: Workshop, *, actor, request: HttpRequest | None = None) -> list[Registration]:
+    """Give free seats to the first people waiting (the caller holds the workshop lock)."""
+    first = workshop.first_session if workshop.pk else None
+    if workshop.cancelled_at or first is None or first.is_past:
+        return []
+    promoted = []
+    for registration in Registration.objects.waitlisted().filter(workshop=workshop).select_related("person"):
+        took_seat = Workshop.objects.filter(pk=workshop.pk, confirmed_count__lt=F("capacity")).update(
+            confirmed_count=F("confirmed_count") + 1
+        )
+        if not took_seat:
+            break
+        registration.workshop = workshop
+        registration.save(update_fields=registration.promote())
+        audit_log(
+            actor=actor,
+            action=Action.REGISTRATION_PROMOTED,
+            obj=registration,
+            person=registration.person,
+            request=request,
+        )
+        notify(
+            person=registration.person,
+            template="mediation_registration_promoted",
+            context=workshop_context(registration),
+            related=registration,
+            actor=actor,
+            dedupe_key=f"mediation-registration-{registration.pk}-promoted",
+            attachments=_workshop_ics(workshop),
+        )
+        promoted.append(registration)
+    return promoted
+
+
+@transaction.atomic
+def registration_cancel(
+    *, registration: Registration, actor, request: HttpRequest | None = None
+) -> tuple[Registration, list[Registration]]:
+    """Free the seat (or the waitlist place); the first waiting gets the seat and is told."""
+    workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("person").get(pk=registration.pk)
+    had_seat = registration.holds_seat
+    registration.save(update_fields=registration.cancel())
+    registration.workshop = workshop
+    promoted = []
+    if had_seat:
+        Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=F("confirmed_count") - 1)
+        workshop.refresh_from_db(fields=["confirmed_count"])
+        promoted = promote_waitlisted(workshop, actor=actor, request=request)
+    audit_log(
+        actor=actor,
+        action=Action.REGISTRATION_CANCELLED,
+        obj=registration,
+        person=registration.person,
+        request=request,
+        details={"workshop": workshop.pk, "promoted": [r.pk for r in promoted]},
+    )
+    notify(
+        person=registration.person,
+        template="mediation_registration_cancelled",
+        context=workshop_context(registration),
+        related=registration,
+        actor=actor,
+        dedupe_key=f"mediation-registration-{registration.pk}-cancelled",
+    )
+    return registration, promoted
+
+
+@transaction.atomic
+def workshop_cancel(
+    *, workshop: Workshop, notice: str, actor, request: HttpRequest | None = None
+) -> list[Registration]:
+    """Cancel a whole workshop: every seat and waitlist place is freed, and everyone who
+    was expected (seated, waiting, or who came to a first session) is told, with the
+    calendar file that removes its sessions. Returns the registrations told."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    check_mediation_team(actor, locked.team_id, "Only the team's advisors and managers cancel its workshops.")
+    if locked.cancelled_at:
+        raise ValidationError(_("Cet atelier est déjà annulé."))
+    now = timezone.now()
+    told = list(
+        locked.registrations.filter(status__in=[*c.EXPECTED, c.RegistrationStatus.WAITLISTED])
+        .select_related("person")
+        .order_by("pk")
+    )
+    freed = [r.pk for r in told if r.status != c.RegistrationStatus.ATTENDED]
+    Registration.objects.filter(pk__in=freed).update(status=c.RegistrationStatus.CANCELLED, cancelled_at=now)
+    locked.cancelled_at = now
+    locked.cancel_notice = notice[:300]
+    locked.confirmed_count = locked.registrations.seated().count()
+    locked.save(update_fields=["cancelled_at", "cancel_notice", "confirmed_count", "updated_at"])
+    invitation = ics.to_text(locked.title, ics.workshop_events(locked), method="CANCEL")
+    for registration in told:
+        registration.workshop = locked
+        context = workshop_context(registration)
+        context["notice"] = locked.cancel_notice
+        notify(
+            person=registration.person,
+            template="mediation_workshop_cancelled",
+            context=context,
+            related=registration,
+            actor=actor,
+            dedupe_key=f"mediation-registration-{registration.pk}-workshop-cancelled",
+            attachments=[{"filename": "atelier.ics", "content_type": "text/calendar", "content": invitation}],
+        )
+    audit_log(
+        actor=actor,
+        action=Action.WORKSHOP_CANCELLED,
+        obj=locked,
+        request=request,
+        details={"told": [r.person_id for r in told], "notice": locked.cancel_notice},
+    )
+    return told
+
+
+@transaction.atomic
+def attendance_record(
+    *, session: WorkshopSession, present_ids: set[int], actor, request: HttpRequest | None = None
+) -> dict[str, int]:
+    """Who came to `session` (ids of registrations); statuses follow (attended / no show)."""
+    workshop = Workshop.objects.select_for_update().get(pk=session.workshop_id)
+    registrations = list(workshop.registrations.seated().select_related("person"))
+    for registration in registrations:
+        Attendance.objects.update_or_create(
+            registration=registration,
+            session=session,
+            defaults={"present": registration.pk in present_ids, "recorded_by": actor_or_none(actor)},
+        )
+    session_count = workshop.sessions.count()
+    marks: dict[int, list[bool]] = {}
+    for registration_id, present in Attendance.objects.filter(registration__in=registrations).values_list(
+        "registration_id", "present"
+    ):
+        marks.setdefault(registration_id, []).append(present)
+    for registration in registrations:
+        seen = marks.get(registration.pk, [])
+        if any(seen):
+            status = c.RegistrationStatus.ATTENDED
+        elif len(seen) >= session_count:
+            status = c.RegistrationStatus.NO_SHOW
+        else:
+            status = c.RegistrationStatus.CONFIRMED
+        if status != registration.status:
+            registration.status = status
+            registration.save(update_fields=["status"])
+    present = sum(1 for r in registrations if r.pk in present_ids)
+    audit_log(
+        actor=actor,
+        action=Action.ATTENDANCE_RECORDED,
+        obj=session,
+        request=request,
+        details={"present": present, "absent": len(registrations) - present},
+    )
+    return {"present": present, "absent": len(registrations) - present}
+
+
+def certificate_pdf(*, registration: Registration, actor, request: HttpRequest | None = None) -> bytes:
+    """A certificate of attendance (only for someone who came at least once)."""
+    if registration.status != c.RegistrationStatus.ATTENDED:
+        raise ValidationError(_("Cette personne n'a participé à aucune séance."))
+    attended = list(
+        WorkshopSession.objects.filter(attendances__registration=registration, attendances__present=True).order_by(
+            "starts_at"
+        )
+    )
+    minutes = sum(int((s.ends_at - s.starts_at).total_seconds() // 60) for s in attended)
+    audit_log(
+        actor=actor,
+        action=Action.CERTIFICATE_PRINTED,
+        obj=registration,
+        person=registration.person,
+        request=request,
+    )
+    return render_pdf(
+        "mediation/pdf/certificate.html",
+        {
+            "registration": registration,
+            "workshop": registration.workshop,
+            "sessions": [text.span_text(s.starts_at, s.ends_at) for s in attended],
+            "duration": text.duration_text(minutes),
+            "today": text.day_text(timezone.localdate(), year=True),
+        },
+    )
