@@ -139,6 +139,8 @@ TRANSITIONS = {
     Status.REFUSED: {Status.IN_PROGRESS},
     Status.CLOSED: {Status.IN_PROGRESS},
 }
+# The colour of a status's tag (components/tag.html); the others are neutral.
+STATUS_TONES = {Status.ACCEPTED: "ok", Status.WAITING: "warn", Status.REFUSED: "closed"}
 
 
 class ReferenceCounter(models.Model):
@@ -236,6 +238,11 @@ class Case(KeyedModel, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def status_tone(self) -> str:
+        """The colour of the status tag: "ok", "warn", "closed" or "" (neutral)."""
+        return STATUS_TONES.get(self.status, "")
 
     @property
     def is_late(self) -> bool:

@@ -90,6 +90,20 @@ class Status:
     sentence: str
     today: str
 
+    @property
+    def label(self) -> str:
+        """The word on the tag: open, closed, or hours unknown."""
+        if self.is_open:
+            return _("Ouvert")
+        return _("Fermé") if self.known else _("Horaires ?")
+
+    @property
+    def tone(self) -> str:
+        """The colour of the tag (components/tag.html)."""
+        if self.is_open:
+            return "ok"
+        return "closed" if self.known else "warn"
+
 
 def status(expr: str, now: datetime.datetime | None = None) -> Status:
     """Whether the place is open now, and a sentence saying until when or when next."""

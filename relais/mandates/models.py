@@ -34,6 +34,18 @@ class RevokedVia(models.TextChoices):
     HELPER = "helper", _("Par l'aidant")
 
 
+class State(models.TextChoices):
+    """Where a mandate stands, computed from its dates (never stored)."""
+
+    PENDING = "pending", _("En attente de l'accord")
+    ACTIVE = "active", _("Actif")
+    EXPIRED = "expired", _("Terminé")
+    REVOKED = "revoked", _("Arrêté")
+
+
+# The colour of a state's tag (components/tag.html); an expired mandate is neutral.
+STATE_TONES = {State.ACTIVE: "ok", State.PENDING: "warn", State.REVOKED: "closed"}
+
 # Wrong codes accepted in total, across every code sent for one mandate; then consent by
 # code is locked and only the signed paper form can activate it.
 CODE_MAX_ATTEMPTS = 5
@@ -113,15 +125,20 @@ class Mandate(KeyedModel, models.Model):
         return reverse("mandates:resident", args=[self.token])
 
     @property
-    def state(self) -> str:
+    def state(self) -> State:
         """pending | active | expired | revoked"""
         if self.revoked_at:
-            return "revoked"
+            return State.REVOKED
         if self.activated_at is None:
-            return "pending"
+            return State.PENDING
         if self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
+            return State.EXPIRED
+        return State.ACTIVE
+
+    @property
+    def state_tone(self) -> str:
+        """The colour of the state's tag: "ok", "warn", "closed" or "" (neutral)."""
+        return STATE_TONES.get(self.state, "")
 
     @property
     def is_active(self) -> bool:

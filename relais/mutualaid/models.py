@@ -53,6 +53,10 @@ class Kind(models.TextChoices):
     REQUEST = "request", _("Demande")
 
 
+# The colour of a kind's tag (components/tag.html): an offer and a request tell apart at a glance.
+KIND_TONES = {Kind.OFFER: "ok", Kind.REQUEST: "warn"}
+
+
 class Category(models.TextChoices):
     HOME_HELP = "home_help", _("Aide à domicile")
     SHOPPING = "shopping", _("Courses")
@@ -74,6 +78,10 @@ class ListingStatus(models.TextChoices):
     EXPIRED = "expired", _("Expirée")
     HIDDEN = "hidden", _("Masquée par la modération")
     REJECTED = "rejected", _("Refusée par la modération")
+
+
+# The colour of a status's tag for the moderators; every other status is off the board ("closed").
+LISTING_STATUS_TONES = {ListingStatus.PUBLISHED: "ok", ListingStatus.PENDING: "warn"}
 
 
 class Outcome(models.TextChoices):
@@ -249,6 +257,16 @@ class Listing(KeyedModel, models.Model):
     def awaiting_review(self) -> bool:
         """Published before moderation ("publish then moderate") and not yet read by a moderator."""
         return self.status == ListingStatus.PUBLISHED and self.reviewed_at is None
+
+    @property
+    def kind_tone(self) -> str:
+        """The colour of the kind's tag (offer or request)."""
+        return KIND_TONES.get(self.kind, "warn")
+
+    @property
+    def status_tone(self) -> str:
+        """The colour of the status tag: on the board, waiting for a moderator, or off it."""
+        return LISTING_STATUS_TONES.get(self.status, "closed")
 
     def expires_soon(self, now=None) -> bool:
         now = now or timezone.now()

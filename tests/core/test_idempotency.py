@@ -8,7 +8,7 @@ import uuid
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from relais.core import idempotency
 from relais.core.idempotency import create_once
@@ -25,6 +25,9 @@ def test_model_validation_leaves_the_key_to_the_database(first):
     second = Person(last_name="SECOND", email="second@example.org", preferred_channel="email")
     second.submission_key = first.submission_key
     second.full_clean()  # no "Un objet Personne avec ce champ … existe déjà"
+    with transaction.atomic(), pytest.raises(IntegrityError):  # the database still has the last word
+        second.save()
+    assert list(Person.objects.filter(submission_key=first.submission_key)) == [first]
 
 
 def test_a_known_key_answers_the_first_row_and_creates_nothing(first):

@@ -327,11 +327,19 @@ def test_the_agent_reads_why_no_new_code_goes_and_gets_the_paper_form(resident_w
     page = client.get(url).content.decode().replace("&#x27;", "'")
     assert 'name="resend"' not in page and "Plus de nouveau code possible" in page
     assert "Faire signer le formulaire" in page
+    sent = Message.objects.filter(template="mandate_code", person=resident_with_email).count()
+    refused = client.post(url, {"resend": "1"})  # a resend sent all the same, by an old page
+    assert refused.status_code == 200 and "on ne peut plus en envoyer" in refused.content.decode()
+    assert Message.objects.filter(template="mandate_code", person=resident_with_email).count() == sent
     for _ in range(5):
         response = client.post(url, {"code": _wrong(_last_code(resident_with_email))})
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 200 and "l'accord par code est bloqué pour ce mandat" in page
     assert 'name="code"' not in page and 'name="signed"' in page
+    late = client.post(url, {"code": _last_code(resident_with_email)})  # even the right one, too late
+    assert late.status_code == 200 and "l'accord par code est bloqué" in late.content.decode().replace("&#x27;", "'")
+    mandate.refresh_from_db()
+    assert mandate.state == "pending"
     assert client.post(url, {"signed": "on"}).status_code == 302
     mandate.refresh_from_db()
     assert mandate.state == "active" and mandate.consent_method == "paper"

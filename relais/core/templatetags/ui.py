@@ -5,11 +5,13 @@
 {% error_summary form %}         the summary at the top, linking to each field in error
 {% pagination page_obj %}        previous / next with page numbers, keeps the query string
 {% breadcrumb "Accueil" "/" "Fiches" "" %}
+{% tag case.get_status_display case.status_tone %}   a status tag; tones: "ok", "warn", "closed", "" (neutral)
 """
 
 from django import forms, template
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -104,6 +106,15 @@ def breadcrumb(*pairs):
     """Pairs of (label, url); the last one is the current page (its url is ignored)."""
     crumbs = [{"label": pairs[i], "url": pairs[i + 1]} for i in range(0, len(pairs) - 1, 2)]
     return render_to_string("components/breadcrumb.html", {"crumbs": crumbs})
+
+
+@register.simple_tag
+def tag(label, tone=""):
+    """A short coloured label. The tone of a status is the model's (`Case.status_tone`…), never
+    decided in a template."""
+    html = render_to_string("components/tag.html", {"label": label, "tone": tone})
+    # The tag sits inside a line of text: the file's final newline would add a space.
+    return mark_safe(html.rstrip("\n"))  # noqa: S308 - the component escapes the label
 
 
 @register.simple_tag(takes_context=True)
