@@ -37,7 +37,7 @@ def _write(p: int, t: int, rounds: int, barrier) -> tuple[int, list[str]]:
             bulk = 3 if r % 3 == 0 else 0
             try:
                 with transaction.atomic():
-                    audit_log(actor=None, action="test.written", details={"p": p, "t": t, "r": r})
+                    audit_log(actor=None, action="core.person.viewed", details={"p": p, "t": t, "r": r})
                     if bulk:
                         AuditEvent.objects.bulk_create(
                             [AuditEvent(action="test.listed", person_id=n) for n in range(bulk)]

@@ -79,7 +79,7 @@ def test_a_session_cookie_carrying_a_nul_is_dropped_not_an_error(client):
 def test_the_journal_keeps_an_entry_without_its_nul_characters():
     event = audit_log(
         actor=None,
-        action="test.searched",
+        action="core.person.searched",
         reason="cherch\x00é",
         details={"q": "caf\x00", "li\x00st": ["a\x00", 1, None], "nested": {"x": "\x00"}},
     )
