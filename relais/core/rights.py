@@ -28,8 +28,7 @@ from django.utils.translation import gettext_lazy
 from relais.core import extensions
 from relais.core.audit import audit_log
 from relais.core.extensions import ExportSection
-from relais.core.journal import Action
-from relais.core.journal import label as journal_label
+from relais.core.journal import Action, current_name
 from relais.core.models import PERSON_DETAILS, AccessCode, Person
 from relais.core.pdf import render_pdf
 from relais.core.selectors import journal
@@ -149,8 +148,42 @@ def _journal(person: Person) -> ExportSection:
             by = _("vous-même")
         else:
             by = _("un agent")
-        items.append({"at": event.at, "what": journal_label(event.action), "action": event.action, "by": by})
+        items.append({"at": event.at, "what": _action_label(event.action), "action": event.action, "by": by})
     return ExportSection("journal", _("Journal des consultations et des modifications"), fields, items)
+
+
+def _action_label(action: str) -> str:
+    """A plain word for the resident, from the verb of a journal action ("cases.case.viewed"
+    → "consultation"; an entry under an old name reads as under its new one). The journal's
+    own labels are written for administrators."""
+    verb = current_name(action).rsplit(".", 1)[-1]
+    labels = {
+        "viewed": _("consultation"),
+        "searched": _("recherche"),
+        "created": _("création"),
+        "updated": _("modification"),
+        "rectified": _("correction à votre demande"),
+        "exported": _("export"),
+        "data_exported": _("export de vos données"),
+        "merged": _("regroupement de deux fiches"),
+        "erased": _("effacement à votre demande"),
+        "submitted": _("envoi d'une demande"),
+        "status_changed": _("changement d'état d'une demande"),
+        "sent": _("envoi d'un message"),
+        "activated": _("début d'un mandat"),
+        "revoked": _("fin d'un mandat"),
+        "deleted": _("suppression"),
+    }
+    if verb in labels:
+        return labels[verb]
+    for suffix, label in (
+        ("_viewed", labels["viewed"]),
+        ("_cancelled", _("annulation")),
+        ("_created", labels["created"]),
+    ):
+        if verb.endswith(suffix) or verb == suffix[1:]:
+            return label
+    return _("autre action")
 
 
 def person_export_sections(person: Person) -> list[ExportSection]:

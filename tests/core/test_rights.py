@@ -59,7 +59,7 @@ def test_export_holds_every_kind_of_record_and_nothing_of_another_person():
     assert sections["cases"][0]["answers"] == [{"question": "Objet", "answer": "x"}]
     assert sections["relayed_messages"][0]["direction"] == "reçu"
     journal = _sections(_export(world.person))["journal"]
-    assert {"what": "Données d'une personne remises (droit d'accès)", "by": "le système"}.items() <= next(
+    assert {"what": "export de vos données", "by": "le système"}.items() <= next(
         entry for entry in journal if entry["action"] == "core.person.data_exported"
     ).items()
     text = json.dumps(document, ensure_ascii=False)
@@ -374,3 +374,13 @@ def test_erasing_twice_does_nothing_more(administrator):
     rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True)
     assert rights.person_erase(person=world.person, actor=administrator, reason="demande", close_open=True) == {}
     assert AuditEvent.objects.filter(action="core.person.erased", person_id=world.person.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_resident_reads_entries_under_old_and_new_names_with_the_same_plain_words(resident_by_letter):
+    AuditEvent.objects.create(action="case.viewed", person_id=resident_by_letter.pk)  # before the vocabulary
+    AuditEvent.objects.create(action="cases.case.viewed", person_id=resident_by_letter.pk)
+    AuditEvent.objects.create(action="mediation.appointment.booked", person_id=resident_by_letter.pk)
+    words = {entry["action"]: entry["what"] for entry in _sections(_export(resident_by_letter))["journal"]}
+    assert words["case.viewed"] == words["cases.case.viewed"] == "consultation"
+    assert words["mediation.appointment.booked"] == "autre action"
