@@ -64,6 +64,24 @@ def _check_action(action: str) -> None:
         raise ValueError(f"unknown journal action {action!r}: name it in its app's journal.Action (see core.journal)")
 
 
+def _entry(*, actor, action: str, obj, person_id, reason: str = "", request, details: dict) -> AuditEvent:
+    """An unsaved entry, built the one way both writers below use: no anonymous actor, no
+    NUL character in what a visitor may have typed."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    return AuditEvent(
+        actor=actor,
+        actor_label=actor.email if actor else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=without_nul(str(obj.pk)) if obj is not None else "",
+        person_id=person_id,
+        reason=without_nul(reason)[:500],
+        ip=client_ip(request),
+        details=without_nul(details),
+    )
+
+
 def audit_log(
     *,
     actor,
@@ -85,25 +103,22 @@ def audit_log(
     characters are removed there, so that the entry, and the change it goes with, is kept.
     """
     _check_action(action)
-    if actor is not None and not actor.is_authenticated:
-        actor = None
     if person is None and obj is not None and obj._meta.label == "core.Person":
         person = obj
     details = dict(details or {})
     named = sorted({p if isinstance(p, int) else p.pk for p in people if p is not None})
     if named:
         details["people"] = named
-    event = AuditEvent.objects.create(
+    event = _entry(
         actor=actor,
-        actor_label=actor.email if actor else "",
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=without_nul(str(obj.pk)) if obj is not None else "",
+        obj=obj,
         person_id=person.pk if person is not None else None,
-        reason=without_nul(reason)[:500],
-        ip=client_ip(request),
-        details=without_nul(details),
+        reason=reason,
+        request=request,
+        details=details,
     )
+    event.save(force_insert=True)
     if named:
         AuditPerson.objects.bulk_create([AuditPerson(event=event, person_id=pk) for pk in named], batch_size=1000)
     return event
@@ -116,25 +131,10 @@ def people_viewed(
     that "who looked at this person" finds list pages too. Returns the number of entries."""
     _check_action(action)
     ids = sorted({pk for pk in person_ids if pk})
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    ip = client_ip(request)
-    details = without_nul(details or {})
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor,
-                actor_label=actor.email if actor else "",
-                action=action,
-                object_type=obj._meta.label_lower if obj is not None else "",
-                object_id=without_nul(str(obj.pk)) if obj is not None else "",
-                person_id=pk,
-                ip=ip,
-                details=details,
-            )
-            for pk in ids
-        ]
-    )
+    entries = [
+        _entry(actor=actor, action=action, obj=obj, person_id=pk, request=request, details=details or {}) for pk in ids
+    ]
+    AuditEvent.objects.bulk_create(entries)
     return len(ids)
 
 
