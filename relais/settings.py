@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "relais.cases",
     "relais.mediation",
     "relais.mutualaid",
+    "relais.stats",
     "relais.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -23,6 +23,7 @@ TEAMS = [
     ("mediation", "Médiation numérique", TeamKind.MEDIATION, "Conseillers numériques et volontaires."),
     ("entraide", "Entraide Valbrenne", TeamKind.MUTUAL_AID, "Modération du tableau d'entraide."),
     ("numerique", "Direction du numérique", TeamKind.ADMINISTRATION, "Administration de Relais."),
+    ("direction", "Élus et direction générale", TeamKind.ADMINISTRATION, "Lecture des statistiques de la commune."),
 ]
 
 # email, full name, team slug, role, second factor enrolled
@@ -35,6 +36,7 @@ STAFF = [
     ("moderation@valbrenne.fr", "Nadia Moderation", "entraide", Role.MODERATOR, True),
     ("responsable@valbrenne.fr", "Marc Responsable", "mediation", Role.MANAGER, True),
     ("nouvel.agent@valbrenne.fr", "Nouvel Agent", "accueil", Role.RECEPTION, False),
+    ("elu@valbrenne.fr", "Hélène Adjointe", "direction", Role.OFFICIAL, True),
 ]
 
 

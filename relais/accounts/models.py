@@ -73,6 +73,8 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("Modérateur")
     MANAGER = "manager", _("Responsable")
     ADMINISTRATOR = "administrator", _("Administrateur")
+    # An elected official or a director: reads the whole town's statistics, nothing else.
+    OFFICIAL = "official", _("Élu ou direction (statistiques)")
 
 
 class TeamKind(models.TextChoices):

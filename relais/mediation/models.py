@@ -604,6 +604,10 @@ class Registration(KeyedModel, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a seat freed up for this waitlisted registration (statistics: promotions).
+    promoted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The first time staff printed the participation certificate (statistics).
+    certificate_given_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     submission_key = submission_key_field()
@@ -659,8 +663,8 @@ class Registration(KeyedModel, models.Model):
         if self.status != c.RegistrationStatus.WAITLISTED:
             raise ValidationError("Only a waitlisted registration can be promoted.")
         self.status = c.RegistrationStatus.CONFIRMED
-        self.confirmed_at = timezone.now()
-        return ["status", "confirmed_at"]
+        self.confirmed_at = self.promoted_at = timezone.now()
+        return ["status", "confirmed_at", "promoted_at"]
 
 
 class Attendance(models.Model):

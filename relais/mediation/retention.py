@@ -2,7 +2,7 @@
 records of accompaniment keep their statistics, lose what names a person (the people
 themselves go with the rule `people`, once nothing points at them)."""
 
-from django.db.models import F, Q, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +33,6 @@ def accompaniments_due(cutoff):
     return Accompaniment.objects.filter(date__lt=cutoff.date()).filter(
         Q(person__isnull=False)
         | ~Q(notes="")
-        | Q(appointment__isnull=False)
         | Q(case__isnull=False)
         | Q(pk__in=Accompaniment.participants.through.objects.values("accompaniment_id"))
     )
@@ -47,13 +46,15 @@ def purge(*, cutoff, days, dry_run) -> int:
     - appointments and registrations keep their times, place, status and outcome but lose
       their person, their free text (topic, reason) and their private link: anonymous, they
       keep the statistics and the workshops' seat counters true;
-    - accompaniment records keep only their statistical fields: the person, the named
-      participants, the notes and the links to an appointment or a case are removed (the
-      case itself is the rule `cases.closed`'s: only this record's link to it goes).
+    - accompaniment records keep only their statistical fields: the person, the notes and
+      the link to a case are removed (the case itself is the rule `cases.closed`'s: only this
+      record's link to it goes); named participants of a workshop are counted among its
+      anonymous ones; the link to the (anonymised) appointment stays.
 
     Only mediation's own rows change. The people themselves are deleted by the rule `people`
     once nothing points at them.
     """
+    from relais.mediation.choices import AccompanimentKind
     from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
 
     now = timezone.now()
@@ -71,8 +72,21 @@ def purge(*, cutoff, days, dry_run) -> int:
     for pk in registrations.values_list("pk", flat=True).distinct():
         Registration.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=anonymised_at)
     through = Accompaniment.participants.through
+    # Named participants of a workshop become anonymous ones: the statistics keep counting them.
+    named = (
+        through.objects.filter(accompaniment_id=OuterRef("pk"))
+        .order_by()
+        .values("accompaniment_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Accompaniment.objects.filter(pk__in=accompaniments.values("pk"), kind=AccompanimentKind.COLLECTIVE).update(
+        anonymous_count=F("anonymous_count") + Coalesce(Subquery(named), Value(0))
+    )
     through.objects.filter(accompaniment__in=accompaniments.values("pk")).delete()
-    accompaniments.update(person=None, notes="", appointment=None, case=None)
+    # The link to the appointment stays (the appointment is anonymised above): the statistics
+    # tell a drop-in visit from an appointment by it.
+    accompaniments.update(person=None, notes="", case=None)
     return count
 
 

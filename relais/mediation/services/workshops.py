@@ -385,6 +385,10 @@ def certificate_pdf(*, registration: Registration, actor, request: HttpRequest |
         )
     )
     minutes = sum(int((s.ends_at - s.starts_at).total_seconds() // 60) for s in attended)
+    # The statistics count certificates given: the first print is the giving.
+    Registration.objects.filter(pk=registration.pk, certificate_given_at__isnull=True).update(
+        certificate_given_at=timezone.now()
+    )
     audit_log(
         actor=actor,
         action=Action.CERTIFICATE_PRINTED,

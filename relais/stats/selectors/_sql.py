@@ -1,0 +1,55 @@
+"""Small SQL helpers the selectors share (both databases: SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import connection
+from django.db.models import Count, QuerySet
+
+
+def counts(qs: QuerySet, field: str) -> dict:
+    """{value of `field`: number of rows}."""
+    return {value: n for value, n in qs.order_by().values_list(field).annotate(n=Count("pk"))}
+
+
+def list_counts(qs: QuerySet, field: str) -> dict[str, int]:
+    """{element: number of rows whose JSON list `field` holds it} (themes, equipment…),
+    counted by the database: each list is unnested in SQL, never read into Python."""
+    model = qs.model
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    inner, params = qs.order_by().values("pk").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT e.value, COUNT(*) FROM {table} t CROSS JOIN LATERAL jsonb_array_elements_text(t.{column}) "
+            f"AS e(value) WHERE t.{pk} IN ({inner}) GROUP BY e.value"
+        )
+    else:
+        sql = f"SELECT e.value, COUNT(*) FROM {table} t, json_each(t.{column}) e WHERE t.{pk} IN ({inner}) GROUP BY e.value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {value: n for value, n in cursor.fetchall()}
+
+
+def percentile(histogram: dict[int, int], fraction: float) -> float | None:
+    """The value under which `fraction` of the items fall, from {value: how many}, with
+    linear interpolation between ranks (the median of 1, 2, 3 and 10 days is 2.5 days)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    items = sorted(histogram.items())
+
+    def nth(rank: int) -> int:
+        seen = 0
+        for value, n in items:
+            seen += n
+            if seen > rank:
+                return value
+        return items[-1][0]
+
+    position = fraction * (total - 1)
+    low, high = math.floor(position), math.ceil(position)
+    a, b = nth(low), nth(high)
+    return float(a + (b - a) * (position - low))
