@@ -569,7 +569,7 @@ def time_call(function, runs: int) -> dict:
     return {"p50": statistics.median(times), "p95": percentile(times, 0.95), "queries": len(queries)}
 
 
-def measure(ids: dict, runs: int, today: datetime.date) -> dict:
+def measure(ids: dict, runs: int, today: datetime.date, audiences: list[str]) -> dict:
     from relais.stats import registry
     from relais.stats.filters import Query
 
@@ -579,7 +579,7 @@ def measure(ids: dict, runs: int, today: datetime.date) -> dict:
         "one advisor": {"team_ids": (ids["team_id"],), "advisor_id": ids["advisor_id"]},
     }
     results, missing = [], []
-    for audience in AUDIENCES:
+    for audience in audiences:
         try:
             registry.section(audience, Query(period=periods(today)["this year"]))
         except ModuleNotFoundError as error:
@@ -594,7 +594,7 @@ def measure(ids: dict, runs: int, today: datetime.date) -> dict:
                 r = time_call(lambda q=query, a=audience: registry.section(a, q), runs)
                 results.append({"section": audience, "period": period_label, "scope": scope_label, **r})
                 print(audience, period_label, scope_label, {k: round(v) for k, v in r.items()}, flush=True)
-    rolled = measure_rollup(scopes, runs, today)
+    rolled = measure_rollup(scopes, runs, today) if "mediation" in audiences else {"sections": []}
     results += rolled.pop("sections")
     report = measure_report(today, runs)
     return {"sections": results, "missing": missing, "report": report, "rollup": rolled}
@@ -694,7 +694,18 @@ def extra_costs(today: datetime.date, runs: int) -> dict:
 # --- One database, in its own process ---------------------------------------------------
 
 
-def run_one(database: str, scale: float, runs: int, out: Path, keep: bool, reuse: bool) -> None:
+def _merge(before: dict, now: dict, audiences: list[str]) -> dict:
+    """The timings of a run of some sections over those of the last run of them all."""
+    redone = {*audiences, *(["mediation-rollup"] if "mediation" in audiences else [])}
+    now["sections"] = [s for s in before["sections"] if s["section"] not in redone] + now["sections"]
+    now["missing"] = [m for m in before["missing"] if m not in audiences] + now["missing"]
+    for key in ("costs", "rollup"):
+        now[key] = now.get(key) or before.get(key, {})
+    now["report"] = now["report"] or before.get("report")
+    return now
+
+
+def run_one(database: str, scale: float, runs: int, out: Path, keep: bool, reuse: bool, audiences: list[str]) -> None:
     var = Path(tempfile.gettempdir()) / f"relais-bench-stats-{database}"
     reuse = reuse and (var / "ids.json").exists()
     if not reuse and var.exists():
@@ -736,9 +747,13 @@ def run_one(database: str, scale: float, runs: int, out: Path, keep: bool, reuse
             loaded["seconds"] = time.perf_counter() - began
             state.write_text(json.dumps(loaded))
         print(database, "loaded", loaded["counts"], f"in {loaded['seconds']:.0f} s", flush=True)
-        results = measure(loaded, runs, today)
-        results["costs"] = extra_costs(today, runs)
+        results = measure(loaded, runs, today, audiences)
+        results["costs"] = extra_costs(today, runs) if "mediation" in audiences else {}
         results.update(database=database, loaded=loaded, runs=runs, today=today.isoformat())
+        saved = var / "results.json"
+        if audiences != AUDIENCES and saved.exists():
+            results = _merge(json.loads(saved.read_text()), results, audiences)
+        saved.write_text(json.dumps(results))
         out.write_text(json.dumps(results))
     finally:
         if not keep:
@@ -788,7 +803,8 @@ def section_text(results: list[dict]) -> str:
             "| section | period | scope | p50 ms | p95 ms | queries |",
             "| --- | --- | --- | ---: | ---: | ---: |",
         ]
-        for s in r["sections"]:
+        order = [*AUDIENCES[:1], "mediation-rollup", *AUDIENCES[1:]]
+        for s in sorted(r["sections"], key=lambda s: order.index(s["section"])):
             lines.append(
                 f"| {LABELS[s['section']]} | {s['period']} | {s['scope']} | {s['p50']:.0f} | {s['p95']:.0f} "
                 f"| {s['queries']} |"
@@ -812,6 +828,8 @@ def section_text(results: list[dict]) -> str:
             )
         else:
             lines.append("Yearly council report: not measured yet (`relais.stats.report.council_pdf` absent).")
+        if not r["costs"]:
+            continue
         lines += [
             "",
             "Parts of the mediation counts alone (whole town, p50 / p95 ms):",
@@ -836,12 +854,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases (then --reuse skips the load)")
     parser.add_argument("--reuse", action="store_true", help="time a database kept by --keep")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument(
+        "--audiences", default="", help="with --reuse: time these sections again (a,b…), keep the others' timings"
+    )
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         scale = args.scale if args.child == "postgresql" else args.scale / 10
-        run_one(args.child, scale, args.runs, Path(args.out), args.keep, args.reuse)
+        audiences = args.audiences.split(",") if args.audiences else AUDIENCES
+        run_one(args.child, scale, args.runs, Path(args.out), args.keep, args.reuse, audiences)
         return
     databases = ["sqlite"] if not args.skip_sqlite else []
     if args.postgres and not args.sqlite:
@@ -852,6 +874,7 @@ def main() -> None:
             out = Path(tmp) / f"{database}.json"
             command = [sys.executable, __file__, "--child", database, "--out", str(out), "--runs", str(args.runs)]
             command += ["--scale", str(args.scale)] + ["--keep"] * args.keep + ["--reuse"] * args.reuse
+            command += ["--audiences", args.audiences] if args.audiences else []
             subprocess.run(command, check=True)
             results.append(json.loads(out.read_text()))
     body = section_text(results)

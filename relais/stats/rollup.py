@@ -26,7 +26,7 @@ from collections import defaultdict
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
+from django.db.models.functions import ExtractIsoWeekDay
 
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment
@@ -107,18 +107,21 @@ def whole_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
 
 
 def _fingerprints(first: datetime.date, after: datetime.date) -> dict[datetime.date, tuple]:
-    rows = (
+    """{month: (rows, latest updated_at, named records, anonymous participants)}, read per day
+    from the index `accompaniment_month_check` alone and added up here (no date function
+    on a million rows)."""
+    days = (
         Accompaniment.objects.filter(date__gte=first, date__lt=after)
-        .annotate(m=TruncMonth("date"))
         .order_by()
-        .values("m")
+        .values_list("date")
         .annotate(rows=Count("*"), last=Max("updated_at"), named=Count("person"), anon=Sum("anonymous_count"))
     )
-    return {_as_date(r["m"]): (r["rows"], r["last"], r["named"], r["anon"] or 0) for r in rows}
-
-
-def _as_date(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
+    months: dict[datetime.date, tuple] = {}
+    for day, rows, last, named, anon in days:
+        month = day.replace(day=1)
+        r, latest, nm, an = months.get(month, EMPTY)
+        months[month] = (r + rows, max(latest, last) if latest else last, nm + named, an + (anon or 0))
+    return months
 
 
 def refresh(first: datetime.date, after: datetime.date) -> list[datetime.date]:
@@ -312,12 +315,9 @@ def _rolled(out: dict, q: Query, first: datetime.date, after: datetime.date, nam
     if q.commune:
         in_commune = Place.objects.filter(commune=q.commune).values("pk")
         rows = rows.filter(Q(place_id__in=in_commune) | Q(place_id__isnull=True, commune=q.commune))
-    rows = rows.order_by()
-    for dimension, value, n in rows.values_list("dimension", "value").annotate(n=Sum("n")):
+    for month, dimension, value, n in rows.order_by().values_list("month", "dimension", "value").annotate(n=Sum("n")):
         _put(out, dimension, value, n, names)
-    activities = rows.filter(dimension="total", value="activities")
-    for month, n in activities.values_list("month").annotate(n=Sum("n")):
-        if n:
+        if dimension == "total" and value == "activities" and n:
             out["month"][month.isoformat()[:7]] = n
 
 
@@ -349,11 +349,20 @@ def named_people(q: Query) -> int:
     )
 
 
+def worth_rolling(q: Query) -> bool:
+    """One advisor's or one place's records are few and indexed: counting them live is
+    quicker than checking the town's months."""
+    return not (q.advisor_id or q.place_id)
+
+
 def accompaniment_counts(q: Query) -> dict:
     """`selectors.mediation.accompaniment_counts(q)`: the same numbers, read from the roll-up
     for the whole months of the period and counted live for the days around them."""
     from relais.directory.models import Place
+    from relais.stats.selectors.mediation import accompaniment_counts as live
 
+    if not worth_rolling(q):
+        return live(q)
     names = dict(Place.objects.values_list("pk", "nom"))
     out = _empty()
     months = whole_months(q.period)
