@@ -789,6 +789,14 @@ def section_text(results: list[dict]) -> str:
         f"{ADVISORS // TEAMS} advisors and 4 places, one advisor. p50/p95 over the runs after a warm-up; "
         "queries: SQL queries of one call. Goal (issue 13): every page under 1 s at p95 on PostgreSQL, the "
         "yearly PDF under 10 s.",
+        "",
+        "*médiation numérique* counts live from the records: per period about twenty queries on the period's "
+        "rows, three of them unnesting the JSON lists (themes, sub-themes, equipment) and one a UNION of the named "
+        "people. *médiation numérique, cumul mensuel* is the same section once `section()` reads "
+        "`relais.stats.rollup.accompaniment_counts`: the whole months of the period come from the monthly roll-up "
+        "(checked first against a per-month fingerprint of the records, read from an index alone), the days around "
+        "them are counted live, one advisor's or one place's records are counted live (few and indexed), and the "
+        "distinct people are always counted live.",
     ]
     for r in results:
         counts = r["loaded"]["counts"]
@@ -811,6 +819,13 @@ def section_text(results: list[dict]) -> str:
             )
         for name in r["missing"]:
             lines.append(f"| {LABELS[name]} | — | — | not measured yet | | |")
+        slow = [s for s in r["sections"] if s["p95"] >= 1000]
+        lines.append("")
+        lines.append(
+            "Over 1 s at p95: "
+            + (", ".join(f"{LABELS[s['section']]} ({s['period']}, {s['scope']})" for s in slow) or "none")
+            + "."
+        )
         report = r["report"]
         lines.append("")
         built = r.get("rollup", {}).get("built")

@@ -26,7 +26,7 @@ from collections import defaultdict
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import ExtractIsoWeekDay
+from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment
@@ -218,7 +218,7 @@ def _decode(dimension: str, value: str):
 
 
 def _counts(q: Query):
-    """(key, dimension, value, n) for the records of `q` (one month at most), grouped by KEY,
+    """(key, dimension, value, n) for the records of `q`, grouped by KEY,
     values coded as stored; the rules are those of selectors.mediation.accompaniment_counts
     (the tests compare both)."""
     from relais.stats.selectors.mediation import _duration_band, accompaniments
@@ -322,12 +322,15 @@ def _rolled(out: dict, q: Query, first: datetime.date, after: datetime.date, nam
 
 
 def _live(out: dict, q: Query, names: dict) -> None:
-    """Add the counts of a part of one month, counted from the records."""
-    month = q.period.start.isoformat()[:7]
+    """Add the counts of some days, counted from the records."""
+    from relais.stats.selectors.mediation import accompaniments
+
     for _key, dimension, value, n in _counts(q):
         _put(out, dimension, value, n, names)
-        if dimension == "total" and value == "activities":
-            out["month"][month] = out["month"].get(month, 0) + n
+    by_month = accompaniments(q).order_by().annotate(m=TruncMonth("date")).values_list("m").annotate(n=Count("pk"))
+    for month, n in by_month:
+        code = month.isoformat()[:7]
+        out["month"][code] = out["month"].get(code, 0) + n
 
 
 def named_people(q: Query) -> int:
@@ -359,13 +362,10 @@ def accompaniment_counts(q: Query) -> dict:
     """`selectors.mediation.accompaniment_counts(q)`: the same numbers, read from the roll-up
     for the whole months of the period and counted live for the days around them."""
     from relais.directory.models import Place
-    from relais.stats.selectors.mediation import accompaniment_counts as live
 
-    if not worth_rolling(q):
-        return live(q)
     names = dict(Place.objects.values_list("pk", "nom"))
     out = _empty()
-    months = whole_months(q.period)
+    months = whole_months(q.period) if worth_rolling(q) else None
     parts = [q.period] if months is None else []
     if months is not None:
         first, after = months
@@ -376,12 +376,7 @@ def accompaniment_counts(q: Query) -> dict:
         if after <= q.period.end:
             parts.append(Period(after, q.period.end))
     for part in parts:
-        # Live counts go one month at a time (the month table needs it).
-        day = part.start
-        while day <= part.end:
-            end = min(part.end, _next_month(day) - datetime.timedelta(days=1))
-            _live(out, dataclasses.replace(q, period=Period(day, end)), names)
-            day = end + datetime.timedelta(days=1)
+        _live(out, dataclasses.replace(q, period=part), names)
     out["procedure_help"] = out["themes"].get(c.ADMIN_THEME, 0)
     named = out.pop("named_participants")
     out["accompaniments"] = out["individual"] + out["anonymous_in_workshops"] + named
