@@ -160,9 +160,7 @@ def published_table(table: Table) -> Table:
     if table.unit != COUNT:
         # Shares and durations: selectors leave None where they rest on too few records.
         return table
-    grid = _suppress_grid(
-        [list(r.values) for r in table.rows], columns=table.additive, rows=table.chart == "heatmap"
-    )
+    grid = _suppress_grid([list(r.values) for r in table.rows], columns=table.additive, rows=table.chart == "heatmap")
     rows = [Row(r.label, values, r.code) for r, values in zip(table.rows, grid, strict=True)]
     total = None
     if table.total is not None:

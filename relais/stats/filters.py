@@ -60,8 +60,10 @@ class Period:
             months = (end.year - start.year) * 12 + end.month - start.month + 1
             first = _add_months(start, -months)
             last_month = _add_months(end.replace(day=1), -months)
-            last = _month_end(last_month) if end == _month_end(end) else last_month.replace(
-                day=min(end.day, _month_end(last_month).day)
+            last = (
+                _month_end(last_month)
+                if end == _month_end(end)
+                else last_month.replace(day=min(end.day, _month_end(last_month).day))
             )
             return Period(first, last)
         return Period(start - datetime.timedelta(days=self.days), start - datetime.timedelta(days=1))
@@ -221,9 +223,7 @@ class FiltersForm(forms.Form):
         self.fields["team"].choices = [("", _("Toutes les équipes") if scope.town else _("Vos équipes"))] + [
             (str(t.pk), t.name) for t in self.teams.values()
         ]
-        self.fields["place"].choices = [("", _("Tous les lieux"))] + [
-            (str(p.pk), p.nom) for p in self.places.values()
-        ]
+        self.fields["place"].choices = [("", _("Tous les lieux"))] + [(str(p.pk), p.nom) for p in self.places.values()]
         communes = sorted({p.commune for p in self.places.values() if p.commune})
         self.fields["commune"].choices = [("", _("Toutes les communes"))] + [(c, c) for c in communes]
         if scope.advisor_id is None and audience in ("mediation", "frequentation"):
@@ -237,8 +237,6 @@ class FiltersForm(forms.Form):
             del self.fields["advisor"]
         if audience not in ("demandes", "frequentation", "entraide"):
             del self.fields["channel"]
-        if len(self.teams) < 2 and not scope.town:
-            del self.fields["team"]
         if len(communes) < 2:
             del self.fields["commune"]
 
@@ -261,9 +259,7 @@ class FiltersForm(forms.Form):
                 self.add_error("end", _("Le dernier jour est avant le premier : vérifiez les deux dates."))
                 return data
             if (end - start).days > MAX_YEARS * 366:
-                self.add_error(
-                    "start", _("Choisissez une période de %(years)s ans au plus.") % {"years": MAX_YEARS}
-                )
+                self.add_error("start", _("Choisissez une période de %(years)s ans au plus.") % {"years": MAX_YEARS})
                 return data
             period = Period(start, end)
         data["period_value"] = period
