@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import SubmissionKeyForm
 
-class ShareForm(forms.Form):
+
+class ShareForm(SubmissionKeyForm):
     """Share the figures shown (the page's filters travel as hidden fields)."""
 
     label = forms.CharField(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role, team_ids
 from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
 from relais.stats.filters import Query
 from relais.stats.journal import Action
 from relais.stats.models import ShareLink, hash_secret, new_secret
@@ -37,27 +38,35 @@ def links_visible_to(user):
     return ShareLink.objects.filter(pk__in=mine)
 
 
-@transaction.atomic
-def share_create(*, actor, audience: str, query: Query, label: str, days: int, request=None) -> tuple[ShareLink, str]:
-    """A new link; returns it and its secret (shown once: only its hash is kept)."""
+def share_create(
+    *, actor, audience: str, query: Query, label: str, days: int, submission_key=None, request=None
+) -> tuple[ShareLink, str]:
+    """A new link; returns it and its secret (only its hash is kept). The same submission
+    (a double click) makes one link and answers the same secret."""
     if days not in DURATIONS:
         raise ValueError(f"unknown duration {days}")
-    secret = new_secret()
-    link = ShareLink.objects.create(
-        label=label.strip()[:150],
-        secret_hash=hash_secret(secret),
-        audience=audience,
-        query=query.describe(),
-        created_by=actor,
-        expires_at=timezone.now() + datetime.timedelta(days=days),
-    )
-    audit_log(
-        actor=actor,
-        action=Action.SHARE_CREATED,
-        obj=link,
-        request=request,
-        details={"audience": audience, "for": link.label, "days": days, **query.describe()},
-    )
+    secret = new_secret(submission_key)
+
+    def create() -> ShareLink:
+        link = ShareLink.objects.create(
+            label=label.strip()[:150],
+            secret_hash=hash_secret(secret),
+            audience=audience,
+            query=query.describe(),
+            created_by=actor,
+            expires_at=timezone.now() + datetime.timedelta(days=days),
+            submission_key=submission_key,
+        )
+        audit_log(
+            actor=actor,
+            action=Action.SHARE_CREATED,
+            obj=link,
+            request=request,
+            details={"audience": audience, "for": link.label, "days": days, **query.describe()},
+        )
+        return link
+
+    link, _created = create_once(ShareLink, submission_key, create)
     return link, secret
 
 

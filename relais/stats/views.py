@@ -235,6 +235,7 @@ def share_create(request, audience):
         query=filters.query(),
         label=form.cleaned_data["label"],
         days=form.cleaned_data["days"],
+        submission_key=form.cleaned_data.get("submission_key"),
         request=request,
     )
     url = request.build_absolute_uri(reverse("stats:shared", args=[secret]))

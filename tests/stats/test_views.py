@@ -4,7 +4,6 @@ small counts suppressed, share links, the open data file."""
 import csv
 import datetime
 import io
-import json
 import zipfile
 
 import pytest
