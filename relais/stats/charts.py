@@ -58,7 +58,7 @@ def svg(table: Table, id_prefix: str | None = None) -> SafeString:
     """The table's chart, or an empty string when it has none. `id_prefix` makes the ids
     inside the SVG unique on the page: pass one per chart when a page shows the same table
     twice (two sections, two places)."""
-    if not table.rows or table.chart not in ("bars", "heatmap"):
+    if table.chart not in ("bars", "heatmap") or not any(row.values for row in table.rows):
         return mark_safe("")
     prefix = "chart-" + (slugify(id_prefix or table.slug) or "table")
     if table.chart == "heatmap":
@@ -78,7 +78,9 @@ def _root(kind: str, prefix: str, height: int, title: str, desc: str, body) -> S
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" width="100%" height="{height}" '
         'role="img" aria-labelledby="{prefix}-title {prefix}-desc" font-size="13">'
-        '<title id="{prefix}-title">{title}</title><desc id="{prefix}-desc">{desc}</desc>{body}</svg>',
+        '<title id="{prefix}-title">{title}</title><desc id="{prefix}-desc">{desc}</desc>'
+        # A white ground: dark text stays readable on a page in dark or forced colours.
+        '<rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>',
         kind=kind,
         height=height,
         prefix=prefix,
@@ -90,6 +92,10 @@ def _root(kind: str, prefix: str, height: int, title: str, desc: str, body) -> S
 
 def _pct(value: float) -> str:
     return f"{value:.2f}%"
+
+
+def _at(values: list, index: int):
+    return values[index] if index < len(values) else None
 
 
 def _is_number(value) -> bool:
@@ -141,19 +147,21 @@ def _rank(value) -> float:
 
 def _bars_desc(table: Table, series: int) -> str:
     def said(row) -> str:
-        now = value_text(row.values[0], table.unit)
+        now = value_text(_at(row.values, 0), table.unit)
         if series < 2:
             return f"{row.label}, {now}"
-        return f"{row.label}, {now} ({value_text(row.values[1], table.unit)})"
+        return f"{row.label}, {now} ({value_text(_at(row.values, 1), table.unit)})"
 
-    ranked = sorted(table.rows, key=lambda row: _rank(row.values[0]), reverse=True)
-    if _rank(ranked[0].values[0]) <= 0:
+    ranked = sorted(table.rows, key=lambda row: _rank(_at(row.values, 0)), reverse=True)
+    if _rank(_at(ranked[0].values, 0)) <= 0:
         return _("Aucune valeur pour la période ; le tableau de données donne le détail.")
     first = ranked[0]
     lead = _("Plus fréquent") if table.unit == COUNT else _("Le plus élevé")
-    sentence = f"{lead} : {first.label}, {value_text(first.values[0], table.unit)}"
+    sentence = f"{lead} : {first.label}, {value_text(_at(first.values, 0), table.unit)}"
     if series >= 2:
-        sentence += " " + _("(la période précédente : %(value)s)") % {"value": value_text(first.values[1], table.unit)}
+        sentence += " " + _("(la période précédente : %(value)s)") % {
+            "value": value_text(_at(first.values, 1), table.unit)
+        }
     parts = [sentence + "."]
     others = ranked[1:4]
     if others:
@@ -208,7 +216,7 @@ def _bars(table: Table, prefix: str) -> SafeString:
             for baseline, line in zip(baselines, lines, strict=True)
         ]
         for serie, (offset, height, baseline) in enumerate(bar_shapes):
-            value = row.values[serie] if serie < len(row.values) else None
+            value = _at(row.values, serie)
             width = bar_space * value / top if _is_number(value) and top > 0 and value > 0 else 0
             if width:
                 if serie == 0:
@@ -251,7 +259,7 @@ def _bars(table: Table, prefix: str) -> SafeString:
 
 
 def _row_title(row, columns, series, unit) -> str:
-    said = [f"{columns[i]} : {value_text(row.values[i] if i < len(row.values) else None, unit)}" for i in range(series)]
+    said = [f"{columns[i]} : {value_text(_at(row.values, i), unit)}" for i in range(series)]
     return f"{row.label} — " + ", ".join(said)
 
 
@@ -303,7 +311,7 @@ def _heatmap(table: Table, prefix: str) -> SafeString:
         y = head + index * CELL_HEIGHT
         parts = [format_html('<text x="0" y="{}" font-size="12" fill="{}">{}</text>', y + 20, TEXT, row.label)]
         for i, column in enumerate(columns):
-            value = row.values[i] if i < len(row.values) else None
+            value = _at(row.values, i)
             cells.append((row.label, column, value))
             fill, stroke = _cell_paint(value, top, dark)
             ink = "#ffffff" if contrast_with_white(fill) >= 4.5 else TEXT

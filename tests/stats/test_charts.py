@@ -111,10 +111,19 @@ def test_default_ids_come_from_the_table_slug():
     assert root.get("aria-labelledby") == "chart-channel-title chart-channel-desc"
 
 
-def test_table_without_chart_draws_nothing():
+def test_table_without_chart_or_without_values_draws_nothing():
     table = channels()
     table.chart = ""
     assert svg(table) == ""
+    assert svg(Table("t", "Titre", [], PERIODS)) == ""
+
+
+def test_a_row_missing_its_previous_value_is_drawn_with_a_dash():
+    table = Table("t", "Titre", [Row("Courriel", [19, 12]), Row("Par courrier", [8])], PERIODS)
+    root = parse(svg(table))
+    assert len(root.findall(".//svg:rect[@class='bar bar-now']", NS)) == 2
+    assert len(root.findall(".//svg:rect[@class='bar bar-before']", NS)) == 1
+    assert "—" in texts(root)
 
 
 def test_bars_take_the_town_colour_unless_it_is_too_pale_against_white():
@@ -160,3 +169,18 @@ def test_heatmap_shades_darker_for_larger_numbers():
     assert lightness(fills[1]) > lightness(fills[3]) > lightness(fills[4])
     largest = root.findall(".//svg:g[@class='cell']", NS)[4].find("svg:text", NS)
     assert largest.get("fill") == "#ffffff"
+
+
+def test_templates_draw_a_chart_and_write_values_the_french_way():
+    from django.template import Context, Template
+
+    page = Template(
+        '{% load stats_charts %}<div xmlns:svg="http://www.w3.org/2000/svg">{% chart table "a" %}{% chart table "b" %}'
+        "<p>{{ 1240|stat_value }}</p><p>{{ 38.5|stat_value:'percent' }}</p></div>"
+    ).render(Context({"table": channels()}))
+    root = parse(page)
+    assert [p.text for p in root.findall("p")] == ["1\xa0240", "38,5\xa0%"]
+    assert [chart.get("aria-labelledby") for chart in root.findall("svg:svg", NS)] == [
+        "chart-a-title chart-a-desc",
+        "chart-b-title chart-b-desc",
+    ]

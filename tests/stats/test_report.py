@@ -2,6 +2,7 @@
 format, only for the figures that are there; the PDF holds them with the tables."""
 
 import datetime
+import re
 import shutil
 import subprocess
 
@@ -119,16 +120,19 @@ def test_zero_is_not_a_sentence():
     assert not any("personnes différentes" in sentence for sentence in sentences)
 
 
-def test_busiest_hour_of_the_places():
+def frequentation() -> Section:
     heatmap = Table(
         "heatmap",
         "Visites par jour et par heure",
-        [Row("lundi", [3, 8], "1"), Row("mardi", [SUPPRESSED, 21], "2")],
+        [Row("lundi", [0, 8], "1"), Row("mardi", [SUPPRESSED, 21], "2")],
         ["9 h", "10 h"],
         chart="heatmap",
     )
-    section = Section("frequentation", "Fréquentation", [Figure("visits", "Visites", 32, 25)], [heatmap])
-    assert summary([section], YEAR)[1:] == [
+    return Section("frequentation", "Fréquentation", [Figure("visits", "Visites", 32, 25)], [heatmap])
+
+
+def test_busiest_hour_of_the_places():
+    assert summary([frequentation()], YEAR)[1:] == [
         "32 visites ont été comptées dans les lieux d'accueil (25 la période précédente).",
         "Le créneau le plus fréquenté est le mardi à 10 h (21 visites).",
     ]
@@ -148,7 +152,7 @@ def words(text: str) -> str:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 def test_council_pdf_holds_the_cover_the_summary_and_the_tables(tmp_path):
-    sections = [mediation(), requests()]
+    sections = [mediation(), requests(), frequentation()]
     pdf = council_pdf(sections=sections, query=YEAR, town_name="Valbrenne", title="Rapport d'activité 2025")
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf, tmp_path)
@@ -162,4 +166,6 @@ def test_council_pdf_holds_the_cover_the_summary_and_the_tables(tmp_path):
     assert "Accompagnement individuel 300 280" in lines
     assert "Atelier collectif 12 moins de 5" in lines
     assert "Attestations de participation remises moins de 5 6" in lines
-    assert "2/4" in flat.replace(" ", "")  # page numbers: "2 / 4" in the footer
+    assert "mardi moins de 5 21" in lines  # the heat map's data table
+    last_page = re.search(r"\b(\d+) ?/ ?\1$", flat)  # the footer of the last page: "5 / 5"
+    assert last_page and int(last_page.group(1)) >= 3
