@@ -28,6 +28,8 @@ Each slug is a constant below: rename it here if a selector names its figure oth
 
 from __future__ import annotations
 
+import math
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -97,8 +99,8 @@ def _count(value) -> str:
 
 
 def _percent(value) -> str:
-    """A share in a sentence: a whole percentage ("41 %")."""
-    return value_text(round(value), PERCENT, decimals=0)
+    """A share in a sentence: a whole percentage ("41 %"), half rounded up as people do."""
+    return value_text(math.floor(value + 0.5), PERCENT, decimals=0)
 
 
 def _share(part, whole) -> float | None:
@@ -400,13 +402,13 @@ def summary(sections: list[Section], query: Query) -> list[str]:
 # The PDF
 
 
-def _table_context(section: Section, table: Table) -> dict:
+def _table_context(table: Table, id_prefix: str) -> dict:
     def cells(values):
         return [value_text(value, table.unit) for value in values]
 
     return {
         "title": table.title,
-        "chart": svg(table, id_prefix=f"{section.slug}-{table.slug}"),
+        "chart": svg(table, id_prefix=id_prefix),
         "columns": table.columns,
         "rows": [(row.label, cells(row.values)) for row in table.rows],
         "total": (table.total.label, cells(table.total.values)) if table.total is not None else None,
@@ -419,7 +421,7 @@ def _table_context(section: Section, table: Table) -> dict:
     }
 
 
-def _section_context(section: Section) -> dict:
+def _section_context(section: Section, index: int) -> dict:
     return {
         "slug": section.slug,
         "title": section.title,
@@ -432,7 +434,8 @@ def _section_context(section: Section) -> dict:
             }
             for figure in section.figures
         ],
-        "tables": [_table_context(section, table) for table in section.tables],
+        # The same section may come twice (one per place): the position keeps the ids apart.
+        "tables": [_table_context(table, f"{index}-{section.slug}-{table.slug}") for table in section.tables],
         "notes": section.notes,
     }
 
@@ -447,6 +450,6 @@ def council_pdf(*, sections: list[Section], query: Query, town_name: str, title:
         "previous_period": query.previous().period.label(),
         "produced": formats.date_format(timezone.localdate(), "j F Y"),
         "summary": summary(sections, query),
-        "sections": [_section_context(section) for section in sections],
+        "sections": [_section_context(section, index) for index, section in enumerate(sections, 1)],
     }
     return render_pdf("stats/report_pdf.html", context)
