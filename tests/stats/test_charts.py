@@ -170,17 +170,3 @@ def test_heatmap_shades_darker_for_larger_numbers():
     largest = root.findall(".//svg:g[@class='cell']", NS)[4].find("svg:text", NS)
     assert largest.get("fill") == "#ffffff"
 
-
-def test_templates_draw_a_chart_and_write_values_the_french_way():
-    from django.template import Context, Template
-
-    page = Template(
-        '{% load stats_charts %}<div xmlns:svg="http://www.w3.org/2000/svg">{% chart table "a" %}{% chart table "b" %}'
-        "<p>{{ 1240|stat_value }}</p><p>{{ 38.5|stat_value:'percent' }}</p></div>"
-    ).render(Context({"table": channels()}))
-    root = parse(page)
-    assert [p.text for p in root.findall("p")] == ["1\xa0240", "38,5\xa0%"]
-    assert [chart.get("aria-labelledby") for chart in root.findall("svg:svg", NS)] == [
-        "chart-a-title chart-a-desc",
-        "chart-b-title chart-b-desc",
-    ]
