@@ -169,4 +169,3 @@ def test_heatmap_shades_darker_for_larger_numbers():
     assert lightness(fills[1]) > lightness(fills[3]) > lightness(fills[4])
     largest = root.findall(".//svg:g[@class='cell']", NS)[4].find("svg:text", NS)
     assert largest.get("fill") == "#ffffff"
-
