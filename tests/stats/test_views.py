@@ -296,3 +296,27 @@ def test_the_official_role_opens_the_statistics_and_nothing_else_of_the_staff_ar
         if route.staff and not route.params and client.get(reverse(route.name)).status_code == 200
     )
     assert opened == ["people:staff_home", "stats:home", "stats:report"]
+
+
+@pytest.mark.django_db
+def test_the_council_report_is_a_pdf_with_small_counts_suppressed_and_is_journaled(tmp_path):
+    from tests.stats.test_report import pdf_text, words
+
+    manager = _small_world()
+    client = staff_client(manager)
+    response = client.get(
+        reverse("stats:report"), {"format": "pdf", "period": "custom", "start": "2019-03-01", "end": "2019-03-31"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = words(pdf_text(response.content, tmp_path))
+    assert "Rapport d'activité" in text
+    assert "11 activités" in text or "11" in text
+    assert "moins de 5" in text
+    assert AuditEvent.objects.filter(action=Action.REPORT_PRINTED, actor=manager).count() == 1
+    # Bad dates: the form again, with the message, no PDF.
+    response = client.get(
+        reverse("stats:report"), {"format": "pdf", "period": "custom", "start": "2019-03-31", "end": "2019-03-01"}
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "Le dernier jour est avant le premier" in response.content.decode()
