@@ -19,6 +19,7 @@ import pytest
 
 from relais.accounts.models import Role
 from relais.mediation import choices as c
+from relais.stats import registry
 from relais.stats.figures import SUPPRESSED, published
 from relais.stats.filters import Period, Query
 from relais.stats.selectors import attendance
@@ -95,7 +96,15 @@ def test_visits_by_source_with_the_previous_week(town):
 def test_heat_map_of_all_places_has_weekdays_as_rows_and_the_hours_with_visits_as_columns(town):
     table = attendance.section(query(town)).table("heatmap")
     assert table.chart == "heatmap" and table.additive
-    assert [row.label for row in table.rows] == ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+    assert [row.label for row in table.rows] == [
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+    ]
     assert table.columns == [f"{hour} h" for hour in range(8, 18)]
     assert grid(table) == {
         ("lundi", "9 h"): 2,
@@ -107,6 +116,11 @@ def test_heat_map_of_all_places_has_weekdays_as_rows_and_the_hours_with_visits_a
         ("vendredi", "12 h"): 1,
     }
     assert "l'heure où l'accompagnement a été noté" in table.note
+    assert "sans lieu noté ne comptent que dans cette carte" in table.note  # Friday's request
+
+
+def test_the_registry_finds_the_page(town):
+    assert registry.section("frequentation", query(town)).figure("visits").value == 12
 
 
 def test_one_heat_map_per_place_with_visits(town):
@@ -152,7 +166,9 @@ def test_a_channel_other_than_the_counter_is_said_not_to_apply(town):
 
 def test_published_heat_map_hides_small_cells_along_rows_and_columns(town):
     table = published(attendance.section(query(town))).table(f"heatmap-place-{town['a'].pk}")
-    hidden = {(r.label, col) for r in table.rows for col, v in zip(table.columns, r.values, strict=True) if v is SUPPRESSED}
+    hidden = {
+        (r.label, col) for r in table.rows for col, v in zip(table.columns, r.values, strict=True) if v is SUPPRESSED
+    }
     # Monday 9 h (2) and 14 h (1), Tuesday 14 h (4): every one below 5.
     assert hidden == {("lundi", "9 h"), ("lundi", "14 h"), ("mardi", "14 h")}
 

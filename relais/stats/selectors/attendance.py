@@ -28,6 +28,7 @@ from relais.stats.filters import Query
 
 WEEKDAYS = [(1, "lundi"), (2, "mardi"), (3, "mercredi"), (4, "jeudi"), (5, "vendredi"), (6, "samedi"), (7, "dimanche")]
 
+VISITS_HELP = "Rendez-vous honorés, présences en atelier, demandes déposées au guichet et passages sans rendez-vous."
 APPOINTMENTS, WORKSHOPS, COUNTER, DROP_IN = "appointments", "workshops", "counter", "drop_in"
 SOURCES = [
     (APPOINTMENTS, "Rendez-vous honorés"),
@@ -150,9 +151,16 @@ def section(q: Query) -> Section:
     grid = now["grid"]
     total_now, total_before = sum(now["source"].values()), sum(before.values())
     figures = [
-        Figure("visits", _("Visites"), total_now, total_before, COUNT,
-               help=_("Rendez-vous honorés, présences en atelier, demandes déposées au guichet et passages sans "
-                      "rendez-vous.")),  # fmt: skip
+        Figure(
+            "visits",
+            _("Visites"),
+            total_now,
+            total_before,
+            COUNT,
+            help=_(
+                "Rendez-vous honorés, présences en atelier, demandes déposées au guichet et passages sans rendez-vous."
+            ),
+        ),
         *[
             Figure(f"visits_{source}", _(label), now["source"][source], before[source], COUNT)
             for source, label in SOURCES
@@ -174,9 +182,7 @@ def section(q: Query) -> Section:
     unplaced = sum(n for (place, _wd, _h), n in grid.items() if place is None)
     all_note = note
     if unplaced:
-        all_note = f"{note} " + _(
-            "Les demandes déposées au guichet sans lieu noté ne comptent que dans cette carte."
-        )
+        all_note = f"{note} " + _("Les demandes déposées au guichet sans lieu noté ne comptent que dans cette carte.")
     tables = [_heatmap("heatmap", _("Visites par jour et par heure : tous les lieux"), everywhere, hours, all_note)]
     names = dict(Place.objects.filter(pk__in=by_place).values_list("pk", "nom"))
     for place in sorted(by_place, key=lambda pk: (names.get(pk, ""), pk)):
@@ -189,7 +195,9 @@ def section(q: Query) -> Section:
                 note,
             )
         )
-    tables.append(compare("source", _("Visites par source"), now["source"], before, [(s, _(label)) for s, label in SOURCES]))
+    tables.append(
+        compare("source", _("Visites par source"), now["source"], before, [(s, _(label)) for s, label in SOURCES])
+    )
     notes = []
     if q.channel and q.channel != Channel.COUNTER:
         notes.append(_("Le canal choisi ne s'applique pas ici : toutes les visites se font sur place."))
