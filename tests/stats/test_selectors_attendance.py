@@ -90,7 +90,7 @@ def test_visits_by_source_with_the_previous_week(town):
         ("counter", [3, 1]),
         ("drop_in", [2, 0]),
     ]
-    assert section.figure("visits_drop_in").value == 2
+    assert [f.slug for f in section.figures] == ["visits"]
 
 
 def test_heat_map_of_all_places_has_weekdays_as_rows_and_the_hours_with_visits_as_columns(town):
@@ -209,3 +209,31 @@ def test_drop_in_hour_is_the_local_hour_the_record_was_written(db):
     table = attendance.section(Query(period=Period(datetime.date(2019, 4, 1), datetime.date(2019, 4, 30)),
                                      team_ids=(team.pk,))).table("heatmap")  # fmt: skip
     assert grid(table) == {("dimanche", "18 h"): 1}
+
+
+def test_published_visits_by_source_hide_small_counts(town):
+    table = published(attendance.section(query(town))).table("source")
+    # This week 3, 4, 3 and 2 visits; the week before 1, 0, 1 and 0.
+    s = SUPPRESSED
+    assert [r.values for r in table.rows] == [[s, s], [s, 0], [s, s], [s, 0]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="published() suppresses each table alone: the all-places heat map minus a place's shown cell gives "
+    "back another place's hidden cell.",
+)
+def test_a_place_small_cell_cannot_be_found_from_the_all_places_map(db):
+    team = make_team()
+    a, b = make_place(team, "Espace A"), make_place(team, "Espace B")
+    for _n in range(5):
+        make_appointment(make_dropin(team, a), at(2019, 3, 11, 9))
+    make_counter_case(team, b, at(2019, 3, 11, 9, 10))
+    make_counter_case(team, b, at(2019, 3, 11, 9, 20))
+    section = published(attendance.section(Query(period=WEEK, team_ids=(team.pk,))))
+    everywhere = section.table("heatmap").rows[0].values[0]
+    in_a = section.table(f"heatmap-place-{a.pk}").rows[0].values[0]
+    in_b = section.table(f"heatmap-place-{b.pk}").rows[0].values[0]
+    assert in_b is SUPPRESSED
+    # 7 visits on Monday at 9 h, 5 of them in Espace A: Espace B's 2 must not be readable.
+    assert SUPPRESSED in (everywhere, in_a)

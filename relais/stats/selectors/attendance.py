@@ -145,7 +145,9 @@ def _heatmap(slug: str, title: str, cells: dict[tuple[int, int], int], hours: li
 
 def section(q: Query) -> Section:
     """The fréquentation page: one heat map for all places, then one per place with visits,
-    and the visits by source beside the previous period's."""
+    and the visits by source beside the previous period's. The sources are a table, not
+    key figures: a table's small cells are hidden with a second one, so that the total
+    minus the others does not give them back; separate figures would not be."""
     now = visit_counts(q)
     before = source_totals(q.previous())
     grid = now["grid"]
@@ -161,10 +163,6 @@ def section(q: Query) -> Section:
                 "Rendez-vous honorés, présences en atelier, demandes déposées au guichet et passages sans rendez-vous."
             ),
         ),
-        *[
-            Figure(f"visits_{source}", _(label), now["source"][source], before[source], COUNT)
-            for source, label in SOURCES
-        ],
     ]
     hours = sorted({hour for (_place, _wd, hour) in grid if hour is not None})
     hours = list(range(hours[0], hours[-1] + 1)) if hours else []
