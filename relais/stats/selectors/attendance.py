@@ -28,7 +28,6 @@ from relais.stats.filters import Query
 
 WEEKDAYS = [(1, "lundi"), (2, "mardi"), (3, "mercredi"), (4, "jeudi"), (5, "vendredi"), (6, "samedi"), (7, "dimanche")]
 
-VISITS_HELP = "Rendez-vous honorés, présences en atelier, demandes déposées au guichet et passages sans rendez-vous."
 APPOINTMENTS, WORKSHOPS, COUNTER, DROP_IN = "appointments", "workshops", "counter", "drop_in"
 SOURCES = [
     (APPOINTMENTS, "Rendez-vous honorés"),
