@@ -7,8 +7,10 @@ import datetime
 import itertools
 import zoneinfo
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
+from relais.accounts.demo import DEMO_TOTP_SECRET
 from relais.accounts.models import Membership, Role, Team, User
 from relais.cases.models import Case, Form
 from relais.core.models import Channel, ContactChannel, Person
@@ -58,6 +60,7 @@ def make_staff(team: Team, role: str = Role.ADVISOR, name: str = "Conseiller") -
     user.full_name = f"{name} {number}"
     user.save(update_fields=["full_name"])
     Membership.objects.create(user=user, team=team, role=role)
+    TOTP.activate(user, DEMO_TOTP_SECRET)  # a second factor, so that `staff_client` may open staff pages
     return user
 
 
