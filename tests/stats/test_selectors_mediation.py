@@ -287,10 +287,6 @@ def test_walk_ins_count_individual_records_without_appointment_nor_workshop(week
     assert mediation.accompaniment_counts(query(week, place_id=week["b"].pk))["walk_in"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="walk_in counts a home (or remote) accompaniment as a drop-in passage ('les permanences').",
-)
 def test_an_accompaniment_at_home_is_not_a_drop_in_passage(week):
     # Record 6 was at the person's home: 5 passages in a place, not 6.
     assert mediation.section(query(week)).figure("walk_in").value == 5

@@ -133,13 +133,15 @@ def source_totals(q: Query) -> dict[str, int]:
     return {source: select(q).count() for source, select in SELECTORS.items()}
 
 
-def _heatmap(slug: str, title: str, cells: dict[tuple[int, int], int], hours: list[int], note: str) -> Table:
+def _heatmap(
+    slug: str, title: str, cells: dict[tuple[int, int], int], hours: list[int], note: str, part_of: str = ""
+) -> Table:
     rows = [
         Row(_(label), [cells.get((weekday, hour), 0) for hour in hours], code=str(weekday))
         for weekday, label in WEEKDAYS
     ]
     columns = [_("%(hour)s h") % {"hour": hour} for hour in hours]
-    return Table(slug, title, rows, columns, COUNT, additive=True, chart="heatmap", note=note)
+    return Table(slug, title, rows, columns, COUNT, additive=True, chart="heatmap", note=note, part_of=part_of)
 
 
 def section(q: Query) -> Section:
@@ -190,6 +192,7 @@ def section(q: Query) -> Section:
                 by_place[place],
                 hours,
                 note,
+                part_of="heatmap",
             )
         )
     tables.append(

@@ -72,7 +72,12 @@ def accompaniment_counts(q: Query) -> dict:
         first_time=Count("pk", filter=Q(first_time=True)),
         walk_in=Count(
             "pk",
-            filter=Q(kind=c.AccompanimentKind.INDIVIDUAL, appointment__isnull=True, workshop_session__isnull=True),
+            filter=Q(
+                kind=c.AccompanimentKind.INDIVIDUAL,
+                place_type=c.PlaceType.PLACE,
+                appointment__isnull=True,
+                workshop_session__isnull=True,
+            ),
         ),
         oriented=Count("pk", filter=~Q(oriented_to="")),
     )
