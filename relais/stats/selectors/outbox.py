@@ -53,45 +53,50 @@ ABOUT_TEAM_RECORDS = {
 SETTLED = (MessageStatus.SENT, MessageStatus.PRINTED, MessageStatus.FAILED)
 
 
-def about_teams(team_ids) -> Q:
-    """Messages about a record of one of these teams."""
-    condition = Q(pk__in=[])
-    for model, path in ABOUT_TEAM_RECORDS.items():
-        condition |= about(model.objects.filter(**{f"{path}__in": list(team_ids)}))
-    return condition
+def about_teams(team_ids) -> list[Q]:
+    """Messages about a record of one of these teams: one condition per kind of record, each
+    to be read in its own query (joined by OR, PostgreSQL would test every message against
+    every list of records, one by one)."""
+    return [
+        about(model.objects.filter(**{f"{path}__in": list(team_ids)})) for model, path in ABOUT_TEAM_RECORDS.items()
+    ]
 
 
-def _scoped(qs, q: Query):
+def _scoped(qs, q: Query) -> list:
+    """The messages to residents of `qs` in the query's scope, as querysets that share none."""
     qs = qs.filter(person__isnull=False)
-    if q.team_ids is not None:
-        qs = qs.filter(about_teams(q.team_ids))
-    return qs
+    if q.team_ids is None:
+        return [qs]
+    return [qs.filter(condition) for condition in about_teams(q.team_ids)]
 
 
-def messages(q: Query):
+def messages(q: Query) -> list:
     """The messages to residents created in the query's period, in its scope."""
     start, end = q.period.bounds()
     return _scoped(Message.objects.filter(created_at__gte=start, created_at__lt=end), q)
 
 
+def _add(totals: dict, code, n: int) -> None:
+    totals[code] = totals.get(code, 0) + n
+
+
 def message_counts(q: Query) -> dict:
-    """By channel and state, failures and fallbacks: one GROUP BY over the period's messages."""
-    rows = (
-        messages(q)
-        .order_by()
-        .values_list("channel", "status", ExpressionWrapper(Q(fallback_of__isnull=False), BooleanField()))
-        .annotate(n=Count("pk"))
-    )
+    """By channel and state, failures and fallbacks: one GROUP BY over the period's messages
+    (one per kind of record for a team's page)."""
+    fallback = ExpressionWrapper(Q(fallback_of__isnull=False), BooleanField())
     out = {"messages": 0, "channel": {}, "status": {}, "failed_channel": {}, "fallbacks": 0, "fallback_letters": 0}
-    for channel, status, fallback, n in rows:
-        out["messages"] += n
-        out["channel"][channel] = out["channel"].get(channel, 0) + n
-        out["status"][status] = out["status"].get(status, 0) + n
-        if status == MessageStatus.FAILED:
-            out["failed_channel"][channel] = out["failed_channel"].get(channel, 0) + n
-        if fallback:
-            out["fallbacks"] += n
-            out["fallback_letters"] += n if channel == ContactChannel.LETTER else 0
+    for qs in messages(q):
+        for channel, status, is_fallback, n in (
+            qs.order_by().values_list("channel", "status", fallback).annotate(n=Count("pk"))
+        ):
+            out["messages"] += n
+            _add(out["channel"], channel, n)
+            _add(out["status"], status, n)
+            if status == MessageStatus.FAILED:
+                _add(out["failed_channel"], channel, n)
+            if is_fallback:
+                out["fallbacks"] += n
+                out["fallback_letters"] += n if channel == ContactChannel.LETTER else 0
     out["failed"] = out["status"].get(MessageStatus.FAILED, 0)
     out["settled"] = sum(out["status"].get(s, 0) for s in SETTLED)
     return out
@@ -100,9 +105,13 @@ def message_counts(q: Query) -> dict:
 def batch_counts(q: Query) -> dict:
     """Letters of each print batch made in the period: {(batch id, made at): letters}."""
     start, end = q.period.bounds()
-    letters = _scoped(Message.objects.filter(batch__created_at__gte=start, batch__created_at__lt=end), q)
-    rows = letters.order_by().values_list("batch_id", "batch__created_at").annotate(n=Count("pk"))
-    return {(batch, made_at): n for batch, made_at, n in rows}
+    counts: dict = {}
+    for letters in _scoped(Message.objects.filter(batch__created_at__gte=start, batch__created_at__lt=end), q):
+        for batch, made_at, n in (
+            letters.order_by().values_list("batch_id", "batch__created_at").annotate(n=Count("pk"))
+        ):
+            _add(counts, (batch, made_at), n)
+    return counts
 
 
 def _figure(slug, label, now, before, help="") -> Figure:
