@@ -6,7 +6,7 @@ the council report, written to ODS and CSV, shared by link and answered as JSON.
 "moins de 5" (`SUPPRESSED`), and in a table whose cells add up to a total, a second cell is
 hidden whenever only one was, so that nobody finds a small count by subtraction (the
 "secondary suppression" of statistical offices). Ratios and medians computed from fewer
-than 5 records are hidden too.
+than 5 records, or whose count on top is from 1 to 4, are hidden too.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class Figure:
     unit: str = COUNT
     base: int | None = None
     base_previous: int | None = None
+    # Shares: the count on top of the fraction (10 % of 10 would give a hidden 1 back).
+    part: int | None = None
+    part_previous: int | None = None
     help: str = ""
 
 
@@ -121,9 +124,9 @@ def _published_figure(figure: Figure) -> Figure:
     if figure.unit == COUNT:
         return dataclasses.replace(figure, value=_hide(figure.value), previous=_hide(figure.previous))
     value, previous = figure.value, figure.previous
-    if figure.base is not None and figure.base < THRESHOLD:
+    if (figure.base is not None and figure.base < THRESHOLD) or is_small(figure.part):
         value = SUPPRESSED if value is not None else None
-    if figure.base_previous is not None and figure.base_previous < THRESHOLD:
+    if (figure.base_previous is not None and figure.base_previous < THRESHOLD) or is_small(figure.part_previous):
         previous = SUPPRESSED if previous is not None else None
     return dataclasses.replace(figure, value=value, previous=previous)
 

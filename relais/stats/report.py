@@ -52,9 +52,9 @@ RECEIVED, MEDIAN_DAYS, P90_DAYS, LATE_RATE = "received", "median_days", "p90_day
 CHANNEL_TABLE = "channel"
 NOT_ONLINE = (Channel.COUNTER, Channel.PHONE, Channel.POST)
 # Mutual aid
-LISTINGS, LISTINGS_BY_STAFF, ANSWERED_RATE = "listings", "listings_by_staff", "answered_rate"
+LISTINGS, LISTINGS_BY_STAFF, ANSWERED_RATE = "posted", "by_staff", "answered_rate"
 # Outbox
-MESSAGES, LETTERS, FAILURES, FALLBACKS = "messages", "letters", "failures", "fallbacks"
+MESSAGES, LETTERS, FAILURES, FALLBACKS = "messages", "letters_printed", "failed", "fallbacks"
 # Fréquentation
 VISITS, HEATMAP_TABLE = "visits", "heatmap"
 

@@ -251,3 +251,18 @@ def test_an_advisor_who_manages_another_team_still_reads_their_own_records(db):
     Membership.objects.create(user=user, team=managed, role=Role.MANAGER)
     scope = scope_for(user, "mediation")
     assert advising.pk in scope.team_ids
+
+
+def test_a_manager_who_advises_in_another_team_reads_that_team_only_through_their_own_records(db):
+    from relais.stats.filters import FiltersForm
+
+    advising, managed = make_team("Conseil"), make_team("Gérée")
+    user = make_staff(advising, Role.ADVISOR)
+    Membership.objects.create(user=user, team=managed, role=Role.MANAGER)
+    scope = scope_for(user, "mediation")
+    default = FiltersForm({"period": "this_year"}, scope=scope, audience="mediation")
+    assert default.is_valid()
+    assert default.query().team_ids == (managed.pk,) and default.query().advisor_id is None
+    narrowed = FiltersForm({"period": "this_year", "team": str(advising.pk)}, scope=scope, audience="mediation")
+    assert narrowed.is_valid()
+    assert narrowed.query().team_ids == (advising.pk,) and narrowed.query().advisor_id == user.pk

@@ -99,3 +99,13 @@ def test_a_ratio_on_fewer_than_5_records_is_hidden():
     ]
     out = published(section(figures=figures)).figures
     assert [(f.value, f.previous) for f in out] == [(S, 50.0), (20.0, S), (None, None)]
+
+
+def test_a_share_whose_count_on_top_is_small_is_hidden_even_on_a_large_base():
+    from relais.stats.build import ratio_figure
+
+    # 1 no-show out of 10 appointments: "10 %" would give the 1 back.
+    figure = ratio_figure("noshow_rate", "Part des rendez-vous manqués", 1, 10, 6, 20)
+    shown = published(Section("s", "S", figures=[figure])).figures[0]
+    assert shown.value is SUPPRESSED
+    assert shown.previous == 30.0
