@@ -29,13 +29,13 @@ def test_a_manager_reads_every_statistics_page_and_shares_one(server, page, no_j
     for i in range(charts.count()):
         assert charts.nth(i).get_attribute("aria-labelledby")
     # Reversed dates: the message beside the field, the dates kept, no figures.
-    page.get_by_label("Période").select_option("custom")
-    page.get_by_label("Du").fill("2026-05-10")
-    page.get_by_label("Au").fill("2026-05-01")
+    page.get_by_label("Période", exact=True).select_option("custom")
+    page.get_by_label("Du", exact=True).fill("2026-05-10")
+    page.get_by_label("Au", exact=True).fill("2026-05-01")
     page.get_by_role("button", name="Afficher").click()
-    end = page.locator(".field", has=page.get_by_label("Au"))
+    end = page.locator(".field", has=page.get_by_label("Au", exact=True))
     expect(end.locator(".error-message")).to_contain_text("Le dernier jour est avant le premier")
-    expect(page.get_by_label("Du")).to_have_value("2026-05-10")
+    expect(page.get_by_label("Du", exact=True)).to_have_value("2026-05-10")
     expect(page.get_by_role("heading", name="Chiffres clés")).to_have_count(0)
     assert axe(page) == [], page.url
     page.goto(base + "/gestion/statistiques/rapport/")
@@ -43,10 +43,10 @@ def test_a_manager_reads_every_statistics_page_and_shares_one(server, page, no_j
 
     # Share the mediation figures with a partner.
     page.goto(base + "/gestion/statistiques/mediation/?period=last_year")
-    page.get_by_label("Pour qui").fill("Conseil départemental")
+    page.get_by_label("Pour qui", exact=True).fill("Conseil départemental")
     page.get_by_role("button", name="Créer le lien").click()
     expect(page.locator("h1")).to_have_text("Lien de partage créé")
-    url = page.get_by_label("Lien").input_value()
+    url = page.get_by_label("Lien", exact=True).input_value()
     assert axe(page) == [], page.url
     page.goto(base + "/gestion/statistiques/partages/")
     expect(page.get_by_role("row", name=re.compile("Conseil départemental"))).to_be_visible()
