@@ -156,8 +156,8 @@ def _bars_desc(table: Table, series: int) -> str:
     if _rank(_at(ranked[0].values, 0)) <= 0:
         return _("Aucune valeur pour la période ; le tableau de données donne le détail.")
     first = ranked[0]
-    lead = _("Plus fréquent") if table.unit == COUNT else _("Le plus élevé")
-    sentence = f"{lead} : {first.label}, {value_text(_at(first.values, 0), table.unit)}"
+    lead = _("Plus fréquent : %(row)s") if table.unit == COUNT else _("Le plus élevé : %(row)s")
+    sentence = lead % {"row": f"{first.label}, {value_text(_at(first.values, 0), table.unit)}"}
     if series >= 2:
         sentence += " " + _("(la période précédente : %(value)s)") % {
             "value": value_text(_at(first.values, 1), table.unit)
@@ -165,7 +165,8 @@ def _bars_desc(table: Table, series: int) -> str:
     parts = [sentence + "."]
     others = ranked[1:4]
     if others:
-        parts.append(_("Ensuite : %(rows)s.") % {"rows": " ; ".join(said(row) for row in others)})
+        # Translators: the separator between items of a list read aloud (French: " ; ").
+        parts.append(_("Ensuite : %(rows)s.") % {"rows": _(" ; ").join(said(row) for row in others)})
     if series >= 2:
         parts.append(_("Entre parenthèses, la période précédente."))
     if len(ranked) > 4:
