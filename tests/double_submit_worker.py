@@ -311,6 +311,17 @@ def relayed_reply(n):
     return _logged_in(responder), url, data, ConversationMessage, {"submission_key": key}
 
 
+def share_link(n):
+    from django.urls import reverse
+
+    from relais.stats.models import ShareLink
+
+    key = str(uuid.uuid4())
+    data = {"submission_key": key, "label": f"Département {n}", "days": "30"}
+    url = reverse("stats:share_create", args=["mediation"]) + "?period=this_year"
+    return _staff("responsable@valbrenne.fr"), url, data, ShareLink, {"submission_key": key}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -330,6 +341,7 @@ SCENARIOS = {
         staff_listing,
         relayed_answer,
         relayed_reply,
+        share_link,
     )
 }
 

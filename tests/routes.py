@@ -474,6 +474,23 @@ def _letter_batch():
     return _first(LetterBatch.objects.order_by("pk"))
 
 
+def _share_link() -> dict:
+    """A share link of the demo's mediation manager, and its secret (only a hash is stored:
+    the sample makes a new one)."""
+    from relais.accounts.models import User
+    from relais.stats import services
+    from relais.stats.filters import Query, preset
+
+    link, secret = services.share_create(
+        actor=User.objects.get(email="responsable@valbrenne.fr"),
+        audience="mediation",
+        query=Query(period=preset("this_year")),
+        label="Département",
+        days=30,
+    )
+    return {"pk": link.pk, "secret": secret}
+
+
 def _webauthn_key_id() -> int:
     """The demo has no security key: a well-formed id (the views answer 404)."""
     from allauth.mfa.models import Authenticator
@@ -492,6 +509,13 @@ def _track(case) -> dict:
 
 # URL name -> a function returning valid keyword arguments (real objects of the demo town).
 SAMPLES: dict[str, Callable[[], dict]] = {
+    # statistics
+    "stats:page": lambda: {"audience": "mediation"},
+    "stats:export": lambda: {"audience": "mediation", "fmt": "ods"},
+    "stats:share_create": lambda: {"audience": "mediation"},
+    "stats:share_revoke": lambda: {"pk": _share_link()["pk"]},
+    "stats:shared": lambda: {"secret": _share_link()["secret"]},
+    "stats:shared_json": lambda: {"secret": _share_link()["secret"]},
     # directory
     "directory:theme": lambda: {"code": _theme().code},
     "directory:procedure": lambda: {"slug": _procedure().slug},

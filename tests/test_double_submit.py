@@ -40,6 +40,7 @@ MAKES = {
     "staff_listing": (0, 1),
     "relayed_answer": (0, 1),  # the author is told
     "relayed_reply": (0, 1),
+    "share_link": (0, 0),  # the same link, shown again to every click
 }
 
 

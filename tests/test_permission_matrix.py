@@ -27,6 +27,7 @@ ROLES = {
     "moderator": "moderation@valbrenne.fr",
     "mediation_manager": "responsable@valbrenne.fr",
     "administrator": "admin@valbrenne.fr",
+    "official": "elu@valbrenne.fr",
     "service_manager": None,  # created: manager of État civil
 }
 
@@ -92,6 +93,8 @@ OBJECT_OF_ANOTHER_TEAM = {
     "mutualaid:staff_suspend": lambda w: {"person_pk": w.person.pk},
     "mutualaid:staff_unsuspend": lambda w: {"person_pk": w.person.pk},
     "mutualaid:relay_sheet": lambda w: {"person_pk": w.person.pk},
+    # statistics: a share link about the B mediation team, made by its (own) manager
+    "stats:share_revoke": lambda w: {"pk": w.share_link.pk},
 }
 
 # Staff routes whose parameter names no team's data, and why.
@@ -111,6 +114,9 @@ NOT_TEAM_DATA = {
     "accounts:user_invitation": "teams and agents, managed by administrators",
     "mediation:staff_holiday_delete": "school holidays, the same for every team of the town",
     "directory:catalogue_create": "a kind of catalogue entry (procedures, places…), town-wide",
+    "stats:page": "an audience's name; the figures are scoped by the reader's role (tests/stats/test_views.py)",
+    "stats:export": "an audience's name and a file format; scoped like the page (tests/stats/test_views.py)",
+    "stats:share_create": "an audience's name; the shared figures are the reader's own scope",
 }
 
 # Roles that do see another team's object, by the rules (everyone else gets 404).
@@ -149,6 +155,8 @@ ALLOWED = {
     "mutualaid:staff_suspend": {"moderator"},
     "mutualaid:staff_unsuspend": {"moderator"},
     "mutualaid:relay_sheet": {"moderator"},
+    # Administrators see and withdraw every share link of the town's figures.
+    "stats:share_revoke": {"administrator"},
 }
 # Query strings some pages need to show anything at all.
 QUERY = {"cases:record": "?canal=counter"}
@@ -164,6 +172,7 @@ POST_ONLY = {
     "mutualaid:staff_contacts_share",
     "mutualaid:staff_badge",
     "mutualaid:staff_unsuspend",
+    "stats:share_revoke",
 }
 
 

@@ -24,6 +24,9 @@ from relais.mutualaid.services import listings as listing_services
 from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications import services as outbox
 from relais.notifications.models import Message, MessageStatus
+from relais.stats import services as stats_services
+from relais.stats.filters import Query, preset
+from relais.stats.models import ShareLink
 from tests.cases.conftest import pdf_file
 from tests.conftest import make_member
 
@@ -59,6 +62,7 @@ class World:
     membership: Membership
     place: Place
     members: dict  # role -> the B team's staff member
+    share_link: ShareLink
 
 
 def build_world() -> World:
@@ -166,6 +170,14 @@ def build_world() -> World:
     report = moderation_services.report_create(
         listing=listing, reason="other", details="B", reporter=other, actor=moderator
     )
+    b_manager = make_member("chef-mediation-b@valbrenne.fr", "mediation-b", Role.MANAGER)
+    share_link, _secret = stats_services.share_create(
+        actor=b_manager,
+        audience="mediation",
+        query=Query(period=preset("this_year"), team_ids=(mediation.pk,)),
+        label="Partenaire B",
+        days=30,
+    )
     return World(
         person=person,
         other_person=other,
@@ -194,4 +206,5 @@ def build_world() -> World:
         membership=Membership.objects.get(user=worker),
         place=place,
         members={"case_worker": worker, "advisor": advisor, "moderator": moderator},
+        share_link=share_link,
     )

@@ -19,7 +19,8 @@ def closed_cases_due(cutoff):
 def purge_closed_cases(*, cutoff, days, dry_run, limit=None) -> int:
     """Delete closed requests past the period, with their timeline, documents and files,
     the messages about them and their draft; each leaves one anonymous count (team, month
-    filed, form, channel, final status) so that figures by form, channel or month stay."""
+    filed, form, channel, final status, sent with help, under a mandate) so that figures by
+    form, channel or month stay."""
     from relais.cases.models import Case, Document, Draft, DraftFile
     from relais.core.audit import audit_log
     from relais.notifications.services import messages_delete_about
@@ -30,7 +31,18 @@ def purge_closed_cases(*, cutoff, days, dry_run, limit=None) -> int:
     cases = list(
         due.select_for_update()
         .order_by("pk")[:limit]
-        .values("pk", "reference", "team_id", "form_id", "channel", "status", "submitted_at", "person_id")
+        .values(
+            "pk",
+            "reference",
+            "team_id",
+            "form_id",
+            "channel",
+            "status",
+            "submitted_at",
+            "person_id",
+            "recorded_by_id",
+            "acting_under_id",
+        )
     )
     ids = [c["pk"] for c in cases]
     files = list(Document.objects.filter(case_id__in=ids).values_list("file", flat=True))
@@ -45,15 +57,24 @@ def purge_closed_cases(*, cutoff, days, dry_run, limit=None) -> int:
         )
     retain_counts(
         CASE_COUNTS,
-        (
-            (c["team_id"], c["submitted_at"], {"form": c["form_id"], "channel": c["channel"], "status": c["status"]})
-            for c in cases
-        ),
+        ((c["team_id"], c["submitted_at"], _counted(c)) for c in cases),
     )
     Draft.objects.filter(case_id__in=ids).delete()
     Case.objects.filter(pk__in=ids).delete()
     delete_files_on_commit(files)
     return len(ids)
+
+
+def _counted(case: dict) -> dict:
+    """What the statistics count of a removed request (cases.selectors.case_counts)."""
+    return {
+        "form": case["form_id"],
+        "channel": case["channel"],
+        "status": case["status"],
+        # Sent by an agent or a helper rather than by the resident alone; under a mandate.
+        "helped": case["recorded_by_id"] is not None or case["acting_under_id"] is not None,
+        "mandate": case["acting_under_id"] is not None,
+    }
 
 
 def _person(pk):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from relais.accounts.models import Role, User
@@ -141,29 +141,89 @@ def case_detail(queryset: QuerySet[Case], reference: str) -> Case:
     )
 
 
-def case_counts(*, team_ids=None) -> dict[tuple, int]:
-    """Requests filed, by (month filed, form id, channel, status), for statistics: the
-    requests still held plus the anonymous counts the retention purge left for those it
-    removed, so that a figure is the same before and after a purge."""
-    from django.db.models import Count
-    from django.db.models.functions import TruncMonth
+# What `case_counts` can count requests by: the expression over held requests, and the name
+# of the value in the anonymous counts the retention purge keeps (None: the count's own field).
+_COUNT_FIELDS = {
+    "month": (TruncMonth("submitted_at"), None),
+    "team": (F("team_id"), None),
+    "form": (F("form_id"), "form"),
+    "channel": (F("channel"), "channel"),
+    "status": (F("status"), "status"),
+    # Sent online by a helper or an agent rather than by the resident alone.
+    "helped": (
+        ExpressionWrapper(Q(recorded_by__isnull=False) | Q(acting_under__isnull=False), BooleanField()),
+        "helped",
+    ),
+    "mandate": (ExpressionWrapper(Q(acting_under__isnull=False), BooleanField()), "mandate"),
+}
 
+
+def case_counts(
+    *,
+    team_ids=None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    channel: str = "",
+    place_id: int | None = None,
+    commune: str = "",
+    by: tuple[str, ...] = ("month", "form", "channel", "status"),
+) -> dict[tuple, int]:
+    """Requests filed, by the values of `by` (month filed, team, form id, channel, status,
+    helped, mandate), for statistics: the requests still held plus the anonymous counts the
+    retention purge left for those it removed, so that a figure is the same before and after
+    a purge.
+
+    `start`, `end`: days filed, both included. The anonymous counts are kept by month: a
+    month counts only when it lies wholly between the two days. They know no place: with a
+    place or a commune, only the requests still held are counted."""
     from relais.cases.retention import CASE_COUNTS
     from relais.core import retention
 
     qs = Case.objects.all() if team_ids is None else Case.objects.filter(team_id__in=team_ids)
-    rows = (
-        qs.annotate(month=TruncMonth("submitted_at"))
-        .values_list("month", "form_id", "channel", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    if start:
+        qs = qs.filter(submitted_at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(submitted_at__lt=_day_start(end + datetime.timedelta(days=1)))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if place_id:
+        qs = qs.filter(recorded_at_place_id=place_id)
+    if commune:
+        qs = qs.filter(recorded_at_place__commune=commune)
+    expressions = {f"_{name}": _COUNT_FIELDS[name][0] for name in by}
+    rows = qs.annotate(**expressions).values_list(*expressions).annotate(n=Count("pk")).order_by()
     counts: dict[tuple, int] = {}
-    for month, form_id, channel, status, n in rows:
-        key = (month.date() if hasattr(month, "date") else month, form_id, channel, status)
+    for *values, n in rows:
+        key = tuple(_plain(value) for value in values)
         counts[key] = counts.get(key, 0) + n
-    for item in retention.retained(CASE_COUNTS, team_ids=team_ids).values("month", "dimensions", "count"):
+    if place_id or commune:
+        return counts
+    retained = retention.retained(CASE_COUNTS, team_ids=team_ids)
+    first, stop = retention.whole_months(start, end)
+    if first:
+        retained = retained.filter(month__gte=first)
+    if stop:
+        retained = retained.filter(month__lt=stop)
+    for item in retained.values("month", "team_id", "dimensions", "count"):
         d = item["dimensions"]
-        key = (item["month"], d.get("form"), d.get("channel"), d.get("status"))
+        if channel and d.get("channel") != channel:
+            continue
+        key = tuple(_retained_value(name, item, d) for name in by)
         counts[key] = counts.get(key, 0) + item["count"]
     return counts
+
+
+def _plain(value):
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _retained_value(name: str, item: dict, dimensions: dict):
+    if name == "month":
+        return item["month"]
+    if name == "team":
+        return item["team_id"]
+    value = dimensions.get(_COUNT_FIELDS[name][1])
+    if name in ("helped", "mandate"):
+        # Counts kept before these were recorded say nothing: neither helped nor under mandate.
+        return bool(value)
+    return value

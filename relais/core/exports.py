@@ -94,16 +94,29 @@ def _cell(value) -> str:
 
 
 def to_ods(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> bytes:
-    body = ["<table:table-row>" + "".join(_cell(h) for h in header) + "</table:table-row>"]
-    body += ["<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>" for row in rows]
+    return to_ods_book([(sheet, header, rows)])
+
+
+def to_ods_book(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """One ODS file with a sheet per (name, header, rows); sheet names are made unique."""
+    tables, seen = [], set()
+    for name, header, rows in sheets:
+        title, n = _sheet_name(name), 2
+        while title in seen:
+            suffix = f" ({n})"
+            title, n = _sheet_name(name[: 31 - len(suffix)] + suffix), n + 1
+        seen.add(title)
+        body = ["<table:table-row>" + "".join(_cell(h) for h in header) + "</table:table-row>"]
+        body += ["<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>" for row in rows]
+        tables.append(f'<table:table table:name="{title}">' + "".join(body) + "</table:table>")
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="{_sheet_name(sheet)}">'
-        + "".join(body)
-        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+        "<office:body><office:spreadsheet>"
+        + "".join(tables)
+        + "</office:spreadsheet></office:body></office:document-content>"
     )
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'

@@ -247,6 +247,22 @@ def retain_counts(kind: str, rows) -> int:
     return sum(grouped.values())
 
 
+def whole_months(start: datetime.date | None, end: datetime.date | None) -> tuple:
+    """The months wholly between two days (both included), as [first, stop): first days of
+    months, either None when its day is. Anonymous counts are kept by month: a figure over
+    days counts them only for the months it covers whole."""
+    first = stop = None
+    if start:
+        first = start if start.day == 1 else _next_month(start)
+    if end:
+        stop = _next_month(end) if _next_month(end) - datetime.timedelta(days=1) == end else end.replace(day=1)
+    return first, stop
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
 def retained(kind: str, *, team_ids=None, start=None, end=None):
     """The anonymous counts of `kind` (optionally of some teams, between two dates)."""
     from relais.core.models import RetainedCount

@@ -315,6 +315,14 @@ def _accompaniments(team, places, advisor, people, today):
         if record.place_type != c.PlaceType.PLACE:
             record.place = None
     Accompaniment.objects.bulk_create(records)
+    # Written down at the end of the visit, during opening hours (the fréquentation heat map
+    # reads the hour a drop-in visit was recorded).
+    zone = timezone.get_current_timezone()
+    for record in records:
+        written = datetime.datetime.combine(
+            record.date, datetime.time(rng.choice([9, 10, 10, 11, 14, 15, 16, 17]), rng.randint(0, 59)), tzinfo=zone
+        )
+        Accompaniment.objects.filter(pk=record.pk).update(created_at=written)
     # Collective records: one per past workshop session, participants named from the registrations.
     for session in WorkshopSession.objects.filter(workshop__team=team, starts_at__lt=timezone.now()):
         present = Person.objects.filter(

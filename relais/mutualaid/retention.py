@@ -5,6 +5,7 @@ about no listing) goes with its own rule, once it is over and the person is off 
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.retention import DELETE, Rule, retain_counts
@@ -41,21 +42,25 @@ def purge_listings(*, cutoff, days, dry_run, limit=None) -> int:
         return due.count()
     listings = list(
         due.select_for_update(of=("self",))
+        .annotate(answered=Exists(Conversation.objects.filter(listing=OuterRef("pk"))))
         .order_by("pk")[:limit]
-        .values("pk", "team_id", "status", "outcome", "kind", "category", "posted_via", "posted_by_id", "over_at")
+        .values(
+            "pk",
+            "team_id",
+            "status",
+            "outcome",
+            "kind",
+            "category",
+            "posted_via",
+            "posted_by_id",
+            "over_at",
+            "created_at",
+            "neighbourhood_id",
+            "answered",
+        )
     )
     ids = [row["pk"] for row in listings]
-    retain_counts(
-        LISTING_COUNTS,
-        (
-            (
-                row["team_id"],
-                row["over_at"],
-                {"status": row["status"], "outcome": row["outcome"], "kind": row["kind"], "category": row["category"]},
-            )
-            for row in listings
-        ),
-    )
+    retain_counts(LISTING_COUNTS, ((row["team_id"], row["over_at"], _counted(row)) for row in listings))
     retain_counts(
         CONVERSATION_COUNTS,
         (
@@ -80,6 +85,21 @@ def purge_listings(*, cutoff, days, dry_run, limit=None) -> int:
         )  # fmt: skip
     Listing.objects.filter(pk__in=ids).delete()
     return len(ids)
+
+
+def _counted(listing: dict) -> dict:
+    """What the statistics count of a removed listing (mutualaid.selectors.listing_counts)."""
+    return {
+        "status": listing["status"],
+        "outcome": listing["outcome"],
+        "kind": listing["kind"],
+        "category": listing["category"],
+        # The month it was posted ("2026-03"): the counts themselves are kept by the month it ended.
+        "posted": timezone.localtime(listing["created_at"]).strftime("%Y-%m"),
+        "neighbourhood": listing["neighbourhood_id"],
+        "posted_via": listing["posted_via"],
+        "answered": listing["answered"],
+    }
 
 
 def suspensions_due(cutoff):

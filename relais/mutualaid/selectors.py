@@ -380,7 +380,7 @@ def statistics(teams: list[int]) -> dict:
     }
 
 
-def outcome_counts(*, start=None, end=None) -> dict[str, int]:
+def outcome_counts(*, start=None, end=None, team_ids=None, posted_via: str = "") -> dict[str, int]:
     """Closed listings by outcome (for the statistics app): {"worked": n, "did_not_work": n}.
     Listings the retention purge removed count by the month they closed."""
     from relais.core import retention
@@ -391,11 +391,66 @@ def outcome_counts(*, start=None, end=None) -> dict[str, int]:
         qs = qs.filter(closed_at__date__gte=start)
     if end:
         qs = qs.filter(closed_at__date__lte=end)
+    if team_ids is not None:
+        qs = qs.filter(team_id__in=team_ids)
+    if posted_via:
+        qs = qs.filter(posted_via=posted_via)
     counts = dict(qs.values_list("outcome").annotate(n=Count("pk")).order_by())
-    for dimensions, n in retention.retained(LISTING_COUNTS, start=start, end=end).values_list("dimensions", "count"):
+    retained = retention.retained(LISTING_COUNTS, start=start, end=end, team_ids=team_ids)
+    for dimensions, n in retained.values_list("dimensions", "count"):
+        if posted_via and dimensions.get("posted_via") != posted_via:
+            continue
         if dimensions["status"] == ListingStatus.CLOSED:
             counts[dimensions["outcome"]] = counts.get(dimensions["outcome"], 0) + n
     return {value: counts.get(value, 0) for value in Outcome.values}
+
+
+def listing_counts(
+    *, team_ids=None, start: datetime.date | None = None, end: datetime.date | None = None, posted_via: str = ""
+) -> dict[tuple, int]:
+    """Listings posted, by (kind, category, neighbourhood id, channel posted through,
+    answered: at least one neighbour wrote), for the statistics app: the listings still
+    held plus the anonymous counts the retention purge left for those it removed.
+
+    `start`, `end`: days posted, both included. A removed listing is counted by the month
+    it was posted: only when that month lies wholly between the two days (and not at all
+    when it was removed before that month was recorded)."""
+    from relais.core import retention
+    from relais.mutualaid.retention import LISTING_COUNTS
+
+    qs = Listing.objects.all() if team_ids is None else Listing.objects.filter(team_id__in=team_ids)
+    if start:
+        qs = qs.filter(created_at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(created_at__lt=_day_start(end + datetime.timedelta(days=1)))
+    if posted_via:
+        qs = qs.filter(posted_via=posted_via)
+    answered = Exists(Conversation.objects.filter(listing=OuterRef("pk")))
+    rows = (
+        qs.annotate(answered=answered)
+        .values_list("kind", "category", "neighbourhood_id", "posted_via", "answered")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple, int] = {tuple(row[:-1]): row[-1] for row in rows}
+    first, stop = retention.whole_months(start, end)
+    retained = retention.retained(LISTING_COUNTS, team_ids=team_ids)
+    if first:
+        # Kept by the month the listing ended, never before the month it was posted.
+        retained = retained.filter(month__gte=first)
+    for d, n in retained.values_list("dimensions", "count"):
+        posted = d.get("posted")
+        if not posted or (first and posted < f"{first:%Y-%m}") or (stop and posted >= f"{stop:%Y-%m}"):
+            continue
+        if posted_via and d.get("posted_via") != posted_via:
+            continue
+        key = (d["kind"], d["category"], d.get("neighbourhood"), d.get("posted_via"), bool(d.get("answered")))
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 # ---------------------------------------------------------------- one resident, one listing

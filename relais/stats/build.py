@@ -45,5 +45,7 @@ def ratio_figure(slug: str, label: str, part_now, whole_now, part_before, whole_
         unit=PERCENT,
         base=whole_now,
         base_previous=whole_before,
+        part=part_now,
+        part_previous=part_before,
         help=help,
     )

@@ -6,7 +6,7 @@ the council report, written to ODS and CSV, shared by link and answered as JSON.
 "moins de 5" (`SUPPRESSED`), and in a table whose cells add up to a total, a second cell is
 hidden whenever only one was, so that nobody finds a small count by subtraction (the
 "secondary suppression" of statistical offices). Ratios and medians computed from fewer
-than 5 records are hidden too.
+than 5 records, or whose count on top is from 1 to 4, are hidden too.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class Figure:
     unit: str = COUNT
     base: int | None = None
     base_previous: int | None = None
+    # Shares: the count on top of the fraction (10 % of 10 would give a hidden 1 back).
+    part: int | None = None
+    part_previous: int | None = None
     help: str = ""
 
 
@@ -84,6 +87,9 @@ class Table:
     chart: str = "bars"
     note: str = ""
     total: Row | None = None
+    # The slug of a table of the same shape whose cells are sums of this one's and of its
+    # siblings' (a place's heat map, part of the all-places map): suppressed together.
+    part_of: str = ""
 
     def column(self, index: int) -> list:
         return [row.values[index] for row in self.rows]
@@ -118,9 +124,9 @@ def _published_figure(figure: Figure) -> Figure:
     if figure.unit == COUNT:
         return dataclasses.replace(figure, value=_hide(figure.value), previous=_hide(figure.previous))
     value, previous = figure.value, figure.previous
-    if figure.base is not None and figure.base < THRESHOLD:
+    if (figure.base is not None and figure.base < THRESHOLD) or is_small(figure.part):
         value = SUPPRESSED if value is not None else None
-    if figure.base_previous is not None and figure.base_previous < THRESHOLD:
+    if (figure.base_previous is not None and figure.base_previous < THRESHOLD) or is_small(figure.part_previous):
         previous = SUPPRESSED if previous is not None else None
     return dataclasses.replace(figure, value=value, previous=previous)
 
@@ -160,9 +166,7 @@ def published_table(table: Table) -> Table:
     if table.unit != COUNT:
         # Shares and durations: selectors leave None where they rest on too few records.
         return table
-    grid = _suppress_grid(
-        [list(r.values) for r in table.rows], columns=table.additive, rows=table.chart == "heatmap"
-    )
+    grid = _suppress_grid([list(r.values) for r in table.rows], columns=table.additive, rows=table.chart == "heatmap")
     rows = [Row(r.label, values, r.code) for r, values in zip(table.rows, grid, strict=True)]
     total = None
     if table.total is not None:
@@ -170,13 +174,46 @@ def published_table(table: Table) -> Table:
     return dataclasses.replace(table, rows=rows, total=total)
 
 
+def _suppress_parts(tables: list[Table]) -> None:
+    """Tables that add up to another one (`part_of`): at each cell, the parts are a line
+    whose total the whole shows, so one hidden part brings a second one down (or the total,
+    when nothing else can go); each changed table is then suppressed again in itself, until
+    nothing moves."""
+    by_slug = {t.slug: t for t in tables}
+    groups: dict[str, list[Table]] = {}
+    for table in tables:
+        if table.part_of in by_slug:
+            groups.setdefault(table.part_of, []).append(table)
+    for _pass in range(10):
+        changed = False
+        for slug, parts in groups.items():
+            whole = by_slug[slug]
+            for r, row in enumerate(whole.rows):
+                for c, total in enumerate(row.values):
+                    if total is SUPPRESSED:
+                        continue
+                    line = [part.rows[r].values[c] for part in parts]
+                    if sum(1 for v in line if v is SUPPRESSED) != 1:
+                        continue
+                    shown = [(v, i) for i, v in enumerate(line) if type(v) is int and v > 0]
+                    if shown:
+                        parts[min(shown)[1]].rows[r].values[c] = SUPPRESSED
+                    else:
+                        row.values[c] = SUPPRESSED
+                    changed = True
+        if not changed:
+            return
+        for table in {id(t): t for parts in groups.values() for t in [*parts, by_slug[parts[0].part_of]]}.values():
+            grid = _suppress_grid([r.values for r in table.rows], columns=table.additive, rows=table.chart == "heatmap")
+            for row, values in zip(table.rows, grid, strict=True):
+                row.values = values
+
+
 def published(section: Section) -> Section:
     """The section as it may leave the staff area (council report, share link, open data)."""
-    return dataclasses.replace(
-        section,
-        figures=[_published_figure(f) for f in section.figures],
-        tables=[published_table(t) for t in section.tables],
-    )
+    tables = [published_table(t) for t in section.tables]
+    _suppress_parts(tables)
+    return dataclasses.replace(section, figures=[_published_figure(f) for f in section.figures], tables=tables)
 
 
 def share(part: int, whole: int) -> float | None:

@@ -22,6 +22,8 @@ from relais.accounts.permissions import memberships_of
 from relais.core.models import Channel
 from relais.directory.models import Place
 
+# Relais records nothing older; a date outside [FIRST_YEAR, next year] is a typo.
+FIRST_YEAR = 2000
 # The longest period a page computes: a council compares a few mandates, not half a century.
 MAX_YEARS = 10
 
@@ -60,8 +62,10 @@ class Period:
             months = (end.year - start.year) * 12 + end.month - start.month + 1
             first = _add_months(start, -months)
             last_month = _add_months(end.replace(day=1), -months)
-            last = _month_end(last_month) if end == _month_end(end) else last_month.replace(
-                day=min(end.day, _month_end(last_month).day)
+            last = (
+                _month_end(last_month)
+                if end == _month_end(end)
+                else last_month.replace(day=min(end.day, _month_end(last_month).day))
             )
             return Period(first, last)
         return Period(start - datetime.timedelta(days=self.days), start - datetime.timedelta(days=1))
@@ -123,10 +127,14 @@ def preset(name: str, today: datetime.date | None = None) -> Period:
 @dataclass(frozen=True)
 class Scope:
     """What a reader may see: the whole town (`team_ids` None), some teams, or an
-    advisor's own records (`advisor_id`)."""
+    advisor's own records (`advisor_id`). Someone who manages one team and advises in
+    another reads the first whole and, in the teams of `own_only`, their own records
+    (`reader` is then their id): choosing such a team in the filters narrows to them."""
 
     team_ids: tuple[int, ...] | None
     advisor_id: int | None = None
+    own_only: tuple[int, ...] = ()
+    reader: int | None = None
 
     @property
     def town(self) -> bool:
@@ -141,12 +149,15 @@ def scope_for(user, audience: str) -> Scope | None:
     roles = {m.role for m in memberships}
     if roles & set(TOWN_ROLES):
         return Scope(team_ids=None)
-    managed = tuple(sorted(m.team_id for m in memberships if m.role == Role.MANAGER))
     allowed = AUDIENCES[audience]["roles"]
-    if managed and Role.MANAGER in allowed:
-        return Scope(team_ids=managed)
-    advising = tuple(sorted(m.team_id for m in memberships if m.role == Role.ADVISOR))
-    if advising and Role.ADVISOR in allowed:
+    managed = tuple(sorted(m.team_id for m in memberships if m.role == Role.MANAGER)) if Role.MANAGER in allowed else ()
+    advising = (
+        tuple(sorted(m.team_id for m in memberships if m.role == Role.ADVISOR)) if Role.ADVISOR in allowed else ()
+    )
+    if managed:
+        own_only = tuple(t for t in advising if t not in managed)
+        return Scope(team_ids=tuple(sorted(managed + own_only)), own_only=own_only, reader=user.pk)
+    if advising:
         return Scope(team_ids=advising, advisor_id=user.pk)
     return None
 
@@ -221,15 +232,14 @@ class FiltersForm(forms.Form):
         self.fields["team"].choices = [("", _("Toutes les équipes") if scope.town else _("Vos équipes"))] + [
             (str(t.pk), t.name) for t in self.teams.values()
         ]
-        self.fields["place"].choices = [("", _("Tous les lieux"))] + [
-            (str(p.pk), p.nom) for p in self.places.values()
-        ]
+        self.fields["place"].choices = [("", _("Tous les lieux"))] + [(str(p.pk), p.nom) for p in self.places.values()]
         communes = sorted({p.commune for p in self.places.values() if p.commune})
         self.fields["commune"].choices = [("", _("Toutes les communes"))] + [(c, c) for c in communes]
         if scope.advisor_id is None and audience in ("mediation", "frequentation"):
             advisors = User.objects.filter(memberships__role__in=(Role.ADVISOR, Role.MANAGER)).distinct()
             if not scope.town:
-                advisors = advisors.filter(memberships__team__in=scope.team_ids)
+                whole = [t for t in scope.team_ids if t not in scope.own_only]
+                advisors = advisors.filter(memberships__team__in=whole)
             self.fields["advisor"].choices = [("", _("Tous les conseillers"))] + [
                 (str(u.pk), u.get_full_name()) for u in advisors.order_by("full_name", "email")
             ]
@@ -237,8 +247,6 @@ class FiltersForm(forms.Form):
             del self.fields["advisor"]
         if audience not in ("demandes", "frequentation", "entraide"):
             del self.fields["channel"]
-        if len(self.teams) < 2 and not scope.town:
-            del self.fields["team"]
         if len(communes) < 2:
             del self.fields["commune"]
 
@@ -261,9 +269,17 @@ class FiltersForm(forms.Form):
                 self.add_error("end", _("Le dernier jour est avant le premier : vérifiez les deux dates."))
                 return data
             if (end - start).days > MAX_YEARS * 366:
-                self.add_error(
-                    "start", _("Choisissez une période de %(years)s ans au plus.") % {"years": MAX_YEARS}
-                )
+                self.add_error("start", _("Choisissez une période de %(years)s ans au plus.") % {"years": MAX_YEARS})
+                return data
+            first, last = datetime.date(FIRST_YEAR, 1, 1), datetime.date(self.today.year + 1, 12, 31)
+            for name, day in (("start", start), ("end", end)):
+                if not first <= day <= last:
+                    self.add_error(
+                        name,
+                        _("Choisissez une date entre %(first)s et %(last)s.")
+                        % {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")},
+                    )
+            if self.errors:
                 return data
             period = Period(start, end)
         data["period_value"] = period
@@ -272,11 +288,15 @@ class FiltersForm(forms.Form):
     def query(self) -> Query:
         """The validated filters, inside the reader's scope (call after is_valid())."""
         data = self.cleaned_data
-        team_ids = self.scope.team_ids
+        team_ids, advisor = self.scope.team_ids, self.scope.advisor_id
+        if self.scope.own_only:
+            # Managed teams whole; a team where the reader only advises, their own records.
+            team_ids = tuple(t for t in team_ids if t not in self.scope.own_only)
         if data.get("team"):
             team_ids = (int(data["team"]),)
-        advisor = self.scope.advisor_id
-        if data.get("advisor"):
+            if team_ids[0] in self.scope.own_only:
+                advisor = self.scope.reader
+        if data.get("advisor") and advisor is None:
             advisor = int(data["advisor"])
         return Query(
             period=data["period_value"],

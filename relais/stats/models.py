@@ -6,17 +6,27 @@ and the secret is shown once, to the manager who made it."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import KeyedModel, submission_key_field
 
-def new_secret() -> str:
-    return secrets.token_urlsafe(24)
+
+def new_secret(submission_key=None) -> str:
+    """The link's secret: drawn at random, or — for a form's submission — derived from its
+    key with the server's secret, so that a second click shows the same link (and the
+    database alone still opens nothing)."""
+    if submission_key is None:
+        return secrets.token_urlsafe(24)
+    digest = salted_hmac("relais.stats.ShareLink.secret", str(submission_key), algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
 def hash_secret(secret: str) -> str:
@@ -28,7 +38,7 @@ class ShareLinkQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
-class ShareLink(models.Model):
+class ShareLink(KeyedModel, models.Model):
     label = models.CharField(_("pour qui"), max_length=150, help_text=_("Par exemple : Conseil départemental."))
     secret_hash = models.CharField(max_length=64, unique=True, editable=False)
     audience = models.CharField(_("statistiques"), max_length=20)
@@ -41,6 +51,7 @@ class ShareLink(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    submission_key = submission_key_field()
     opened_count = models.PositiveIntegerField(default=0, editable=False)
     last_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 
 def counts(qs: QuerySet, field: str) -> dict:
     """{value of `field`: number of rows}."""
-    return {value: n for value, n in qs.order_by().values_list(field).annotate(n=Count("pk"))}
+    return dict(qs.order_by().values_list(field).annotate(n=Count("pk")))
 
 
 def list_counts(qs: QuerySet, field: str) -> dict[str, int]:
@@ -30,7 +30,7 @@ def list_counts(qs: QuerySet, field: str) -> dict[str, int]:
         sql = f"SELECT e.value, COUNT(*) FROM {table} t, json_each(t.{column}) e WHERE t.{pk} IN ({inner}) GROUP BY e.value"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {value: n for value, n in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:

@@ -72,7 +72,12 @@ def accompaniment_counts(q: Query) -> dict:
         first_time=Count("pk", filter=Q(first_time=True)),
         walk_in=Count(
             "pk",
-            filter=Q(kind=c.AccompanimentKind.INDIVIDUAL, appointment__isnull=True, workshop_session__isnull=True),
+            filter=Q(
+                kind=c.AccompanimentKind.INDIVIDUAL,
+                place_type=c.PlaceType.PLACE,
+                appointment__isnull=True,
+                workshop_session__isnull=True,
+            ),
         ),
         oriented=Count("pk", filter=~Q(oriented_to="")),
     )
@@ -191,67 +196,159 @@ def section(q: Query) -> Section:
     seen = (rdv_now["outcome"].get(c.Outcome.SEEN, 0), rdv_before["outcome"].get(c.Outcome.SEEN, 0))
     noshow = (rdv_now["outcome"].get(c.Outcome.NOSHOW, 0), rdv_before["outcome"].get(c.Outcome.NOSHOW, 0))
     figures = [
-        _figure("activities", _("Activités enregistrées"), now["activities"], before["activities"],
-                _("Accompagnements individuels et ateliers collectifs notés (CRA).")),  # fmt: skip
-        _figure("accompaniments", _("Accompagnements"), now["accompaniments"], before["accompaniments"],
-                _("Chaque personne accompagnée, seule ou en atelier, compte une fois par activité.")),  # fmt: skip
-        _figure("beneficiaries", _("Personnes différentes accompagnées"), now["beneficiaries"], before["beneficiaries"],
-                _("Une personne connue compte une fois ; chaque personne anonyme compte une fois.")),  # fmt: skip
+        _figure(
+            "activities",
+            _("Activités enregistrées"),
+            now["activities"],
+            before["activities"],
+            _("Accompagnements individuels et ateliers collectifs notés (CRA)."),
+        ),  # fmt: skip
+        _figure(
+            "accompaniments",
+            _("Accompagnements"),
+            now["accompaniments"],
+            before["accompaniments"],
+            _("Chaque personne accompagnée, seule ou en atelier, compte une fois par activité."),
+        ),  # fmt: skip
+        _figure(
+            "beneficiaries",
+            _("Personnes différentes accompagnées"),
+            now["beneficiaries"],
+            before["beneficiaries"],
+            _("Une personne connue compte une fois ; chaque personne anonyme compte une fois."),
+        ),  # fmt: skip
         _figure("first_time", _("Premières visites"), now["first_time"], before["first_time"]),
-        _figure("procedure_help", _("Aides à une démarche administrative"), now["procedure_help"],
-                before["procedure_help"]),  # fmt: skip
-        _figure("walk_in", _("Passages sans rendez-vous"), now["walk_in"], before["walk_in"],
-                _("Accompagnements individuels notés sans rendez-vous ni atelier : les permanences.")),  # fmt: skip
+        _figure(
+            "procedure_help", _("Aides à une démarche administrative"), now["procedure_help"], before["procedure_help"]
+        ),  # fmt: skip
+        _figure(
+            "walk_in",
+            _("Passages sans rendez-vous"),
+            now["walk_in"],
+            before["walk_in"],
+            _("Accompagnements individuels notés sans rendez-vous ni atelier : les permanences."),
+        ),  # fmt: skip
         _figure("hours", _("Heures d'accompagnement"), round(now["minutes"] / 60), round(before["minutes"] / 60)),
         _figure("oriented", _("Personnes orientées ailleurs"), now["oriented"], before["oriented"]),
         _figure("appointments", _("Rendez-vous"), rdv_now["booked"], rdv_before["booked"]),
         _figure("noshows", _("Rendez-vous manqués sans prévenir"), noshow[0], noshow[1]),
-        ratio_figure("noshow_rate", _("Part des rendez-vous manqués"), noshow[0], seen[0] + noshow[0], noshow[1],
-                     seen[1] + noshow[1], _("Parmi les rendez-vous passés dont la suite est notée.")),  # fmt: skip
+        ratio_figure(
+            "noshow_rate",
+            _("Part des rendez-vous manqués"),
+            noshow[0],
+            seen[0] + noshow[0],
+            noshow[1],
+            seen[1] + noshow[1],
+            _("Parmi les rendez-vous passés dont la suite est notée."),
+        ),  # fmt: skip
         _figure("workshops", _("Ateliers"), ws_now["workshops"], ws_before["workshops"]),
-        ratio_figure("fill_rate", _("Taux de remplissage des ateliers"), ws_now["seated"], ws_now["seats"],
-                     ws_before["seated"], ws_before["seats"]),  # fmt: skip
+        ratio_figure(
+            "fill_rate",
+            _("Taux de remplissage des ateliers"),
+            ws_now["seated"],
+            ws_now["seats"],
+            ws_before["seated"],
+            ws_before["seats"],
+        ),  # fmt: skip
         _figure("waitlisted", _("Sur liste d'attente"), ws_now["waitlisted"], ws_before["waitlisted"]),
-        _figure("promoted", _("Places libérées données à la liste d'attente"), ws_now["promoted"],
-                ws_before["promoted"]),  # fmt: skip
+        _figure(
+            "promoted", _("Places libérées données à la liste d'attente"), ws_now["promoted"], ws_before["promoted"]
+        ),  # fmt: skip
         _figure("present", _("Présences en atelier"), ws_now["present"], ws_before["present"]),
-        _figure("certificates", _("Attestations de participation remises"), ws_now["certificates"],
-                ws_before["certificates"]),  # fmt: skip
+        _figure(
+            "certificates",
+            _("Attestations de participation remises"),
+            ws_now["certificates"],
+            ws_before["certificates"],
+        ),  # fmt: skip
     ]
     months = sorted(set(now["month"]) | set(before["month"]))
     tables = [
         compare("kind", _("Type d'activité"), now["kind"], before["kind"], c.AccompanimentKind.choices),
         compare("duration", _("Durée"), now["duration"], before["duration"], _labels(DURATION_BANDS)),
-        compare("place_type", _("Lieu de l'accompagnement"), now["place_type"], before["place_type"],
-                c.PlaceType.choices),  # fmt: skip
-        compare("themes", _("Thèmes"), now["themes"], before["themes"], c.THEMES, additive=False,
-                note=_("Une activité peut aborder plusieurs thèmes.")),  # fmt: skip
-        compare("subthemes", _("Démarches administratives"), now["subthemes"], before["subthemes"],
-                c.ADMIN_SUBTHEME_CHOICES, additive=False),  # fmt: skip
-        compare("equipment", _("Matériel utilisé"), now["equipment"], before["equipment"], c.Equipment.choices,
-                additive=False),  # fmt: skip
-        compare("gender", _("Genre (accompagnements individuels)"), now["gender"], before["gender"],
-                c.Gender.choices),  # fmt: skip
-        compare("age_band", _("Âge (accompagnements individuels)"), now["age_band"], before["age_band"],
-                c.AgeBand.choices),  # fmt: skip
-        compare("social_status", _("Statut (accompagnements individuels)"), now["social_status"],
-                before["social_status"], c.SocialStatus.choices),  # fmt: skip
-        compare("first_time", _("Premier accompagnement"), now["first_time_answers"], before["first_time_answers"],
-                _labels(FIRST_TIME)),  # fmt: skip
-        compare("autonomy", _("Autonomie de la personne à la fin"), now["autonomy"], before["autonomy"],
-                c.Autonomy.choices),  # fmt: skip
+        compare(
+            "place_type", _("Lieu de l'accompagnement"), now["place_type"], before["place_type"], c.PlaceType.choices
+        ),  # fmt: skip
+        compare(
+            "themes",
+            _("Thèmes"),
+            now["themes"],
+            before["themes"],
+            c.THEMES,
+            additive=False,
+            note=_("Une activité peut aborder plusieurs thèmes."),
+        ),  # fmt: skip
+        compare(
+            "subthemes",
+            _("Démarches administratives"),
+            now["subthemes"],
+            before["subthemes"],
+            c.ADMIN_SUBTHEME_CHOICES,
+            additive=False,
+        ),  # fmt: skip
+        compare(
+            "equipment",
+            _("Matériel utilisé"),
+            now["equipment"],
+            before["equipment"],
+            c.Equipment.choices,
+            additive=False,
+        ),  # fmt: skip
+        compare(
+            "gender", _("Genre (accompagnements individuels)"), now["gender"], before["gender"], c.Gender.choices
+        ),  # fmt: skip
+        compare(
+            "age_band", _("Âge (accompagnements individuels)"), now["age_band"], before["age_band"], c.AgeBand.choices
+        ),  # fmt: skip
+        compare(
+            "social_status",
+            _("Statut (accompagnements individuels)"),
+            now["social_status"],
+            before["social_status"],
+            c.SocialStatus.choices,
+        ),  # fmt: skip
+        compare(
+            "first_time",
+            _("Premier accompagnement"),
+            now["first_time_answers"],
+            before["first_time_answers"],
+            _labels(FIRST_TIME),
+        ),  # fmt: skip
+        compare(
+            "autonomy", _("Autonomie de la personne à la fin"), now["autonomy"], before["autonomy"], c.Autonomy.choices
+        ),  # fmt: skip
         compare("oriented_to", _("Orientations"), now["oriented_to"], before["oriented_to"], c.OrientedTo.choices),
         compare("weekday", _("Jour de la semaine"), now["weekday"], before["weekday"], _labels(WEEKDAYS)),
-        compare("month", _("Par mois"), now["month"], before["month"],
-                [(m, formats.date_format(_month_date(m), "F Y")) for m in months], keep_empty=False),  # fmt: skip
-        compare("place", _("Par lieu"), now["place"], before["place"], [], keep_empty=False,
-                note=_("Accompagnements notés dans un lieu de la structure.")),  # fmt: skip
-        compare("appointment_outcome", _("Suite des rendez-vous"), rdv_now["outcome"], rdv_before["outcome"],
-                c.Outcome.choices),  # fmt: skip
-        compare("appointment_channel", _("Rendez-vous pris"), rdv_now["channel"], rdv_before["channel"],
-                _channel_choices()),  # fmt: skip
-        compare("workshop_theme", _("Ateliers par thème"), ws_now["theme"], ws_before["theme"], c.THEMES,
-                keep_empty=False),  # fmt: skip
+        compare(
+            "month",
+            _("Par mois"),
+            now["month"],
+            before["month"],
+            [(m, formats.date_format(_month_date(m), "F Y")) for m in months],
+            keep_empty=False,
+        ),  # fmt: skip
+        compare(
+            "place",
+            _("Par lieu"),
+            now["place"],
+            before["place"],
+            [],
+            keep_empty=False,
+            note=_("Accompagnements notés dans un lieu de la structure."),
+        ),  # fmt: skip
+        compare(
+            "appointment_outcome",
+            _("Suite des rendez-vous"),
+            rdv_now["outcome"],
+            rdv_before["outcome"],
+            c.Outcome.choices,
+        ),  # fmt: skip
+        compare(
+            "appointment_channel", _("Rendez-vous pris"), rdv_now["channel"], rdv_before["channel"], _channel_choices()
+        ),  # fmt: skip
+        compare(
+            "workshop_theme", _("Ateliers par thème"), ws_now["theme"], ws_before["theme"], c.THEMES, keep_empty=False
+        ),  # fmt: skip
     ]
     return Section("mediation", _("Médiation numérique"), figures, tables)
 
@@ -266,4 +363,3 @@ def _channel_choices():
     from relais.core.models import Channel
 
     return Channel.choices
-

@@ -1,0 +1,391 @@
+"""Statistics pages for staff, their exports, the council report, share links and open data.
+
+Every figure comes from `registry.section()`; what leaves the staff area (files, the
+report, share links, open data, JSON) goes through `figures.published()` first."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from relais.core.audit import audit_log
+from relais.core.exports import to_csv, to_ods_book
+from relais.core.http import download
+from relais.directory.models import Place
+from relais.mediation import choices as mediation_choices
+from relais.stats import registry, serialize, services
+from relais.stats.figures import published
+from relais.stats.filters import AUDIENCES, FiltersForm, Query, audiences_for, scope_for
+from relais.stats.forms import ShareForm
+from relais.stats.journal import Action
+from relais.stats.selectors import opendata
+
+
+def _login_first(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+def _scope_or_404(request, audience):
+    scope = scope_for(request.user, audience)
+    if scope is None:
+        raise Http404
+    return scope
+
+
+def _filters(request, audience, scope) -> FiltersForm:
+    data = request.GET if request.GET else None
+    form = FiltersForm(data, scope=scope, audience=audience)
+    if data is None:
+        # No filter chosen yet: this year, the reader's whole scope.
+        form = FiltersForm({"period": "this_year"}, scope=scope, audience=audience)
+    return form
+
+
+def _filters_query(request) -> str:
+    keys = ("period", "start", "end", "team", "place", "commune", "advisor", "channel")
+    return urlencode([(k, request.GET[k]) for k in keys if request.GET.get(k)])
+
+
+def _journal(request, action, audience, query, **details):
+    audit_log(
+        actor=request.user,
+        action=action,
+        request=request,
+        details={"audience": audience, **query.describe(), **details},
+    )
+
+
+@require_GET
+def home(request):
+    if response := _login_first(request):
+        return response
+    audiences = audiences_for(request.user)
+    if not audiences:
+        raise Http404
+    return render(
+        request,
+        "stats/home.html",
+        {
+            "audiences": [(name, AUDIENCES[name]["title"]) for name in audiences],
+            "may_share": services.may_share(request.user),
+        },
+    )
+
+
+@require_GET
+def page(request, audience):
+    if response := _login_first(request):
+        return response
+    scope = _scope_or_404(request, audience)
+    form = _filters(request, audience, scope)
+    section = query = None
+    if form.is_valid():
+        query = form.query()
+        section = registry.section(audience, query)
+        _journal(request, Action.PAGE_VIEWED, audience, query)
+    return render(
+        request,
+        "stats/page.html",
+        {
+            "audience": audience,
+            "audiences": [(name, AUDIENCES[name]["title"]) for name in audiences_for(request.user)],
+            "title": AUDIENCES[audience]["title"],
+            "form": form,
+            "query": query,
+            "section": section,
+            "filters": _filters_query(request),
+            "share_form": ShareForm() if services.may_share(request.user) else None,
+        },
+    )
+
+
+@require_GET
+def export(request, audience, fmt):
+    """The page's figures as a file (ODS: every table; CSV: one table, or all of them as
+    lines) or as JSON, small counts suppressed."""
+    if fmt not in ("ods", "csv", "json"):
+        raise Http404
+    if response := _login_first(request):
+        return response
+    scope = _scope_or_404(request, audience)
+    form = _filters(request, audience, scope)
+    if not form.is_valid():
+        messages.error(request, _("Les filtres choisis ne permettent pas d'exporter : corrigez-les ci-dessous."))
+        return redirect(reverse("stats:page", args=[audience]) + "?" + _filters_query(request))
+    query = form.query()
+    section = published(registry.section(audience, query))
+    table_slug = request.GET.get("tableau", "")
+    _journal(request, Action.EXPORTED, audience, query, format=fmt, table=table_slug)
+    name = f"statistiques-{audience}-{query.period.start:%Y%m%d}-{query.period.end:%Y%m%d}"
+    if fmt == "json":
+        return JsonResponse(serialize.section_json(section, query), json_dumps_params={"ensure_ascii": False})
+    if fmt == "ods":
+        return download(
+            to_ods_book(serialize.sheets([section])), "application/vnd.oasis.opendocument.spreadsheet", f"{name}.ods"
+        )
+    if table_slug:
+        table = next((t for t in section.tables if t.slug == table_slug), None)
+        if table is None:
+            raise Http404
+        header, rows = serialize.table_rows(table)
+        return download(to_csv(header, rows), "text/csv; charset=utf-8", f"{name}-{table.slug}.csv")
+    header, rows = serialize.long_rows([section])
+    return download(to_csv(header, rows), "text/csv; charset=utf-8", f"{name}.csv")
+
+
+@require_GET
+def report(request):
+    """The council report: the reader picks the period (and team, place); the PDF holds
+    every audience the reader may see."""
+    if response := _login_first(request):
+        return response
+    audiences = audiences_for(request.user)
+    if not audiences:
+        raise Http404
+    scope = scope_for(request.user, audiences[0])
+    form = FiltersForm(request.GET or None, scope=scope, audience="rapport")
+    if request.GET.get("format") == "pdf" and form.is_valid():
+        from relais.stats.report import council_pdf
+
+        query = form.query()
+        sections = [published(registry.section(name, _within(request.user, name, query))) for name in audiences]
+        _journal(request, Action.REPORT_PRINTED, "rapport", query, audiences=audiences)
+        pdf = council_pdf(
+            sections=sections,
+            query=query,
+            town_name=settings.RELAIS["TOWN_NAME"],
+            title=_("Rapport d'activité"),
+        )
+        return download(
+            pdf, "application/pdf", f"rapport-activite-{query.period.start:%Y%m%d}-{query.period.end:%Y%m%d}.pdf"
+        )
+    return render(
+        request,
+        "stats/report.html",
+        {"form": form, "audiences": [(name, AUDIENCES[name]["title"]) for name in audiences]},
+    )
+
+
+def _within(user, audience, query: Query) -> Query:
+    """The report's query for one audience: the same filters inside that audience's scope
+    (an advisor's own records for mediation)."""
+    import dataclasses
+
+    scope = scope_for(user, audience)
+    advisor = query.advisor_id if scope.advisor_id is None else scope.advisor_id
+    return dataclasses.replace(query, advisor_id=advisor)
+
+
+# ---------------------------------------------------------------- share links
+
+
+@require_GET
+def shares(request):
+    if response := _login_first(request):
+        return response
+    if not services.may_share(request.user):
+        raise Http404
+    links = services.links_visible_to(request.user).select_related("created_by")
+    return render(
+        request,
+        "stats/shares.html",
+        {"links": links, "audiences": {name: AUDIENCES[name]["title"] for name in AUDIENCES}, "now": timezone.now()},
+    )
+
+
+@require_POST
+def share_create(request, audience):
+    if response := _login_first(request):
+        return response
+    if not services.may_share(request.user):
+        raise Http404
+    scope = _scope_or_404(request, audience)
+    filters = FiltersForm(request.GET or {"period": "this_year"}, scope=scope, audience=audience)
+    form = ShareForm(request.POST)
+    if not filters.is_valid() or not form.is_valid():
+        return render(
+            request,
+            "stats/share_form.html",
+            {
+                "form": form,
+                "filters_form": filters,
+                "audience": audience,
+                "title": AUDIENCES[audience]["title"],
+                "filters": _filters_query(request),
+            },  # fmt: skip
+            status=400,
+        )
+    link, secret = services.share_create(
+        actor=request.user,
+        audience=audience,
+        query=filters.query(),
+        label=form.cleaned_data["label"],
+        days=form.cleaned_data["days"],
+        submission_key=form.cleaned_data.get("submission_key"),
+        request=request,
+    )
+    url = request.build_absolute_uri(reverse("stats:shared", args=[secret]))
+    return render(request, "stats/share_created.html", {"link": link, "url": url})
+
+
+@require_POST
+def share_revoke(request, pk):
+    if response := _login_first(request):
+        return response
+    if not services.may_share(request.user):
+        raise Http404
+    link = get_object_or_404(services.links_visible_to(request.user), pk=pk)
+    services.share_revoke(link=link, actor=request.user, request=request)
+    messages.success(request, _("Le lien « %(label)s » ne s'ouvre plus.") % {"label": link.label})
+    return redirect("stats:shares")
+
+
+def _shared_section(request, secret):
+    link = services.share_open(secret, request=request)
+    if link is None or link.audience not in AUDIENCES:
+        raise Http404
+    query = Query.from_description(link.query)
+    return link, query, published(registry.section(link.audience, query))
+
+
+@require_GET
+def shared(request, secret):
+    """A partner's read-only view of the figures a manager shared: small counts suppressed."""
+    link, query, section = _shared_section(request, secret)
+    response = render(
+        request,
+        "stats/shared.html",
+        {
+            "link": link,
+            "query": query,
+            "section": section,
+            "title": AUDIENCES[link.audience]["title"],
+            "secret": secret,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def shared_json(request, secret):
+    link, query, section = _shared_section(request, secret)
+    response = JsonResponse(serialize.section_json(section, query), json_dumps_params={"ensure_ascii": False})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# ---------------------------------------------------------------- open data
+
+# The file's columns (French names, as open data in France is published).
+OPEN_DATA_FIELDS = [
+    ("mois", "string", gettext_lazy("Mois, au format AAAA-MM.")),
+    ("lieu_id", "string", gettext_lazy("Identifiant du lieu dans le fichier des lieux de médiation numérique.")),
+    ("lieu_nom", "string", gettext_lazy("Nom du lieu.")),
+    ("commune", "string", gettext_lazy("Commune du lieu.")),
+    ("code_insee", "string", gettext_lazy("Code INSEE de la commune du lieu.")),
+    ("thematique", "string", gettext_lazy("Code de la thématique (référentiel de La Coop de la médiation numérique).")),
+    ("thematique_libelle", "string", gettext_lazy("Libellé de la thématique.")),
+    (
+        "accompagnements",
+        "string",
+        gettext_lazy(
+            "Nombre d'activités d'accompagnement notées ce mois-là, dans ce lieu, sur cette thématique "
+            "(une activité peut en aborder plusieurs) ; « moins de 5 » quand il y en a de 1 à 4."
+        ),
+    ),
+]
+
+
+def _open_data_rows():
+    month = timezone.localdate().replace(day=1).isoformat()
+    key = f"relais:stats:opendata:{month}"
+    rows = cache.get(key)
+    if rows is None:
+        places = {p.pk: p for p in Place.objects.all()}
+        rows = []
+        for item in opendata.monthly_by_place_and_theme():
+            place = places.get(item["place_id"])
+            if place is None:
+                continue
+            rows.append(
+                [
+                    item["month"],
+                    place.standard_id,
+                    place.nom,
+                    place.commune,
+                    place.code_insee,
+                    item["theme"],
+                    _theme_label(item["theme"]),
+                    str(item["count"]),
+                ]
+            )
+        cache.set(key, rows, 3600)
+    return rows
+
+
+def _theme_label(code: str) -> str:
+    with translation.override("fr"):
+        return str(mediation_choices.THEME_LABELS.get(code, code))
+
+
+@require_GET
+def open_data(request):
+    start, end = opendata.period()
+    return render(
+        request,
+        "stats/open_data.html",
+        {"fields": OPEN_DATA_FIELDS, "start": start, "end": end, "months": opendata.MONTHS},
+    )
+
+
+@require_GET
+def open_data_csv(request):
+    body = to_csv([name for name, _kind, _description in OPEN_DATA_FIELDS], _open_data_rows())
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="statistiques-mensuelles.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Link"] = f'<{reverse("stats:open_data_schema")}>; rel="describedby"'
+    return response
+
+
+@require_GET
+def open_data_schema(request):
+    """The CSV's description in the Table Schema format (frictionless data)."""
+    with translation.override("fr"):
+        return _schema_response()
+
+
+def _schema_response():
+    schema = {
+        "$schema": "https://specs.frictionlessdata.io/schemas/table-schema.json",
+        "name": "statistiques-mensuelles-mediation-numerique",
+        "title": "Accompagnements au numérique par mois, lieu et thématique",
+        "description": (
+            "Activités d'accompagnement au numérique notées par les conseillers numériques de "
+            f"{settings.RELAIS['TOWN_NAME']}, par mois, lieu et thématique, pour les {opendata.MONTHS} derniers mois "
+            "complets. Les nombres de 1 à 4 sont remplacés par « moins de 5 » pour qu'aucune personne ne puisse "
+            "être reconnue. Les lieux sont décrits dans le fichier des lieux au schéma national."
+        ),
+        "fields": [{"name": n, "type": k, "description": str(d)} for n, k, d in OPEN_DATA_FIELDS],
+        "missingValues": [""],
+        "dialect": {"delimiter": ";", "encoding": "utf-8-sig"},
+    }
+    response = HttpResponse(json.dumps(schema, ensure_ascii=False, indent=1), content_type="application/json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
