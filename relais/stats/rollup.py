@@ -235,7 +235,10 @@ def _counts(q: Query):
         anonymous_individual=Count("pk", filter=ind & Q(person__isnull=True)),
         minutes=Sum("duration"),
         first_time=Count("pk", filter=Q(first_time=True)),
-        walk_in=Count("pk", filter=ind & Q(appointment__isnull=True, workshop_session__isnull=True)),
+        walk_in=Count(
+            "pk",
+            filter=ind & Q(place_type=c.PlaceType.PLACE, appointment__isnull=True, workshop_session__isnull=True),
+        ),
         oriented=Count("pk", filter=~Q(oriented_to="")),
     )
     for row in totals:
@@ -353,9 +356,9 @@ def named_people(q: Query) -> int:
 
 
 def worth_rolling(q: Query) -> bool:
-    """One advisor's or one place's records are few and indexed: counting them live is
-    quicker than checking the town's months."""
-    return not (q.advisor_id or q.place_id)
+    """One advisor's or one place's records over a few months are few and indexed: counting
+    them live is quicker than checking the town's months."""
+    return not (q.advisor_id or q.place_id) or q.period.days > 92
 
 
 def accompaniment_counts(q: Query) -> dict:
