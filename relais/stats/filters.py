@@ -205,6 +205,16 @@ class Query:
         )
 
 
+INVALID_CHOICES = {
+    "period": _("Choisissez une période de la liste."),
+    "team": _("Choisissez une de vos équipes dans la liste."),
+    "place": _("Choisissez un lieu de la liste : seuls ceux de vos équipes y sont."),
+    "commune": _("Choisissez une commune de la liste."),
+    "advisor": _("Choisissez un conseiller de la liste."),
+    "channel": _("Choisissez un canal de la liste."),
+}
+
+
 class FiltersForm(forms.Form):
     """The filters above every statistics page (a GET form: the address can be bookmarked)."""
 
@@ -221,6 +231,8 @@ class FiltersForm(forms.Form):
 
     def __init__(self, data=None, *, scope: Scope, audience: str, today: datetime.date | None = None):
         super().__init__(data)
+        for name, message in INVALID_CHOICES.items():
+            self.fields[name].error_messages["invalid_choice"] = message
         self.scope, self.audience = scope, audience
         self.today = today or timezone.localdate()
         teams = Team.objects.filter(is_active=True)

@@ -22,7 +22,7 @@ from relais.core.models import Channel
 from relais.directory.models import Place
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment, Appointment, Attendance
-from relais.stats.build import compare
+from relais.stats.build import compare, link
 from relais.stats.figures import COUNT, Figure, Row, Section, Table
 from relais.stats.filters import Query
 
@@ -201,4 +201,7 @@ def section(q: Query) -> Section:
     notes = []
     if q.channel and q.channel != Channel.COUNTER:
         notes.append(_("Le canal choisi ne s'applique pas ici : toutes les visites se font sur place."))
-    return Section("frequentation", _("Fréquentation des lieux"), figures, tables, notes)
+    section = Section("frequentation", _("Fréquentation des lieux"), figures, tables, notes)
+    # The sources' counts are figures of other sections too (walk-in visits, presences):
+    # the total goes whenever a source is hidden, or it would give the hidden one back.
+    return link(section, totals={"visits": "source"})

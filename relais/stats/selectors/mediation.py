@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment, Appointment, Attendance, Registration, Workshop
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, Figure, Section
 from relais.stats.filters import Query
 from relais.stats.selectors._sql import counts, list_counts
@@ -339,9 +339,10 @@ def section(q: Query) -> Section:
         compare(
             "appointment_outcome",
             _("Suite des rendez-vous"),
-            rdv_now["outcome"],
-            rdv_before["outcome"],
-            c.Outcome.choices,
+            _without_moved(rdv_now["outcome"]),
+            _without_moved(rdv_before["outcome"]),
+            [(code, label) for code, label in c.Outcome.choices if code != c.Outcome.MOVED],
+            note=_("Un rendez-vous déplacé compte une fois, à son nouvel horaire."),
         ),  # fmt: skip
         compare(
             "appointment_channel", _("Rendez-vous pris"), rdv_now["channel"], rdv_before["channel"], _channel_choices()
@@ -350,7 +351,22 @@ def section(q: Query) -> Section:
             "workshop_theme", _("Ateliers par thème"), ws_now["theme"], ws_before["theme"], c.THEMES, keep_empty=False
         ),  # fmt: skip
     ]
-    return Section("mediation", _("Médiation numérique"), figures, tables)
+    section = Section("mediation", _("Médiation numérique"), figures, tables)
+    return link(
+        section,
+        cells={"noshows": ("appointment_outcome", c.Outcome.NOSHOW)},
+        parts={
+            "first_time": "activities",
+            "procedure_help": "activities",
+            "walk_in": "activities",
+            "oriented": "activities",
+            "noshows": "appointments",
+        },
+    )
+
+
+def _without_moved(outcomes: dict) -> dict:
+    return {code: n for code, n in outcomes.items() if code != c.Outcome.MOVED}
 
 
 def _month_date(code: str):

@@ -21,7 +21,7 @@ from relais.accounts.models import Team
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, EventKind, Form, Status
 from relais.cases.selectors import case_counts
 from relais.core.models import Channel
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, DAYS, Figure, Section
 from relais.stats.filters import Query
 from relais.stats.selectors._sql import percentile
@@ -283,7 +283,12 @@ def section(q: Query) -> Section:
                 "entiers de la période."
             )
         )
-    return Section("demandes", _("Demandes"), figures, tables, notes)
+    section = Section("demandes", _("Demandes"), figures, tables, notes)
+    return link(
+        section,
+        cells={"online_alone": ("channel", ONLINE_ALONE)},
+        parts={"online_alone": "received", "mandate": "received", "asked_cases": "received"},
+    )
 
 
 def _month_end(day: datetime.date) -> datetime.date:
