@@ -180,6 +180,39 @@ class Query:
     def previous(self) -> Query:
         return dataclasses.replace(self, period=self.period.previous())
 
+    def narrow(
+        self,
+        qs,
+        *,
+        when: str,
+        team: str = "team",
+        advisor: str | None = None,
+        place: str | None = None,
+        channel: str | None = None,
+        day: bool = False,
+    ):
+        """`qs` narrowed to this query: `when` (a date if `day`, else a datetime) in the
+        period, then the teams, the advisor, the place and its commune, the channel, each
+        through the path given for this kind of record. Records with no advisor (`advisor`
+        None) are none of an advisor's figures; a place filter keeps only records with a
+        place."""
+        if day:
+            qs = qs.filter(**{f"{when}__gte": self.period.start, f"{when}__lte": self.period.end})
+        else:
+            start, end = self.period.bounds()
+            qs = qs.filter(**{f"{when}__gte": start, f"{when}__lt": end})
+        if self.team_ids is not None:
+            qs = qs.filter(**{f"{team}__in": self.team_ids})
+        if self.advisor_id:
+            qs = qs.filter(**{advisor: self.advisor_id}) if advisor else qs.none()
+        if self.place_id:
+            qs = qs.filter(**{place: self.place_id}) if place else qs.none()
+        if self.commune:
+            qs = qs.filter(**{f"{place}__commune": self.commune}) if place else qs.none()
+        if self.channel and channel:
+            qs = qs.filter(**{channel: self.channel})
+        return qs
+
     def describe(self) -> dict:
         """The filters as plain values (journal entries, share links, exports)."""
         return {

@@ -5,6 +5,8 @@ certificates; orientations, first visits and autonomy."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, Q, Sum, Value, When
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
@@ -33,14 +35,11 @@ def _labels(pairs):
 
 
 def accompaniments(q: Query):
-    """The records of the query's period and scope."""
-    qs = Accompaniment.objects.filter(date__gte=q.period.start, date__lte=q.period.end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
+    """The records of the query's period and scope. A record made at home or elsewhere has
+    no place but names its commune: the commune filter reads either."""
+    qs = dataclasses.replace(q, commune="").narrow(
+        Accompaniment.objects.all(), when="date", day=True, advisor="advisor", place="place"
+    )
     if q.commune:
         qs = qs.filter(Q(place__commune=q.commune) | Q(place__isnull=True, commune=q.commune))
     return qs
@@ -120,17 +119,7 @@ def accompaniment_counts(q: Query) -> dict:
 
 
 def _appointments(q: Query):
-    start, end = q.period.bounds()
-    qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
-    return qs
+    return q.narrow(Appointment.objects.all(), when="starts_at", advisor="advisor", place="place")
 
 
 def appointment_counts(q: Query) -> dict:
@@ -145,17 +134,11 @@ def appointment_counts(q: Query) -> dict:
 
 
 def _workshops(q: Query):
-    start, end = q.period.bounds()
-    qs = Workshop.objects.filter(sessions__starts_at__gte=start, sessions__starts_at__lt=end, cancelled_at__isnull=True)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
-    return Workshop.objects.filter(pk__in=qs.values("pk"))
+    """Workshops (not cancelled) with a session in the period, each once."""
+    with_session = q.narrow(
+        Workshop.objects.filter(cancelled_at__isnull=True), when="sessions__starts_at", advisor="advisor", place="place"
+    )
+    return Workshop.objects.filter(pk__in=with_session.values("pk"))
 
 
 def workshop_counts(q: Query) -> dict:

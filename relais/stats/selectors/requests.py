@@ -54,17 +54,7 @@ def _outcomes():
 
 def cases(q: Query):
     """The requests still held, filed in the query's period and scope."""
-    start, end = q.period.bounds()
-    qs = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.place_id:
-        qs = qs.filter(recorded_at_place_id=q.place_id)
-    if q.channel:
-        qs = qs.filter(channel=q.channel)
-    if q.commune:
-        qs = qs.filter(recorded_at_place__commune=q.commune)
-    return qs
+    return q.narrow(Case.objects.all(), when="submitted_at", place="recorded_at_place", channel="channel")
 
 
 def received_counts(q: Query) -> dict:
