@@ -382,7 +382,8 @@ def statistics(teams: list[int]) -> dict:
 
 def outcome_counts(*, start=None, end=None, team_ids=None, posted_via: str = "") -> dict[str, int]:
     """Closed listings by outcome (for the statistics app): {"worked": n, "did_not_work": n}.
-    Listings the retention purge removed count by the month they closed."""
+    Listings the retention purge removed count by the month they closed, for the months the
+    period covers whole (as `listing_counts`: two halves of a month never count one twice)."""
     from relais.core import retention
     from relais.mutualaid.retention import LISTING_COUNTS
 
@@ -396,7 +397,12 @@ def outcome_counts(*, start=None, end=None, team_ids=None, posted_via: str = "")
     if posted_via:
         qs = qs.filter(posted_via=posted_via)
     counts = dict(qs.values_list("outcome").annotate(n=Count("pk")).order_by())
-    retained = retention.retained(LISTING_COUNTS, start=start, end=end, team_ids=team_ids)
+    first, stop = retention.whole_months(start, end)
+    retained = retention.retained(LISTING_COUNTS, team_ids=team_ids)
+    if first:
+        retained = retained.filter(month__gte=first)
+    if stop:
+        retained = retained.filter(month__lt=stop)
     for dimensions, n in retained.values_list("dimensions", "count"):
         if posted_via and dimensions.get("posted_via") != posted_via:
             continue

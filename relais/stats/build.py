@@ -49,3 +49,17 @@ def ratio_figure(slug: str, label: str, part_now, whole_now, part_before, whole_
         part_previous=part_before,
         help=help,
     )
+
+
+def link(section, *, cells: dict | None = None, parts: dict | None = None, totals: dict | None = None):
+    """Say which figures show the same counts as a table cell (`cells`: slug -> (table,
+    code)), are part of another figure (`parts`: slug -> whole's slug) or are a table's
+    total (`totals`: slug -> table), so that `published()` hides them together."""
+    for figure in section.figures:
+        if cells and figure.slug in cells:
+            figure.cell = cells[figure.slug]
+        if parts and figure.slug in parts:
+            figure.part_of = parts[figure.slug]
+        if totals and figure.slug in totals:
+            figure.total_of = totals[figure.slug]
+    return section

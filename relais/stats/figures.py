@@ -62,6 +62,14 @@ class Figure:
     part: int | None = None
     part_previous: int | None = None
     help: str = ""
+    # What else shows this count, so that publishing one does not give the other back:
+    # `cell` (table slug, row code): the same count as that cell, hidden with it;
+    # `part_of` (figure slug): a part of that figure, hidden when the rest is from 1 to 4;
+    # `total_of` (table slug): the total of that table, hidden when any of its cells is
+    # (its cells are shown elsewhere too, e.g. in another section of the council report).
+    cell: tuple[str, str] | None = None
+    part_of: str = ""
+    total_of: str = ""
 
 
 @dataclass
@@ -120,15 +128,46 @@ def _hide(value):
     return SUPPRESSED if is_small(value) else value
 
 
-def _published_figure(figure: Figure) -> Figure:
-    if figure.unit == COUNT:
-        return dataclasses.replace(figure, value=_hide(figure.value), previous=_hide(figure.previous))
+def _published_figure(figure: Figure, figures: dict[str, Figure], tables: dict[str, Table]) -> Figure:
+    """`figures` and `tables`: the section's raw figures and its already published tables."""
     value, previous = figure.value, figure.previous
-    if (figure.base is not None and figure.base < THRESHOLD) or is_small(figure.part):
-        value = SUPPRESSED if value is not None else None
-    if (figure.base_previous is not None and figure.base_previous < THRESHOLD) or is_small(figure.part_previous):
-        previous = SUPPRESSED if previous is not None else None
-    return dataclasses.replace(figure, value=value, previous=previous)
+    hide = [False, False]
+    if figure.unit == COUNT:
+        hide = [is_small(value), is_small(previous)]
+        if figure.cell and figure.cell[0] in tables:
+            row = next((r for r in tables[figure.cell[0]].rows if r.code == figure.cell[1]), None)
+            if row is not None:
+                hide = [h or (i < len(row.values) and row.values[i] is SUPPRESSED) for i, h in enumerate(hide)]
+        if figure.total_of in tables:
+            table = tables[figure.total_of]
+            hide = [
+                h or any(i < len(r.values) and r.values[i] is SUPPRESSED for r in table.rows)
+                for i, h in enumerate(hide)
+            ]
+        whole = figures.get(figure.part_of)
+        if whole is not None:
+            hide[0] = hide[0] or _small_rest(whole.value, value)
+            hide[1] = hide[1] or _small_rest(whole.previous, previous)
+    else:
+        hide[0] = _small_share(figure.base, figure.part)
+        hide[1] = _small_share(figure.base_previous, figure.part_previous)
+    return dataclasses.replace(
+        figure,
+        value=SUPPRESSED if hide[0] and value is not None else value,
+        previous=SUPPRESSED if hide[1] and previous is not None else previous,
+    )
+
+
+def _small_rest(whole, part) -> bool:
+    return isinstance(whole, int) and isinstance(part, int) and is_small(whole - part)
+
+
+def _small_share(base, part) -> bool:
+    """A share (or a median) resting on fewer than 5 records, or whose count on top — or
+    what is left of the base — is from 1 to 4."""
+    if base is None:
+        return False
+    return base < THRESHOLD or is_small(part) or (part is not None and is_small(base - part))
 
 
 def _suppress_column(values: list, additive: bool) -> list:
@@ -213,7 +252,10 @@ def published(section: Section) -> Section:
     """The section as it may leave the staff area (council report, share link, open data)."""
     tables = [published_table(t) for t in section.tables]
     _suppress_parts(tables)
-    return dataclasses.replace(section, figures=[_published_figure(f) for f in section.figures], tables=tables)
+    by_slug = {t.slug: t for t in tables}
+    raw = {f.slug: f for f in section.figures}
+    figures = [_published_figure(f, raw, by_slug) for f in section.figures]
+    return dataclasses.replace(section, figures=figures, tables=tables)
 
 
 def share(part: int, whole: int) -> float | None:

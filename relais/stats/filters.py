@@ -180,6 +180,39 @@ class Query:
     def previous(self) -> Query:
         return dataclasses.replace(self, period=self.period.previous())
 
+    def narrow(
+        self,
+        qs,
+        *,
+        when: str,
+        team: str = "team",
+        advisor: str | None = None,
+        place: str | None = None,
+        channel: str | None = None,
+        day: bool = False,
+    ):
+        """`qs` narrowed to this query: `when` (a date if `day`, else a datetime) in the
+        period, then the teams, the advisor, the place and its commune, the channel, each
+        through the path given for this kind of record. Records with no advisor (`advisor`
+        None) are none of an advisor's figures; a place filter keeps only records with a
+        place."""
+        if day:
+            qs = qs.filter(**{f"{when}__gte": self.period.start, f"{when}__lte": self.period.end})
+        else:
+            start, end = self.period.bounds()
+            qs = qs.filter(**{f"{when}__gte": start, f"{when}__lt": end})
+        if self.team_ids is not None:
+            qs = qs.filter(**{f"{team}__in": self.team_ids})
+        if self.advisor_id:
+            qs = qs.filter(**{advisor: self.advisor_id}) if advisor else qs.none()
+        if self.place_id:
+            qs = qs.filter(**{place: self.place_id}) if place else qs.none()
+        if self.commune:
+            qs = qs.filter(**{f"{place}__commune": self.commune}) if place else qs.none()
+        if self.channel and channel:
+            qs = qs.filter(**{channel: self.channel})
+        return qs
+
     def describe(self) -> dict:
         """The filters as plain values (journal entries, share links, exports)."""
         return {
@@ -205,6 +238,16 @@ class Query:
         )
 
 
+INVALID_CHOICES = {
+    "period": _("Choisissez une période de la liste."),
+    "team": _("Choisissez une de vos équipes dans la liste."),
+    "place": _("Choisissez un lieu de la liste : seuls ceux de vos équipes y sont."),
+    "commune": _("Choisissez une commune de la liste."),
+    "advisor": _("Choisissez un conseiller de la liste."),
+    "channel": _("Choisissez un canal de la liste."),
+}
+
+
 class FiltersForm(forms.Form):
     """The filters above every statistics page (a GET form: the address can be bookmarked)."""
 
@@ -221,6 +264,8 @@ class FiltersForm(forms.Form):
 
     def __init__(self, data=None, *, scope: Scope, audience: str, today: datetime.date | None = None):
         super().__init__(data)
+        for name, message in INVALID_CHOICES.items():
+            self.fields[name].error_messages["invalid_choice"] = message
         self.scope, self.audience = scope, audience
         self.today = today or timezone.localdate()
         teams = Team.objects.filter(is_active=True)

@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from relais.core.idempotency import KeyedModel, submission_key_field
 
 
-def new_secret(submission_key=None) -> str:
+def new_secret(submission_key=None, creator_id=None) -> str:
     """The link's secret: drawn at random, or — for a form's submission — derived from its
-    key with the server's secret, so that a second click shows the same link (and the
-    database alone still opens nothing)."""
+    key and its author with the server's secret, so that a second click shows the same link
+    (and neither the database alone nor someone else's key opens anything)."""
     if submission_key is None:
         return secrets.token_urlsafe(24)
-    digest = salted_hmac("relais.stats.ShareLink.secret", str(submission_key), algorithm="sha256").digest()
+    value = f"{creator_id}:{submission_key}"
+    digest = salted_hmac("relais.stats.ShareLink.secret", value, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 

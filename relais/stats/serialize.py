@@ -36,8 +36,16 @@ def sheets(sections: list[Section]) -> list[tuple[str, list[str], list[list]]]:
     out = []
     for section in sections:
         out.append((f"{section.title}", *figure_rows(section)))
-        out += [(table.title, *table_rows(table)) for table in section.tables]
+        out += [(_sheet_title(table.title), *table_rows(table)) for table in section.tables]
     return out
+
+
+def _sheet_title(title: str) -> str:
+    """Sheet tabs hold 31 characters: "Visites par jour et par heure : Médiathèque" keeps
+    the part that tells sheets apart."""
+    if len(title) > 31 and " : " in title:
+        return title.split(" : ", 1)[1]
+    return title
 
 
 def long_rows(sections: list[Section]) -> tuple[list[str], list[list]]:

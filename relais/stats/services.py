@@ -45,7 +45,7 @@ def share_create(
     (a double click) makes one link and answers the same secret."""
     if days not in DURATIONS:
         raise ValueError(f"unknown duration {days}")
-    secret = new_secret(submission_key)
+    secret = new_secret(submission_key, actor.pk)
 
     def create() -> ShareLink:
         link = ShareLink.objects.create(

@@ -150,44 +150,39 @@ def export(request, audience, fmt):
 @require_GET
 def report(request):
     """The council report: the reader picks the period (and team, place); the PDF holds
-    every audience the reader may see."""
+    every audience the reader may see, each read through its own filters form, so that a
+    team or place one audience allows never reaches another's figures."""
     if response := _login_first(request):
         return response
     audiences = audiences_for(request.user)
     if not audiences:
         raise Http404
-    scope = scope_for(request.user, audiences[0])
-    form = FiltersForm(request.GET or None, scope=scope, audience="rapport")
+    form = FiltersForm(request.GET or None, scope=scope_for(request.user, audiences[0]), audience="rapport")
     if request.GET.get("format") == "pdf" and form.is_valid():
         from relais.stats.report import council_pdf
 
         query = form.query()
-        sections = [published(registry.section(name, _within(request.user, name, query))) for name in audiences]
-        _journal(request, Action.REPORT_PRINTED, "rapport", query, audiences=audiences)
+        sections, left_out = [], []
+        for name in audiences:
+            own = FiltersForm(request.GET, scope=scope_for(request.user, name), audience=name)
+            if own.is_valid():
+                sections.append(published(registry.section(name, own.query())))
+            else:
+                left_out.append(name)
+        _journal(request, Action.REPORT_PRINTED, "rapport", query, audiences=audiences, left_out=left_out)
         pdf = council_pdf(
             sections=sections,
             query=query,
             town_name=settings.RELAIS["TOWN_NAME"],
             title=_("Rapport d'activité"),
         )
-        return download(
-            pdf, "application/pdf", f"rapport-activite-{query.period.start:%Y%m%d}-{query.period.end:%Y%m%d}.pdf"
-        )
+        name = f"rapport-activite-{query.period.start:%Y%m%d}-{query.period.end:%Y%m%d}.pdf"
+        return download(pdf, "application/pdf", name)
     return render(
         request,
         "stats/report.html",
         {"form": form, "audiences": [(name, AUDIENCES[name]["title"]) for name in audiences]},
     )
-
-
-def _within(user, audience, query: Query) -> Query:
-    """The report's query for one audience: the same filters inside that audience's scope
-    (an advisor's own records for mediation)."""
-    import dataclasses
-
-    scope = scope_for(user, audience)
-    advisor = query.advisor_id if scope.advisor_id is None else scope.advisor_id
-    return dataclasses.replace(query, advisor_id=advisor)
 
 
 # ---------------------------------------------------------------- share links

@@ -172,7 +172,8 @@ def test_a_team_place_or_advisor_outside_the_scope_is_a_form_error(two_teams, fi
     value = {"team": two_teams["theirs"], "place": two_teams["their_place"], "advisor": two_teams["their_advisor"]}
     f = form({field: str(value[field].pk)}, two_teams["scope"])
     assert not f.is_valid()
-    assert f.errors[field][0].startswith("Sélectionnez un choix valide")
+    assert f.errors[field][0].startswith("Choisissez ")
+    assert str(value[field].pk) not in f.errors[field][0]  # no raw framework message with the id
 
 
 def test_an_unknown_place_is_a_form_error(db):
@@ -185,7 +186,7 @@ def test_a_manager_of_one_team_asking_for_another_team_gets_a_message(manager):
     other = Team.objects.get(slug="urbanisme")
     f = form({"team": str(other.pk)}, scope_for(manager, "mediation"))
     assert not f.is_valid()
-    assert f.errors["team"][0].startswith("Sélectionnez un choix valide")
+    assert f.errors["team"] == ["Choisissez une de vos équipes dans la liste."]
 
 
 def test_an_advisor_cannot_choose_another_advisor(advisor, manager):

@@ -109,3 +109,46 @@ def test_a_share_whose_count_on_top_is_small_is_hidden_even_on_a_large_base():
     shown = published(Section("s", "S", figures=[figure])).figures[0]
     assert shown.value is SUPPRESSED
     assert shown.previous == 30.0
+
+
+def test_a_figure_that_repeats_a_hidden_cell_or_leaves_a_small_rest_is_hidden():
+    from relais.stats.build import link, ratio_figure
+
+    # Online alone 6, online with help 2, counter 30: the table hides 2 and 6; the figure
+    # "online alone" must go too, or 38 - 6 - 30 gives the 2 back.
+    channel = Table(
+        "channel",
+        "Canal",
+        [Row("Seul", [6, 0], "online_alone"), Row("Aidé", [2, 0], "online_helped"), Row("Guichet", [30, 0], "counter")],
+        ["Période", "Période précédente"],
+    )
+    section = Section(
+        "demandes",
+        "Demandes",
+        figures=[
+            Figure("received", "Reçues", 38, 0),
+            Figure("online_alone", "Seul", 6, 0),
+            Figure("answered", "Répondues", 36, 0),
+            ratio_figure("answered_rate", "Part", 36, 38, 0, 0),
+        ],
+        tables=[channel],
+    )
+    link(section, cells={"online_alone": ("channel", "online_alone")}, parts={"answered": "received"})
+    shown = {f.slug: f.value for f in published(section).figures}
+    assert shown["received"] == 38
+    assert shown["online_alone"] is SUPPRESSED
+    # 38 received, 36 answered: the 2 unanswered would show through.
+    assert shown["answered"] is SUPPRESSED
+    assert shown["answered_rate"] is SUPPRESSED
+
+
+def test_a_total_whose_parts_are_shown_elsewhere_goes_when_one_part_is_hidden():
+    from relais.stats.build import link
+
+    sources = Table(
+        "source", "Sources", [Row("A", [30, 0], "a"), Row("B", [2, 0], "b"), Row("C", [6, 0], "c")], ["P", "PP"]
+    )
+    section = link(
+        Section("f", "F", figures=[Figure("visits", "Visites", 38, 0)], tables=[sources]), totals={"visits": "source"}
+    )
+    assert published(section).figures[0].value is SUPPRESSED

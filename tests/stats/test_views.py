@@ -92,7 +92,7 @@ def test_an_advisor_sees_only_their_own_records_and_a_manager_only_their_team():
     # A manager cannot ask for another team's figures: a plain message, no figures.
     response = client_of(MANAGER).get(page_url(team=other_team.pk, **params))
     assert response.context["section"] is None
-    assert "Sélectionnez un choix valide" in str(response.context["form"].errors["team"])
+    assert response.context["form"].errors["team"] == ["Choisissez une de vos équipes dans la liste."]
 
 
 @pytest.mark.django_db
@@ -107,8 +107,8 @@ def test_an_advisor_sees_only_their_own_records_and_a_manager_only_their_team():
         ({"period": "custom", "start": "1970-01-01", "end": "2026-01-01"}, "start", "10 ans au plus"),
         ({"period": "custom", "start": "", "end": "2026-01-01"}, "start", "Indiquez le premier jour"),
         ({"period": "custom", "start": "31/02/2026", "end": "2026-03-01"}, "start", "date valide"),
-        ({"period": "siècle"}, "period", "Sélectionnez un choix valide"),
-        ({"place": "999999"}, "place", "Sélectionnez un choix valide"),
+        ({"period": "siècle"}, "period", "Choisissez une période de la liste."),
+        ({"place": "999999"}, "place", "seuls ceux de vos équipes"),
     ],
 )
 def test_bad_filters_get_a_plain_french_message_beside_the_field_and_no_figures(params, field, message):
@@ -116,10 +116,10 @@ def test_bad_filters_get_a_plain_french_message_beside_the_field_and_no_figures(
     assert response.status_code == 200
     assert response.context["section"] is None
     assert any(message in str(e) for e in response.context["form"].errors[field]), response.context["form"].errors
-    # What was typed is kept.
-    for value in params.values():
-        if value:
-            assert value in response.content.decode()
+    # What was typed is kept (dates; a list keeps its choices).
+    for name in ("start", "end"):
+        if params.get(name):
+            assert params[name] in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -320,3 +320,33 @@ def test_the_council_report_is_a_pdf_with_small_counts_suppressed_and_is_journal
     )
     assert response["Content-Type"].startswith("text/html")
     assert "Le dernier jour est avant le premier" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_council_report_keeps_each_part_inside_its_own_scope(tmp_path):
+    """A manager of one team who advises in another: choosing the team where they only
+    advise gives their own mediation figures, and leaves the requests, mutual aid and
+    outbox of that team out of the report (those pages refuse that team too)."""
+    from unittest import mock
+
+    from relais.accounts.models import Membership
+    from relais.stats import registry
+
+    advising = Team.objects.create(name="Conseil R", slug="conseil-r", kind="mediation")
+    managed = Team.objects.create(name="Gérée R", slug="geree-r", kind="mediation")
+    user = make_member("mixte@valbrenne.fr", "conseil-r", Role.ADVISOR)
+    Membership.objects.create(user=user, team=managed, role=Role.MANAGER)
+    seen = []
+    real = registry.section
+
+    def spy(audience, query):
+        seen.append((audience, query.team_ids, query.advisor_id))
+        return real(audience, query)
+
+    with mock.patch.object(registry, "section", spy):
+        response = staff_client(user).get(
+            reverse("stats:report"), {"format": "pdf", "period": "this_year", "team": str(advising.pk)}
+        )
+    assert response.status_code == 200
+    assert {audience for audience, _teams, _advisor in seen} == {"mediation", "frequentation"}
+    assert all(teams == (advising.pk,) and advisor == user.pk for _a, teams, advisor in seen)

@@ -13,7 +13,7 @@ what "at the counter" means for the other pages.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Count, F
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from relais.core.models import Channel
 from relais.directory.models import Place
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment, Appointment, Attendance
-from relais.stats.build import compare
+from relais.stats.build import compare, link
 from relais.stats.figures import COUNT, Figure, Row, Section, Table
 from relais.stats.filters import Query
 
@@ -39,31 +39,21 @@ SOURCES = [
 
 def _appointments(q: Query):
     """Appointments the person came to, at their local start."""
-    start, end = q.period.bounds()
-    qs = Appointment.objects.filter(outcome=c.Outcome.SEEN, starts_at__gte=start, starts_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
+    qs = q.narrow(
+        Appointment.objects.filter(outcome=c.Outcome.SEEN), when="starts_at", advisor="advisor", place="place"
+    )
     return qs.annotate(visit_place=F("place_id"), wd=ExtractIsoWeekDay("starts_at"), hour=ExtractHour("starts_at"))
 
 
 def _workshops(q: Query):
     """Presences at workshop sessions, at the session's local start."""
-    start, end = q.period.bounds()
-    qs = Attendance.objects.filter(present=True, session__starts_at__gte=start, session__starts_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(session__workshop__team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(session__workshop__advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(session__workshop__place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(session__workshop__place__commune=q.commune)
+    qs = q.narrow(
+        Attendance.objects.filter(present=True),
+        when="session__starts_at",
+        team="session__workshop__team",
+        advisor="session__workshop__advisor",
+        place="session__workshop__place",
+    )
     return qs.annotate(
         visit_place=F("session__workshop__place_id"),
         wd=ExtractIsoWeekDay("session__starts_at"),
@@ -74,17 +64,7 @@ def _workshops(q: Query):
 def _counter(q: Query):
     """Requests recorded at the counter, when they were recorded. They have no advisor: an
     advisor's figures hold none."""
-    if q.advisor_id:
-        nothing = Value(None, output_field=IntegerField())
-        return Case.objects.none().annotate(visit_place=F("recorded_at_place_id"), wd=nothing, hour=nothing)
-    start, end = q.period.bounds()
-    qs = Case.objects.filter(channel=Channel.COUNTER, submitted_at__gte=start, submitted_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.place_id:
-        qs = qs.filter(recorded_at_place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(recorded_at_place__commune=q.commune)
+    qs = q.narrow(Case.objects.filter(channel=Channel.COUNTER), when="submitted_at", place="recorded_at_place")
     return qs.annotate(
         visit_place=F("recorded_at_place_id"), wd=ExtractIsoWeekDay("submitted_at"), hour=ExtractHour("submitted_at")
     )
@@ -94,21 +74,12 @@ def _drop_ins(q: Query):
     """Individual accompaniments in a place, without appointment nor workshop. The record
     has a date but no time: the hour is the one it was written down (`created_at`)."""
     qs = Accompaniment.objects.filter(
-        date__gte=q.period.start,
-        date__lte=q.period.end,
         kind=c.AccompanimentKind.INDIVIDUAL,
         place_type=c.PlaceType.PLACE,
         appointment__isnull=True,
         workshop_session__isnull=True,
     )
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
+    qs = q.narrow(qs, when="date", day=True, advisor="advisor", place="place")
     return qs.annotate(visit_place=F("place_id"), wd=ExtractIsoWeekDay("date"), hour=ExtractHour("created_at"))
 
 
@@ -201,4 +172,7 @@ def section(q: Query) -> Section:
     notes = []
     if q.channel and q.channel != Channel.COUNTER:
         notes.append(_("Le canal choisi ne s'applique pas ici : toutes les visites se font sur place."))
-    return Section("frequentation", _("Fréquentation des lieux"), figures, tables, notes)
+    section = Section("frequentation", _("Fréquentation des lieux"), figures, tables, notes)
+    # The sources' counts are figures of other sections too (walk-in visits, presences):
+    # the total goes whenever a source is hidden, or it would give the hidden one back.
+    return link(section, totals={"visits": "source"})

@@ -5,6 +5,8 @@ certificates; orientations, first visits and autonomy."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, Q, Sum, Value, When
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment, Appointment, Attendance, Registration, Workshop
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, Figure, Section
 from relais.stats.filters import Query
 from relais.stats.selectors._sql import counts, list_counts
@@ -33,14 +35,11 @@ def _labels(pairs):
 
 
 def accompaniments(q: Query):
-    """The records of the query's period and scope."""
-    qs = Accompaniment.objects.filter(date__gte=q.period.start, date__lte=q.period.end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
+    """The records of the query's period and scope. A record made at home or elsewhere has
+    no place but names its commune: the commune filter reads either."""
+    qs = dataclasses.replace(q, commune="").narrow(
+        Accompaniment.objects.all(), when="date", day=True, advisor="advisor", place="place"
+    )
     if q.commune:
         qs = qs.filter(Q(place__commune=q.commune) | Q(place__isnull=True, commune=q.commune))
     return qs
@@ -120,17 +119,7 @@ def accompaniment_counts(q: Query) -> dict:
 
 
 def _appointments(q: Query):
-    start, end = q.period.bounds()
-    qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
-    return qs
+    return q.narrow(Appointment.objects.all(), when="starts_at", advisor="advisor", place="place")
 
 
 def appointment_counts(q: Query) -> dict:
@@ -145,17 +134,11 @@ def appointment_counts(q: Query) -> dict:
 
 
 def _workshops(q: Query):
-    start, end = q.period.bounds()
-    qs = Workshop.objects.filter(sessions__starts_at__gte=start, sessions__starts_at__lt=end, cancelled_at__isnull=True)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.advisor_id:
-        qs = qs.filter(advisor_id=q.advisor_id)
-    if q.place_id:
-        qs = qs.filter(place_id=q.place_id)
-    if q.commune:
-        qs = qs.filter(place__commune=q.commune)
-    return Workshop.objects.filter(pk__in=qs.values("pk"))
+    """Workshops (not cancelled) with a session in the period, each once."""
+    with_session = q.narrow(
+        Workshop.objects.filter(cancelled_at__isnull=True), when="sessions__starts_at", advisor="advisor", place="place"
+    )
+    return Workshop.objects.filter(pk__in=with_session.values("pk"))
 
 
 def workshop_counts(q: Query) -> dict:
@@ -339,9 +322,10 @@ def section(q: Query) -> Section:
         compare(
             "appointment_outcome",
             _("Suite des rendez-vous"),
-            rdv_now["outcome"],
-            rdv_before["outcome"],
-            c.Outcome.choices,
+            _without_moved(rdv_now["outcome"]),
+            _without_moved(rdv_before["outcome"]),
+            [(code, label) for code, label in c.Outcome.choices if code != c.Outcome.MOVED],
+            note=_("Un rendez-vous déplacé compte une fois, à son nouvel horaire."),
         ),  # fmt: skip
         compare(
             "appointment_channel", _("Rendez-vous pris"), rdv_now["channel"], rdv_before["channel"], _channel_choices()
@@ -350,7 +334,22 @@ def section(q: Query) -> Section:
             "workshop_theme", _("Ateliers par thème"), ws_now["theme"], ws_before["theme"], c.THEMES, keep_empty=False
         ),  # fmt: skip
     ]
-    return Section("mediation", _("Médiation numérique"), figures, tables)
+    section = Section("mediation", _("Médiation numérique"), figures, tables)
+    return link(
+        section,
+        cells={"noshows": ("appointment_outcome", c.Outcome.NOSHOW)},
+        parts={
+            "first_time": "activities",
+            "procedure_help": "activities",
+            "walk_in": "activities",
+            "oriented": "activities",
+            "noshows": "appointments",
+        },
+    )
+
+
+def _without_moved(outcomes: dict) -> dict:
+    return {code: n for code, n in outcomes.items() if code != c.Outcome.MOVED}
 
 
 def _month_date(code: str):

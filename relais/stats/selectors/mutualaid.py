@@ -25,7 +25,7 @@ from relais.mutualaid.models import (
     Suspension,
 )
 from relais.mutualaid.selectors import listing_counts, outcome_counts
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, Figure, Section
 from relais.stats.filters import Query
 from relais.stats.selectors._sql import counts
@@ -186,4 +186,5 @@ def section(q: Query) -> Section:
         notes.append(
             _("Les annonces sont rattachées à un quartier, pas à un lieu : le filtre par lieu ne s'applique pas.")
         )
-    return Section("entraide", _("Entraide"), figures, tables, notes)
+    section = Section("entraide", _("Entraide"), figures, tables, notes)
+    return link(section, parts={"answered": "posted", "by_staff": "posted"})

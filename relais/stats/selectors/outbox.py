@@ -31,7 +31,7 @@ from relais.mediation.models import Appointment, Registration
 from relais.mutualaid.models import Conversation, ConversationMessage, Listing, Report, Suspension, ThankYou
 from relais.notifications.models import Message, MessageStatus
 from relais.notifications.selectors import about
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, Figure, Row, Section, Table
 from relais.stats.filters import Query
 
@@ -189,4 +189,9 @@ def section(q: Query) -> Section:
         notes.append(_("Messages au sujet des dossiers, rendez-vous, inscriptions, mandats et annonces des équipes."))
     if q.place_id or q.commune:
         notes.append(_("Un message n'est rattaché à aucun lieu : le filtre par lieu ou par commune ne s'applique pas."))
-    return Section("envois", _("Envois aux habitants"), figures, tables, notes)
+    section = Section("envois", _("Envois aux habitants"), figures, tables, notes)
+    return link(
+        section,
+        cells={"failed": ("status", MessageStatus.FAILED)},
+        parts={"failed": "messages", "fallbacks": "messages", "fallback_letters": "fallbacks"},
+    )

@@ -21,7 +21,7 @@ from relais.accounts.models import Team
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, EventKind, Form, Status
 from relais.cases.selectors import case_counts
 from relais.core.models import Channel
-from relais.stats.build import compare, ratio_figure
+from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, DAYS, Figure, Section
 from relais.stats.filters import Query
 from relais.stats.selectors._sql import percentile
@@ -54,17 +54,7 @@ def _outcomes():
 
 def cases(q: Query):
     """The requests still held, filed in the query's period and scope."""
-    start, end = q.period.bounds()
-    qs = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    if q.team_ids is not None:
-        qs = qs.filter(team_id__in=q.team_ids)
-    if q.place_id:
-        qs = qs.filter(recorded_at_place_id=q.place_id)
-    if q.channel:
-        qs = qs.filter(channel=q.channel)
-    if q.commune:
-        qs = qs.filter(recorded_at_place__commune=q.commune)
-    return qs
+    return q.narrow(Case.objects.all(), when="submitted_at", place="recorded_at_place", channel="channel")
 
 
 def received_counts(q: Query) -> dict:
@@ -283,7 +273,12 @@ def section(q: Query) -> Section:
                 "entiers de la période."
             )
         )
-    return Section("demandes", _("Demandes"), figures, tables, notes)
+    section = Section("demandes", _("Demandes"), figures, tables, notes)
+    return link(
+        section,
+        cells={"online_alone": ("channel", ONLINE_ALONE)},
+        parts={"online_alone": "received", "mandate": "received", "asked_cases": "received"},
+    )
 
 
 def _month_end(day: datetime.date) -> datetime.date:
