@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-rush bench-audit
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-throughput: $(VENV)/.installed
 
 bench-cases: $(VENV)/.installed
 	$(BIN)/python bench/cases.py
+
+# Statistics pages on 1,000,000 accompaniment records (PostgreSQL at 127.0.0.1:5432) and a tenth on SQLite.
+bench-stats: $(VENV)/.installed
+	$(BIN)/python bench/stats.py --postgres
 
 bench-rush: $(VENV)/.installed
 	$(BIN)/python bench/rush.py --postgres

@@ -752,6 +752,12 @@ class Accompaniment(KeyedModel, models.Model):
         indexes = [
             models.Index(fields=["team", "-date"], name="accompaniment_team_date"),
             models.Index(fields=["advisor", "-date"], name="accompaniment_advisor_date"),
+            # Read from the index alone: the statistics roll-up's check of each month (stats.rollup) and
+            # the distinct people of a period.
+            models.Index(
+                fields=["date", "kind", "person", "updated_at", "anonymous_count", "id"],
+                name="accompaniment_month_check",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(duration__gte=1, duration__lte=1440), name="accompaniment_duration"),
