@@ -253,13 +253,13 @@ def whole_months(start: datetime.date | None, end: datetime.date | None) -> tupl
     days counts them only for the months it covers whole."""
     first = stop = None
     if start:
-        first = start if start.day == 1 else _next_month(start)
+        first = start if start.day == 1 else next_month(start)
     if end:
-        stop = _next_month(end) if _next_month(end) - datetime.timedelta(days=1) == end else end.replace(day=1)
+        stop = next_month(end) if next_month(end) - datetime.timedelta(days=1) == end else end.replace(day=1)
     return first, stop
 
 
-def _next_month(day: datetime.date) -> datetime.date:
+def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 

@@ -21,7 +21,3 @@ class StatsConfig(AppConfig):
                 order=70,
             ),
         ]
-
-    def ready(self):
-        # The monthly roll-up's tables are declared beside the code that fills and reads them.
-        from relais.stats import rollup  # noqa: F401

@@ -68,3 +68,43 @@ class ShareLink(KeyedModel, models.Model):
     @property
     def is_open(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# ---------------------------------------------------------------- monthly roll-up (stats.rollup)
+
+
+class AccompanimentMonth(models.Model):
+    """How many records of one month, team, advisor, place and commune have one value of
+    one dimension ("total" holds the totals: activities, minutes…)."""
+
+    month = models.DateField()
+    # False: one row per (team, advisor), every place together (most pages read these);
+    # True: per place and commune too (pages filtered by place or commune).
+    detail = models.BooleanField()
+    team_id = models.IntegerField()
+    advisor_id = models.IntegerField()
+    place_id = models.IntegerField(null=True)
+    commune = models.CharField(max_length=100, blank=True)
+    dimension = models.CharField(max_length=30)
+    value = models.CharField(max_length=60, blank=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["detail", "month", "team_id", "advisor_id"], name="rollup_month_scope")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.n}"
+
+
+class AccompanimentMonthSource(models.Model):
+    """The fingerprint of the records a month of the roll-up was built from."""
+
+    month = models.DateField(unique=True)
+    rows = models.BigIntegerField()
+    last_update = models.DateTimeField(null=True)
+    named = models.BigIntegerField()
+    anonymous = models.BigIntegerField()
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

@@ -24,13 +24,15 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 
+from relais.core import retention
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment
 from relais.stats.filters import Period, Query
+from relais.stats.models import AccompanimentMonth, AccompanimentMonthSource
 
 KEY = ("team_id", "advisor_id", "place_id", "commune")
 # Dimensions whose values are counted on every record, or on individual records only.
@@ -53,56 +55,12 @@ EMPTY = (0, None, 0, 0)  # the fingerprint of a month without records
 LOCK = 0x5747  # advisory lock class of the roll-up builds (PostgreSQL)
 
 
-class AccompanimentMonth(models.Model):
-    """How many records of one month, team, advisor, place and commune have one value of
-    one dimension ("total" holds the totals: activities, minutes…)."""
-
-    month = models.DateField()
-    # False: one row per (team, advisor), every place together (most pages read these);
-    # True: per place and commune too (pages filtered by place or commune).
-    detail = models.BooleanField()
-    team_id = models.IntegerField()
-    advisor_id = models.IntegerField()
-    place_id = models.IntegerField(null=True)
-    commune = models.CharField(max_length=100, blank=True)
-    dimension = models.CharField(max_length=30)
-    value = models.CharField(max_length=60, blank=True)
-    n = models.BigIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["detail", "month", "team_id", "advisor_id"], name="rollup_month_scope")]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.n}"
-
-
-class AccompanimentMonthSource(models.Model):
-    """The fingerprint of the records a month of the roll-up was built from."""
-
-    month = models.DateField(unique=True)
-    rows = models.BigIntegerField()
-    last_update = models.DateTimeField(null=True)
-    named = models.BigIntegerField()
-    anonymous = models.BigIntegerField()
-    built_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self):
-        return f"{self.month:%Y-%m}"
-
-
 # --- Whole months -------------------------------------------------------------------------
 
 
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def whole_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
-    """[first, after): the whole months inside the period, or None."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    after = period.end.replace(day=1)
-    if _next_month(period.end) - datetime.timedelta(days=1) == period.end:
-        after = _next_month(period.end)
+    """[first, after): the whole months inside the period (core.retention's rule), or None."""
+    first, after = retention.whole_months(period.start, period.end)
     return (first, after) if first < after else None
 
 
@@ -135,7 +93,7 @@ def refresh(first: datetime.date, after: datetime.date) -> list[datetime.date]:
     while month < after:
         if kept.get(month) != current.get(month, EMPTY):
             months.append(month)
-        month = _next_month(month)
+        month = retention.next_month(month)
     for month in months:
         build(month, current.get(month, EMPTY))
     return months
@@ -144,7 +102,7 @@ def refresh(first: datetime.date, after: datetime.date) -> list[datetime.date]:
 @transaction.atomic
 def build(month: datetime.date, fingerprint: tuple | None = None) -> int:
     """Count one month again from its records; returns the roll-up rows written."""
-    after = _next_month(month)
+    after = retention.next_month(month)
     if connection.vendor == "postgresql":
         # Two readers finding the same month stale rebuild it one after the other.
         with connection.cursor() as cursor:
@@ -192,7 +150,7 @@ def rebuild_all() -> int:
         bounds = Accompaniment.objects.aggregate(first=Min("date"), last=Max("date"))
         if bounds["first"] is None:
             return 0
-        first, after = bounds["first"].replace(day=1), _next_month(bounds["last"])
+        first, after = bounds["first"].replace(day=1), retention.next_month(bounds["last"])
         return len(refresh(first, after))
 
 

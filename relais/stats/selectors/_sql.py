@@ -15,19 +15,15 @@ def counts(qs: QuerySet, field: str) -> dict:
 
 def list_counts(qs: QuerySet, field: str) -> dict[str, int]:
     """{element: number of rows whose JSON list `field` holds it} (themes, equipment…),
-    counted by the database: each list is unnested in SQL, never read into Python."""
-    model = qs.model
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    inner, params = qs.order_by().values("pk").query.sql_with_params()
+    counted by the database: the filtered rows' lists are unnested in SQL (the rows as a
+    subquery in FROM), never read into Python."""
+    column = connection.ops.quote_name(qs.model._meta.get_field(field).column)
+    inner, params = qs.order_by().values(field).query.sql_with_params()
     if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT e.value, COUNT(*) FROM {table} t CROSS JOIN LATERAL jsonb_array_elements_text(t.{column}) "
-            f"AS e(value) WHERE t.{pk} IN ({inner}) GROUP BY e.value"
-        )
+        unnest = f"CROSS JOIN LATERAL jsonb_array_elements_text(t.{column}) AS e(value)"
     else:
-        sql = f"SELECT e.value, COUNT(*) FROM {table} t, json_each(t.{column}) e WHERE t.{pk} IN ({inner}) GROUP BY e.value"
+        unnest = f", json_each(t.{column}) e"
+    sql = f"SELECT e.value, COUNT(*) FROM ({inner}) t {unnest} GROUP BY e.value"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return dict(cursor.fetchall())

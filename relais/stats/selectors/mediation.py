@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from relais.mediation import choices as c
 from relais.mediation.models import Accompaniment, Appointment, Attendance, Registration, Workshop
+from relais.stats import rollup
 from relais.stats.build import compare, link, ratio_figure
 from relais.stats.figures import COUNT, Figure, Section
 from relais.stats.filters import Query
@@ -173,7 +174,9 @@ def _figure(slug, label, now, before, help="") -> Figure:
 
 def section(q: Query) -> Section:
     """The digital mediation page: the period and the previous one."""
-    now, before = accompaniment_counts(q), accompaniment_counts(q.previous())
+    # Whole months from the monthly roll-up (checked against the records first), the days
+    # around them counted live: the same numbers as accompaniment_counts, sooner.
+    now, before = rollup.accompaniment_counts(q), rollup.accompaniment_counts(q.previous())
     rdv_now, rdv_before = appointment_counts(q), appointment_counts(q.previous())
     ws_now, ws_before = workshop_counts(q), workshop_counts(q.previous())
     seen = (rdv_now["outcome"].get(c.Outcome.SEEN, 0), rdv_before["outcome"].get(c.Outcome.SEEN, 0))
