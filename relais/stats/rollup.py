@@ -91,7 +91,7 @@ def refresh(first: datetime.date, after: datetime.date) -> list[datetime.date]:
     }
     months, month = [], first
     while month < after:
-        if kept.get(month) != current.get(month, EMPTY):
+        if kept.get(month, EMPTY) != current.get(month, EMPTY):  # a month without records needs nothing
             months.append(month)
         month = retention.next_month(month)
     for month in months:
