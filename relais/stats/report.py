@@ -17,9 +17,10 @@ The figures and tables each sentence reads, by section slug (`relais.stats.regis
 - "demandes": figures `received` (count), `median_days`, `p90_days` (DAYS), `late_rate`
   (PERCENT); table `channel`, its rows coded with `core.models.Channel` values (counter,
   phone, post are "not online").
-- "entraide": figures `listings`, `listings_by_staff` (posted by an agent for a resident),
+- "entraide": figures `posted`, `by_staff` (posted by an agent for a resident),
   `answered_rate` (PERCENT).
-- "envois": figures `messages`, `letters`, `failures`, `fallbacks` (replaced by a letter).
+- "envois": figures `messages`, `failed`, `fallbacks` (replaced by another channel); table
+  `channel`, its row `letter` (the same messages sent by letter).
 - "frequentation" (`selectors/attendance.py`): figure `visits`; table `heatmap` (rows
   weekdays, columns hours).
 
@@ -54,7 +55,8 @@ NOT_ONLINE = (Channel.COUNTER, Channel.PHONE, Channel.POST)
 # Mutual aid
 LISTINGS, LISTINGS_BY_STAFF, ANSWERED_RATE = "posted", "by_staff", "answered_rate"
 # Outbox
-MESSAGES, LETTERS, FAILURES, FALLBACKS = "messages", "letters_printed", "failed", "fallbacks"
+MESSAGES, FAILURES, FALLBACKS = "messages", "failed", "fallbacks"
+MESSAGE_CHANNEL_TABLE, LETTER_ROW = "channel", "letter"
 # Fréquentation
 VISITS, HEATMAP_TABLE = "visits", "heatmap"
 
@@ -317,7 +319,11 @@ def _outbox(section: Section) -> list[str]:
             _n(messages.value),
         ) % {"n": _count(messages.value)}
         text += _compared(messages)
-        letters = _value(_figure(section, LETTERS))
+        # Of these messages, those sent by letter (not the batches printed in the period,
+        # which may hold older messages).
+        channels = _table(section, MESSAGE_CHANNEL_TABLE)
+        row = next((r for r in channels.rows if r.code == LETTER_ROW), None) if channels is not None else None
+        letters = row.values[0] if row is not None and row.values else None
         if _said(letters):
             text += _(", dont %(n)s par courrier") % {"n": _count(letters)}
         out.append(_sentence(text))

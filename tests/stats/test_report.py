@@ -169,3 +169,23 @@ def test_council_pdf_holds_the_cover_the_summary_and_the_tables(tmp_path):
     assert "mardi moins de 5 21" in lines  # the heat map's data table
     last_page = re.search(r"\b(\d+) ?/ ?\1$", flat)  # the footer of the last page: "5 / 5"
     assert last_page and int(last_page.group(1)) >= 3
+
+
+def test_the_outbox_sentence_counts_the_letters_among_the_same_messages():
+    outbox = Section(
+        "envois",
+        "Envois aux habitants",
+        figures=[Figure("messages", "Messages envoyés aux habitants", 40, 30)],
+        tables=[
+            Table(
+                "channel",
+                "Messages par canal",
+                [Row("Courriel", [28, 20], "email"), Row("Courrier", [12, 10], "letter")],
+                ["Période", "Période précédente"],
+            )
+        ],
+    )
+    sentences = summary([outbox], YEAR)
+    assert any("40 messages ont été envoyés aux habitants" in s and "dont 12 par courrier" in s for s in sentences), (
+        sentences
+    )
