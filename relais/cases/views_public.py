@@ -157,6 +157,9 @@ def location(request, slug, key):
     location_form = LocationForm(post_data(request), initial=draft.data.get("location", {}))
     if request.method == "POST" and location_form.is_valid():
         services.draft_save(draft=draft, location=location_form.cleaned_data)
+        if form.public_reports:  # "Déjà signalé ?" (cases.views_street), or straight on
+            query = "?retour=verifier" if request.GET.get("retour") == "verifier" else ""
+            return redirect(reverse("cases:street_nearby", args=[form.slug, draft.key]) + query)
         return redirect(_next_url(request, form, draft, ("location", 0)))
     return render(
         request,
