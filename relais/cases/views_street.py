@@ -42,9 +42,7 @@ def _map(reports) -> street_map.Map | None:
 
 @require_GET
 def street_list(request):
-    forms_qs = street_selectors.public_forms()
-    if not street_selectors.public_enabled():
-        raise Http404
+    forms_qs = street_selectors.public_forms()  # none when the town turned public reports off
     filters = PublicFilterForm(request.GET or None, forms_qs=forms_qs)
     chosen = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     reports = street_selectors.public_reports(form=chosen.get("categorie"), status=chosen.get("etat") or "")

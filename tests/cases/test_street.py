@@ -95,7 +95,8 @@ def test_the_site_switch_hides_every_public_report(client, street_form, neighbou
     _published(street_form, neighbour, street_worker)
     with override_settings(RELAIS={**_relais(), "STREET_REPORTS_PUBLIC": False}):
         assert not street_selectors.public_reports().exists()
-        assert client.get(reverse("cases:street_list")).status_code == 404
+        page = client.get(reverse("cases:street_list")).content.decode()
+    assert "Aucun signalement publié" in page and "Lampadaire éteint" not in page
 
 
 def _relais():
@@ -347,3 +348,16 @@ def test_staff_of_another_team_get_404_on_review_and_duplicate_pages(street_form
     client = staff_client(case_worker)
     assert client.get(reverse("cases:street_moderate", args=[case.reference])).status_code == 404
     assert client.get(reverse("cases:street_duplicate", args=[case.reference])).status_code == 404
+
+
+def test_the_town_sets_its_plan_with_a_command(tmp_path, db):
+    from django.core.management import call_command
+
+    from relais.cases.demo import town_plan_svg
+
+    path = tmp_path / "plan.svg"
+    path.write_bytes(town_plan_svg())
+    call_command("town_plan", str(path), "--bounds", "0.1,47.1,0.2,47.2", stdout=open("/dev/null", "w"))
+    plan = street_selectors.town_plan()
+    assert (plan.west, plan.south, plan.east, plan.north) == (0.1, 47.1, 0.2, 47.2)
+    assert AuditEvent.objects.filter(action=Action.TOWN_PLAN_SET).exists()
