@@ -296,7 +296,8 @@ def _demo_pdf():
 
 
 # Valbrenne's streets, for the street reports' demo: (latitude, longitude) around the school.
-PLAN_BOUNDS = (0.6790, 47.2485, 0.6930, 47.2580)  # west, south, east, north
+# West, south, east, north: the 900 × 600 plan below, in Web Mercator (3:2 at this latitude).
+PLAN_BOUNDS = (0.6790, 47.2501, 0.6930, 47.2565)
 STREET_REPORTS = [
     # (answer, description, where the resident said, published words or None, lat, lon, status, days ago)
     ("Trou dans la chaussée", "Un gros trou devant chez moi au 20, mon fils a failli tomber à vélo.",
@@ -308,7 +309,7 @@ STREET_REPORTS = [
     ("Éclairage", "Le lampadaire devant l'école ne marche toujours pas, c'est tout noir le soir.",
      "rue Jules Ferry devant l'école", None, 47.25335, 0.68618, "submitted", 1),
     ("Panneau ou mobilier", "Le panneau stop est tombé, je l'ai mis contre le mur.", "Angle rue des Lilas",
-     None, 47.2566, 0.6901, "submitted", 0),
+     None, 47.2555, 0.6901, "submitted", 0),
 ]  # fmt: skip
 
 
@@ -318,7 +319,7 @@ def town_plan_svg() -> bytes:
         ("M0 300 L900 290", "Rue Jules-Ferry", 40, 280),
         ("M430 0 L445 600", "Avenue de la République", 455, 60),
         ("M520 120 L900 60", "Rue des Lilas", 640, 80),
-        ("M0 470 L900 520", "Rue du Moulin", 40, 460),
+        ("M0 470 L900 520", "Rue du Moulin", 600, 486),
     ]
     paths = "".join(
         f'<path d="{d}" stroke="#ffffff" stroke-width="22" fill="none"/>'
@@ -330,7 +331,7 @@ def town_plan_svg() -> bytes:
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 900 600" width="900" height="600">'
         '<rect width="900" height="600" fill="#f1efe9"/>'
         '<rect x="120" y="400" width="220" height="170" rx="12" fill="#cfe6c4"/>'
-        '<text x="150" y="500" font-family="sans-serif" font-size="18" fill="#2f5d27">Parc des Tilleuls</text>'
+        '<text x="150" y="440" font-family="sans-serif" font-size="18" fill="#2f5d27">Parc des Tilleuls</text>'
         '<rect x="470" y="310" width="120" height="70" fill="#e4d6c1"/>'
         '<text x="478" y="350" font-family="sans-serif" font-size="16" fill="#5a4322">École Jules-Ferry</text>'
         '<path d="M0 160 C200 120 300 200 420 170" stroke="#9cc3e6" stroke-width="14" fill="none"/>'

@@ -144,7 +144,6 @@ def me_too_add(*, report: StreetReport, session_key: str, request: HttpRequest |
             MeToo.objects.create(report=report, digest=digest)
     except IntegrityError:  # the same session's other click got there first
         return False
-    public_pages_changed()
     return True
 
 

@@ -361,3 +361,15 @@ def test_the_town_sets_its_plan_with_a_command(tmp_path, db):
     plan = street_selectors.town_plan()
     assert (plan.west, plan.south, plan.east, plan.north) == (0.1, 47.1, 0.2, 47.2)
     assert AuditEvent.objects.filter(action=Action.TOWN_PLAN_SET).exists()
+
+
+def test_only_a_location_form_can_have_public_reports(street_form):
+    from django.forms.models import model_to_dict
+
+    from relais.cases.forms import FormMetaForm
+
+    data = {k: v for k, v in model_to_dict(street_form).items() if v is not None}
+    data.update(asks_location=False, public_reports=True)
+    form = FormMetaForm(data, instance=street_form)
+    assert not form.is_valid()
+    assert "emplacement" in form.errors["public_reports"][0]
