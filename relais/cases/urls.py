@@ -36,6 +36,7 @@ staff_urlpatterns = [
     # a request recorded for a person (counter, phone, post, e-mail, or under mandate)
     path("gestion/personnes/<int:person_pk>/demande/", views_staff.record_start, name="record_start"),
     path("gestion/personnes/<int:person_pk>/demande/<slug:slug>/", views_staff.record, name="record"),
+    path("gestion/signalements/plan/", views_street.town_plan, name="town_plan"),
     # form builder
     path("gestion/demarches/", views_staff.form_list, name="form_list"),
     path("gestion/demarches/nouvelle/", views_staff.form_edit, name="form_create"),

@@ -13,15 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
 from relais.cases import services, street_map, street_selectors, street_services
 from relais.cases.models import StreetReport
 from relais.cases.selectors import WORKER_ROLES, can_work, worker_team_ids
-from relais.cases.street_forms import DuplicateForm, ModerationForm, PublicFilterForm
+from relais.cases.street_forms import DuplicateForm, ModerationForm, PublicFilterForm, TownPlanForm
 from relais.cases.views_public import _draft_or_404, _form_or_404, _next_url, _sent
 from relais.cases.views_staff import _visible_case_or_404
 from relais.core.forms import add_refusal
-from relais.core.http import post_data, safe_next
+from relais.core.http import files_data, post_data, safe_next
 
 PER_PAGE = 20
 
@@ -208,5 +209,31 @@ def street_duplicate(request, reference):
         request,
         "cases/street/duplicate.html",
         {"case": case, "form": form, "close": groups.get(case.pk, [])},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def town_plan(request):
+    """The town's plan under the public map of street reports (administrators)."""
+    current = street_selectors.town_plan()
+    initial = {k: getattr(current, k) for k in ("west", "south", "east", "north")} if current else {}
+    form = TownPlanForm(post_data(request), files_data(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data, content_type = form.plan
+        bounds = tuple(form.cleaned_data[k] for k in ("west", "south", "east", "north"))
+        try:
+            street_services.town_plan_set(
+                data=data, content_type=content_type, bounds=bounds, actor=request.user, request=request
+            )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, _("Le plan de la commune est enregistré."))
+            return redirect("cases:town_plan")
+    return render(
+        request,
+        "cases/street/town_plan.html",
+        {"form": form, "current": current},
         status=400 if form.errors else 200,
     )

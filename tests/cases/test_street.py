@@ -373,3 +373,30 @@ def test_only_a_location_form_can_have_public_reports(street_form):
     form = FormMetaForm(data, instance=street_form)
     assert not form.is_valid()
     assert "emplacement" in form.errors["public_reports"][0]
+
+
+def test_an_administrator_uploads_the_town_plan_and_a_bad_one_is_explained(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relais.cases.demo import town_plan_svg
+
+    url = reverse("cases:town_plan")
+    assert admin_client.get(url).status_code == 200
+    bounds = {"west": "0.1", "south": "47.1", "east": "0.2", "north": "47.2"}
+    plan = SimpleUploadedFile("plan.svg", town_plan_svg(), "image/svg+xml")
+    assert admin_client.post(url, {"file": plan, **bounds}).status_code == 302
+    assert street_selectors.town_plan().west == 0.1
+    bad = SimpleUploadedFile("plan.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "image/svg+xml")
+    response = admin_client.post(url, {"file": bad, **bounds, "east": "0.05"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le bord droit (est) doit être à l" in page
+    bad.seek(0)
+    response = admin_client.post(url, {"file": bad, **bounds})
+    assert response.status_code == 400 and "élément refusé" in response.content.decode()
+    assert street_selectors.town_plan().west == 0.1
+
+
+def test_a_case_worker_cannot_change_the_town_plan(street_worker):
+    response = staff_client(street_worker).get(reverse("cases:town_plan"))
+    assert response.status_code in (403, 404)
