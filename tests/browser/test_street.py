@@ -88,3 +88,10 @@ def test_the_team_sees_close_reports_grouped_and_publishes_one(server, page, axe
     expect(page.locator(".messages")).to_contain_text("publié")
     page.get_by_role("link", name="Voir la page publique").click()
     expect(page.locator("h1")).to_have_text("Panneau stop tombé")
+
+
+def test_an_administrator_sees_the_town_plan_page(server, page, axe):
+    staff_login(page, server, "admin@valbrenne.fr")
+    page.goto(server["url"] + "/gestion/signalements/plan/")
+    expect(page.locator("h1")).to_have_text("Plan de la commune")
+    assert axe(page.url, cookies=page.context.cookies()) == []

@@ -400,3 +400,13 @@ def test_an_administrator_uploads_the_town_plan_and_a_bad_one_is_explained(admin
 def test_a_case_worker_cannot_change_the_town_plan(street_worker):
     response = staff_client(street_worker).get(reverse("cases:town_plan"))
     assert response.status_code in (403, 404)
+
+
+def test_from_the_check_page_the_nearby_step_leads_back_to_it(client, street_form, neighbour, street_worker):
+    _published(street_form, neighbour, street_worker, lat=LAMP[0], lon=LAMP[1])
+    draft = Draft.objects.create(form=street_form)
+    url = reverse("cases:location", args=[street_form.slug, draft.key]) + "?retour=verifier"
+    response = client.post(url, {"location_text": "Rue Jules Ferry"})
+    assert response["Location"].endswith("/deja-signale/?retour=verifier")
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("cases:check", args=[street_form.slug, draft.key]) in page
