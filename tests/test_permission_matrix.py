@@ -166,7 +166,6 @@ POST_ONLY = {
     "notifications:message_retry",
     "notifications:batch_posted",
     "mediation:staff_dropin_restore",
-    "mediation:staff_registration_cancel",
     "mutualaid:staff_listing_renew",
     "mutualaid:staff_listing_close",
     "mutualaid:staff_contacts_share",

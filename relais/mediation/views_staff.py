@@ -518,22 +518,40 @@ def workshop_pick(request):
 
 
 @booking_required
-@require_POST
 def registration_cancel(request, pk):
-    registration = get_object_or_404(selectors.registrations_visible_to(request.user), pk=pk)
-    try:
-        _reg, promoted = workshops.registration_cancel(registration=registration, actor=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        text = _("L'inscription est annulée.")
-        if promoted:
-            text += " " + _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e).") % {
-                "name": promoted[0].person.display_name
-            }
-        messages.success(request, text)
+    """Unregister someone: a page says what will happen (the next person waiting gets the seat
+    at once), and only its confirmation cancels."""
+    registration = get_object_or_404(
+        selectors.registrations_visible_to(request.user).select_related("person", "workshop"), pk=pk
+    )
     back = registration.person.get_absolute_url() if registration.person else registration.workshop.get_staff_url()
-    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), back))
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), back)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            _reg, promoted = workshops.registration_cancel(
+                registration=registration, actor=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            text = _("L'inscription est annulée.")
+            if promoted:
+                text += " " + _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e).") % {
+                    "name": promoted[0].person.display_name
+                }
+            messages.success(request, text)
+        return HttpResponseRedirect(back)
+    if not registration.is_active:
+        messages.error(request, _("Cette inscription ne peut plus être annulée."))
+        return HttpResponseRedirect(back)
+    next_waiting = None
+    if registration.holds_seat:
+        next_waiting = selectors.next_waiting(registration.workshop)
+    return render(
+        request,
+        "mediation/staff/registration_cancel.html",
+        {"registration": registration, "workshop": registration.workshop, "next_waiting": next_waiting, "back": back},
+    )
 
 
 @mediation_required
@@ -545,11 +563,17 @@ def attendance(request, pk, session_pk):
     present_ids = set(session.attendances.filter(present=True).values_list("registration_id", flat=True))
     form = f.AttendanceForm(request.POST or None, registrations=registrations, present_ids=present_ids)
     if request.method == "POST" and form.is_valid():
-        result = workshops.attendance_record(
-            session=session, present_ids=form.present_ids(), actor=request.user, request=request
-        )
-        messages.success(request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result)
-        return redirect("mediation:staff_workshop", pk=workshop.pk)
+        try:
+            result = workshops.attendance_record(
+                session=session, present_ids=form.present_ids(), actor=request.user, request=request
+            )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(
+                request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result
+            )
+            return redirect("mediation:staff_workshop", pk=workshop.pk)
     if request.method == "GET":
         people_viewed(
             actor=request.user, action=Action.ATTENDANCE_VIEWED, obj=session,
