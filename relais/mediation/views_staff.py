@@ -474,7 +474,11 @@ def workshop_register(request, pk):
                     % {"name": person.display_name, "n": registration.waitlist_position()},
                 )
             else:
-                messages.success(request, _("%(name)s est inscrit(e).") % {"name": person.display_name})
+                messages.success(
+                    request,
+                    person.agree(_("%(name)s est inscrit."), _("%(name)s est inscrite."), _("%(name)s est inscrit(e)."))
+                    % {"name": person.display_name},
+                )
             return redirect(person)
     return render(
         request, "mediation/staff/workshop_register.html", {"form": form, "workshop": workshop, "person": person}
@@ -536,21 +540,31 @@ def registration_cancel(request, pk):
         else:
             text = _("L'inscription est annulée.")
             if promoted:
-                text += " " + _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e).") % {
-                    "name": promoted[0].person.display_name
-                }
+                first = promoted[0].person
+                text += " " + first.agree(
+                    _("%(name)s, premier sur la liste d'attente, a la place et est prévenu."),
+                    _("%(name)s, première sur la liste d'attente, a la place et est prévenue."),
+                    _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e)."),
+                ) % {"name": first.display_name}
             messages.success(request, text)
         return HttpResponseRedirect(back)
     if not registration.is_active:
         messages.error(request, _("Cette inscription ne peut plus être annulée."))
         return HttpResponseRedirect(back)
-    next_waiting = None
-    if registration.holds_seat:
-        next_waiting = selectors.next_waiting(registration.workshop)
+    next_waiting = selectors.next_waiting(registration.workshop) if registration.holds_seat else None
+    given_to = ""
+    if next_waiting is not None and next_waiting.person is not None:
+        given_to = next_waiting.person.agree(
+            _("La place est donnée tout de suite à %(name)s, premier sur la liste d'attente, qui est prévenu."),
+            _("La place est donnée tout de suite à %(name)s, première sur la liste d'attente, qui est prévenue."),
+            _("La place est donnée tout de suite à %(name)s, premier(ère) sur la liste d'attente, qui est prévenu(e)."),
+        ) % {"name": next_waiting.person.display_name}
+    elif next_waiting is not None:
+        given_to = _("La place est donnée tout de suite à la personne suivante sur la liste d'attente.")
     return render(
         request,
         "mediation/staff/registration_cancel.html",
-        {"registration": registration, "workshop": registration.workshop, "next_waiting": next_waiting, "back": back},
+        {"registration": registration, "workshop": registration.workshop, "given_to": given_to, "back": back},
     )
 
 

@@ -207,6 +207,7 @@ def test_reception_cancels_a_registration_at_the_counter_and_the_first_waiting_g
     # the page says who gets the seat, and nothing changes before it is confirmed
     page = reception_client.get(url).content.decode()
     assert "La place est donnée tout de suite à" in page and waiting.person.display_name in page
+    assert "premier(ère)" in page  # no civility recorded: both forms
     assert reception_client.post(url, {}).status_code == 200
     seat.refresh_from_db()
     assert seat.status == "confirmed"
