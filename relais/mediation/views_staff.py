@@ -552,6 +552,10 @@ def registration_cancel(request, pk):
         messages.error(request, _("Cette inscription ne peut plus être annulée."))
         return HttpResponseRedirect(back)
     next_waiting = selectors.next_waiting(registration.workshop) if registration.holds_seat else None
+    shown = [r.person_id for r in (registration, next_waiting) if r is not None and r.person_id]
+    people_viewed(
+        actor=request.user, action=Action.REGISTRATION_VIEWED, obj=registration, person_ids=shown, request=request
+    )
     given_to = ""
     if next_waiting is not None and next_waiting.person is not None:
         given_to = next_waiting.person.agree(
