@@ -176,3 +176,10 @@ def test_the_template_editor_names_the_characters_that_cost_more(admin_client):
     url = reverse("notifications:template_edit", args=["generic", "fr"])
     page = admin_client.post(url, {"subject": "S", "body": "B", "sms": "Bonjour ☺", "preview": "1"}).content.decode()
     assert "☺" in page and "70 caractères" in page
+
+
+def test_the_message_page_shows_the_sms_it_cost(resident_by_sms, sms_log, reception_client):
+    message = services.notify(person=resident_by_sms, template="generic", context={"subject": "S", "text": "x" * 250})
+    services.process_due()
+    page = reception_client.get(reverse("notifications:message_detail", args=[message.pk])).content.decode()
+    assert "SMS facturés" in page and "<dd>2</dd>" in page
