@@ -339,12 +339,11 @@ def template_edit(request, code, language):
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         services.template_save(code=code, language=language, actor=request.user, request=request, **form.cleaned_data)
         messages.success(request, _("Le modèle est enregistré."))
-        size = sms_measure(texts.render_text(form.cleaned_data["sms"], sample))
-        if size.too_long:
-            messages.warning(request, _SMS_TOO_LONG % {"n": size.segments})
         return redirect("notifications:template_edit", code=code, language=language)
     source = form.cleaned_data if form.is_bound and form.is_valid() else {"subject": subject, "body": body, "sms": sms}
     preview = {k: texts.render_text(v, sample) for k, v in source.items()}
+    # Counted on the preview and after saving (the page shows the saved text): a warning above
+    # two SMS, never a refusal.
     sms_size = sms_measure(preview["sms"]) if preview["sms"] else None
     return render(
         request,
