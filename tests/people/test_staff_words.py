@@ -93,3 +93,13 @@ def test_words_about_a_person_follow_their_civility(reception_client):
     page = reception_client.get(url).content.decode()
     assert "Préfère être contacté<" in page
     assert person.agree("inscrit", "inscrite", "inscrit(e)") == "inscrit(e)"
+
+
+def test_an_envelope_names_the_person_with_the_civility_they_gave(db):
+    from relais.notifications.channels import postal_address
+
+    person = Person(first_name="Jeanne", last_name="Dupont", address="3 rue des Lilas", postal_code="37000",
+                    commune="Valbrenne", preferred_channel="letter")  # fmt: skip
+    assert postal_address(person).splitlines()[0] == "Jeanne DUPONT"
+    person.civility = "mme"
+    assert postal_address(person).splitlines()[0] == "Madame Jeanne DUPONT"
