@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_caseevent_submission_key'),
+        ('cases', '0006_staff_wording_and_status_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
