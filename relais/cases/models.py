@@ -97,15 +97,16 @@ class FieldKind(models.TextChoices):
     FILE = "file", _("Fichier (PDF ou photo)")
 
 
-_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?]+?)\s*[:.]?\s*$", re.IGNORECASE)
+_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?,():;]+?)\s*\.?\s*$", re.IGNORECASE)
 
 
 def staff_wording(label: str) -> str:
-    """« Votre date de naissance » → « Date de naissance de la personne »: a question written
-    for the resident, as the agent who fills it in for them reads it. Anything else (a question
-    with a question mark, a sentence) stays as written; the form's editor can give their own."""
+    """« Votre date de naissance » → « Date de naissance de la personne »: a short question
+    written for the resident, as the agent who fills it in for them reads it. Anything longer
+    or with punctuation (« Votre demande concerne : », « Votre adresse, si elle a changé »)
+    stays as written: the form's editor gives the agent's wording (`staff_label`)."""
     match = _YOUR.match(label)
-    if not match:
+    if not match or len(match["rest"].split()) > 4:
         return label
     rest = match["rest"]
     return f"{rest[:1].upper()}{rest[1:]} {_('de la personne')}"
