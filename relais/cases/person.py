@@ -48,6 +48,22 @@ def has_relation(*, user, person) -> bool:
     return cases_visible_to(user).filter(person=person).exists()
 
 
+def find_by_reference(*, user, query, request=None) -> str | None:
+    """A reference typed in the staff search: the case, when the user may open it; for the
+    counter, the person's page, which says where each of their requests is."""
+    from relais.cases.models import Case
+    from relais.cases.services import case_by_reference
+
+    case = case_by_reference(cases_visible_to(user), query, actor=user, request=request)
+    if case is not None:
+        return case.get_absolute_url()
+    if has_role(user, Role.RECEPTION):
+        case = case_by_reference(Case.objects.all(), query, actor=user, request=request)
+        if case is not None:
+            return case.person.get_absolute_url()
+    return None
+
+
 # ---------------------------------------------------------------- the person's rights (core.rights)
 
 ERASURE_KEEPS = [
