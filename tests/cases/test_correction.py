@@ -32,9 +32,7 @@ def _keys(case):
     return [a["key"] for a in case.answers]
 
 
-def test_a_worker_asks_from_the_case_page_and_the_resident_gets_a_link_to_just_that_question(
-    civil_case, case_worker
-):
+def test_a_worker_asks_from_the_case_page_and_the_resident_gets_a_link_to_just_that_question(civil_case, case_worker):
     client = staff_client(case_worker)
     page = client.get(civil_case.get_absolute_url() + "?corriger=passeport").content.decode()
     assert '<option value="passeport" selected>' in page
@@ -103,9 +101,7 @@ def test_the_resident_corrects_a_typed_answer_which_replaces_the_old_one_in_plac
     assert client.get(correction.get_absolute_url())["Location"] == civil_case.get_tracking_url()
 
 
-def test_a_new_file_replaces_the_old_one_which_the_staff_still_reach_from_the_timeline(
-    client, civil_case, case_worker
-):
+def test_a_new_file_replaces_the_old_one_which_the_staff_still_reach_from_the_timeline(client, civil_case, case_worker):
     old_document = civil_case.answer("passeport")["document"]
     correction = _ask(civil_case, case_worker, key="passeport", reason="Illisible.")
     missing = client.post(correction.get_absolute_url(), {"submission_key": uuid.uuid4()})

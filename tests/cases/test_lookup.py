@@ -115,7 +115,9 @@ def test_a_worker_goes_straight_to_a_case_typed_loosely_in_the_queue_search(case
 
 
 def test_another_teams_reference_is_not_found_in_the_queue(other_case_worker, marie_case):
-    response = staff_client(other_case_worker).get(reverse("cases:queue"), {"onglet": "toutes", "q": marie_case.reference})
+    response = staff_client(other_case_worker).get(
+        reverse("cases:queue"), {"onglet": "toutes", "q": marie_case.reference}
+    )
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == 0
     assert "Aucun dossier ici." in response.content.decode()
