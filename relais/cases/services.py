@@ -9,6 +9,7 @@ import datetime
 import re
 import secrets
 from contextlib import nullcontext
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -431,6 +433,8 @@ def receipt_pdf(case: Case) -> bytes:
             "case": case,
             # Printed, or handed over at the counter: a code, never the private link itself.
             "paper": {"code": paper.code, "url": access.code_url(paper.code)},
+            # …and the page where the reference and one detail open it (/suivi/).
+            "lookup_address": urlsplit(settings.SITE_URL).netloc + reverse("cases:lookup"),
             "documents": list(case.documents.all()),
         },
         language=case.person.preferred_language or "fr",

@@ -134,3 +134,13 @@ def test_the_people_search_of_the_counter_goes_to_the_case_or_to_the_person(rece
     assert response["Location"] == school.person.get_absolute_url()
     # An advisor may not open it: a plain people search, which finds nobody.
     assert staff_client(advisor).get(url, {"q": school.reference}).status_code == 200
+
+
+def test_the_receipt_names_the_follow_up_page(marie_case):
+    from django.template.loader import render_to_string
+
+    from relais.cases.services import receipt_pdf
+
+    assert receipt_pdf(marie_case).startswith(b"%PDF")
+    html = render_to_string("cases/pdf/receipt.html", {"case": marie_case, "lookup_address": "relais.test/suivi/"})
+    assert 'Ou sur <span class="nowrap">relais.test/suivi/</span>' in html
