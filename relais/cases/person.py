@@ -171,7 +171,7 @@ def close_open_records(*, person, actor, reason):
 def erase(*, person):
     """Blank the answers, timeline texts and location; delete documents (files too) and
     unsent drafts. The request rows stay, for the statistics."""
-    from relais.cases.models import CaseEvent, Document, Draft
+    from relais.cases.models import CaseEvent, Correction, Document, Draft
     from relais.cases.models import _token as new_token
 
     cases = person.cases.all()
@@ -189,6 +189,7 @@ def erase(*, person):
         )
         count += 1
     CaseEvent.objects.filter(case__person=person).update(text="")
+    Correction.objects.filter(case__person=person).update(reason="", old_answer=None)
     documents = list(Document.objects.filter(case__person=person))
     for document in documents:
         _delete_file(document.file)

@@ -888,9 +888,18 @@ class LookupRefused(ValidationError):
 
 
 def _given_detail_matches(person, given: str) -> bool:
-    """Whether `given` (digits) is the one detail the resident knows: their birth year or
-    the last 4 digits of their phone; their postcode only when Relais knows neither (the
-    postcode is on every envelope and shared by the whole town)."""
+    """Whether `given` (digits) is one of the details the resident gave (`_expected_details`).
+    Every candidate is compared in constant time, and a made-up one when there is no such
+    request: how long a refusal takes says nothing."""
+    expected = _expected_details(person) if person is not None else []
+    matches = [secrets.compare_digest(given.encode(), e.encode()) for e in expected or ["-"]]
+    return bool(expected) and any(matches)
+
+
+def _expected_details(person) -> list[str]:
+    """What opens a request of `person` with its reference: their birth year or the last 4
+    digits of their phone; their postcode only when Relais knows neither (the postcode is
+    on every envelope and shared by the whole town)."""
     expected = []
     if person.birth_year:
         expected.append(str(person.birth_year))
@@ -901,9 +910,7 @@ def _given_detail_matches(person, given: str) -> bool:
         postcode = re.sub(r"\s", "", person.postal_code or "")
         if postcode:
             expected.append(postcode)
-    # Every candidate compared, in constant time: how long a refusal takes says nothing.
-    matches = [secrets.compare_digest(given.encode(), e.encode()) for e in expected]
-    return any(matches)
+    return expected
 
 
 def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = None) -> Case:
@@ -930,7 +937,7 @@ def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = No
             code="rate_limited",
         )
     case = Case.objects.select_related("person").filter(reference=normalized).first() if normalized else None
-    if case is None or not given or not _given_detail_matches(case.person, given):
+    if not _given_detail_matches(case.person if case else None, given) or case is None:
         audit_log(
             actor=None,
             action=Action.CASE_LOOKUP_FAILED,

@@ -194,3 +194,13 @@ def test_a_document_sent_later_attaches_to_the_required_document_it_answers(clie
 def test_the_timelines_name_the_new_status(client, civil_case):
     track = client.get(civil_case.get_tracking_url()).content.decode()
     assert "Nouvel état : En cours de traitement" in track
+
+
+def test_erasing_the_person_blanks_what_they_were_asked_and_their_old_answers(civil_case, case_worker):
+    from relais.cases.person import erase
+
+    correction = _ask(civil_case, case_worker)
+    services.correction_answer(correction=correction, value="2027-03-01")
+    erase(person=civil_case.person)
+    assert not Correction.objects.filter(case__person=civil_case.person).exclude(reason="").exists()
+    assert not Correction.objects.filter(case__person=civil_case.person, old_answer__isnull=False).exists()
