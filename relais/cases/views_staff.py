@@ -188,7 +188,9 @@ def detail(request, reference):
         "document": DocumentForm(
             request.POST if action == "document" else None, request.FILES if action == "document" else None
         ),
-        "reply": ReplyForm(request.POST if action == "reply" else None, request.FILES if action == "reply" else None),
+        "reply": ReplyForm(
+            request.POST if action == "reply" else None, request.FILES if action == "reply" else None, case=case
+        ),
         "correction": CorrectionForm(
             request.POST if action == "correction" else None,
             case=case,
@@ -294,6 +296,7 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
             case=case,
             text=data["text"],
             upload=data.get("document"),
+            field_key=data.get("field_key") or "",
             actor=user,
             submission_key=data["submission_key"],
             request=request,
