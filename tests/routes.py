@@ -560,6 +560,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     # notifications
     "notifications:batch_pdf": lambda: {"pk": _letter_batch().pk},
     "notifications:batch_posted": lambda: {"pk": _letter_batch().pk},
+    "notifications:batch_recipients": lambda: {"pk": _letter_batch().pk},
     "notifications:call": lambda: {"pk": _message_to_call().pk},
     "notifications:message_detail": lambda: {"pk": _letter().pk},
     "notifications:message_letter": lambda: {"pk": _letter().pk},

@@ -59,6 +59,7 @@ OBJECT_OF_ANOTHER_TEAM = {
     "notifications:call": lambda w: {"pk": w.call.pk},
     "notifications:batch_pdf": lambda w: {"pk": w.batch.pk},
     "notifications:batch_posted": lambda w: {"pk": w.batch.pk},
+    "notifications:batch_recipients": lambda w: {"pk": w.batch.pk},
     # mandates
     "mandates:detail": lambda w: {"pk": w.mandate.pk},
     "mandates:form_pdf": lambda w: {"pk": w.mandate.pk},
@@ -141,6 +142,7 @@ ALLOWED = {
     "notifications:message_retry": {"reception"},
     "notifications:batch_pdf": {"reception"},
     "notifications:batch_posted": {"reception"},
+    "notifications:batch_recipients": {"reception"},
     # The counter revokes mandates and books, moves and cancels appointments for residents.
     "mandates:detail": {"reception"},
     "mediation:staff_appointment": {"reception"},
@@ -166,7 +168,6 @@ POST_ONLY = {
     "notifications:message_retry",
     "notifications:batch_posted",
     "mediation:staff_dropin_restore",
-    "mediation:staff_registration_cancel",
     "mutualaid:staff_listing_renew",
     "mutualaid:staff_listing_close",
     "mutualaid:staff_contacts_share",

@@ -177,6 +177,8 @@ class AnswerForm(forms.Form):
         self.questions = questions
         for question in questions:
             field = build_field(question, has_file=question.key in has_files)
+            if staff:
+                field.label = question.label_for_staff()
             if staff and question.kind == FieldKind.FILE:
                 field.required = False
                 field.help_text = _("Facultatif au guichet : notez dans une note si les papiers ont été vus.")
@@ -528,7 +530,7 @@ class FormMetaForm(forms.ModelForm):
 class FormFieldForm(forms.ModelForm):
     class Meta:
         model = FormField
-        fields = ["label", "key", "kind", "help_text", "required", "choices"]
+        fields = ["label", "staff_label", "key", "kind", "help_text", "required", "choices"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 4}), "kind": forms.RadioSelect}
 
     def __init__(self, *args, form, **kwargs):

@@ -89,12 +89,35 @@ class FieldKind(models.TextChoices):
     FILE = "file", _("Fichier (PDF ou photo)")
 
 
+_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?]+?)\s*[:.]?\s*$", re.IGNORECASE)
+
+
+def staff_wording(label: str) -> str:
+    """« Votre date de naissance » → « Date de naissance de la personne »: a question written
+    for the resident, as the agent who fills it in for them reads it. Anything else (a question
+    with a question mark, a sentence) stays as written; the form's editor can give their own."""
+    match = _YOUR.match(label)
+    if not match:
+        return label
+    rest = match["rest"]
+    return f"{rest[:1].upper()}{rest[1:]} {_('de la personne')}"
+
+
 class FormField(models.Model):
     """One question of a form. Cases keep a copy of the question they answered."""
 
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
     key = models.SlugField(_("identifiant"), max_length=50)
     label = models.CharField(_("question"), max_length=250)
+    staff_label = models.CharField(
+        _("question lue par l'agent"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "Quand un agent remplit pour quelqu'un, par exemple « Date de naissance de la personne ». "
+            "Laissé vide : « Votre… » devient « … de la personne »."
+        ),
+    )
     help_text = models.CharField(_("aide"), max_length=400, blank=True)
     kind = models.CharField(_("type de réponse"), max_length=20, choices=FieldKind.choices, default=FieldKind.TEXT)
     required = models.BooleanField(_("obligatoire"), default=True)
@@ -115,6 +138,10 @@ class FormField(models.Model):
 
     def choice_list(self) -> list[str]:
         return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    def label_for_staff(self) -> str:
+        """The question as an agent filling it in for someone reads it."""
+        return self.staff_label or staff_wording(self.label)
 
     def snapshot(self) -> dict:
         """The question as the resident saw it, kept with their answer."""
@@ -293,7 +320,7 @@ class CaseEvent(KeyedModel, models.Model):
     )
     by_resident = models.BooleanField(default=False)
     text = models.TextField(blank=True)
-    # With their choices, so that the timelines name the status ("Nouvel état : Acceptée").
+    # Named by the status's label on both timelines (`get_new_status_display`).
     old_status = models.CharField(max_length=25, blank=True, choices=Status.choices)
     new_status = models.CharField(max_length=25, blank=True, choices=Status.choices)
     message = models.ForeignKey(
