@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Demandes")
     # Pages a private link opens: printed on paper as a short code instead (core.access).
-    private_links = ["cases:track"]
+    private_links = ["cases:track", "cases:correct"]
 
     @property
     def staff_nav(self):

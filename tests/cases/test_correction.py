@@ -204,3 +204,16 @@ def test_erasing_the_person_blanks_what_they_were_asked_and_their_old_answers(ci
     erase(person=civil_case.person)
     assert not Correction.objects.filter(case__person=civil_case.person).exclude(reason="").exists()
     assert not Correction.objects.filter(case__person=civil_case.person, old_answer__isnull=False).exists()
+
+
+def test_a_letter_asking_for_a_correction_prints_a_code_not_the_private_link(case_worker):
+    jeanne = Case.objects.filter(person__first_name="Jeanne", team__slug="etat-civil").order_by("pk").first()
+    assert jeanne.person.preferred_channel == "letter"
+    correction = _ask(jeanne, case_worker, key=jeanne.answers[0]["key"], reason="Merci de préciser.")
+    letter = Message.objects.filter(channel="letter").order_by("-pk").first()
+    assert correction.get_absolute_url() not in letter.body and jeanne.token not in letter.body
+    assert "Merci de préciser." in letter.body
+    [code] = letter.paper_codes
+    from relais.core.models import AccessCode
+
+    assert AccessCode.objects.get(code=code["code"]).target == correction.get_absolute_url()
