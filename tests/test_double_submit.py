@@ -43,6 +43,7 @@ MAKES = {
     "relayed_answer": (0, 1),  # the author is told
     "relayed_reply": (0, 1),
     "share_link": (0, 0),  # the same link, shown again to every click
+    "me_too": (0, 0),  # counted once for one browser session, nothing about the visitor kept
 }
 
 

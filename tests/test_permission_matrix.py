@@ -52,6 +52,8 @@ OBJECT_OF_ANOTHER_TEAM = {
     "cases:detail": lambda w: {"reference": w.case.reference},
     "cases:document": lambda w: {"reference": w.case.reference, "pk": w.document.pk},
     "cases:spam": lambda w: {"reference": w.case.reference},
+    "cases:street_moderate": lambda w: {"reference": _street_case_b(w).reference},
+    "cases:street_duplicate": lambda w: {"reference": _street_case_b(w).reference},
     # outbox
     "notifications:message_detail": lambda w: {"pk": w.letter.pk},
     "notifications:message_letter": lambda w: {"pk": w.letter.pk},
@@ -97,6 +99,22 @@ OBJECT_OF_ANOTHER_TEAM = {
     # statistics: a share link about the B mediation team, made by its (own) manager
     "stats:share_revoke": lambda w: {"pk": w.share_link.pk},
 }
+
+
+def _street_case_b(world):
+    """A street report filed with Service B (a location form of its own)."""
+    from relais.cases.models import Form
+    from relais.cases.services import case_submit
+
+    form, _created = Form.objects.get_or_create(
+        slug="signalement-b",
+        defaults={"title": "Signalement B", "intro": "B", "team": world.team, "asks_location": True,
+                  "public_reports": True, "published": True},
+    )  # fmt: skip
+    return case_submit(
+        form=form, person=world.person, answers={}, channel="counter", location={"location_text": "Rue B"}
+    )
+
 
 # Staff routes whose parameter names no team's data, and why.
 NOT_TEAM_DATA = {

@@ -512,11 +512,20 @@ class FormMetaForm(forms.ModelForm):
             "expected_days",
             "requires_account",
             "asks_location",
+            "public_reports",
             "mandate_scope",
             "one_question_per_page",
             "published",
         ]
         widgets = {"intro": forms.Textarea(attrs={"rows": 4}), "required_documents": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("public_reports") and not data.get("asks_location"):
+            self.add_error(
+                "public_reports", _("Seule une démarche qui demande un emplacement a des signalements publics.")
+            )
+        return data
 
     def __init__(self, *args, **kwargs):
         from relais.accounts.models import Team
