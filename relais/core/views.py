@@ -151,6 +151,14 @@ def page_not_found(request, exception=None):
         )
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its security token (a page left open very
+    long, cookies refused) gets the town's page, in the visitor's language, saying what to
+    do — not Django's English "Forbidden"."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "403.html", {"csrf": True}, status=403)
+
+
 # The 500 page's only style, inline (the page needs no other file), allowed by its hash.
 _ERROR_STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;line-height:1.5}"

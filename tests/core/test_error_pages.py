@@ -148,3 +148,22 @@ handler500 = "relais.core.views.server_error"
 def test_an_exception_in_a_view_gives_the_towns_500_page(db):
     response = Client(raise_request_exception=False).get("/casse/")
     assert response.status_code == 500 and settings.RELAIS["TOWN_NAME"] in response.content.decode()
+
+
+def test_a_form_refused_for_its_missing_security_token_gets_the_towns_page(db):
+    response = Client(enforce_csrf_checks=True).post("/suivi/", {"reference": "2026-00001", "detail": "1984"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert settings.RELAIS["TOWN_NAME"] in html and "pas pu être envoyé" in html
+    assert "Forbidden" not in html and "CSRF" not in html
+
+
+def test_a_permission_refusal_gets_the_towns_403_page(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403 and "Accès refusé" in response.content.decode()
