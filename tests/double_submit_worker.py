@@ -220,6 +220,35 @@ def case_document(n):
     return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
 
 
+def case_correction(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case, Correction
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    field_key = case.answers[ATTEMPTS.index(n)]["key"]  # one open correction per answer
+    data = {"action": "correction", "field_key": field_key, "reason": f"À vérifier ({n}).", "submission_key": key}
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, Correction, {"submission_key": key}
+
+
+def correction_answer(n):
+    from relais.accounts.models import User
+    from relais.cases.models import Case, CaseEvent
+    from relais.cases.services import correction_request
+
+    case = Case.objects.filter(form__slug="attestation-accueil").order_by("pk").first()
+    field_key = ("nationalite", "nom_invite")[ATTEMPTS.index(n)]
+    correction = correction_request(
+        case=case, field_key=field_key, reason="À vérifier.", actor=User.objects.get(email="etat-civil@valbrenne.fr")
+    )
+    key = str(uuid.uuid4())
+    data = {field_key: f"Réponse corrigée ({n})", "submission_key": key}
+    url = correction.get_absolute_url()
+    return _anonymous(f"198.51.100.{80 + n}"), url, data, CaseEvent, {"submission_key": key}
+
+
 def accompaniment(n):
     from relais.mediation.models import Accompaniment
     from tests.mediation.test_accompaniments import URL, form_data
@@ -373,6 +402,8 @@ SCENARIOS = {
         case_message,
         resident_reply,
         case_document,
+        case_correction,
+        correction_answer,
         accompaniment,
         online_listing,
         staff_listing,

@@ -171,6 +171,23 @@ def _anonymous_online_case():
     )
 
 
+def _correction():
+    """A correction of one answer asked by État civil on Marie's case, not yet made."""
+    import uuid
+
+    from relais.accounts.models import User
+    from relais.cases.services import correction_request
+
+    case = _case()
+    return correction_request(
+        case=case,
+        field_key=case.answers[0]["key"],
+        reason="Merci de vérifier.",
+        actor=User.objects.get(email="etat-civil@valbrenne.fr"),
+        submission_key=uuid.uuid4(),
+    )
+
+
 def _paper_code() -> str:
     from relais.core import access
 
@@ -594,6 +611,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:track": lambda: _track(_case()),
     "cases:receipt": lambda: _track(_case()),
     "cases:track_document": lambda: {**_track(c := _case()), "pk": c.documents.first().pk},
+    "cases:correct": lambda: {**_track((k := _correction()).case), "pk": k.pk},
     "cases:export": lambda: {"fmt": "csv"},
     "cases:detail": lambda: {"reference": _case().reference},
     "cases:spam": lambda: {"reference": _anonymous_online_case().reference},

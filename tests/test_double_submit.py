@@ -35,6 +35,8 @@ MAKES = {
     "case_message": (0, 1),
     "resident_reply": (0, 0),
     "case_document": (0, 0),
+    "case_correction": (0, 1),  # the message with the link to the question
+    "correction_answer": (0, 0),
     "accompaniment": (0, 0),
     "online_listing": (0, 1),  # "received, waiting for review"
     "staff_listing": (0, 1),
