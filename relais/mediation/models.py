@@ -202,6 +202,14 @@ class DropInQuerySet(models.QuerySet):
     def bookable(self):
         return self.published().filter(booking__in=[c.Booking.APPOINTMENT, c.Booking.BOTH])
 
+    def sessions(self):
+        """Published drop-ins shown as sessions (permanences): not a type's openings."""
+        return self.published().filter(appointment_type__isnull=True)
+
+    def with_advisors(self):
+        """Bookable drop-ins of digital advisors (no appointment type)."""
+        return self.bookable().filter(appointment_type__isnull=True)
+
 
 class DropIn(models.Model):
     """A recurring drop-in session (permanence), or an advisor's recurring availability

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from relais.accounts.models import Role
+from relais.accounts.permissions import has_role
 from relais.core.audit import audit_log
 from relais.core.extensions import PersonSection
 from relais.mediation import selectors
@@ -15,7 +17,7 @@ from relais.mediation.services import appointments, merge, workshops
 
 
 def sections(*, person, user):
-    if not selectors.can_book(user):
+    if not selectors.handles_appointments(user):
         return []
     records = selectors.person_records(person=person, user=user)
     shown = {name: [r.pk for r in rows] for name, rows in records.items() if rows}
@@ -23,9 +25,11 @@ def sections(*, person, user):
         # The person page journals the visit; this entry says which mediation records were shown.
         audit_log(actor=user, action=Action.PERSON_RECORDS_VIEWED, person=person, details=shown)
     can_record = selectors.is_mediation_staff(user)
+    # Agents of a team taking appointments (État civil…) see its appointments, named plainly.
+    digital = can_record or has_role(user, Role.RECEPTION)
     return [
         PersonSection(
-            _("Aide au numérique"),
+            _("Aide au numérique") if digital else _("Rendez-vous"),
             "mediation/staff/_person_section.html",
             {**records, "can_record": can_record},
             order=40,

@@ -72,9 +72,14 @@ def is_mediation_staff(user) -> bool:
 
 
 def can_book(user) -> bool:
-    """Books appointments and registers people for others: reception agents, mediation staff
-    and the agents of a team publishing appointment types."""
-    return has_role(user, Role.RECEPTION) or is_mediation_staff(user) or is_appointment_agent(user)
+    """Books appointments and registers people for others: reception agents and mediation staff."""
+    return has_role(user, Role.RECEPTION) or is_mediation_staff(user)
+
+
+def handles_appointments(user) -> bool:
+    """Opens, books, moves and cancels appointments: those who `can_book`, and the agents of
+    a team publishing appointment types (État civil's counter)."""
+    return can_book(user) or is_appointment_agent(user)
 
 
 def parse_slot_key(key: str) -> datetime.datetime | None:
@@ -105,7 +110,7 @@ def occurrences(
     start = start or timezone.now()
     end = end or start + datetime.timedelta(days=days)
     if dropins is None:
-        dropins = DropIn.objects.published()
+        dropins = DropIn.objects.sessions()
     dropins = list(dropins.select_related("place", "advisor"))
     if not dropins:
         return []
@@ -123,7 +128,7 @@ def occurrences(
 
 
 def next_sessions_at(place, *, limit: int = 4, days: int = 28) -> list[Occurrence]:
-    return occurrences(dropins=DropIn.objects.published().filter(place=place), days=days)[:limit]
+    return occurrences(dropins=DropIn.objects.sessions().filter(place=place), days=days)[:limit]
 
 
 def sessions_by_place(*, days: int = 14, per_place: int = 3) -> list[tuple]:
@@ -229,11 +234,13 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[datetime.date, list[Slot]]]:
     return list(days.items())
 
 
-def places_with_appointments():
-    """Places with at least one drop-in taking appointments (for the booking start page)."""
+def places_with_appointments(*, advisors_only: bool = True):
+    """Places with at least one drop-in taking appointments (for the booking start page:
+    digital advisors'; with `advisors_only=False`, appointment types' openings too)."""
     from relais.directory.models import Place
 
-    return Place.objects.published().filter(dropins__in=DropIn.objects.bookable()).distinct().order_by("nom")
+    dropins = DropIn.objects.with_advisors() if advisors_only else DropIn.objects.bookable()
+    return Place.objects.published().filter(dropins__in=dropins).distinct().order_by("nom")
 
 
 # ---------------------------------------------------------------- appointment types (any team)

@@ -58,7 +58,7 @@ def help_page(request):
 def book_start(request):
     """Choose where: each place taking appointments, with its next free slots."""
     places = list(selectors.places_with_appointments())
-    slots = selectors.free_slots()
+    slots = selectors.free_slots(dropins=DropIn.objects.with_advisors())
     first_slots = {}
     for slot in slots:
         first_slots.setdefault(slot.dropin.place_id, [])
@@ -94,7 +94,7 @@ def book_type(request, slug):
 def book_place(request, slug):
     """Choose when: the free slots of the next four weeks at one place, day by day."""
     place = get_object_or_404(Place.objects.published(), slug=slug)
-    slots = selectors.free_slots(dropins=DropIn.objects.filter(place=place))
+    slots = selectors.free_slots(dropins=DropIn.objects.with_advisors().filter(place=place))
     return render(request, "mediation/book_place.html", {"place": place, "days": selectors.slots_by_day(slots)})
 
 
@@ -395,7 +395,7 @@ def workshop_ics(request, slug):
 def place_ics(request, slug):
     """A place's drop-in sessions (cancelled ones marked so) and workshops, next 3 months."""
     place = get_object_or_404(Place.objects.published(), slug=slug)
-    occs = selectors.occurrences(dropins=DropIn.objects.published().filter(place=place), days=92)
+    occs = selectors.occurrences(dropins=DropIn.objects.sessions().filter(place=place), days=92)
     events = [ics.occurrence_event(o) for o in occs]
     events += [e for w in selectors.workshops_public(place=place) for e in ics.workshop_events(w)]
     return ics.response(ics.to_text(place.nom, events), f"{place.slug}.ics")

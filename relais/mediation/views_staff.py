@@ -69,6 +69,8 @@ def _requires(check):
 
 mediation_required = _requires(selectors.is_mediation_staff)
 booking_required = _requires(selectors.can_book)
+# The appointment screens are also open to the agents of a team taking appointments.
+appointments_required = _requires(selectors.handles_appointments)
 
 
 def _mediation_manager(user) -> bool:
@@ -240,7 +242,7 @@ def holiday_delete(request, pk):
 # ---------------------------------------------------------------- appointments
 
 
-@booking_required
+@appointments_required
 def appointment_list(request):
     """Mediation staff: their teams' appointments. Reception: everyone's, to find one for a
     resident at the counter (time, place, person; never what it is for)."""
@@ -268,7 +270,7 @@ def _appointment_or_404(user, pk) -> Appointment:
     return get_object_or_404(selectors.appointments_visible_to(user), pk=pk)
 
 
-@booking_required
+@appointments_required
 def appointment_detail(request, pk):
     appointment = _appointment_or_404(request.user, pk)
     can_record = selectors.topic_visible_to(request.user, appointment)
@@ -303,7 +305,7 @@ def appointment_detail(request, pk):
     )
 
 
-@booking_required
+@appointments_required
 @require_POST
 def appointment_cancel(request, pk):
     appointment = _appointment_or_404(request.user, pk)
@@ -324,7 +326,7 @@ def appointment_cancel(request, pk):
     return redirect("mediation:staff_appointment", pk=appointment.pk)
 
 
-@booking_required
+@appointments_required
 def appointment_book(request):
     """Book for someone at the counter or on the phone: find the person, pick a slot."""
     person = _person_from_query(request, purpose=_("Prendre un rendez-vous pour la personne"))
@@ -377,7 +379,7 @@ def appointment_book(request):
         {
             "form": form,
             "person": person,
-            "places": selectors.places_with_appointments(),
+            "places": selectors.places_with_appointments(advisors_only=False),
             "place_slug": place_slug,
             "kinds": kinds,
             "type_key": type_key,

@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.accounts.permissions import staff_required
 from relais.core.audit import audit_log, people_viewed
 from relais.core.forms import add_refusal
 from relais.mediation import forms as f
@@ -26,7 +25,7 @@ from relais.mediation.exceptions import SlotTaken
 from relais.mediation.journal import Action
 from relais.mediation.models import AppointmentType, DropIn
 from relais.mediation.services import appointments, types
-from relais.mediation.views_staff import _appointment_or_404, _requires, booking_required
+from relais.mediation.views_staff import _appointment_or_404, _requires, appointments_required
 
 type_manager_required = _requires(lambda user: bool(selectors.type_manager_team_ids(user)))
 
@@ -88,7 +87,7 @@ def opening_edit(request, pk, opening_pk=None):
     )
 
 
-@staff_required()
+@_requires(lambda user: bool(selectors.agent_team_ids(user)) or selectors.handles_appointments(user))
 def day_list(request):
     """The day's appointments, place by place and counter by counter, to print for the
     counters (those the user may see: none for staff of a team taking no appointments)."""
@@ -123,7 +122,7 @@ def day_list(request):
     )
 
 
-@booking_required
+@appointments_required
 def appointment_move(request, pk):
     """Staff move an appointment (at the person's request) to another time, place or type
     of the same team; the person is told, as when they move it themselves."""
