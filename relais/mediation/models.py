@@ -578,7 +578,7 @@ class Appointment(KeyedModel, models.Model):
         return ["outcome"]
 
 
-class BookingCode(models.Model):
+class BookingCode(KeyedModel, models.Model):
     """A slot asked for online, waiting for the code sent to the resident (types that ask
     for it): nothing is held until the code is typed; the slot is then booked, if still free.
 
@@ -595,7 +595,7 @@ class BookingCode(models.Model):
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
-    submission_key = models.UUIDField(null=True, blank=True)
+    submission_key = submission_key_field()
     appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -709,10 +709,11 @@ def person_records(*, person, user) -> dict:
 def team_has_relation(*, user, person) -> bool:
     """The user's mediation teams booked, registered or accompanied this person."""
     teams = mediation_team_ids(user)
-    if not teams:
+    appointment_teams = appointment_team_ids(user)
+    if not teams and not appointment_teams:
         return False
     return (
-        Appointment.objects.filter(team_id__in=teams, person=person).exists()
+        Appointment.objects.filter(team_id__in=appointment_teams, person=person).exists()
         or Registration.objects.filter(workshop__team_id__in=teams, person=person).exists()
         or Accompaniment.objects.filter(Q(person=person) | Q(participants=person), team_id__in=teams).exists()
     )
@@ -722,9 +723,10 @@ def messages_about_team_records(user):
     """Messages about the appointments and registrations of the user's mediation teams
     (reception agents book for everyone, but what a booking is for stays with the team)."""
     teams = mediation_team_ids(user)
-    if not teams:
+    appointment_teams = appointment_team_ids(user)
+    if not teams and not appointment_teams:
         return None
-    return about(Appointment.objects.filter(team_id__in=teams)) | about(
+    return about(Appointment.objects.filter(team_id__in=appointment_teams)) | about(
         Registration.objects.filter(workshop__team_id__in=teams)
     )
 

@@ -214,23 +214,36 @@ def appointment_code_send(
 ) -> BookingCode:
     """First step of an online booking of a type asking for a code: check the slot and the
     caps, send a short code by SMS or e-mail; nothing is held until it is typed back
-    (`appointment_code_confirm`). The same form sent twice answers with the same request.
+    (`appointment_code_confirm`). The same form sent twice answers with the same request
+    (one person, one code).
 
     Raises SlotTaken, or ValidationError (caps, no way to receive a code, too many codes)."""
-    if submission_key and (existing := BookingCode.objects.filter(submission_key=submission_key).first()):
-        return existing
-    if selectors.slot_for(dropin, starts_at) is None:
-        raise SlotTaken
-    selectors.check_future_appointments_cap(user=user, contact=contact)
-    selectors.check_type_cap(dropin.appointment_type, user=user, contact=contact)
-    channel, where = _code_destination(user=user, contact=contact)
-    if not ratelimit.hit("mediation:code", f"{channel}:{where.lower()}", limit=CODES_PER_DESTINATION_HOUR, window=3600):
-        raise ValidationError(
-            _("Plusieurs codes sont déjà partis vers ce téléphone ou cette adresse dans l'heure. Réessayez plus tard, "
-              "ou appelez la mairie au %(phone)s.") % {"phone": settings.RELAIS["TOWN_PHONE"]}
-        )  # fmt: skip
-    person = resident_person(user=user, contact=contact, request=request)
-    refuse_erased(person)
+
+    def lock():
+        lock_for_booking(dropin)
+
+    def create() -> BookingCode:
+        if selectors.slot_for(dropin, starts_at) is None:
+            raise SlotTaken
+        selectors.check_future_appointments_cap(user=user, contact=contact)
+        selectors.check_type_cap(dropin.appointment_type, user=user, contact=contact)
+        channel, where = _code_destination(user=user, contact=contact)
+        if not ratelimit.hit(
+            "mediation:code", f"{channel}:{where.lower()}", limit=CODES_PER_DESTINATION_HOUR, window=3600
+        ):
+            raise ValidationError(
+                _("Plusieurs codes sont déjà partis vers ce téléphone ou cette adresse dans l'heure. Réessayez plus "
+                  "tard, ou appelez la mairie au %(phone)s.") % {"phone": settings.RELAIS["TOWN_PHONE"]}
+            )  # fmt: skip
+        person = resident_person(user=user, contact=contact, request=request)
+        refuse_erased(person)
+        return _code_create(dropin, starts_at, person, channel, topic, submission_key, user, request)
+
+    hold, _created = create_once(BookingCode, submission_key, create, lock=lock)
+    return hold
+
+
+def _code_create(dropin, starts_at, person, channel, topic, submission_key, user, request) -> BookingCode:
     code = f"{secrets.randbelow(1_000_000):06d}"
     hold = BookingCode(
         dropin=dropin, starts_at=starts_at, person=person, topic=topic[:300], channel=channel,
