@@ -160,7 +160,12 @@ class RegistrationForm(ContactForm):
 class SlotChoiceForm(SubmissionKeyMixin, forms.Form):
     """Staff book for someone: a slot, how the person asked, and what for."""
 
-    slot = forms.ChoiceField(label=_("Créneau"), widget=forms.RadioSelect)
+    slot = forms.ChoiceField(
+        label=_("Créneau"),
+        widget=forms.RadioSelect,
+        # A slot no longer offered when the form comes back was taken meanwhile (another counter).
+        error_messages={"invalid_choice": _("Ce créneau vient d'être pris. Choisissez-en un autre.")},
+    )
     channel = forms.ChoiceField(
         label=_("La personne a demandé"),
         choices=[(Channel.COUNTER, _("Au guichet")), (Channel.PHONE, _("Par téléphone"))],
