@@ -196,9 +196,10 @@ def close_open_records(*, person, actor, reason):
 def erase(*, person):
     """Keep every row counted in the statistics, without the free text, the private links
     or the person: a named participant of a group becomes one of its anonymous count."""
-    from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
+    from relais.mediation.models import Accompaniment, Appointment, BookingCode, Registration, new_token
 
     now = timezone.now()
+    BookingCode.objects.filter(person=person).delete()  # codes asked for, never typed
     appointments = list(Appointment.objects.filter(person=person).values_list("pk", flat=True))
     for pk in appointments:
         Appointment.objects.filter(pk=pk).update(topic="", cancel_reason="", token=new_token(), anonymised_at=now)
