@@ -318,6 +318,20 @@ RELAIS = {
     "CASES_SPAM_BLOCK_DAYS": envint("RELAIS_CASES_SPAM_BLOCK_DAYS", 30),
     "CASES_MAX_DOCUMENTS": envint("RELAIS_CASES_MAX_DOCUMENTS", 20),
     "CASES_MAX_DOCUMENTS_MB": envint("RELAIS_CASES_MAX_DOCUMENTS_MB", 50),
+    # Street reports in public (cases.street): a form shows its reports only when it says so
+    # too; 0 here hides them all (a pre-election period, for example).
+    "STREET_REPORTS_PUBLIC": envbool("RELAIS_STREET_REPORTS_PUBLIC", True),
+    # Cases of one form this close (metres) and this near in time (days) are shown as a group.
+    "STREET_GROUP_METERS": envint("RELAIS_STREET_GROUP_METERS", 100),
+    "STREET_GROUP_DAYS": envint("RELAIS_STREET_GROUP_DAYS", 30),
+    # "Déjà signalé ?": published reports this close (metres) to the location typed.
+    "STREET_NEARBY_METERS": envint("RELAIS_STREET_NEARBY_METERS", 250),
+    # "Moi aussi" said from one connection (0: no limit).
+    "STREET_ME_TOO_PER_IP_HOUR": envint("RELAIS_STREET_ME_TOO_PER_IP_HOUR", 30),
+    # Map tiles (OpenStreetMap's format, {z}/{x}/{y}) from a server the town chooses; empty:
+    # no tiles, the map is the town's plan or a plain grid, and no other host is contacted.
+    "MAP_TILE_URL": envstr("RELAIS_MAP_TILE_URL"),
+    "MAP_TILE_ATTRIBUTION": envstr("RELAIS_MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"),
 }
 
 # Retention periods, in days, one variable per kind of personal data: every

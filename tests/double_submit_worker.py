@@ -390,6 +390,43 @@ def share_link(n):
     return _staff("responsable@valbrenne.fr"), url, data, ShareLink, {"submission_key": key}
 
 
+def me_too(n):
+    """One browser clicking "moi aussi" several times at once: one session, counted once."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    from relais.accounts.models import User
+    from relais.cases import street_services
+    from relais.cases.models import Form, MeToo
+    from relais.cases.services import case_submit
+    from relais.core.models import Person
+
+    case = case_submit(
+        form=Form.objects.get(slug="signalement-voirie"),
+        person=Person.objects.get(first_name="Jeanne", last_name="Martin"),
+        channel="counter",
+        answers={"type": "Déchets", "description": "Des sacs."},
+        location={"location_text": f"Rue du Double {n}"},
+    )
+    report = street_services.report_publish(
+        case=case, title="Dépôt sauvage", description="", location_text=f"Rue du Double {n}",
+        actor=User.objects.get(email="urbanisme@valbrenne.fr"),
+    )  # fmt: skip
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session.create()
+
+    def client():
+        browser = Client(REMOTE_ADDR=f"198.51.100.{60 + n}")
+        browser.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        return browser
+
+    url = reverse("cases:street_me_too", args=[report.pk])
+    return client, url, {}, MeToo, {"report": report}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -413,6 +450,7 @@ SCENARIOS = {
         typed_code_request,
         typed_code_confirm,
         staff_typed_appointment,
+        me_too,
     )
 }
 

@@ -541,6 +541,37 @@ def _slot() -> dict:
     return {"dropin_id": slot.dropin.pk, "key": slot.key}
 
 
+def _street_report():
+    """A published street report of the demo town (Urbanisme's lamp, potholes…)."""
+    from relais.cases.models import StreetReport
+
+    return _first(StreetReport.objects.filter(published=True).order_by("pk"))
+
+
+def _street_draft():
+    """A draft of the street form whose place is near a published report ("Déjà signalé ?")."""
+    from relais.cases.models import Draft
+
+    report = _street_report()
+    return Draft.objects.create(form=report.case.form, data={"location": {"location_text": report.location_text}})
+
+
+def _street_case_of_civil_status():
+    """A street report of État civil (the demo case worker's team): the demo's street form
+    belongs to Urbanisme, whose staff are not among the visitors of the generated tests."""
+    from relais.cases.models import Form
+    from relais.cases.services import case_submit
+
+    form, _created = Form.objects.get_or_create(
+        slug="signalement-etat-civil",
+        defaults={"title": "Signalement (état civil)", "intro": "Test.", "asks_location": True, "public_reports": True,
+                  "published": True, "team": _case().team},
+    )  # fmt: skip
+    return case_submit(
+        form=form, person=resident(), answers={}, channel="counter", location={"location_text": "Place de la Mairie"}
+    )
+
+
 def _track(case) -> dict:
     return {"reference": case.reference, "token": case.token}
 
@@ -581,6 +612,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     # notifications
     "notifications:batch_pdf": lambda: {"pk": _letter_batch().pk},
     "notifications:batch_posted": lambda: {"pk": _letter_batch().pk},
+    "notifications:batch_recipients": lambda: {"pk": _letter_batch().pk},
     "notifications:call": lambda: {"pk": _message_to_call().pk},
     "notifications:message_detail": lambda: {"pk": _letter().pk},
     "notifications:message_letter": lambda: {"pk": _letter().pk},
@@ -610,6 +642,12 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:field_create": lambda: {"slug": _field().form.slug},
     "cases:field_edit": lambda: {"slug": (f := _field()).form.slug, "pk": f.pk},
     "cases:field_action": lambda: {"slug": (f := _field()).form.slug, "pk": f.pk},
+    # street reports
+    "cases:street_nearby": lambda: {"slug": (d := _street_draft()).form.slug, "key": d.key},
+    "cases:street_report": lambda: {"pk": _street_report().pk},
+    "cases:street_me_too": lambda: {"pk": _street_report().pk},
+    "cases:street_moderate": lambda: {"reference": _street_case_of_civil_status().reference},
+    "cases:street_duplicate": lambda: {"reference": _street_case_of_civil_status().reference},
     # mediation, public
     "mediation:place_ics": lambda: {"slug": _place().slug},
     "mediation:advisor_ics": lambda: {"token": _calendar_token().token},

@@ -52,6 +52,8 @@ OBJECT_OF_ANOTHER_TEAM = {
     "cases:detail": lambda w: {"reference": w.case.reference},
     "cases:document": lambda w: {"reference": w.case.reference, "pk": w.document.pk},
     "cases:spam": lambda w: {"reference": w.case.reference},
+    "cases:street_moderate": lambda w: {"reference": _street_case_b(w).reference},
+    "cases:street_duplicate": lambda w: {"reference": _street_case_b(w).reference},
     # outbox
     "notifications:message_detail": lambda w: {"pk": w.letter.pk},
     "notifications:message_letter": lambda w: {"pk": w.letter.pk},
@@ -59,6 +61,7 @@ OBJECT_OF_ANOTHER_TEAM = {
     "notifications:call": lambda w: {"pk": w.call.pk},
     "notifications:batch_pdf": lambda w: {"pk": w.batch.pk},
     "notifications:batch_posted": lambda w: {"pk": w.batch.pk},
+    "notifications:batch_recipients": lambda w: {"pk": w.batch.pk},
     # mandates
     "mandates:detail": lambda w: {"pk": w.mandate.pk},
     "mandates:form_pdf": lambda w: {"pk": w.mandate.pk},
@@ -101,6 +104,22 @@ OBJECT_OF_ANOTHER_TEAM = {
     # statistics: a share link about the B mediation team, made by its (own) manager
     "stats:share_revoke": lambda w: {"pk": w.share_link.pk},
 }
+
+
+def _street_case_b(world):
+    """A street report filed with Service B (a location form of its own)."""
+    from relais.cases.models import Form
+    from relais.cases.services import case_submit
+
+    form, _created = Form.objects.get_or_create(
+        slug="signalement-b",
+        defaults={"title": "Signalement B", "intro": "B", "team": world.team, "asks_location": True,
+                  "public_reports": True, "published": True},
+    )  # fmt: skip
+    return case_submit(
+        form=form, person=world.person, answers={}, channel="counter", location={"location_text": "Rue B"}
+    )
+
 
 # Staff routes whose parameter names no team's data, and why.
 NOT_TEAM_DATA = {
@@ -146,6 +165,7 @@ ALLOWED = {
     "notifications:message_retry": {"reception"},
     "notifications:batch_pdf": {"reception"},
     "notifications:batch_posted": {"reception"},
+    "notifications:batch_recipients": {"reception"},
     # The counter revokes mandates and books, moves and cancels appointments for residents.
     "mandates:detail": {"reception"},
     "mediation:staff_appointment": {"reception"},
@@ -172,7 +192,6 @@ POST_ONLY = {
     "notifications:message_retry",
     "notifications:batch_posted",
     "mediation:staff_dropin_restore",
-    "mediation:staff_registration_cancel",
     "mutualaid:staff_listing_renew",
     "mutualaid:staff_listing_close",
     "mutualaid:staff_contacts_share",

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.accounts.models import Team, User
-from relais.cases.models import Case, Form, FormField
+from relais.cases import street_services
+from relais.cases.models import Case, Form, FormField, MeToo, StreetReport
 from relais.cases.services import case_assign, case_change_status, case_submit
 from relais.core.models import Channel, Person
 from relais.directory.models import Place, Procedure
@@ -76,6 +77,7 @@ FORMS = [
         "mandate_scope": "logement",
         "expected_days": 7,
         "asks_location": True,
+        "public_reports": True,
         "intro": "Un nid-de-poule, un lampadaire éteint, un dépôt sauvage, un panneau tombé : dites-le-nous.",
         "required_documents": "",
         "fields": [
@@ -173,6 +175,7 @@ def load(stdout):
                 "expected_days": spec["expected_days"],
                 "mandate_scope": spec["mandate_scope"],
                 "asks_location": spec.get("asks_location", False),
+                "public_reports": spec.get("public_reports", False),
                 "requires_account": spec.get("requires_account", False),
                 "procedure": procedure,
                 "published": True,
@@ -192,6 +195,8 @@ def load(stdout):
                 )
     if not Case.objects.exists():
         _demo_cases()
+    if not StreetReport.objects.exists():
+        _demo_street()
     stdout.write(f"  request forms: {Form.objects.count()}, requests: {Case.objects.count()}")
 
 
@@ -288,3 +293,91 @@ def _demo_pdf():
 
     body = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     return SimpleUploadedFile("passeport-invitee.pdf", body, content_type="application/pdf")
+
+
+# Valbrenne's streets, for the street reports' demo: (latitude, longitude) around the school.
+# West, south, east, north: the 900 × 600 plan below, in Web Mercator (3:2 at this latitude).
+PLAN_BOUNDS = (0.6790, 47.2501, 0.6930, 47.2565)
+STREET_REPORTS = [
+    # (answer, description, where the resident said, published words or None, lat, lon, status, days ago)
+    ("Trou dans la chaussée", "Un gros trou devant chez moi au 20, mon fils a failli tomber à vélo.",
+     "20 avenue de la République", ("Trou dans la chaussée", "Avenue de la République, près de la boulangerie",
+     "Un trou profond sur la voie de droite, dangereux pour les vélos."), 47.2551, 0.6858, "submitted", 2),
+    ("Déchets", "Des sacs et un vieux matelas à l'entrée du parc.", "Parc des Tilleuls, entrée nord",
+     ("Dépôt sauvage", "Parc des Tilleuls, entrée nord", "Sacs et matelas déposés à l'entrée du parc."),
+     47.2512, 0.6828, "accepted", 9),
+    ("Éclairage", "Le lampadaire devant l'école ne marche toujours pas, c'est tout noir le soir.",
+     "rue Jules Ferry devant l'école", None, 47.25335, 0.68618, "submitted", 1),
+    ("Panneau ou mobilier", "Le panneau stop est tombé, je l'ai mis contre le mur.", "Angle rue des Lilas",
+     None, 47.2555, 0.6901, "submitted", 0),
+]  # fmt: skip
+
+
+def town_plan_svg() -> bytes:
+    """A plan of Valbrenne's centre drawn for the demo (the town would upload its own)."""
+    streets = [
+        ("M0 300 L900 290", "Rue Jules-Ferry", 40, 280),
+        ("M430 0 L445 600", "Avenue de la République", 455, 60),
+        ("M520 120 L900 60", "Rue des Lilas", 640, 80),
+        ("M0 470 L900 520", "Rue du Moulin", 600, 486),
+    ]
+    paths = "".join(
+        f'<path d="{d}" stroke="#ffffff" stroke-width="22" fill="none"/>'
+        f'<path d="{d}" stroke="#c8ccd2" stroke-width="2" fill="none"/>'
+        f'<text x="{x}" y="{y}" font-family="sans-serif" font-size="18" fill="#3c3c3c">{name}</text>'
+        for d, name, x, y in streets
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 900 600" width="900" height="600">'
+        '<rect width="900" height="600" fill="#f1efe9"/>'
+        '<rect x="120" y="400" width="220" height="170" rx="12" fill="#cfe6c4"/>'
+        '<text x="150" y="440" font-family="sans-serif" font-size="18" fill="#2f5d27">Parc des Tilleuls</text>'
+        '<rect x="470" y="310" width="120" height="70" fill="#e4d6c1"/>'
+        '<text x="478" y="350" font-family="sans-serif" font-size="16" fill="#5a4322">École Jules-Ferry</text>'
+        '<path d="M0 160 C200 120 300 200 420 170" stroke="#9cc3e6" stroke-width="14" fill="none"/>'
+        '<text x="60" y="130" font-family="sans-serif" font-size="16" fill="#285a85">La Brenne</text>'
+        f"{paths}</svg>"
+    )
+    return svg.encode()
+
+
+@transaction.atomic
+def _demo_street():
+    agent = User.objects.get(email="accueil@valbrenne.fr")
+    worker = User.objects.get(email="urbanisme@valbrenne.fr")
+    form = Form.objects.get(slug="signalement-voirie")
+    if not form.public_reports:
+        Form.objects.filter(pk=form.pk).update(public_reports=True)
+        form.refresh_from_db()
+    street_services.town_plan_set(data=town_plan_svg(), content_type="image/svg+xml", bounds=PLAN_BOUNDS)
+    # The lamp reported at the counter (_demo_cases), published in the team's words.
+    lamp = Case.objects.filter(form=form).order_by("pk").first()
+    if lamp is not None:
+        report = street_services.report_publish(
+            case=lamp,
+            title="Lampadaire éteint",
+            description="Le lampadaire devant l'école ne s'allume plus. Le service de l'éclairage est prévenu.",
+            location_text="Rue Jules-Ferry, devant l'école",
+            actor=worker,
+        )
+        MeToo.objects.bulk_create([MeToo(report=report, digest=f"demo-{i}") for i in range(3)])
+    people = list(Person.objects.filter(first_name__in=["Jeanne", "Karim", "Jean"]).order_by("pk"))
+    for index, (answer, text, where, public, lat, lon, status, days) in enumerate(STREET_REPORTS):
+        case = case_submit(
+            form=form,
+            person=people[index % len(people)],
+            channel=Channel.PHONE,
+            recorded_by=agent,
+            submission_key=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-voirie-{index}"),
+            answers={"type": answer, "description": text},
+            location={"location_text": where, "latitude": lat, "longitude": lon},
+        )
+        Case.objects.filter(pk=case.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=days))
+        if status != "submitted":
+            case_change_status(case=case, status="in_progress", actor=worker)
+            case_change_status(case=case, status=status, actor=worker)
+        if public:
+            title, public_place, description = public
+            street_services.report_publish(
+                case=case, title=title, description=description, location_text=public_place, actor=worker
+            )

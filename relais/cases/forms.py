@@ -177,6 +177,8 @@ class AnswerForm(forms.Form):
         self.questions = questions
         for question in questions:
             field = build_field(question, has_file=question.key in has_files)
+            if staff:
+                field.label = question.label_for_staff()
             if staff and question.kind == FieldKind.FILE:
                 field.required = False
                 field.help_text = _("Facultatif au guichet : notez dans une note si les papiers ont été vus.")
@@ -441,11 +443,20 @@ class FormMetaForm(forms.ModelForm):
             "expected_days",
             "requires_account",
             "asks_location",
+            "public_reports",
             "mandate_scope",
             "one_question_per_page",
             "published",
         ]
         widgets = {"intro": forms.Textarea(attrs={"rows": 4}), "required_documents": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("public_reports") and not data.get("asks_location"):
+            self.add_error(
+                "public_reports", _("Seule une démarche qui demande un emplacement a des signalements publics.")
+            )
+        return data
 
     def __init__(self, *args, **kwargs):
         from relais.accounts.models import Team
@@ -459,7 +470,7 @@ class FormMetaForm(forms.ModelForm):
 class FormFieldForm(forms.ModelForm):
     class Meta:
         model = FormField
-        fields = ["label", "key", "kind", "help_text", "required", "choices"]
+        fields = ["label", "staff_label", "key", "kind", "help_text", "required", "choices"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 4}), "kind": forms.RadioSelect}
 
     def __init__(self, *args, form, **kwargs):

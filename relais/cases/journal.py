@@ -23,6 +23,11 @@ class Action(AuditAction):
     FORM_UPDATED = "cases.form.updated", _("Formulaire de demande modifié")
     FORM_FIELD_SAVED = "cases.form_field.saved", _("Question d'un formulaire enregistrée")
     FORM_FIELD_DELETED = "cases.form_field.deleted", _("Question d'un formulaire supprimée")
+    STREET_REPORT_PUBLISHED = "cases.street_report.published", _("Signalement publié (texte relu par l'équipe)")
+    STREET_REPORT_UNPUBLISHED = "cases.street_report.unpublished", _("Signalement retiré de la liste publique")
+    CASE_MARKED_DUPLICATE = "cases.case.marked_duplicate", _("Signalement rattaché à un autre (doublon)")
+    CASE_UNMARKED_DUPLICATE = "cases.case.unmarked_duplicate", _("Signalement détaché de son original")
+    TOWN_PLAN_SET = "cases.town_plan.set", _("Plan de la commune remplacé")
 
 
 RENAMED = {

@@ -1,11 +1,12 @@
 import datetime
+import re
 import secrets
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,14 @@ class Form(models.Model):
         default="papiers",
         help_text=_("Un aidant ne peut faire cette demande pour quelqu'un que sous un mandat de ce domaine."),
     )
+    public_reports = models.BooleanField(
+        _("signalements publics"),
+        default=False,
+        help_text=_(
+            "Pour une démarche qui demande un emplacement : après relecture par l'équipe, le signalement "
+            "paraît sur la liste et le plan publics (sans nom, coordonnées ni photos)."
+        ),
+    )
     one_question_per_page = models.BooleanField(_("une question par page"), default=True)
     published = models.BooleanField(_("publiée"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -88,12 +97,35 @@ class FieldKind(models.TextChoices):
     FILE = "file", _("Fichier (PDF ou photo)")
 
 
+_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?]+?)\s*[:.]?\s*$", re.IGNORECASE)
+
+
+def staff_wording(label: str) -> str:
+    """« Votre date de naissance » → « Date de naissance de la personne »: a question written
+    for the resident, as the agent who fills it in for them reads it. Anything else (a question
+    with a question mark, a sentence) stays as written; the form's editor can give their own."""
+    match = _YOUR.match(label)
+    if not match:
+        return label
+    rest = match["rest"]
+    return f"{rest[:1].upper()}{rest[1:]} {_('de la personne')}"
+
+
 class FormField(models.Model):
     """One question of a form. Cases keep a copy of the question they answered."""
 
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields")
     key = models.SlugField(_("identifiant"), max_length=50)
     label = models.CharField(_("question"), max_length=250)
+    staff_label = models.CharField(
+        _("question lue par l'agent"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "Quand un agent remplit pour quelqu'un, par exemple « Date de naissance de la personne ». "
+            "Laissé vide : « Votre… » devient « … de la personne »."
+        ),
+    )
     help_text = models.CharField(_("aide"), max_length=400, blank=True)
     kind = models.CharField(_("type de réponse"), max_length=20, choices=FieldKind.choices, default=FieldKind.TEXT)
     required = models.BooleanField(_("obligatoire"), default=True)
@@ -114,6 +146,10 @@ class FormField(models.Model):
 
     def choice_list(self) -> list[str]:
         return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    def label_for_staff(self) -> str:
+        """The question as an agent filling it in for someone reads it."""
+        return self.staff_label or staff_wording(self.label)
 
     def snapshot(self) -> dict:
         """The question as the resident saw it, kept with their answer."""
@@ -209,6 +245,15 @@ class Case(KeyedModel, models.Model):
     # For a request sent online without an account: the keyed hash of the sender's address
     # block (core.BlockedSender.digest), so that marking it as spam can block the sender.
     sender_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # A street report already made by someone else: the team handles the first one (cases.street).
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("doublon de"),
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -280,8 +325,9 @@ class CaseEvent(KeyedModel, models.Model):
     )
     by_resident = models.BooleanField(default=False)
     text = models.TextField(blank=True)
-    old_status = models.CharField(max_length=25, blank=True)
-    new_status = models.CharField(max_length=25, blank=True)
+    # Named by the status's label on both timelines (`get_new_status_display`).
+    old_status = models.CharField(max_length=25, blank=True, choices=Status.choices)
+    new_status = models.CharField(max_length=25, blank=True, choices=Status.choices)
     message = models.ForeignKey(
         "notifications.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -383,3 +429,109 @@ class DraftFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PublicStatus(models.TextChoices):
+    """What the public list of street reports says of a case's status, in plain words."""
+
+    REPORTED = "signale", _("signalé")
+    TAKEN = "pris-en-charge", _("pris en charge")
+    SOLVED = "resolu", _("résolu")
+    CLOSED = "clos", _("clos")
+
+
+PUBLIC_STATUSES = {
+    PublicStatus.REPORTED: (Status.SUBMITTED,),
+    PublicStatus.TAKEN: (Status.IN_PROGRESS, Status.WAITING),
+    PublicStatus.SOLVED: (Status.ACCEPTED,),
+    PublicStatus.CLOSED: (Status.REFUSED, Status.CLOSED),
+}
+PUBLIC_STATUS_TONES = {PublicStatus.SOLVED: "ok", PublicStatus.TAKEN: "warn", PublicStatus.CLOSED: "closed"}
+
+
+class StreetReport(models.Model):
+    """The public side of a street report (a case of a location form): only what an agent
+    of the form's team reviewed and wrote — never the resident's name, contact or photos."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="street_report")
+    title = models.CharField(_("titre public"), max_length=120)
+    description = models.TextField(
+        _("description publique"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Relisez : ni nom, ni numéro de téléphone, ni détail qui permette de reconnaître quelqu'un."),
+    )
+    location_text = models.CharField(
+        _("emplacement public"),
+        max_length=300,
+        help_text=_("Une rue, un repère : « rue Jules-Ferry, devant l'école ». Pas de numéro de maison."),
+    )
+    published = models.BooleanField(_("publié"), default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signalement public")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["published", "-published_at"], name="street_report_public")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:street_report", args=[self.pk])
+
+    @property
+    def public_status(self) -> PublicStatus:
+        """The case's status in the public list's plain words."""
+        return next(key for key, statuses in PUBLIC_STATUSES.items() if self.case.status in statuses)
+
+    @property
+    def public_status_tone(self) -> str:
+        return PUBLIC_STATUS_TONES.get(self.public_status, "")
+
+
+class MeToo(models.Model):
+    """A neighbour saying "moi aussi" on a public report. Nothing about them is kept: the
+    digest is a keyed hash of their browser session's random key, so that one session counts
+    once per report (a unique constraint, so that a double click counts once too)."""
+
+    report = models.ForeignKey(StreetReport, on_delete=models.CASCADE, related_name="me_toos")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "digest"], name="me_too_once_per_session")]
+
+    def __str__(self):
+        return f"{self.report_id} +1"
+
+
+def _plan_path(instance, filename):
+    return f"town-plan/{uuid.uuid4().hex}"
+
+
+class TownPlan(models.Model):
+    """The town's own plan (an SVG or an image) under the public map of street reports,
+    with the longitudes and latitudes of its edges. The latest one is used."""
+
+    file = models.FileField(upload_to=_plan_path)
+    content_type = models.CharField(max_length=100)
+    west = models.FloatField(_("longitude du bord gauche"))
+    south = models.FloatField(_("latitude du bord bas"))
+    east = models.FloatField(_("longitude du bord droit"))
+    north = models.FloatField(_("latitude du bord haut"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("plan de la commune")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(west__lt=F("east")) & Q(south__lt=F("north")), name="town_plan_bounds")
+        ]
+
+    def __str__(self):
+        return f"{self.west},{self.south},{self.east},{self.north}"

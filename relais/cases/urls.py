@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.cases import views_public, views_staff
+from relais.cases import views_public, views_staff, views_street
 
 app_name = "cases"
 
@@ -15,6 +15,12 @@ public_urlpatterns = [
     path("suivi/<str:reference>/<str:token>/recepisse.pdf", views_public.receipt, name="receipt"),
     path("suivi/<str:reference>/<str:token>/documents/<int:pk>/", views_public.track_document, name="track_document"),
     path("compte/demandes/", views_public.my_cases, name="my_cases"),
+    # street reports in public
+    path("demandes/<slug:slug>/<uuid:key>/deja-signale/", views_street.street_nearby, name="street_nearby"),
+    path("signalements/", views_street.street_list, name="street_list"),
+    path("signalements/plan/", views_street.street_plan, name="street_plan"),
+    path("signalements/<int:pk>/", views_street.street_report, name="street_report"),
+    path("signalements/<int:pk>/moi-aussi/", views_street.street_me_too, name="street_me_too"),
 ]
 
 staff_urlpatterns = [
@@ -25,9 +31,12 @@ staff_urlpatterns = [
     path("gestion/dossiers/<str:reference>/", views_staff.detail, name="detail"),
     path("gestion/dossiers/<str:reference>/documents/<int:pk>/", views_staff.document, name="document"),
     path("gestion/dossiers/<str:reference>/indesirable/", views_staff.spam, name="spam"),
+    path("gestion/dossiers/<str:reference>/publication/", views_street.street_moderate, name="street_moderate"),
+    path("gestion/dossiers/<str:reference>/doublon/", views_street.street_duplicate, name="street_duplicate"),
     # a request recorded for a person (counter, phone, post, e-mail, or under mandate)
     path("gestion/personnes/<int:person_pk>/demande/", views_staff.record_start, name="record_start"),
     path("gestion/personnes/<int:person_pk>/demande/<slug:slug>/", views_staff.record, name="record"),
+    path("gestion/signalements/plan/", views_street.town_plan, name="town_plan"),
     # form builder
     path("gestion/demarches/", views_staff.form_list, name="form_list"),
     path("gestion/demarches/nouvelle/", views_staff.form_edit, name="form_create"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
-from relais.cases import services
+from relais.cases import services, street_selectors
 from relais.cases.forms import AnswerForm, ContactForm, LocationForm, ReplyForm, display, from_json
 from relais.cases.models import Case, Draft, FieldKind, Form
 from relais.core.forms import add_refusal
@@ -157,6 +157,10 @@ def location(request, slug, key):
     location_form = LocationForm(post_data(request), initial=draft.data.get("location", {}))
     if request.method == "POST" and location_form.is_valid():
         services.draft_save(draft=draft, location=location_form.cleaned_data)
+        if street_selectors.reports_near(form=form, location=location_form.cleaned_data, limit=1):
+            # "Déjà signalé ?" (cases.views_street) before going on
+            query = "?retour=verifier" if request.GET.get("retour") == "verifier" else ""
+            return redirect(reverse("cases:street_nearby", args=[form.slug, draft.key]) + query)
         return redirect(_next_url(request, form, draft, ("location", 0)))
     return render(
         request,

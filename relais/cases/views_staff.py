@@ -41,7 +41,7 @@ from relais.cases.views_public import _file_response
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.forms import add_refusal
-from relais.core.http import files_data, post_data, safe_next
+from relais.core.http import channel_to_preselect, files_data, post_data, remember_channel, safe_next
 from relais.core.models import Channel
 from relais.mandates.services import MandateRequired, mandate_refusal, mandate_use
 
@@ -299,8 +299,14 @@ def document(request, reference, pk):
 @staff_required(*RECORD_ROLES)
 def record_start(request, person_pk):
     person = staff_person_or_404(request, person_pk, purpose="record a request")
-    form = RecordStartForm(request.GET or None, user=request.user)
-    if request.GET and form.is_valid():
+    choosing = "form" in request.GET
+    initial = {}
+    offered = [value for value, _label in RecordStartForm(user=request.user).fields["channel"].choices]
+    channel = channel_to_preselect(request, offered)
+    if channel:
+        initial["channel"] = channel
+    form = RecordStartForm(request.GET if choosing else None, user=request.user, initial=initial)
+    if choosing and form.is_valid():
         return redirect(
             reverse("cases:record", args=[person.pk, form.cleaned_data["form"].slug])
             + f"?canal={form.cleaned_data['channel']}"
@@ -352,6 +358,7 @@ def record(request, person_pk, slug):
             except ValidationError as error:
                 add_refusal(answers, error)
             else:
+                remember_channel(request, channel)
                 messages.success(
                     request,
                     _("La demande %(ref)s est enregistrée. Le récépissé part par le moyen de contact de la personne.")

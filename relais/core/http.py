@@ -63,3 +63,22 @@ def download(body: bytes, content_type: str, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# The channel an agent is working on (at the counter, on the phone, opening the post): the
+# next form that asks it starts there, whichever screen it is on.
+_CHANNEL_KEY = "relais_staff_channel"
+
+
+def remember_channel(request, channel: str) -> None:
+    if hasattr(request, "session") and channel:
+        request.session[_CHANNEL_KEY] = channel
+
+
+def channel_to_preselect(request, allowed) -> str | None:
+    """`?canal=` when the link says where the agent comes from, else the last channel used."""
+    allowed = {str(value) for value in allowed}
+    for channel in (request.GET.get("canal"), getattr(request, "session", {}).get(_CHANNEL_KEY)):
+        if channel in allowed:
+            return channel
+    return None

@@ -1,11 +1,26 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
 from relais.core.theme import theme_csp_hash
+
+
+def map_tile_origin() -> str:
+    """The origin of the map tile server the town configured (RELAIS_MAP_TILE_URL), or ""."""
+    url = settings.RELAIS.get("MAP_TILE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response.
 
     Nothing is loaded from another host: scripts, styles, fonts and images come from
-    this site only; the one inline style (the town's colours) is allowed by its hash.
+    this site only; the one inline style (the town's colours) is allowed by its hash. The
+    one exception is the map tile server a town may configure (off by default): images
+    from that host only.
     """
 
     def __init__(self, get_response):
@@ -18,7 +33,7 @@ class SecurityHeadersMiddleware:
                 "default-src 'self'; "
                 "script-src 'self'; "
                 f"style-src 'self' {theme_csp_hash()}; "
-                "img-src 'self' data:; "
+                f"img-src 'self' data:{' ' + tiles if (tiles := map_tile_origin()) else ''}; "
                 "font-src 'self'; "
                 "connect-src 'self'; "
                 "form-action 'self'; "

@@ -52,6 +52,7 @@ class PersonQuerySet(models.QuerySet):
 # kept record has none, what an erasure blanks, and what the journal of a rectification never
 # shows in clear.
 PERSON_DETAILS = (
+    "civility",
     "first_name",
     "last_name",
     "birth_year",
@@ -64,9 +65,22 @@ PERSON_DETAILS = (
 )
 
 
+class Civility(models.TextChoices):
+    MADAME = "mme", _("Madame")
+    MONSIEUR = "m", _("Monsieur")
+
+
 class Person(KeyedModel, models.Model):
     """A resident, known with or without an account (a person is not an account)."""
 
+    # Only when the person said it: the words about them agree with it (`agree`).
+    civility = models.CharField(
+        _("civilité"),
+        max_length=3,
+        blank=True,
+        choices=Civility.choices,
+        help_text=_("Seulement si la personne l'a dite. Sert à accorder les mots : contacté, contactée."),
+    )
     first_name = models.CharField(_("prénom"), max_length=100, blank=True)
     last_name = models.CharField(_("nom"), max_length=100, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
@@ -152,6 +166,11 @@ class Person(KeyedModel, models.Model):
             return _("Personne effacée n° %(number)s") % {"number": self.pk}
         name = " ".join(p for p in [self.last_name.upper(), self.first_name] if p)
         return name or self.email or self.phone or f"#{self.pk}"
+
+    def agree(self, masculine: str, feminine: str, either: str) -> str:
+        """The word about this person that agrees with their recorded civility, or the form
+        that fits both (« contacté(e) ») when none was given."""
+        return {Civility.MONSIEUR: masculine, Civility.MADAME: feminine}.get(self.civility, either)
 
     def build_search_text(self) -> str:
         """Folded text that staff searches match against (name, e-mail, phone, year)."""

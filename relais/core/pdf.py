@@ -39,9 +39,15 @@ def _fetcher():
 
 
 def html_to_pdf(html: str) -> bytes:
+    return html_to_document(html).write_pdf()
+
+
+def html_to_document(html: str):
+    """The laid-out document (a WeasyPrint `Document`: its `pages`, each page's `anchors`),
+    for callers that need to know on which page something fell, then `.write_pdf()`."""
     from weasyprint import HTML
 
-    return HTML(string=html, url_fetcher=_fetcher()).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher()).render()
 
 
 def render_pdf(template_name: str, context: dict, *, language: str | None = None) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from relais.core import journal as vocabulary
@@ -29,6 +31,40 @@ def people_matching(query: str) -> QuerySet[Person]:
             for part in folded.split():
                 qs = qs.filter(search_text__contains=part)
     return qs.order_by("last_name", "first_name", "pk")
+
+
+_PHONE_IN_QUERY = re.compile(r"\+?\d[\d .-]{6,}\d")
+
+
+def person_details_from_query(query: str) -> dict[str, str | int]:
+    """What an agent typed in the person search, as the first fields of a new record: a
+    phone number, an e-mail, a birth year, and the words left as the name. A word in capitals
+    is the last name (« DUPONT Marie »); otherwise the last word is (« Marie Dupont »), and a
+    single word is a last name."""
+    details: dict[str, str | int] = {}
+    phone = _PHONE_IN_QUERY.search(query)
+    if phone:
+        details["phone"] = phone.group().strip()[:30]
+        query = query.replace(phone.group(), " ")
+    words = []
+    for term in query.split()[:8]:
+        if "@" in term and "email" not in details:
+            details["email"] = term[:254]
+        elif len(term) == 4 and term.isdigit() and 1900 <= int(term) <= 2100 and "birth_year" not in details:
+            details["birth_year"] = int(term)
+        elif any(ch.isalpha() for ch in term):
+            words.append(term)
+    if not words:
+        return details
+    capitals = [w for w in words if w.isupper() and len(w) > 1]
+    if capitals:
+        last, first = capitals, [w for w in words if w not in capitals]
+    else:
+        last, first = words[-1:], words[:-1]
+    details["last_name"] = " ".join(last)[:100]
+    if first:
+        details["first_name"] = " ".join(first)[:100]
+    return details
 
 
 def possible_duplicates(person: Person, limit: int = 5) -> QuerySet[Person]:

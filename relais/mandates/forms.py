@@ -83,3 +83,29 @@ class RevokeForm(forms.Form):
         self.fields["scope"].choices = [("", _("Tout le mandat"))] + [
             (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in scopes
         ]
+
+
+class ResidentStopForm(forms.Form):
+    """What the resident sends from their own link: the whole mandate, or one of its scopes."""
+
+    scope = forms.ChoiceField(
+        label=_("Que voulez-vous arrêter ?"),
+        required=False,
+        choices=[("", _("Tout le mandat"))],
+        widget=forms.RadioSelect,
+        initial="",
+    )
+    confirm = forms.BooleanField(
+        label=_("Je veux arrêter maintenant."),
+        error_messages={"required": _("Cochez la case pour confirmer.")},
+    )
+
+    def __init__(self, *args, scopes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(scopes) > 1:
+            labels = dict(MANDATE_SCOPES)
+            self.fields["scope"].choices = [("", _("Tout le mandat"))] + [
+                (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in scopes
+            ]
+        else:  # one scope left: stopping it is stopping the mandate
+            del self.fields["scope"]

@@ -14,7 +14,7 @@ from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.pdf import render_pdf
 from relais.mandates import services
-from relais.mandates.forms import CodeForm, MandateForm, PaperForm, RevokeForm
+from relais.mandates.forms import CodeForm, MandateForm, PaperForm, ResidentStopForm, RevokeForm
 from relais.mandates.journal import Action
 from relais.mandates.models import Mandate, RevokedVia
 from relais.mandates.selectors import mandates_visible_to
@@ -61,30 +61,34 @@ def mandate_create(request, person_pk):
 def mandate_detail(request, pk):
     mandate = _mandate_or_404(request.user, pk)
     is_helper = mandate.team_id in team_ids(request.user, *HELPER_ROLES)
-    resend = "resend" in request.POST
-    code_form = CodeForm(post_data(request) if "code" in request.POST and not resend else None)
-    signed = "signed" in request.POST
-    paper_form = PaperForm(post_data(request) if signed else None, files_data(request) if signed else None)
-    revoke_form = RevokeForm(post_data(request) if "via" in request.POST else None, scopes=mandate.active_scopes())
+    # Each form on the page names its action: the refusal goes beside the form that was sent.
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "code" and "resend" in request.POST:
+        action = "resend"
+    code_form = CodeForm(post_data(request) if action == "code" else None)
+    paper_form = PaperForm(
+        post_data(request) if action == "paper" else None, files_data(request) if action == "paper" else None
+    )
+    revoke_form = RevokeForm(post_data(request) if action == "revoke" else None, scopes=mandate.active_scopes())
     if request.method == "POST":
         try:
-            if resend and is_helper:
+            if action == "resend" and is_helper:
                 services.mandate_send_code(mandate=mandate, actor=request.user, request=request)
                 messages.success(request, _("Un nouveau code est envoyé à la personne."))
                 return redirect(mandate)
-            if code_form.is_bound and is_helper and code_form.is_valid():
+            if action == "code" and is_helper and code_form.is_valid():
                 services.mandate_confirm_code(
                     mandate=mandate, code=code_form.cleaned_data["code"], actor=request.user, request=request
                 )
                 messages.success(request, _("Le code est bon : le mandat est actif. La personne en est informée."))
                 return redirect(mandate)
-            if paper_form.is_bound and is_helper and paper_form.is_valid():
+            if action == "paper" and is_helper and paper_form.is_valid():
                 services.mandate_record_paper(
                     mandate=mandate, actor=request.user, scan=paper_form.cleaned_data["scan"], request=request
                 )
                 messages.success(request, _("Le mandat est actif. La personne en est informée."))
                 return redirect(mandate)
-            if revoke_form.is_bound and revoke_form.is_valid():
+            if action == "revoke" and revoke_form.is_valid():
                 services.mandate_revoke(
                     mandate=mandate,
                     actor=request.user,
@@ -97,10 +101,10 @@ def mandate_detail(request, pk):
                 return redirect(mandate)
         except ValidationError as error:
             mandate.refresh_from_db()  # a wrong code is counted, and may have locked consent by code
-            target = paper_form if paper_form.is_bound else code_form
-            if target.is_bound:
+            target = {"code": code_form, "paper": paper_form, "revoke": revoke_form}.get(action)
+            if target is not None:
                 add_refusal(target, error)
-            else:  # a new code refused, the end of the mandate refused: said at the top of the page
+            else:  # a new code refused: said at the top of the page
                 messages.error(request, " ".join(error.messages))
     else:
         audit_log(actor=request.user, action=Action.MANDATE_VIEWED, obj=mandate, person=mandate.person, request=request)
@@ -139,10 +143,21 @@ def resident_mandate(request, token):
     mandate = Mandate.objects.select_related("team", "person").prefetch_related("scopes").filter(token=token).first()
     if mandate is None:
         raise Http404
+    scopes = mandate.active_scopes() if mandate.state == "active" else []
+    form = ResidentStopForm(post_data(request), scopes=scopes)
     if request.method == "POST" and mandate.state in ("active", "pending"):
-        if request.POST.get("confirm") != "yes":
-            return render(request, "mandates/resident.html", {"mandate": mandate, "confirm_error": True}, status=400)
-        services.mandate_revoke(mandate=mandate, actor=request.user, via=RevokedVia.ONLINE, request=request)
-        messages.success(request, _("Votre mandat est arrêté. Plus personne ne peut faire de démarche pour vous avec."))
+        if not form.is_valid():
+            return render(request, "mandates/resident.html", {"mandate": mandate, "form": form}, status=400)
+        scope = form.cleaned_data.get("scope") or None
+        services.mandate_revoke(
+            mandate=mandate, actor=request.user, via=RevokedVia.ONLINE, scope=scope, request=request
+        )
+        mandate.refresh_from_db()
+        if mandate.state == "revoked":
+            messages.success(
+                request, _("Votre mandat est arrêté. Plus personne ne peut faire de démarche pour vous avec.")
+            )
+        else:
+            messages.success(request, _("C'est fait : ce domaine est retiré de votre mandat."))
         return redirect("mandates:resident", token=token)
-    return render(request, "mandates/resident.html", {"mandate": mandate})
+    return render(request, "mandates/resident.html", {"mandate": mandate, "form": form})

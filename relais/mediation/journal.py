@@ -47,6 +47,7 @@ class Action(AuditAction):
         "mediation.registration.merged_away",
         _("Inscription en double annulée (deux fiches regroupées)"),
     )
+    REGISTRATION_VIEWED = "mediation.registration.viewed", _("Inscription à un atelier consultée")
     REGISTRATION_LIST_VIEWED = "mediation.registration.list_viewed", _("Liste des inscrits d'un atelier consultée")
     ATTENDANCE_RECORDED = "mediation.attendance.recorded", _("Présences à une séance notées")
     ATTENDANCE_VIEWED = "mediation.attendance.viewed", _("Feuille de présence consultée")

@@ -11,8 +11,8 @@ APPOINTMENT_SAMPLE = {
     "topic": "Créer mon compte Ameli",
     "link": "https://relais.example.fr/rendez-vous/suivi/abc/",
     "notice": "Le conseiller est en formation ce jour-là.",
-    "kind": "",
-    "bring": "",
+    "kind": "Carte d'identité et passeport",
+    "bring": "Une photo d'identité de moins de 6 mois\nVotre ancienne carte, si vous en avez une",
 }
 WORKSHOP_SAMPLE = {
     "title": "Premiers pas avec le smartphone",

@@ -745,6 +745,11 @@ class WorkshopSession(models.Model):
     def is_past(self) -> bool:
         return self.starts_at <= timezone.now()
 
+    @property
+    def has_started(self) -> bool:
+        """Attendance is taken, and a certificate given, only for a session that has begun."""
+        return self.starts_at <= timezone.now()
+
 
 class RegistrationQuerySet(models.QuerySet):
     def active(self):

@@ -500,6 +500,15 @@ def registrations_of(workshop: Workshop) -> QuerySet[Registration]:
     return workshop.registrations.select_related("person").order_by("pk")
 
 
+def next_waiting(workshop: Workshop) -> Registration | None:
+    """Who gets the seat when one is given back (the rule is `workshops.promote_waitlisted`'s:
+    the first waiting, when the workshop has not started)."""
+    first = workshop.first_session
+    if workshop.cancelled_at or first is None or first.is_past:
+        return None
+    return Registration.objects.waitlisted().filter(workshop=workshop).select_related("person").first()
+
+
 def registrations_visible_to(user) -> QuerySet[Registration]:
     qs = Registration.objects.select_related("workshop", "workshop__place", "person")
     if has_role(user, Role.RECEPTION):

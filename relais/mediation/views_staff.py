@@ -494,7 +494,11 @@ def workshop_register(request, pk):
                     % {"name": person.display_name, "n": registration.waitlist_position()},
                 )
             else:
-                messages.success(request, _("%(name)s est inscrit(e).") % {"name": person.display_name})
+                messages.success(
+                    request,
+                    person.agree(_("%(name)s est inscrit."), _("%(name)s est inscrite."), _("%(name)s est inscrit(e)."))
+                    % {"name": person.display_name},
+                )
             return redirect(person)
     return render(
         request, "mediation/staff/workshop_register.html", {"form": form, "workshop": workshop, "person": person}
@@ -538,22 +542,54 @@ def workshop_pick(request):
 
 
 @booking_required
-@require_POST
 def registration_cancel(request, pk):
-    registration = get_object_or_404(selectors.registrations_visible_to(request.user), pk=pk)
-    try:
-        _reg, promoted = workshops.registration_cancel(registration=registration, actor=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        text = _("L'inscription est annulée.")
-        if promoted:
-            text += " " + _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e).") % {
-                "name": promoted[0].person.display_name
-            }
-        messages.success(request, text)
+    """Unregister someone: a page says what will happen (the next person waiting gets the seat
+    at once), and only its confirmation cancels."""
+    registration = get_object_or_404(
+        selectors.registrations_visible_to(request.user).select_related("person", "workshop"), pk=pk
+    )
     back = registration.person.get_absolute_url() if registration.person else registration.workshop.get_staff_url()
-    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), back))
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), back)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            _reg, promoted = workshops.registration_cancel(
+                registration=registration, actor=request.user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            text = _("L'inscription est annulée.")
+            if promoted:
+                first = promoted[0].person
+                text += " " + first.agree(
+                    _("%(name)s, premier sur la liste d'attente, a la place et est prévenu."),
+                    _("%(name)s, première sur la liste d'attente, a la place et est prévenue."),
+                    _("%(name)s, premier(ère) sur la liste d'attente, a la place et est prévenu(e)."),
+                ) % {"name": first.display_name}
+            messages.success(request, text)
+        return HttpResponseRedirect(back)
+    if not registration.is_active:
+        messages.error(request, _("Cette inscription ne peut plus être annulée."))
+        return HttpResponseRedirect(back)
+    next_waiting = selectors.next_waiting(registration.workshop) if registration.holds_seat else None
+    shown = [r.person_id for r in (registration, next_waiting) if r is not None and r.person_id]
+    people_viewed(
+        actor=request.user, action=Action.REGISTRATION_VIEWED, obj=registration, person_ids=shown, request=request
+    )
+    given_to = ""
+    if next_waiting is not None and next_waiting.person is not None:
+        given_to = next_waiting.person.agree(
+            _("La place est donnée tout de suite à %(name)s, premier sur la liste d'attente, qui est prévenu."),
+            _("La place est donnée tout de suite à %(name)s, première sur la liste d'attente, qui est prévenue."),
+            _("La place est donnée tout de suite à %(name)s, premier(ère) sur la liste d'attente, qui est prévenu(e)."),
+        ) % {"name": next_waiting.person.display_name}
+    elif next_waiting is not None:
+        given_to = _("La place est donnée tout de suite à la personne suivante sur la liste d'attente.")
+    return render(
+        request,
+        "mediation/staff/registration_cancel.html",
+        {"registration": registration, "workshop": registration.workshop, "given_to": given_to, "back": back},
+    )
 
 
 @mediation_required
@@ -565,11 +601,17 @@ def attendance(request, pk, session_pk):
     present_ids = set(session.attendances.filter(present=True).values_list("registration_id", flat=True))
     form = f.AttendanceForm(request.POST or None, registrations=registrations, present_ids=present_ids)
     if request.method == "POST" and form.is_valid():
-        result = workshops.attendance_record(
-            session=session, present_ids=form.present_ids(), actor=request.user, request=request
-        )
-        messages.success(request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result)
-        return redirect("mediation:staff_workshop", pk=workshop.pk)
+        try:
+            result = workshops.attendance_record(
+                session=session, present_ids=form.present_ids(), actor=request.user, request=request
+            )
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(
+                request, _("Présences enregistrées : %(present)s présent(s), %(absent)s absent(s).") % result
+            )
+            return redirect("mediation:staff_workshop", pk=workshop.pk)
     if request.method == "GET":
         people_viewed(
             actor=request.user, action=Action.ATTENDANCE_VIEWED, obj=session,

@@ -21,11 +21,18 @@ def international(phone: str) -> str:
     return "+33" + digits[1:] if len(digits) == 10 and digits.startswith("0") else digits
 
 
+POSTAL_CIVILITY = {"mme": "Madame", "m": "Monsieur"}
+
+
 def postal_address(person) -> str:
     """The address block of a letter, or "" when it is incomplete."""
     if not person.can_receive(ContactChannel.LETTER):
         return ""
     name = " ".join(p for p in [person.first_name, person.last_name.upper()] if p) or person.display_name
+    # The civility the person gave, as La Poste writes it on the envelope (always in French).
+    civility = POSTAL_CIVILITY.get(getattr(person, "civility", ""), "")
+    if civility and (person.first_name or person.last_name):
+        name = f"{civility} {name}"
     return "\n".join([name, person.address.strip(), f"{person.postal_code.strip()} {person.commune.strip().upper()}"])
 
 

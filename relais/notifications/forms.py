@@ -77,6 +77,10 @@ class TemplateForm(forms.Form):
         return _checked_template(self.cleaned_data["sms"], self.allowed, self.sample)
 
 
+class RecipientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Nom du destinataire"), required=False, max_length=100)
+
+
 class ResendSinceForm(forms.Form):
     """Send again, at once, every message that failed since an outage began."""
 

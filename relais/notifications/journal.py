@@ -25,6 +25,10 @@ class Action(AuditAction):
     LETTER_BATCH_CREATED = "notifications.letter_batch.created", _("Lot de courriers préparé")
     LETTER_BATCH_DOWNLOADED = "notifications.letter_batch.downloaded", _("Lot de courriers téléchargé")
     LETTER_BATCH_POSTED = "notifications.letter_batch.posted", _("Lot de courriers posté")
+    LETTER_BATCH_RECIPIENTS_VIEWED = (
+        "notifications.letter_batch.recipients_viewed",
+        _("Liste des destinataires d'un lot de courriers consultée"),
+    )
     TEMPLATE_SAVED = "notifications.template.saved", _("Texte d'un message modifié")
     TEMPLATE_RESET = "notifications.template.reset", _("Texte d'un message remis par défaut")
 

@@ -70,6 +70,8 @@ class Message(models.Model):
     next_try_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
+    # An SMS once sent: how many SMS it cost (GSM-7 160/153, UCS-2 70/67; see sms.segments).
+    sms_segments = models.PositiveSmallIntegerField(_("SMS facturés"), null=True, blank=True)
     batch = models.ForeignKey("LetterBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="letters")
     related_type = models.CharField(max_length=64, blank=True)
     related_id = models.CharField(max_length=64, blank=True)
@@ -173,6 +175,11 @@ class LetterBatch(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One envelope per resident and address: all their letters of the batch go together
+    # (the messages are counted by `letters`, the envelopes here, for the statistics).
+    envelopes = models.PositiveIntegerField(_("enveloppes"), default=0)
+    # Known once the PDF is made: the pages of each envelope, in the PDF's order.
+    envelope_pages = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("lot de courriers")
@@ -184,6 +191,11 @@ class LetterBatch(models.Model):
     @property
     def is_posted(self) -> bool:
         return self.posted_at is not None
+
+    @property
+    def pages(self) -> int | None:
+        """Pages of the printed batch (None before its PDF is made)."""
+        return sum(self.envelope_pages) if self.envelope_pages else None
 
 
 class MessageTemplate(models.Model):

@@ -21,6 +21,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.core.extensions import message_filters
 from relais.core.models import ContactChannel
+from relais.notifications.letters import Envelope, envelopes_of
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
 
@@ -121,3 +122,22 @@ def messages_of(person, user) -> QuerySet[Message]:
         .annotate(readable=ExpressionWrapper(_readable(user), output_field=BooleanField()))
         .order_by("-created_at")
     )
+
+
+def batch_envelopes(batch: LetterBatch) -> list[Envelope]:
+    """The envelopes of a print batch, in the PDF's order (the date of each one's first
+    letter), each with its letters and, once the PDF is made, its number of pages."""
+    envelopes = envelopes_of(batch.letters.select_related("person").order_by("created_at", "pk"))
+    if len(batch.envelope_pages) == len(envelopes):
+        first_page = 1
+        for envelope, pages in zip(envelopes, batch.envelope_pages, strict=True):
+            envelope.pages, envelope.first_page = pages, first_page
+            first_page += pages
+    return envelopes
+
+
+def batch_recipients(batch: LetterBatch, query: str = "") -> list[Envelope]:
+    """The counter's list of a batch's recipients, in date order, those whose name holds
+    every word of `query` (accents and case ignored) when one is given."""
+    envelopes = batch_envelopes(batch)
+    return [envelope for envelope in envelopes if envelope.matches(query)] if query.strip() else envelopes

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import smtplib
 from collections import Counter
@@ -33,12 +34,12 @@ from django.utils.translation import gettext
 from relais.core import access
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
-from relais.core.pdf import html_to_pdf
-from relais.notifications import channels, texts
+from relais.core.pdf import html_to_document, html_to_pdf
+from relais.notifications import channels, letters, texts
 from relais.notifications.journal import Action
 from relais.notifications.models import LetterBatch, Message, MessageStatus, MessageTemplate
-from relais.notifications.selectors import messages_readable_by
-from relais.notifications.sms import SMSError, SMSPermanentError, get_backend
+from relais.notifications.selectors import batch_envelopes, messages_readable_by
+from relais.notifications.sms import SMSError, SMSPermanentError, get_backend, segments, to_gsm
 
 logger = logging.getLogger(__name__)
 
@@ -232,12 +233,18 @@ def _send_email(message: Message) -> str:
     return message_id
 
 
+def sms_text(message: Message) -> str:
+    """The text an SMS goes with: its short text (else the start of the long one), written in
+    the GSM alphabet so that it costs as few SMS as it can (`sms.to_gsm`)."""
+    return to_gsm(message.sms_body or message.body[:480])
+
+
 def _send_sms(message: Message) -> str:
     backend = get_backend()
     if backend is None:
         raise PermanentFailure("no SMS provider configured")
     try:
-        return backend.send(to=message.to_phone, text=message.sms_body or message.body[:480])
+        return backend.send(to=message.to_phone, text=sms_text(message))
     except SMSPermanentError as error:
         raise PermanentFailure(str(error)) from error
 
@@ -334,6 +341,8 @@ def deliver(message_id: int) -> str:
         "last_error": "",
         **late,
     }
+    if message.channel == ContactChannel.SMS:
+        sent["sms_segments"] = segments(sms_text(message))  # what the provider bills (statistics)
     if message.sensitive:
         sent.update(WIPED)
     Message.objects.filter(pk=message.pk).update(**sent)
@@ -568,15 +577,27 @@ def call_record(*, message: Message, actor, reached: bool, notes: str = "", requ
 
 
 def letter_html(messages) -> str:
-    """One HTML document holding every letter, one per page (window envelope layout)."""
+    """One HTML document holding every letter: one envelope per resident and address (the
+    address block once, then each of their letters), each envelope from a new page."""
+    return _envelopes_html(letters.envelopes_of(messages))
+
+
+def _envelopes_html(envelopes) -> str:
     return render_to_string(
         "notifications/pdf/letters.html",
-        {
-            "letters": messages,
-            "town": settings.RELAIS,
-            "site_url": settings.SITE_URL,
-        },
+        {"envelopes": envelopes, "town": settings.RELAIS, "site_url": settings.SITE_URL},
     )
+
+
+def letters_pdf(envelopes) -> tuple[bytes, list[int]]:
+    """The PDF of `envelopes` and how many pages each one takes (what goes in each envelope)."""
+    document = html_to_document(_envelopes_html(envelopes))
+    starts = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            starts.setdefault(anchor, number)
+    firsts = [starts.get(envelope.anchor, 0) for envelope in envelopes] + [len(document.pages)]
+    return document.write_pdf(), [after - first for first, after in itertools.pairwise(firsts)]
 
 
 def letter_pdf(message: Message) -> bytes:
@@ -585,15 +606,23 @@ def letter_pdf(message: Message) -> bytes:
 
 @transaction.atomic
 def letters_batch_create(*, actor, request: HttpRequest | None = None) -> LetterBatch | None:
-    """Put every letter waiting into a new print batch (None when there is none)."""
+    """Put every letter waiting into a new print batch (None when there is none). A resident's
+    letters share one envelope: the batch counts its envelopes, each message stays its own."""
     messages_expire()  # a reminder whose appointment has begun is not printed
-    waiting = list(Message.objects.letters_to_print().select_for_update().values_list("pk", flat=True))
+    waiting = list(Message.objects.letters_to_print().select_for_update().only("pk", "person_id", "to_address"))
     if not waiting:
         return None
-    batch = LetterBatch.objects.create(created_by=actor if actor is not None and actor.is_authenticated else None)
-    Message.objects.filter(pk__in=waiting).update(batch=batch, status=MessageStatus.PRINTED)
+    batch = LetterBatch.objects.create(
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        envelopes=letters.count_envelopes(waiting),
+    )
+    Message.objects.filter(pk__in=[m.pk for m in waiting]).update(batch=batch, status=MessageStatus.PRINTED)
     audit_log(
-        actor=actor, action=Action.LETTER_BATCH_CREATED, obj=batch, request=request, details={"letters": len(waiting)}
+        actor=actor,
+        action=Action.LETTER_BATCH_CREATED,
+        obj=batch,
+        request=request,
+        details={"letters": len(waiting), "envelopes": batch.envelopes},
     )
     return batch
 
@@ -602,19 +631,22 @@ def letters_batch_create(*, actor, request: HttpRequest | None = None) -> Letter
 def letters_batch_download(*, batch: LetterBatch, actor, request: HttpRequest | None = None) -> bytes:
     """The batch as one PDF, rendered once and kept, so every download prints the same pages."""
     batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
-    letters = list(batch.letters.select_related("person").order_by("pk"))
+    envelopes = batch_envelopes(batch)
+    fields = ["pdf", "downloaded_at"]
     if not batch.pdf:
         from django.core.files.base import ContentFile
 
-        batch.pdf.save(f"lot-{batch.pk}.pdf", ContentFile(html_to_pdf(letter_html(letters))), save=False)
+        pdf, batch.envelope_pages = letters_pdf(envelopes)
+        batch.pdf.save(f"lot-{batch.pk}.pdf", ContentFile(pdf), save=False)
+        fields.append("envelope_pages")
     batch.downloaded_at = batch.downloaded_at or timezone.now()
-    batch.save(update_fields=["pdf", "downloaded_at"])
+    batch.save(update_fields=fields)
     audit_log(
         actor=actor,
         action=Action.LETTER_BATCH_DOWNLOADED,
         obj=batch,
         request=request,
-        people={m.person_id for m in letters},
+        people={m.person_id for envelope in envelopes for m in envelope.letters},
     )
     with batch.pdf.open("rb") as fh:
         return fh.read()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("gestion/courriers/lots/", views.batch_create, name="batch_create"),
     path("gestion/courriers/lots/<int:pk>/pdf/", views.batch_pdf, name="batch_pdf"),
     path("gestion/courriers/lots/<int:pk>/poste/", views.batch_posted, name="batch_posted"),
+    path("gestion/courriers/lots/<int:pk>/destinataires/", views.batch_recipients, name="batch_recipients"),
     path("gestion/courriers/appels/<int:pk>/", views.call, name="call"),
     # could not reach; held messages
     path("gestion/courriers/injoignables/", views.unreachable, name="unreachable"),

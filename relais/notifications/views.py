@@ -17,9 +17,10 @@ from relais.core.audit import audit_log
 from relais.core.http import post_data
 from relais.core.models import ContactChannel
 from relais.notifications import selectors, services, texts, worker
-from relais.notifications.forms import CallForm, HeldForm, ResendSinceForm, TemplateForm
+from relais.notifications.forms import CallForm, HeldForm, RecipientSearchForm, ResendSinceForm, TemplateForm
 from relais.notifications.journal import Action
 from relais.notifications.models import LetterBatch, Message, MessageStatus
+from relais.notifications.sms import measure as sms_measure
 
 # The outbox screen: reception agents print, post and call; managers follow what failed
 # about their teams' records. Each sees only the messages they may (selectors).
@@ -74,6 +75,29 @@ def batch_posted(request, pk):
     else:
         messages.success(request, _("Le lot n° %(n)s est marqué comme posté.") % {"n": batch.pk})
     return redirect("notifications:outbox")
+
+
+@staff_required(*PRINT_ROLES)
+def batch_recipients(request, pk):
+    """Who a batch writes to, one line per envelope in date order, searchable by name: the
+    counter answers "did you send me a letter?" and checks the envelopes (printable)."""
+    batch = get_object_or_404(LetterBatch.objects.annotate(messages=Count("letters")), pk=pk)
+    form = RecipientSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    envelopes = selectors.batch_recipients(batch, query)
+    audit_log(
+        actor=request.user,
+        action=Action.LETTER_BATCH_RECIPIENTS_VIEWED,
+        obj=batch,
+        request=request,
+        people={letter.person_id for envelope in envelopes for letter in envelope.letters},
+        details={"search": True} if query else {},
+    )
+    return render(
+        request,
+        "notifications/staff/batch_recipients.html",
+        {"batch": batch, "envelopes": envelopes, "form": form, "query": query},
+    )
 
 
 @staff_required(*OUTBOX_ROLES)
@@ -318,6 +342,9 @@ def template_edit(request, code, language):
         return redirect("notifications:template_edit", code=code, language=language)
     source = form.cleaned_data if form.is_bound and form.is_valid() else {"subject": subject, "body": body, "sms": sms}
     preview = {k: texts.render_text(v, sample) for k, v in source.items()}
+    # Counted on the preview and after saving (the page shows the saved text): a warning above
+    # two SMS, never a refusal.
+    sms_size = sms_measure(preview["sms"]) if preview["sms"] else None
     return render(
         request,
         "notifications/staff/template_form.html",
@@ -328,5 +355,13 @@ def template_edit(request, code, language):
             "language": language,
             "languages": settings.LANGUAGES,
             "sample": sorted(default.sample),
+            "sms_size": sms_size,
+            "sms_too_long": _SMS_TOO_LONG % {"n": sms_size.segments} if sms_size and sms_size.too_long else "",
         },
     )
+
+
+_SMS_TOO_LONG = _lazy(
+    "Avec les valeurs d'exemple, ce SMS part en %(n)s morceaux, facturés chacun comme un SMS : "
+    "raccourcissez-le si vous le pouvez (un SMS tient en 160 caractères, ou 70 avec un caractère spécial)."
+)

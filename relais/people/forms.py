@@ -16,6 +16,7 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = [
+            "civility",
             "last_name",
             "first_name",
             "birth_year",
@@ -30,6 +31,7 @@ class PersonForm(forms.ModelForm):
             "large_print",
         ]
         widgets = {
+            "civility": forms.RadioSelect,
             "preferred_channel": forms.RadioSelect,
             "address": forms.Textarea(attrs={"rows": 2}),
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),

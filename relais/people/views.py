@@ -19,7 +19,7 @@ from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up,
 from relais.core import retention, selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import person_sections
-from relais.core.http import id_param, post_data
+from relais.core.http import channel_to_preselect, id_param, post_data, remember_channel
 from relais.core.journal import Action
 from relais.core.models import Person
 from relais.core.pdf import render_pdf
@@ -55,7 +55,15 @@ def person_search(request):
 
 @staff_required(*PEOPLE_ROLES)
 def person_create(request):
-    form = CounterPersonForm(post_data(request), initial={"commune": "", "preferred_channel": "letter"})
+    initial = {"commune": "", "preferred_channel": "letter"}
+    # What was typed in the person search comes along (name, phone, e-mail, birth year).
+    initial |= selectors.person_details_from_query(request.GET.get("q", "")[:200])
+    channel = channel_to_preselect(
+        request, (value for value, _label in CounterPersonForm.base_fields["channel"].choices)
+    )
+    if channel:
+        initial["channel"] = channel
+    form = CounterPersonForm(post_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("channel", "submission_key")}
         try:
@@ -69,6 +77,7 @@ def person_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            remember_channel(request, form.cleaned_data["channel"])
             messages.success(request, _("La fiche de %(name)s est créée.") % {"name": person.display_name})
             return redirect(person)
     return render(request, "people/person_form.html", {"form": form, "creating": True})

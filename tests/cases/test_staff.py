@@ -4,6 +4,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from relais.accounts.models import Team
@@ -78,6 +79,11 @@ def test_status_changes_follow_the_workflow_and_tell_the_resident(worker_client,
     assert "justificatif de domicile" in told.body and case.reference in told.subject
     event = case.events.filter(kind=EventKind.STATUS).latest("pk")
     assert event.message == told
+    # both timelines name the new status
+    staff_page = worker_client.get(url).content.decode()
+    assert "Changement d&#x27;état</strong> : En attente de votre réponse" in staff_page
+    resident_page = Client().get(reverse("cases:track", args=[case.reference, case.token])).content.decode()
+    assert "Nouvel état : En attente de votre réponse" in resident_page
 
 
 def test_an_illegal_transition_is_refused(civil_case, case_worker):

@@ -64,7 +64,7 @@ def test_a_bulk_change_with_an_odd_next_is_saved_and_goes_back_to_the_queue(case
 def test_unregistering_from_a_workshop_with_an_odd_next_goes_to_the_person(advisor):
     registration = Registration.objects.filter(status="confirmed").select_related("person").first()
     response = staff_client(advisor).post(
-        reverse("mediation:staff_registration_cancel", args=[registration.pk]), {"next": "x"}
+        reverse("mediation:staff_registration_cancel", args=[registration.pk]), {"next": "x", "confirm": "yes"}
     )
     assert response.status_code == 302 and response["Location"] == registration.person.get_absolute_url()
 

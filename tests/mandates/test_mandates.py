@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,6 +17,22 @@ from tests.conftest import make_member, staff_client
 @pytest.fixture
 def mediation(db):
     return Team.objects.get(slug="mediation")
+
+
+def test_the_signed_box_left_unticked_is_said_beside_it(resident_by_letter, advisor, mediation):
+    mandate = services.mandate_create(
+        person=resident_by_letter,
+        team=mediation,
+        scopes=["papiers"],
+        duration="1m",
+        consent_method="paper",
+        actor=advisor,
+    )
+    response = staff_client(advisor).post(mandate.get_absolute_url(), {"action": "paper"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "field-error" in html and "Activer le mandat" in html
+    mandate.refresh_from_db()
+    assert mandate.state == "pending"
 
 
 def paper_mandate(person, advisor, mediation, scopes=("papiers",), duration="1m"):
@@ -156,6 +173,26 @@ def test_the_resident_revokes_from_the_link_without_an_account(client, resident_
     assert Message.objects.filter(template="mandate_revoked", person=resident_by_letter).exists()
 
 
+def test_the_resident_stops_one_scope_from_the_link(client, resident_by_letter, advisor, mediation):
+    mandate = paper_mandate(resident_by_letter, advisor, mediation, scopes=["papiers", "argent"])
+    url = reverse("mandates:resident", args=[mandate.token])
+    page = client.get(url).content.decode()
+    assert "Seulement le domaine" in page and 'value="argent"' in page
+    refused = client.post(url, {"scope": "argent"})
+    assert refused.status_code == 400 and re.search(r'value="argent"[^>]* checked', refused.content.decode())
+    refused = client.post(url, {"scope": "sante", "confirm": "yes"})  # not one of this mandate's scopes
+    assert refused.status_code == 400
+    assert client.post(url, {"scope": "argent", "confirm": "yes"}).status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.state == "active" and mandate.active_scopes() == ["papiers"]
+    assert "domaine est retiré" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="scope"' not in page  # one scope left: stopping it is stopping the mandate
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    mandate.refresh_from_db()
+    assert mandate.state == "revoked"
+
+
 def test_a_wrong_link_is_a_404(client, db):
     assert client.get(reverse("mandates:resident", args=["nope"])).status_code == 404
 
@@ -164,7 +201,7 @@ def test_reception_revokes_at_the_counter(reception_client, resident_by_letter, 
     mandate = paper_mandate(resident_by_letter, advisor, mediation)
     url = reverse("mandates:detail", args=[mandate.pk])
     assert reception_client.get(url).status_code == 200
-    response = reception_client.post(url, {"via": "counter", "reason": "Ne veut plus", "scope": ""})
+    response = reception_client.post(url, {"action": "revoke", "via": "counter", "reason": "Ne veut plus", "scope": ""})
     assert response.status_code == 302
     mandate.refresh_from_db()
     assert mandate.revoked_via == "counter" and mandate.revoke_reason == "Ne veut plus"
@@ -185,7 +222,7 @@ def test_staff_screens_create_print_and_activate(resident_by_letter, advisor):
     assert response["Location"] == mandate.get_absolute_url()
     pdf = client.get(reverse("mandates:form_pdf", args=[mandate.pk]))
     assert pdf.content.startswith(b"%PDF")
-    assert client.post(mandate.get_absolute_url(), {"signed": "on"}).status_code == 302
+    assert client.post(mandate.get_absolute_url(), {"action": "paper", "signed": "on"}).status_code == 302
     mandate.refresh_from_db()
     assert mandate.state == "active"
     person_page = client.get(resident_by_letter.get_absolute_url()).content.decode()
@@ -317,29 +354,47 @@ def test_the_agent_reads_why_no_new_code_goes_and_gets_the_paper_form(resident_w
     url = mandate.get_absolute_url()
     page = client.get(url).content.decode()
     assert "Vous pouvez encore envoyer 3 nouveaux codes." in page and "Faire signer le formulaire" not in page
-    assert client.post(url, {"resend": "1"}).status_code == 302
-    assert client.post(url, {"resend": "1"}).status_code == 302
-    refused = client.post(url, {"resend": "1"})  # the third code of the hour to this address
+    assert client.post(url, {"action": "code", "resend": "1"}).status_code == 302
+    assert client.post(url, {"action": "code", "resend": "1"}).status_code == 302
+    refused = client.post(url, {"action": "code", "resend": "1"})  # the third code of the hour to this address
     page = refused.content.decode().replace("&#x27;", "'")
     assert refused.status_code == 200 and "Plusieurs codes sont déjà partis vers ce téléphone" in page
     cache.clear()  # an hour later
-    assert client.post(url, {"resend": "1"}).status_code == 302
+    assert client.post(url, {"action": "code", "resend": "1"}).status_code == 302
     page = client.get(url).content.decode().replace("&#x27;", "'")
     assert 'name="resend"' not in page and "Plus de nouveau code possible" in page
     assert "Faire signer le formulaire" in page
     sent = Message.objects.filter(template="mandate_code", person=resident_with_email).count()
-    refused = client.post(url, {"resend": "1"})  # a resend sent all the same, by an old page
+    refused = client.post(url, {"action": "code", "resend": "1"})  # a resend sent all the same, by an old page
     assert refused.status_code == 200 and "on ne peut plus en envoyer" in refused.content.decode()
     assert Message.objects.filter(template="mandate_code", person=resident_with_email).count() == sent
     for _ in range(5):
-        response = client.post(url, {"code": _wrong(_last_code(resident_with_email))})
+        response = client.post(url, {"action": "code", "code": _wrong(_last_code(resident_with_email))})
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 200 and "l'accord par code est bloqué pour ce mandat" in page
     assert 'name="code"' not in page and 'name="signed"' in page
-    late = client.post(url, {"code": _last_code(resident_with_email)})  # even the right one, too late
+    late = client.post(url, {"action": "code", "code": _last_code(resident_with_email)})  # even the right one, too late
     assert late.status_code == 200 and "l'accord par code est bloqué" in late.content.decode().replace("&#x27;", "'")
     mandate.refresh_from_db()
     assert mandate.state == "pending"
-    assert client.post(url, {"signed": "on"}).status_code == 302
+    assert client.post(url, {"action": "paper", "signed": "on"}).status_code == 302
     mandate.refresh_from_db()
     assert mandate.state == "active" and mandate.consent_method == "paper"
+
+
+def test_a_wrong_code_typed_by_the_helper_is_said_beside_the_field(resident_with_email, advisor, mediation):
+    mandate = _code_mandate(resident_with_email, advisor, mediation)
+    client = staff_client(advisor)
+    response = client.post(
+        mandate.get_absolute_url(), {"action": "code", "code": _wrong(_last_code(resident_with_email))}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ce code ne correspond pas" in html and "Il reste 4 essai" in html
+    response = client.post(mandate.get_absolute_url(), {"action": "code", "code": "12ab"})
+    assert response.status_code == 200 and "Ce code ne correspond pas" in response.content.decode()
+    # a code that came with another form's action is not tried
+    response = client.post(mandate.get_absolute_url(), {"action": "paper", "code": "123456"})
+    assert response.status_code == 200 and "Ce code ne correspond pas" not in response.content.decode()
+    mandate.refresh_from_db()
+    assert mandate.code_attempts == 2

@@ -206,13 +206,21 @@ def test_reception_cancels_a_registration_at_the_counter_and_the_first_waiting_g
     waiting = workshops.registration_create(
         workshop=workshop, person=make_person("w"), channel=Channel.ONLINE, actor=None
     )
-    response = reception_client.post(reverse("mediation:staff_registration_cancel", args=[seat.pk]))
+    url = reverse("mediation:staff_registration_cancel", args=[seat.pk])
+    # the page says who gets the seat, and nothing changes before it is confirmed
+    page = reception_client.get(url).content.decode()
+    assert "La place est donnée tout de suite à" in page and waiting.person.display_name in page
+    assert "premier(ère)" in page  # no civility recorded: both forms
+    assert reception_client.post(url, {}).status_code == 200
+    seat.refresh_from_db()
+    assert seat.status == "confirmed"
+    response = reception_client.post(url, {"confirm": "yes"})
     assert response.status_code == 302
     seat.refresh_from_db()
     waiting.refresh_from_db()
     assert seat.status == "cancelled" and waiting.status == "confirmed"
     assert Workshop.objects.get(pk=workshop.pk).confirmed_count == 1
-    again = reception_client.post(reverse("mediation:staff_registration_cancel", args=[seat.pk]), follow=True)
+    again = reception_client.post(url, {"confirm": "yes"}, follow=True)
     assert again.status_code == 200 and "ne peut plus être annulée" in again.content.decode()
 
 

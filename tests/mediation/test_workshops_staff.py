@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from relais.accounts.models import Team, TeamKind
 from relais.core.models import AuditEvent, Channel
-from relais.mediation.models import Registration, Workshop
+from relais.mediation.models import Attendance, Registration, Workshop
 from relais.mediation.services import workshops
 from relais.notifications.models import Message
 from tests.conftest import make_member, staff_client
@@ -106,6 +106,28 @@ def test_the_registration_list_and_attendance_are_journaled_and_statuses_follow(
     refused = advisor_client.get(reverse("mediation:staff_certificate", args=[workshop.pk, regs[2].pk]))
     assert refused.status_code == 302
     assert AuditEvent.objects.filter(action="mediation.certificate.printed", person_id=regs[0].person_id).exists()
+
+
+def test_attendance_waits_for_the_session_and_a_certificate_for_a_session_that_took_place(advisor_client):
+    workshop = make_workshop(capacity=3, days=8)  # a session in 8 days
+    registration = Registration.objects.create(workshop=workshop, person=make_person("early"), status="confirmed")
+    Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=1)
+    session = workshop.sessions.get()
+    detail = advisor_client.get(reverse("mediation:staff_workshop", args=[workshop.pk])).content.decode()
+    url = reverse("mediation:staff_attendance", args=[workshop.pk, session.pk])
+    assert url not in detail and "présences à noter dès le début" in detail
+    page = advisor_client.get(url).content.decode()
+    assert "pas encore commencé" in page and 'type="checkbox"' not in page
+    refused = advisor_client.post(url, {f"r{registration.pk}": "on"})
+    assert refused.status_code == 200 and "pas encore commencé" in refused.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == "confirmed" and not Attendance.objects.filter(registration=registration).exists()
+    # a presence ticked in advance (before this rule) proves nothing: no certificate
+    Attendance.objects.create(registration=registration, session=session, present=True)
+    Registration.objects.filter(pk=registration.pk).update(status="attended")
+    certificate = advisor_client.get(reverse("mediation:staff_certificate", args=[workshop.pk, registration.pk]))
+    assert certificate.status_code == 302
+    assert "participé à aucune séance" in advisor_client.get(certificate["Location"]).content.decode()
 
 
 def test_an_advisor_of_another_team_gets_404_on_workshops(db):

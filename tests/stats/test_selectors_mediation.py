@@ -29,8 +29,10 @@ Tom online, both come.
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from relais.core.models import Channel
 from relais.mediation import choices as c
@@ -117,12 +119,14 @@ def week(db):
     assert (paul_w1.status, rita_w1.status) == (c.RegistrationStatus.WAITLISTED,) * 2
     _cancelled, promoted = registration_cancel(registration=omar_w1, actor=alice)
     assert [r.pk for r in promoted] == [paul_w1.pk]
-    attendance_record(session=w1.sessions.get(), present_ids={lea_w1.pk}, actor=alice)
-    lea_w1.refresh_from_db()
-    certificate_pdf(registration=lea_w1, actor=alice)
     sam_w2 = register(w2, make_person("Sam"), Channel.PHONE)
     tom_w2 = register(w2, make_person("Tom"), Channel.ONLINE)
-    attendance_record(session=w2.sessions.get(), present_ids={sam_w2.pk, tom_w2.pk}, actor=bruno)
+    # Attendance is taken once a session has begun: the week has gone by.
+    with mock.patch.object(timezone, "now", return_value=at(2035, 3, 18, 20)):
+        attendance_record(session=w1.sessions.get(), present_ids={lea_w1.pk}, actor=alice)
+        lea_w1.refresh_from_db()
+        certificate_pdf(registration=lea_w1, actor=alice)
+        attendance_record(session=w2.sessions.get(), present_ids={sam_w2.pk, tom_w2.pk}, actor=bruno)
     return {"team": team, "alice": alice, "bruno": bruno, "a": a, "b": b}
 
 

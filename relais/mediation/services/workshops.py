@@ -338,7 +338,13 @@ def workshop_cancel(
 def attendance_record(
     *, session: WorkshopSession, present_ids: set[int], actor, request: HttpRequest | None = None
 ) -> dict[str, int]:
-    """Who came to `session` (ids of registrations); statuses follow (attended / no show)."""
+    """Who came to `session` (ids of registrations); statuses follow (attended / no show).
+    Nobody has come to a session that has not begun: it is refused until its start."""
+    if not session.has_started:
+        raise ValidationError(
+            _("Cette séance n'a pas encore commencé : les présences se notent à partir du %(start)s.")
+            % {"start": text.moment_text(session.starts_at)}
+        )
     workshop = Workshop.objects.select_for_update().get(pk=session.workshop_id)
     registrations = list(workshop.registrations.seated().select_related("person"))
     for registration in registrations:
@@ -376,14 +382,15 @@ def attendance_record(
 
 
 def certificate_pdf(*, registration: Registration, actor, request: HttpRequest | None = None) -> bytes:
-    """A certificate of attendance (only for someone who came at least once)."""
-    if registration.status != c.RegistrationStatus.ATTENDED:
-        raise ValidationError(_("Cette personne n'a participé à aucune séance."))
+    """A certificate of attendance: only for someone who came to at least one session that
+    has taken place (a presence ticked in advance proves nothing)."""
     attended = list(
-        WorkshopSession.objects.filter(attendances__registration=registration, attendances__present=True).order_by(
-            "starts_at"
-        )
+        WorkshopSession.objects.filter(
+            attendances__registration=registration, attendances__present=True, starts_at__lte=timezone.now()
+        ).order_by("starts_at")
     )
+    if registration.status != c.RegistrationStatus.ATTENDED or not attended:
+        raise ValidationError(_("Cette personne n'a participé à aucune séance."))
     minutes = sum(int((s.ends_at - s.starts_at).total_seconds() // 60) for s in attended)
     # The statistics count certificates given: the first print is the giving.
     Registration.objects.filter(pk=registration.pk, certificate_given_at__isnull=True).update(

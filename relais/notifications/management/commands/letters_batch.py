@@ -20,4 +20,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{Message.objects.letters_to_print().count()} letter(s) waiting")
             return
         batch = letters_batch_create(actor=None)
-        self.stdout.write(f"batch {batch.pk}: {batch.letters.count()} letter(s)" if batch else "no letter waiting")
+        self.stdout.write(
+            f"batch {batch.pk}: {batch.letters.count()} letter(s) in {batch.envelopes} envelope(s)"
+            if batch
+            else "no letter waiting"
+        )
