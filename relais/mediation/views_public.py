@@ -99,7 +99,9 @@ def book_place(request, slug):
 
 
 def _slot_or_404(dropin_id, key):
-    dropin = get_object_or_404(DropIn.objects.bookable().select_related("place"), pk=dropin_id)
+    # An opening of a type kept for the agents (not bookable online) is not offered here.
+    dropins = DropIn.objects.bookable().exclude(appointment_type__published=False)
+    dropin = get_object_or_404(dropins.select_related("place", "appointment_type"), pk=dropin_id)
     starts_at = selectors.parse_slot_key(key)
     if starts_at is None:
         raise Http404

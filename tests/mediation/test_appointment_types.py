@@ -410,3 +410,15 @@ def test_typed_openings_are_not_drop_in_sessions(db):
     kind = AppointmentType.objects.get(slug="carte-identite-passeport")
     assert kind.openings.exists()
     assert not any(o.dropin.appointment_type_id for o in selectors.occurrences(days=14))
+
+
+def test_a_type_kept_for_the_agents_is_not_bookable_online(client, civil_agent, db):
+    kind = make_type(published=False, cap=0)
+    opening = make_opening(kind)
+    slot = first_slot(opening)
+    assert client.get(reverse("mediation:book", args=[opening.pk, slot.key])).status_code == 404
+    assert client.get(reverse("mediation:book_type", args=[kind.slug])).status_code == 404
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=slot.starts_at, person=make_person(1), channel="phone", actor=civil_agent
+    )
+    assert booked.appointment_type == kind
