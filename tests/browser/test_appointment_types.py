@@ -27,13 +27,15 @@ from relais.accounts.models import Membership, Role, Team, User
 from relais.core.demo import DEMO_PASSWORD
 from relais.core.models import Person
 from relais.mediation.models import AppointmentType
-user, created = User.objects.get_or_create(email="guichet2@valbrenne.fr", defaults={"full_name": "Guichet Deux"})
-if created:
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    Membership.objects.create(user=user, team=Team.objects.get(slug="accueil"), role=Role.RECEPTION)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    TOTP.activate(user, DEMO_TOTP_SECRET)
+for email, team, role in (("guichet2@valbrenne.fr", "accueil", Role.RECEPTION),
+                          ("chef.etatcivil@valbrenne.fr", "etat-civil", Role.MANAGER)):
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": email.split("@")[0]})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        Membership.objects.create(user=user, team=Team.objects.get(slug=team), role=role)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        TOTP.activate(user, DEMO_TOTP_SECRET)
 people = [Person.objects.get_or_create(last_name=name, first_name="Dominique",
           defaults={"email": name.lower() + "@example.org", "preferred_channel": "email"})[0].pk
           for name in ("Guichetun", "Guichetdeux", "Guichettrois")]
@@ -130,6 +132,7 @@ def test_identity_card_online_at_two_counters_then_moved_to_another_place(server
     # The day's list, printable, shows each counter.
     agents[0].goto(f"{base}/gestion/rendez-vous/journee/")
     expect(agents[0].locator("h1")).to_contain_text("Rendez-vous du")
+    assert axe(agents[0].url, cookies=agents[0].context.cookies()) == []
     for agent in agents:
         agent.context.close()
 
@@ -145,3 +148,24 @@ def test_identity_card_online_at_two_counters_then_moved_to_another_place(server
     expect(page.locator(".facts")).to_contain_text("Relais citoyen Sud")
     check()
     assert problems == {}
+
+
+def test_a_manager_defines_the_types_and_their_openings(server, page, axe):
+    base = server["url"]
+    _shell(server, SETUP)
+    staff_login(page, server, "chef.etatcivil@valbrenne.fr")
+    page.goto(base + "/gestion/rendez-vous/types/")
+    expect(page.locator("h1")).to_have_text("Types de rendez-vous")
+    visited = [page.url]
+    page.get_by_role("link", name="Carte d'identité et passeport").click()
+    expect(page.locator("table")).to_contain_text("Hôtel de ville")
+    visited.append(page.url)
+    page.get_by_role("link", name="Modifier", exact=True).click()
+    expect(page.get_by_label("Titre")).to_have_value("Carte d'identité et passeport")
+    visited.append(page.url)
+    page.go_back()
+    page.get_by_role("link", name="Nouvelle ouverture").click()
+    expect(page.get_by_label("Guichets")).to_have_value("1")
+    visited.append(page.url)
+    cookies = page.context.cookies()
+    assert {url: found for url in visited if (found := axe(url, cookies=cookies))} == {}
