@@ -687,6 +687,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "mediation:staff_type_edit": lambda: {"pk": _mediation_type().pk},
     "mediation:staff_opening_create": lambda: {"pk": _mediation_type().pk},
     "mediation:staff_opening_edit": lambda: {"pk": (k := _mediation_type()).pk, "opening_pk": k.openings.first().pk},
+    "mediation:staff_opening_close": lambda: {"pk": (k := _mediation_type()).pk, "opening_pk": k.openings.first().pk},
     # mutual aid, residents
     "mutualaid:listing_detail": lambda: {"pk": _listing().pk},
     "mutualaid:listing_edit": lambda: {"pk": _listing().pk},

@@ -85,6 +85,7 @@ OBJECT_OF_ANOTHER_TEAM = {
     "mediation:staff_type_edit": lambda w: {"pk": w.appointment_type.pk},
     "mediation:staff_opening_create": lambda w: {"pk": w.appointment_type.pk},
     "mediation:staff_opening_edit": lambda w: {"pk": w.appointment_type.pk, "opening_pk": w.opening.pk},
+    "mediation:staff_opening_close": lambda w: {"pk": w.appointment_type.pk, "opening_pk": w.opening.pk},
     # mutual aid
     "mutualaid:staff_listing": lambda w: {"pk": w.listing.pk},
     "mutualaid:staff_listing_decide": lambda w: {"pk": w.listing.pk},

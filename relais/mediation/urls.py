@@ -58,6 +58,11 @@ staff_urlpatterns = [
         types.opening_edit,
         name="staff_opening_edit",
     ),
+    path(
+        "gestion/rendez-vous/types/<int:pk>/ouvertures/<int:opening_pk>/fermer/",
+        types.opening_close_date,
+        name="staff_opening_close",
+    ),
     path("gestion/rendez-vous/journee/", types.day_list, name="staff_day_list"),
     # workshops
     path("gestion/mediation/ateliers/", staff.workshop_list, name="staff_workshops"),

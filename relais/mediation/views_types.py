@@ -24,7 +24,7 @@ from relais.mediation import selectors
 from relais.mediation.exceptions import SlotTaken
 from relais.mediation.journal import Action
 from relais.mediation.models import AppointmentType, DropIn
-from relais.mediation.services import appointments, types
+from relais.mediation.services import appointments, dropins, types
 from relais.mediation.views_staff import _appointment_or_404, _requires, appointments_required
 
 type_manager_required = _requires(lambda user: bool(selectors.type_manager_team_ids(user)))
@@ -85,6 +85,27 @@ def opening_edit(request, pk, opening_pk=None):
         "mediation/staff/opening_form.html",
         {"form": form, "kind": kind, "opening": opening if opening_pk else None},
     )
+
+
+@type_manager_required
+def opening_close_date(request, pk, opening_pk):
+    """Close an opening for one day (the counter is shut): its appointments that day are
+    cancelled by the service and the people told, with the notice."""
+    kind = _type_or_404(request.user, pk)
+    opening = get_object_or_404(kind.openings.select_related("place"), pk=opening_pk)
+    form = f.CancelDateForm(request.POST or None, initial={"date": request.GET.get("date")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dropins.dropin_cancel_date(
+                dropin=opening, date=form.cleaned_data["date"], notice=form.cleaned_data["notice"],
+                actor=request.user, request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, _("Ce jour est fermé ; les personnes qui avaient rendez-vous sont prévenues."))
+            return redirect(kind.get_staff_url())
+    return render(request, "mediation/staff/opening_close.html", {"kind": kind, "opening": opening, "form": form})
 
 
 @_requires(lambda user: bool(selectors.agent_team_ids(user)) or selectors.handles_appointments(user))

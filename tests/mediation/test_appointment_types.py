@@ -422,3 +422,26 @@ def test_a_type_kept_for_the_agents_is_not_bookable_online(client, civil_agent, 
         dropin=opening, starts_at=slot.starts_at, person=make_person(1), channel="phone", actor=civil_agent
     )
     assert booked.appointment_type == kind
+
+
+def test_a_manager_closes_a_day_and_its_appointments_are_revoked(civil_manager, civil_agent, db):
+    kind = make_type(cap=0)
+    opening = make_opening(kind)
+    slot = first_slot(opening)
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=slot.starts_at, person=make_person(1), channel="counter", actor=civil_agent
+    )
+    day = timezone.localtime(slot.starts_at).date()
+    url = reverse("mediation:staff_opening_close", args=[kind.pk, opening.pk])
+    client = staff_client(civil_manager)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"date": day.isoformat(), "notice": "Guichet fermé : panne du dispositif de recueil."})
+    assert response["Location"] == kind.get_staff_url()
+    booked.refresh_from_db()
+    assert booked.outcome == c.Outcome.REVOKED
+    assert Message.objects.filter(template="mediation_appointment_revoked", related_id=str(booked.pk)).exists()
+    assert slot.starts_at not in {
+        s.starts_at for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    }
+    # A case worker of the team does not close days.
+    assert staff_client(civil_agent).get(url).status_code == 404
