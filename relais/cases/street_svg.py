@@ -113,6 +113,8 @@ def _check_css(text: str, where: str) -> None:
 
 def _check_urls(value: str, where: str) -> None:
     """Only url(#…) — a gradient, a pattern, a clip of the plan itself — is allowed."""
+    if "\\" in value:  # a CSS escape could spell url( without the letters
+        raise _refused(_("Ce plan contient un lien vers l'extérieur refusé (%(where)s).") % {"where": where})
     for match in URL.finditer(value.lower()):
         if not match.group(2).startswith("#"):
             raise _refused(_("Ce plan contient un lien vers l'extérieur refusé (%(where)s).") % {"where": where})
@@ -151,7 +153,7 @@ def check(data: bytes) -> bytes:
         if namespace != SVG_NS or name.lower() not in ELEMENTS:
             raise _refused(_("Ce plan contient un élément refusé (%(name)s).") % {"name": name})
         if name.lower() == "style":
-            _check_css(element.text or "", "style")
+            _check_css("".join(element.itertext()), "style")
         for attribute, value in element.attrib.items():
             a_namespace, a_name = _name(attribute)
             lowered = a_name.lower()

@@ -567,6 +567,8 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1
         SVG % b'<rect onclick="alert(1)"/>',
         SVG % b'<h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>',
         SVG % b'<rect fill="url(https://ailleurs.example/#g)"/>',
+        SVG % b"<style><g/>@import 'https://ailleurs.example/x.css';</style>",
+        SVG % b'<rect fill="u\\72l(https://ailleurs.example/#g)"/>',
         b"<svg><rect/></svg>",  # no SVG namespace: not drawn by a browser
     ],
 )
