@@ -75,6 +75,8 @@ class DuplicateForm(forms.Form):
         self.find_reference = find_reference
         self.fields["original"].queryset = choices_qs
         self.fields["original"].label_from_instance = lambda c: f"{c.reference} – {c.location_text[:60]}"
+        if not choices_qs.exists():  # no close case: the reference is the only way
+            self.fields["reference"].label = _("Numéro de demande du premier signalement")
 
     def clean(self):
         data = super().clean()
