@@ -197,6 +197,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A form refused for its missing token gets the town's page, not Django's English "Forbidden".
+CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # The header only allows preloading; a town still chooses whether to submit its domain.
@@ -316,6 +318,9 @@ RELAIS = {
     "CASES_ONLINE_PER_IP_DAY": envint("RELAIS_CASES_ONLINE_PER_IP_DAY", 20),
     "CASES_RECEIPTS_PER_CONTACT_DAY": envint("RELAIS_CASES_RECEIPTS_PER_CONTACT_DAY", 3),
     "CASES_SPAM_BLOCK_DAYS": envint("RELAIS_CASES_SPAM_BLOCK_DAYS", 30),
+    # Follow-up by reference (/suivi/): tries per visitor address an hour, and per reference a day.
+    "CASES_LOOKUP_PER_IP_HOUR": envint("RELAIS_CASES_LOOKUP_PER_IP_HOUR", 10),
+    "CASES_LOOKUP_PER_REFERENCE_DAY": envint("RELAIS_CASES_LOOKUP_PER_REFERENCE_DAY", 5),
     "CASES_MAX_DOCUMENTS": envint("RELAIS_CASES_MAX_DOCUMENTS", 20),
     "CASES_MAX_DOCUMENTS_MB": envint("RELAIS_CASES_MAX_DOCUMENTS_MB", 50),
     # Street reports in public (cases.street): a form shows its reports only when it says so

@@ -9,6 +9,8 @@ admin.site.site_header = "Relais – administration technique"
 # The admin's own login form would accept passwords outside allauth's limits and second factor.
 admin.site.login = admin_login
 handler400 = "relais.core.views.bad_request"
+handler404 = "relais.core.views.page_not_found"
+handler500 = "relais.core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -117,8 +117,76 @@ def _free_slot():
     from relais.mediation.selectors import free_slots
 
     taken = set(Appointment.objects.values_list("starts_at", flat=True))
-    dropins = DropIn.objects.filter(booking="appointment", published=True)
+    dropins = DropIn.objects.filter(booking="appointment", published=True, appointment_type__isnull=True)
     return next(s for s in free_slots(dropins=dropins) if s.starts_at not in taken)
+
+
+def _free_typed_slot():
+    """A free slot of the demo's identity-card appointments (2 counters at the town hall)."""
+    from relais.mediation.models import Appointment, DropIn
+    from relais.mediation.selectors import free_slots
+
+    taken = set(Appointment.objects.values_list("starts_at", flat=True))
+    dropins = DropIn.objects.filter(appointment_type__slug="carte-identite-passeport")
+    return next(s for s in free_slots(dropins=dropins) if s.starts_at not in taken)
+
+
+def typed_code_request(n):
+    """The identity-card form: a code is sent (one person, one code), nothing booked yet."""
+    from django.urls import reverse
+
+    from relais.mediation.models import BookingCode
+
+    slot = _free_typed_slot()
+    key = str(uuid.uuid4())
+    data = {"last_name": f"Titre{n}", "first_name": "Camille", "preferred_channel": "email",
+            "email": f"titre{n}-{key[:6]}@example.org", "phone": "", "address": "", "postal_code": "", "commune": "",
+            "topic": "", "submission_key": key}  # fmt: skip
+    url = reverse("mediation:book", args=[slot.dropin.pk, slot.key])
+    return _anonymous(f"198.51.100.{60 + n}"), url, data, BookingCode, {"submission_key": key}
+
+
+def typed_code_confirm(n):
+    """The code typed and sent several times: one appointment, one confirmation."""
+    import datetime
+
+    from django.utils import timezone
+
+    from relais.core.models import Person
+    from relais.mediation.models import Appointment, BookingCode
+    from relais.mediation.services.appointments import _code_hash
+
+    slot = _free_typed_slot()
+    key = uuid.uuid4()
+    person = Person.objects.create(last_name=f"Code{n}", first_name="Camille", email=f"code{n}@example.org",
+                                   preferred_channel="email")  # fmt: skip
+    hold = BookingCode(dropin=slot.dropin, starts_at=slot.starts_at, person=person, channel="email",
+                       expires_at=timezone.now() + datetime.timedelta(minutes=10), submission_key=key)  # fmt: skip
+    hold.code_hash = _code_hash(hold.token, "123456")
+    hold.save()
+    return (
+        _anonymous(f"198.51.100.{80 + n}"),
+        hold.get_absolute_url(),
+        {"code": "123456"},
+        Appointment,
+        {"submission_key": key},
+    )
+
+
+def staff_typed_appointment(n):
+    """The counter books an identity-card slot for someone."""
+    from django.urls import reverse
+
+    from relais.core.models import Person
+    from relais.mediation.models import Appointment
+
+    slot = _free_typed_slot()
+    person = Person.objects.create(last_name=f"Guichet{n}", first_name="Dominique", email=f"guichet{n}@example.org",
+                                   preferred_channel="email")  # fmt: skip
+    key = str(uuid.uuid4())
+    data = {"slot": f"{slot.dropin.pk}-{slot.key}", "channel": "counter", "topic": "", "submission_key": key}
+    url = reverse("mediation:staff_appointment_book") + f"?person={person.pk}&type={slot.dropin.appointment_type_id}"
+    return _staff("accueil@valbrenne.fr"), url, data, Appointment, {"submission_key": key}
 
 
 def online_appointment(n):
@@ -218,6 +286,35 @@ def case_document(n):
 
     url = reverse("cases:detail", args=[case.reference])
     return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
+
+
+def case_correction(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case, Correction
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    field_key = case.answers[ATTEMPTS.index(n)]["key"]  # one open correction per answer
+    data = {"action": "correction", "field_key": field_key, "reason": f"À vérifier ({n}).", "submission_key": key}
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, Correction, {"submission_key": key}
+
+
+def correction_answer(n):
+    from relais.accounts.models import User
+    from relais.cases.models import Case, CaseEvent
+    from relais.cases.services import correction_request
+
+    case = Case.objects.filter(form__slug="attestation-accueil").order_by("pk").first()
+    field_key = ("nationalite", "nom_invite")[ATTEMPTS.index(n)]
+    correction = correction_request(
+        case=case, field_key=field_key, reason="À vérifier.", actor=User.objects.get(email="etat-civil@valbrenne.fr")
+    )
+    key = str(uuid.uuid4())
+    data = {field_key: f"Réponse corrigée ({n})", "submission_key": key}
+    url = correction.get_absolute_url()
+    return _anonymous(f"198.51.100.{80 + n}"), url, data, CaseEvent, {"submission_key": key}
 
 
 def accompaniment(n):
@@ -373,12 +470,17 @@ SCENARIOS = {
         case_message,
         resident_reply,
         case_document,
+        case_correction,
+        correction_answer,
         accompaniment,
         online_listing,
         staff_listing,
         relayed_answer,
         relayed_reply,
         share_link,
+        typed_code_request,
+        typed_code_confirm,
+        staff_typed_appointment,
         me_too,
     )
 }

@@ -171,6 +171,23 @@ def _anonymous_online_case():
     )
 
 
+def _correction():
+    """A correction of one answer asked by État civil on Marie's case, not yet made."""
+    import uuid
+
+    from relais.accounts.models import User
+    from relais.cases.services import correction_request
+
+    case = _case()
+    return correction_request(
+        case=case,
+        field_key=case.answers[0]["key"],
+        reason="Merci de vérifier.",
+        actor=User.objects.get(email="etat-civil@valbrenne.fr"),
+        submission_key=uuid.uuid4(),
+    )
+
+
 def _paper_code() -> str:
     from relais.core import access
 
@@ -260,6 +277,44 @@ def _free_slot():
     if not slots:
         raise MissingSample("the demo town has no free appointment slot")
     return slots[0]
+
+
+def _appointment_type():
+    """The demo's identity-card appointments (État civil), open online."""
+    from relais.mediation.models import AppointmentType
+
+    return _first(AppointmentType.objects.published().filter(slug="carte-identite-passeport"))
+
+
+def _mediation_type():
+    """An appointment type of the demo's mediation team (its manager and advisor define it), with an opening."""
+    from relais.accounts.models import Team
+    from relais.mediation.models import AppointmentType, DropIn
+
+    kind, _created = AppointmentType.objects.get_or_create(
+        slug="conseil-numerique-essai",
+        defaults={"team": Team.objects.get(slug="mediation"), "title": "Conseil numérique", "duration": 30},
+    )
+    if not kind.openings.exists():
+        DropIn.objects.create(
+            team=kind.team, place=_place(), appointment_type=kind, booking="appointment", rrule="FREQ=WEEKLY;BYDAY=FR",
+            start_date=timezone.localdate(), start_time=datetime.time(9), end_time=datetime.time(12), counters=2,
+            slot_minutes=30,
+        )  # fmt: skip
+    return kind
+
+
+def _booking_code():
+    """A code sent for an identity-card slot, waiting to be typed."""
+    from relais.core.models import Person
+    from relais.mediation import selectors
+    from relais.mediation.models import BookingCode, DropIn
+
+    slot = selectors.free_slots(dropins=DropIn.objects.filter(appointment_type=_appointment_type()))[0]
+    return BookingCode.objects.create(
+        dropin=slot.dropin, starts_at=slot.starts_at, person=_first(Person.objects.active().order_by("pk")),
+        channel="email", code_hash="0" * 64, expires_at=timezone.now() + datetime.timedelta(minutes=10),
+    )  # fmt: skip
 
 
 def _listing():
@@ -594,6 +649,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:track": lambda: _track(_case()),
     "cases:receipt": lambda: _track(_case()),
     "cases:track_document": lambda: {**_track(c := _case()), "pk": c.documents.first().pk},
+    "cases:correct": lambda: {**_track((k := _correction()).case), "pk": k.pk},
     "cases:export": lambda: {"fmt": "csv"},
     "cases:detail": lambda: {"reference": _case().reference},
     "cases:spam": lambda: {"reference": _anonymous_online_case().reference},
@@ -623,6 +679,8 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "mediation:registration_cancel": lambda: {"token": _registration().token},
     "mediation:workshop": lambda: {"slug": _workshop().slug},
     "mediation:workshop_ics": lambda: {"slug": _workshop().slug},
+    "mediation:book_type": lambda: {"slug": _appointment_type().slug},
+    "mediation:book_code": lambda: {"token": _booking_code().token},
     # mediation, staff
     "mediation:staff_dropin": lambda: {"pk": _dropin().pk},
     "mediation:staff_dropin_edit": lambda: {"pk": _dropin().pk},
@@ -642,6 +700,12 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     },
     "mediation:staff_registration_cancel": lambda: {"pk": _registration().pk},
     "mediation:accompaniment_edit": lambda: {"pk": _accompaniment().pk},
+    "mediation:staff_appointment_move": lambda: {"pk": _coming_appointment().pk},
+    "mediation:staff_type": lambda: {"pk": _mediation_type().pk},
+    "mediation:staff_type_edit": lambda: {"pk": _mediation_type().pk},
+    "mediation:staff_opening_create": lambda: {"pk": _mediation_type().pk},
+    "mediation:staff_opening_edit": lambda: {"pk": (k := _mediation_type()).pk, "opening_pk": k.openings.first().pk},
+    "mediation:staff_opening_close": lambda: {"pk": (k := _mediation_type()).pk, "opening_pk": k.openings.first().pk},
     # mutual aid, residents
     "mutualaid:listing_detail": lambda: {"pk": _listing().pk},
     "mutualaid:listing_edit": lambda: {"pk": _listing().pk},

@@ -35,12 +35,17 @@ MAKES = {
     "case_message": (0, 1),
     "resident_reply": (0, 0),
     "case_document": (0, 0),
+    "case_correction": (0, 1),  # the message with the link to the question
+    "correction_answer": (0, 0),
     "accompaniment": (0, 0),
     "online_listing": (0, 1),  # "received, waiting for review"
     "staff_listing": (0, 1),
     "relayed_answer": (0, 1),  # the author is told
     "relayed_reply": (0, 1),
     "share_link": (0, 0),  # the same link, shown again to every click
+    "typed_code_request": (1, 1),  # the resident, the code (the slot is not held yet)
+    "typed_code_confirm": (0, 1),  # the confirmation (the person came with the code)
+    "staff_typed_appointment": (0, 1),
     "me_too": (0, 0),  # counted once for one browser session, nothing about the visitor kept
 }
 

@@ -80,6 +80,12 @@ OBJECT_OF_ANOTHER_TEAM = {
     "mediation:staff_appointment": lambda w: {"pk": w.appointment.pk},
     "mediation:staff_appointment_cancel": lambda w: {"pk": w.appointment.pk},
     "mediation:accompaniment_edit": lambda w: {"pk": w.accompaniment.pk},
+    "mediation:staff_appointment_move": lambda w: {"pk": w.appointment.pk},
+    "mediation:staff_type": lambda w: {"pk": w.appointment_type.pk},
+    "mediation:staff_type_edit": lambda w: {"pk": w.appointment_type.pk},
+    "mediation:staff_opening_create": lambda w: {"pk": w.appointment_type.pk},
+    "mediation:staff_opening_edit": lambda w: {"pk": w.appointment_type.pk, "opening_pk": w.opening.pk},
+    "mediation:staff_opening_close": lambda w: {"pk": w.appointment_type.pk, "opening_pk": w.opening.pk},
     # mutual aid
     "mutualaid:staff_listing": lambda w: {"pk": w.listing.pk},
     "mutualaid:staff_listing_decide": lambda w: {"pk": w.listing.pk},
@@ -165,6 +171,7 @@ ALLOWED = {
     "mandates:detail": {"reception"},
     "mediation:staff_appointment": {"reception"},
     "mediation:staff_appointment_cancel": {"reception"},
+    "mediation:staff_appointment_move": {"reception"},
     "mediation:staff_registration_cancel": {"reception"},
     "mediation:staff_workshop_register": {"reception"},
     # Administrators set up every board's neighbourhoods.

@@ -16,7 +16,15 @@ from relais.core.models import ContactChannel, Person
 from relais.directory.models import Place
 from relais.mandates.models import Mandate
 from relais.mediation import choices as mc
-from relais.mediation.models import Accompaniment, Appointment, DropIn, SchoolHoliday, Workshop, WorkshopSession
+from relais.mediation.models import (
+    Accompaniment,
+    Appointment,
+    AppointmentType,
+    DropIn,
+    SchoolHoliday,
+    Workshop,
+    WorkshopSession,
+)
 from relais.mediation.services import appointments, workshops
 from relais.mutualaid.models import Category, Kind, Neighbourhood, Report
 from relais.mutualaid.services import conversations as conversation_services
@@ -63,6 +71,8 @@ class World:
     place: Place
     members: dict  # role -> the B team's staff member
     share_link: ShareLink
+    appointment_type: object = None  # Service B's, with an opening of 2 counters
+    opening: object = None
 
 
 def build_world() -> World:
@@ -170,6 +180,12 @@ def build_world() -> World:
     report = moderation_services.report_create(
         listing=listing, reason="other", details="B", reporter=other, actor=moderator
     )
+    appointment_type = AppointmentType.objects.create(team=service, slug="rdv-service-b", title="Rendez-vous B")
+    opening = DropIn.objects.create(
+        team=service, place=place, appointment_type=appointment_type, booking=mc.Booking.APPOINTMENT,
+        rrule="FREQ=DAILY", start_date=timezone.localdate(), start_time=datetime.time(9), end_time=datetime.time(12),
+        counters=2, slot_minutes=15,
+    )  # fmt: skip
     b_manager = make_member("chef-mediation-b@valbrenne.fr", "mediation-b", Role.MANAGER)
     share_link, _secret = stats_services.share_create(
         actor=b_manager,
@@ -207,4 +223,6 @@ def build_world() -> World:
         place=place,
         members={"case_worker": worker, "advisor": advisor, "moderator": moderator},
         share_link=share_link,
+        appointment_type=appointment_type,
+        opening=opening,
     )

@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Demandes")
     # Pages a private link opens: printed on paper as a short code instead (core.access).
-    private_links = ["cases:track"]
+    private_links = ["cases:track", "cases:correct"]
 
     @property
     def staff_nav(self):
@@ -41,7 +41,13 @@ class CasesConfig(AppConfig):
                 "cases:online_forms",
                 description=_("Inscrire un enfant à l'école, signaler un problème dans la rue, demander un papier."),
                 order=20,
-            )
+            ),
+            NavItem(
+                _("Suivre une demande"),
+                "cases:lookup",
+                description=_("Avec le numéro de votre demande : où elle en est, ce que la mairie vous a écrit."),
+                order=21,
+            ),
         ]
 
     def ready(self):

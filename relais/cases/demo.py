@@ -9,7 +9,13 @@ from django.utils import timezone
 from relais.accounts.models import Team, User
 from relais.cases import street_services
 from relais.cases.models import Case, Form, FormField, MeToo, StreetReport
-from relais.cases.services import case_assign, case_change_status, case_submit
+from relais.cases.services import (
+    case_assign,
+    case_change_status,
+    case_submit,
+    correction_answer,
+    correction_request,
+)
 from relais.core.models import Channel, Person
 from relais.directory.models import Place, Procedure
 
@@ -286,6 +292,23 @@ def _demo_cases():
             else ""
         )
         case_change_status(case=case, status=status, actor=worker, message=message)
+        if status == "in_progress":
+            # One answer to correct, corrected by Marie: "correction reçue" in the queue.
+            correction = correction_request(
+                case=case,
+                field_key="date_arrivee",
+                reason="Cette date est déjà passée : indiquez la nouvelle date d'arrivée.",
+                actor=worker,
+            )
+            correction_answer(correction=correction, value="2027-01-10")
+        if status == "waiting_for_resident":
+            # …and one still to do: her follow-up page opens just that question.
+            correction_request(
+                case=case,
+                field_key="passeport",
+                reason="La copie du passeport est illisible : envoyez une photo plus nette.",
+                actor=worker,
+            )
 
 
 def _demo_pdf():

@@ -195,6 +195,10 @@ class AnswerForm(forms.Form):
         }
 
 
+class CorrectionAnswerForm(SubmissionKeyForm, AnswerForm):
+    """The one question a case worker asked to correct, with a key against double clicks."""
+
+
 class LocationForm(forms.Form):
     location_text = forms.CharField(
         label=_("Où est-ce ?"),
@@ -266,18 +270,82 @@ class ContactForm(forms.Form):
 
 
 class ReplyForm(SubmissionKeyForm):
-    """A resident answers a question or adds a document."""
+    """A resident answers a question or adds a document (for one of the documents the
+    request asks for, when it asks for some)."""
 
     text = forms.CharField(
         label=_("Votre message"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     document = UploadField(label=_("Ajouter un document"), required=False, help_text=_("PDF ou photo."))
+    field_key = forms.ChoiceField(label=_("Ce document est"), required=False, choices=[])
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        asked = [(a["key"], a["label"]) for a in (case.answers if case else []) if a.get("kind") == FieldKind.FILE]
+        if asked:
+            self.fields["field_key"].choices = [("", _("Un autre document"))] + asked
+        else:
+            del self.fields["field_key"]
 
     def clean(self):
         data = super().clean()
         if not data.get("text") and not data.get("document") and not self.errors:
             raise ValidationError(_("Écrivez un message ou ajoutez un document."))
         return data
+
+
+class LookupForm(forms.Form):
+    """/suivi/: the reference of a request and one detail the resident gave."""
+
+    reference = forms.CharField(
+        label=_("Numéro de votre demande"),
+        max_length=40,
+        help_text=_("Il est écrit sur votre récépissé, par exemple 2026-00123."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "short"}),
+        error_messages={"required": _("Tapez le numéro de votre demande.")},
+    )
+    detail = forms.CharField(
+        label=_("Votre année de naissance ou les 4 derniers chiffres de votre téléphone"),
+        max_length=20,
+        help_text=_("Ce que vous avez donné à la mairie. Si vous n'avez donné ni l'un ni l'autre : votre code postal."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "short"}),
+        error_messages={
+            "required": _("Tapez votre année de naissance, ou les 4 derniers chiffres de votre téléphone.")
+        },
+    )
+
+    def clean_reference(self):
+        from relais.cases.models import normalize_reference
+
+        reference = normalize_reference(self.cleaned_data["reference"])
+        if not reference:
+            raise ValidationError(_("Un numéro de demande s'écrit comme 2026-00123 : l'année, puis un numéro."))
+        return reference
+
+    def clean_detail(self):
+        digits = "".join(c for c in self.cleaned_data["detail"] if c.isascii() and c.isdigit())
+        if len(digits) not in (4, 5):
+            raise ValidationError(_("Tapez 4 chiffres (année de naissance ou fin du téléphone) ou 5 (code postal)."))
+        return digits
+
+
+class CorrectionForm(SubmissionKeyForm):
+    """A worker asks the resident to correct one answer, and says why."""
+
+    field_key = forms.ChoiceField(label=_("Réponse à corriger"), choices=[])
+    reason = forms.CharField(
+        label=_("Ce qui ne va pas"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("En français simple, par exemple : « le justificatif de domicile a plus de 3 mois »."),
+        error_messages={"required": _("Dites à l'habitant ce qui ne va pas dans cette réponse.")},
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field_key"].choices = [(a["key"], a["label"]) for a in case.answers if a.get("key")]
+        self.fields["field_key"].error_messages["required"] = _("Choisissez la réponse à corriger.")
+        self.fields["field_key"].error_messages["invalid_choice"] = _("Choisissez une question de cette demande.")
 
 
 # ---------------------------------------------------------------- staff
@@ -393,6 +461,7 @@ class QueueFilterForm(forms.Form):
             ("reference", _("Référence")),
         ],
     )
+    correction = forms.BooleanField(label=_("Seulement les corrections reçues"), required=False)
 
     def __init__(self, *args, forms_qs, assignees, **kwargs):
         super().__init__(*args, **kwargs)

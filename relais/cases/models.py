@@ -97,15 +97,16 @@ class FieldKind(models.TextChoices):
     FILE = "file", _("Fichier (PDF ou photo)")
 
 
-_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?]+?)\s*[:.]?\s*$", re.IGNORECASE)
+_YOUR = re.compile(r"^\s*(votre|vos)\s+(?P<rest>[^?,():;]+?)\s*\.?\s*$", re.IGNORECASE)
 
 
 def staff_wording(label: str) -> str:
-    """« Votre date de naissance » → « Date de naissance de la personne »: a question written
-    for the resident, as the agent who fills it in for them reads it. Anything else (a question
-    with a question mark, a sentence) stays as written; the form's editor can give their own."""
+    """« Votre date de naissance » → « Date de naissance de la personne »: a short question
+    written for the resident, as the agent who fills it in for them reads it. Anything longer
+    or with punctuation (« Votre demande concerne : », « Votre adresse, si elle a changé »)
+    stays as written: the form's editor gives the agent's wording (`staff_label`)."""
     match = _YOUR.match(label)
-    if not match:
+    if not match or len(match["rest"].split()) > 4:
         return label
     rest = match["rest"]
     return f"{rest[:1].upper()}{rest[1:]} {_('de la personne')}"
@@ -241,6 +242,12 @@ class Case(KeyedModel, models.Model):
     resident_replied_at = models.DateTimeField(
         _("dernière réponse de l'habitant"), null=True, blank=True, help_text=_("Effacé quand un agent la lit.")
     )
+    correction_received_at = models.DateTimeField(
+        _("correction reçue"),
+        null=True,
+        blank=True,
+        help_text=_("Une réponse corrigée par l'habitant ; effacé quand un agent change l'état ou redemande."),
+    )
     search_text = models.TextField(editable=False, default="")
     # For a request sent online without an account: the keyed hash of the sender's address
     # block (core.BlockedSender.digest), so that marking it as spam can block the sender.
@@ -276,6 +283,10 @@ class Case(KeyedModel, models.Model):
 
     def get_tracking_url(self):
         return reverse("cases:track", args=[self.reference, self.token])
+
+    def answer(self, key: str) -> dict | None:
+        """The answer to the question `key` (with its copy of the question), or None."""
+        return next((a for a in self.answers if a.get("key") == key), None)
 
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS.get(Status(self.status), set())
@@ -313,6 +324,8 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note interne")
     DOCUMENT = "document", _("Document ajouté")
     ASSIGNED = "assigned", _("Attribution")
+    CORRECTION_ASKED = "correction_asked", _("Correction demandée")
+    CORRECTION_RECEIVED = "correction_received", _("Correction reçue")
 
 
 class CaseEvent(KeyedModel, models.Model):
@@ -429,6 +442,66 @@ class DraftFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+REFERENCE_SHAPE = re.compile(r"^(20\d{2})(\d{1,7})$")
+# What people type for a digit: O for 0, I or l for 1 (a reference holds only digits).
+_LOOKALIKES = str.maketrans({"o": "0", "O": "0", "i": "1", "I": "1", "l": "1", "L": "1"})
+
+
+def normalize_reference(text: str) -> str:
+    """A reference as typed or read over the phone, written as stored ("2026-00123"), or ""
+    when it cannot be one: spaces, dashes, dots, slashes and the letter O for zero are
+    forgiven, and the leading zeros may be left out ("2026 123", "2026-OO123")."""
+    compact = re.sub(r"[\s\-./_]", "", (text or "").translate(_LOOKALIKES))
+    match = REFERENCE_SHAPE.match(compact) if compact.isascii() else None
+    if match is None:
+        return ""
+    return f"{match[1]}-{int(match[2]):05d}"
+
+
+class Correction(KeyedModel, models.Model):
+    """A case worker asks the resident to correct one answer (a question, or a file they sent).
+
+    The resident's link opens that question alone; their new answer replaces the old one in
+    the case's answers, the old one staying in the timeline (and in `old_answer`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="corrections")
+    field_key = models.CharField(max_length=50)
+    label = models.CharField(_("question"), max_length=250)
+    reason = models.TextField(_("ce qui ne va pas"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_event = models.OneToOneField(
+        CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="correction_asked"
+    )
+    answer_event = models.OneToOneField(
+        CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="correction_answer"
+    )
+    old_answer = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Asked twice from the same page (a double click) is one correction and one message.
+    submission_key = submission_key_field()
+
+    class Meta:
+        verbose_name = _("correction demandée")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One open correction per answer: the resident has one link to follow.
+            models.UniqueConstraint(
+                fields=["case", "field_key"], condition=Q(answered_at__isnull=True), name="correction_open_per_field"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.field_key}"
+
+    def get_absolute_url(self):
+        return reverse("cases:correct", args=[self.case.reference, self.case.token, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
 
 
 class PublicStatus(models.TextChoices):

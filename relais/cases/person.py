@@ -48,6 +48,22 @@ def has_relation(*, user, person) -> bool:
     return cases_visible_to(user).filter(person=person).exists()
 
 
+def find_by_reference(*, user, query, request=None) -> str | None:
+    """A reference typed in the staff search: the case, when the user may open it; for the
+    counter, the person's page, which says where each of their requests is."""
+    from relais.cases.models import Case
+    from relais.cases.services import case_by_reference
+
+    case = case_by_reference(cases_visible_to(user), query, actor=user, request=request)
+    if case is not None:
+        return case.get_absolute_url()
+    if has_role(user, Role.RECEPTION):
+        case = case_by_reference(Case.objects.all(), query, actor=user, request=request)
+        if case is not None:
+            return case.person.get_absolute_url()
+    return None
+
+
 # ---------------------------------------------------------------- the person's rights (core.rights)
 
 ERASURE_KEEPS = [
@@ -155,7 +171,7 @@ def close_open_records(*, person, actor, reason):
 def erase(*, person):
     """Blank the answers, timeline texts and location; delete documents (files too) and
     unsent drafts. The request rows stay, for the statistics."""
-    from relais.cases.models import CaseEvent, Document, Draft
+    from relais.cases.models import CaseEvent, Correction, Document, Draft
     from relais.cases.models import _token as new_token
 
     cases = person.cases.all()
@@ -173,6 +189,7 @@ def erase(*, person):
         )
         count += 1
     CaseEvent.objects.filter(case__person=person).update(text="")
+    Correction.objects.filter(case__person=person).update(reason="", old_answer=None)
     documents = list(Document.objects.filter(case__person=person))
     for document in documents:
         _delete_file(document.file)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from relais.accounts.models import Role, User
 from relais.accounts.permissions import HELPER_ROLES, team_ids
-from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status
+from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status, normalize_reference
 from relais.core.text import fold
 from relais.mandates.models import Mandate
 
@@ -72,11 +72,16 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
     qs = Case.objects.filter(team_id__in=worker_team_ids(user)).filter(_tab_condition(tab, user))
     if filters.get("q"):
         term = filters["q"].strip()
-        if term[:4].isdigit() and "-" in term:
+        reference = normalize_reference(term)
+        if reference:  # "2026 123", "2026-OO123": the reference as stored
+            qs = qs.filter(Q(reference=reference) | Q(reference__startswith=term))
+        elif term[:4].isdigit() and "-" in term:
             qs = qs.filter(reference__startswith=term)
         else:
             for word in fold(term).split():
                 qs = qs.filter(search_text__contains=word)
+    if filters.get("correction"):
+        qs = qs.filter(correction_received_at__isnull=False)
     if filters.get("form"):
         qs = qs.filter(form=filters["form"])
     if filters.get("status"):

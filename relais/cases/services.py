@@ -6,7 +6,10 @@ through the outbox."""
 from __future__ import annotations
 
 import datetime
+import re
+import secrets
 from contextlib import nullcontext
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +30,7 @@ from relais.cases.models import (
     DONE_STATUSES,
     Case,
     CaseEvent,
+    Correction,
     Document,
     Draft,
     DraftFile,
@@ -34,6 +39,7 @@ from relais.cases.models import (
     Form,
     ReferenceCounter,
     Status,
+    normalize_reference,
 )
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
@@ -427,6 +433,8 @@ def receipt_pdf(case: Case) -> bytes:
             "case": case,
             # Printed, or handed over at the counter: a code, never the private link itself.
             "paper": {"code": paper.code, "url": access.code_url(paper.code)},
+            # …and the page where the reference and one detail open it (/suivi/).
+            "lookup_address": urlsplit(settings.SITE_URL).netloc + reverse("cases:lookup"),
             "documents": list(case.documents.all()),
         },
         language=case.person.preferred_language or "fr",
@@ -443,7 +451,9 @@ def case_change_status(
     old = case.status
     case.status = status
     case.closed_at = timezone.now() if status in DONE_STATUSES else None
-    case.save(update_fields=["status", "closed_at", "updated_at"])
+    # A worker who decides has seen the corrections received.
+    case.correction_received_at = None
+    case.save(update_fields=["status", "closed_at", "correction_received_at", "updated_at"])
     sent = None
     if status in TOLD_STATUSES or message:
         sent = notify(
@@ -557,11 +567,14 @@ def case_resident_reply(
     case: Case,
     text: str = "",
     upload=None,
+    field_key: str = "",
     actor=None,
     submission_key=None,
     request: HttpRequest | None = None,
 ):
     """The resident (or their helper under mandate) answers; a case waiting for them resumes.
+    A file sent for one of the documents the request asks for (`field_key`, a file question
+    of the case) is attached to it.
 
     A helper of another team answering on a case filed under mandate needs that mandate
     still active (MandateRequired), checked in the same transaction as the reply.
@@ -588,7 +601,9 @@ def case_resident_reply(
             submission_key=submission_key,
         )
         if upload is not None:
-            _store_upload(locked, upload, actor=by, by_resident=True, event=event)
+            asked = locked.answer(field_key) if field_key else None
+            key = field_key if asked is not None and asked.get("kind") == FieldKind.FILE else ""
+            _store_upload(locked, upload, field_key=key, actor=by, by_resident=True, event=event)
         locked.resident_replied_at = timezone.now()
         fields = ["resident_replied_at", "updated_at"]
         if locked.status == Status.WAITING:
@@ -862,3 +877,247 @@ def field_move(*, field, offset: int, actor, request: HttpRequest | None = None)
         if item.position != position:
             item.position = position
             item.save(update_fields=["position"])
+
+
+# ---------------------------------------------------------------- follow-up by reference (/suivi/)
+
+
+class LookupRefused(ValidationError):
+    """The reference and the detail do not open a request (or too many tries): one message
+    whether the reference exists or not, so that the page tells nothing of what exists."""
+
+
+def _given_detail_matches(person, given: str) -> bool:
+    """Whether `given` (digits) is one of the details the resident gave (`_expected_details`).
+    Every candidate is compared in constant time, and a made-up one when there is no such
+    request: how long a refusal takes says nothing."""
+    expected = _expected_details(person) if person is not None else []
+    matches = [secrets.compare_digest(given.encode(), e.encode()) for e in expected or ["-"]]
+    return bool(expected) and any(matches)
+
+
+def _expected_details(person) -> list[str]:
+    """What opens a request of `person` with its reference: their birth year or the last 4
+    digits of their phone; their postcode only when Relais knows neither (the postcode is
+    on every envelope and shared by the whole town)."""
+    expected = []
+    if person.birth_year:
+        expected.append(str(person.birth_year))
+    phone = phone_digits(person.phone)
+    if len(phone) >= 4:
+        expected.append(phone[-4:])
+    if not expected:
+        postcode = re.sub(r"\s", "", person.postal_code or "")
+        if postcode:
+            expected.append(postcode)
+    return expected
+
+
+def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = None) -> Case:
+    """The request whose reference and detail the visitor typed (for /suivi/), or
+    LookupRefused. Each try counts against the visitor's address and against the reference,
+    and is journaled."""
+    phone = _town_phone()
+    address = ratelimit.visitor(request)
+    normalized = normalize_reference(reference)
+    given = re.sub(r"\D", "", detail or "")
+    within = ratelimit.hit("cases:lookup:address", address, limit=_limits()["CASES_LOOKUP_PER_IP_HOUR"], window=3600)
+    if within and normalized:
+        within = ratelimit.hit(
+            "cases:lookup:reference", normalized, limit=_limits()["CASES_LOOKUP_PER_REFERENCE_DAY"], window=86400
+        )
+    if not within:
+        audit_log(actor=None, action=Action.CASE_LOOKUP_FAILED, request=request, details={"why": "rate_limited"})
+        raise LookupRefused(
+            _(
+                "Trop d'essais pour suivre une demande depuis cette connexion ou pour ce numéro. Réessayez demain, "
+                "utilisez le lien reçu avec votre récépissé, ou appelez la mairie au %(phone)s."
+            )
+            % {"phone": phone},
+            code="rate_limited",
+        )
+    case = Case.objects.select_related("person").filter(reference=normalized).first() if normalized else None
+    if not _given_detail_matches(case.person if case else None, given) or case is None:
+        audit_log(
+            actor=None,
+            action=Action.CASE_LOOKUP_FAILED,
+            obj=case,
+            person=case.person if case else None,
+            request=request,
+            details={"reference": normalized or reference[:30]},
+        )
+        raise LookupRefused(
+            _(
+                "Ce numéro de demande et cette information ne vont pas ensemble. Vérifiez le numéro sur votre "
+                "récépissé et l'information donnée, ou appelez la mairie au %(phone)s."
+            )
+            % {"phone": phone},
+            code="no_match",
+        )
+    audit_log(actor=None, action=Action.CASE_LOOKED_UP, obj=case, person=case.person, request=request)
+    return case
+
+
+def case_by_reference(queryset, text: str, *, actor=None, request: HttpRequest | None = None) -> Case | None:
+    """The one case of `queryset` (already scoped to the user) whose reference is `text`
+    as typed or read over the phone ("2026 123", "2026-OO123"), or None; a find is journaled."""
+    reference = normalize_reference(text)
+    if not reference:
+        return None
+    case = queryset.select_related("person").filter(reference=reference).first()
+    if case is not None and actor is not None:
+        audit_log(actor=actor, action=Action.CASE_FOUND_BY_REFERENCE, obj=case, person=case.person, request=request)
+    return case
+
+
+# ---------------------------------------------------------------- correction of one answer
+
+
+def correctable_answers(case: Case) -> list[dict]:
+    """The answers a worker may ask the resident to correct (every question of the case)."""
+    return [a for a in case.answers if a.get("key")]
+
+
+def correction_request(
+    *, case: Case, field_key: str, reason: str, actor, submission_key=None, request: HttpRequest | None = None
+) -> Correction:
+    """A worker asks the resident to correct one answer: the case waits for the resident,
+    who gets a message (through the outbox) with a link opening just that question."""
+
+    def create() -> Correction:
+        locked = Case.objects.select_related("person", "form", "team").get(pk=case.pk)
+        if locked.team_id not in worker_team_ids(actor):
+            raise OutOfReach("Only case workers and managers of the case's team ask for corrections.")
+        answer = locked.answer(field_key)
+        if answer is None:
+            raise ValidationError({"field_key": _("Choisissez une question de cette demande.")})
+        if not locked.is_open:
+            raise ValidationError(
+                {"field_key": _("Cette demande est terminée : rouvrez-la avant de demander une correction.")}
+            )
+        if Correction.objects.filter(case=locked, field_key=field_key, answered_at__isnull=True).exists():
+            raise ValidationError(
+                {
+                    "field_key": _(
+                        "Une correction de cette réponse est déjà demandée : l'habitant ne l'a pas encore faite."
+                    )
+                }
+            )
+        correction = Correction.objects.create(
+            case=locked,
+            field_key=field_key,
+            label=answer.get("label", field_key)[:250],
+            reason=reason,
+            requested_by=actor,
+            submission_key=submission_key,
+        )
+        text = _("Merci de corriger votre réponse à « %(question)s » : %(reason)s") % {
+            "question": correction.label,
+            "reason": reason,
+        }
+        sent = notify(
+            person=locked.person,
+            template="case_message",
+            context=_message_context(locked, message=text, link=settings.SITE_URL + correction.get_absolute_url()),
+            related=locked,
+            actor=actor,
+        )
+        event = CaseEvent.objects.create(
+            case=locked, kind=EventKind.CORRECTION_ASKED, actor=actor, text=text, message=sent
+        )
+        Correction.objects.filter(pk=correction.pk).update(asked_event=event)
+        correction.asked_event = event
+        fields = ["correction_received_at", "updated_at"]
+        locked.correction_received_at = None
+        if locked.status != Status.WAITING and locked.can_move_to(Status.WAITING):
+            # Told once, by the message above: the status change sends nothing more.
+            CaseEvent.objects.create(
+                case=locked, kind=EventKind.STATUS, actor=actor, old_status=locked.status, new_status=Status.WAITING
+            )
+            locked.status = Status.WAITING
+            fields.append("status")
+        locked.save(update_fields=fields)
+        audit_log(
+            actor=actor,
+            action=Action.CASE_CORRECTION_ASKED,
+            obj=locked,
+            person=locked.person,
+            request=request,
+            details={"question": field_key},
+        )
+        return correction
+
+    correction, _created = create_once(Correction, submission_key, create, lock=_lock_case(case))
+    return correction
+
+
+def correction_answer(
+    *,
+    correction: Correction,
+    value=None,
+    upload=None,
+    actor=None,
+    submission_key=None,
+    request: HttpRequest | None = None,
+) -> CaseEvent:
+    """The resident's new answer (a value, or a file) replaces the old one in place in the
+    case's answers; the old answer stays in the timeline (and its file among the case's
+    documents, for the staff). The queue shows "correction reçue"."""
+    by = actor if actor is not None and actor.is_authenticated else None
+
+    def create() -> CaseEvent:
+        locked = Case.objects.select_related("person", "form").get(pk=correction.case_id)
+        current = Correction.objects.select_for_update().get(pk=correction.pk)
+        if current.answer_event_id:
+            return current.answer_event  # already corrected (another tab): the same answer
+        answers = [dict(a) for a in locked.answers]
+        answer = next((a for a in answers if a.get("key") == current.field_key), None)
+        if answer is None:
+            raise ValidationError(_("Cette question n'est plus dans la demande. Appelez la mairie au %(phone)s.")
+                                  % {"phone": _town_phone()})  # fmt: skip
+        old = dict(answer)
+        event = CaseEvent.objects.create(
+            case=locked, kind=EventKind.CORRECTION_RECEIVED, by_resident=True, actor=by, submission_key=submission_key
+        )
+        if answer.get("kind") == FieldKind.FILE:
+            if upload is None:
+                raise ValidationError({current.field_key: _("Ajoutez le fichier demandé.")})
+            document = _store_upload(
+                locked, upload, field_key=current.field_key, actor=by, by_resident=True, event=event
+            )
+            answer.update(value=document.name, display=document.name, document=document.pk)
+        else:
+            answer.update(value=value, display=display(answer, value))
+        event.text = _("« %(question)s » : %(new)s (avant : %(old)s)") % {
+            "question": answer.get("label", ""),
+            "new": answer["display"],
+            "old": old.get("display", "–"),
+        }
+        event.save(update_fields=["text"])
+        now = timezone.now()
+        Correction.objects.filter(pk=current.pk).update(answer_event=event, answered_at=now, old_answer=old)
+        locked.answers = answers
+        locked.correction_received_at = now
+        locked.resident_replied_at = now
+        fields = ["answers", "correction_received_at", "resident_replied_at", "updated_at"]
+        still_open = Correction.objects.filter(case=locked, answered_at__isnull=True).exists()
+        if locked.status == Status.WAITING and not still_open:
+            CaseEvent.objects.create(
+                case=locked, kind=EventKind.STATUS, old_status=locked.status, new_status=Status.IN_PROGRESS,
+                by_resident=True,
+            )  # fmt: skip
+            locked.status = Status.IN_PROGRESS
+            fields.append("status")
+        locked.save(update_fields=fields)
+        audit_log(
+            actor=by,
+            action=Action.CASE_CORRECTION_RECEIVED,
+            obj=locked,
+            person=locked.person,
+            request=request,
+            details={"question": current.field_key, "document": upload is not None},
+        )
+        return event
+
+    event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(correction.case))
+    return event

@@ -18,8 +18,17 @@ from django.views.decorators.http import require_GET
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.cases import services, street_selectors
-from relais.cases.forms import AnswerForm, ContactForm, LocationForm, ReplyForm, display, from_json
-from relais.cases.models import Case, Draft, FieldKind, Form
+from relais.cases.forms import (
+    AnswerForm,
+    ContactForm,
+    CorrectionAnswerForm,
+    LocationForm,
+    LookupForm,
+    ReplyForm,
+    display,
+    from_json,
+)
+from relais.cases.models import Case, Draft, FieldKind, Form, FormField
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -281,13 +290,14 @@ def _tracked_or_404(reference, token) -> Case:
 @never_cache
 def track(request, reference, token):
     case = _tracked_or_404(reference, token)
-    reply_form = ReplyForm(post_data(request), files_data(request))
+    reply_form = ReplyForm(post_data(request), files_data(request), case=case)
     if request.method == "POST" and reply_form.is_valid():
         try:
             services.case_resident_reply(
                 case=case,
                 text=reply_form.cleaned_data["text"],
                 upload=reply_form.cleaned_data.get("document"),
+                field_key=reply_form.cleaned_data.get("field_key") or "",
                 actor=request.user,
                 submission_key=reply_form.cleaned_data["submission_key"],
                 request=request,
@@ -301,8 +311,94 @@ def track(request, reference, token):
     return render(
         request,
         "cases/track.html",
-        {"case": case, "events": events, "documents": case.documents.all(), "reply_form": reply_form},
+        {
+            "case": case,
+            "events": events,
+            "documents": case.documents.all(),
+            "reply_form": reply_form,
+            "corrections": case.corrections.filter(answered_at__isnull=True),
+        },
     )
+
+
+def _question_of(case: Case, answer: dict) -> FormField:
+    """The question of `answer` as the resident saw it (its copy in the case), with the
+    choices the form offers today; not saved."""
+    live = case.form.fields.filter(key=answer["key"]).first()
+    kind = answer.get("kind") or FieldKind.TEXT
+    choices = live.choices if live is not None and live.kind == kind else ""
+    if kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and not choices:
+        kind = FieldKind.TEXT  # the question's choices are gone: the answer is typed
+    return FormField(
+        form=case.form,
+        key=answer["key"],
+        label=answer.get("label", ""),
+        help_text=answer.get("help_text", ""),
+        kind=kind,
+        required=True,
+        choices=choices,
+    )
+
+
+@never_cache
+def correct(request, reference, token, pk):
+    """Just the question a case worker asked to correct, then the follow-up page."""
+    case = _tracked_or_404(reference, token)
+    correction = get_object_or_404(case.corrections.select_related("answer_event"), pk=pk)
+    answer = case.answer(correction.field_key)
+    if answer is None:
+        raise Http404
+    if not correction.is_open:
+        messages.info(request, _("Cette réponse est déjà corrigée. Merci."))
+        return redirect(case.get_tracking_url())
+    question = _question_of(case, answer)
+    initial = {} if question.kind == FieldKind.FILE else {question.key: from_json(question, answer.get("value"))}
+    answer_form = CorrectionAnswerForm(post_data(request), files_data(request), questions=[question], initial=initial)
+    if request.method == "POST" and answer_form.is_valid():
+        try:
+            services.correction_answer(
+                correction=correction,
+                value=answer_form.json_answers().get(question.key),
+                upload=answer_form.uploads().get(question.key),
+                actor=request.user,
+                submission_key=answer_form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except ValidationError as error:  # e.g. the request's documents would weigh too much
+            add_refusal(answer_form, error)
+        else:
+            messages.success(request, _("Votre réponse corrigée est envoyée au service. Merci."))
+            return redirect(case.get_tracking_url())
+    return render(
+        request,
+        "cases/correct.html",
+        {"case": case, "correction": correction, "answer": answer, "answer_form": answer_form},
+        status=400 if answer_form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- follow-up by reference (/suivi/)
+
+
+@never_cache
+def lookup(request):
+    """The reference and one detail the resident gave open the follow-up page."""
+    # A reference may come in the link of the "page not found" (?reference=2026-00123).
+    form = LookupForm(post_data(request), initial={"reference": request.GET.get("reference", "")[:40]})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_lookup(
+                reference=form.cleaned_data["reference"], detail=form.cleaned_data["detail"], request=request
+            )
+        except services.LookupRefused as refused:
+            form.add_error(None, refused.messages)
+            status = 429 if refused.code == "rate_limited" else 400
+        else:
+            return redirect(case.get_tracking_url())
+    elif request.method == "POST":
+        status = 400
+    return render(request, "cases/lookup.html", {"form": form}, status=status)
 
 
 @require_GET

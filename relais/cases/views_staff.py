@@ -23,6 +23,7 @@ from relais.cases.forms import (
     AnswerForm,
     AssignForm,
     BulkForm,
+    CorrectionForm,
     DocumentForm,
     FormFieldForm,
     FormMetaForm,
@@ -70,6 +71,12 @@ def queue(request):
     if tab not in selectors.TABS:
         tab = "nouvelles"
     filter_form, filters = _queue_filters(request)
+    if filters.get("q") and request.GET.get("page") is None:
+        # A reference, typed or read over the phone: straight to the case, whatever its tab.
+        mine = Case.objects.filter(team_id__in=selectors.worker_team_ids(request.user))
+        found = services.case_by_reference(mine, filters["q"], actor=request.user, request=request)
+        if found is not None:
+            return redirect(found)
     cases = selectors.queue(request.user, tab=tab, filters=filters)
     page = selectors.page_of(cases, request.GET.get("page"), few=bool(filters.get("q")))
     counts = selectors.tab_counts(request.user)
@@ -181,10 +188,17 @@ def detail(request, reference):
         "document": DocumentForm(
             request.POST if action == "document" else None, request.FILES if action == "document" else None
         ),
-        "reply": ReplyForm(request.POST if action == "reply" else None, request.FILES if action == "reply" else None),
+        "reply": ReplyForm(
+            request.POST if action == "reply" else None, request.FILES if action == "reply" else None, case=case
+        ),
+        "correction": CorrectionForm(
+            request.POST if action == "correction" else None,
+            case=case,
+            initial={"field_key": request.GET.get("corriger", "")},
+        ),
     }
     if action:
-        allowed = {"document", "reply"} | ({"status", "assign", "note", "message"} if worker else set())
+        allowed = {"document", "reply"} | ({"status", "assign", "note", "message", "correction"} if worker else set())
         form = forms.get(action)
         if action not in allowed or form is None:
             raise Http404
@@ -211,7 +225,8 @@ def detail(request, reference):
             "case": case,
             "worker": worker,
             "forms": forms,
-            "events": case.events.select_related("actor", "message").prefetch_related("documents"),
+            "events": case.events.select_related("actor", "message", "correction_answer").prefetch_related("documents"),
+            "corrections": case.corrections.filter(answered_at__isnull=True) if worker else [],
             "documents": case.documents.select_related("uploaded_by"),
             "may_mark_spam": worker and case.filed_online_without_account,
         },
@@ -261,6 +276,16 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
             case=case, text=data["text"], actor=user, submission_key=data["submission_key"], request=request
         )
         messages.success(request, _("Le message part par le moyen de contact de l'habitant."))
+    elif action == "correction":
+        services.correction_request(
+            case=case,
+            field_key=data["field_key"],
+            reason=data["reason"],
+            actor=user,
+            submission_key=data["submission_key"],
+            request=request,
+        )
+        messages.success(request, _("La demande de correction part par le moyen de contact de l'habitant."))
     elif action == "document":
         services.case_add_document(
             case=case, upload=data["document"], actor=user, submission_key=data["submission_key"], request=request
@@ -271,6 +296,7 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
             case=case,
             text=data["text"],
             upload=data.get("document"),
+            field_key=data.get("field_key") or "",
             actor=user,
             submission_key=data["submission_key"],
             request=request,

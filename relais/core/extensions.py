@@ -14,6 +14,9 @@
 - Seeing a person: `has_relation(*, user, person) -> bool` says whether the user's teams
   have a record with that person (a case, a mandate, a booking, a listing…): staff who do not
   look people up may open a person only through such a relation.
+- Finding a record by its reference: `find_by_reference(*, user, query, request) -> str | None`
+  gives the address of the one record whose reference is `query` that the user may open
+  (a case "2026-00123"), so that a staff search goes straight to it.
 - Merging two records of a person: the same module may define
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
@@ -167,3 +170,13 @@ def is_staff_login(*, person) -> bool:
 def erasure_keeps() -> list[str]:
     """What each app keeps when a person is erased, and why (shown before confirming)."""
     return [kept for module in _person_modules() for kept in getattr(module, "ERASURE_KEEPS", [])]
+
+
+def find_by_reference(*, user, query: str, request=None) -> str | None:
+    """The address of the record whose reference `query` is, if an app knows one the user may open."""
+    for module in _person_modules():
+        if hasattr(module, "find_by_reference"):
+            found = module.find_by_reference(user=user, query=query, request=request)
+            if found:
+                return found
+    return None

@@ -1,7 +1,12 @@
+import base64
+import hashlib
+import re
+from urllib.parse import unquote
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -114,6 +119,72 @@ def bad_request(request, exception=None):
     page in the town's layout, in the visitor's language, that says what to do."""
     with translation.override(translation.get_language_from_request(request)):
         return render(request, "core/bad_request.html", status=400)
+
+
+# Something shaped like a request's reference (2026-00123) or a paper code (4821 7730 9512)
+# in an address that leads nowhere: a link copied wrong, or typed into the address bar.
+_REFERENCE_IN_PATH = re.compile(r"(?<!\d)(20\d{2})[\s\-_.]?([\doO]{3,7})(?![\doO])")
+_CODE_IN_PATH = re.compile(r"(?<!\d)(\d{4}[\s\-.]?\d{4}[\s\-.]?\d{4})(?!\d)")
+
+
+def not_found_hint(path: str) -> dict:
+    """What the visitor may have meant, from the address that was not found: a reference
+    ({"reference": "2026-00123"}) or a paper code ({"code": "482177309512"}), else {}."""
+    path = unquote(path or "")[:300]
+    if code := _CODE_IN_PATH.search(path):
+        return {"code": access.normalize(code[1])}
+    if reference := _REFERENCE_IN_PATH.search(path):
+        number = reference[2].translate(str.maketrans("oO", "00"))
+        return {"reference": f"{reference[1]}-{int(number):05d}"}
+    return {}
+
+
+def page_not_found(request, exception=None):
+    """handler404: the town's page, in the visitor's language, with a way back and a hint
+    when the address holds a reference or a code typed wrong. Says nothing of what exists."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(
+            request,
+            "404.html",
+            {"hint": not_found_hint(request.path), "staff_path": request.path.startswith("/gestion/")},
+            status=404,
+        )
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its security token (a page left open very
+    long, cookies refused) gets the town's page, in the visitor's language, saying what to
+    do — not Django's English "Forbidden"."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, "403.html", {"csrf": True}, status=403)
+
+
+# The 500 page's only style, inline (the page needs no other file), allowed by its hash.
+_ERROR_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;line-height:1.5}"
+    "header{background:%(primary)s;color:#fff;padding:1rem}header p{margin:0}"
+    "main{max-width:40rem;margin:0 auto;padding:1rem}a{color:%(primary)s}.town{font-weight:700;font-size:1.25rem}"
+)
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: a static page that needs neither the database nor the context
+    processors (whatever broke may be one of them): the town's name and phone from the
+    settings, and a way back."""
+    from django.template import loader
+
+    from relais.core.theme import theme_css
+
+    primary = theme_css().split("--primary:")[1].split(";")[0]
+    style = _ERROR_STYLE % {"primary": primary}
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    try:
+        html = loader.get_template("500.html").render({"town": settings.RELAIS, "style": style})
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        html = "<!DOCTYPE html><title>Erreur</title><h1>Une erreur est survenue</h1><p><a href='/'>Accueil</a></p>"
+    response = HttpResponseServerError(html)
+    response["Content-Security-Policy"] = f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self'"
+    return response
 
 
 def accessibility(request):

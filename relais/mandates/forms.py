@@ -86,15 +86,11 @@ class RevokeForm(forms.Form):
 
 
 class ResidentStopForm(forms.Form):
-    """What the resident sends from their own link: the whole mandate, or one of its scopes."""
+    """What the resident sends from their own link: the whole mandate, or one of its scopes.
+    The choice is shown when two scopes or more are active; a scope stopped meanwhile (by the
+    helper, from another page) is said, and nothing else is stopped in its place."""
 
-    scope = forms.ChoiceField(
-        label=_("Que voulez-vous arrêter ?"),
-        required=False,
-        choices=[("", _("Tout le mandat"))],
-        widget=forms.RadioSelect,
-        initial="",
-    )
+    scope = forms.CharField(label=_("Que voulez-vous arrêter ?"), required=False, widget=forms.RadioSelect)
     confirm = forms.BooleanField(
         label=_("Je veux arrêter maintenant."),
         error_messages={"required": _("Cochez la case pour confirmer.")},
@@ -102,10 +98,19 @@ class ResidentStopForm(forms.Form):
 
     def __init__(self, *args, scopes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        if len(scopes) > 1:
-            labels = dict(MANDATE_SCOPES)
-            self.fields["scope"].choices = [("", _("Tout le mandat"))] + [
-                (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in scopes
-            ]
-        else:  # one scope left: stopping it is stopping the mandate
-            del self.fields["scope"]
+        self.scopes = list(scopes)
+        self.show_scope = len(self.scopes) > 1
+        labels = dict(MANDATE_SCOPES)
+        self.fields["scope"].widget.choices = [("", _("Tout le mandat"))] + [
+            (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in self.scopes
+        ]
+        self.fields["scope"].initial = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        scope = cleaned.get("scope") or ""
+        if scope and scope not in self.scopes:
+            raise forms.ValidationError(
+                _("Ce domaine est déjà arrêté : rien d'autre n'a changé. Voici votre mandat tel qu'il est maintenant.")
+            )
+        return cleaned

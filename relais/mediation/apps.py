@@ -38,6 +38,21 @@ class MediationConfig(AppConfig):
                 order=32,
             ),
             NavItem(
+                _("Rendez-vous des services"),
+                "mediation:staff_day_list",
+                (Role.CASE_WORKER, Role.MANAGER),
+                _("La liste du jour par lieu et par guichet, à imprimer ; prendre ou déplacer un rendez-vous."),
+                order=34,
+            ),
+            NavItem(
+                _("Types de rendez-vous"),
+                "mediation:staff_types",
+                (Role.MANAGER,),
+                _("Ce que votre équipe reçoit sur rendez-vous : durée, lieux, guichets, règles de réservation."),
+                order=35,
+                menu=False,
+            ),
+            NavItem(
                 _("Ateliers numériques"),
                 "mediation:staff_workshop_pick",
                 (Role.RECEPTION,),

@@ -21,6 +21,7 @@ from relais.mediation import selectors
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
+    AppointmentType,
     Attendance,
     DropIn,
     DropInCancellation,
@@ -269,6 +270,82 @@ def _appointments(dropins, advisor):
         )  # fmt: skip
 
 
+def _appointment_types(places, start, people) -> AppointmentType | None:
+    """État civil's identity-card and passport counter: 2 counters at the town hall, one at
+    the Relais citoyen Sud on Wednesdays; linked to the catalogue's identity-card fiche; a
+    code is sent before a slot is held (resellers grab these slots elsewhere)."""
+    from relais.directory.models import Procedure
+
+    team = Team.objects.filter(slug="etat-civil").first()
+    town_hall = places.get("hotel-de-ville")
+    if team is None or town_hall is None:
+        return None
+    kind, _created = AppointmentType.objects.update_or_create(
+        slug="carte-identite-passeport",
+        defaults={
+            "team": team,
+            "title": "Carte d'identité et passeport",
+            "description": "Dépôt du dossier de carte d'identité ou de passeport, et prise des empreintes.",
+            "duration": 15,
+            "what_to_bring": (
+                "Le numéro de pré-demande en ligne (ANTS), ou le formulaire papier rempli\n"
+                "Une photo d'identité de moins de 6 mois\n"
+                "Un justificatif de domicile de moins d'un an\n"
+                "Votre ancienne carte ou votre ancien passeport, si vous en avez un\n"
+                "Pour un passeport : le timbre fiscal"
+            ),
+            "notice_hours": 2,
+            "horizon_days": 60,
+            "per_contact_cap": 2,
+            "confirm_by_code": True,
+            "published": True,
+            "procedure": Procedure.objects.filter(slug="carte-identite").first(),
+        },
+    )
+    t = datetime.time
+    openings = [
+        (town_hall, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", t(9), t(12), 2),
+        (town_hall, "FREQ=WEEKLY;BYDAY=TU,TH", t(14), t(17), 2),
+        (places.get("relais-citoyen-sud"), "FREQ=WEEKLY;BYDAY=WE", t(14), t(17), 1),
+    ]
+    made = []
+    for place, rule, begin, end, counters in openings:
+        if place is None:
+            continue
+        opening, _created = DropIn.objects.update_or_create(
+            appointment_type=kind,
+            place=place,
+            start_time=begin,
+            defaults={
+                "team": team, "title": kind.title, "booking": c.Booking.APPOINTMENT, "rrule": rule, "end_time": end,
+                "start_date": start, "slot_minutes": kind.duration, "counters": counters, "published": True,
+            },
+        )  # fmt: skip
+        made.append(opening)
+    if made and not Appointment.objects.filter(appointment_type=kind).exists():
+        opening = made[0]
+        now = timezone.now()
+        # Two people at the same time, one per counter; and a past one nobody came to.
+        # (In ten days or more: no reminder falls due with the demo loaded, tests count them.)
+        slots = selectors.free_slots(
+            dropins=DropIn.objects.filter(pk=opening.pk), start=now + datetime.timedelta(days=10)
+        )
+        for counter, person in enumerate(people[:2], start=1):
+            if slots:
+                Appointment.objects.create(
+                    dropin=opening, appointment_type=kind, counter=counter, team=team, place=opening.place,
+                    person=person, starts_at=slots[0].starts_at, ends_at=slots[0].ends_at, channel=Channel.COUNTER,
+                )  # fmt: skip
+        past = [o for o in opening.occurrences(now - datetime.timedelta(days=14), now) if not o.cancelled]
+        if past:
+            begin_at, end_at = opening.slots(past[-1])[2]
+            Appointment.objects.create(
+                dropin=opening, appointment_type=kind, team=team, place=opening.place, person=people[3],
+                starts_at=begin_at, ends_at=end_at, channel=Channel.PHONE, outcome=c.Outcome.NOSHOW,
+            )  # fmt: skip
+    return kind
+
+
 def _accompaniments(team, places, advisor, people, today):
     if Accompaniment.objects.filter(team=team).exists():
         return 0
@@ -365,6 +442,7 @@ def load(stdout):
     people = _people()
     workshops = _workshops(team, places, advisor, people, today)
     _appointments(dropins, advisor)
+    kind = _appointment_types(places, start, people)
     created = _accompaniments(team, places, advisor, people, today)
     full = Workshop.objects.annotate(
         waiting=Count("registrations", filter=Q(registrations__status=c.RegistrationStatus.WAITLISTED))
@@ -372,4 +450,5 @@ def load(stdout):
     stdout.write(
         f"  mediation: {DropIn.objects.count()} drop-ins, {len(workshops)} workshops ({full.count()} with a waitlist), "
         f"{Appointment.objects.count()} appointments, {created} new accompaniments"
+        + (f", appointment type « {kind.title} » ({kind.openings.count()} openings)" if kind else "")
     )

@@ -15,6 +15,7 @@ from relais.directory.models import Place
 from relais.mediation import choices as c
 from relais.mediation.models import (
     Accompaniment,
+    AppointmentType,
     DropIn,
     SchoolHoliday,
     Workshop,
@@ -159,7 +160,12 @@ class RegistrationForm(ContactForm):
 class SlotChoiceForm(SubmissionKeyMixin, forms.Form):
     """Staff book for someone: a slot, how the person asked, and what for."""
 
-    slot = forms.ChoiceField(label=_("Créneau"), widget=forms.RadioSelect)
+    slot = forms.ChoiceField(
+        label=_("Créneau"),
+        widget=forms.RadioSelect,
+        # A slot no longer offered when the form comes back was taken meanwhile (another counter).
+        error_messages={"invalid_choice": _("Ce créneau vient d'être pris. Choisissez-en un autre.")},
+    )
     channel = forms.ChoiceField(
         label=_("La personne a demandé"),
         choices=[(Channel.COUNTER, _("Au guichet")), (Channel.PHONE, _("Par téléphone"))],
@@ -246,6 +252,9 @@ class DropInForm(forms.ModelForm):
             Place.objects.filter(teams__in=teams).distinct().order_by("nom") or Place.objects.all()
         )
         self.fields["advisor"].queryset = mediation_staff_of(teams)
+        self._init_rule()
+
+    def _init_rule(self):
         self.fields["weekdays"].choices = list(zip(WEEKDAYS, weekday_names(), strict=True))
         if self.instance.pk and not self.is_bound:
             parts = dict(p.split("=", 1) for p in self.instance.rrule.upper().split(";") if "=" in p)
@@ -277,6 +286,77 @@ class DropInForm(forms.ModelForm):
         if hasattr(errors, "error_dict") and "rrule" in errors.error_dict:
             errors.error_dict.setdefault("custom_rrule", []).extend(errors.error_dict.pop("rrule"))
         super()._update_errors(errors)
+
+
+# ---------------------------------------------------------------- appointment types (any team)
+
+
+class AppointmentTypeForm(forms.ModelForm):
+    class Meta:
+        model = AppointmentType
+        fields = [
+            "team", "title", "slug", "description", "duration", "what_to_bring", "notice_hours", "horizon_days",
+            "per_contact_cap", "confirm_by_code", "procedure", "published",
+        ]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "what_to_bring": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from relais.directory.models import Procedure
+        from relais.mediation.selectors import type_manager_team_ids
+
+        self.fields["team"].queryset = Team.objects.filter(pk__in=type_manager_team_ids(user)).order_by("name")
+        self.fields["team"].empty_label = None
+        self.fields["procedure"].queryset = Procedure.objects.order_by("title")
+
+
+class OpeningForm(DropInForm):
+    """Where and when a type is open, and how many counters receive in parallel."""
+
+    class Meta:
+        model = DropIn
+        fields = [
+            "place", "start_date", "end_date", "start_time", "end_time", "skip_school_holidays", "counters",
+            "published",
+        ]  # fmt: skip
+        widgets = {"start_date": DATE, "end_date": DATE, "start_time": TIME, "end_time": TIME}
+
+    def __init__(self, *args, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        del self.fields["themes"]
+        self.fields["place"].queryset = Place.objects.order_by("nom")
+        self._init_rule()
+
+
+class DayListForm(forms.Form):
+    day = forms.DateField(label=_("Jour"), required=False, widget=DATE)
+    place = forms.ModelChoiceField(label=_("Lieu"), required=False, queryset=Place.objects.none())
+    kind = forms.ModelChoiceField(
+        label=_("Type de rendez-vous"), required=False, queryset=AppointmentType.objects.none()
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = (
+            Place.objects.filter(dropins__in=DropIn.objects.bookable()).distinct().order_by("nom")
+        )
+        self.fields["place"].empty_label = _("Tous les lieux")
+        from relais.mediation.selectors import appointment_team_ids
+
+        self.fields["kind"].queryset = AppointmentType.objects.filter(team_id__in=appointment_team_ids(user))
+        self.fields["kind"].empty_label = _("Tous les types")
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code reçu"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "short"}),
+        error_messages={"required": _("Tapez le code à 6 chiffres reçu par SMS ou par courriel.")},
+    )
 
 
 class CancelDateForm(forms.Form):

@@ -139,7 +139,8 @@ def appointment_event(appointment, *, for_advisor: bool = False, for_invitation:
         description = ""
         url = settings.SITE_URL + appointment.get_absolute_url()
     else:
-        summary = f"Rendez-vous numérique – {place.nom}"
+        kind = appointment.appointment_type.title if appointment.appointment_type_id else "Rendez-vous numérique"
+        summary = f"{kind} – {place.nom}"
         description = f"Pour changer ou annuler : {settings.SITE_URL}{appointment.get_resident_url()}"
         url = settings.SITE_URL + appointment.get_resident_url()
     return event(

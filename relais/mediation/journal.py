@@ -26,6 +26,16 @@ class Action(AuditAction):
         _("Rendez-vous en double annulé (deux fiches regroupées)"),
     )
     APPOINTMENT_VIEWED = "mediation.appointment.viewed", _("Rendez-vous consulté")
+    APPOINTMENT_CODE_SENT = "mediation.appointment.code_sent", _("Code de confirmation de rendez-vous envoyé")
+    APPOINTMENT_CODE_REFUSED = "mediation.appointment.code_refused", _("Code de confirmation de rendez-vous erroné")
+    APPOINTMENT_DAY_LIST_VIEWED = (
+        "mediation.appointment.day_list_viewed",
+        _("Liste des rendez-vous du jour consultée"),
+    )
+    APPOINTMENT_TYPE_CREATED = "mediation.appointment_type.created", _("Type de rendez-vous créé")
+    APPOINTMENT_TYPE_UPDATED = "mediation.appointment_type.updated", _("Type de rendez-vous modifié")
+    OPENING_CREATED = "mediation.opening.created", _("Ouverture de rendez-vous créée")
+    OPENING_UPDATED = "mediation.opening.updated", _("Ouverture de rendez-vous modifiée")
     APPOINTMENT_LIST_VIEWED = "mediation.appointment.list_viewed", _("Liste de rendez-vous consultée")
     WORKSHOP_CREATED = "mediation.workshop.created", _("Atelier créé")
     WORKSHOP_UPDATED = "mediation.workshop.updated", _("Atelier modifié")

@@ -11,6 +11,8 @@ APPOINTMENT_SAMPLE = {
     "topic": "Créer mon compte Ameli",
     "link": "https://relais.example.fr/rendez-vous/suivi/abc/",
     "notice": "Le conseiller est en formation ce jour-là.",
+    "kind": "Carte d'identité et passeport",
+    "bring": "Une photo d'identité de moins de 6 mois\nVotre ancienne carte, si vous en avez une",
 }
 WORKSHOP_SAMPLE = {
     "title": "Premiers pas avec le smartphone",
@@ -24,20 +26,41 @@ WORKSHOP_SAMPLE = {
 
 TEMPLATES = [
     MessageDefault(
+        code="mediation_appointment_code",
+        name=_("Rendez-vous : code de confirmation"),
+        subject=_("Votre code pour le rendez-vous du {{ when }}"),
+        body=_(
+            "Bonjour {{ person.display_name }},\n\n"
+            "Pour réserver le rendez-vous « {{ kind }} » du {{ when }}, tapez ce code sur la page de réservation : "
+            "{{ code }}\n\n"
+            "Il est valable {{ minutes }} minutes. Si vous n'avez rien demandé, ignorez ce message."
+        ),
+        sms=_("{{ town.TOWN_NAME }} : code {{ code }} pour votre RDV du {{ when }}. Valable {{ minutes }} min."),
+        sample={
+            "when": "mardi 3 décembre à 14 h 30",
+            "kind": "Carte d'identité et passeport",
+            "code": "123456",
+            "minutes": 10,
+        },
+    ),
+    MessageDefault(
         code="mediation_appointment_confirmed",
         name=_("Rendez-vous numérique : confirmation"),
         subject=_("Votre rendez-vous du {{ when }}"),
         body=_(
             "Bonjour {{ person.display_name }},\n\n"
-            "Votre rendez-vous avec un conseiller numérique est bien noté :\n"
+            "Votre rendez-vous {% if kind %}« {{ kind }} »{% else %}avec un conseiller numérique{% endif %} est bien noté :\n"
             "- le {{ when }}\n"
             "- à : {{ place }}, {{ address }}\n"
             "{% if topic %}- pour : {{ topic }}\n{% endif %}\n"
-            "Apportez vos identifiants, vos papiers et, si vous en avez un, votre téléphone.\n\n"
+            "{% if bring %}À apporter :\n{{ bring }}\n\n{% else %}Apportez vos identifiants, vos papiers et, si vous en avez un, votre "
+            "téléphone.\n\n{% endif %}"
             "Pour changer ou annuler ce rendez-vous : {{ link }}\n"
             "ou appelez la mairie au {{ town.TOWN_PHONE }}."
         ),
-        sms=_("{{ town.TOWN_NAME }} : RDV numérique le {{ when }}, {{ place }}. Changer ou annuler : {{ link }}"),
+        sms=_(
+            "{{ town.TOWN_NAME }} : RDV{% if kind %} {{ kind }}{% else %} numérique{% endif %} le {{ when }}, {{ place }}. Changer ou annuler : {{ link }}"
+        ),
         sample=APPOINTMENT_SAMPLE,
     ),
     MessageDefault(
@@ -46,12 +69,14 @@ TEMPLATES = [
         subject=_("Rappel : votre rendez-vous du {{ when }}"),
         body=_(
             "Bonjour {{ person.display_name }},\n\n"
-            "Nous vous rappelons votre rendez-vous avec un conseiller numérique "
+            "Nous vous rappelons votre rendez-vous {% if kind %}« {{ kind }} »{% else %}avec un conseiller numérique{% endif %} "
             "le {{ when }}, à : {{ place }}, {{ address }}.\n\n"
             "Si vous ne pouvez pas venir, prévenez-nous : {{ link }}\n"
             "ou appelez la mairie au {{ town.TOWN_PHONE }}."
         ),
-        sms=_("{{ town.TOWN_NAME }} : rappel, RDV numérique le {{ when }}, {{ place }}. Annuler : {{ link }}"),
+        sms=_(
+            "{{ town.TOWN_NAME }} : rappel, RDV{% if kind %} {{ kind }}{% else %} numérique{% endif %} le {{ when }}, {{ place }}. Annuler : {{ link }}"
+        ),
         sample=APPOINTMENT_SAMPLE,
     ),
     MessageDefault(
@@ -64,7 +89,9 @@ TEMPLATES = [
             "Pour prendre un autre rendez-vous : {{ site_url }}/rendez-vous/\n"
             "ou appelez la mairie au {{ town.TOWN_PHONE }}."
         ),
-        sms=_("{{ town.TOWN_NAME }} : votre RDV numérique du {{ when }} est annulé."),
+        sms=_(
+            "{{ town.TOWN_NAME }} : votre RDV{% if kind %} {{ kind }}{% else %} numérique{% endif %} du {{ when }} est annulé."
+        ),
         sample=APPOINTMENT_SAMPLE,
     ),
     MessageDefault(
@@ -79,7 +106,7 @@ TEMPLATES = [
             "ou appelez la mairie au {{ town.TOWN_PHONE }}."
         ),
         sms=_(
-            "{{ town.TOWN_NAME }} : désolé, votre RDV numérique du {{ when }} est annulé. "
+            "{{ town.TOWN_NAME }} : désolé, votre RDV{% if kind %} {{ kind }}{% else %} numérique{% endif %} du {{ when }} est annulé. "
             "Reprendre RDV : {{ site_url }}/rendez-vous/"
         ),
         sample=APPOINTMENT_SAMPLE,
@@ -90,13 +117,15 @@ TEMPLATES = [
         subject=_("Votre rendez-vous est déplacé au {{ when }}"),
         body=_(
             "Bonjour {{ person.display_name }},\n\n"
-            "Votre rendez-vous avec un conseiller numérique est maintenant :\n"
+            "Votre rendez-vous {% if kind %}« {{ kind }} »{% else %}avec un conseiller numérique{% endif %} est maintenant :\n"
             "- le {{ when }}\n"
             "- à : {{ place }}, {{ address }}\n\n"
             "Pour le changer ou l'annuler : {{ link }}\n"
             "ou appelez la mairie au {{ town.TOWN_PHONE }}."
         ),
-        sms=_("{{ town.TOWN_NAME }} : votre RDV numérique est déplacé au {{ when }}, {{ place }}. {{ link }}"),
+        sms=_(
+            "{{ town.TOWN_NAME }} : votre RDV{% if kind %} {{ kind }}{% else %} numérique{% endif %} est déplacé au {{ when }}, {{ place }}. {{ link }}"
+        ),
         sample=APPOINTMENT_SAMPLE,
     ),
     MessageDefault(

@@ -104,12 +104,111 @@ class Occurrence:
         return self.dropin.place
 
 
+class AppointmentTypeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class AppointmentType(models.Model):
+    """What a team receives people for by appointment (État civil: "Carte d'identité et
+    passeport", 15 minutes; the CCAS; Urbanisme; the digital advisors), with its rules.
+
+    Its openings are drop-ins "sur rendez-vous" tied to it (`DropIn.appointment_type`): a
+    place, opening rules, and a number of counters (agents receiving in parallel). A
+    drop-in without a type is a digital advisor's availability, as before types existed.
+    """
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="appointment_types", verbose_name=_("équipe")
+    )
+    slug = models.SlugField(_("identifiant dans l'adresse"), max_length=90, unique=True)
+    title = models.CharField(
+        _("titre"), max_length=150, help_text=_("Par exemple : « Carte d'identité et passeport ».")
+    )
+    description = models.TextField(_("à quoi sert ce rendez-vous"), blank=True)
+    duration = models.PositiveSmallIntegerField(_("durée d'un rendez-vous (minutes)"), default=15)
+    what_to_bring = models.TextField(_("à apporter"), blank=True, help_text=_("Un document par ligne."))
+    notice_hours = models.PositiveSmallIntegerField(
+        _("délai minimum avant un rendez-vous (heures)"),
+        default=1,
+        help_text=_("Un créneau plus proche que ce délai n'est plus proposé en ligne."),
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("réservation possible jusqu'à (jours)"), default=28, help_text=_("Combien de jours à l'avance on réserve.")
+    )
+    per_contact_cap = models.PositiveSmallIntegerField(
+        _("rendez-vous à venir par personne"),
+        default=1,
+        help_text=_("Par téléphone, adresse électronique ou personne. 0 : pas de limite."),
+    )
+    confirm_by_code = models.BooleanField(
+        _("demander un code reçu par SMS ou courriel avant de réserver"),
+        default=False,
+        help_text=_("Contre la revente des créneaux : le créneau n'est pris qu'une fois le code tapé."),
+    )
+    published = models.BooleanField(_("réservable en ligne"), default=True)
+    procedure = models.ForeignKey(
+        "directory.Procedure",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment_types",
+        verbose_name=_("fiche pratique liée"),
+        help_text=_("La fiche montre alors un bouton « Prendre rendez-vous »."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentTypeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("type de rendez-vous")
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gte=5, duration__lte=240), name="appointment_type_duration"),
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, horizon_days__lte=366), name="appointment_type_horizon"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("mediation:book_type", args=[self.slug])
+
+    def get_staff_url(self):
+        return reverse("mediation:staff_type", args=[self.pk])
+
+    @property
+    def notice(self) -> datetime.timedelta:
+        return datetime.timedelta(hours=self.notice_hours)
+
+    @property
+    def horizon(self) -> datetime.timedelta:
+        return datetime.timedelta(days=self.horizon_days)
+
+    def documents(self) -> list[str]:
+        return [line.strip() for line in self.what_to_bring.splitlines() if line.strip()]
+
+
 class DropInQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
     def bookable(self):
         return self.published().filter(booking__in=[c.Booking.APPOINTMENT, c.Booking.BOTH])
+
+    def sessions(self):
+        """Published drop-ins shown as sessions (permanences): not a type's openings."""
+        return self.published().filter(appointment_type__isnull=True)
+
+    def with_advisors(self):
+        """Bookable drop-ins of digital advisors (no appointment type)."""
+        return self.bookable().filter(appointment_type__isnull=True)
 
 
 class DropIn(models.Model):
@@ -151,6 +250,21 @@ class DropIn(models.Model):
     )
     skip_school_holidays = models.BooleanField(_("sauf pendant les vacances scolaires"), default=False)
     slot_minutes = models.PositiveSmallIntegerField(_("durée d'un rendez-vous (minutes)"), default=30)
+    # An opening of an appointment type (its slots last the type's duration), or none: a
+    # digital advisor's availability as before types existed.
+    appointment_type = models.ForeignKey(
+        AppointmentType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="openings",
+        verbose_name=_("type de rendez-vous"),
+    )
+    counters = models.PositiveSmallIntegerField(
+        _("guichets"),
+        default=1,
+        help_text=_("Nombre d'agents qui reçoivent en même temps : autant de rendez-vous au même horaire."),
+    )
     published = models.BooleanField(_("visible par les habitants"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -168,6 +282,11 @@ class DropIn(models.Model):
             models.CheckConstraint(condition=Q(slot_minutes__gte=5, slot_minutes__lte=240), name="dropin_slot_length"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")), name="dropin_end_date"
+            ),
+            models.CheckConstraint(condition=Q(counters__gte=1, counters__lte=50), name="dropin_counters"),
+            # One advisor receives one person at a time: several counters are several agents.
+            models.CheckConstraint(
+                condition=Q(counters=1) | Q(advisor__isnull=True), name="dropin_counters_without_advisor"
             ),
         ]
 
@@ -194,6 +313,11 @@ class DropIn(models.Model):
                 )  # fmt: skip
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("L'heure de fin doit être après l'heure de début.")})
+        if self.counters and self.counters > 1 and self.advisor_id:
+            raise ValidationError(
+                {"counters": _("Un conseiller reçoit une personne à la fois : pour plusieurs guichets, ne nommez "
+                               "pas de conseiller.")}
+            )  # fmt: skip
 
     @property
     def is_bookable(self) -> bool:
@@ -326,6 +450,17 @@ class Appointment(KeyedModel, models.Model):
     """
 
     dropin = models.ForeignKey(DropIn, on_delete=models.PROTECT, related_name="appointments")
+    appointment_type = models.ForeignKey(
+        AppointmentType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("type de rendez-vous"),
+    )
+    # Which of the drop-in's counters receives the person (1 when it has one): chosen under
+    # the drop-in's lock, and unique per slot while active (the database's guarantee).
+    counter = models.PositiveSmallIntegerField(_("guichet"), default=1)
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="mediation_appointments")
     place = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu"))
     advisor = models.ForeignKey(
@@ -372,8 +507,11 @@ class Appointment(KeyedModel, models.Model):
         ordering = ["starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dropin", "starts_at"], condition=Q(cancelled_at__isnull=True), name="appointment_slot_once"
+                fields=["dropin", "starts_at", "counter"],
+                condition=Q(cancelled_at__isnull=True),
+                name="appointment_slot_once",
             ),
+            models.CheckConstraint(condition=Q(counter__gte=1), name="appointment_counter_positive"),
             models.UniqueConstraint(
                 fields=["advisor", "starts_at"],
                 condition=Q(cancelled_at__isnull=True, advisor__isnull=False),
@@ -438,6 +576,42 @@ class Appointment(KeyedModel, models.Model):
             raise ValidationError(_("Le rendez-vous n'a pas encore eu lieu."))
         self.outcome = outcome
         return ["outcome"]
+
+
+class BookingCode(KeyedModel, models.Model):
+    """A slot asked for online, waiting for the code sent to the resident (types that ask
+    for it): nothing is held until the code is typed; the slot is then booked, if still free.
+
+    Only a hash of the code is kept; it expires, allows a few tries, and is deleted with the
+    person, or once used (the appointment then exists) by the retention purge.
+    """
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    dropin = models.ForeignKey(DropIn, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    person = models.ForeignKey("core.Person", on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=300, blank=True)
+    channel = models.CharField(max_length=10)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    submission_key = submission_key_field()
+    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code de confirmation de rendez-vous")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.dropin_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("mediation:book_code", args=[self.token])
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class WorkshopQuerySet(models.QuerySet):

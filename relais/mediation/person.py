@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from relais.accounts.models import Role
+from relais.accounts.permissions import has_role
 from relais.core.audit import audit_log
 from relais.core.extensions import PersonSection
 from relais.mediation import selectors
@@ -15,7 +17,7 @@ from relais.mediation.services import appointments, merge, workshops
 
 
 def sections(*, person, user):
-    if not selectors.can_book(user):
+    if not selectors.handles_appointments(user):
         return []
     records = selectors.person_records(person=person, user=user)
     shown = {name: [r.pk for r in rows] for name, rows in records.items() if rows}
@@ -23,9 +25,11 @@ def sections(*, person, user):
         # The person page journals the visit; this entry says which mediation records were shown.
         audit_log(actor=user, action=Action.PERSON_RECORDS_VIEWED, person=person, details=shown)
     can_record = selectors.is_mediation_staff(user)
+    # Agents of a team taking appointments (État civil…) see its appointments, named plainly.
+    digital = can_record or has_role(user, Role.RECEPTION)
     return [
         PersonSection(
-            _("Aide au numérique"),
+            _("Aide au numérique") if digital else _("Rendez-vous"),
             "mediation/staff/_person_section.html",
             {**records, "can_record": can_record},
             order=40,
@@ -192,9 +196,10 @@ def close_open_records(*, person, actor, reason):
 def erase(*, person):
     """Keep every row counted in the statistics, without the free text, the private links
     or the person: a named participant of a group becomes one of its anonymous count."""
-    from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
+    from relais.mediation.models import Accompaniment, Appointment, BookingCode, Registration, new_token
 
     now = timezone.now()
+    BookingCode.objects.filter(person=person).delete()  # codes asked for, never typed
     appointments = list(Appointment.objects.filter(person=person).values_list("pk", flat=True))
     for pk in appointments:
         Appointment.objects.filter(pk=pk).update(topic="", cancel_reason="", token=new_token(), anonymised_at=now)

@@ -2,6 +2,8 @@
 records of accompaniment keep their statistics, lose what names a person (the people
 themselves go with the rule `people`, once nothing points at them)."""
 
+from datetime import timedelta
+
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -55,7 +57,7 @@ def purge(*, cutoff, days, dry_run) -> int:
     once nothing points at them.
     """
     from relais.mediation.choices import AccompanimentKind
-    from relais.mediation.models import Accompaniment, Appointment, Registration, new_token
+    from relais.mediation.models import Accompaniment, Appointment, BookingCode, Registration, new_token
 
     now = timezone.now()
     appointments = appointments_due(cutoff)
@@ -71,6 +73,8 @@ def purge(*, cutoff, days, dry_run) -> int:
         )
     for pk in registrations.values_list("pk", flat=True).distinct():
         Registration.objects.filter(pk=pk).update(person=None, token=new_token(), anonymised_at=anonymised_at)
+    # Codes asked for before booking live minutes: a day later, none is of any use.
+    BookingCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     through = Accompaniment.participants.through
     # Named participants of a workshop become anonymous ones: the statistics keep counting them.
     named = (

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from relais.accounts.models import Role, TeamKind
 from relais.accounts.permissions import has_role, memberships_of
@@ -75,6 +76,12 @@ def can_book(user) -> bool:
     return has_role(user, Role.RECEPTION) or is_mediation_staff(user)
 
 
+def handles_appointments(user) -> bool:
+    """Opens, books, moves and cancels appointments: those who `can_book`, and the agents of
+    a team publishing appointment types (État civil's counter)."""
+    return can_book(user) or is_appointment_agent(user)
+
+
 def parse_slot_key(key: str) -> datetime.datetime | None:
     try:
         naive = datetime.datetime.strptime(key, "%Y%m%d%H%M")
@@ -103,7 +110,7 @@ def occurrences(
     start = start or timezone.now()
     end = end or start + datetime.timedelta(days=days)
     if dropins is None:
-        dropins = DropIn.objects.published()
+        dropins = DropIn.objects.sessions()
     dropins = list(dropins.select_related("place", "advisor"))
     if not dropins:
         return []
@@ -121,7 +128,7 @@ def occurrences(
 
 
 def next_sessions_at(place, *, limit: int = 4, days: int = 28) -> list[Occurrence]:
-    return occurrences(dropins=DropIn.objects.published().filter(place=place), days=days)[:limit]
+    return occurrences(dropins=DropIn.objects.sessions().filter(place=place), days=days)[:limit]
 
 
 def sessions_by_place(*, days: int = 14, per_place: int = 3) -> list[tuple]:
@@ -156,10 +163,12 @@ def free_slots(
     times, so slots of different lengths never overlap."""
     now = timezone.now()
     start = max(start or now, now + BOOKING_MIN_NOTICE)
-    end = end or now + BOOKING_HORIZON
     if dropins is None:
         dropins = DropIn.objects.all()
-    dropins = dropins.bookable()
+    dropins = dropins.bookable().select_related("appointment_type")
+    # An appointment type has its own notice and horizon; the others follow the defaults.
+    horizons = [d.appointment_type.horizon for d in dropins if d.appointment_type_id]
+    end = end or now + max([BOOKING_HORIZON, *horizons])
     # A session that began before `start` may still have later slots.
     window_start = start - datetime.timedelta(hours=12)
     occs = [o for o in occurrences(dropins=dropins, start=window_start, end=end) if not o.cancelled]
@@ -181,15 +190,30 @@ def free_slots(
     slots = []
     for occ in occs:
         dropin = occ.dropin
+        kind = dropin.appointment_type
+        first, last = (max(start, now + kind.notice), min(end, now + kind.horizon)) if kind else (start, end)
         for slot_start, slot_end in dropin.slots(occ):
-            if slot_start < start or slot_start >= end:
+            if slot_start < first or slot_start >= last:
                 continue
-            if _overlaps(by_dropin[dropin.pk], slot_start, slot_end):
+            if _taken_count(by_dropin[dropin.pk], slot_start, slot_end) >= dropin.counters:
                 continue
             if dropin.advisor_id and _overlaps(by_advisor[dropin.advisor_id], slot_start, slot_end):
                 continue
             slots.append(Slot(dropin, slot_start, slot_end))
     return sorted(slots, key=lambda s: (s.starts_at, s.dropin.pk))
+
+
+def _taken_count(intervals: list[tuple], start: datetime.datetime, end: datetime.datetime) -> int:
+    return sum(1 for taken_start, taken_end in intervals if taken_start < end and start < taken_end)
+
+
+def free_counter(dropin: DropIn, starts_at: datetime.datetime, ends_at: datetime.datetime) -> int | None:
+    """The lowest counter of `dropin` with no active appointment sharing time with the slot
+    (the caller holds the drop-in's lock), or None when every counter is busy."""
+    busy = set(
+        Appointment.objects.overlapping(starts_at, ends_at).filter(dropin=dropin).values_list("counter", flat=True)
+    )
+    return next((n for n in range(1, dropin.counters + 1) if n not in busy), None)
 
 
 def slot_for(dropin: DropIn, starts_at: datetime.datetime) -> Slot | None:
@@ -210,26 +234,177 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[datetime.date, list[Slot]]]:
     return list(days.items())
 
 
-def places_with_appointments():
-    """Places with at least one drop-in taking appointments (for the booking start page)."""
+def places_with_appointments(*, advisors_only: bool = True):
+    """Places with at least one drop-in taking appointments (for the booking start page:
+    digital advisors'; with `advisors_only=False`, appointment types' openings too)."""
     from relais.directory.models import Place
 
-    return Place.objects.published().filter(dropins__in=DropIn.objects.bookable()).distinct().order_by("nom")
+    dropins = DropIn.objects.with_advisors() if advisors_only else DropIn.objects.bookable()
+    return Place.objects.published().filter(dropins__in=dropins).distinct().order_by("nom")
+
+
+# ---------------------------------------------------------------- appointment types (any team)
+
+# Members of a team who receive people by appointment, see its appointments and its daily list.
+AGENT_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.ADVISOR, Role.MANAGER)
+
+
+def agent_team_ids(user) -> list[int]:
+    """Teams where the user receives people (any kind of team)."""
+    return [m.team_id for m in memberships_of(user) if m.role in AGENT_ROLES]
+
+
+def type_manager_team_ids(user) -> list[int]:
+    """Teams whose appointment types the user defines: managers of any team, and the
+    advisors and managers of mediation teams (they define their drop-ins already)."""
+    managed = [m.team_id for m in memberships_of(user) if m.role == Role.MANAGER]
+    return sorted(set(managed) | set(mediation_team_ids(user)))
+
+
+def appointment_team_ids(user) -> list[int]:
+    """Teams whose appointments the user sees in full: mediation staff's teams, and the
+    teams where they are an agent and which publish appointment types."""
+    from relais.mediation.models import AppointmentType
+
+    typed = set(AppointmentType.objects.filter(team_id__in=agent_team_ids(user)).values_list("team_id", flat=True))
+    return sorted(typed | set(mediation_team_ids(user)))
+
+
+def is_appointment_agent(user) -> bool:
+    return bool(appointment_team_ids(user))
+
+
+def types_visible_to(user) -> QuerySet:
+    from relais.mediation.models import AppointmentType
+
+    return AppointmentType.objects.filter(team_id__in=type_manager_team_ids(user)).select_related("team", "procedure")
+
+
+def types_published():
+    """Types residents may book: published, with at least one published opening."""
+    from relais.mediation.models import AppointmentType
+
+    return (
+        AppointmentType.objects.published()
+        .filter(openings__in=DropIn.objects.bookable())
+        .distinct()
+        .select_related("team")
+        .order_by("title")
+    )
+
+
+def noshow_count(person) -> int:
+    """How many appointments this person missed without warning (all teams): staff see it
+    when booking and on the appointment, to spot slots held and never used."""
+    if person is None:
+        return 0
+    return Appointment.objects.filter(person=person, outcome=c.Outcome.NOSHOW).count()
+
+
+def noshow_counts(person_ids) -> dict[int, int]:
+    """{person id: appointments missed without warning} for the people of a list."""
+    from django.db.models import Count
+
+    rows = (
+        Appointment.objects.filter(person_id__in={pk for pk in person_ids if pk}, outcome=c.Outcome.NOSHOW)
+        .values("person_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+def _contact_condition(*, user=None, contact: dict | None = None, person=None) -> Q | None:
+    from relais.core.text import phone_digits
+
+    contact = contact or {}
+    condition = Q()
+    if person is not None:
+        condition |= Q(person=person)
+        contact = {"email": person.email, "phone": person.phone}
+    if user is not None and user.is_authenticated:
+        condition |= Q(person__user=user)
+    email = (contact.get("email") or "").strip()
+    if email:
+        condition |= Q(person__email__iexact=email)
+    digits = phone_digits(contact.get("phone") or "")
+    if len(digits) >= 8:
+        condition |= Q(person__search_text__contains=digits)
+    if not condition:
+        last, first = (contact.get("last_name") or "").strip(), (contact.get("first_name") or "").strip()
+        if not last:
+            return None
+        condition = Q(person__last_name__iexact=last, person__first_name__iexact=first)
+    return condition
+
+
+def check_type_cap(kind, *, user=None, contact: dict | None = None, person=None, exclude_pk=None) -> None:
+    """At most `kind.per_contact_cap` appointments of this type to come per phone, e-mail or
+    person (resellers book many slots under one contact): ValidationError beyond."""
+    if kind is None or not kind.per_contact_cap:
+        return
+    condition = _contact_condition(user=user, contact=contact, person=person)
+    if condition is None:
+        return
+    qs = Appointment.objects.active().filter(appointment_type=kind, starts_at__gte=timezone.now()).filter(condition)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.count() >= kind.per_contact_cap:
+        raise ValidationError(
+            ngettext(
+                "Ces coordonnées ont déjà %(n)s rendez-vous « %(kind)s » à venir, le maximum. Pour changer de date, "
+                "utilisez le lien reçu avec la confirmation, ou appelez la mairie au %(phone)s.",
+                "Ces coordonnées ont déjà %(n)s rendez-vous « %(kind)s » à venir, le maximum. Pour changer de date, "
+                "utilisez le lien reçu avec la confirmation, ou appelez la mairie au %(phone)s.",
+                kind.per_contact_cap,
+            )
+            % {"n": kind.per_contact_cap, "kind": kind.title, "phone": settings.RELAIS["TOWN_PHONE"]}
+        )
+
+
+def move_choices(appointment: Appointment, type_key: str = "", place_slug: str = "", *, team_ids=None) -> dict:
+    """Where an appointment may move: the openings of its team, of its type (or of another
+    published type of the team, ?type=), at any of their places (or one, ?lieu=). An
+    appointment without a type moves among its team's untyped drop-ins, at its place by
+    default. Staff pass `team_ids` (types need not be published for them)."""
+    from relais.directory.models import Place
+    from relais.mediation.models import AppointmentType
+
+    all_types = AppointmentType.objects.filter(openings__in=DropIn.objects.bookable())
+    if team_ids is None:
+        all_types = all_types.filter(team_id=appointment.team_id, published=True)
+    else:
+        all_types = all_types.filter(team_id__in=team_ids)
+    types = list(all_types.distinct().order_by("title"))
+    kind = next((t for t in types if str(t.pk) == type_key), None)
+    if kind is None and appointment.appointment_type_id:
+        kind = next((t for t in types if t.pk == appointment.appointment_type_id), None)
+    if kind is not None:
+        dropins = DropIn.objects.filter(appointment_type=kind)
+    else:
+        dropins = DropIn.objects.filter(team_id=appointment.team_id, appointment_type__isnull=True)
+    places = list(Place.objects.filter(dropins__in=dropins.bookable()).distinct().order_by("nom"))
+    place = next((p for p in places if p.slug == place_slug), None)
+    if place is None and kind is None:
+        place = appointment.place
+    if place is not None:
+        dropins = dropins.filter(place=place)
+    return {"dropins": dropins, "types": types, "kind": kind, "places": places, "place": place}
 
 
 def appointments_visible_to(user) -> QuerySet[Appointment]:
     """Advisors and managers of mediation teams: their teams' appointments. Reception
     agents: everyone's (they book and cancel for residents at the counter), but the topic
     is shown only where `topic_visible_to` says so."""
-    qs = Appointment.objects.select_related("person", "place", "advisor", "dropin")
+    qs = Appointment.objects.select_related("person", "place", "advisor", "dropin", "appointment_type")
     if has_role(user, Role.RECEPTION):
         return qs
-    return qs.filter(team_id__in=mediation_team_ids(user))
+    return qs.filter(team_id__in=appointment_team_ids(user))
 
 
 def topic_visible_to(user, appointment: Appointment) -> bool:
-    """What an appointment is for is told to its team's advisors and managers only."""
-    return appointment.team_id in mediation_team_ids(user)
+    """What an appointment is for is told to its team's advisors and managers (or, for a
+    team's appointment type, its agents) only."""
+    return appointment.team_id in appointment_team_ids(user)
 
 
 def overlapping_appointments(*, dropin: DropIn, starts_at, ends_at, exclude_pk=None) -> QuerySet[Appointment]:
@@ -543,10 +718,11 @@ def person_records(*, person, user) -> dict:
 def team_has_relation(*, user, person) -> bool:
     """The user's mediation teams booked, registered or accompanied this person."""
     teams = mediation_team_ids(user)
-    if not teams:
+    appointment_teams = appointment_team_ids(user)
+    if not teams and not appointment_teams:
         return False
     return (
-        Appointment.objects.filter(team_id__in=teams, person=person).exists()
+        Appointment.objects.filter(team_id__in=appointment_teams, person=person).exists()
         or Registration.objects.filter(workshop__team_id__in=teams, person=person).exists()
         or Accompaniment.objects.filter(Q(person=person) | Q(participants=person), team_id__in=teams).exists()
     )
@@ -556,9 +732,10 @@ def messages_about_team_records(user):
     """Messages about the appointments and registrations of the user's mediation teams
     (reception agents book for everyone, but what a booking is for stays with the team)."""
     teams = mediation_team_ids(user)
-    if not teams:
+    appointment_teams = appointment_team_ids(user)
+    if not teams and not appointment_teams:
         return None
-    return about(Appointment.objects.filter(team_id__in=teams)) | about(
+    return about(Appointment.objects.filter(team_id__in=appointment_teams)) | about(
         Registration.objects.filter(workshop__team_id__in=teams)
     )
 
@@ -587,8 +764,14 @@ def advisor_feed_items(user, *, now=None):
     appointment moved elsewhere is shown once, by its new row, which keeps its UID)."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=31)
+    # An advisor's own appointments, and those of the appointment types of the agent's teams.
     appointments = (
-        Appointment.objects.filter(advisor=user, starts_at__gte=since, rescheduled_to__isnull=True)
+        Appointment.objects.filter(
+            Q(advisor=user)
+            | Q(appointment_type__isnull=False, advisor__isnull=True, team_id__in=appointment_team_ids(user)),
+            starts_at__gte=since,
+            rescheduled_to__isnull=True,
+        )
         .exclude(outcome=c.Outcome.MOVED)
         .select_related("person", "place")
     )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from relais.mediation import views_public as public
 from relais.mediation import views_staff as staff
+from relais.mediation import views_types as types
 
 app_name = "mediation"
 
@@ -14,6 +15,8 @@ public_urlpatterns = [
     path("rendez-vous/", public.book_start, name="book_start"),
     path("rendez-vous/lieu/<slug:slug>/", public.book_place, name="book_place"),
     path("rendez-vous/creneau/<int:dropin_id>/<str:key>/", public.book, name="book"),
+    path("rendez-vous/motif/<slug:slug>/", public.book_type, name="book_type"),
+    path("rendez-vous/code/<str:token>/", public.book_code, name="book_code"),
     path("rendez-vous/suivi/<str:token>/", public.appointment_manage, name="appointment_manage"),
     path("rendez-vous/suivi/<str:token>/annuler/", public.appointment_cancel, name="appointment_cancel"),
     path("rendez-vous/suivi/<str:token>/changer/", public.appointment_move, name="appointment_move"),
@@ -43,6 +46,24 @@ staff_urlpatterns = [
     path("gestion/mediation/rendez-vous/prendre/", staff.appointment_book, name="staff_appointment_book"),
     path("gestion/mediation/rendez-vous/<int:pk>/", staff.appointment_detail, name="staff_appointment"),
     path("gestion/mediation/rendez-vous/<int:pk>/annuler/", staff.appointment_cancel, name="staff_appointment_cancel"),
+    path("gestion/mediation/rendez-vous/<int:pk>/deplacer/", types.appointment_move, name="staff_appointment_move"),
+    # appointment types of any team, their openings and counters, the day's list
+    path("gestion/rendez-vous/types/", types.type_list, name="staff_types"),
+    path("gestion/rendez-vous/types/nouveau/", types.type_edit, name="staff_type_create"),
+    path("gestion/rendez-vous/types/<int:pk>/", types.type_detail, name="staff_type"),
+    path("gestion/rendez-vous/types/<int:pk>/modifier/", types.type_edit, name="staff_type_edit"),
+    path("gestion/rendez-vous/types/<int:pk>/ouvertures/nouvelle/", types.opening_edit, name="staff_opening_create"),
+    path(
+        "gestion/rendez-vous/types/<int:pk>/ouvertures/<int:opening_pk>/",
+        types.opening_edit,
+        name="staff_opening_edit",
+    ),
+    path(
+        "gestion/rendez-vous/types/<int:pk>/ouvertures/<int:opening_pk>/fermer/",
+        types.opening_close_date,
+        name="staff_opening_close",
+    ),
+    path("gestion/rendez-vous/journee/", types.day_list, name="staff_day_list"),
     # workshops
     path("gestion/mediation/ateliers/", staff.workshop_list, name="staff_workshops"),
     path("gestion/mediation/ateliers/choisir/", staff.workshop_pick, name="staff_workshop_pick"),

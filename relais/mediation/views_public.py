@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -22,8 +23,16 @@ from relais.core.pagecache import public_page
 from relais.directory.models import Place
 from relais.mediation import ics, selectors
 from relais.mediation.exceptions import AlreadyRegistered, RegistrationClosed, SlotTaken
-from relais.mediation.forms import BookingForm, RegistrationForm
-from relais.mediation.models import Appointment, CalendarToken, DropIn, Registration, Workshop
+from relais.mediation.forms import BookingForm, CodeForm, RegistrationForm
+from relais.mediation.models import (
+    Appointment,
+    AppointmentType,
+    BookingCode,
+    CalendarToken,
+    DropIn,
+    Registration,
+    Workshop,
+)
 from relais.mediation.services import appointments, calendar, workshops
 
 
@@ -49,26 +58,50 @@ def help_page(request):
 def book_start(request):
     """Choose where: each place taking appointments, with its next free slots."""
     places = list(selectors.places_with_appointments())
-    slots = selectors.free_slots()
+    slots = selectors.free_slots(dropins=DropIn.objects.with_advisors())
     first_slots = {}
     for slot in slots:
         first_slots.setdefault(slot.dropin.place_id, [])
         if len(first_slots[slot.dropin.place_id]) < 3:
             first_slots[slot.dropin.place_id].append(slot)
     rows = [(place, first_slots.get(place.pk, [])) for place in places]
-    return render(request, "mediation/book_start.html", {"rows": rows})
+    return render(request, "mediation/book_start.html", {"rows": rows, "types": selectors.types_published()})
+
+
+@require_GET
+def book_type(request, slug):
+    """An appointment type (État civil's identity cards…): what to bring, then the free
+    slots of its openings, place by place (one place with ?lieu=)."""
+    kind = get_object_or_404(AppointmentType.objects.published().select_related("team", "procedure"), slug=slug)
+    openings = DropIn.objects.filter(appointment_type=kind)
+    place_slug = request.GET.get("lieu", "")
+    places = list(Place.objects.published().filter(dropins__in=openings.bookable()).distinct().order_by("nom"))
+    if place_slug:
+        openings = openings.filter(place__slug=place_slug)
+    slots = selectors.free_slots(dropins=openings)
+    by_place: dict = {}
+    for slot in slots:
+        by_place.setdefault(slot.dropin.place, []).append(slot)
+    rows = [(place, selectors.slots_by_day(by_place.get(place, []))) for place in places if place in by_place]
+    return render(
+        request,
+        "mediation/book_type.html",
+        {"kind": kind, "rows": rows, "places": places, "place_slug": place_slug},
+    )
 
 
 @require_GET
 def book_place(request, slug):
     """Choose when: the free slots of the next four weeks at one place, day by day."""
     place = get_object_or_404(Place.objects.published(), slug=slug)
-    slots = selectors.free_slots(dropins=DropIn.objects.filter(place=place))
+    slots = selectors.free_slots(dropins=DropIn.objects.with_advisors().filter(place=place))
     return render(request, "mediation/book_place.html", {"place": place, "days": selectors.slots_by_day(slots)})
 
 
 def _slot_or_404(dropin_id, key):
-    dropin = get_object_or_404(DropIn.objects.bookable().select_related("place"), pk=dropin_id)
+    # An opening of a type kept for the agents (not bookable online) is not offered here.
+    dropins = DropIn.objects.bookable().exclude(appointment_type__published=False)
+    dropin = get_object_or_404(dropins.select_related("place", "appointment_type"), pk=dropin_id)
     starts_at = selectors.parse_slot_key(key)
     if starts_at is None:
         raise Http404
@@ -96,41 +129,99 @@ def _too_many(request, form, kind: str) -> bool:
     return True
 
 
+def _slots_page(dropin) -> str:
+    """Where to choose another slot: the type's page, or the place's."""
+    if dropin.appointment_type_id:
+        return dropin.appointment_type.get_absolute_url()
+    return reverse("mediation:book_place", args=[dropin.place.slug])
+
+
 def book(request, dropin_id, key):
     """Who and how to reach you, then the booking (the slot is checked once, by the
-    service, under its lock, when the form is sent)."""
+    service, under its lock, when the form is sent). For a type asking for it, a code is
+    sent first, and the slot is booked once it is typed (`book_code`)."""
     dropin, starts_at = _slot_or_404(dropin_id, key)
+    kind = dropin.appointment_type
     form = BookingForm(request.POST or None, user=request.user)
+    context = {"form": form, "dropin": dropin, "starts_at": starts_at, "kind": kind, "slots_url": _slots_page(dropin)}
     if request.method == "POST" and form.is_valid():
         if _too_many(request, form, "booking"):
-            return render(
-                request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at}, status=429
-            )
-        try:
-            appointment = appointments.appointment_book_online(
-                dropin=dropin,
-                starts_at=starts_at,
-                user=request.user,
-                contact=form.contact(),
-                topic=form.cleaned_data["topic"],
-                submission_key=form.cleaned_data["submission_key"],
-                request=request,
-            )
-        except SlotTaken:
-            messages.error(
-                request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
-            )
-            return redirect("mediation:book_place", slug=dropin.place.slug)
-        except ValidationError as error:
-            add_refusal(form, error)
+            return render(request, "mediation/book.html", context, status=429)
+        if kind is not None and kind.confirm_by_code:
+            try:
+                hold = appointments.appointment_code_send(
+                    dropin=dropin, starts_at=starts_at, user=request.user, contact=form.contact(),
+                    topic=form.cleaned_data["topic"], submission_key=form.cleaned_data["submission_key"],
+                    request=request,
+                )  # fmt: skip
+            except SlotTaken:
+                messages.error(
+                    request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
+                )
+                return redirect(_slots_page(dropin))
+            except ValidationError as error:
+                add_refusal(form, error)
+            else:
+                return redirect(hold)
         else:
-            return redirect("mediation:appointment_manage", token=appointment.token)
+            try:
+                appointment = appointments.appointment_book_online(
+                    dropin=dropin,
+                    starts_at=starts_at,
+                    user=request.user,
+                    contact=form.contact(),
+                    topic=form.cleaned_data["topic"],
+                    submission_key=form.cleaned_data["submission_key"],
+                    request=request,
+                )
+            except SlotTaken:
+                messages.error(
+                    request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
+                )
+                return redirect(_slots_page(dropin))
+            except ValidationError as error:
+                add_refusal(form, error)
+            else:
+                return redirect("mediation:appointment_manage", token=appointment.token)
     slot = selectors.slot_for(dropin, starts_at)
     if slot is None:
         messages.error(request, _("Ce créneau n'est plus libre. Choisissez-en un autre."))
-        return redirect("mediation:book_place", slug=dropin.place.slug)
+        return redirect(_slots_page(dropin))
+    return render(request, "mediation/book.html", {**context, "slot": slot})
+
+
+@never_cache
+def book_code(request, token):
+    """Type the code received: the slot is booked now, if still free."""
+    hold = get_object_or_404(
+        BookingCode.objects.select_related("dropin__place", "dropin__appointment_type"), token=token
+    )
+    if hold.appointment_id:
+        return redirect("mediation:appointment_manage", token=hold.appointment.token)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if _too_many(request, form, "code"):
+            status = 429
+        else:
+            try:
+                appointment = appointments.appointment_code_confirm(
+                    hold=hold, code=form.cleaned_data["code"], user=request.user, request=request
+                )
+            except SlotTaken:
+                messages.error(
+                    request, _("Désolé, ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.")
+                )
+                return redirect(_slots_page(hold.dropin))
+            except ValidationError as error:
+                add_refusal(form, error)
+            else:
+                return redirect("mediation:appointment_manage", token=appointment.token)
     return render(
-        request, "mediation/book.html", {"form": form, "dropin": dropin, "starts_at": starts_at, "slot": slot}
+        request,
+        "mediation/book_code.html",
+        {"form": form, "hold": hold, "kind": hold.dropin.appointment_type, "slots_url": _slots_page(hold.dropin)},
+        status=status,
     )
 
 
@@ -163,12 +254,13 @@ def appointment_cancel(request, token):
 
 @never_cache
 def appointment_move(request, token):
-    """Another slot at the same place: pick a time, confirm, and the old one is freed."""
+    """Another slot, at the same place by default, or at another place or of another type
+    of the same team (?lieu=, ?type=): pick a time, confirm, and the old one is freed."""
     appointment = _appointment_by_token(token)
     if not appointment.can_be_changed_by_resident():
         return redirect("mediation:appointment_manage", token=token)
-    place = appointment.place
-    slots = selectors.free_slots(dropins=DropIn.objects.filter(place=place))
+    choices = selectors.move_choices(appointment, request.GET.get("type", ""), request.GET.get("lieu", ""))
+    slots = selectors.free_slots(dropins=choices["dropins"])
     chosen = None
     key = request.POST.get("slot") or request.GET.get("slot", "")
     if key:
@@ -196,7 +288,7 @@ def appointment_move(request, token):
     return render(
         request,
         "mediation/appointment_move.html",
-        {"appointment": appointment, "days": selectors.slots_by_day(slots), "chosen": chosen},
+        {"appointment": appointment, "days": selectors.slots_by_day(slots), "chosen": chosen, **choices},
     )
 
 
@@ -305,7 +397,7 @@ def workshop_ics(request, slug):
 def place_ics(request, slug):
     """A place's drop-in sessions (cancelled ones marked so) and workshops, next 3 months."""
     place = get_object_or_404(Place.objects.published(), slug=slug)
-    occs = selectors.occurrences(dropins=DropIn.objects.published().filter(place=place), days=92)
+    occs = selectors.occurrences(dropins=DropIn.objects.sessions().filter(place=place), days=92)
     events = [ics.occurrence_event(o) for o in occs]
     events += [e for w in selectors.workshops_public(place=place) for e in ics.workshop_events(w)]
     return ics.response(ics.to_text(place.nom, events), f"{place.slug}.ics")
@@ -313,14 +405,15 @@ def place_ics(request, slug):
 
 @require_GET
 def advisor_ics(request, token):
-    """An advisor's own calendar: appointments (initials and place only), sessions, workshops.
+    """An agent's own calendar: appointments (initials and place only: an advisor's own, and
+    those of the appointment types of the agent's teams), sessions, workshops.
 
     The secret address is the only key: keep it private; it can be renewed. It stops
-    working when its owner is deactivated or no longer advisor or manager of a mediation
-    team, and each fetch is journaled with the people it shows.
+    working when its owner is deactivated or no longer an agent of a team taking
+    appointments, and each fetch is journaled with the people it shows.
     """
     feed_token = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
-    if not feed_token.user.is_active or not selectors.is_mediation_staff(feed_token.user):
+    if not feed_token.user.is_active or not selectors.is_appointment_agent(feed_token.user):
         raise Http404
     appointments, sessions, workshops_ = selectors.advisor_feed_items(feed_token.user)
     appointments = list(appointments)

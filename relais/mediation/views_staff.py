@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import looks_people_up, staff_person_or_404, staff_required
+from relais.accounts.permissions import has_role, looks_people_up, staff_person_or_404, staff_required
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log, people_viewed
 from relais.core.forms import add_refusal
@@ -41,6 +41,7 @@ from relais.mediation.journal import Action
 from relais.mediation.models import (
     Accompaniment,
     Appointment,
+    AppointmentType,
     DropIn,
     Registration,
     SchoolHoliday,
@@ -68,6 +69,8 @@ def _requires(check):
 
 mediation_required = _requires(selectors.is_mediation_staff)
 booking_required = _requires(selectors.can_book)
+# The appointment screens are also open to the agents of a team taking appointments.
+appointments_required = _requires(selectors.handles_appointments)
 
 
 def _mediation_manager(user) -> bool:
@@ -239,7 +242,7 @@ def holiday_delete(request, pk):
 # ---------------------------------------------------------------- appointments
 
 
-@booking_required
+@appointments_required
 def appointment_list(request):
     """Mediation staff: their teams' appointments. Reception: everyone's, to find one for a
     resident at the counter (time, place, person; never what it is for)."""
@@ -267,7 +270,7 @@ def _appointment_or_404(user, pk) -> Appointment:
     return get_object_or_404(selectors.appointments_visible_to(user), pk=pk)
 
 
-@booking_required
+@appointments_required
 def appointment_detail(request, pk):
     appointment = _appointment_or_404(request.user, pk)
     can_record = selectors.topic_visible_to(request.user, appointment)
@@ -296,11 +299,13 @@ def appointment_detail(request, pk):
             "can_record": can_record,
             "show_topic": can_record,
             "cancel_form": f.StaffCancelForm(),
+            "noshows": selectors.noshow_count(appointment.person),
+            "is_mediation_team": appointment.team_id in selectors.mediation_team_ids(request.user),
         },
     )
 
 
-@booking_required
+@appointments_required
 @require_POST
 def appointment_cancel(request, pk):
     appointment = _appointment_or_404(request.user, pk)
@@ -321,7 +326,7 @@ def appointment_cancel(request, pk):
     return redirect("mediation:staff_appointment", pk=appointment.pk)
 
 
-@booking_required
+@appointments_required
 def appointment_book(request):
     """Book for someone at the counter or on the phone: find the person, pick a slot."""
     person = _person_from_query(request, purpose=_("Prendre un rendez-vous pour la personne"))
@@ -334,9 +339,16 @@ def appointment_book(request):
              "title": _("Prendre un rendez-vous pour quelqu'un")},
         )  # fmt: skip
     place_slug = request.GET.get("lieu", "")
+    type_key = request.GET.get("type", "")
     dropins = DropIn.objects.all()
+    if not has_role(request.user, Role.RECEPTION):
+        # An agent books for their own teams (État civil's counters); reception for any team.
+        dropins = dropins.filter(team_id__in=selectors.appointment_team_ids(request.user))
+    kinds = list(AppointmentType.objects.filter(openings__in=dropins.bookable()).distinct().order_by("title"))
     if place_slug:
         dropins = dropins.filter(place__slug=place_slug)
+    if type_key:
+        dropins = dropins.filter(appointment_type_id=id_param(type_key) or 0)
     slots = selectors.free_slots(dropins=dropins)[:200]
     form = f.SlotChoiceForm(request.POST or None, slots=slots)
     if request.method == "POST" and form.is_valid():
@@ -364,7 +376,15 @@ def appointment_book(request):
     return render(
         request,
         "mediation/staff/appointment_book.html",
-        {"form": form, "person": person, "places": selectors.places_with_appointments(), "place_slug": place_slug},
+        {
+            "form": form,
+            "person": person,
+            "places": selectors.places_with_appointments(advisors_only=False),
+            "place_slug": place_slug,
+            "kinds": kinds,
+            "type_key": type_key,
+            "noshows": selectors.noshow_count(person),
+        },  # fmt: skip
     )
 
 
@@ -747,7 +767,7 @@ def accompaniment_edit(request, pk):
 # ---------------------------------------------------------------- calendar and import
 
 
-@mediation_required
+@_requires(selectors.is_appointment_agent)
 def calendar_page(request):
     if request.method == "POST":
         token = calendar.calendar_token_renew(user=request.user, request=request)

@@ -7,11 +7,19 @@ from relais.accounts.models import User
 from relais.core import journal
 from relais.core.forms import PeopleQueryField
 from relais.core.idempotency import SubmissionKeyForm
-from relais.core.models import Channel, Person
+from relais.core.models import Channel, Civility, Person
 
 
 class PersonForm(forms.ModelForm):
     """Everything optional but one identifying field: the counter must be quick."""
+
+    civility = forms.ChoiceField(
+        label=_("Civilité"),
+        required=False,
+        choices=[("", _("Non précisée")), *Civility.choices],
+        widget=forms.RadioSelect,
+        help_text=Person._meta.get_field("civility").help_text,
+    )
 
     class Meta:
         model = Person
@@ -31,7 +39,6 @@ class PersonForm(forms.ModelForm):
             "large_print",
         ]
         widgets = {
-            "civility": forms.RadioSelect,
             "preferred_channel": forms.RadioSelect,
             "address": forms.Textarea(attrs={"rows": 2}),
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),

@@ -18,7 +18,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up, staff_person_or_404, staff_required
 from relais.core import retention, selectors, services
 from relais.core.audit import audit_log
-from relais.core.extensions import person_sections
+from relais.core.extensions import find_by_reference, person_sections
 from relais.core.http import channel_to_preselect, id_param, post_data, remember_channel
 from relais.core.journal import Action
 from relais.core.models import Person
@@ -45,6 +45,8 @@ def person_search(request):
     query = ""
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
+        if found := find_by_reference(user=request.user, query=query, request=request):
+            return redirect(found)  # a request's reference: straight to it
         results = selectors.people_matching(query)
         page = Paginator(results, 25).get_page(request.GET.get("page"))
         services.people_searched(

@@ -181,13 +181,18 @@ def test_the_resident_stops_one_scope_from_the_link(client, resident_by_letter, 
     refused = client.post(url, {"scope": "argent"})
     assert refused.status_code == 400 and re.search(r'value="argent"[^>]* checked', refused.content.decode())
     refused = client.post(url, {"scope": "sante", "confirm": "yes"})  # not one of this mandate's scopes
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and "déjà arrêté" in refused.content.decode()
     assert client.post(url, {"scope": "argent", "confirm": "yes"}).status_code == 302
     mandate.refresh_from_db()
     assert mandate.state == "active" and mandate.active_scopes() == ["papiers"]
     assert "domaine est retiré" in client.get(url).content.decode()
     page = client.get(url).content.decode()
     assert 'name="scope"' not in page  # one scope left: stopping it is stopping the mandate
+    # a page opened before "argent" was stopped asks for it again: said, and nothing else stops
+    stale = client.post(url, {"scope": "argent", "confirm": "yes"})
+    assert stale.status_code == 400 and "déjà arrêté" in stale.content.decode()
+    mandate.refresh_from_db()
+    assert mandate.state == "active" and mandate.active_scopes() == ["papiers"]
     assert client.post(url, {"confirm": "yes"}).status_code == 302
     mandate.refresh_from_db()
     assert mandate.state == "revoked"

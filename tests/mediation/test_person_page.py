@@ -28,8 +28,17 @@ def test_reception_sees_bookings_but_not_accompaniments(reception_agent, residen
     assert section.context["accompaniments"] == [] and section.context["can_record"] is False
 
 
-def test_a_case_worker_sees_no_mediation_section(case_worker, resident_by_letter):
-    assert person_module.sections(person=resident_by_letter, user=case_worker) == []
+def test_a_case_worker_of_a_team_taking_no_appointments_sees_no_section(resident_by_letter):
+    from relais.accounts.models import User
+
+    urbanisme = User.objects.get(email="urbanisme@valbrenne.fr")
+    assert person_module.sections(person=resident_by_letter, user=urbanisme) == []
+
+
+def test_an_agent_of_a_team_taking_appointments_sees_them(case_worker, resident_by_letter):
+    # État civil publishes the identity-card appointments (demo): its agents see its bookings.
+    [section] = person_module.sections(person=resident_by_letter, user=case_worker)
+    assert str(section.title) == "Rendez-vous" and section.context["accompaniments"] == []
 
 
 def test_the_section_renders_with_its_actions(advisor, resident_by_letter):

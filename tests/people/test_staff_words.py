@@ -14,7 +14,10 @@ from relais.core.selectors import person_details_from_query
     ("label", "expected"),
     [
         ("Votre date de naissance", "Date de naissance de la personne"),
-        ("Vos revenus du mois :", "Revenus du mois de la personne"),
+        ("Vos revenus du mois", "Revenus du mois de la personne"),
+        ("Votre demande concerne :", "Votre demande concerne :"),
+        ("Votre e-mail (facultatif)", "Votre e-mail (facultatif)"),
+        ("Votre adresse, si elle a changé", "Votre adresse, si elle a changé"),
         ("votre adresse.", "Adresse de la personne"),
         ("Avez-vous votre livret de famille ?", "Avez-vous votre livret de famille ?"),
         ("Date de naissance de l'enfant", "Date de naissance de l'enfant"),
@@ -103,3 +106,10 @@ def test_an_envelope_names_the_person_with_the_civility_they_gave(db):
     assert postal_address(person).splitlines()[0] == "Jeanne DUPONT"
     person.civility = "mme"
     assert postal_address(person).splitlines()[0] == "Madame Jeanne DUPONT"
+    person.first_name, person.last_name = "Marie-Christine", "Dupont-Lefebvre de la Tour"
+    assert postal_address(person).splitlines()[0] == "Marie-Christine DUPONT-LEFEBVRE DE LA TOUR"
+
+
+def test_the_civility_choice_reads_as_words(reception_client):
+    page = reception_client.get(reverse("people:person_create")).content.decode()
+    assert "Non précisée" in page and "---------" not in page

@@ -4,7 +4,9 @@ in the same transaction, so the resident's form, the staff screens and the manag
 commands behave the same. Import from the module itself; this package re-exports nothing.
 
 - `dropins`: drop-in sessions, a date cancelled or restored, school holidays;
-- `appointments`: booking (online or by staff), cancelling, moving, the outcome;
+- `appointments`: booking (online or by staff, with a code first when the type asks),
+  cancelling, moving (to another time, place or type), the outcome;
+- `types`: appointment types of any team and their openings (places, counters);
 - `workshops`: workshops, registrations and their waitlist, attendance, certificates;
 - `reminders`: the daily reminders of appointments and workshop sessions;
 - `accompaniments`: records of accompaniment, individual or collective;

@@ -61,6 +61,8 @@ def appointment_context(appointment: Appointment, notice: str = "") -> dict:
             "topic": appointment.topic,
             "link": settings.SITE_URL + appointment.get_resident_url(),
             "notice": notice,
+            "kind": appointment.appointment_type.title if appointment.appointment_type_id else "",
+            "bring": appointment.appointment_type.what_to_bring.strip() if appointment.appointment_type_id else "",
         }
 
     return in_language(appointment.person, build)

@@ -13,21 +13,28 @@ SQLite cannot have, and which would need the btree_gist extension on PostgreSQL)
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+import secrets
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.core import ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import Channel, Person, refuse_erased
+from relais.core.models import Channel, ContactChannel, Person, refuse_erased
+from relais.core.services import person_for_account
 from relais.mediation import choices as c
-from relais.mediation import selectors
+from relais.mediation import selectors, text
 from relais.mediation.exceptions import SlotTaken
 from relais.mediation.journal import Action
-from relais.mediation.models import Appointment, DropIn
+from relais.mediation.models import Appointment, BookingCode, DropIn
 from relais.mediation.services._common import (
     actor_or_none,
     appointment_context,
@@ -51,8 +58,13 @@ def _appointment_create(
 ) -> Appointment:
     refuse_erased(person)
     dropin = slot.dropin
+    counter = selectors.free_counter(dropin, slot.starts_at, slot.ends_at)
+    if counter is None:
+        raise SlotTaken
     appointment = Appointment(
         dropin=dropin,
+        appointment_type_id=dropin.appointment_type_id,
+        counter=counter,
         team_id=dropin.team_id,
         place_id=dropin.place_id,
         advisor_id=dropin.advisor_id,
@@ -78,7 +90,7 @@ def _appointment_create(
         obj=appointment,
         person=person,
         request=request,
-        details={"channel": channel, "starts_at": appointment.starts_at.isoformat()},
+        details={"channel": channel, "starts_at": appointment.starts_at.isoformat(), "counter": counter},
     )
     notify(
         person=person,
@@ -115,9 +127,11 @@ def appointment_book(
         held["dropin"] = lock_for_booking(dropin)[dropin.pk]
 
     def create() -> Appointment:
+        slot = _free_slot(held["dropin"], starts_at)
+        selectors.check_type_cap(slot.dropin.appointment_type, person=person)
         return _appointment_create(
-            slot=_free_slot(held["dropin"], starts_at), person=person, channel=channel, actor=actor, topic=topic,
-            submission_key=submission_key, request=request,
+            slot=slot, person=person, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
+            request=request,
         )  # fmt: skip
 
     appointment, _created = create_once(Appointment, submission_key, create, lock=lock)
@@ -145,6 +159,7 @@ def appointment_book_online(
     def create() -> Appointment:
         slot = _free_slot(held["dropin"], starts_at)
         selectors.check_future_appointments_cap(user=user, contact=contact)
+        selectors.check_type_cap(slot.dropin.appointment_type, user=user, contact=contact)
         person = resident_person(user=user, contact=contact, request=request)
         return _appointment_create(
             slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
@@ -152,6 +167,170 @@ def appointment_book_online(
         )  # fmt: skip
 
     appointment, _created = create_once(Appointment, submission_key, create, lock=lock)
+    return appointment
+
+
+# ---------------------------------------------------------------- confirmation by code (anti-hoarding)
+
+CODE_VALIDITY = datetime.timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+CODES_PER_DESTINATION_HOUR = 3
+
+
+def _code_hash(token: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{token}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _code_destination(*, user, contact: dict) -> tuple[str, str]:
+    """(channel, address) the code goes to: SMS or e-mail only (a letter or a call is too
+    slow for a slot waiting), the one the resident prefers when given."""
+    if user is not None and user.is_authenticated:
+        person = person_for_account(user=user)
+        contact = {"preferred_channel": person.preferred_channel, "email": person.email, "phone": person.phone}
+    email, phone = (contact.get("email") or "").strip(), (contact.get("phone") or "").strip()
+    preferred = contact.get("preferred_channel")
+    if preferred == ContactChannel.SMS and phone:
+        return ContactChannel.SMS, phone
+    if email:
+        return ContactChannel.EMAIL, email
+    if phone:
+        return ContactChannel.SMS, phone
+    raise ValidationError(
+        {"email": _("Pour ce rendez-vous, un code vous est envoyé avant de réserver : indiquez une adresse "
+                    "électronique, ou un téléphone portable pour le recevoir par SMS.")}
+    )  # fmt: skip
+
+
+@transaction.atomic
+def appointment_code_send(
+    *,
+    dropin: DropIn,
+    starts_at: datetime.datetime,
+    user,
+    contact: dict,
+    topic: str = "",
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> BookingCode:
+    """First step of an online booking of a type asking for a code: check the slot and the
+    caps, send a short code by SMS or e-mail; nothing is held until it is typed back
+    (`appointment_code_confirm`). The same form sent twice answers with the same request
+    (one person, one code).
+
+    Raises SlotTaken, or ValidationError (caps, no way to receive a code, too many codes)."""
+
+    def lock():
+        lock_for_booking(dropin)
+
+    def create() -> BookingCode:
+        if selectors.slot_for(dropin, starts_at) is None:
+            raise SlotTaken
+        selectors.check_future_appointments_cap(user=user, contact=contact)
+        selectors.check_type_cap(dropin.appointment_type, user=user, contact=contact)
+        channel, where = _code_destination(user=user, contact=contact)
+        if not ratelimit.hit(
+            "mediation:code", f"{channel}:{where.lower()}", limit=CODES_PER_DESTINATION_HOUR, window=3600
+        ):
+            raise ValidationError(
+                _("Plusieurs codes sont déjà partis vers ce téléphone ou cette adresse dans l'heure. Réessayez plus "
+                  "tard, ou appelez la mairie au %(phone)s.") % {"phone": settings.RELAIS["TOWN_PHONE"]}
+            )  # fmt: skip
+        person = resident_person(user=user, contact=contact, request=request)
+        refuse_erased(person)
+        return _code_create(dropin, starts_at, person, channel, topic, submission_key, user, request)
+
+    hold, _created = create_once(BookingCode, submission_key, create, lock=lock)
+    return hold
+
+
+def _code_create(dropin, starts_at, person, channel, topic, submission_key, user, request) -> BookingCode:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    hold = BookingCode(
+        dropin=dropin, starts_at=starts_at, person=person, topic=topic[:300], channel=channel,
+        expires_at=timezone.now() + CODE_VALIDITY, submission_key=submission_key,
+    )  # fmt: skip
+    hold.code_hash = _code_hash(hold.token, code)
+    hold.save()
+    kind = dropin.appointment_type
+    notify(
+        person=person,
+        template="mediation_appointment_code",
+        context={
+            "when": text.moment_text(starts_at),
+            "kind": kind.title if kind else "",
+            "code": code,
+            "minutes": int(CODE_VALIDITY.total_seconds() // 60),
+        },
+        related=hold,
+        actor=user,
+        channel=channel,
+        sensitive=True,  # nobody but the resident reads the code
+    )
+    audit_log(
+        actor=user, action=Action.APPOINTMENT_CODE_SENT, obj=hold, person=person, request=request,
+        details={"channel": channel, "starts_at": starts_at.isoformat()},
+    )  # fmt: skip
+    return hold
+
+
+@transaction.atomic
+def _code_check(hold: BookingCode, code: str, *, user, request) -> str:
+    """ "" when the code is right (or the booking already made); else the refusal, the try counted."""
+    hold = BookingCode.objects.select_for_update().get(pk=hold.pk)
+    if hold.appointment_id:
+        return ""
+    if hold.is_expired:
+        return _("Ce code a expiré. Recommencez la réservation pour en recevoir un nouveau.")
+    if hold.attempts >= CODE_ATTEMPTS:
+        return _("Trop d'essais avec ce code. Recommencez la réservation pour en recevoir un nouveau.")
+    if hmac.compare_digest(hold.code_hash, _code_hash(hold.token, "".join(ch for ch in code if ch.isdigit()))):
+        return ""
+    hold.attempts += 1
+    hold.save(update_fields=["attempts"])
+    audit_log(
+        actor=user, action=Action.APPOINTMENT_CODE_REFUSED, obj=hold, person=hold.person, request=request,
+        details={"attempts": hold.attempts},
+    )  # fmt: skip
+    left = CODE_ATTEMPTS - hold.attempts
+    if not left:
+        return _("Trop d'essais avec ce code. Recommencez la réservation pour en recevoir un nouveau.")
+    return _("Ce code ne correspond pas. Vérifiez le message reçu (encore %(n)s essais).") % {"n": left}
+
+
+def appointment_code_confirm(*, hold: BookingCode, code: str, user, request: HttpRequest | None = None) -> Appointment:
+    """Second step: the right code books the slot (if still free) and sends the confirmation.
+
+    A wrong code is counted (5 tries), an expired one refused: ValidationError on "code".
+    Raises SlotTaken when the slot was taken meanwhile. Sent twice, answers with the same
+    appointment."""
+    refused = _code_check(hold, code, user=user, request=request)
+    if refused:
+        raise ValidationError({"code": refused})
+    return _code_book(hold, user=user, request=request)
+
+
+@transaction.atomic
+def _code_book(hold: BookingCode, *, user, request) -> Appointment:
+    hold = BookingCode.objects.select_for_update().select_related("dropin", "person").get(pk=hold.pk)
+    if hold.appointment_id:
+        return hold.appointment
+    held = {}
+
+    def lock():
+        held["dropin"] = lock_for_booking(hold.dropin)[hold.dropin_id]
+
+    def create() -> Appointment:
+        slot = _free_slot(held["dropin"], hold.starts_at)
+        selectors.check_type_cap(slot.dropin.appointment_type, person=hold.person)
+        return _appointment_create(
+            slot=slot, person=hold.person, channel=Channel.ONLINE, actor=user, topic=hold.topic,
+            submission_key=hold.submission_key, request=request,
+        )  # fmt: skip
+
+    appointment, _created = create_once(Appointment, hold.submission_key, create, lock=lock)
+    hold.appointment = appointment
+    hold.code_hash = ""
+    hold.save(update_fields=["appointment", "code_hash"])
     return appointment
 
 
@@ -203,8 +382,16 @@ def appointment_move(
     old = Appointment.objects.select_for_update(of=("self",)).select_related("person").get(pk=appointment.pk)
     old.save(update_fields=old.mark_moved())
     slot = _free_slot(locked[dropin.pk], starts_at)
+    kind = slot.dropin.appointment_type
+    if kind is not None and kind.pk != old.appointment_type_id:
+        selectors.check_type_cap(kind, person=old.person, exclude_pk=old.pk)
+    counter = selectors.free_counter(slot.dropin, slot.starts_at, slot.ends_at)
+    if counter is None:
+        raise SlotTaken
     new = Appointment(
         dropin=slot.dropin,
+        appointment_type=kind,
+        counter=counter,
         team_id=slot.dropin.team_id,
         place_id=slot.dropin.place_id,
         advisor_id=slot.dropin.advisor_id,
@@ -230,7 +417,13 @@ def appointment_move(
         obj=new,
         person=new.person,
         request=request,
-        details={"from": old.pk, "starts_at": new.starts_at.isoformat()},
+        details={
+            "from": old.pk,
+            "starts_at": new.starts_at.isoformat(),
+            "place": new.place_id,
+            "type": new.appointment_type_id,
+            "counter": counter,
+        },  # fmt: skip
     )
     notify(
         person=new.person,

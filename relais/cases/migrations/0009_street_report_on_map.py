@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_street_reports'),
+        ('cases', '0008_case_corrections'),
     ]
 
     operations = [
