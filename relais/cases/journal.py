@@ -32,6 +32,10 @@ class Action(AuditAction):
     STREET_REPORT_UNPUBLISHED = "cases.street_report.unpublished", _("Signalement retiré de la liste publique")
     CASE_MARKED_DUPLICATE = "cases.case.marked_duplicate", _("Signalement rattaché à un autre (doublon)")
     CASE_UNMARKED_DUPLICATE = "cases.case.unmarked_duplicate", _("Signalement détaché de son original")
+    STREET_CLOSE_CASES_VIEWED = (
+        "cases.street.close_cases_viewed",
+        _("Signalements proches consultés (emplacements indiqués par d'autres habitants)"),
+    )
     TOWN_PLAN_SET = "cases.town_plan.set", _("Plan de la commune remplacé")
 
 

@@ -540,6 +540,11 @@ class StreetReport(models.Model):
         help_text=_("Une rue, un repère : « rue Jules-Ferry, devant l'école ». Pas de numéro de maison."),
     )
     published = models.BooleanField(_("publié"), default=False)
+    on_map = models.BooleanField(
+        _("placé sur le plan"),
+        default=True,
+        help_text=_("Le point est arrondi à une centaine de mètres. Sans point, le signalement reste dans la liste."),
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,8 +15,16 @@ class PublicFilterForm(forms.Form):
     )
     etat = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous")), *PublicStatus.choices])
 
-    def __init__(self, *args, forms_qs, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, forms_qs, **kwargs):
+        # A filter value that is not offered (an old link, a typo) is dropped, not explained:
+        # the list shows everything for that filter instead of a form error.
+        if data is not None:
+            data = data.copy()
+            if data.get("categorie") and not forms_qs.filter(slug=data.get("categorie")).exists():
+                data.pop("categorie")
+            if data.get("etat") and data.get("etat") not in PublicStatus.values:
+                data.pop("etat")
+        super().__init__(data, **kwargs)
         self.fields["categorie"].queryset = forms_qs
 
 
@@ -27,26 +35,69 @@ class ModerationForm(forms.ModelForm):
         model = StreetReport
         fields = ["title", "location_text", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"location_text": _("Nom de la rue, sans numéro, et un repère si utile (« devant l'école »).")}
         error_messages = {
             "title": {"required": _("Donnez un titre public, par exemple « Lampadaire éteint ».")},
             "location_text": {"required": _("Indiquez une rue ou un repère.")},
         }
 
-
-class DuplicateForm(forms.Form):
-    original = forms.ModelChoiceField(
-        label=_("Premier signalement du même problème"),
-        queryset=Case.objects.none(),
-        error_messages={
-            "required": _("Choisissez le premier signalement."),
-            "invalid_choice": _("Choisissez un signalement de la liste."),
-        },
+    hide_point = forms.BooleanField(
+        label=_("Ne pas placer sur le plan"),
+        required=False,
+        help_text=_("Le signalement reste dans la liste, sans point sur le plan."),
     )
 
-    def __init__(self, *args, choices_qs, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.on_map:
+            self.initial.setdefault("hide_point", True)
+
+
+class DuplicateForm(forms.Form):
+    """The first report of the same problem: one of the close cases, or a reference typed."""
+
+    original = forms.ModelChoiceField(
+        label=_("Premier signalement du même problème (signalements proches)"),
+        queryset=Case.objects.none(),
+        required=False,
+        empty_label=_("Aucun de ceux-ci"),
+        error_messages={"invalid_choice": _("Choisissez un signalement de la liste.")},
+    )
+    reference = forms.CharField(
+        label=_("Ou son numéro de demande"),
+        help_text=_("Un signalement de la même démarche et de la même équipe, par exemple 2026-00042."),
+        required=False,
+        max_length=20,
+    )
+
+    def __init__(self, *args, choices_qs, find_reference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.find_reference = find_reference
         self.fields["original"].queryset = choices_qs
         self.fields["original"].label_from_instance = lambda c: f"{c.reference} – {c.location_text[:60]}"
+        if not choices_qs.exists():  # no close case: the reference is the only way
+            self.fields["reference"].label = _("Numéro de demande du premier signalement")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        reference = (data.get("reference") or "").strip()
+        if reference:
+            found = self.find_reference(reference)
+            if found is None:
+                self.add_error(
+                    "reference", _("Aucun signalement de cette démarche et de votre équipe ne porte ce numéro.")
+                )
+            elif data.get("original") and data["original"] != found:
+                self.add_error(
+                    "reference", _("Choisissez un signalement dans la liste ou tapez un numéro, pas les deux.")
+                )
+            else:
+                data["original"] = found
+        elif not data.get("original"):
+            self.add_error("reference", _("Choisissez le premier signalement, ou tapez son numéro."))
+        return data
 
 
 class TownPlanForm(forms.Form):
@@ -65,6 +116,7 @@ class TownPlanForm(forms.Form):
     def clean_file(self):
         from django.core.exceptions import ValidationError
 
+        from relais.cases.street_svg import looks_like_svg
         from relais.core.uploads import check_upload, max_upload_bytes
 
         upload = self.cleaned_data["file"]
@@ -72,13 +124,18 @@ class TownPlanForm(forms.Form):
             raise ValidationError(_("Ce fichier est trop lourd pour un plan."))
         upload.seek(0)
         data = upload.read()
-        if data.lstrip()[:5] in (b"<?xml", b"<svg ") or data.lstrip()[:4] == b"<svg":
+        if looks_like_svg(data):  # checked as SVG by the service, which says what is refused
             self.plan = (data, "image/svg+xml")
             return upload
         upload.seek(0)
-        checked = check_upload(upload)
-        if checked.content_type not in ("image/png", "image/jpeg"):
-            raise ValidationError(_("Le plan doit être un fichier SVG, PNG ou JPEG."))
+        try:
+            checked = check_upload(upload)
+        except ValidationError as error:  # its list of types (PDF…) is not the plan's
+            if getattr(error, "code", "") != "forbidden_type":
+                raise
+            checked = None
+        if checked is None or checked.content_type not in ("image/png", "image/jpeg"):
+            raise ValidationError(_("Le plan doit être un dessin SVG ou une image PNG ou JPEG."))
         self.plan = (data, checked.content_type)
         return upload
 

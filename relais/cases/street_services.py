@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import xml.etree.ElementTree as ElementTree
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +15,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.cases import street_selectors, street_svg
 from relais.cases.journal import Action
-from relais.cases.models import MeToo, Status, StreetReport, TownPlan
+from relais.cases.models import OPEN_STATUSES, MeToo, Status, StreetReport, TownPlan
 from relais.cases.selectors import worker_team_ids
 from relais.cases.services import case_add_note, case_change_status
 from relais.core import ratelimit
@@ -45,10 +45,18 @@ def report_default_title(case) -> str:
 
 @transaction.atomic
 def report_publish(
-    *, case, title: str, description: str, location_text: str, actor, request: HttpRequest | None = None
+    *,
+    case,
+    title: str,
+    description: str,
+    location_text: str,
+    actor,
+    on_map: bool = True,
+    request: HttpRequest | None = None,
 ) -> StreetReport:
-    """Publish a case on the public list and map, with the public words an agent of its team
-    wrote or reviewed. Only a case of a form with public reports, and not a duplicate."""
+    """Publish a case on the public list and map (its point rounded, or not placed when
+    `on_map` is false), with the public words an agent of its team wrote or reviewed. Only a
+    case of a form with public reports, and not a duplicate."""
     case = _worker_case(case, actor)
     if not (case.form.asks_location and case.form.public_reports):
         raise ValidationError(
@@ -65,6 +73,7 @@ def report_publish(
         case=case, defaults={"title": title, "location_text": location_text}
     )
     report.title, report.description, report.location_text = title.strip(), description.strip(), location_text.strip()
+    report.on_map = bool(on_map)
     report.full_clean(exclude=["case"])
     if not report.published:
         report.published_at = now
@@ -89,9 +98,8 @@ def report_unpublish(*, case, actor, request: HttpRequest | None = None) -> Stre
     case = _worker_case(case, actor)
     report = StreetReport.objects.select_for_update().filter(case=case).first()
     if report is None:
-        report = StreetReport.objects.create(
-            case=case, title=report_default_title(case), location_text=case.location_text[:300]
-        )
+        # Never the resident's own words for the place: the agent writes the public one.
+        report = StreetReport.objects.create(case=case, title=report_default_title(case), location_text="")
     report.published = False
     report.moderated_by, report.moderated_at = actor, timezone.now()
     report.save(update_fields=["published", "moderated_by", "moderated_at"])
@@ -107,13 +115,29 @@ def report_unpublish(*, case, actor, request: HttpRequest | None = None) -> Stre
     return report
 
 
+def close_cases_seen(*, case, actor, request: HttpRequest | None = None) -> list:
+    """The close cases of `case` a worker of its teams is shown (their references and the
+    places their residents typed), journaled with the people they are about."""
+    close = street_selectors.close_cases([case], worker_team_ids(actor)).get(case.pk, [])
+    if close:
+        audit_log(
+            actor=actor,
+            action=Action.STREET_CLOSE_CASES_VIEWED,
+            obj=case,
+            people=[c.person_id for c in close],
+            request=request,
+            details={"cases": [c.reference for c in close]},
+        )
+    return close
+
+
 def _session_digest(session_key: str) -> str:
     key = f"{settings.SECRET_KEY}:me-too".encode()
     return hmac.new(key, session_key.encode(), hashlib.sha256).hexdigest()
 
 
 class MeTooRefused(ValidationError):
-    """Too many "moi aussi" from one connection: nothing counted."""
+    """Too many "moi aussi" from one connection, or the report is no longer open: nothing counted."""
 
 
 # One connection may say "moi aussi" on one report this many times a day: a family, or a
@@ -125,7 +149,12 @@ def me_too_add(*, report: StreetReport, session_key: str, request: HttpRequest |
     """Count one "moi aussi" on a published report: once per browser session (a unique row:
     two clicks at once count once), and within the limits of the visitor's connection. No
     case is made and nothing about the visitor is kept. Returns False when this session had
-    already said it."""
+    already said it. Only while the case is open: on a solved or closed report, the problem
+    that came back is a new report."""
+    if report.case.status not in OPEN_STATUSES:
+        raise MeTooRefused(
+            _("Ce signalement est clos. Si le problème est revenu, signalez-le à nouveau."), code="closed"
+        )
     digest = _session_digest(session_key)
     if MeToo.objects.filter(report=report, digest=digest).exists():
         return False
@@ -210,28 +239,6 @@ def case_unmark_duplicate(*, case, actor, request: HttpRequest | None = None):
 PLAN_TYPES = {"image/svg+xml", "image/png", "image/jpeg", "image/webp"}
 
 
-def _check_svg(data: bytes) -> None:
-    """An SVG document without scripts or outside references (it is drawn as an image and
-    served with a policy that runs nothing, but a plan has no business holding either)."""
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise ValidationError(_("Ce fichier SVG contient des déclarations refusées (DOCTYPE)."))
-    try:
-        # No DTD gets this far (checked above), so no entity can expand or reach outside.
-        root = ElementTree.fromstring(data)  # noqa: S314
-    except ElementTree.ParseError as error:
-        raise ValidationError(_("Ce fichier n'est pas un SVG lisible.")) from error
-    if not root.tag.endswith("svg"):
-        raise ValidationError(_("Ce fichier n'est pas un SVG lisible."))
-    for element in root.iter():
-        name = element.tag.rsplit("}", 1)[-1].lower()
-        if name in ("script", "foreignobject", "iframe", "object", "embed"):
-            raise ValidationError(_("Ce plan contient un élément refusé (%(name)s).") % {"name": name})
-        for attribute, value in element.attrib.items():
-            attribute = attribute.rsplit("}", 1)[-1].lower()
-            if attribute.startswith("on") or (attribute == "href" and not value.startswith(("#", "data:image/"))):
-                raise ValidationError(_("Ce plan contient un lien ou un script refusé (%(a)s).") % {"a": attribute})
-
-
 @transaction.atomic
 def town_plan_set(
     *, data: bytes, content_type: str, bounds: tuple[float, float, float, float], actor=None, request=None
@@ -243,7 +250,7 @@ def town_plan_set(
     if not (-180 <= west < east <= 180 and -85 <= south < north <= 85):
         raise ValidationError(_("Les bords du plan doivent être ouest < est et sud < nord, en degrés."))
     if content_type == "image/svg+xml":
-        _check_svg(data)
+        data = street_svg.check(data)  # the checked text, stored as UTF-8
     plan = TownPlan(content_type=content_type, west=west, south=south, east=east, north=north)
     plan.file.save("plan", ContentFile(data), save=False)
     plan.save()

@@ -27,18 +27,15 @@ from relais.core.http import files_data, post_data, safe_next
 PER_PAGE = 20
 
 
+def _plan_url(plan) -> str:
+    """The plan's address, versioned by the plan itself: a new upload is a new address, so
+    the old one may stay cached for long."""
+    return f"{reverse('cases:street_plan')}?v={plan.pk}" if plan else ""
+
+
 def _map(reports) -> street_map.Map | None:
     plan = street_selectors.town_plan()
-    items = [
-        (
-            r.case.latitude,
-            r.case.longitude,
-            r.get_absolute_url(),
-            f"{r.title} – {r.location_text} ({r.public_status.label})",
-        )
-        for r in reports
-    ]
-    return street_map.build(items, plan=plan, plan_url=reverse("cases:street_plan") if plan else "")
+    return street_map.build(street_selectors.public_points(reports), plan=plan, plan_url=_plan_url(plan))
 
 
 @require_GET
@@ -66,7 +63,11 @@ def _report_or_404(pk) -> StreetReport:
 def street_report(request, pk):
     report = _report_or_404(pk)
     said = street_services.me_too_said(report=report, session_key=request.session.session_key)
-    return render(request, "cases/street/report.html", {"report": report, "map": _map([report]), "said": said})
+    return render(
+        request,
+        "cases/street/report.html",
+        {"report": report, "map": _map([report]), "said": said, "open": report.case.is_open},
+    )
 
 
 @require_POST
@@ -97,7 +98,10 @@ def street_plan(request):
     response = FileResponse(plan.file.open("rb"), content_type=plan.content_type)
     # Drawn as an image; opened on its own, an SVG runs nothing and loads nothing.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    response["Cache-Control"] = "public, max-age=3600"
+    if request.GET.get("v") == str(plan.pk):  # the versioned address (`_plan_url`): never changes
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "no-cache"
     return response
 
 
@@ -139,6 +143,15 @@ def _worker_case_or_404(request, reference):
     return case
 
 
+def _preview_map(case) -> street_map.Map | None:
+    """Where the public point of `case` would be drawn (rounded, as on the public map)."""
+    point = street_selectors.public_point(case.latitude, case.longitude)
+    if point is None:
+        return None
+    plan = street_selectors.town_plan()
+    return street_map.build([(*point, case.get_absolute_url(), _("Point public"))], plan=plan, plan_url=_plan_url(plan))
+
+
 @staff_required(*WORKER_ROLES)
 def street_moderate(request, reference):
     """Publish a report with the words the agent reviewed, or keep it off the public list."""
@@ -147,7 +160,9 @@ def street_moderate(request, reference):
     initial = {}
     if report is None:
         report = StreetReport(case=case)
-        initial = {"title": street_services.report_default_title(case), "location_text": case.location_text[:300]}
+        # The public place is written by the agent (a street, no number): the resident's
+        # words are shown beside the form, never proposed as the public text.
+        initial = {"title": street_services.report_default_title(case)}
     action = request.POST.get("action") if request.method == "POST" else None
     form = ModerationForm(post_data(request) if action == "publish" else None, instance=report, initial=initial)
     if action == "unpublish":
@@ -161,6 +176,7 @@ def street_moderate(request, reference):
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 location_text=form.cleaned_data["location_text"],
+                on_map=not form.cleaned_data["hide_point"],
                 actor=request.user,
                 request=request,
             )
@@ -174,7 +190,14 @@ def street_moderate(request, reference):
     return render(
         request,
         "cases/street/moderate.html",
-        {"case": case, "report": report, "form": form, "answers": case.answers},
+        {
+            "case": case,
+            "report": report,
+            "form": form,
+            "answers": case.answers,
+            "point": street_selectors.public_point(case.latitude, case.longitude),
+            "map": _preview_map(case),
+        },
         status=400 if action and form.errors else 200,
     )
 
@@ -186,7 +209,8 @@ def street_duplicate(request, reference):
     teams = worker_team_ids(request.user)
     form = DuplicateForm(
         post_data(request) if request.POST.get("action") != "unlink" else None,
-        choices_qs=street_selectors.duplicate_choices(case, teams).order_by("-submitted_at"),
+        choices_qs=street_selectors.duplicate_choices(case, teams),
+        find_reference=lambda reference: street_selectors.duplicate_by_reference(case, reference, teams),
     )
     if request.method == "POST" and request.POST.get("action") == "unlink":
         street_services.case_unmark_duplicate(case=case, actor=request.user, request=request)
@@ -204,11 +228,11 @@ def street_duplicate(request, reference):
             return redirect(case.get_absolute_url() + "#signalement")
     if request.method != "POST":
         services.case_opened_by_worker(case=case, actor=request.user, request=request)
-    groups = street_selectors.close_cases([case], teams)
+    close = street_services.close_cases_seen(case=case, actor=request.user, request=request)
     return render(
         request,
         "cases/street/duplicate.html",
-        {"case": case, "form": form, "close": groups.get(case.pk, [])},
+        {"case": case, "form": form, "close": close},
         status=400 if form.errors else 200,
     )
 
@@ -234,6 +258,6 @@ def town_plan(request):
     return render(
         request,
         "cases/street/town_plan.html",
-        {"form": form, "current": current},
+        {"form": form, "current": current, "plan_url": _plan_url(current), "public": street_selectors.public_enabled()},
         status=400 if form.errors else 200,
     )

@@ -95,3 +95,14 @@ def test_an_administrator_sees_the_town_plan_page(server, page, axe):
     page.goto(server["url"] + "/gestion/signalements/plan/")
     expect(page.locator("h1")).to_have_text("Plan de la commune")
     assert axe(page.url, cookies=page.context.cookies()) == []
+
+
+def test_on_a_solved_report_a_neighbour_is_sent_to_report_it_again(server, no_js_page, axe):
+    page = no_js_page
+    page.goto(server["url"] + "/signalements/?etat=resolu")
+    page.get_by_role("link", name="Dépôt sauvage").first.click()
+    expect(page.locator("h1")).to_have_text("Dépôt sauvage")
+    expect(page.get_by_role("button", name="Moi aussi")).to_have_count(0)
+    assert axe(page.url) == [], page.url
+    page.get_by_role("link", name="Le problème est revenu ? Signalez-le").click()
+    expect(page.get_by_role("button", name="Commencer")).to_be_visible()

@@ -410,3 +410,249 @@ def test_from_the_check_page_the_nearby_step_leads_back_to_it(client, street_for
     assert response["Location"].endswith("/deja-signale/?retour=verifier")
     page = client.get(response["Location"]).content.decode()
     assert reverse("cases:check", args=[street_form.slug, draft.key]) in page
+
+
+# ---------------------------------------------------------------- review findings (streetfix)
+
+
+def _published_at(form, person, worker, where, *, lat=None, lon=None):
+    case = _report_case(form, person, where=where, lat=lat, lon=lon)
+    street_services.report_publish(case=case, title="Nid-de-poule", description="", location_text=where, actor=worker)
+    return case.street_report
+
+
+def _near(form, text, lat=None, lon=None):
+    return street_selectors.reports_near(
+        form=form, location={"location_text": text, "latitude": lat, "longitude": lon}, limit=50
+    )
+
+
+def test_one_shared_word_is_not_the_same_street(street_form, neighbour, street_worker):
+    jaures = _published_at(street_form, neighbour, street_worker, "Rue Jean-Jaurès")
+    martin = _published_at(street_form, neighbour, street_worker, "Rue Saint-Martin, près de l'église")
+    voltaire = _published_at(street_form, neighbour, street_worker, "Rue Voltaire, côté pharmacie")
+    assert jaures not in _near(street_form, "Rue Jean Moulin")
+    assert martin not in _near(street_form, "Place Saint-Pierre, devant l'église")
+    assert jaures in _near(street_form, "12 rue Jean Jaurès")
+    assert voltaire in _near(street_form, "rue Voltaire")  # the whole (shorter) name matches
+
+
+def test_with_both_positions_only_the_distance_counts(street_form, neighbour, street_worker):
+    report = _published_at(street_form, neighbour, street_worker, "Rue des Acacias", lat=47.2600, lon=0.6900)
+    assert report not in _near(street_form, "Rue des Acacias", lat=47.2700, lon=0.6900)  # same words, 1.1 km
+    assert report in _near(street_form, "chez moi", lat=47.2601, lon=0.6901)
+    assert report in _near(street_form, "Rue des Acacias")  # no position typed: the words
+
+
+def _close_it(case, worker, status=Status.ACCEPTED):
+    from relais.cases.services import case_change_status
+
+    case_change_status(case=case, status=Status.IN_PROGRESS, actor=worker)
+    case_change_status(case=case, status=status, actor=worker)
+
+
+def test_me_too_is_neither_offered_nor_counted_on_a_closed_report(client, street_form, neighbour, street_worker):
+    report = _published(street_form, neighbour, street_worker)
+    _close_it(report.case, street_worker)
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert reverse("cases:street_me_too", args=[report.pk]) not in page
+    assert "Le problème est revenu ? Signalez-le" in page and street_form.get_absolute_url() in page
+    response = client.post(reverse("cases:street_me_too", args=[report.pk]), follow=True)
+    assert "Ce signalement est clos" in response.content.decode()
+    assert not MeToo.objects.filter(report=report).exists()
+    report = street_selectors.public_report(report.pk)
+    with pytest.raises(street_services.MeTooRefused):
+        street_services.me_too_add(report=report, session_key="abc")
+
+
+def test_public_points_are_rounded_to_about_a_hundred_metres(street_form, neighbour, street_worker):
+    report = _published(street_form, neighbour, street_worker, lat=LAMP[0], lon=LAMP[1])
+    [(lat, lon, url, _label)] = street_selectors.public_points([street_selectors.public_report(report.pk)])
+    assert url == report.get_absolute_url()
+    assert (lat, lon) != LAMP
+    assert street_map.distance_m(lat, lon, *LAMP) <= 75
+    # Two houses 30 m apart in the same square of the grid are drawn at the same place.
+    assert street_selectors.public_point(47.25301, 0.68601) == street_selectors.public_point(47.25302, 0.68602)
+
+
+def test_the_team_may_keep_a_report_off_the_plan(client, street_form, neighbour, street_worker):
+    case = _report_case(street_form, neighbour, lat=LAMP[0], lon=LAMP[1])
+    staff = staff_client(street_worker)
+    url = reverse("cases:street_moderate", args=[case.reference])
+    page = staff.get(url).content.decode()
+    assert "Le point sur le plan public" in page and "Ne pas placer sur le plan" in page
+    response = staff.post(
+        url,
+        {
+            "action": "publish",
+            "title": "Lampe",
+            "location_text": "Rue Jules-Ferry",
+            "description": "",
+            "hide_point": "on",
+        },
+    )
+    assert response.status_code == 302
+    report = StreetReport.objects.get(case=case)
+    assert report.published and not report.on_map
+    public = client.get(reverse("cases:street_list")).content.decode()
+    assert report.get_absolute_url() in public  # in the list…
+    assert f'<a href="{report.get_absolute_url()}" aria-label=' not in public  # …not on the plan
+    assert "checked" in staff.get(url).content.decode().split('name="hide_point"')[1][:80]
+
+
+def test_the_public_place_is_not_prefilled_with_what_the_resident_typed(street_form, neighbour, street_worker):
+    case = _report_case(street_form, neighbour, where="12 rue des Mésanges, chez Mme Verdier")
+    page = staff_client(street_worker).get(reverse("cases:street_moderate", args=[case.reference])).content.decode()
+    field = page.split('name="location_text"')[1].split(">")[0]
+    assert "Mésanges" not in field and "Verdier" not in field
+    assert "Nom de la rue, sans numéro" in page
+    assert "12 rue des Mésanges" in page  # shown beside the form, as the resident's words
+    street_services.report_unpublish(case=case, actor=street_worker)
+    assert StreetReport.objects.get(case=case).location_text == ""
+
+
+def test_the_location_step_says_a_reviewed_version_may_be_published(client, street_form):
+    draft = Draft.objects.create(form=street_form)
+    url = reverse("cases:location", args=[street_form.slug, draft.key])
+    notice = "Une version relue de votre signalement, sans votre nom, peut être publiée."
+    assert notice in client.get(url).content.decode()
+    with override_settings(RELAIS={**_relais(), "STREET_REPORTS_PUBLIC": False}):
+        assert notice not in client.get(url).content.decode()
+
+
+def test_the_plan_address_changes_with_each_upload_and_is_cached_for_long(
+    client, street_form, neighbour, street_worker
+):
+    from relais.cases.demo import town_plan_svg
+
+    _published(street_form, neighbour, street_worker, lat=LAMP[0], lon=LAMP[1])
+    plan = street_services.town_plan_set(
+        data=town_plan_svg(), content_type="image/svg+xml", bounds=(0.6790, 47.2501, 0.6930, 47.2565)
+    )
+    versioned = f"{reverse('cases:street_plan')}?v={plan.pk}"
+    assert f'href="{versioned}"' in client.get(reverse("cases:street_list")).content.decode()
+    assert "immutable" in client.get(versioned)["Cache-Control"]
+    newer = street_services.town_plan_set(
+        data=town_plan_svg(), content_type="image/svg+xml", bounds=(0.6790, 47.2501, 0.6930, 47.2565)
+    )
+    assert f"?v={newer.pk}" in client.get(reverse("cases:street_list")).content.decode()
+    assert client.get(versioned)["Cache-Control"] == "no-cache"  # an old address: not kept
+    assert client.get(reverse("cases:street_plan"))["Cache-Control"] == "no-cache"
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">%s</svg>'
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'.encode("utf-16"),
+        "<?xml version='1.0' encoding='ISO-8859-1'?><svg xmlns='http://www.w3.org/2000/svg'><text>é</text></svg>".encode(
+            "latin-1"
+        ),
+        b'<?xml version="1.0" encoding="UTF-7"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+        b'<?xml-stylesheet href="https://ailleurs.example/x.css"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+        SVG % b"<!-- x --><?php echo 1 ?>",
+        SVG % b"<style>@import 'https://ailleurs.example/x.css';</style>",
+        SVG % b"<style>rect { fill: url(https://ailleurs.example/x.png) }</style>",
+        SVG % b'<rect style="background: url(//ailleurs.example/x)"/>',
+        SVG % b"<style>rect { fill: u\\72l(https://ailleurs.example/x) }</style>",
+        SVG % b'<a><animate attributeName="href" to="javascript:alert(1)"/></a>',
+        SVG % b'<use href="#x"><set attributeName="xlink:href" to="https://ailleurs.example/#x"/></use>',
+        SVG % b'<use href="https://ailleurs.example/plan.svg#x"/>',
+        SVG % b'<use xlink:href="data:image/svg+xml;base64,PHN2Zy8+"/>',
+        SVG % b'<handler type="application/ecmascript">alert(1)</handler>',
+        SVG % b'<g xml:base="https://ailleurs.example/"><use href="#x"/></g>',
+        SVG % b"<foreignObject><p>x</p></foreignObject>",
+        SVG % b'<rect onclick="alert(1)"/>',
+        SVG % b'<h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>',
+        SVG % b'<rect fill="url(https://ailleurs.example/#g)"/>',
+        SVG % b"<style><g/>@import 'https://ailleurs.example/x.css';</style>",
+        SVG % b'<rect fill="u\\72l(https://ailleurs.example/#g)"/>',
+        b"<svg><rect/></svg>",  # no SVG namespace: not drawn by a browser
+    ],
+)
+def test_a_plan_with_anything_but_a_drawing_is_refused(svg, db):
+    with pytest.raises(ValidationError):
+        street_services.town_plan_set(data=svg, content_type="image/svg+xml", bounds=(0, 47, 0.01, 47.01))
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b"\xef\xbb\xbf<!-- Dessin\xc3\xa9 avec Inkscape -->\n" + SVG % b'<rect width="10" height="10"/>',
+        ('<?xml version="1.0" encoding="UTF-16"?>' + (SVG % b"<text>\xc3\xa9cole</text>").decode()).encode("utf-16"),
+        SVG % b'<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient></defs>'
+        b'<rect fill="url(#g)" style="stroke: url(#g)"/><use xlink:href="#g"/>',
+    ],
+)
+def test_a_plain_drawing_is_accepted_and_stored_as_the_checked_utf8_text(svg, db):
+    plan = street_services.town_plan_set(data=svg, content_type="image/svg+xml", bounds=(0, 47, 0.01, 47.01))
+    stored = plan.file.open("rb").read()
+    text = stored.decode("utf-8")
+    assert text.lstrip().startswith("<")
+    assert "utf-16" not in text.lower()
+
+
+def test_an_svg_with_a_bom_and_a_comment_is_uploaded_as_an_svg(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relais.cases.demo import town_plan_svg
+
+    data = b"\xef\xbb\xbf<!-- plan de Valbrenne -->\n" + town_plan_svg()
+    bounds = {"west": "0.1", "south": "47.1", "east": "0.2", "north": "47.2"}
+    response = admin_client.post(reverse("cases:town_plan"), {"file": SimpleUploadedFile("p.svg", data), **bounds})
+    assert response.status_code == 302
+    assert street_selectors.town_plan().content_type == "image/svg+xml"
+    pdf = SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n")
+    page = admin_client.post(reverse("cases:town_plan"), {"file": pdf, **bounds}).content.decode()
+    assert "Le plan doit être un dessin SVG ou une image PNG ou JPEG." in page and "PDF, JPEG" not in page
+
+
+def test_unknown_filters_of_the_public_list_are_dropped_silently(client, street_form, neighbour, street_worker):
+    report = _published(street_form, neighbour, street_worker)
+    for query in ({"categorie": "inconnue"}, {"etat": "zz"}, {"categorie": "x", "etat": "zz"}):
+        response = client.get(reverse("cases:street_list"), query)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "choix valide" not in page and "error-summary" not in page
+        assert report.get_absolute_url() in page
+
+
+def test_no_link_to_the_public_list_when_the_town_turned_it_off(client, street_form):
+    with override_settings(RELAIS={**_relais(), "STREET_REPORTS_PUBLIC": False}):
+        for url in (street_form.get_absolute_url(), reverse("cases:online_forms")):
+            assert reverse("cases:street_list") not in client.get(url).content.decode(), url
+    assert reverse("cases:street_list") in client.get(street_form.get_absolute_url()).content.decode()
+    assert reverse("cases:street_list") in client.get(reverse("cases:online_forms")).content.decode()
+
+
+def test_the_duplicate_choices_are_the_close_cases_or_a_typed_reference(street_form, neighbour, street_worker):
+    case = _report_case(street_form, neighbour, lat=47.2600, lon=0.6900)
+    other = Person.objects.create(first_name="Paul", last_name="Roux", email="paul.roux@example.org")
+    close = _report_case(street_form, other, where="rue des Saules", lat=47.2601, lon=0.6901)
+    far = _report_case(street_form, other, where="impasse lointaine, chez Paul Roux", lat=47.2900, lon=0.6900)
+    staff = staff_client(street_worker)
+    url = reverse("cases:street_duplicate", args=[case.reference])
+    page = staff.get(url).content.decode()
+    assert close.reference in page
+    assert far.reference not in page and "impasse lointaine" not in page
+    seen = AuditEvent.objects.filter(action=Action.STREET_CLOSE_CASES_VIEWED, object_id=str(case.pk)).last()
+    assert seen is not None and other.pk in seen.details["people"]
+    foreign = Case.objects.filter(team__slug="etat-civil").first()
+    response = staff.post(url, {"action": "link", "reference": foreign.reference})
+    assert response.status_code == 400 and "ne porte ce numéro" in response.content.decode()
+    response = staff.post(url, {"action": "link", "reference": f" {far.reference} "})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.duplicate_of == far
+
+
+def test_the_case_page_journals_the_residents_of_the_close_reports_it_shows(street_form, neighbour, street_worker):
+    case = _report_case(street_form, neighbour, lat=47.2600, lon=0.6900)
+    other = Person.objects.create(first_name="Paul", last_name="Roux", email="paul.roux@example.org")
+    _report_case(street_form, other, where="rue des Saules", lat=47.2601, lon=0.6901)
+    page = staff_client(street_worker).get(case.get_absolute_url()).content.decode()
+    assert "rue des Saules" in page
+    seen = AuditEvent.objects.filter(action=Action.STREET_CLOSE_CASES_VIEWED, object_id=str(case.pk)).last()
+    assert seen is not None and other.pk in seen.details["people"]

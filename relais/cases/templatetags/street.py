@@ -4,7 +4,7 @@ those pages share with other features."""
 
 from django import template
 
-from relais.cases import street_selectors
+from relais.cases import street_selectors, street_services
 from relais.cases.models import MeToo, StreetReport
 from relais.cases.selectors import worker_team_ids
 
@@ -21,7 +21,8 @@ def street_panel(context, case, worker):
     others = 0
     if report is not None:
         others = MeToo.objects.filter(report=report).count() + case.duplicates.count()
-    close = street_selectors.close_cases([case], worker_team_ids(user)).get(case.pk, [])
+    # Other residents' cases and the places they typed: journaled with the people they are about.
+    close = street_services.close_cases_seen(case=case, actor=user, request=context["request"])
     return {"case": case, "report": report, "others": others, "close": close}
 
 
@@ -31,3 +32,10 @@ def street_groups(context, cases) -> dict:
     user = context["request"].user
     groups = street_selectors.close_cases(list(cases), worker_team_ids(user))
     return {pk: len(near) + 1 for pk, near in groups.items()}
+
+
+@register.simple_tag
+def street_public() -> bool:
+    """Whether the town shows street reports in public (its switch): the public list is
+    linked only then."""
+    return street_selectors.public_enabled()
