@@ -74,7 +74,8 @@ def outbox_month(db):
     message("letter", "printed", case, batch=(3, 15))
     message("letter", "printed", case, batch=(3, 28))
     message("phone", "queued", case)
-    message("sms", "sent", mandate)
+    long_sms = message("sms", "sent", mandate)
+    Message.objects.filter(pk=long_sms.pk).update(sms_segments=2)  # a long text, billed twice
     message("email", "sent", other_case)
     message("letter", "printed", other_case, batch=(3, 28))
     message("email", "sent")
@@ -115,6 +116,12 @@ def test_failures_and_letters_sent_in_their_place(outbox_month):
     assert (rate.value, rate.base) == (25.0, 8)  # 2 failed of 3 sent, 3 printed and 2 failed
     assert section.figure("fallbacks").value == 2
     assert section.figure("fallback_letters").value == 2
+
+
+def test_sms_are_counted_as_the_operator_bills_them(outbox_month):
+    section = outbox.section(Query(period=MARCH, team_ids=(outbox_month["team"].pk,)))
+    # one long SMS sent (2 segments); the failed one cost nothing
+    assert (section.figure("sms_segments").value, section.figure("sms_segments").previous) == (2, 0)
 
 
 def test_letters_printed_per_batch(outbox_month):

@@ -19,7 +19,7 @@ behind: older periods show only what is still held (the section says so)."""
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -84,12 +84,18 @@ def message_counts(q: Query) -> dict:
     """By channel and state, failures and fallbacks: one GROUP BY over the period's messages
     (one per kind of record for a team's page)."""
     fallback = ExpressionWrapper(Q(fallback_of__isnull=False), BooleanField())
-    out = {"messages": 0, "channel": {}, "status": {}, "failed_channel": {}, "fallbacks": 0, "fallback_letters": 0}
+    out = {
+        "messages": 0, "channel": {}, "status": {}, "failed_channel": {}, "fallbacks": 0, "fallback_letters": 0,
+        "sms_segments": 0,
+    }  # fmt: skip
     for qs in messages(q):
-        for channel, status, is_fallback, n in (
-            qs.order_by().values_list("channel", "status", fallback).annotate(n=Count("pk"))
+        for channel, status, is_fallback, n, segments in (
+            qs.order_by()
+            .values_list("channel", "status", fallback)
+            .annotate(n=Count("pk"), segments=Sum("sms_segments"))
         ):
             out["messages"] += n
+            out["sms_segments"] += segments or 0
             _add(out["channel"], channel, n)
             _add(out["status"], status, n)
             if status == MessageStatus.FAILED:
@@ -164,6 +170,13 @@ def section(q: Query) -> Section:
             _("Après l'échec d'un courriel ou d'un SMS."),
         ),
         _figure("fallback_letters", _("Renvoyés par courrier"), now["fallback_letters"], before["fallback_letters"]),
+        _figure(
+            "sms_segments",
+            _("SMS facturés"),
+            now["sms_segments"],
+            before["sms_segments"],
+            _("Un SMS long compte pour plusieurs : ce que l'opérateur facture."),
+        ),
         _figure("batches", _("Lots de courriers imprimés"), len(batches_now), len(batches_before)),
         _figure("letters_printed", _("Courriers imprimés"), sum(batches_now.values()), sum(batches_before.values())),
     ]
