@@ -216,6 +216,23 @@ def test_a_worker_goes_straight_to_a_case_typed_loosely_in_the_queue_search(case
     assert AuditEvent.objects.filter(action="cases.case.found_by_reference", actor=case_worker).exists()
 
 
+def test_the_queue_jumps_only_on_a_whole_reference_and_lists_the_ones_a_start_begins(case_worker, marie_case):
+    client = staff_client(case_worker)
+    start = marie_case.reference[:-1]  # "2026-0000" of "2026-00006": the start of ten references
+    response = client.get(reverse("cases:queue"), {"onglet": "toutes", "q": start})
+    assert response.status_code == 200  # not padded into "2026-00000" and opened
+    listed = {c.reference for c in response.context["page_obj"]}
+    team = Case.objects.filter(team=marie_case.team).values_list("reference", flat=True)
+    assert marie_case.reference in listed
+    assert listed == {r for r in team if r.startswith(start) or r == normalize_reference(start)}
+    # "2026-6" is not padded into 2026-00006 and opened: listed.
+    short = f"{marie_case.reference[:4]}-{int(marie_case.reference[5:])}"
+    response = client.get(reverse("cases:queue"), {"onglet": "toutes", "q": short})
+    assert response.status_code == 200 and marie_case.reference in {c.reference for c in response.context["page_obj"]}
+    whole = client.get(reverse("cases:queue"), {"onglet": "toutes", "q": marie_case.reference.replace("-", " ")})
+    assert whole.status_code == 302 and whole["Location"] == marie_case.get_absolute_url()
+
+
 def test_another_teams_reference_is_not_found_in_the_queue(other_case_worker, marie_case):
     response = staff_client(other_case_worker).get(
         reverse("cases:queue"), {"onglet": "toutes", "q": marie_case.reference}
