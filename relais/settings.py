@@ -321,6 +321,8 @@ RELAIS = {
     # Follow-up by reference (/suivi/): tries per visitor address an hour, and per reference a day.
     "CASES_LOOKUP_PER_IP_HOUR": envint("RELAIS_CASES_LOOKUP_PER_IP_HOUR", 10),
     "CASES_LOOKUP_PER_REFERENCE_DAY": envint("RELAIS_CASES_LOOKUP_PER_REFERENCE_DAY", 5),
+    # …and in 30 days: then /suivi/ no longer opens that reference until the window passes.
+    "CASES_LOOKUP_PER_REFERENCE_MONTH": envint("RELAIS_CASES_LOOKUP_PER_REFERENCE_MONTH", 15),
     "CASES_MAX_DOCUMENTS": envint("RELAIS_CASES_MAX_DOCUMENTS", 20),
     "CASES_MAX_DOCUMENTS_MB": envint("RELAIS_CASES_MAX_DOCUMENTS_MB", 50),
     # Street reports in public (cases.street): a form shows its reports only when it says so

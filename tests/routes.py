@@ -647,6 +647,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:contact": lambda: {"slug": (d := _draft()).form.slug, "key": d.key},
     "cases:check": lambda: {"slug": (d := _draft()).form.slug, "key": d.key},
     "cases:track": lambda: _track(_case()),
+    "cases:lookup_track": lambda: {"reference": _case().reference},
     "cases:receipt": lambda: _track(_case()),
     "cases:track_document": lambda: {**_track(c := _case()), "pk": c.documents.first().pk},
     "cases:correct": lambda: {**_track((k := _correction()).case), "pk": k.pk},

@@ -305,12 +305,15 @@ class LookupForm(forms.Form):
         error_messages={"required": _("Tapez le numéro de votre demande.")},
     )
     detail = forms.CharField(
-        label=_("Votre année de naissance ou les 4 derniers chiffres de votre téléphone"),
+        label=_("Les 4 derniers chiffres de votre téléphone"),
         max_length=20,
-        help_text=_("Ce que vous avez donné à la mairie. Si vous n'avez donné ni l'un ni l'autre : votre code postal."),
+        help_text=_(
+            "Du numéro de téléphone donné avec votre demande. Si vous n'avez pas donné de téléphone : "
+            "votre année de naissance, par exemple 1984."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "short"}),
         error_messages={
-            "required": _("Tapez votre année de naissance, ou les 4 derniers chiffres de votre téléphone.")
+            "required": _("Tapez les 4 derniers chiffres de votre téléphone, ou votre année de naissance.")
         },
     )
 
@@ -324,8 +327,8 @@ class LookupForm(forms.Form):
 
     def clean_detail(self):
         digits = "".join(c for c in self.cleaned_data["detail"] if c.isascii() and c.isdigit())
-        if len(digits) not in (4, 5):
-            raise ValidationError(_("Tapez 4 chiffres (année de naissance ou fin du téléphone) ou 5 (code postal)."))
+        if len(digits) != 4:
+            raise ValidationError(_("Tapez 4 chiffres : la fin de votre téléphone, ou votre année de naissance."))
         return digits
 
 
@@ -397,6 +400,9 @@ class StatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("En français simple. Obligatoire pour une question ou un refus : dites pourquoi et quoi faire."),
     )
+    # When the last correction had arrived as the page was shown (services.correction_version):
+    # one arrived since, and the decision waits for the worker to reread.
+    correction_seen = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,11 @@ class Action(AuditAction):
     CASE_DOCUMENT_VIEWED = "cases.case.document_viewed", _("Pièce d'une demande consultée")
     CASE_MARKED_SPAM = "cases.case.marked_spam", _("Demande classée comme indésirable")
     CASE_LOOKED_UP = "cases.case.looked_up", _("Demande retrouvée par sa référence (page de suivi)")
+    CASE_VIEWED_BY_REFERENCE = (
+        "cases.case.viewed_by_reference",
+        _("Demande consultée en lecture seule après la page de suivi"),
+    )
+    CASE_CORRECTION_WITHDRAWN = "cases.case.correction_withdrawn", _("Correction demandée retirée par un agent")
     CASE_LOOKUP_FAILED = "cases.case.lookup_failed", _("Essai de suivi d'une demande sans succès")
     CASE_FOUND_BY_REFERENCE = "cases.case.found_by_reference", _("Demande trouvée par un agent par sa référence")
     CASE_CORRECTION_ASKED = "cases.case.correction_asked", _("Correction d'une réponse demandée à l'habitant")

@@ -379,6 +379,9 @@ class Document(models.Model):
     )
     by_resident = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Replaced by a correction: kept for the staff ("Ancien fichier"), hidden from the
+    # resident's pages and not counted in the request's document limits.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -453,11 +456,28 @@ def normalize_reference(text: str) -> str:
     """A reference as typed or read over the phone, written as stored ("2026-00123"), or ""
     when it cannot be one: spaces, dashes, dots, slashes and the letter O for zero are
     forgiven, and the leading zeros may be left out ("2026 123", "2026-OO123")."""
-    compact = re.sub(r"[\s\-./_]", "", (text or "").translate(_LOOKALIKES))
-    match = REFERENCE_SHAPE.match(compact) if compact.isascii() else None
+    match = _reference_match(text)
     if match is None:
         return ""
     return f"{match[1]}-{int(match[2]):05d}"
+
+
+def _reference_match(text: str):
+    compact = re.sub(r"[\s\-./_]", "", (text or "").translate(_LOOKALIKES))
+    return REFERENCE_SHAPE.match(compact) if compact.isascii() else None
+
+
+def is_complete_reference(text: str) -> bool:
+    """Whether `text` is a whole reference (the year and at least 5 digits, as printed),
+    not the start of one: "2026-0001" is the start of 2026-00010 to 2026-00019."""
+    match = _reference_match(text)
+    return match is not None and len(match[2]) >= 5
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def pending(self):
+        """Asked and still waiting for the resident: neither answered nor withdrawn."""
+        return self.filter(answered_at__isnull=True, cancelled_at__isnull=True)
 
 
 class Correction(KeyedModel, models.Model):
@@ -480,8 +500,12 @@ class Correction(KeyedModel, models.Model):
     old_answer = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by a worker, or left unanswered when the case was decided.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     # Asked twice from the same page (a double click) is one correction and one message.
     submission_key = submission_key_field()
+
+    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("correction demandée")
@@ -489,7 +513,9 @@ class Correction(KeyedModel, models.Model):
         constraints = [
             # One open correction per answer: the resident has one link to follow.
             models.UniqueConstraint(
-                fields=["case", "field_key"], condition=Q(answered_at__isnull=True), name="correction_open_per_field"
+                fields=["case", "field_key"],
+                condition=Q(answered_at__isnull=True, cancelled_at__isnull=True),
+                name="correction_open_per_field",
             ),
         ]
 
@@ -501,7 +527,7 @@ class Correction(KeyedModel, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None
+        return self.answered_at is None and self.cancelled_at is None
 
 
 class PublicStatus(models.TextChoices):

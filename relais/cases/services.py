@@ -19,7 +19,7 @@ from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role
@@ -39,6 +39,7 @@ from relais.cases.models import (
     Form,
     ReferenceCounter,
     Status,
+    is_complete_reference,
     normalize_reference,
 )
 from relais.cases.selectors import worker_team_ids
@@ -239,7 +240,8 @@ def _store_upload(case: Case, upload, *, field_key: str = "", actor=None, by_res
         name, content_type, size, sha = checked.name, checked.content_type, checked.size, checked.sha256
         upload.seek(0)
         opened = nullcontext(upload)
-    held = Document.objects.filter(case=case).aggregate(n=Count("pk"), size=Sum("size"))
+    # Files replaced by a correction do not count: the resident sent their replacement.
+    held = Document.objects.filter(case=case, superseded_at__isnull=True).aggregate(n=Count("pk"), size=Sum("size"))
     _check_document_room(count=held["n"], total=held["size"] or 0, adding=[size], field=field_key or "document")
     document = Document(
         case=case,
@@ -435,25 +437,50 @@ def receipt_pdf(case: Case) -> bytes:
             "paper": {"code": paper.code, "url": access.code_url(paper.code)},
             # …and the page where the reference and one detail open it (/suivi/).
             "lookup_address": urlsplit(settings.SITE_URL).netloc + reverse("cases:lookup"),
-            "documents": list(case.documents.all()),
+            "documents": list(case.documents.filter(superseded_at__isnull=True)),
         },
         language=case.person.preferred_language or "fr",
     )
 
 
+def correction_version(case: Case) -> str:
+    """What the status form carries from the case page: when the last correction arrived
+    ("" when none waits to be read). A decision is refused if it changed meanwhile."""
+    return case.correction_received_at.isoformat() if case.correction_received_at else ""
+
+
 @transaction.atomic
 def case_change_status(
-    *, case: Case, status: str, actor, message: str = "", request: HttpRequest | None = None
+    *,
+    case: Case,
+    status: str,
+    actor,
+    message: str = "",
+    seen_correction: str | None = None,
+    request: HttpRequest | None = None,
 ) -> Case:
+    """Move the case to `status`. `seen_correction` is the `correction_version` of the page
+    the worker decided from: a correction received since then refuses the change (reread
+    first). Without it (bulk actions, commands), the "correction reçue" flag is cleared only
+    by a decision that closes the case. Closing a case withdraws the corrections still asked."""
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "form", "team").get(pk=case.pk)
     if not case.can_move_to(status):
         raise ValidationError({"status": _("Ce dossier ne peut pas passer à cet état.")})
+    if seen_correction is not None and seen_correction != correction_version(case):
+        raise ValidationError(
+            _("Une correction vient d'arriver : relisez la demande avant de décider."), code="correction_arrived"
+        )
     old = case.status
+    now = timezone.now()
     case.status = status
-    case.closed_at = timezone.now() if status in DONE_STATUSES else None
-    # A worker who decides has seen the corrections received.
-    case.correction_received_at = None
+    case.closed_at = now if status in DONE_STATUSES else None
+    if seen_correction is not None or status in DONE_STATUSES:
+        # The worker decides having seen the corrections received.
+        case.correction_received_at = None
     case.save(update_fields=["status", "closed_at", "correction_received_at", "updated_at"])
+    if status in DONE_STATUSES:
+        # Decided: a correction still asked can no longer be sent (its link says so).
+        Correction.objects.filter(case=case).pending().update(cancelled_at=now)
     sent = None
     if status in TOLD_STATUSES or message:
         sent = notify(
@@ -897,20 +924,36 @@ def _given_detail_matches(person, given: str) -> bool:
 
 
 def _expected_details(person) -> list[str]:
-    """What opens a request of `person` with its reference: their birth year or the last 4
-    digits of their phone; their postcode only when Relais knows neither (the postcode is
-    on every envelope and shared by the whole town)."""
-    expected = []
-    if person.birth_year:
-        expected.append(str(person.birth_year))
+    """The one detail that opens a request of `person` with its reference: the last 4 digits
+    of their phone when they gave one, otherwise their birth year, otherwise nothing (the
+    postcode never: the whole town shares it)."""
     phone = phone_digits(person.phone)
     if len(phone) >= 4:
-        expected.append(phone[-4:])
-    if not expected:
-        postcode = re.sub(r"\s", "", person.postal_code or "")
-        if postcode:
-            expected.append(postcode)
-    return expected
+        return [phone[-4:]]
+    if person.birth_year:
+        return [str(person.birth_year)]
+    return []
+
+
+LOOKUP_GRANTS = "cases:lookup_grants"
+LOOKUP_GRANT_SECONDS = 30 * 60
+# Failures a reference may take before /suivi/ stops opening it: (limit, window) pairs.
+_REFERENCE_WINDOWS = (("day", 86400), ("month", 30 * 86400))
+
+
+def _lookup_refused(phone: str, *, rate_limited: bool) -> LookupRefused:
+    other_ways = _(
+        "Pour suivre votre demande autrement : le lien reçu avec votre récépissé, le code à 12 chiffres de "
+        "votre courrier (page Accès par code), ou appeler la mairie au %(phone)s."
+    ) % {"phone": phone}
+    if rate_limited:
+        first = _(
+            "Trop d'essais sans succès pour ce numéro de demande ou depuis cette connexion : la page de suivi ne "
+            "l'ouvre plus pour le moment. Réessayez plus tard, ou appelez la mairie."
+        )
+    else:
+        first = _("Ce numéro de demande et cette information ne vont pas ensemble.")
+    return LookupRefused(f"{first} {other_ways}", code="rate_limited" if rate_limited else "no_match")
 
 
 def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = None) -> Case:
@@ -918,24 +961,29 @@ def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = No
     LookupRefused. Each try counts against the visitor's address and against the reference,
     and is journaled."""
     phone = _town_phone()
-    address = ratelimit.visitor(request)
+    # IPv6 by /48 here: a site's whole allocation counts as one visitor at this door.
+    address = ratelimit.visitor(request, ipv6_prefix=48)
     normalized = normalize_reference(reference)
     given = re.sub(r"\D", "", detail or "")
-    within = ratelimit.hit("cases:lookup:address", address, limit=_limits()["CASES_LOOKUP_PER_IP_HOUR"], window=3600)
-    if within and normalized:
-        within = ratelimit.hit(
-            "cases:lookup:reference", normalized, limit=_limits()["CASES_LOOKUP_PER_REFERENCE_DAY"], window=86400
-        )
+    # Every try is counted at once (so that parallel tries cannot slip past the limits) and
+    # given back when it succeeds: only failures use the limits up.
+    counted = [("cases:lookup:address", address, _limits()["CASES_LOOKUP_PER_IP_HOUR"], 3600)]
+    if normalized:
+        counted += [
+            (
+                f"cases:lookup:reference:{name}",
+                normalized,
+                _limits()[f"CASES_LOOKUP_PER_REFERENCE_{name.upper()}"],
+                window,
+            )
+            for name, window in _REFERENCE_WINDOWS
+        ]
+    within = True
+    for scope, who, limit, window in counted:
+        within = ratelimit.hit(scope, who, limit=limit, window=window) and within
     if not within:
         audit_log(actor=None, action=Action.CASE_LOOKUP_FAILED, request=request, details={"why": "rate_limited"})
-        raise LookupRefused(
-            _(
-                "Trop d'essais pour suivre une demande depuis cette connexion ou pour ce numéro. Réessayez demain, "
-                "utilisez le lien reçu avec votre récépissé, ou appelez la mairie au %(phone)s."
-            )
-            % {"phone": phone},
-            code="rate_limited",
-        )
+        raise _lookup_refused(phone, rate_limited=True)
     case = Case.objects.select_related("person").filter(reference=normalized).first() if normalized else None
     if not _given_detail_matches(case.person if case else None, given) or case is None:
         audit_log(
@@ -946,21 +994,46 @@ def case_lookup(*, reference: str, detail: str, request: HttpRequest | None = No
             request=request,
             details={"reference": normalized or reference[:30]},
         )
-        raise LookupRefused(
-            _(
-                "Ce numéro de demande et cette information ne vont pas ensemble. Vérifiez le numéro sur votre "
-                "récépissé et l'information donnée, ou appelez la mairie au %(phone)s."
-            )
-            % {"phone": phone},
-            code="no_match",
-        )
+        raise _lookup_refused(phone, rate_limited=False)
+    for scope, who, _limit, _window in counted:
+        ratelimit.give_back(scope, who)
     audit_log(actor=None, action=Action.CASE_LOOKED_UP, obj=case, person=case.person, request=request)
     return case
 
 
-def case_by_reference(queryset, text: str, *, actor=None, request: HttpRequest | None = None) -> Case | None:
+def lookup_grant(session, case: Case) -> None:
+    """After a successful /suivi/: this browser session may read `case` (read-only) for
+    LOOKUP_GRANT_SECONDS, at an address without the private token."""
+    now = timezone.now().timestamp()
+    grants = {pk: until for pk, until in session.get(LOOKUP_GRANTS, {}).items() if until > now}
+    grants[str(case.pk)] = now + LOOKUP_GRANT_SECONDS
+    session[LOOKUP_GRANTS] = grants
+
+
+def lookup_granted(session, reference: str) -> Case | None:
+    """The case of `reference` when this session holds an unexpired grant for it, else None."""
+    normalized = normalize_reference(reference)
+    if not normalized:
+        return None
+    grants = session.get(LOOKUP_GRANTS, {})
+    case = Case.objects.select_related("form", "team", "person").filter(reference=normalized).first()
+    if case is None or grants.get(str(case.pk), 0) <= timezone.now().timestamp():
+        return None
+    return case
+
+
+def case_viewed_by_reference(*, case: Case, request: HttpRequest | None = None) -> None:
+    audit_log(actor=None, action=Action.CASE_VIEWED_BY_REFERENCE, obj=case, person=case.person, request=request)
+
+
+def case_by_reference(
+    queryset, text: str, *, complete: bool = False, actor=None, request: HttpRequest | None = None
+) -> Case | None:
     """The one case of `queryset` (already scoped to the user) whose reference is `text`
-    as typed or read over the phone ("2026 123", "2026-OO123"), or None; a find is journaled."""
+    as typed or read over the phone ("2026 123", "2026-OO123"), or None; a find is journaled.
+    With `complete`, only a whole reference finds one (no zeros added to a shorter start)."""
+    if complete and not is_complete_reference(text):
+        return None
     reference = normalize_reference(text)
     if not reference:
         return None
@@ -995,7 +1068,7 @@ def correction_request(
             raise ValidationError(
                 {"field_key": _("Cette demande est terminée : rouvrez-la avant de demander une correction.")}
             )
-        if Correction.objects.filter(case=locked, field_key=field_key, answered_at__isnull=True).exists():
+        if Correction.objects.filter(case=locked, field_key=field_key).pending().exists():
             raise ValidationError(
                 {
                     "field_key": _(
@@ -1011,10 +1084,11 @@ def correction_request(
             requested_by=actor,
             submission_key=submission_key,
         )
-        text = _("Merci de corriger votre réponse à « %(question)s » : %(reason)s") % {
-            "question": correction.label,
-            "reason": reason,
-        }
+        with translation.override(locked.person.preferred_language or "fr"):  # the resident's language
+            text = _("Merci de corriger votre réponse à « %(question)s » : %(reason)s") % {
+                "question": correction.label,
+                "reason": reason,
+            }
         sent = notify(
             person=locked.person,
             template="case_message",
@@ -1070,6 +1144,15 @@ def correction_answer(
         current = Correction.objects.select_for_update().get(pk=correction.pk)
         if current.answer_event_id:
             return current.answer_event  # already corrected (another tab): the same answer
+        if current.cancelled_at is not None or not locked.is_open:
+            raise ValidationError(
+                _(
+                    "Cette correction n'est plus attendue : le service a retiré sa demande ou a déjà pris sa "
+                    "décision. Pour une question, appelez la mairie au %(phone)s."
+                )
+                % {"phone": _town_phone()},
+                code="correction_closed",
+            )
         answers = [dict(a) for a in locked.answers]
         answer = next((a for a in answers if a.get("key") == current.field_key), None)
         if answer is None:
@@ -1082,6 +1165,9 @@ def correction_answer(
         if answer.get("kind") == FieldKind.FILE:
             if upload is None:
                 raise ValidationError({current.field_key: _("Ajoutez le fichier demandé.")})
+            if old.get("document"):
+                # Replaced: kept for the staff, gone from the resident's pages and limits.
+                Document.objects.filter(case=locked, pk=old["document"]).update(superseded_at=timezone.now())
             document = _store_upload(
                 locked, upload, field_key=current.field_key, actor=by, by_resident=True, event=event
             )
@@ -1100,7 +1186,7 @@ def correction_answer(
         locked.correction_received_at = now
         locked.resident_replied_at = now
         fields = ["answers", "correction_received_at", "resident_replied_at", "updated_at"]
-        still_open = Correction.objects.filter(case=locked, answered_at__isnull=True).exists()
+        still_open = Correction.objects.filter(case=locked).pending().exists()
         if locked.status == Status.WAITING and not still_open:
             CaseEvent.objects.create(
                 case=locked, kind=EventKind.STATUS, old_status=locked.status, new_status=Status.IN_PROGRESS,
@@ -1121,3 +1207,32 @@ def correction_answer(
 
     event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(correction.case))
     return event
+
+
+def correction_withdraw(*, correction: Correction, actor, request: HttpRequest | None = None) -> Correction:
+    """A worker of the case's team withdraws a correction still asked: its link then says it
+    is no longer needed. Withdrawing one already withdrawn (or answered) changes nothing."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("person").get(pk=correction.case_id)
+        if locked.team_id not in worker_team_ids(actor):
+            raise OutOfReach("Only case workers and managers of the case's team withdraw corrections.")
+        current = Correction.objects.select_for_update().get(pk=correction.pk)
+        if not current.is_open:
+            return current
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["cancelled_at"])
+        CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.NOTE,
+            actor=actor,
+            text=_("Correction retirée : « %(question)s »") % {"question": current.label},
+        )
+        audit_log(
+            actor=actor,
+            action=Action.CASE_CORRECTION_WITHDRAWN,
+            obj=locked,
+            person=locked.person,
+            request=request,
+            details={"question": current.field_key},
+        )
+    return current

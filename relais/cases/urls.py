@@ -12,6 +12,7 @@ public_urlpatterns = [
     path("demandes/<slug:slug>/<uuid:key>/coordonnees/", views_public.contact, name="contact"),
     path("demandes/<slug:slug>/<uuid:key>/verifier/", views_public.check, name="check"),
     path("suivi/", views_public.lookup, name="lookup"),
+    path("suivi/<str:reference>/", views_public.lookup_track, name="lookup_track"),
     path("suivi/<str:reference>/<str:token>/", views_public.track, name="track"),
     path("suivi/<str:reference>/<str:token>/corriger/<int:pk>/", views_public.correct, name="correct"),
     path("suivi/<str:reference>/<str:token>/recepisse.pdf", views_public.receipt, name="receipt"),

@@ -4,6 +4,8 @@ page reached from a private link (no account needed)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -307,18 +309,21 @@ def track(request, reference, token):
         else:
             messages.success(request, _("Votre réponse est envoyée au service."))
             return redirect(case.get_tracking_url())
-    events = [e for e in case.events.select_related("message") if e.visible_to_resident]
-    return render(
-        request,
-        "cases/track.html",
-        {
-            "case": case,
-            "events": events,
-            "documents": case.documents.all(),
-            "reply_form": reply_form,
-            "corrections": case.corrections.filter(answered_at__isnull=True),
-        },
-    )
+    return render(request, "cases/track.html", _track_context(case, reply_form=reply_form))
+
+
+def _track_context(case: Case, *, reply_form=None) -> dict:
+    """The follow-up page: read-only (no form, no link to a file or a correction) without
+    a reply form, as opened from /suivi/."""
+    return {
+        "case": case,
+        "events": [e for e in case.events.select_related("message") if e.visible_to_resident],
+        # Files replaced by a correction are the staff's only.
+        "documents": case.documents.filter(superseded_at__isnull=True),
+        "reply_form": reply_form,
+        "read_only": reply_form is None,
+        "corrections": case.corrections.pending() if case.is_open and reply_form is not None else [],
+    }
 
 
 def _question_of(case: Case, answer: dict) -> FormField:
@@ -348,8 +353,13 @@ def correct(request, reference, token, pk):
     answer = case.answer(correction.field_key)
     if answer is None:
         raise Http404
-    if not correction.is_open:
+    if correction.answered_at is not None:
         messages.info(request, _("Cette réponse est déjà corrigée. Merci."))
+        return redirect(case.get_tracking_url())
+    if not correction.is_open or not case.is_open:
+        messages.info(
+            request, _("Cette correction n'est plus demandée : le service l'a retirée ou a pris sa décision.")
+        )
         return redirect(case.get_tracking_url())
     question = _question_of(case, answer)
     initial = {} if question.kind == FieldKind.FILE else {question.key: from_json(question, answer.get("value"))}
@@ -383,7 +393,8 @@ def correct(request, reference, token, pk):
 @never_cache
 def lookup(request):
     """The reference and one detail the resident gave open the follow-up page."""
-    # A reference may come in the link of the "page not found" (?reference=2026-00123).
+    # A reference may come in the link of the "page not found" (?reference=2026-00123), or
+    # from a read-only page whose time is up.
     form = LookupForm(post_data(request), initial={"reference": request.GET.get("reference", "")[:40]})
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -395,16 +406,31 @@ def lookup(request):
             form.add_error(None, refused.messages)
             status = 429 if refused.code == "rate_limited" else 400
         else:
-            return redirect(case.get_tracking_url())
+            # Never the private link: a read-only page, for this browser session only.
+            request.session.cycle_key()
+            services.lookup_grant(request.session, case)
+            return redirect("cases:lookup_track", case.reference)
     elif request.method == "POST":
         status = 400
     return render(request, "cases/lookup.html", {"form": form}, status=status)
 
 
+@never_cache
+@require_GET
+def lookup_track(request, reference):
+    """The follow-up page, read-only, for a session that just opened it at /suivi/ (for
+    30 minutes); otherwise back to /suivi/, the reference typed in."""
+    case = services.lookup_granted(request.session, reference)
+    if case is None:
+        return redirect(reverse("cases:lookup") + "?" + urlencode({"reference": reference[:40]}))
+    services.case_viewed_by_reference(case=case, request=request)
+    return render(request, "cases/track.html", _track_context(case))
+
+
 @require_GET
 def track_document(request, reference, token, pk):
     case = _tracked_or_404(reference, token)
-    document = get_object_or_404(case.documents, pk=pk)
+    document = get_object_or_404(case.documents.filter(superseded_at__isnull=True), pk=pk)
     return _file_response(document)
 
 

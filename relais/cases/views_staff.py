@@ -72,9 +72,10 @@ def queue(request):
         tab = "nouvelles"
     filter_form, filters = _queue_filters(request)
     if filters.get("q") and request.GET.get("page") is None:
-        # A reference, typed or read over the phone: straight to the case, whatever its tab.
+        # A whole reference, typed or read over the phone: straight to the case, whatever its
+        # tab. The start of one ("2026-0001") lists the cases it begins.
         mine = Case.objects.filter(team_id__in=selectors.worker_team_ids(request.user))
-        found = services.case_by_reference(mine, filters["q"], actor=request.user, request=request)
+        found = services.case_by_reference(mine, filters["q"], complete=True, actor=request.user, request=request)
         if found is not None:
             return redirect(found)
     cases = selectors.queue(request.user, tab=tab, filters=filters)
@@ -197,6 +198,8 @@ def detail(request, reference):
             initial={"field_key": request.GET.get("corriger", "")},
         ),
     }
+    if action == "withdraw":
+        return _withdraw_correction(request, case, worker)
     if action:
         allowed = {"document", "reply"} | ({"status", "assign", "note", "message", "correction"} if worker else set())
         form = forms.get(action)
@@ -211,6 +214,7 @@ def detail(request, reference):
                 add_refusal(form, error)
             else:
                 return redirect(case.get_absolute_url() + "#historique")
+        case.refresh_from_db()  # shown again: as it is now (a correction may have just arrived)
     else:
         services.case_opened_by_worker(case=case, actor=request.user, request=request)
         if not worker and case.acting_under_id and case.recorded_by_id != request.user.pk:
@@ -226,7 +230,8 @@ def detail(request, reference):
             "worker": worker,
             "forms": forms,
             "events": case.events.select_related("actor", "message", "correction_answer").prefetch_related("documents"),
-            "corrections": case.corrections.filter(answered_at__isnull=True) if worker else [],
+            "corrections": case.corrections.pending() if worker else [],
+            "correction_version": services.correction_version(case),
             "documents": case.documents.select_related("uploaded_by"),
             "may_mark_spam": worker and case.filed_online_without_account,
         },
@@ -258,11 +263,26 @@ def spam(request, reference):
     )
 
 
+def _withdraw_correction(request, case: Case, worker: bool):
+    """A worker withdraws a correction still asked (a second click changes nothing)."""
+    if not worker:
+        raise Http404
+    correction = get_object_or_404(case.corrections, pk=request.POST.get("correction") or 0)
+    services.correction_withdraw(correction=correction, actor=request.user, request=request)
+    messages.success(request, _("La demande de correction est retirée."))
+    return redirect(case.get_absolute_url() + "#correction-title")
+
+
 def _apply(action: str, data: dict, case: Case, request) -> None:
     user = request.user
     if action == "status":
         services.case_change_status(
-            case=case, status=data["status"], message=data["message"], actor=user, request=request
+            case=case,
+            status=data["status"],
+            message=data["message"],
+            seen_correction=data["correction_seen"],
+            actor=user,
+            request=request,
         )
         messages.success(request, _("L'état du dossier est changé."))
     elif action == "assign":

@@ -12,6 +12,7 @@ phone or e-mail, an account, a code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 
@@ -21,8 +22,9 @@ from django.http import HttpRequest
 from relais.core.audit import client_ip
 
 
-def address_block(ip: str | None) -> str:
-    """The address counted: an IPv4 address, or the /64 network of an IPv6 one."""
+def address_block(ip: str | None, *, ipv6_prefix: int = 64) -> str:
+    """The address counted: an IPv4 address, or the /64 network of an IPv6 one (or a wider
+    network, /48 say, where one site's whole allocation should count as one visitor)."""
     if not ip:
         return "unknown"
     try:
@@ -30,13 +32,13 @@ def address_block(ip: str | None) -> str:
     except ValueError:
         return "unknown"
     if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        return str(ipaddress.ip_network(f"{address}/{ipv6_prefix}", strict=False))
     return str(address)
 
 
-def visitor(request: HttpRequest | None) -> str:
+def visitor(request: HttpRequest | None, *, ipv6_prefix: int = 64) -> str:
     """Who a request comes from, for counting: its address block."""
-    return address_block(client_ip(request))
+    return address_block(client_ip(request), ipv6_prefix=ipv6_prefix)
 
 
 def _key(scope: str, who: str) -> str:
@@ -65,6 +67,12 @@ def hit(scope: str, who: str, *, limit: int, window: int) -> bool:
 def count(scope: str, who: str) -> int:
     """Attempts counted so far in the current window (0 when none)."""
     return int(cache.get(_key(scope, who)) or 0)
+
+
+def give_back(scope: str, who: str) -> None:
+    """Uncount one attempt already counted by `hit` (it succeeded, and only failures count)."""
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to give back
+        cache.decr(_key(scope, who))
 
 
 def reset(scope: str, who: str) -> None:

@@ -49,18 +49,26 @@ def test_a_resident_follows_a_request_by_its_reference(server, no_js_page, axe):
     expect(page.get_by_label("Numéro de votre demande")).to_have_value(reference)
     assert axe(page.url) == [], page.url
 
-    # Typed as read over the phone, with a wrong detail: one message, nothing revealed.
+    # Typed as read over the phone, with a wrong detail (her birth year: she gave a phone, so
+    # its last digits are asked): one message, nothing revealed, the other ways named.
+    detail = page.get_by_label("Les 4 derniers chiffres de votre téléphone")
     page.get_by_label("Numéro de votre demande").fill(reference.replace("-", " ").replace("0", "O"))
-    page.get_by_label(re.compile("Votre année de naissance")).fill("1948")
+    detail.fill("1984")
     page.get_by_role("button", name="Voir ma demande").click()
     expect(page.locator(".error-summary")).to_contain_text("ne vont pas ensemble")
+    expect(page.locator(".error-summary")).to_contain_text("le code à 12 chiffres de votre courrier")
     expect(page).to_have_title(re.compile("^Erreur :"))
     assert axe(page) == [], page.url
 
-    page.get_by_label(re.compile("Votre année de naissance")).fill("1984")
+    detail.fill("56 78")
     page.get_by_role("button", name="Voir ma demande").click()
+    # A read-only page, never the private link.
     expect(page.locator(".receipt .stat")).to_have_text(reference)
-    assert page.url.endswith(tracking)
+    assert page.url.endswith(f"/suivi/{reference}/") and tracking not in page.url
+    expect(page.locator("#lecture-seule")).to_contain_text("utilisez le lien reçu avec votre récépissé")
+    expect(page.get_by_role("button", name="Envoyer au service")).to_have_count(0)
+    assert tracking.split("/")[-2] not in page.content()
+    assert axe(page) == [], page.url
 
 
 def test_a_correction_of_one_answer_from_the_request_to_correction_received(server, page, no_js_page, axe):

@@ -217,3 +217,131 @@ def test_a_letter_asking_for_a_correction_prints_a_code_not_the_private_link(cas
     from relais.core.models import AccessCode
 
     assert AccessCode.objects.get(code=code["code"]).target == correction.get_absolute_url()
+
+
+# ---------------------------------------------------------------- after a decision, withdrawn, replaced files
+
+
+def test_a_decision_withdraws_the_corrections_asked_and_their_link_says_so(client, civil_case, case_worker):
+    from django.core.exceptions import ValidationError
+
+    correction = _ask(civil_case, case_worker)
+    assert correction.get_absolute_url() in client.get(civil_case.get_tracking_url()).content.decode()
+    services.case_change_status(case=civil_case, status=Status.REFUSED, actor=case_worker, message="Hors délai.")
+    correction.refresh_from_db()
+    assert correction.cancelled_at is not None and not correction.is_open
+    track = client.get(civil_case.get_tracking_url()).content.decode()
+    assert correction.get_absolute_url() not in track and "Le service vous demande de corriger" not in track
+    link = client.get(correction.get_absolute_url())
+    assert link.status_code == 302 and link["Location"] == civil_case.get_tracking_url()
+    with pytest.raises(ValidationError, match="plus attendue"):
+        services.correction_answer(correction=correction, value="2027-03-01")
+    civil_case.refresh_from_db()
+    assert civil_case.answer("date_arrivee")["value"] == "2027-01-10" and civil_case.correction_received_at is None
+
+
+def test_an_answer_sent_once_the_case_is_decided_is_refused_with_a_message(client, civil_case, case_worker):
+    correction = _ask(civil_case, case_worker)
+    page = client.get(correction.get_absolute_url())  # the resident opens the question…
+    assert page.status_code == 200
+    # …meanwhile the case is closed, and the correction left open (an old row, or a race).
+    Case.objects.filter(pk=civil_case.pk).update(status=Status.ACCEPTED)
+    response = client.post(
+        correction.get_absolute_url(), {"date_arrivee": "2027-02-14", "submission_key": uuid.uuid4()}
+    )
+    assert response.status_code == 302  # the link now says it is no longer asked
+    Correction.objects.filter(pk=correction.pk).update(cancelled_at=None)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="plus attendue"):
+        services.correction_answer(correction=correction, value="2027-02-14", submission_key=uuid.uuid4())
+    assert not CaseEvent.objects.filter(
+        case=civil_case, kind=EventKind.CORRECTION_RECEIVED, text__contains="14 f"
+    ).exists()
+
+
+def test_a_worker_withdraws_a_correction_from_the_case_page_once(client, civil_case, case_worker, other_case_worker):
+    correction = _ask(civil_case, case_worker)
+    worker = staff_client(case_worker)
+    page = worker.get(civil_case.get_absolute_url()).content.decode()
+    assert "Retirer la demande de correction de « Date d&#x27;arrivée prévue »" in page
+    post = {"action": "withdraw", "correction": correction.pk}
+    assert staff_client(other_case_worker).post(civil_case.get_absolute_url(), post).status_code == 404
+    correction.refresh_from_db()
+    assert correction.is_open
+    assert worker.post(civil_case.get_absolute_url(), post).status_code == 302
+    assert worker.post(civil_case.get_absolute_url(), post).status_code == 302  # a second click: nothing more
+    correction.refresh_from_db()
+    assert correction.cancelled_at is not None
+    assert (
+        AuditEvent.objects.filter(action="cases.case.correction_withdrawn", object_id=str(civil_case.pk)).count() == 1
+    )
+    assert CaseEvent.objects.filter(case=civil_case, text__startswith="Correction retirée").count() == 1
+    assert correction.get_absolute_url() not in client.get(civil_case.get_tracking_url()).content.decode()
+    assert client.get(correction.get_absolute_url())["Location"] == civil_case.get_tracking_url()
+    # Withdrawn, the same answer may be asked again.
+    assert _ask(civil_case, case_worker).pk != correction.pk
+
+
+def test_a_correction_arriving_after_the_page_was_loaded_holds_the_decision(civil_case, case_worker):
+    worker = staff_client(case_worker)
+    page = worker.get(civil_case.get_absolute_url())
+    seen = page.context["correction_version"]
+    correction = _ask(civil_case, case_worker)
+    services.correction_answer(correction=correction, value="2027-03-01")  # while the worker reads
+    decision = {"action": "status", "status": "accepted", "message": "Accordé.", "correction_seen": seen}
+    response = worker.post(civil_case.get_absolute_url(), decision)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Une correction vient d&#x27;arriver : relisez la demande avant de décider." in html
+    assert "Accordé.</textarea>" in html  # the form is kept
+    civil_case.refresh_from_db()
+    assert civil_case.status == Status.IN_PROGRESS and civil_case.correction_received_at is not None
+    # Reread: the page now carries the new version, and the decision goes through.
+    assert response.context["correction_version"] == services.correction_version(civil_case) != seen
+    decision["correction_seen"] = response.context["correction_version"]
+    assert worker.post(civil_case.get_absolute_url(), decision).status_code == 302
+    civil_case.refresh_from_db()
+    assert civil_case.status == Status.ACCEPTED and civil_case.correction_received_at is None
+
+
+def test_a_decision_from_an_up_to_date_page_clears_the_correction_flag(civil_case, case_worker):
+    correction = _ask(civil_case, case_worker)
+    services.correction_answer(correction=correction, value="2027-03-01")
+    worker = staff_client(case_worker)
+    seen = worker.get(civil_case.get_absolute_url()).context["correction_version"]
+    assert seen
+    response = worker.post(
+        civil_case.get_absolute_url(),
+        {"action": "status", "status": "waiting_for_resident", "message": "Précisez.", "correction_seen": seen},
+    )
+    assert response.status_code == 302
+    civil_case.refresh_from_db()
+    assert civil_case.correction_received_at is None
+
+
+def test_a_replaced_file_is_the_staffs_only_and_no_longer_counts(client, civil_case, case_worker, settings):
+    old = Document.objects.get(pk=civil_case.answer("passeport")["document"])
+    correction = _ask(civil_case, case_worker, key="passeport", reason="Illisible.")
+    held = Document.objects.filter(case=civil_case).count()
+    settings.RELAIS = {**settings.RELAIS, "CASES_MAX_DOCUMENTS": held}  # full: the replacement still fits
+    response = client.post(
+        correction.get_absolute_url(), {"passeport": pdf_file("passeport-net.pdf"), "submission_key": uuid.uuid4()}
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.superseded_at is not None
+    track = client.get(civil_case.get_tracking_url()).content.decode()
+    assert "passeport-net.pdf" in track and old.name not in track.split('id="historique"')[1].split("<h2")[2]
+    url = reverse("cases:track_document", args=[civil_case.reference, civil_case.token, old.pk])
+    assert client.get(url).status_code == 404
+    staff = staff_client(case_worker)
+    assert staff.get(reverse("cases:document", args=[civil_case.reference, old.pk])).status_code == 200
+    assert "ancien fichier, remplacé par une correction" in staff.get(civil_case.get_absolute_url()).content.decode()
+
+
+def test_the_correction_message_is_in_the_residents_language(civil_case, case_worker):
+    type(civil_case.person).objects.filter(pk=civil_case.person_id).update(preferred_language="en")
+    civil_case.person.refresh_from_db()
+    correction = _ask(civil_case, case_worker, reason="The date has passed.")
+    assert correction.asked_event.text == "Please correct your answer to “Date d'arrivée prévue”: The date has passed."

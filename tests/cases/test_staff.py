@@ -70,7 +70,13 @@ def test_status_changes_follow_the_workflow_and_tell_the_resident(worker_client,
     assert "Expliquez à l'habitant" in html.replace("&#x27;", "'")
     response = worker_client.post(
         url,
-        {"action": "status", "status": "waiting_for_resident", "message": "Envoyez votre justificatif de domicile."},
+        {
+            "action": "status",
+            "status": "waiting_for_resident",
+            "message": "Envoyez votre justificatif de domicile.",
+            # The page's hidden field: the correction received that the worker has seen.
+            "correction_seen": worker_client.get(url).context["correction_version"],
+        },
     )
     assert response.status_code == 302
     case.refresh_from_db()

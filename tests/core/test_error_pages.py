@@ -35,6 +35,7 @@ NOT_A_LOOKUP = {
     "core:access_detail": "an unknown code shows the code page again, with the error beside the field (404)",
     "mfa_remove_webauthn": "allauth asks to log in again before it looks the key up",
     "mfa_edit_webauthn": "allauth asks to log in again before it looks the key up",
+    "cases:lookup_track": "without this session's grant, any reference goes back to /suivi/, typed in (no oracle)",
 }
 
 
@@ -134,6 +135,15 @@ def test_the_500_page_needs_no_database_and_no_context_processor():
     assert 'href="/suivi/"' in html and "Server Error" not in html
     # Its only style is allowed by its hash: the page shows as designed under the CSP.
     assert "style-src 'sha256-" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("language", "direction"), [("fr", "ltr"), ("en", "ltr"), ("ar", "rtl")])
+def test_the_500_page_says_its_language_and_direction(language, direction):
+    from django.utils import translation
+
+    with translation.override(language):
+        html = server_error(RequestFactory().get("/")).content.decode()
+    assert f'<html lang="{language}" dir="{direction}">' in html
 
 
 def _broken(request):
