@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_case_corrections'),
+        ('cases', '0009_street_report_on_map'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
