@@ -372,6 +372,8 @@ def move_choices(appointment: Appointment, type_key: str = "", place_slug: str =
     all_types = AppointmentType.objects.filter(openings__in=DropIn.objects.bookable())
     if team_ids is None:
         all_types = all_types.filter(team_id=appointment.team_id, published=True)
+        # A type asking for a code is reached by moving only from an appointment of that type.
+        all_types = all_types.exclude(Q(confirm_by_code=True) & ~Q(pk=appointment.appointment_type_id or 0))
     else:
         all_types = all_types.filter(team_id__in=team_ids)
     types = list(all_types.distinct().order_by("title"))
