@@ -445,3 +445,147 @@ def test_a_manager_closes_a_day_and_its_appointments_are_revoked(civil_manager, 
     }
     # A case worker of the team does not close days.
     assert staff_client(civil_agent).get(url).status_code == 404
+
+
+# ---------------------------------------------------------------- after review
+
+
+def test_a_resident_cannot_move_into_a_code_type_from_another_type(client, db, civil_agent):
+    free = make_type(slug="renseignement", title="Renseignement", cap=1)
+    guarded = make_type(slug="titres", code=True, cap=1)
+    o1, o2 = make_opening(free), make_opening(guarded)
+    booked = appointments.appointment_book_online(
+        dropin=o1, starts_at=first_slot(o1).starts_at, user=None, contact=contact(1)
+    )
+    page = client.get(reverse("mediation:appointment_move", args=[booked.token])).content.decode()
+    assert "Titres d&#x27;identité" not in page
+    target = first_slot(o2, days=3)
+    url = reverse("mediation:appointment_move", args=[booked.token]) + f"?type={guarded.pk}"
+    client.post(url, {"slot": f"{o2.pk}-{target.key}"})
+    assert not Appointment.objects.filter(rescheduled_from=booked).exists()
+    booked.refresh_from_db()
+    assert booked.is_active
+    with pytest.raises(ValidationError, match="demande un code"):
+        appointments.appointment_move(
+            appointment=booked, dropin=o2, starts_at=target.starts_at, actor=None, by_resident=True
+        )
+    # Staff may (they saw the person); and within the code type, a resident moves freely.
+    moved = appointments.appointment_move(appointment=booked, dropin=o2, starts_at=target.starts_at, actor=civil_agent)
+    assert moved.appointment_type == guarded
+    again = first_slot(o2, days=4)
+    response = client.post(reverse("mediation:appointment_move", args=[moved.token]), {"slot": f"{o2.pk}-{again.key}"})
+    assert response.status_code == 302 and Appointment.objects.filter(rescheduled_from=moved).exists()
+
+
+def test_the_code_limit_counts_one_phone_whatever_its_spelling(db):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    spellings = ["0611223344", "06 11 22 33 44", "+33 6 11 22 33 44", "06.11.22.33.44"]
+    for i, phone in enumerate(spellings[:3]):
+        _send(opening, slots[i].starts_at, n=i, preferred_channel="sms", phone=phone, email="")
+    with pytest.raises(ValidationError, match="Plusieurs codes"):
+        _send(opening, slots[5].starts_at, n=5, preferred_channel="sms", phone=spellings[3], email="")
+    for i, email in enumerate(["Meme@Example.org", "meme@example.org", "MEME@example.org"]):
+        _send(opening, slots[10 + i].starts_at, n=10 + i, email=email)
+    with pytest.raises(ValidationError, match="Plusieurs codes"):
+        _send(opening, slots[15].starts_at, n=15, email="meme@EXAMPLE.org")
+
+
+def test_codes_asked_from_one_connection_are_limited_per_hour(client, db):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    for i in range(appointments.CODES_PER_CONNECTION_HOUR + 1):
+        url = reverse("mediation:book", args=[opening.pk, slots[i].key])
+        response = client.post(url, {**contact(i), "topic": ""})
+    assert response.status_code == 200 and "depuis cette connexion" in response.content.decode()
+    assert BookingCode.objects.count() == appointments.CODES_PER_CONNECTION_HOUR
+
+
+def test_a_code_goes_to_a_mobile_by_sms_never_to_a_landline_or_a_letter(db, settings):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    landline = {"phone": "01 47 00 00 00", "address": "1 rue Haute", "postal_code": "37500", "commune": "Valbrenne"}
+    with pytest.raises(ValidationError) as refused:
+        _send(opening, slots[0].starts_at, n=1, preferred_channel="phone", email="", **landline)
+    assert "Pour recevoir le code" in refused.value.message_dict["email"][0]
+    assert "phone" in refused.value.message_dict
+    # A landline and an e-mail: the e-mail.
+    hold = _send(opening, slots[1].starts_at, n=2, preferred_channel="phone", **landline)
+    assert hold.channel == "email"
+    # No SMS provider: a mobile alone is not enough.
+    settings.SMS_BACKEND = ""
+    with pytest.raises(ValidationError):
+        _send(opening, slots[2].starts_at, n=3, preferred_channel="sms", phone="06 11 22 33 44", email="")
+    assert not Message.objects.filter(related_type="mediation.bookingcode", channel__in=["letter", "phone"]).exists()
+
+
+def test_a_secret_never_falls_back_to_a_letter_or_a_call(db):
+    from relais.notifications.services import SecretUndeliverable, notify
+
+    person = make_person(1)
+    person.email, person.phone, person.preferred_channel = "", "01 47 00 00 00", "letter"
+    person.address, person.postal_code, person.commune = "1 rue Haute", "37500", "Valbrenne"
+    person.save()
+    with pytest.raises(SecretUndeliverable):
+        notify(person=person, template="mediation_appointment_code", context={"code": "123456"}, sensitive=True)
+    assert not Message.objects.filter(person=person).exists()
+
+
+def test_fewer_counters_ignore_past_appointments(db, civil_agent, civil_manager):
+    kind = make_type(cap=0)
+    opening = make_opening(kind, counters=2)
+    past = timezone.now() - datetime.timedelta(days=1)
+    Appointment.objects.create(
+        dropin=opening, team=kind.team, place=opening.place, person=make_person(3), starts_at=past,
+        ends_at=past + datetime.timedelta(minutes=15), counter=2, appointment_type=kind,
+    )  # fmt: skip
+    slot = first_slot(opening)
+    appointments.appointment_book(
+        dropin=opening, starts_at=slot.starts_at, person=make_person(1), channel=Channel.COUNTER, actor=civil_agent
+    )
+    opening.refresh_from_db()
+    opening.counters = 1
+    types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    opening.refresh_from_db()
+    assert opening.counters == 1
+
+
+def test_an_opening_with_appointments_to_come_keeps_its_place(db, civil_agent, civil_manager):
+    kind = make_type(cap=0)
+    opening = make_opening(kind, counters=1)
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=first_slot(opening).starts_at, person=make_person(1), channel=Channel.COUNTER,
+        actor=civil_agent,
+    )  # fmt: skip
+    opening.refresh_from_db()
+    opening.place = Place.objects.get(slug="relais-citoyen-sud")
+    with pytest.raises(ValidationError) as refused:
+        types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert "Des rendez-vous à venir sont pris à ce lieu" in refused.value.message_dict["place"][0]
+    assert DropIn.objects.get(pk=opening.pk).place.slug == "hotel-de-ville"
+    appointments.appointment_cancel(appointment=booked, actor=civil_agent, by_service=True)
+    types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert DropIn.objects.get(pk=opening.pk).place.slug == "relais-citoyen-sud"
+
+
+def test_out_of_bounds_numbers_are_said_beside_their_field(db, civil_manager):
+    client = staff_client(civil_manager)
+    team = Team.objects.get(slug="etat-civil")
+    response = client.post(
+        reverse("mediation:staff_type_create"),
+        {"team": team.pk, "title": "X", "slug": "x", "duration": 2, "notice_hours": 1, "horizon_days": 0,
+         "per_contact_cap": 1, "published": "on"},
+    )  # fmt: skip
+    errors = response.context["form"].errors
+    assert "au moins 5 minutes" in errors["duration"][0] and "au moins 1 jour" in errors["horizon_days"][0]
+    assert "__all__" not in errors
+    kind = make_type(cap=0)
+    data = {"place": Place.objects.get(slug="hotel-de-ville").pk, "weekdays": ["MO"], "every": "1",
+            "start_time": "09:00", "end_time": "12:00", "start_date": timezone.localdate().isoformat(),
+            "counters": "60", "published": "on"}  # fmt: skip
+    response = client.post(reverse("mediation:staff_opening_create", args=[kind.pk]), data)
+    errors = response.context["form"].errors
+    assert "au plus 50 guichets" in errors["counters"][0] and "__all__" not in errors

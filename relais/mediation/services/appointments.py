@@ -399,12 +399,16 @@ def appointment_move(
     the new time is not free."""
     current = Appointment.objects.select_related("dropin").get(pk=appointment.pk)
     target_type = dropin.appointment_type
-    if by_resident and target_type is not None and target_type.confirm_by_code:
-        if target_type.pk != current.appointment_type_id:
-            raise ValidationError(
-                _("Ce type de rendez-vous demande un code envoyé avant de réserver : prenez un nouveau rendez-vous, "
-                  "puis annulez celui-ci.")
-            )  # fmt: skip
+    if (
+        by_resident
+        and target_type is not None
+        and target_type.confirm_by_code
+        and target_type.pk != current.appointment_type_id
+    ):
+        raise ValidationError(
+            _("Ce type de rendez-vous demande un code envoyé avant de réserver : prenez un nouveau rendez-vous, "
+              "puis annulez celui-ci.")
+        )  # fmt: skip
     locked = lock_for_booking(current.dropin, dropin)
     old = Appointment.objects.select_for_update(of=("self",)).select_related("person").get(pk=appointment.pk)
     old.save(update_fields=old.mark_moved())
