@@ -154,7 +154,7 @@ def appointment_move(request, pk):
     choices = selectors.move_choices(
         appointment, request.GET.get("type", ""), request.GET.get("lieu", ""), team_ids=[appointment.team_id]
     )
-    slots = selectors.free_slots(dropins=choices["dropins"])[:200]
+    slots = selectors.free_slots(dropins=choices["dropins"], online=False)[:200]
     form = f.SlotChoiceForm(request.POST or None, slots=slots)
     del form.fields["channel"], form.fields["topic"]
     if request.method == "POST" and form.is_valid():

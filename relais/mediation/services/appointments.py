@@ -47,9 +47,10 @@ from relais.notifications.services import notify
 from relais.notifications.sms import sms_enabled
 
 
-def _free_slot(dropin: DropIn, starts_at: datetime.datetime) -> selectors.Slot:
-    """The free slot (the caller holds the booking locks), or SlotTaken."""
-    slot = selectors.slot_for(dropin, starts_at)
+def _free_slot(dropin: DropIn, starts_at: datetime.datetime, *, online: bool = True) -> selectors.Slot:
+    """The free slot (the caller holds the booking locks), or SlotTaken. Staff
+    (`online=False`) are not held to a type's online notice and horizon."""
+    slot = selectors.slot_for(dropin, starts_at, online=online)
     if slot is None:
         raise SlotTaken
     return slot
@@ -118,7 +119,8 @@ def appointment_book(
     submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Book a free slot for `person` (online, or by staff for them) and send the confirmation.
+    """Staff book a free slot for `person` (at the counter, by phone) and send the confirmation:
+    any slot to come, not only those offered online (the type's notice and horizon are for residents).
 
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
@@ -129,7 +131,7 @@ def appointment_book(
         held["dropin"] = lock_for_booking(dropin)[dropin.pk]
 
     def create() -> Appointment:
-        slot = _free_slot(held["dropin"], starts_at)
+        slot = _free_slot(held["dropin"], starts_at, online=False)
         selectors.check_type_cap(slot.dropin.appointment_type, person=person)
         return _appointment_create(
             slot=slot, person=person, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
@@ -161,7 +163,7 @@ def appointment_book_online(
     def create() -> Appointment:
         slot = _free_slot(held["dropin"], starts_at)
         selectors.check_future_appointments_cap(user=user, contact=contact)
-        selectors.check_type_cap(slot.dropin.appointment_type, user=user, contact=contact)
+        selectors.check_type_cap(slot.dropin.appointment_type, user=user, contact=contact, verified=False)
         person = resident_person(user=user, contact=contact, request=request)
         return _appointment_create(
             slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
@@ -236,7 +238,8 @@ def appointment_code_send(
         if selectors.slot_for(dropin, starts_at) is None:
             raise SlotTaken
         selectors.check_future_appointments_cap(user=user, contact=contact)
-        selectors.check_type_cap(dropin.appointment_type, user=user, contact=contact)
+        # The type's cap is checked once the code is typed back (`_code_book`): refused
+        # here, it would tell anyone typing a phone number that its owner has an appointment.
         channel, where = _code_destination(user=user, contact=contact)
         if not ratelimit.hit("mediation:code", f"{channel}:{where}", limit=CODES_PER_DESTINATION_HOUR, window=3600):
             raise ValidationError(
@@ -412,7 +415,7 @@ def appointment_move(
     locked = lock_for_booking(current.dropin, dropin)
     old = Appointment.objects.select_for_update(of=("self",)).select_related("person").get(pk=appointment.pk)
     old.save(update_fields=old.mark_moved())
-    slot = _free_slot(locked[dropin.pk], starts_at)
+    slot = _free_slot(locked[dropin.pk], starts_at, online=by_resident)
     kind = slot.dropin.appointment_type
     if kind is not None and kind.pk != old.appointment_type_id:
         selectors.check_type_cap(kind, person=old.person, exclude_pk=old.pk)
