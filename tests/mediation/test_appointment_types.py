@@ -589,3 +589,77 @@ def test_out_of_bounds_numbers_are_said_beside_their_field(db, civil_manager):
     response = client.post(reverse("mediation:staff_opening_create", args=[kind.pk]), data)
     errors = response.context["form"].errors
     assert "au plus 50 guichets" in errors["counters"][0] and "__all__" not in errors
+
+
+def test_staff_book_and_move_within_the_online_notice(db, civil_agent):
+    kind = make_type(cap=0, notice=72)
+    opening = make_opening(kind, counters=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    starts = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(9)))
+    assert selectors.slot_for(opening, starts) is None  # not offered online
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=starts, person=make_person(1), channel=Channel.COUNTER, actor=civil_agent
+    )
+    assert booked.starts_at == starts
+    later = starts + datetime.timedelta(minutes=30)
+    moved = appointments.appointment_move(appointment=booked, dropin=opening, starts_at=later, actor=civil_agent)
+    assert moved.starts_at == later
+    # Never a past slot, nor one within the base minimum notice.
+    soon = timezone.now() - datetime.timedelta(hours=1)
+    assert selectors.slot_for(opening, soon.replace(minute=0, second=0, microsecond=0), online=False) is None
+    # A resident's move keeps the online notice.
+    online = appointments.appointment_book_online(
+        dropin=opening, starts_at=first_slot(opening, days=5).starts_at, user=None, contact=contact(2)
+    )
+    with pytest.raises(SlotTaken):
+        appointments.appointment_move(
+            appointment=online, dropin=opening, starts_at=starts + datetime.timedelta(hours=1), actor=None,
+            by_resident=True,
+        )  # fmt: skip
+
+
+def test_agents_of_a_mediation_team_with_a_type_do_not_see_digital_help_topics(db, advisor):
+    from tests.mediation.conftest import make_dropin
+
+    reception = make_member("accueil.med@valbrenne.fr", "mediation", Role.RECEPTION)
+    dropin = make_dropin(advisor=advisor)
+    slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[0]
+    helped = appointments.appointment_book(
+        dropin=dropin, starts_at=slot.starts_at, person=make_person(1), channel=Channel.COUNTER, actor=advisor,
+        topic="Dossier RSA",
+    )  # fmt: skip
+    kind = make_type(team_slug="mediation", slug="aide", title="Aide", cap=0)
+    opening = make_opening(kind, counters=1)
+    typed = appointments.appointment_book(
+        dropin=opening, starts_at=first_slot(opening).starts_at, person=make_person(2), channel=Channel.COUNTER,
+        actor=advisor,
+    )  # fmt: skip
+    assert not selectors.topic_visible_to(reception, helped)
+    assert selectors.topic_visible_to(reception, typed)
+    assert selectors.topic_visible_to(advisor, helped)
+
+
+def test_the_cap_of_a_code_type_is_checked_once_the_code_is_typed(db):
+    kind = make_type(code=True, cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    first, second = _send(opening, slots[0].starts_at), _send(opening, slots[4].starts_at)
+    appointments.appointment_code_confirm(hold=first, code=_code_of(first), user=None)
+    # Anyone may type this e-mail: asking for a code says nothing of its appointments.
+    third = _send(opening, slots[8].starts_at)
+    assert third.pk
+    with pytest.raises(ValidationError, match="Titres d'identité"):
+        appointments.appointment_code_confirm(hold=second, code=_code_of(second), user=None)
+    assert Appointment.objects.filter(dropin=opening).count() == 1
+
+
+def test_an_unverified_requester_is_not_told_the_type_held(db):
+    kind = make_type(cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    appointments.appointment_book_online(dropin=opening, starts_at=slots[0].starts_at, user=None, contact=contact(1))
+    with pytest.raises(ValidationError) as refused:
+        appointments.appointment_book_online(
+            dropin=opening, starts_at=slots[4].starts_at, user=None, contact=contact(1)
+        )
+    assert "Titres" not in refused.value.messages[0] and "maximum" in refused.value.messages[0]
