@@ -663,3 +663,22 @@ def test_an_unverified_requester_is_not_told_the_type_held(db):
             dropin=opening, starts_at=slots[4].starts_at, user=None, contact=contact(1)
         )
     assert "Titres" not in refused.value.messages[0] and "maximum" in refused.value.messages[0]
+
+
+def test_the_day_list_keeps_each_openings_counters_apart(db, civil_agent):
+    import re
+
+    kind = make_type(cap=0)
+    other = make_type(slug="ccas", title="Aide sociale", cap=0)
+    o1, o2 = make_opening(kind, counters=1), make_opening(other, counters=1)
+    slot = first_slot(o1)
+    for n, opening in enumerate([o1, o2], start=1):
+        appointments.appointment_book(
+            dropin=opening, starts_at=slot.starts_at, person=make_person(n), channel=Channel.COUNTER, actor=civil_agent
+        )
+    client = staff_client(civil_agent)
+    day = timezone.localtime(slot.starts_at).date().isoformat()
+    page = client.get(reverse("mediation:staff_day_list"), {"day": day}).content.decode()
+    headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", page)
+    assert len([h for h in headings if "guichet 1" in h]) == 2
+    assert any("Aide sociale" in h for h in headings) and any("Titres d&#x27;identité" in h for h in headings)
