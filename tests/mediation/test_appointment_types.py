@@ -534,7 +534,7 @@ def test_a_secret_never_falls_back_to_a_letter_or_a_call(db):
     assert not Message.objects.filter(person=person).exists()
 
 
-def test_fewer_counters_ignore_past_appointments(db, civil_agent, civil_manager):
+def test_fewer_counters_look_at_appointments_to_come_only(db, civil_agent, civil_manager):
     kind = make_type(cap=0)
     opening = make_opening(kind, counters=2)
     past = timezone.now() - datetime.timedelta(days=1)
@@ -543,14 +543,23 @@ def test_fewer_counters_ignore_past_appointments(db, civil_agent, civil_manager)
         ends_at=past + datetime.timedelta(minutes=15), counter=2, appointment_type=kind,
     )  # fmt: skip
     slot = first_slot(opening)
-    appointments.appointment_book(
-        dropin=opening, starts_at=slot.starts_at, person=make_person(1), channel=Channel.COUNTER, actor=civil_agent
-    )
+    booked = [
+        appointments.appointment_book(
+            dropin=opening, starts_at=slot.starts_at, person=make_person(n), channel=Channel.COUNTER, actor=civil_agent
+        )
+        for n in (1, 2)
+    ]
     opening.refresh_from_db()
     opening.counters = 1
+    # The past appointment at counter 2 does not hide the one to come there.
+    with pytest.raises(ValidationError) as refused:
+        types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert "guichet 2" in refused.value.message_dict["counters"][0]
+    assert DropIn.objects.get(pk=opening.pk).counters == 2
+    # Once it is cancelled, only the past one is left at counter 2: one counter is enough.
+    appointments.appointment_cancel(appointment=booked[1], actor=civil_agent, by_service=True)
     types.opening_save(opening=opening, kind=kind, actor=civil_manager)
-    opening.refresh_from_db()
-    assert opening.counters == 1
+    assert DropIn.objects.get(pk=opening.pk).counters == 1
 
 
 def test_an_opening_with_appointments_to_come_keeps_its_place(db, civil_agent, civil_manager):
