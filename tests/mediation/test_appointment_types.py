@@ -691,3 +691,18 @@ def test_the_day_list_keeps_each_openings_counters_apart(db, civil_agent):
     headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", page)
     assert len([h for h in headings if "guichet 1" in h]) == 2
     assert any("Aide sociale" in h for h in headings) and any("Titres d&#x27;identité" in h for h in headings)
+
+
+@pytest.mark.parametrize("written", ["0033 6 11 22 33 44", "+33 (0)6 11 22 33 44"])
+def test_the_cap_counts_one_phone_written_the_international_way(db, written):
+    kind = make_type(cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    mobile = {"phone": "06 11 22 33 44", "email": "", "preferred_channel": "sms"}
+    appointments.appointment_book_online(
+        dropin=opening, starts_at=slots[0].starts_at, user=None, contact=contact(1, **mobile)
+    )
+    with pytest.raises(ValidationError, match="maximum"):
+        appointments.appointment_book_online(
+            dropin=opening, starts_at=slots[4].starts_at, user=None, contact=contact(2, **{**mobile, "phone": written})
+        )
