@@ -15,8 +15,14 @@ def fold(text: str) -> str:
 
 
 def phone_digits(phone: str) -> str:
-    """Digits of a French phone number in national form: "+33 6 12…" -> "0612…"."""
+    """Digits of a French phone number in national form, however it is written:
+    "+33 6 12…", "0033 6 12…", "+33 (0)6 12…" -> "0612…". Other numbers (and parts of
+    numbers, as typed in a search) keep their digits."""
     digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0033") and len(digits) in (13, 14):
+        digits = digits[2:]  # the international prefix dialled from France: "00"
+    if digits.startswith("330") and len(digits) == 12:
+        digits = digits[:2] + digits[3:]  # "+33 (0)6…": the trunk zero written in brackets
     if digits.startswith("33") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits

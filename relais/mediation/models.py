@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dateutil import rrule as dateutil_rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -126,7 +127,15 @@ class AppointmentType(models.Model):
         _("titre"), max_length=150, help_text=_("Par exemple : « Carte d'identité et passeport ».")
     )
     description = models.TextField(_("à quoi sert ce rendez-vous"), blank=True)
-    duration = models.PositiveSmallIntegerField(_("durée d'un rendez-vous (minutes)"), default=15)
+    duration = models.PositiveSmallIntegerField(
+        _("durée d'un rendez-vous (minutes)"),
+        default=15,
+        # The same bounds as the database's check, said beside the field.
+        validators=[
+            MinValueValidator(5, _("Un rendez-vous dure au moins 5 minutes.")),
+            MaxValueValidator(240, _("Un rendez-vous dure au plus 240 minutes (4 heures).")),
+        ],
+    )
     what_to_bring = models.TextField(_("à apporter"), blank=True, help_text=_("Un document par ligne."))
     notice_hours = models.PositiveSmallIntegerField(
         _("délai minimum avant un rendez-vous (heures)"),
@@ -134,7 +143,13 @@ class AppointmentType(models.Model):
         help_text=_("Un créneau plus proche que ce délai n'est plus proposé en ligne."),
     )
     horizon_days = models.PositiveSmallIntegerField(
-        _("réservation possible jusqu'à (jours)"), default=28, help_text=_("Combien de jours à l'avance on réserve.")
+        _("réservation possible jusqu'à (jours)"),
+        default=28,
+        help_text=_("Combien de jours à l'avance on réserve."),
+        validators=[
+            MinValueValidator(1, _("Indiquez au moins 1 jour.")),
+            MaxValueValidator(366, _("Indiquez au plus 366 jours (un an).")),
+        ],
     )
     per_contact_cap = models.PositiveSmallIntegerField(
         _("rendez-vous à venir par personne"),
@@ -249,7 +264,14 @@ class DropIn(models.Model):
         _("règle de répétition (RRULE)"), max_length=300, default="FREQ=WEEKLY", help_text=_("FREQ=WEEKLY;BYDAY=TU")
     )
     skip_school_holidays = models.BooleanField(_("sauf pendant les vacances scolaires"), default=False)
-    slot_minutes = models.PositiveSmallIntegerField(_("durée d'un rendez-vous (minutes)"), default=30)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("durée d'un rendez-vous (minutes)"),
+        default=30,
+        validators=[
+            MinValueValidator(5, _("Un rendez-vous dure au moins 5 minutes.")),
+            MaxValueValidator(240, _("Un rendez-vous dure au plus 240 minutes (4 heures).")),
+        ],
+    )
     # An opening of an appointment type (its slots last the type's duration), or none: a
     # digital advisor's availability as before types existed.
     appointment_type = models.ForeignKey(
@@ -264,6 +286,10 @@ class DropIn(models.Model):
         _("guichets"),
         default=1,
         help_text=_("Nombre d'agents qui reçoivent en même temps : autant de rendez-vous au même horaire."),
+        validators=[
+            MinValueValidator(1, _("Indiquez au moins 1 guichet.")),
+            MaxValueValidator(50, _("Indiquez au plus 50 guichets.")),
+        ],
     )
     published = models.BooleanField(_("visible par les habitants"), default=True)
     created_by = models.ForeignKey(

@@ -157,10 +157,14 @@ def free_slots(
     dropins: QuerySet[DropIn] | None = None,
     start: datetime.datetime | None = None,
     end: datetime.datetime | None = None,
+    online: bool = True,
 ) -> list[Slot]:
     """Bookable slots whose times are free: no active appointment of the drop-in, nor of its
     advisor (at any drop-in), shares any minute with them. Intervals are compared, not start
-    times, so slots of different lengths never overlap."""
+    times, so slots of different lengths never overlap.
+
+    `online`: as offered to residents, within each type's notice and horizon. Staff
+    (`online=False`) book any slot to come but the base minimum notice."""
     now = timezone.now()
     start = max(start or now, now + BOOKING_MIN_NOTICE)
     if dropins is None:
@@ -191,7 +195,10 @@ def free_slots(
     for occ in occs:
         dropin = occ.dropin
         kind = dropin.appointment_type
-        first, last = (max(start, now + kind.notice), min(end, now + kind.horizon)) if kind else (start, end)
+        if kind is not None and online:
+            first, last = max(start, now + kind.notice), min(end, now + kind.horizon)
+        else:
+            first, last = start, end
         for slot_start, slot_end in dropin.slots(occ):
             if slot_start < first or slot_start >= last:
                 continue
@@ -216,11 +223,12 @@ def free_counter(dropin: DropIn, starts_at: datetime.datetime, ends_at: datetime
     return next((n for n in range(1, dropin.counters + 1) if n not in busy), None)
 
 
-def slot_for(dropin: DropIn, starts_at: datetime.datetime) -> Slot | None:
-    """The free slot of `dropin` starting at `starts_at`, or None if it is not (or no longer) bookable."""
+def slot_for(dropin: DropIn, starts_at: datetime.datetime, *, online: bool = True) -> Slot | None:
+    """The free slot of `dropin` starting at `starts_at`, or None if it is not (or no longer)
+    bookable (`online`: see `free_slots`)."""
     window = datetime.timedelta(minutes=1)
     for slot in free_slots(
-        dropins=DropIn.objects.filter(pk=dropin.pk), start=starts_at - window, end=starts_at + window
+        dropins=DropIn.objects.filter(pk=dropin.pk), start=starts_at - window, end=starts_at + window, online=online
     ):
         if slot.starts_at == starts_at:
             return slot
@@ -268,6 +276,22 @@ def appointment_team_ids(user) -> list[int]:
 
     typed = set(AppointmentType.objects.filter(team_id__in=agent_team_ids(user)).values_list("team_id", flat=True))
     return sorted(typed | set(mediation_team_ids(user)))
+
+
+def typed_agent_team_ids(user) -> list[int]:
+    """Teams where the user is an agent and which publish appointment types."""
+    from relais.mediation.models import AppointmentType
+
+    return sorted(
+        set(AppointmentType.objects.filter(team_id__in=agent_team_ids(user)).values_list("team_id", flat=True))
+    )
+
+
+def appointment_scope(user) -> Q:
+    """The appointments the user sees in full: all of their mediation teams', and, as an agent
+    of a team with types, that team's typed appointments only (not the digital advisors'
+    appointments of a mediation team that also publishes a type)."""
+    return Q(team_id__in=mediation_team_ids(user)) | Q(appointment_type__team_id__in=typed_agent_team_ids(user))
 
 
 def is_appointment_agent(user) -> bool:
@@ -337,9 +361,14 @@ def _contact_condition(*, user=None, contact: dict | None = None, person=None) -
     return condition
 
 
-def check_type_cap(kind, *, user=None, contact: dict | None = None, person=None, exclude_pk=None) -> None:
+def check_type_cap(
+    kind, *, user=None, contact: dict | None = None, person=None, exclude_pk=None, verified: bool = True
+) -> None:
     """At most `kind.per_contact_cap` appointments of this type to come per phone, e-mail or
-    person (resellers book many slots under one contact): ValidationError beyond."""
+    person (resellers book many slots under one contact): ValidationError beyond.
+
+    For a requester not `verified` (anyone may type someone else's phone number), the
+    refusal does not name the type: it would tell what appointment its owner has."""
     if kind is None or not kind.per_contact_cap:
         return
     condition = _contact_condition(user=user, contact=contact, person=person)
@@ -348,7 +377,16 @@ def check_type_cap(kind, *, user=None, contact: dict | None = None, person=None,
     qs = Appointment.objects.active().filter(appointment_type=kind, starts_at__gte=timezone.now()).filter(condition)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if qs.count() >= kind.per_contact_cap:
+    taken = qs.count()
+    if taken >= kind.per_contact_cap and not verified:
+        raise ValidationError(
+            _(
+                "Ces coordonnées ont déjà le nombre maximum de rendez-vous de ce genre à venir. Pour changer de date, "
+                "utilisez le lien reçu avec la confirmation, ou appelez la mairie au %(phone)s."
+            )
+            % {"phone": settings.RELAIS["TOWN_PHONE"]}
+        )
+    if taken >= kind.per_contact_cap:
         raise ValidationError(
             ngettext(
                 "Ces coordonnées ont déjà %(n)s rendez-vous « %(kind)s » à venir, le maximum. Pour changer de date, "
@@ -372,6 +410,8 @@ def move_choices(appointment: Appointment, type_key: str = "", place_slug: str =
     all_types = AppointmentType.objects.filter(openings__in=DropIn.objects.bookable())
     if team_ids is None:
         all_types = all_types.filter(team_id=appointment.team_id, published=True)
+        # A type asking for a code is reached by moving only from an appointment of that type.
+        all_types = all_types.exclude(Q(confirm_by_code=True) & ~Q(pk=appointment.appointment_type_id or 0))
     else:
         all_types = all_types.filter(team_id__in=team_ids)
     types = list(all_types.distinct().order_by("title"))
@@ -398,13 +438,15 @@ def appointments_visible_to(user) -> QuerySet[Appointment]:
     qs = Appointment.objects.select_related("person", "place", "advisor", "dropin", "appointment_type")
     if has_role(user, Role.RECEPTION):
         return qs
-    return qs.filter(team_id__in=appointment_team_ids(user))
+    return qs.filter(appointment_scope(user))
 
 
 def topic_visible_to(user, appointment: Appointment) -> bool:
     """What an appointment is for is told to its team's advisors and managers (or, for a
     team's appointment type, its agents) only."""
-    return appointment.team_id in appointment_team_ids(user)
+    if appointment.team_id in mediation_team_ids(user):
+        return True
+    return appointment.appointment_type_id is not None and appointment.team_id in typed_agent_team_ids(user)
 
 
 def overlapping_appointments(*, dropin: DropIn, starts_at, ends_at, exclude_pk=None) -> QuerySet[Appointment]:
@@ -722,7 +764,7 @@ def team_has_relation(*, user, person) -> bool:
     if not teams and not appointment_teams:
         return False
     return (
-        Appointment.objects.filter(team_id__in=appointment_teams, person=person).exists()
+        Appointment.objects.filter(appointment_scope(user), person=person).exists()
         or Registration.objects.filter(workshop__team_id__in=teams, person=person).exists()
         or Accompaniment.objects.filter(Q(person=person) | Q(participants=person), team_id__in=teams).exists()
     )
@@ -735,7 +777,7 @@ def messages_about_team_records(user):
     appointment_teams = appointment_team_ids(user)
     if not teams and not appointment_teams:
         return None
-    return about(Appointment.objects.filter(team_id__in=appointment_teams)) | about(
+    return about(Appointment.objects.filter(appointment_scope(user))) | about(
         Registration.objects.filter(workshop__team_id__in=teams)
     )
 

@@ -272,7 +272,7 @@ def appointment_move(request, token):
         try:
             new = appointments.appointment_move(
                 appointment=appointment, dropin=chosen.dropin, starts_at=chosen.starts_at, actor=request.user,
-                request=request,
+                by_resident=True, request=request,
             )  # fmt: skip
         except SlotTaken:
             messages.error(request, _("Ce créneau vient d'être pris. Choisissez-en un autre."))

@@ -349,7 +349,7 @@ def appointment_book(request):
         dropins = dropins.filter(place__slug=place_slug)
     if type_key:
         dropins = dropins.filter(appointment_type_id=id_param(type_key) or 0)
-    slots = selectors.free_slots(dropins=dropins)[:200]
+    slots = selectors.free_slots(dropins=dropins, online=False)[:200]
     form = f.SlotChoiceForm(request.POST or None, slots=slots)
     if request.method == "POST" and form.is_valid():
         slot = form.chosen()

@@ -108,6 +108,13 @@ def opening_close_date(request, pk, opening_pk):
     return render(request, "mediation/staff/opening_close.html", {"kind": kind, "opening": opening, "form": form})
 
 
+def _day_list_kind(appointment) -> str:
+    """What the counter receives for: the type, else the digital advisor's drop-in."""
+    if appointment.appointment_type_id:
+        return appointment.appointment_type.title
+    return appointment.dropin.title or _("Conseiller numérique")
+
+
 @_requires(lambda user: bool(selectors.agent_team_ids(user)) or selectors.handles_appointments(user))
 def day_list(request):
     """The day's appointments, place by place and counter by counter, to print for the
@@ -125,10 +132,16 @@ def day_list(request):
         qs = qs.filter(place=place)
     if kind is not None:
         qs = qs.filter(appointment_type=kind)
-    rows = list(qs.order_by("place__nom", "counter", "starts_at", "pk"))
+    rows = list(qs.order_by("place__nom", "dropin_id", "counter", "starts_at", "pk"))
+    # One list per counter of one opening: two types at one place both have a "guichet 1".
     groups: dict = {}
     for appointment in rows:
-        groups.setdefault((appointment.place, appointment.counter), []).append(appointment)
+        groups.setdefault((appointment.place_id, appointment.dropin_id, appointment.counter), []).append(appointment)
+    groups = {
+        _("%(place)s – %(kind)s – guichet %(n)s")
+        % {"place": items[0].place.nom, "kind": _day_list_kind(items[0]), "n": items[0].counter}: items
+        for items in groups.values()
+    }
     people_viewed(
         actor=request.user, action=Action.APPOINTMENT_DAY_LIST_VIEWED, person_ids=[a.person_id for a in rows],
         request=request, details={"day": day.isoformat()},
@@ -154,7 +167,7 @@ def appointment_move(request, pk):
     choices = selectors.move_choices(
         appointment, request.GET.get("type", ""), request.GET.get("lieu", ""), team_ids=[appointment.team_id]
     )
-    slots = selectors.free_slots(dropins=choices["dropins"])[:200]
+    slots = selectors.free_slots(dropins=choices["dropins"], online=False)[:200]
     form = f.SlotChoiceForm(request.POST or None, slots=slots)
     del form.fields["channel"], form.fields["topic"]
     if request.method == "POST" and form.is_valid():

@@ -15,10 +15,12 @@ FALLBACK_ORDER = [ContactChannel.LETTER, ContactChannel.EMAIL, ContactChannel.SM
 def international(phone: str) -> str:
     """ "06 12 34 56 78" -> "+33612345678" (numbers already international are kept)."""
     raw = (phone or "").strip()
+    digits = phone_digits(raw)  # "+33 (0)6…", "0033 6…" are French numbers too
+    if len(digits) == 10 and digits.startswith("0"):
+        return "+33" + digits[1:]
     if raw.startswith("+"):
         return "+" + re.sub(r"\D", "", raw)
-    digits = phone_digits(raw)
-    return "+33" + digits[1:] if len(digits) == 10 and digits.startswith("0") else digits
+    return digits
 
 
 POSTAL_CIVILITY = {"mme": "Madame", "m": "Monsieur"}

@@ -50,6 +50,11 @@ def lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
+class SecretUndeliverable(ValueError):
+    """A sensitive message (a code) that no e-mail or SMS can carry: it is not sent at all
+    (callers check the destination first and tell the person what to give instead)."""
+
+
 class PermanentFailure(Exception):
     pass
 
@@ -117,7 +122,13 @@ def notify(
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
             return existing
-    chosen, where = channels.choose(person, channel)
+    if sensitive:
+        # A secret goes by e-mail or SMS only: never on paper or read out by staff.
+        chosen, where = channels.choose(person, channel, exclude=(ContactChannel.LETTER, ContactChannel.PHONE))
+        if chosen not in (ContactChannel.EMAIL, ContactChannel.SMS) or not where:
+            raise SecretUndeliverable(f"No e-mail or SMS reaches person {person.pk} for {template}.")
+    else:
+        chosen, where = channels.choose(person, channel)
     language = person.preferred_language or settings.LANGUAGE_CODE
     full_context = {**texts.base_context(person), **(context or {})}
     rendered = texts.render(template, full_context, language)

@@ -5,8 +5,9 @@ connections, on a database of their own (SQLite file or PostgreSQL).
 
 Migrates the empty database, creates an appointment type open at one place with 2
 counters; then (1) one counter taken, two agents book the last one in the same instant;
-(2) five bookings race for a slot whose 2 counters are free. Prints one JSON line; run
-by tests/mediation/test_counters_concurrency.py.
+(2) five bookings race for a slot whose 2 counters are free; (3) one contact books a
+type capped at 1 appointment at two of its openings in the same instant. Prints one JSON
+line; run by tests/mediation/test_counters_concurrency.py.
 """
 
 from __future__ import annotations
@@ -40,6 +41,84 @@ def _setup() -> tuple[int, list]:
     )  # fmt: skip
     slots = free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
     return opening.pk, [slots[0].starts_at, slots[1].starts_at]
+
+
+def _setup_capped() -> tuple[list[int], list]:
+    """A type capped at one appointment per contact, open at two places."""
+    from django.utils import timezone
+
+    from relais.accounts.models import Team
+    from relais.directory.models import Place
+    from relais.mediation.models import AppointmentType, DropIn
+    from relais.mediation.selectors import free_slots
+
+    team = Team.objects.get(slug="etat-civil")
+    annex = Place.objects.create(
+        slug="annexe", nom="Annexe", pivot="21379999200011", adresse="2 rue", code_postal="37500", commune="Valbrenne"
+    )
+    kind = AppointmentType.objects.create(
+        team=team, slug="passeport", title="Passeport", duration=15, per_contact_cap=1
+    )
+    openings = [
+        DropIn.objects.create(
+            team=team,
+            place=place,
+            appointment_type=kind,
+            booking="appointment",
+            rrule="FREQ=DAILY",
+            start_date=timezone.localdate(),
+            start_time=datetime.time(9),
+            end_time=datetime.time(12),
+            slot_minutes=15,
+            counters=1,
+        )  # fmt: skip
+        for place in (Place.objects.get(slug="mairie"), annex)
+    ]
+    starts = [free_slots(dropins=DropIn.objects.filter(pk=o.pk))[0].starts_at for o in openings]
+    return [o.pk for o in openings], starts
+
+
+def _book_online(opening_id: int, starts_at, barrier) -> str:
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from relais.mediation.exceptions import SlotTaken
+    from relais.mediation.models import DropIn
+    from relais.mediation.services import appointments
+
+    contact = {"last_name": "Revendeur", "first_name": "Max", "preferred_channel": "email", "email": "r@example.org"}
+    try:
+        opening = DropIn.objects.get(pk=opening_id)
+        barrier.wait()
+        appointments.appointment_book_online(dropin=opening, starts_at=starts_at, user=None, contact=contact)
+        return "booked"
+    except SlotTaken:
+        return "taken"
+    except ValidationError:
+        return "capped"
+    except Exception as error:  # noqa: BLE001 - every failure is reported
+        return f"error: {error!r}"
+    finally:
+        connection.close()
+
+
+def _cap_race() -> list[str]:
+    from django.db import connection
+
+    opening_ids, starts = _setup_capped()
+    connection.close()
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(i: int) -> None:
+        results[i] = _book_online(opening_ids[i], starts[i], barrier)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sorted(results)
 
 
 def _book(opening_id: int, starts_at, number: int, barrier) -> str:
@@ -97,6 +176,7 @@ def main() -> None:
     connection.close()
     last = _race(opening_id, last_counter_slot, 2, 1)
     rush = _race(opening_id, free_slot, 5, 10)
+    cap_race = _cap_race()
     print(
         json.dumps(
             {
@@ -105,6 +185,7 @@ def main() -> None:
                 "last_counter_rows": _rows(opening_id, last_counter_slot),
                 "rush": sorted(rush),
                 "rush_rows": _rows(opening_id, free_slot),
+                "cap_race": cap_race,
             }
         )
     )

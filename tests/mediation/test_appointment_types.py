@@ -445,3 +445,264 @@ def test_a_manager_closes_a_day_and_its_appointments_are_revoked(civil_manager, 
     }
     # A case worker of the team does not close days.
     assert staff_client(civil_agent).get(url).status_code == 404
+
+
+# ---------------------------------------------------------------- after review
+
+
+def test_a_resident_cannot_move_into_a_code_type_from_another_type(client, db, civil_agent):
+    free = make_type(slug="renseignement", title="Renseignement", cap=1)
+    guarded = make_type(slug="titres", code=True, cap=1)
+    o1, o2 = make_opening(free), make_opening(guarded)
+    booked = appointments.appointment_book_online(
+        dropin=o1, starts_at=first_slot(o1).starts_at, user=None, contact=contact(1)
+    )
+    page = client.get(reverse("mediation:appointment_move", args=[booked.token])).content.decode()
+    assert "Titres d&#x27;identité" not in page
+    target = first_slot(o2, days=3)
+    url = reverse("mediation:appointment_move", args=[booked.token]) + f"?type={guarded.pk}"
+    client.post(url, {"slot": f"{o2.pk}-{target.key}"})
+    assert not Appointment.objects.filter(rescheduled_from=booked).exists()
+    booked.refresh_from_db()
+    assert booked.is_active
+    with pytest.raises(ValidationError, match="demande un code"):
+        appointments.appointment_move(
+            appointment=booked, dropin=o2, starts_at=target.starts_at, actor=None, by_resident=True
+        )
+    # Staff may (they saw the person); and within the code type, a resident moves freely.
+    moved = appointments.appointment_move(appointment=booked, dropin=o2, starts_at=target.starts_at, actor=civil_agent)
+    assert moved.appointment_type == guarded
+    again = first_slot(o2, days=4)
+    response = client.post(reverse("mediation:appointment_move", args=[moved.token]), {"slot": f"{o2.pk}-{again.key}"})
+    assert response.status_code == 302 and Appointment.objects.filter(rescheduled_from=moved).exists()
+
+
+def test_the_code_limit_counts_one_phone_whatever_its_spelling(db):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    spellings = ["0611223344", "06 11 22 33 44", "+33 6 11 22 33 44", "06.11.22.33.44"]
+    for i, phone in enumerate(spellings[:3]):
+        _send(opening, slots[i].starts_at, n=i, preferred_channel="sms", phone=phone, email="")
+    with pytest.raises(ValidationError, match="Plusieurs codes"):
+        _send(opening, slots[5].starts_at, n=5, preferred_channel="sms", phone=spellings[3], email="")
+    for i, email in enumerate(["Meme@Example.org", "meme@example.org", "MEME@example.org"]):
+        _send(opening, slots[10 + i].starts_at, n=10 + i, email=email)
+    with pytest.raises(ValidationError, match="Plusieurs codes"):
+        _send(opening, slots[15].starts_at, n=15, email="meme@EXAMPLE.org")
+
+
+def test_codes_asked_from_one_connection_are_limited_per_hour(client, db):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    for i in range(appointments.CODES_PER_CONNECTION_HOUR + 1):
+        url = reverse("mediation:book", args=[opening.pk, slots[i].key])
+        response = client.post(url, {**contact(i), "topic": ""})
+    assert response.status_code == 200 and "depuis cette connexion" in response.content.decode()
+    assert BookingCode.objects.count() == appointments.CODES_PER_CONNECTION_HOUR
+
+
+def test_a_code_goes_to_a_mobile_by_sms_never_to_a_landline_or_a_letter(db, settings):
+    kind = make_type(code=True, cap=0)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    landline = {"phone": "01 47 00 00 00", "address": "1 rue Haute", "postal_code": "37500", "commune": "Valbrenne"}
+    with pytest.raises(ValidationError) as refused:
+        _send(opening, slots[0].starts_at, n=1, preferred_channel="phone", email="", **landline)
+    assert "Pour recevoir le code" in refused.value.message_dict["email"][0]
+    assert "phone" in refused.value.message_dict
+    # A landline and an e-mail: the e-mail.
+    hold = _send(opening, slots[1].starts_at, n=2, preferred_channel="phone", **landline)
+    assert hold.channel == "email"
+    # No SMS provider: a mobile alone is not enough.
+    settings.SMS_BACKEND = ""
+    with pytest.raises(ValidationError):
+        _send(opening, slots[2].starts_at, n=3, preferred_channel="sms", phone="06 11 22 33 44", email="")
+    assert not Message.objects.filter(related_type="mediation.bookingcode", channel__in=["letter", "phone"]).exists()
+
+
+def test_a_secret_never_falls_back_to_a_letter_or_a_call(db):
+    from relais.notifications.services import SecretUndeliverable, notify
+
+    person = make_person(1)
+    person.email, person.phone, person.preferred_channel = "", "01 47 00 00 00", "letter"
+    person.address, person.postal_code, person.commune = "1 rue Haute", "37500", "Valbrenne"
+    person.save()
+    with pytest.raises(SecretUndeliverable):
+        notify(person=person, template="mediation_appointment_code", context={"code": "123456"}, sensitive=True)
+    assert not Message.objects.filter(person=person).exists()
+
+
+def test_fewer_counters_look_at_appointments_to_come_only(db, civil_agent, civil_manager):
+    kind = make_type(cap=0)
+    opening = make_opening(kind, counters=2)
+    past = timezone.now() - datetime.timedelta(days=1)
+    Appointment.objects.create(
+        dropin=opening, team=kind.team, place=opening.place, person=make_person(3), starts_at=past,
+        ends_at=past + datetime.timedelta(minutes=15), counter=2, appointment_type=kind,
+    )  # fmt: skip
+    slot = first_slot(opening)
+    booked = [
+        appointments.appointment_book(
+            dropin=opening, starts_at=slot.starts_at, person=make_person(n), channel=Channel.COUNTER, actor=civil_agent
+        )
+        for n in (1, 2)
+    ]
+    opening.refresh_from_db()
+    opening.counters = 1
+    # The past appointment at counter 2 does not hide the one to come there.
+    with pytest.raises(ValidationError) as refused:
+        types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert "guichet 2" in refused.value.message_dict["counters"][0]
+    assert DropIn.objects.get(pk=opening.pk).counters == 2
+    # Once it is cancelled, only the past one is left at counter 2: one counter is enough.
+    appointments.appointment_cancel(appointment=booked[1], actor=civil_agent, by_service=True)
+    types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert DropIn.objects.get(pk=opening.pk).counters == 1
+
+
+def test_an_opening_with_appointments_to_come_keeps_its_place(db, civil_agent, civil_manager):
+    kind = make_type(cap=0)
+    opening = make_opening(kind, counters=1)
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=first_slot(opening).starts_at, person=make_person(1), channel=Channel.COUNTER,
+        actor=civil_agent,
+    )  # fmt: skip
+    opening.refresh_from_db()
+    opening.place = Place.objects.get(slug="relais-citoyen-sud")
+    with pytest.raises(ValidationError) as refused:
+        types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert "Des rendez-vous à venir sont pris à ce lieu" in refused.value.message_dict["place"][0]
+    assert DropIn.objects.get(pk=opening.pk).place.slug == "hotel-de-ville"
+    appointments.appointment_cancel(appointment=booked, actor=civil_agent, by_service=True)
+    types.opening_save(opening=opening, kind=kind, actor=civil_manager)
+    assert DropIn.objects.get(pk=opening.pk).place.slug == "relais-citoyen-sud"
+
+
+def test_out_of_bounds_numbers_are_said_beside_their_field(db, civil_manager):
+    client = staff_client(civil_manager)
+    team = Team.objects.get(slug="etat-civil")
+    response = client.post(
+        reverse("mediation:staff_type_create"),
+        {"team": team.pk, "title": "X", "slug": "x", "duration": 2, "notice_hours": 1, "horizon_days": 0,
+         "per_contact_cap": 1, "published": "on"},
+    )  # fmt: skip
+    errors = response.context["form"].errors
+    assert "au moins 5 minutes" in errors["duration"][0] and "au moins 1 jour" in errors["horizon_days"][0]
+    assert "__all__" not in errors
+    kind = make_type(cap=0)
+    data = {"place": Place.objects.get(slug="hotel-de-ville").pk, "weekdays": ["MO"], "every": "1",
+            "start_time": "09:00", "end_time": "12:00", "start_date": timezone.localdate().isoformat(),
+            "counters": "60", "published": "on"}  # fmt: skip
+    response = client.post(reverse("mediation:staff_opening_create", args=[kind.pk]), data)
+    errors = response.context["form"].errors
+    assert "au plus 50 guichets" in errors["counters"][0] and "__all__" not in errors
+
+
+def test_staff_book_and_move_within_the_online_notice(db, civil_agent):
+    kind = make_type(cap=0, notice=72)
+    opening = make_opening(kind, counters=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    starts = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(9)))
+    assert selectors.slot_for(opening, starts) is None  # not offered online
+    booked = appointments.appointment_book(
+        dropin=opening, starts_at=starts, person=make_person(1), channel=Channel.COUNTER, actor=civil_agent
+    )
+    assert booked.starts_at == starts
+    later = starts + datetime.timedelta(minutes=30)
+    moved = appointments.appointment_move(appointment=booked, dropin=opening, starts_at=later, actor=civil_agent)
+    assert moved.starts_at == later
+    # Never a past slot, nor one within the base minimum notice.
+    soon = timezone.now() - datetime.timedelta(hours=1)
+    assert selectors.slot_for(opening, soon.replace(minute=0, second=0, microsecond=0), online=False) is None
+    # A resident's move keeps the online notice.
+    online = appointments.appointment_book_online(
+        dropin=opening, starts_at=first_slot(opening, days=5).starts_at, user=None, contact=contact(2)
+    )
+    with pytest.raises(SlotTaken):
+        appointments.appointment_move(
+            appointment=online, dropin=opening, starts_at=starts + datetime.timedelta(hours=1), actor=None,
+            by_resident=True,
+        )  # fmt: skip
+
+
+def test_agents_of_a_mediation_team_with_a_type_do_not_see_digital_help_topics(db, advisor):
+    from tests.mediation.conftest import make_dropin
+
+    reception = make_member("accueil.med@valbrenne.fr", "mediation", Role.RECEPTION)
+    dropin = make_dropin(advisor=advisor)
+    slot = selectors.free_slots(dropins=DropIn.objects.filter(pk=dropin.pk))[0]
+    helped = appointments.appointment_book(
+        dropin=dropin, starts_at=slot.starts_at, person=make_person(1), channel=Channel.COUNTER, actor=advisor,
+        topic="Dossier RSA",
+    )  # fmt: skip
+    kind = make_type(team_slug="mediation", slug="aide", title="Aide", cap=0)
+    opening = make_opening(kind, counters=1)
+    typed = appointments.appointment_book(
+        dropin=opening, starts_at=first_slot(opening).starts_at, person=make_person(2), channel=Channel.COUNTER,
+        actor=advisor,
+    )  # fmt: skip
+    assert not selectors.topic_visible_to(reception, helped)
+    assert selectors.topic_visible_to(reception, typed)
+    assert selectors.topic_visible_to(advisor, helped)
+
+
+def test_the_cap_of_a_code_type_is_checked_once_the_code_is_typed(db):
+    kind = make_type(code=True, cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    first, second = _send(opening, slots[0].starts_at), _send(opening, slots[4].starts_at)
+    appointments.appointment_code_confirm(hold=first, code=_code_of(first), user=None)
+    # Anyone may type this e-mail: asking for a code says nothing of its appointments.
+    third = _send(opening, slots[8].starts_at)
+    assert third.pk
+    with pytest.raises(ValidationError, match="Titres d'identité"):
+        appointments.appointment_code_confirm(hold=second, code=_code_of(second), user=None)
+    assert Appointment.objects.filter(dropin=opening).count() == 1
+
+
+def test_an_unverified_requester_is_not_told_the_type_held(db):
+    kind = make_type(cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    appointments.appointment_book_online(dropin=opening, starts_at=slots[0].starts_at, user=None, contact=contact(1))
+    with pytest.raises(ValidationError) as refused:
+        appointments.appointment_book_online(
+            dropin=opening, starts_at=slots[4].starts_at, user=None, contact=contact(1)
+        )
+    assert "Titres" not in refused.value.messages[0] and "maximum" in refused.value.messages[0]
+
+
+def test_the_day_list_keeps_each_openings_counters_apart(db, civil_agent):
+    import re
+
+    kind = make_type(cap=0)
+    other = make_type(slug="ccas", title="Aide sociale", cap=0)
+    o1, o2 = make_opening(kind, counters=1), make_opening(other, counters=1)
+    slot = first_slot(o1)
+    for n, opening in enumerate([o1, o2], start=1):
+        appointments.appointment_book(
+            dropin=opening, starts_at=slot.starts_at, person=make_person(n), channel=Channel.COUNTER, actor=civil_agent
+        )
+    client = staff_client(civil_agent)
+    day = timezone.localtime(slot.starts_at).date().isoformat()
+    page = client.get(reverse("mediation:staff_day_list"), {"day": day}).content.decode()
+    headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", page)
+    assert len([h for h in headings if "guichet 1" in h]) == 2
+    assert any("Aide sociale" in h for h in headings) and any("Titres d&#x27;identité" in h for h in headings)
+
+
+@pytest.mark.parametrize("written", ["0033 6 11 22 33 44", "+33 (0)6 11 22 33 44"])
+def test_the_cap_counts_one_phone_written_the_international_way(db, written):
+    kind = make_type(cap=1)
+    opening = make_opening(kind)
+    slots = selectors.free_slots(dropins=DropIn.objects.filter(pk=opening.pk))
+    mobile = {"phone": "06 11 22 33 44", "email": "", "preferred_channel": "sms"}
+    appointments.appointment_book_online(
+        dropin=opening, starts_at=slots[0].starts_at, user=None, contact=contact(1, **mobile)
+    )
+    with pytest.raises(ValidationError, match="maximum"):
+        appointments.appointment_book_online(
+            dropin=opening, starts_at=slots[4].starts_at, user=None, contact=contact(2, **{**mobile, "phone": written})
+        )

@@ -1,7 +1,8 @@
 """Two agents booking the last counter of a slot in the same instant: one gets it, the other
 is told the slot is taken; never three people at two counters (the counter is chosen under
 the opening's lock, and the partial unique index on (opening, start, counter) is the
-database's last word). Runs tests/mediation/counters_worker.py on a throw-away database."""
+database's last word); one contact never holds two appointments of a type capped at one,
+even booked at two openings in the same instant. Runs tests/mediation/counters_worker.py on a throw-away database."""
 
 import json
 import os
@@ -30,3 +31,5 @@ def test_the_last_counter_goes_to_one_of_two_agents_booking_at_once(throwaway_da
     assert result["last_counter_rows"] == [1, 2]
     assert result["rush"] == ["booked", "booked", "taken", "taken", "taken"]
     assert result["rush_rows"] == [1, 2]
+    # One contact, a type capped at one, two openings at once: the type's row is locked.
+    assert result["cap_race"] == ["booked", "capped"]

@@ -14,7 +14,7 @@ from relais.core.http import OutOfReach
 from relais.core.models import Channel, Person
 from relais.core.services import person_create, person_for_account
 from relais.mediation import ics, selectors, text
-from relais.mediation.models import Appointment, DropIn, Registration
+from relais.mediation.models import Appointment, AppointmentType, DropIn, Registration
 
 
 def in_language(person, func, *args):
@@ -35,12 +35,18 @@ def check_mediation_team(actor, team_id, message: str) -> None:
 
 def lock_for_booking(*dropins: DropIn) -> dict[int, DropIn]:
     """Lock what a booking depends on: the advisors (one advisor, one appointment at a
-    time, across drop-ins), then the drop-in rows (a date cancelled meanwhile). Always in
-    this order, ids ascending, so that two bookings never wait for each other.
+    time, across drop-ins), then the appointment types with a cap per contact (two
+    bookings of one contact at two openings of the type), then the drop-in rows (a date
+    cancelled meanwhile). Always in this order, ids ascending, so that two bookings never
+    wait for each other (`type_save` too locks its type before its openings).
     Returns the drop-ins as read under the lock, by id."""
     advisors = sorted({d.advisor_id for d in dropins if d.advisor_id})
     if advisors:
         list(User.objects.select_for_update().filter(pk__in=advisors).order_by("pk").values_list("pk", flat=True))
+    kinds = sorted({d.appointment_type_id for d in dropins if d.appointment_type_id})
+    if kinds:
+        capped = AppointmentType.objects.select_for_update().filter(pk__in=kinds, per_contact_cap__gt=0)
+        list(capped.order_by("pk").values_list("pk", flat=True))
     locked = DropIn.objects.select_for_update().filter(pk__in=[d.pk for d in dropins]).order_by("pk")
     return {d.pk: d for d in locked}
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from relais.core import ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import Channel, ContactChannel, Person, refuse_erased
+from relais.core.models import Channel, ContactChannel, Person, is_mobile, refuse_erased
 from relais.core.services import person_for_account
 from relais.mediation import choices as c
 from relais.mediation import selectors, text
@@ -42,12 +42,15 @@ from relais.mediation.services._common import (
     lock_for_booking,
     resident_person,
 )
+from relais.notifications.channels import international
 from relais.notifications.services import notify
+from relais.notifications.sms import sms_enabled
 
 
-def _free_slot(dropin: DropIn, starts_at: datetime.datetime) -> selectors.Slot:
-    """The free slot (the caller holds the booking locks), or SlotTaken."""
-    slot = selectors.slot_for(dropin, starts_at)
+def _free_slot(dropin: DropIn, starts_at: datetime.datetime, *, online: bool = True) -> selectors.Slot:
+    """The free slot (the caller holds the booking locks), or SlotTaken. Staff
+    (`online=False`) are not held to a type's online notice and horizon."""
+    slot = selectors.slot_for(dropin, starts_at, online=online)
     if slot is None:
         raise SlotTaken
     return slot
@@ -116,7 +119,8 @@ def appointment_book(
     submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Book a free slot for `person` (online, or by staff for them) and send the confirmation.
+    """Staff book a free slot for `person` (at the counter, by phone) and send the confirmation:
+    any slot to come, not only those offered online (the type's notice and horizon are for residents).
 
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
@@ -127,7 +131,7 @@ def appointment_book(
         held["dropin"] = lock_for_booking(dropin)[dropin.pk]
 
     def create() -> Appointment:
-        slot = _free_slot(held["dropin"], starts_at)
+        slot = _free_slot(held["dropin"], starts_at, online=False)
         selectors.check_type_cap(slot.dropin.appointment_type, person=person)
         return _appointment_create(
             slot=slot, person=person, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
@@ -159,7 +163,7 @@ def appointment_book_online(
     def create() -> Appointment:
         slot = _free_slot(held["dropin"], starts_at)
         selectors.check_future_appointments_cap(user=user, contact=contact)
-        selectors.check_type_cap(slot.dropin.appointment_type, user=user, contact=contact)
+        selectors.check_type_cap(slot.dropin.appointment_type, user=user, contact=contact, verified=False)
         person = resident_person(user=user, contact=contact, request=request)
         return _appointment_create(
             slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
@@ -175,6 +179,7 @@ def appointment_book_online(
 CODE_VALIDITY = datetime.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODES_PER_DESTINATION_HOUR = 3
+CODES_PER_CONNECTION_HOUR = 5  # codes asked from one address block (many phones, one reseller)
 
 
 def _code_hash(token: str, code: str) -> str:
@@ -183,22 +188,29 @@ def _code_hash(token: str, code: str) -> str:
 
 def _code_destination(*, user, contact: dict) -> tuple[str, str]:
     """(channel, address) the code goes to: SMS or e-mail only (a letter or a call is too
-    slow for a slot waiting), the one the resident prefers when given."""
+    slow for a slot waiting, and would show the code to whoever handles it), the one the
+    resident prefers when given. SMS only to a mobile number, when an SMS provider is set.
+    The address is normalised ("06 12…", "+33 6 12…" are one phone; e-mails lower-cased)
+    so that the hourly limit counts one destination once whatever its spelling."""
     if user is not None and user.is_authenticated:
         person = person_for_account(user=user)
         contact = {"preferred_channel": person.preferred_channel, "email": person.email, "phone": person.phone}
-    email, phone = (contact.get("email") or "").strip(), (contact.get("phone") or "").strip()
+    email, phone = (contact.get("email") or "").strip().lower(), (contact.get("phone") or "").strip()
+    sms_phone = international(phone) if phone and is_mobile(phone) and sms_enabled() else ""
     preferred = contact.get("preferred_channel")
-    if preferred == ContactChannel.SMS and phone:
-        return ContactChannel.SMS, phone
+    if preferred == ContactChannel.SMS and sms_phone:
+        return ContactChannel.SMS, sms_phone
     if email:
         return ContactChannel.EMAIL, email
+    if sms_phone:
+        return ContactChannel.SMS, sms_phone
+    refusal = _(
+        "Pour recevoir le code, indiquez un portable ou une adresse électronique, ou appelez la mairie au %(phone)s."
+    ) % {"phone": settings.RELAIS["TOWN_PHONE"]}
+    errors = {"email": refusal}
     if phone:
-        return ContactChannel.SMS, phone
-    raise ValidationError(
-        {"email": _("Pour ce rendez-vous, un code vous est envoyé avant de réserver : indiquez une adresse "
-                    "électronique, ou un téléphone portable pour le recevoir par SMS.")}
-    )  # fmt: skip
+        errors["phone"] = _("Ce numéro ne peut pas recevoir le code par SMS.")
+    raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -226,14 +238,20 @@ def appointment_code_send(
         if selectors.slot_for(dropin, starts_at) is None:
             raise SlotTaken
         selectors.check_future_appointments_cap(user=user, contact=contact)
-        selectors.check_type_cap(dropin.appointment_type, user=user, contact=contact)
+        # The type's cap is checked once the code is typed back (`_code_book`): refused
+        # here, it would tell anyone typing a phone number that its owner has an appointment.
         channel, where = _code_destination(user=user, contact=contact)
-        if not ratelimit.hit(
-            "mediation:code", f"{channel}:{where.lower()}", limit=CODES_PER_DESTINATION_HOUR, window=3600
-        ):
+        if not ratelimit.hit("mediation:code", f"{channel}:{where}", limit=CODES_PER_DESTINATION_HOUR, window=3600):
             raise ValidationError(
                 _("Plusieurs codes sont déjà partis vers ce téléphone ou cette adresse dans l'heure. Réessayez plus "
                   "tard, ou appelez la mairie au %(phone)s.") % {"phone": settings.RELAIS["TOWN_PHONE"]}
+            )  # fmt: skip
+        if request is not None and not ratelimit.hit(
+            "mediation:code-connection", ratelimit.visitor(request), limit=CODES_PER_CONNECTION_HOUR, window=3600
+        ):
+            raise ValidationError(
+                _("Plusieurs codes ont déjà été demandés depuis cette connexion dans l'heure. Réessayez plus tard, "
+                  "ou appelez la mairie au %(phone)s.") % {"phone": settings.RELAIS["TOWN_PHONE"]}
             )  # fmt: skip
         person = resident_person(user=user, contact=contact, request=request)
         refuse_erased(person)
@@ -370,18 +388,34 @@ def appointment_move(
     dropin: DropIn,
     starts_at: datetime.datetime,
     actor,
+    by_resident: bool = False,
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Move to another free slot: the old one is freed (outcome "moved", not an absence),
     the new one booked under the same calendar event, one message sent.
 
+    A resident (`by_resident`) may not move into a type asking for a code from another
+    type: the code would be skipped. Staff may.
+
     Raises ValidationError when the appointment can no longer be changed (cancelled or
-    moved meanwhile, e.g. a second click) and SlotTaken when the new time is not free."""
+    moved meanwhile, e.g. a second click) or the move is not allowed, and SlotTaken when
+    the new time is not free."""
     current = Appointment.objects.select_related("dropin").get(pk=appointment.pk)
+    target_type = dropin.appointment_type
+    if (
+        by_resident
+        and target_type is not None
+        and target_type.confirm_by_code
+        and target_type.pk != current.appointment_type_id
+    ):
+        raise ValidationError(
+            _("Ce type de rendez-vous demande un code envoyé avant de réserver : prenez un nouveau rendez-vous, "
+              "puis annulez celui-ci.")
+        )  # fmt: skip
     locked = lock_for_booking(current.dropin, dropin)
     old = Appointment.objects.select_for_update(of=("self",)).select_related("person").get(pk=appointment.pk)
     old.save(update_fields=old.mark_moved())
-    slot = _free_slot(locked[dropin.pk], starts_at)
+    slot = _free_slot(locked[dropin.pk], starts_at, online=by_resident)
     kind = slot.dropin.appointment_type
     if kind is not None and kind.pk != old.appointment_type_id:
         selectors.check_type_cap(kind, person=old.person, exclude_pk=old.pk)

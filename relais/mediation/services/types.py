@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.core.audit import audit_log
@@ -74,19 +75,19 @@ def opening_save(*, opening: DropIn, kind: AppointmentType, actor, request: Http
         opening.created_by = actor_or_none(actor)
     opening.full_clean()
     if not creating:
-        before = DropIn.objects.get(pk=opening.pk)
-        if before.appointment_type_id != kind.pk:
+        if DropIn.objects.get(pk=opening.pk).appointment_type_id != kind.pk:
             raise OutOfReach("Not an opening of this type.")
-        lock_for_booking(before)
-        _check_future_appointments_fit(opening, DropIn.objects.get(pk=opening.pk))
-        if opening.counters < before.counters:
-            busiest = (
-                Appointment.objects.active()
-                .filter(dropin=opening, counter__gt=opening.counters)
-                .order_by("starts_at")
-                .first()
+        lock_for_booking(opening)
+        before = DropIn.objects.get(pk=opening.pk)  # read under the lock: what bookings saw
+        _check_future_appointments_fit(opening, before)
+        to_come = Appointment.objects.active().filter(dropin=opening, starts_at__gte=timezone.now())
+        if opening.place_id != before.place_id and to_come.exists():
+            raise ValidationError(
+                {"place": _("Des rendez-vous à venir sont pris à ce lieu : déplacez-les ou fermez ces jours d'abord.")}
             )
-            if busiest is not None and not busiest.is_past:
+        if opening.counters < before.counters:
+            busiest = to_come.filter(counter__gt=opening.counters).order_by("starts_at").first()
+            if busiest is not None:
                 raise ValidationError(
                     {"counters": _("Des rendez-vous sont déjà pris au guichet %(n)s : déplacez-les d'abord, ou "
                                    "gardez %(m)s guichets.") % {"n": busiest.counter, "m": before.counters}}
