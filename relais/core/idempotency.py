@@ -43,6 +43,18 @@ def _existing(model: type[T], key) -> T | None:
     return model._default_manager.filter(**{KEY_FIELD: key}).first()
 
 
+def already_created(model: type[T], raw_key) -> T | None:
+    """The record a form's submission key already made, for a view that validates against
+    the current state before calling its service (a list of free slots): the second click,
+    arriving once the first has taken the slot, is answered with the first's record rather
+    than "taken"."""
+    try:
+        key = uuid.UUID(str(raw_key))
+    except ValueError:
+        return None
+    return _existing(model, key)
+
+
 def create_once(
     model: type[T], key: uuid.UUID | None, create: Callable[[], T], *, lock: Callable[[], object] | None = None
 ) -> tuple[T, bool]:

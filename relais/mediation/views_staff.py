@@ -31,6 +31,7 @@ from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log, people_viewed
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, safe_next
+from relais.core.idempotency import already_created
 from relais.core.models import Person, PersonErased
 from relais.core.services import people_searched
 from relais.mediation import choices as c
@@ -349,6 +350,10 @@ def appointment_book(request):
         dropins = dropins.filter(place__slug=place_slug)
     if type_key:
         dropins = dropins.filter(appointment_type_id=id_param(type_key) or 0)
+    if request.method == "POST":
+        first = already_created(Appointment, request.POST.get("submission_key"))
+        if first is not None and first.person_id == person.pk:  # the same form, sent twice
+            return redirect("mediation:staff_appointment", pk=first.pk)
     slots = selectors.free_slots(dropins=dropins, online=False)[:200]
     form = f.SlotChoiceForm(request.POST or None, slots=slots)
     if request.method == "POST" and form.is_valid():
