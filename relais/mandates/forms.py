@@ -62,6 +62,14 @@ class PaperForm(forms.Form):
         return scan
 
 
+def stop_choices(scopes) -> list[tuple[str, str]]:
+    """What can be stopped, for the helper's form and the resident's: all, or one scope."""
+    labels = dict(MANDATE_SCOPES)
+    return [("", _("Tout le mandat"))] + [
+        (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in scopes
+    ]
+
+
 class RevokeForm(forms.Form):
     via = forms.ChoiceField(
         label=_("Qui demande l'arrêt ?"),
@@ -79,10 +87,7 @@ class RevokeForm(forms.Form):
 
     def __init__(self, *args, scopes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        labels = dict(MANDATE_SCOPES)
-        self.fields["scope"].choices = [("", _("Tout le mandat"))] + [
-            (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in scopes
-        ]
+        self.fields["scope"].choices = stop_choices(scopes)
 
 
 class ResidentStopForm(forms.Form):
@@ -100,10 +105,7 @@ class ResidentStopForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.scopes = list(scopes)
         self.show_scope = len(self.scopes) > 1
-        labels = dict(MANDATE_SCOPES)
-        self.fields["scope"].widget.choices = [("", _("Tout le mandat"))] + [
-            (code, _("Seulement le domaine « %(scope)s »") % {"scope": labels[code]}) for code in self.scopes
-        ]
+        self.fields["scope"].widget.choices = stop_choices(self.scopes)
         self.fields["scope"].initial = ""
 
     def clean(self):

@@ -33,7 +33,7 @@ def postal_address(person) -> str:
     name = " ".join(p for p in [person.first_name, person.last_name.upper()] if p) or person.display_name
     # The civility the person gave, as La Poste writes it on the envelope (always in French).
     # La Poste reads lines of at most 38 characters: the civility gives way to a long name.
-    civility = POSTAL_CIVILITY.get(getattr(person, "civility", ""), "")
+    civility = POSTAL_CIVILITY.get(person.civility, "")
     if civility and (person.first_name or person.last_name) and len(civility) + 1 + len(name) <= 38:
         name = f"{civility} {name}"
     return "\n".join([name, person.address.strip(), f"{person.postal_code.strip()} {person.commune.strip().upper()}"])
