@@ -147,11 +147,23 @@ def code_for(*, person: Person, target: str) -> AccessCode:
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
+# Longest link printed on paper, as typed (without "https://"): beyond it, nobody copies it right.
+PAPER_LINK_MAX = 40
+
+
+def _site_path(url: str) -> str | None:
+    """The path (and query) of `url` if it is a page of this site, else None."""
+    if url != settings.SITE_URL and not url.startswith(settings.SITE_URL + "/"):
+        return None
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]]:
-    """`text` with each private link of this site replaced by the short address and a code
-    (call with the resident's language active); returns the text and the codes used."""
+    """`text` for paper (call with the resident's language active): each private link of
+    this site becomes the short address and a code, any other link of this site is printed
+    without "https://", and one still longer than PAPER_LINK_MAX gets a code too (the page
+    asks to log in if it needs to). Returns the text and the codes used."""
     codes: list[dict] = []
 
     def replace(match: re.Match) -> str:
@@ -159,7 +171,13 @@ def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]
         tail = match.group(0)[len(url) :]
         path = private_path(url)
         if path is None:
-            return match.group(0)
+            site_path = _site_path(url)
+            if site_path is None:
+                return match.group(0)
+            typed = url.split("://", 1)[1]
+            if len(typed) <= PAPER_LINK_MAX:
+                return typed + tail
+            path = site_path
         code = code_for(person=person, target=path)
         if code.code not in {c["code"] for c in codes}:
             codes.append({"code": code.code, "url": code_url(code.code)})
