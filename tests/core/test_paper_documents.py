@@ -3,6 +3,8 @@ title shown and its language, reads in order (a letter's address before its body
 person who asked for large print gets it throughout — at least 16 pt for every piece of
 text, phone number and footer included."""
 
+import html
+import io
 import re
 import shutil
 import subprocess
@@ -11,7 +13,10 @@ import pytest
 from django.urls import reverse
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar
+from pdfminer.pdfdevice import TagExtractor
 from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 
@@ -68,6 +73,42 @@ def _text_sizes(pdf: bytes, tmp_path) -> dict[float, str]:
     for page in extract_pages(str(path)):
         walk(page)
     return sizes
+
+
+def _tagged_text(pdf: bytes, tmp_path) -> str:
+    """The text in the order of the PDF's structure tree: what a screen reader reads (each
+    marked-content piece of a page's stream, found by its MCID, in the tree's order)."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    with open(path, "rb") as fh:
+        document = PDFDocument(PDFParser(fh))
+        resources = PDFResourceManager()
+        pieces, page_numbers = {}, {}
+        for number, page in enumerate(PDFPage.create_pages(document)):
+            page_numbers[page.pageid] = number
+            out = io.BytesIO()
+            PDFPageInterpreter(resources, TagExtractor(resources, out, codec="utf-8")).process_page(page)
+            for mcid, text in re.findall(rb'MCID="?(\d+)"?[^>]*>(.*?)</', out.getvalue(), re.S):
+                pieces[(number, int(mcid))] = html.unescape(text.decode("utf-8"))
+        order = []
+
+        def walk(node, page=None):
+            node = resolve1(node)
+            if isinstance(node, int):
+                order.append((page, node))
+            elif isinstance(node, list):
+                for kid in node:
+                    walk(kid, page)
+            elif isinstance(node, dict):
+                if node.get("Pg") is not None:
+                    page = page_numbers.get(node["Pg"].objid, page)
+                if "MCID" in node:
+                    order.append((page, node["MCID"]))
+                elif "K" in node:
+                    walk(node["K"], page)
+
+        walk(document.catalog["StructTreeRoot"])
+    return " ".join(" ".join(pieces.get(key, "").split()) for key in order)
 
 
 def _b(value) -> bytes:
@@ -187,8 +228,11 @@ def test_every_pdf_is_tagged_with_its_title_shown_and_its_language(make_pdf, kin
     assert _b(catalog["Lang"]).decode("latin-1").startswith("fr")
 
 
-def test_a_letter_reads_letterhead_then_address_then_date_then_body(person, tmp_path):
-    text = _text(_letter(person), tmp_path)
+@pytest.mark.parametrize("reader", ["structure", "page"])
+def test_a_letter_reads_letterhead_then_address_then_date_then_body(person, reader, tmp_path):
+    """In the order a screen reader follows (the structure tree) and the one of the page."""
+    pdf = _letter(person)
+    text = _tagged_text(pdf, tmp_path) if reader == "structure" else _text(pdf, tmp_path)
     order = [
         text.index("Mairie de Valbrenne"),
         text.index("12 impasse du Moulin"),
@@ -208,8 +252,8 @@ def test_images_on_paper_have_a_text_alternative(person, monkeypatch, settings):
         template="case_message",
         context=case_services._message_context(_case_of(person), message="Il manque un justificatif."),
     )
-    for html in (services.letter_html([message]), _receipt(person).decode()):
-        images = re.findall(r"<img\b[^>]*>", html)
+    for page in (services.letter_html([message]), _receipt(person).decode()):
+        images = re.findall(r"<img\b[^>]*>", page)
         assert len(images) >= 1
         for image in images:
             assert re.search(r'alt="[^"]+"', image), image
