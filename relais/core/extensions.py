@@ -205,7 +205,8 @@ def link_target(path: str) -> LinkTarget | None:
 def find_by_reference(*, user, query: str, request=None) -> str | None:
     """The address of the record whose reference `query` is, if an app knows one the user
     may open. A paper code (core.access) is a reference too: the agent types the code the
-    resident reads on the phone and lands on what it points to."""
+    resident reads on the phone and lands on what it points to; a valid code for a record
+    the user may not open raises `core.access.NotInYourTeam` (the caller says so)."""
     from relais.core import access
 
     if access.looks_like_code(query):
