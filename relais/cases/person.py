@@ -4,7 +4,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.cases.selectors import cases_visible_to
 from relais.cases.views_staff import RECORD_ROLES
-from relais.core.extensions import ExportSection, PersonSection
+from relais.core.extensions import ExportSection, LinkTarget, PersonSection
 from relais.notifications.selectors import about
 
 
@@ -46,6 +46,23 @@ def message_filter(*, user):
 
 def has_relation(*, user, person) -> bool:
     return cases_visible_to(user).filter(person=person).exists()
+
+
+def link_target(*, view_name, kwargs):
+    """A request's follow-up link (and its paper code) opens it while the request exists:
+    once its retention has passed, the request is gone and the code stops working."""
+    from relais.cases.models import Case
+
+    if view_name not in ("cases:track", "cases:correct"):
+        return None
+    case = Case.objects.filter(reference=kwargs.get("reference"), token=kwargs.get("token")).first()
+    if case is None:
+        return LinkTarget(alive=False)
+    return LinkTarget(
+        alive=True,
+        staff_url=case.get_absolute_url(),
+        visible_to=lambda user: cases_visible_to(user).filter(pk=case.pk).exists(),
+    )
 
 
 def find_by_reference(*, user, query, request=None) -> str | None:

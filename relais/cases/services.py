@@ -49,7 +49,7 @@ from relais.core.highwater import mark_issued
 from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
 from relais.core.models import BlockedSender, Channel, ContactChannel, Person, refuse_erased
-from relais.core.pdf import render_pdf
+from relais.core.pdf import render_pdf, wants_large_print
 from relais.core.selectors import sender_blocked
 from relais.core.services import person_create, person_delete_if_unused, person_for_account, senders_block
 from relais.core.text import fold, phone_digits
@@ -426,8 +426,9 @@ def _submit(
     return case
 
 
-def receipt_pdf(case: Case) -> bytes:
-    """The récépissé: what was asked, when, the reference, and how to follow it."""
+def receipt_pdf(case: Case, *, large_print: bool = False) -> bytes:
+    """The récépissé: what was asked, when, the reference, and how to follow it; in large
+    print when the resident asked for it (their preference, or `large_print`)."""
     paper = access.code_for(person=case.person, target=case.get_tracking_url())
     return render_pdf(
         "cases/pdf/receipt.html",
@@ -438,6 +439,7 @@ def receipt_pdf(case: Case) -> bytes:
             # …and the page where the reference and one detail open it (/suivi/).
             "lookup_address": urlsplit(settings.SITE_URL).netloc + reverse("cases:lookup"),
             "documents": list(case.documents.filter(superseded_at__isnull=True)),
+            "large_print": wants_large_print(case.person, asked=large_print),
         },
         language=case.person.preferred_language or "fr",
     )

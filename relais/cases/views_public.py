@@ -34,6 +34,7 @@ from relais.cases.models import Case, Draft, FieldKind, Form, FormField
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
+from relais.core.pdf import large_print_asked
 
 
 def _form_or_404(request, slug) -> Form:
@@ -437,7 +438,8 @@ def track_document(request, reference, token, pk):
 @require_GET
 def receipt(request, reference, token):
     case = _tracked_or_404(reference, token)
-    response = HttpResponse(services.receipt_pdf(case), content_type="application/pdf")
+    pdf = services.receipt_pdf(case, large_print=large_print_asked(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="recepisse-{case.reference}.pdf"'
     return response
 

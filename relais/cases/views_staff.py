@@ -39,6 +39,7 @@ from relais.cases.forms import (
 from relais.cases.journal import Action
 from relais.cases.models import Case, Form, FormField
 from relais.cases.views_public import _file_response
+from relais.core import access
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.forms import add_refusal
@@ -71,6 +72,15 @@ def queue(request):
     if tab not in selectors.TABS:
         tab = "nouvelles"
     filter_form, filters = _queue_filters(request)
+    if filters.get("q") and request.GET.get("page") is None and access.looks_like_code(filters["q"]):
+        # A resident's paper code, read on the phone: what it opens, if this agent may.
+        try:
+            found = access.staff_find(user=request.user, query=filters["q"], request=request)
+        except access.NotInYourTeam:
+            found = None
+            messages.error(request, _("Ce code est valable, mais ce qu'il ouvre n'est pas suivi par votre équipe."))
+        if found is not None:
+            return redirect(found)
     if filters.get("q") and request.GET.get("page") is None:
         # A whole reference, typed or read over the phone: straight to the case, whatever its
         # tab. The start of one ("2026-0001") lists the cases it begins.

@@ -32,7 +32,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.core import ratelimit
+from relais.core import extensions, ratelimit
 from relais.core.audit import audit_log
 from relais.core.journal import Action
 from relais.core.models import AccessCode, Person
@@ -147,11 +147,23 @@ def code_for(*, person: Person, target: str) -> AccessCode:
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
+# Longest link printed on paper, as typed (without "https://"): beyond it, nobody copies it right.
+PAPER_LINK_MAX = 40
+
+
+def _site_path(url: str) -> str | None:
+    """The path (and query) of `url` if it is a page of this site, else None."""
+    if url != settings.SITE_URL and not url.startswith(settings.SITE_URL + "/"):
+        return None
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]]:
-    """`text` with each private link of this site replaced by the short address and a code
-    (call with the resident's language active); returns the text and the codes used."""
+    """`text` for paper (call with the resident's language active): each private link of
+    this site becomes the short address and a code, any other link of this site is printed
+    without "https://", and one still longer than PAPER_LINK_MAX gets a code too (the page
+    asks to log in if it needs to). Returns the text and the codes used."""
     codes: list[dict] = []
 
     def replace(match: re.Match) -> str:
@@ -159,7 +171,13 @@ def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]
         tail = match.group(0)[len(url) :]
         path = private_path(url)
         if path is None:
-            return match.group(0)
+            site_path = _site_path(url)
+            if site_path is None:
+                return match.group(0)
+            typed = url.split("://", 1)[1]
+            if len(typed) <= PAPER_LINK_MAX:
+                return typed + tail
+            path = site_path
         code = code_for(person=person, target=path)
         if code.code not in {c["code"] for c in codes}:
             codes.append({"code": code.code, "url": code_url(code.code)})
@@ -172,11 +190,49 @@ def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]
 
 
 def find(code_text: str) -> AccessCode | None:
-    """A valid (well-formed, known, not expired) code, else None."""
+    """A valid code: well-formed, known, not expired, and its link still opens its page (a
+    code expires with its link: appointment past, mandate ended, request gone), else None."""
     code = normalize(code_text)
     if not is_well_formed(code):
         return None
-    return AccessCode.objects.filter(code=code, expires_at__gt=timezone.now()).select_related("person").first()
+    found = AccessCode.objects.filter(code=code, expires_at__gt=timezone.now()).select_related("person").first()
+    if found is None:
+        return None
+    target = extensions.link_target(found.target)
+    if target is not None and not target.alive:
+        return None
+    return found
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether a staff search is a paper code (12 digits, spaces or not, check digit right)."""
+    return is_well_formed(normalize(text))
+
+
+class NotInYourTeam(Exception):
+    """The code is valid, but what it opens is not for this agent."""
+
+
+def staff_find(*, user, query: str, request: HttpRequest | None = None) -> str | None:
+    """The staff page of what the paper code `query` opens — a resident reads their code on
+    the phone and the agent types it. None when no valid code is `query`; NotInYourTeam
+    when the agent may not open it. Journaled either way."""
+    access = find(query)
+    if access is None:
+        return None
+    target = extensions.link_target(access.target)
+    allowed = target is not None and bool(target.staff_url) and target.visible_to(user)
+    audit_log(
+        actor=user,
+        action=Action.ACCESS_CODE_STAFF_LOOKUP,
+        obj=access,
+        person=access.person if allowed else None,
+        request=request,
+        details={"opened": allowed},
+    )
+    if not allowed:
+        raise NotInYourTeam(access.code)
+    return target.staff_url
 
 
 # ---------------------------------------------------------------- the detail only the resident knows

@@ -17,6 +17,10 @@
 - Finding a record by its reference: `find_by_reference(*, user, query, request) -> str | None`
   gives the address of the one record whose reference is `query` that the user may open
   (a case "2026-00123"), so that a staff search goes straight to it.
+- Private links (and the paper codes that stand for them, core.access): `link_target(*,
+  view_name, kwargs) -> LinkTarget | None` says, for a private page the app owns, whether
+  the link still opens it (a past appointment, an ended mandate: no) and which staff page
+  shows the record to whom; a code whose link no longer opens stops working.
 - Merging two records of a person: the same module may define
   `merge_conflicts(*, duplicate, kept)`, called before rows move, to fold records that
   would otherwise exist twice (a unique rule per person).
@@ -33,6 +37,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -49,6 +54,15 @@ class NavItem:
     description: str = ""  # shown on the staff home page
     order: int = 50
     menu: bool = True  # False: a card on the staff home page only
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What a private link points to (see `link_target`)."""
+
+    alive: bool  # the link still opens its page
+    staff_url: str = ""  # the record's page for staff
+    visible_to: Callable[[object], bool] = field(default=lambda user: False)  # may `user` open it?
 
 
 @dataclass
@@ -172,8 +186,31 @@ def erasure_keeps() -> list[str]:
     return [kept for module in _person_modules() for kept in getattr(module, "ERASURE_KEEPS", [])]
 
 
+def link_target(path: str) -> LinkTarget | None:
+    """What the private page at `path` shows, if an app owns it (None otherwise)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return None
+    for module in _person_modules():
+        if hasattr(module, "link_target"):
+            target = module.link_target(view_name=match.view_name, kwargs=match.kwargs)
+            if target is not None:
+                return target
+    return None
+
+
 def find_by_reference(*, user, query: str, request=None) -> str | None:
-    """The address of the record whose reference `query` is, if an app knows one the user may open."""
+    """The address of the record whose reference `query` is, if an app knows one the user
+    may open. A paper code (core.access) is a reference too: the agent types the code the
+    resident reads on the phone and lands on what it points to; a valid code for a record
+    the user may not open raises `core.access.NotInYourTeam` (the caller says so)."""
+    from relais.core import access
+
+    if access.looks_like_code(query):
+        return access.staff_find(user=user, query=query, request=request)
     for module in _person_modules():
         if hasattr(module, "find_by_reference"):
             found = module.find_by_reference(user=user, query=query, request=request)

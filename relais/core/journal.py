@@ -43,6 +43,7 @@ class Action(AuditAction):
     SENDER_BLOCKED = "core.sender.blocked", _("Expéditeur bloqué")
     ACCESS_CODE_USED = "core.access_code.used", _("Code d'un courrier utilisé")
     ACCESS_CODE_REFUSED = "core.access_code.refused", _("Code d'un courrier refusé")
+    ACCESS_CODE_STAFF_LOOKUP = "core.access_code.staff_lookup", _("Code d'un courrier tapé par un agent")
     BACKUP_CREATED = "core.backup.created", _("Sauvegarde faite")
     BACKUP_RESTORED = "core.backup.restored", _("Sauvegarde restaurée")
     RETENTION_PURGED = "core.retention.purged", _("Données arrivées au bout de leur durée de conservation traitées")

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import HELPER_ROLES, has_role, team_ids
-from relais.core.extensions import ExportSection, PersonSection
+from relais.core.extensions import ExportSection, LinkTarget, PersonSection
 from relais.mandates.models import Mandate
 from relais.mandates.selectors import mandates_visible_to
 from relais.notifications.selectors import about
@@ -122,3 +122,18 @@ def erase(*, person):
         Mandate.objects.filter(pk=pk).update(code_hash="", token=_new_token())
         count += 1
     return {"mandates_kept": count}
+
+
+def link_target(*, view_name, kwargs):
+    """A mandate's link (and its paper code) opens it while it is pending or active: once it
+    has ended or was stopped, the code stops working."""
+    if view_name != "mandates:resident":
+        return None
+    mandate = Mandate.objects.filter(token=kwargs.get("token")).first()
+    if mandate is None:
+        return LinkTarget(alive=False)
+    return LinkTarget(
+        alive=mandate.state in ("active", "pending"),
+        staff_url=mandate.get_absolute_url(),
+        visible_to=lambda user: mandates_visible_to(user).filter(pk=mandate.pk).exists(),
+    )

@@ -12,7 +12,7 @@ from relais.accounts.permissions import HELPER_ROLES, staff_person_or_404, staff
 from relais.core.audit import audit_log
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
-from relais.core.pdf import render_pdf
+from relais.core.pdf import large_print_asked, render_pdf, wants_large_print
 from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, ResidentStopForm, RevokeForm
 from relais.mandates.journal import Action
@@ -128,7 +128,8 @@ def mandate_form_pdf(request, pk):
     audit_log(
         actor=request.user, action=Action.MANDATE_FORM_PRINTED, obj=mandate, person=mandate.person, request=request
     )
-    pdf = render_pdf("mandates/pdf/form.html", {"mandate": mandate}, language="fr")
+    large_print = wants_large_print(mandate.person, asked=large_print_asked(request))
+    pdf = render_pdf("mandates/pdf/form.html", {"mandate": mandate, "large_print": large_print}, language="fr")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="mandat-{mandate.pk}.pdf"'
     return response

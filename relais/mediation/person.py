@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.core.audit import audit_log
-from relais.core.extensions import PersonSection
+from relais.core.extensions import LinkTarget, PersonSection
 from relais.mediation import selectors
 from relais.mediation.journal import Action
 from relais.mediation.services import appointments, merge, workshops
@@ -216,3 +216,30 @@ def erase(*, person):
         "registrations": len(registrations),
         "accompaniments": individual + len(groups),
     }
+
+
+def link_target(*, view_name, kwargs):
+    """An appointment's link (and its paper code) opens it until the appointment is over; a
+    workshop registration's until the workshop's last session is over."""
+    from relais.mediation.models import Appointment, Registration
+
+    now = timezone.now()
+    if view_name == "mediation:appointment_manage":
+        appointment = Appointment.objects.filter(token=kwargs.get("token")).first()
+        if appointment is None:
+            return LinkTarget(alive=False)
+        return LinkTarget(
+            alive=appointment.ends_at > now,
+            staff_url=appointment.get_absolute_url(),
+            visible_to=lambda user: selectors.appointments_visible_to(user).filter(pk=appointment.pk).exists(),
+        )
+    if view_name == "mediation:registration_manage":
+        registration = Registration.objects.select_related("workshop").filter(token=kwargs.get("token")).first()
+        if registration is None:
+            return LinkTarget(alive=False)
+        return LinkTarget(
+            alive=registration.workshop.sessions.filter(ends_at__gt=now).exists(),
+            staff_url=registration.workshop.get_staff_url(),
+            visible_to=lambda user: selectors.registrations_visible_to(user).filter(pk=registration.pk).exists(),
+        )
+    return None

@@ -33,6 +33,7 @@ from relais.core.forms import add_refusal
 from relais.core.http import id_param, safe_next
 from relais.core.idempotency import already_created
 from relais.core.models import Person, PersonErased
+from relais.core.pdf import large_print_asked
 from relais.core.services import people_searched
 from relais.mediation import choices as c
 from relais.mediation import forms as f
@@ -632,7 +633,9 @@ def certificate(request, pk, registration_pk):
         Registration.objects.select_related("person"), pk=registration_pk, workshop=workshop
     )
     try:
-        pdf = workshops.certificate_pdf(registration=registration, actor=request.user, request=request)
+        pdf = workshops.certificate_pdf(
+            registration=registration, actor=request.user, request=request, large_print=large_print_asked(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("mediation:staff_workshop", pk=workshop.pk)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role
-from relais.core.extensions import PersonSection
+from relais.core.extensions import LinkTarget, PersonSection
 from relais.core.pagecache import public_pages_changed
 from relais.mutualaid import selectors
 from relais.mutualaid.journal import Action
@@ -204,3 +204,32 @@ def erase(*, person):
     ModerationDecision.objects.filter(person=person).update(reason="")
     Block.objects.filter(blocker=person).delete()
     return {"listings": listings, "relayed_messages": messages}
+
+
+def link_target(*, view_name, kwargs):
+    """A renewal link (and its paper code) works while the link does (it is signed, tied to
+    one expiry date, and ages out); a conversation's while the conversation exists."""
+    from django.urls import reverse
+
+    from relais.mutualaid.services.links import renew_link
+
+    if view_name == "mutualaid:renew":
+        link = renew_link(kwargs.get("token", ""))
+        if link is None:
+            return LinkTarget(alive=False)
+        listing = link.listing
+        return LinkTarget(
+            alive=True,
+            staff_url=reverse("mutualaid:staff_listing", args=[listing.pk]),
+            visible_to=lambda user: selectors.staff_listings(user).filter(pk=listing.pk).exists(),
+        )
+    if view_name == "mutualaid:conversation":
+        conversation = Conversation.objects.filter(pk=kwargs.get("pk")).first()
+        if conversation is None:
+            return LinkTarget(alive=False)
+        return LinkTarget(
+            alive=True,
+            staff_url=reverse("mutualaid:staff_conversation", args=[conversation.pk]),
+            visible_to=lambda user: selectors.staff_conversations(user).filter(pk=conversation.pk).exists(),
+        )
+    return None

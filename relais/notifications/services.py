@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from relais.core import access
 from relais.core.audit import audit_log
 from relais.core.models import ContactChannel
-from relais.core.pdf import html_to_document, html_to_pdf
+from relais.core.pdf import html_to_document, html_to_pdf, write_pdf
 from relais.notifications import channels, letters, texts
 from relais.notifications.journal import Action
 from relais.notifications.models import LetterBatch, Message, MessageStatus, MessageTemplate
@@ -608,7 +608,7 @@ def letters_pdf(envelopes) -> tuple[bytes, list[int]]:
         for anchor in page.anchors:
             starts.setdefault(anchor, number)
     firsts = [starts.get(envelope.anchor, 0) for envelope in envelopes] + [len(document.pages)]
-    return document.write_pdf(), [after - first for first, after in itertools.pairwise(firsts)]
+    return write_pdf(document), [after - first for first, after in itertools.pairwise(firsts)]
 
 
 def letter_pdf(message: Message) -> bytes:

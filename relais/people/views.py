@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up, staff_person_or_404, staff_required
-from relais.core import retention, selectors, services
+from relais.core import access, retention, selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import find_by_reference, person_sections
 from relais.core.http import channel_to_preselect, id_param, post_data, remember_channel
@@ -45,8 +45,14 @@ def person_search(request):
     query = ""
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
-        if found := find_by_reference(user=request.user, query=query, request=request):
-            return redirect(found)  # a request's reference: straight to it
+        try:
+            found = find_by_reference(user=request.user, query=query, request=request)
+        except access.NotInYourTeam:
+            # A resident's paper code, for a record this agent may not open.
+            form.add_error("q", _("Ce code est valable, mais ce qu'il ouvre n'est pas suivi par votre équipe."))
+            return render(request, "people/person_search.html", {"form": form, "page_obj": None, "query": query})
+        if found:
+            return redirect(found)  # a request's reference or a paper code: straight to it
         results = selectors.people_matching(query)
         page = Paginator(results, 25).get_page(request.GET.get("page"))
         services.people_searched(

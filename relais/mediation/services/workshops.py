@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import Channel, Person, refuse_erased
-from relais.core.pdf import render_pdf
+from relais.core.pdf import render_pdf, wants_large_print
 from relais.mediation import choices as c
 from relais.mediation import ics, selectors, text
 from relais.mediation.exceptions import AlreadyRegistered
@@ -381,9 +381,12 @@ def attendance_record(
     return {"present": present, "absent": len(registrations) - present}
 
 
-def certificate_pdf(*, registration: Registration, actor, request: HttpRequest | None = None) -> bytes:
+def certificate_pdf(
+    *, registration: Registration, actor, request: HttpRequest | None = None, large_print: bool = False
+) -> bytes:
     """A certificate of attendance: only for someone who came to at least one session that
-    has taken place (a presence ticked in advance proves nothing)."""
+    has taken place (a presence ticked in advance proves nothing). In large print when the
+    person asked for it, or the staff member chose it (`large_print`)."""
     attended = list(
         WorkshopSession.objects.filter(
             attendances__registration=registration, attendances__present=True, starts_at__lte=timezone.now()
@@ -411,5 +414,6 @@ def certificate_pdf(*, registration: Registration, actor, request: HttpRequest |
             "sessions": [text.span_text(s.starts_at, s.ends_at) for s in attended],
             "duration": text.duration_text(minutes),
             "today": text.day_text(timezone.localdate(), year=True),
+            "large_print": wants_large_print(registration.person, asked=large_print),
         },
     )
