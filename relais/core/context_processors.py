@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.functional import SimpleLazyObject
 
 from relais.core.extensions import public_nav
@@ -18,6 +19,10 @@ def relais(request):
 
 
 def _accessibility_state() -> str:
+    """The state, or "" when the database cannot say (an error page must still render)."""
     from relais.core.models import AccessibilityStatement
 
-    return AccessibilityStatement.current().get_state_display()
+    try:
+        return AccessibilityStatement.current().get_state_display()
+    except DatabaseError:
+        return ""
