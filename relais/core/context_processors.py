@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db import DatabaseError
+from django.utils.functional import SimpleLazyObject
 
 from relais.core.extensions import public_nav
 from relais.core.theme import theme_css
@@ -11,4 +13,16 @@ def relais(request):
         "town": settings.RELAIS,
         "theme_css": theme_css(),
         "public_nav": public_nav(),
+        # The footer link says the conformance state, as the law asks (read only when shown).
+        "accessibility_state": SimpleLazyObject(_accessibility_state),
     }
+
+
+def _accessibility_state() -> str:
+    """The state, or "" when the database cannot say (an error page must still render)."""
+    from relais.core.models import AccessibilityStatement
+
+    try:
+        return AccessibilityStatement.current().get_state_display()
+    except DatabaseError:
+        return ""

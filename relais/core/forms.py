@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from relais.core.models import Person
+from relais.core.models import AccessibilityStatement, Person
 from relais.core.text import is_meaningful_query
 
 
@@ -88,3 +88,59 @@ class AccessDetailForm(forms.Form):
         field.label = question.label
         field.help_text = question.help_text
         field.error_messages["required"] = _("Répondez à cette question.")
+
+
+class AccessibilityStatementForm(forms.ModelForm):
+    """The RGAA statement, in the order of the official model."""
+
+    class Meta:
+        model = AccessibilityStatement
+        fields = [
+            "entity",
+            "site_name",
+            "site_url",
+            "rate",
+            "audit_date",
+            "auditor",
+            "statement_date",
+            "non_conformities",
+            "disproportionate_burden",
+            "exempt_content",
+            "improvement_plan",
+            "technologies",
+            "test_tools",
+            "test_environment",
+            "pages_audited",
+            "contact_email",
+            "contact_phone",
+            "contact_address",
+            "contact_form_url",
+        ]
+        widgets = {
+            "audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "statement_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "rate": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}),
+            **{
+                name: forms.Textarea(attrs={"rows": rows})
+                for name, rows in [
+                    ("non_conformities", 6),
+                    ("disproportionate_burden", 3),
+                    ("exempt_content", 3),
+                    ("improvement_plan", 3),
+                    ("technologies", 3),
+                    ("test_tools", 3),
+                    ("test_environment", 4),
+                    ("pages_audited", 6),
+                    ("contact_address", 3),
+                ]
+            },
+        }
+        error_messages = {
+            "rate": {"invalid": _("Écrivez un nombre entre 0 et 100, par exemple 87,5.")},
+            "audit_date": {"invalid": _("Écrivez une date, par exemple 15/11/2026.")},
+            "statement_date": {"invalid": _("Écrivez une date, par exemple 15/11/2026.")},
+            "site_url": {"invalid": _("Écrivez l'adresse complète, par exemple https://relais.valbrenne.fr.")},
+            "contact_email": {
+                "invalid": _("Écrivez une adresse électronique, par exemple accessibilite@valbrenne.fr.")
+            },
+        }

@@ -47,6 +47,7 @@ class Action(AuditAction):
     BACKUP_CREATED = "core.backup.created", _("Sauvegarde faite")
     BACKUP_RESTORED = "core.backup.restored", _("Sauvegarde restaurée")
     RETENTION_PURGED = "core.retention.purged", _("Données arrivées au bout de leur durée de conservation traitées")
+    ACCESSIBILITY_STATEMENT_UPDATED = "core.accessibility_statement.updated", _("Déclaration d'accessibilité modifiée")
 
 
 RENAMED = {

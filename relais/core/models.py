@@ -446,3 +446,143 @@ class RetainedCount(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.month:%Y-%m} {self.key}: {self.count}"
+
+
+class ConformanceState(models.TextChoices):
+    """RGAA conformance, from the rate of criteria met (no audit: not conformant)."""
+
+    FULL = "full", _("totalement conforme")
+    PARTIAL = "partial", _("partiellement conforme")
+    NONE = "none", _("non conforme")
+
+
+def _relative_or_web_address(value: str):
+    if not re.fullmatch(r"(/[^\s]*|https?://[^\s]+)", value or ""):
+        raise ValidationError(
+            _("Écrivez une adresse qui commence par https:// ou par / (une page de ce site), sans espace.")
+        )
+
+
+class AccessibilityStatement(models.Model):
+    """The site's accessibility statement (RGAA 4.1 model), one row, filled in by administrators."""
+
+    entity = models.CharField(
+        _("entité responsable du site"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : Mairie de Valbrenne. Vide : le nom de la commune."),
+    )
+    site_name = models.CharField(
+        _("nom du site"), max_length=200, blank=True, help_text=_("Vide : « Relais – » et le nom de la commune.")
+    )
+    site_url = models.URLField(_("adresse du site"), blank=True)
+    rate = models.DecimalField(
+        _("taux de conformité (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Part des critères RGAA applicables respectés, selon le dernier audit. Vide : pas encore d'audit."),
+    )
+    audit_date = models.DateField(_("date de l'audit"), null=True, blank=True)
+    auditor = models.CharField(
+        _("audit réalisé par"), max_length=200, blank=True, help_text=_("La personne, le service ou la société.")
+    )
+    statement_date = models.DateField(_("date de la déclaration"), null=True, blank=True)
+    non_conformities = models.TextField(
+        _("non-conformités"), blank=True, help_text=_("Une par ligne, avec le critère RGAA : « 11.1 – … ».")
+    )
+    disproportionate_burden = models.TextField(
+        _("dérogations pour charge disproportionnée"), blank=True, help_text=_("Une par ligne.")
+    )
+    exempt_content = models.TextField(
+        _("contenus non soumis à l'obligation d'accessibilité"), blank=True, help_text=_("Un par ligne.")
+    )
+    technologies = models.TextField(
+        _("technologies utilisées"), blank=True, default="HTML\nCSS\nJavaScript (facultatif)"
+    )
+    test_tools = models.TextField(
+        _("outils utilisés pour vérifier l'accessibilité"), blank=True, help_text=_("Un par ligne.")
+    )
+    test_environment = models.TextField(
+        _("environnement de test (navigateurs et technologies d'assistance)"),
+        blank=True,
+        help_text=_("Un par ligne : « NVDA 2024.4 avec Firefox 128 »."),
+    )
+    pages_audited = models.TextField(
+        _("pages vérifiées"), blank=True, help_text=_("Une par ligne : le nom de la page, puis son adresse.")
+    )
+    contact_email = models.EmailField(_("adresse électronique de contact"), blank=True)
+    contact_address = models.TextField(_("adresse postale de contact"), blank=True)
+    contact_form_url = models.CharField(
+        _("formulaire de contact"),
+        max_length=300,
+        blank=True,
+        validators=[_relative_or_web_address],
+        help_text=_("Une page de ce site (/demarches/…) ou une adresse https://."),
+    )
+    contact_phone = models.CharField(_("téléphone de contact"), max_length=30, blank=True)
+    improvement_plan = models.TextField(
+        _("plan d'amélioration"),
+        blank=True,
+        help_text=_("Ce qui sera corrigé, et quand (schéma pluriannuel, plan d'action de l'année)."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("déclaration d'accessibilité")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="core_accessibility_statement_single_row")]
+
+    def __str__(self):
+        return str(_("Déclaration d'accessibilité"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "AccessibilityStatement":
+        """The statement (an empty one, not saved, until an administrator fills it in)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def state(self) -> str:
+        """Totally conformant at 100 %, partially from 50 %, else (or without an audit) not."""
+        if self.rate is None:
+            return ConformanceState.NONE
+        if self.rate >= 100:
+            return ConformanceState.FULL
+        if self.rate >= 50:
+            return ConformanceState.PARTIAL
+        return ConformanceState.NONE
+
+    def get_state_display(self) -> str:
+        return str(ConformanceState(self.state).label)
+
+    @property
+    def entity_name(self) -> str:
+        return self.entity or _("Mairie de %(town)s") % {"town": settings.RELAIS["TOWN_NAME"]}
+
+    @property
+    def site_title(self) -> str:
+        return self.site_name or _("Relais – %(town)s") % {"town": settings.RELAIS["TOWN_NAME"]}
+
+    @property
+    def site_address(self) -> str:
+        return self.site_url or settings.SITE_URL
+
+    @property
+    def phone(self) -> str:
+        return self.contact_phone or settings.RELAIS["TOWN_PHONE"]
+
+    @property
+    def postal_address(self) -> str:
+        return self.contact_address or settings.RELAIS["TOWN_ADDRESS"]
+
+    def clean(self):
+        if self.rate is not None and not 0 <= self.rate <= 100:
+            raise ValidationError({"rate": _("Le taux est un pourcentage, entre 0 et 100.")})
+        if self.rate is not None and not self.audit_date:
+            raise ValidationError({"audit_date": _("Indiquez la date de l'audit qui a donné ce taux.")})
+        if self.audit_date and self.audit_date > timezone.localdate():
+            raise ValidationError({"audit_date": _("La date de l'audit ne peut pas être dans le futur.")})

@@ -13,6 +13,7 @@ from relais.core.extensions import prepare_merge
 from relais.core.idempotency import create_once
 from relais.core.journal import Action
 from relais.core.models import PERSON_DETAILS, BlockedSender, Channel, Person
+from relais.core.pagecache import public_pages_changed
 from relais.core.selectors import person_has_records, person_relations
 
 
@@ -167,3 +168,23 @@ def senders_block(
             details={"kinds": kinds, "until": until.date().isoformat()},
         )
     return kinds
+
+
+@transaction.atomic
+def accessibility_statement_save(*, form, actor, request: HttpRequest | None = None):
+    """Save the accessibility statement from its validated form, journal it, and refresh every
+    public page (their footer shows the conformance state)."""
+    statement = form.save()
+    audit_log(
+        actor=actor,
+        action=Action.ACCESSIBILITY_STATEMENT_UPDATED,
+        obj=statement,
+        request=request,
+        details={
+            "fields": sorted(form.changed_data),
+            "rate": None if statement.rate is None else str(statement.rate),
+            "state": statement.state,
+        },
+    )
+    public_pages_changed()
+    return statement

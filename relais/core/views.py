@@ -17,7 +17,7 @@ from relais.core import access, retention
 from relais.core.extensions import resident_sections
 from relais.core.forms import AccessCodeForm, AccessDetailForm
 from relais.core.http import post_data, safe_next
-from relais.core.models import Person
+from relais.core.models import AccessibilityStatement, Person
 
 
 @require_GET
@@ -187,8 +187,10 @@ def server_error(request, *args, **kwargs):
     return response
 
 
+@require_GET
 def accessibility(request):
-    return render(request, "core/accessibility.html")
+    """The accessibility statement (RGAA model), as administrators filled it in."""
+    return render(request, "core/accessibility.html", {"statement": AccessibilityStatement.current()})
 
 
 def privacy(request):

@@ -34,12 +34,12 @@ class DirectoryConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from relais.core.pagecache import public_pages_changed
-        from relais.directory.models import Organisation, Place, Procedure, Theme
+        from relais.directory.models import Acronym, Organisation, Place, Procedure, Theme
 
         def catalogue_changed(**kwargs):
             public_pages_changed()
 
-        for model in (Place, Procedure, Theme, Organisation):
+        for model in (Place, Procedure, Theme, Organisation, Acronym):
             post_save.connect(catalogue_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-save")
             post_delete.connect(
                 catalogue_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-delete"

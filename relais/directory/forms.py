@@ -1,9 +1,13 @@
+import re
+
 from django import forms
 from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
-from relais.directory.models import Organisation, Place, Procedure, Theme
+from relais.directory import selectors
+from relais.directory.acronyms import FALC_FIELDS, MAIN_FIELDS, missing_expansions
+from relais.directory.models import Acronym, Organisation, Place, Procedure, Theme
 
 
 class SearchForm(forms.Form):
@@ -175,3 +179,50 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "short_name", "slug", "website", "phone", "description"]
+
+
+def acronym_warnings(form: ProcedureForm) -> dict[str, str]:
+    """Field name -> a warning (not an error) for acronyms written without their full form.
+
+    Read from what was typed when the form is bound, else from the saved procedure."""
+    names = [*MAIN_FIELDS, *FALC_FIELDS]
+    if form.is_bound:
+        texts = {name: str(form.data.get(form.add_prefix(name), "")) for name in names}
+    else:
+        texts = {name: getattr(form.instance, name, "") or "" for name in names}
+    warnings = {}
+    for name, entries in missing_expansions(texts, selectors.acronym_entries()).items():
+        listed = ", ".join(f"{e.abbreviation} ({e.expansion})" for e in entries)
+        if name == "easy_read":
+            message = _(
+                "Écrivez en toutes lettres, à la première utilisation : %(list)s. "
+                "La version facile à lire explique chaque sigle avec des mots."
+            )
+        else:
+            message = _(
+                "Sigle sans sa forme complète à la première utilisation : %(list)s. "
+                "La page l'ajoute d'elle-même, mais écrivez-la là où elle se lit le mieux."
+            )
+        warnings[name] = message % {"list": listed}
+    return warnings
+
+
+class AcronymForm(forms.ModelForm):
+    class Meta:
+        model = Acronym
+        fields = ["abbreviation", "expansion"]
+
+    def clean_abbreviation(self):
+        value = self.cleaned_data["abbreviation"].strip()
+        if not re.fullmatch(r"[A-ZÀ-Ý0-9][A-Za-zÀ-ÿ0-9]{1,19}", value) or not re.search(r"[A-ZÀ-Ý]{2}", value):
+            raise forms.ValidationError(
+                _("Écrivez le sigle seul, sans espace ni point, avec ses majuscules : CAF, CCAS, C2S.")
+            )
+        return value
+
+    def clean_expansion(self):
+        value = " ".join(self.cleaned_data["expansion"].split())
+        abbreviation = (self.data.get(self.add_prefix("abbreviation")) or "").strip()
+        if abbreviation and value.casefold() == abbreviation.casefold():
+            raise forms.ValidationError(_("Écrivez les mots que le sigle remplace, pas le sigle lui-même."))
+        return value

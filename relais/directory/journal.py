@@ -15,6 +15,8 @@ class Action(AuditAction):
     THEME_UPDATED = "directory.theme.updated", _("Thème modifié")
     ORGANISATION_CREATED = "directory.organisation.created", _("Organisme créé")
     ORGANISATION_UPDATED = "directory.organisation.updated", _("Organisme modifié")
+    ACRONYM_CREATED = "directory.acronym.created", _("Sigle ajouté à la liste")
+    ACRONYM_UPDATED = "directory.acronym.updated", _("Sigle de la liste modifié")
 
 
 RENAMED = {

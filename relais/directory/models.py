@@ -279,3 +279,32 @@ class Procedure(models.Model):
 
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.replace("\n", ",").split(",") if k.strip()]
+
+
+class Acronym(models.Model):
+    """An acronym of the town's list (CAF, CCAS, RIB…) and its full form, spelled out on
+    first use in the catalogue's texts (see directory.acronyms)."""
+
+    abbreviation = models.CharField(
+        _("sigle"),
+        max_length=20,
+        unique=True,
+        error_messages={"unique": _("Ce sigle est déjà dans la liste : modifiez-le plutôt.")},
+        help_text=_("Tel qu'il est écrit dans les textes, en majuscules : CAF."),
+    )
+    expansion = models.CharField(
+        _("forme complète"),
+        max_length=200,
+        help_text=_(
+            "En minuscules sauf les noms propres, comme au milieu d'une phrase : caisse d'allocations familiales."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sigle")
+        verbose_name_plural = _("sigles")
+        ordering = ["abbreviation"]
+
+    def __str__(self):
+        return self.abbreviation

@@ -7,7 +7,8 @@ import math
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from relais.directory import search as catalogue_search
-from relais.directory.models import Place, Procedure, Theme
+from relais.directory.acronyms import FALC_FIELDS, MAIN_FIELDS, Entry, missing_expansions
+from relais.directory.models import Acronym, Place, Procedure, Theme
 
 
 def procedures_for_list() -> QuerySet[Procedure]:
@@ -77,3 +78,21 @@ def places_near(
     if open_now:
         places = [p for p in places if p.status_now().is_open]
     return places
+
+
+def acronym_entries() -> list[Entry]:
+    """The town's list of acronyms and their full forms."""
+    return [Entry(a, e) for a, e in Acronym.objects.order_by("abbreviation").values_list("abbreviation", "expansion")]
+
+
+def procedures_with_unexpanded_acronyms() -> list[tuple[Procedure, dict[str, list[Entry]]]]:
+    """Every procedure (published or not) whose texts use a listed acronym without its full
+    form, with the fields concerned: the catalogue editor's list of texts to reread."""
+    entries = acronym_entries()
+    fields = [*MAIN_FIELDS, *FALC_FIELDS]
+    found = []
+    for proc in Procedure.objects.only("pk", "slug", "title", "published", *fields).order_by("title"):
+        missing = missing_expansions({name: getattr(proc, name) for name in fields}, entries)
+        if missing:
+            found.append((proc, missing))
+    return found

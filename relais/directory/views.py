@@ -15,14 +15,16 @@ from relais.core.http import post_data
 from relais.core.pagecache import public_page
 from relais.directory import export, selectors, services
 from relais.directory.forms import (
+    AcronymForm,
     OrganisationForm,
     PlaceForm,
     PlacesFilterForm,
     ProcedureForm,
     SearchForm,
     ThemeForm,
+    acronym_warnings,
 )
-from relais.directory.models import Organisation, Place, Procedure, Theme
+from relais.directory.models import Acronym, Organisation, Place, Procedure, Theme
 
 # ---------------------------------------------------------------- resident pages
 
@@ -161,6 +163,12 @@ CATALOGUE = {
         "title": gettext_lazy("Organismes"),
         "columns": ["name", "short_name", "website"],
     },
+    "sigles": {
+        "model": Acronym,
+        "form": AcronymForm,
+        "title": gettext_lazy("Sigles"),
+        "columns": ["abbreviation", "expansion"],
+    },
 }
 
 
@@ -191,10 +199,32 @@ def catalogue_edit(request, kind, pk=None):
     spec = _catalogue_kind(kind)
     instance = get_object_or_404(spec["model"], pk=pk) if pk else None
     form = spec["form"](post_data(request), instance=instance)
+    warnings = acronym_warnings(form) if spec["model"] is Procedure else {}
     if request.method == "POST" and form.is_valid():
         obj = services.catalogue_save(form=form, actor=request.user, request=request)
+        if warnings:
+            # Saved all the same: the warnings are shown again beside the fields.
+            messages.warning(
+                request,
+                _("« %(name)s » est enregistré. Des sigles sont écrits sans leur forme complète : voir ci-dessous.")
+                % {"name": obj},
+            )
+            return redirect("directory:catalogue_edit", kind=kind, pk=obj.pk)
         messages.success(request, _("« %(name)s » est enregistré.") % {"name": obj})
         return redirect("directory:catalogue_list", kind=kind)
     return render(
-        request, "directory/staff/catalogue_form.html", {"kind": kind, "spec": spec, "form": form, "object": instance}
+        request,
+        "directory/staff/catalogue_form.html",
+        {"kind": kind, "spec": spec, "form": form, "object": instance, "warnings": warnings},
     )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def acronym_check(request):
+    """The procedures whose texts use a listed acronym without its full form."""
+    label = {f.name: f.verbose_name for f in Procedure._meta.get_fields() if hasattr(f, "verbose_name")}
+    found = [
+        (proc, [(label[name], entries) for name, entries in missing.items()])
+        for proc, missing in selectors.procedures_with_unexpanded_acronyms()
+    ]
+    return render(request, "directory/staff/acronym_check.html", {"found": found})

@@ -48,6 +48,14 @@ class PeopleConfig(AppConfig):
                 order=96,
             ),
             NavItem(
+                _("Déclaration d'accessibilité"),
+                "people:accessibility_statement_edit",
+                (Role.ADMINISTRATOR,),
+                _("Le taux de conformité au RGAA, les non-conformités et comment joindre la mairie."),
+                order=97,
+                menu=False,
+            ),
+            NavItem(
                 _("Journal"),
                 "people:audit_journal",
                 (Role.ADMINISTRATOR,),

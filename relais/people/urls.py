@@ -23,6 +23,8 @@ staff_urlpatterns = [
     path("gestion/personnes/<int:pk>/effacer/", views_rights.person_erase, name="person_erase"),
     # journal
     path("gestion/journal/", views.audit_journal, name="audit_journal"),
+    # accessibility statement (RGAA)
+    path("gestion/declaration-accessibilite/", views.accessibility_statement_edit, name="accessibility_statement_edit"),
     # register of processing activities
     path("gestion/registre-des-traitements/", views.processing_register, name="processing_register"),
     path("gestion/registre-des-traitements/pdf/", views.processing_register_pdf, name="processing_register_pdf"),

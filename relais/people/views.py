@@ -19,9 +19,10 @@ from relais.accounts.permissions import PEOPLE_ROLES, has_role, looks_people_up,
 from relais.core import access, retention, selectors, services
 from relais.core.audit import audit_log
 from relais.core.extensions import find_by_reference, person_sections
+from relais.core.forms import AccessibilityStatementForm
 from relais.core.http import channel_to_preselect, id_param, post_data, remember_channel
 from relais.core.journal import Action
-from relais.core.models import Person
+from relais.core.models import AccessibilityStatement, Person
 from relais.core.pdf import render_pdf
 from relais.people.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
 
@@ -191,3 +192,20 @@ def processing_register_pdf(request):
     response = HttpResponse(render_pdf("people/pdf/processing_register.html", context), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="registre-des-traitements.pdf"'
     return response
+
+
+@staff_required(Role.ADMINISTRATOR)
+def accessibility_statement_edit(request):
+    """The accessibility statement (RGAA model) that residents read from every page's footer."""
+    form = AccessibilityStatementForm(post_data(request), instance=AccessibilityStatement.current())
+    if request.method == "POST" and form.is_valid():
+        statement = services.accessibility_statement_save(form=form, actor=request.user, request=request)
+        messages.success(
+            request,
+            _("La déclaration d'accessibilité est enregistrée : le site est déclaré %(state)s.")
+            % {"state": statement.get_state_display()},
+        )
+        return redirect("people:accessibility_statement_edit")
+    return render(
+        request, "people/accessibility_statement_form.html", {"form": form}, status=400 if form.errors else 200
+    )

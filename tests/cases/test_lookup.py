@@ -110,7 +110,9 @@ def test_a_wrong_detail_and_an_unknown_reference_get_the_same_answer_naming_the_
     assert AuditEvent.objects.filter(action="cases.case.lookup_failed").count() == 2
 
 
-def test_the_form_asks_for_the_phone_digits_or_the_birth_year_not_the_postcode(client):
+def test_the_form_asks_for_the_phone_digits_or_the_birth_year_not_the_postcode(
+    client, db
+):  # the footer reads the accessibility statement
     page = client.get(URL).content.decode()
     assert "4 derniers chiffres de votre téléphone" in page and "année de naissance" in page
     assert "code postal" not in page
@@ -143,7 +145,9 @@ def test_the_grant_lasts_thirty_minutes(client, marie_case):
     assert client.get(_read_only_url(marie_case)).status_code == 302
 
 
-def test_a_malformed_reference_or_detail_is_explained_beside_the_field(client):
+def test_a_malformed_reference_or_detail_is_explained_beside_the_field(
+    client, db
+):  # the footer reads the accessibility statement
     response = _try(client, "Dupont", "37500")
     page = response.content.decode()
     assert response.status_code == 400
@@ -200,7 +204,7 @@ def test_an_ipv6_site_counts_as_one_visitor_by_its_48(marie_case):
     assert _try(Client(REMOTE_ADDR="2001:db8:2::1"), "2026-98888", "1984").status_code == 400
 
 
-def test_the_page_not_found_can_prefill_the_reference(client):
+def test_the_page_not_found_can_prefill_the_reference(client, db):  # the footer reads the accessibility statement
     page = client.get(URL + "?reference=2026-00042").content.decode()
     assert 'value="2026-00042"' in page
 

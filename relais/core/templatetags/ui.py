@@ -1,6 +1,7 @@
 """Template components of the Relais design system (loaded as builtins).
 
 {% field form.name %}            label, hint, error beside the field, accessible attributes
+{% field form.name warning=text %}   a non-blocking warning beside the field (text inputs)
 {% field form.name heading=True %}   the label (or legend) is the page's heading (one question per page)
 {% error_summary form %}         the summary at the top, linking to each field in error
 {% pagination page_obj %}        previous / next with page numbers, keeps the query string
@@ -25,8 +26,12 @@ def field(bound_field, **options):
     describedby = []
     hint_id = f"{bound_field.auto_id}-hint"
     error_id = f"{bound_field.auto_id}-error"
+    warning_id = f"{bound_field.auto_id}-warning"
+    warning = options.get("warning") or ""
     if bound_field.help_text:
         describedby.append(hint_id)
+    if warning:
+        describedby.append(warning_id)
     if bound_field.errors:
         describedby.append(error_id)
     attrs = {}
@@ -46,6 +51,8 @@ def field(bound_field, **options):
             "widget_html": bound_field.as_widget(attrs=attrs),
             "hint_id": hint_id,
             "error_id": error_id,
+            "warning": warning,
+            "warning_id": warning_id,
             "grouped": grouped,
             "is_checkbox": isinstance(widget, forms.CheckboxInput),
             "label": options.get("label") or bound_field.label,

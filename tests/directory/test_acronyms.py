@@ -1,0 +1,207 @@
+"""Acronyms spelled out on first use on resident pages, and the editor's warnings."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from relais.core.models import AuditEvent
+from relais.directory.acronyms import Entry, Reading, spell_out
+from relais.directory.models import Acronym, Organisation, Procedure, Theme
+from tests.directory.test_catalogue_admin import procedure_data
+
+CAF = "caisse d&#x27;allocations familiales"
+CAF_ABBR = f'<abbr title="{CAF}">CAF</abbr>'
+
+
+def _procedure(slug="essai-sigles", **texts):
+    defaults = {"summary": "", "easy_read": "", "audience": "", "documents": "", "cost": "", "delay": "", "how_to": ""}
+    proc = Procedure.objects.create(
+        slug=slug,
+        title="Essai des sigles",
+        organisation=Organisation.objects.get(slug="mairie"),
+        **{**defaults, **texts},
+    )
+    proc.themes.set([Theme.objects.first()])
+    return proc
+
+
+def _page(client, proc) -> str:
+    response = client.get(reverse("directory:procedure", args=[proc.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _main(html: str) -> str:
+    """The procedure's texts, before the FALC section."""
+    main = html.split('id="contenu"', 1)[1]
+    return main.split('id="facile-a-lire"', 1)[0]
+
+
+def test_the_first_use_is_spelled_out_and_later_uses_stay_plain(client, db):
+    proc = _procedure(
+        summary="Demandez à la CAF.",
+        documents="Un RIB\nL'attestation de la CAF",
+        how_to="Écrivez à la CAF.\nEnvoyez votre RIB.",
+    )
+    main = _main(_page(client, proc))
+    assert main.count(f"{CAF_ABBR} ({CAF})") == 1
+    assert main.count("<abbr") == 2  # CAF and RIB, once each
+    assert '<abbr title="relevé d&#x27;identité bancaire">RIB</abbr> (relevé d&#x27;identité bancaire)' in main
+    assert "Écrivez à la CAF." in main
+    assert "Envoyez votre RIB." in main
+
+
+def test_an_expansion_already_given_beside_the_acronym_is_not_repeated(client, db):
+    proc = _procedure(summary="La caisse d’allocations familiales (CAF) verse l'aide. La CAF répond sous 1 mois.")
+    main = _main(_page(client, proc))
+    assert main.count("allocations familiales") == 2  # the text's own, and the abbr's title
+    assert f"({CAF_ABBR})" in main
+    proc = _procedure(slug="essai-sigles-2", summary="La CAF (Caisse d'allocations familiales) verse l'aide.")
+    main = _main(_page(client, proc))
+    assert f"{CAF_ABBR} (Caisse d&#x27;allocations familiales) verse" in main
+    assert main.count("allocations familiales") == 2
+
+
+def test_the_easy_read_version_spells_out_its_own_first_use_in_words(client, db):
+    proc = _procedure(summary="Demandez à la CAF.", easy_read="La CAF vous aide.\nAllez à la CAF.")
+    html = _page(client, proc)
+    falc = html.split('id="facile-a-lire"', 1)[1]
+    assert f"La {CAF_ABBR} ({CAF}) vous aide." in falc
+    assert "Allez à la CAF." in falc
+    print_page = client.get(reverse("directory:procedure_print", args=[proc.slug])).content.decode()
+    assert print_page.count(f"{CAF_ABBR} ({CAF})") == 2  # the procedure's texts, then the FALC version
+
+
+def test_only_whole_words_in_capitals_are_acronyms(client, db):
+    proc = _procedure(summary="Le café CAFÉ et la caf et CAFS et www.caf.fr restent tels quels.")
+    main = _main(_page(client, proc))
+    assert "<abbr" not in main
+    assert "www.caf.fr" in main
+
+
+def test_hostile_text_and_expansions_are_escaped(client, db):
+    Acronym.objects.create(abbreviation="XSS", expansion='"><script>alert(1)</script>')
+    proc = _procedure(summary="<img src=x onerror=alert(1)> XSS <b>gras</b>", how_to="<a href='javascript:x'>CAF</a>")
+    html = _page(client, proc)
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "<b>gras</b>" not in html
+    assert '<abbr title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">XSS</abbr>' in html
+    assert f"&lt;a href=&#x27;javascript:x&#x27;&gt;{CAF_ABBR} ({CAF})&lt;/a&gt;" in html
+
+
+def test_markup_of_another_filter_is_kept_and_links_are_left_alone():
+    reading = Reading([Entry("CAF", "caisse d'allocations familiales")])
+    html = spell_out(mark_safe('<span lang="fr"><a href="/caf/">la CAF</a> puis la CAF &amp; co</span>'), reading)
+    assert html == (f'<span lang="fr"><a href="/caf/">la CAF</a> puis la {CAF_ABBR} ({CAF}) &amp; co</span>')
+
+
+def test_a_town_acronym_added_by_the_editor_is_spelled_out_at_once(admin_client, administrator, client, db):
+    proc = _procedure(summary="Passez à la MDH des Tilleuls.")
+    response = admin_client.post(
+        reverse("directory:catalogue_create", args=["sigles"]),
+        {"abbreviation": "MDH", "expansion": "maison des habitants"},
+    )
+    assert response.status_code == 302
+    acronym = Acronym.objects.get(abbreviation="MDH")
+    assert AuditEvent.objects.filter(
+        action="directory.acronym.created", object_id=str(acronym.pk), actor=administrator
+    ).exists()
+    assert '<abbr title="maison des habitants">MDH</abbr> (maison des habitants)' in _page(client, proc)
+    response = admin_client.post(
+        reverse("directory:catalogue_edit", args=["sigles", acronym.pk]),
+        {"abbreviation": "MDH", "expansion": "Maison des habitants"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="directory.acronym.updated", object_id=str(acronym.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"abbreviation": "CAF", "expansion": "autre chose"}, "abbreviation", "déjà dans la liste"),
+        ({"abbreviation": "C.A.F", "expansion": "caisse"}, "abbreviation", "sans espace ni point"),
+        ({"abbreviation": "caf", "expansion": "caisse"}, "abbreviation", "avec ses majuscules"),
+        ({"abbreviation": "ZZT", "expansion": "zzt"}, "expansion", "pas le sigle lui-même"),
+        ({"abbreviation": "ZZT", "expansion": ""}, "expansion", ""),
+    ],
+)
+def test_a_bad_acronym_is_explained_beside_the_field_and_kept(admin_client, data, field, message):
+    response = admin_client.post(reverse("directory:catalogue_create", args=["sigles"]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="id_{field}-error"' in html
+    assert message in html
+    assert f'value="{data["abbreviation"]}"' in html
+    assert Acronym.objects.filter(abbreviation=data["abbreviation"]).count() == (data["abbreviation"] == "CAF")
+
+
+def test_acronym_screens_are_404_for_staff_who_are_not_administrators(reception_client, client, db):
+    for url in (
+        reverse("directory:catalogue_list", args=["sigles"]),
+        reverse("directory:catalogue_create", args=["sigles"]),
+        reverse("directory:acronym_check"),
+    ):
+        assert reception_client.get(url).status_code == 404
+        assert reception_client.post(url, {"abbreviation": "ABC", "expansion": "a b c"}).status_code == 404
+        assert client.get(url).status_code == 302  # to the login page
+    assert not Acronym.objects.filter(abbreviation="ABC").exists()
+
+
+def _warnings(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="field-warning" id="id_(\w+)-warning">(.*?)</p>', html, re.S))
+
+
+def test_the_editor_is_warned_beside_the_field_but_the_procedure_is_saved(admin_client, db):
+    data = procedure_data(
+        summary="La CAF verse l'aide.",
+        documents="Un relevé d’identité bancaire (RIB)",
+        easy_read="Allez au CCAS.",
+        how_to="Appelez la CAF.",
+    )
+    response = admin_client.post(reverse("directory:catalogue_create", args=["fiches"]), data)
+    proc = Procedure.objects.get(slug="place-en-creche")
+    edit = reverse("directory:catalogue_edit", args=["fiches", proc.pk])
+    assert response.status_code == 302 and response.url == edit
+    html = admin_client.get(edit).content.decode()
+    warnings = _warnings(html)
+    assert set(warnings) == {"summary", "easy_read"}
+    assert "CAF (caisse d&#x27;allocations familiales)" in warnings["summary"]
+    assert "CCAS (centre communal d&#x27;action sociale)" in warnings["easy_read"]
+    assert 'aria-describedby="id_summary-warning"' in html
+    assert "Des sigles sont écrits sans leur forme complète" in html
+
+
+def test_warnings_follow_what_was_typed_when_the_form_has_an_error(admin_client, db):
+    data = procedure_data(summary="Le CCAS vous reçoit.", title="")
+    response = admin_client.post(reverse("directory:catalogue_create", args=["fiches"]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Le CCAS vous reçoit." in html
+    assert set(_warnings(html)) == {"summary"}
+    data = procedure_data(summary="Le centre communal d’action sociale (CCAS) vous reçoit.")
+    response = admin_client.post(reverse("directory:catalogue_create", args=["fiches"]), data)
+    assert response.status_code == 302
+    assert response.url == reverse("directory:catalogue_list", args=["fiches"])
+
+
+def test_the_editor_lists_the_procedures_to_reread(admin_client, db):
+    check = reverse("directory:acronym_check")
+    assert "Aucune fiche n'emploie un sigle" in admin_client.get(check).content.decode()  # the demo is clean
+    proc = _procedure(summary="Demandez un RIB.", easy_read="Allez à la CAF.")
+    html = admin_client.get(check).content.decode()
+    assert reverse("directory:catalogue_edit", args=["fiches", proc.pk]) in html
+    row = html.split(proc.title, 1)[1].split("</tr>", 1)[0]
+    assert "Résumé en français simple : " in row and ">RIB</abbr>" in row
+    assert "Version facile à lire et à comprendre (FALC) : " in row and ">CAF</abbr>" in row
+    assert "1 fiche à relire" in html
+
+
+def test_the_demo_catalogue_gives_the_full_forms_where_an_editor_would(db):
+    from relais.directory.selectors import procedures_with_unexpanded_acronyms
+
+    assert procedures_with_unexpanded_acronyms() == []
+    assert Acronym.objects.get(abbreviation="ANTS").expansion == "Agence nationale des titres sécurisés"
+    assert Acronym.objects.get(abbreviation="CCAS").expansion == "centre communal d'action sociale"
