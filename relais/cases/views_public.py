@@ -31,6 +31,7 @@ from relais.cases.forms import (
     from_json,
 )
 from relais.cases.models import Case, Draft, FieldKind, Form, FormField
+from relais.core.content_language import requested_language
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -132,7 +133,12 @@ def question(request, slug, key, n):
     has_files = set(draft.files.values_list("field_key", flat=True))
     initial = {q.key: from_json(q, saved.get(q.key)) for q in questions if q.kind != FieldKind.FILE}
     answer_form = AnswerForm(
-        post_data(request), files_data(request), questions=questions, has_files=has_files, initial=initial
+        post_data(request),
+        files_data(request),
+        questions=questions,
+        has_files=has_files,
+        initial=initial,
+        lang=requested_language(request),
     )
     if request.method == "POST" and answer_form.is_valid():
         try:
@@ -363,7 +369,9 @@ def correct(request, reference, token, pk):
         return redirect(case.get_tracking_url())
     question = _question_of(case, answer)
     initial = {} if question.kind == FieldKind.FILE else {question.key: from_json(question, answer.get("value"))}
-    answer_form = CorrectionAnswerForm(post_data(request), files_data(request), questions=[question], initial=initial)
+    answer_form = CorrectionAnswerForm(
+        post_data(request), files_data(request), questions=[question], initial=initial, lang=requested_language(request)
+    )
     if request.method == "POST" and answer_form.is_valid():
         try:
             services.correction_answer(
