@@ -440,7 +440,7 @@ def receipt_pdf(case: Case) -> bytes:
             "lookup_address": urlsplit(settings.SITE_URL).netloc + reverse("cases:lookup"),
             "documents": list(case.documents.filter(superseded_at__isnull=True)),
         },
-        language=case.person.preferred_language or "fr",
+        language=case.person.interface_language,
     )
 
 
@@ -1108,7 +1108,7 @@ def correction_request(
             requested_by=actor,
             submission_key=submission_key,
         )
-        with translation.override(locked.person.preferred_language or "fr"):  # the resident's language
+        with translation.override(locked.person.interface_language):  # the resident's language
             text = _("Merci de corriger votre réponse à « %(question)s » : %(reason)s") % {
                 "question": correction.label,
                 "reason": reason,

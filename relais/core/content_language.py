@@ -74,6 +74,18 @@ def offered_languages() -> list[tuple[str, str]]:
     return languages
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Choices of a model field holding a language (a person's, a message text's): callable, so
+    that the town's languages are read when needed, not written into a migration."""
+    return offered_languages()
+
+
+def interface_language(code: str | None) -> str:
+    """The interface language for someone who prefers `code`: itself when the interface speaks
+    it, else French (a content-only language has no translation of Relais's own words)."""
+    return code if code in {c for c, _n in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
 def content_only_languages() -> list[tuple[str, str]]:
     interface = {code for code, _name in settings.LANGUAGES}
     return [(code, name) for code, name in offered_languages() if code not in interface]
