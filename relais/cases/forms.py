@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.models import Role
 from relais.cases.models import FieldKind, Form, FormField, Status
 from relais.core.content_language import localized
-from relais.core.forms import check_contact_channel
+from relais.core.forms import ContentSelect, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.core.uploads import check_upload
@@ -285,7 +285,7 @@ class ReplyForm(SubmissionKeyForm):
         label=_("Votre message"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     document = UploadField(label=_("Ajouter un document"), required=False, help_text=_("PDF ou photo."))
-    field_key = forms.ChoiceField(label=_("Ce document est"), required=False, choices=[])
+    field_key = forms.ChoiceField(label=_("Ce document est"), required=False, choices=[], widget=ContentSelect)
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -31,7 +33,7 @@ from relais.cases.forms import (
     from_json,
 )
 from relais.cases.models import Case, Draft, FieldKind, Form, FormField
-from relais.core.content_language import requested_language
+from relais.core.content_language import localized, requested_language
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -240,11 +242,18 @@ def check(request, slug, key):
     if (sent := _sent(draft)) is not None:
         return sent
     rows = _review(form, draft)
+    lang = requested_language(request)
     contact_data = draft.data.get("contact")
     contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
     location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"
     errors = [
-        {"message": _("Répondez à la question « %(q)s ».") % {"q": r["question"].label}, "href": r["url"]}
+        {
+            # The question is town-written: marked with its language inside the sentence.
+            "message": mark_safe(  # noqa: S308 - the sentence is escaped, the question is escaped by `html`
+                escape(_("Répondez à la question « %(q)s ».")) % {"q": localized(r["question"], "label", lang).html}
+            ),
+            "href": r["url"],
+        }
         for r in rows
         if r["missing"]
     ]

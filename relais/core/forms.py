@@ -133,3 +133,27 @@ class TranslationForm(forms.Form):
 
     def texts(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name, "") for name in self.fields}
+
+
+class ContentSelect(forms.Select):
+    """A select of town-written options: objects of a ModelChoiceField read `field` in the
+    page's language when translated; plain choices are the town's French (questions of a
+    request). Each option says its language (lang="fr") when it is not the page's; an option
+    without a value ("Toutes") is the interface's."""
+
+    def __init__(self, *args, field: str = "title", **kwargs):
+        self.field = field
+        super().__init__(*args, **kwargs)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        from relais.core.content_language import localized
+
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is None and value in (None, ""):
+            return option
+        text = localized(instance, self.field) if instance is not None else localized(label)
+        option["label"] = text.text
+        if text.foreign:
+            option["attrs"]["lang"] = text.lang
+        return option
