@@ -3,7 +3,8 @@
 Generated from the URL configuration: every resident page of tests/routes.py is opened in
 English and in Arabic, by a visitor and by the demo resident with an account, and every text
 of the page's body that holds a known town-written French string (each demo procedure's title
-and summary, each request form's title and questions, each theme's label) must sit inside an
+and summary, each request form's title and questions, each theme's label, each workshop's,
+drop-in session's, appointment type's and mutual-aid listing's title and description) must sit inside an
 element whose language is French, so that a screen reader reads it with a French voice. A
 string the town translated into the page's language is not looked for: it is shown translated.
 """
@@ -20,6 +21,8 @@ from relais.accounts.models import User
 from relais.cases.models import Form, FormField
 from relais.core.content_language import translation_of
 from relais.directory.models import Procedure, Theme
+from relais.mediation.models import AppointmentType, DropIn, Workshop
+from relais.mutualaid.models import Listing
 from tests.routes import RESIDENT_EMAIL, all_routes, sample_kwargs, sample_query
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -34,6 +37,10 @@ def known_strings(lang: str) -> set[str]:
         *((f, ("title",)) for f in Form.objects.published()),
         *((q, ("label",)) for q in FormField.objects.filter(form__published=True)),
         *((t, ("label",)) for t in Theme.objects.all()),
+        *((w, ("title", "description")) for w in Workshop.objects.all()),
+        *((d, ("title", "description")) for d in DropIn.objects.all()),
+        *((a, ("title", "description")) for a in AppointmentType.objects.all()),
+        *((listing, ("title", "text")) for listing in Listing.objects.all()),
     ]
     return {
         text
@@ -66,7 +73,8 @@ class Texts(HTMLParser):
 
     def handle_data(self, data):
         tags = {tag for tag, _lang in self.stack}
-        if data.strip() and "body" in tags and not tags & {"script", "style", "title"}:
+        # A textarea holds what the person typed (their own listing, being edited), not text shown.
+        if data.strip() and "body" in tags and not tags & {"script", "style", "title", "textarea"}:
             self.texts.append((data, self.lang()))
 
 
