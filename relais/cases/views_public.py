@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -217,7 +217,15 @@ def contact(request, slug, key):
     )
 
 
-def _review(form: Form, draft: Draft) -> list[dict]:
+def _chosen(question: FormField, value, lang: str):
+    """A choice answer as the resident chose it: the choices' labels in `lang`, each marked
+    with its language (the value kept is the French text)."""
+    labels = dict(question.choice_labels(lang))
+    chosen = value if isinstance(value, list) else [value]
+    return format_html_join(", ", "{}", ((labels[v].html if v in labels else v,) for v in chosen))
+
+
+def _review(form: Form, draft: Draft, lang: str) -> list[dict]:
     saved = draft.data.get("answers", {})
     files = {f.field_key: f for f in draft.files.all()}
     rows = []
@@ -227,7 +235,9 @@ def _review(form: Form, draft: Draft) -> list[dict]:
         rows.append(
             {
                 "question": q,
-                "display": display(q, value),
+                "display": _chosen(q, value, lang)
+                if q.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and value
+                else display(q, value),
                 "missing": q.required and value in (None, "", []),
                 "url": reverse("cases:question", args=[form.slug, draft.key, step + 1]) + "?retour=verifier",
             }
@@ -241,8 +251,8 @@ def check(request, slug, key):
     draft = _draft_or_404(request, form, key)
     if (sent := _sent(draft)) is not None:
         return sent
-    rows = _review(form, draft)
     lang = requested_language(request)
+    rows = _review(form, draft, lang)
     contact_data = draft.data.get("contact")
     contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
     location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"

@@ -86,6 +86,7 @@ def test_a_resident_files_in_english_with_the_translated_questions(client, ccas_
     )["Location"]
     page = client.get(check, **english).content.decode()
     assert "<dt>Why do you want an appointment?</dt>" in page
+    assert "<dd>Food aid</dd>" in page  # the choice as the resident read it
     client.post(check, **english)
     case = Case.objects.get(person__last_name="Lee")
     assert case.answers[0]["value"] == "Aide alimentaire"
