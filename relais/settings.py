@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from relais.core.env import envbool, envint, envlist, envsecret, envstr, load_dotenv
+from relais.core.env import envbool, envint, envlangs, envlist, envsecret, envstr, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # RELAIS_DOTENV names the file to read (empty: none, as the test suite does).
@@ -220,6 +220,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Internationalisation: French first, English available, Arabic proves right-to-left.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
+# Languages the town writes content in besides the interface's (procedures, forms, message
+# texts; relais/core/content_language.py): "tr,uk". Residents read them from the links on a
+# page ("Lire cette page en : Türkçe"); the interface stays in French, English or Arabic.
+RELAIS_CONTENT_LANGUAGES = envlangs("RELAIS_CONTENT_LANGUAGES")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"

@@ -17,11 +17,17 @@ from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from bench.server import free_port
 from relais.accounts.models import Membership, Role, Team, User
 from relais.core.models import Person
 from relais.core.pagecache import forget_version
+
+# Property tests check what is computed, never how fast: Hypothesis' default 200 ms deadline
+# per example is a timed assertion that fails on a loaded machine.
+hypothesis_settings.register_profile("relais", deadline=None)
+hypothesis_settings.load_profile("relais")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -611,6 +611,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "directory:catalogue_list": lambda: {"kind": "lieux"},
     "directory:catalogue_create": lambda: {"kind": "fiches"},
     "directory:catalogue_edit": lambda: {"kind": "fiches", "pk": _procedure().pk},
+    "directory:catalogue_translate": lambda: {"kind": "fiches", "pk": _procedure().pk, "lang": "en"},
     # core
     "core:language": lambda: {"code": "en"},
     "people:person_detail": lambda: {"pk": _person().pk},
@@ -658,6 +659,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:record_start": lambda: {"person_pk": _person().pk},
     "cases:record": lambda: {"person_pk": _person().pk, "slug": _form().slug},
     "cases:form_edit": lambda: {"slug": _field().form.slug},
+    "cases:form_translate": lambda: {"slug": _field().form.slug, "lang": "ar"},
     "cases:field_create": lambda: {"slug": _field().form.slug},
     "cases:field_edit": lambda: {"slug": (f := _field()).form.slug, "pk": f.pk},
     "cases:field_action": lambda: {"slug": (f := _field()).form.slug, "pk": f.pk},

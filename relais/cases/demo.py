@@ -108,6 +108,37 @@ FORMS = [
         "expected_days": 5,
         "intro": "Le Centre communal d'action sociale vous reçoit pour une aide, un conseil ou une démarche.",
         "required_documents": "",
+        # Translated by the town (core.content_language): the form and its questions.
+        "translations": {
+            "en": {
+                "title": "Ask for an appointment at the CCAS",
+                "intro": "The town's social welfare centre (CCAS) sees you for help, advice or a procedure.",
+            },
+            "ar": {
+                "title": "طلب موعد في المركز البلدي للعمل الاجتماعي",
+                "intro": "يستقبلك المركز البلدي للعمل الاجتماعي (CCAS) من أجل مساعدة أو نصيحة أو إجراء إداري.",
+            },
+        },
+        "field_translations": {
+            "motif": {
+                "en": {
+                    "label": "Why do you want an appointment?",
+                    "choices": "Food aid\nBills hard to pay\nHousing\nHelp for an elderly person\nOther",
+                },
+                "ar": {
+                    "label": "لماذا تريد موعدًا؟",
+                    "choices": "مساعدة غذائية\nفواتير يصعب دفعها\nالسكن\nمساعدة لشخص مسنّ\nشيء آخر",
+                },
+            },
+            "precisions": {"en": {"label": "Tell us in a few words"}, "ar": {"label": "أخبرنا ببضع كلمات"}},
+            "moments": {
+                "en": {
+                    "label": "When are you available?",
+                    "choices": "In the morning\nIn the afternoon\nOn Saturday morning",
+                },
+                "ar": {"label": "متى تكون متاحًا؟", "choices": "في الصباح\nبعد الظهر\nيوم السبت صباحًا"},
+            },
+        },
         "fields": [
             (
                 "motif",
@@ -185,6 +216,7 @@ def load(stdout):
                 "requires_account": spec.get("requires_account", False),
                 "procedure": procedure,
                 "published": True,
+                "translations": spec.get("translations", {}),
             },
         )
         if created:
@@ -198,6 +230,7 @@ def load(stdout):
                     help_text=help_text,
                     choices=choices,
                     position=position,
+                    translations=spec.get("field_translations", {}).get(key, {}),
                 )
     if not Case.objects.exists():
         _demo_cases()

@@ -10,11 +10,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.cases.models import FieldKind, Form, FormField, Status
-from relais.core.forms import check_contact_channel
+from relais.core.content_language import localized
+from relais.core.forms import ContentSelect, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.core.uploads import check_upload
@@ -49,11 +51,18 @@ def _required_message(field: FormField) -> str:
     return _("Répondez à cette question.")
 
 
-def build_field(field: FormField, *, has_file: bool = False) -> forms.Field:
-    """The Django form field asking `field`'s question."""
+def build_field(field: FormField, *, has_file: bool = False, lang: str | None = None) -> forms.Field:
+    """The Django form field asking `field`'s question; with `lang` (a resident's page), in
+    that language when translated, each text marked with the language it is in."""
+    label, help_text = field.label, field.help_text
+    choices = [(c, c) for c in field.choice_list()]
+    if lang is not None:
+        label = localized(field, "label", lang).html
+        help_text = localized(field, "help_text", lang).html if field.help_text else ""
+        choices = [(value, text.html) for value, text in field.choice_labels(lang)]
     common = {
-        "label": field.label,
-        "help_text": field.help_text,
+        "label": label,
+        "help_text": help_text,
         "required": field.required and not (field.kind == FieldKind.FILE and has_file),
         "error_messages": {"required": _required_message(field)},
     }
@@ -87,11 +96,9 @@ def build_field(field: FormField, *, has_file: bool = False) -> forms.Field:
             },
         )
     if kind == FieldKind.CHOICE:
-        return forms.ChoiceField(choices=[(c, c) for c in field.choice_list()], widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
     if kind == FieldKind.MULTI_CHOICE:
-        return forms.MultipleChoiceField(
-            choices=[(c, c) for c in field.choice_list()], widget=forms.CheckboxSelectMultiple, **common
-        )
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
     if kind == FieldKind.YES_NO:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if kind == FieldKind.ADDRESS:
@@ -118,15 +125,8 @@ def build_field(field: FormField, *, has_file: bool = False) -> forms.Field:
         )
     if kind == FieldKind.FILE:
         if has_file:
-            common["help_text"] = " ".join(
-                filter(
-                    None,
-                    [
-                        str(field.help_text),
-                        str(_("Un fichier est déjà joint ; ajoutez-en un autre pour le remplacer.")),
-                    ],
-                )
-            )
+            also = _("Un fichier est déjà joint ; ajoutez-en un autre pour le remplacer.")
+            common["help_text"] = format_html("{} {}", help_text, also) if help_text else also
         return UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}), **common)
     return forms.CharField(max_length=500, **common)
 
@@ -172,11 +172,19 @@ def display(field: FormField | dict, value) -> str:
 class AnswerForm(forms.Form):
     """The questions of a request (all of them, or one page of them)."""
 
-    def __init__(self, *args, questions: list[FormField], has_files: set[str] = frozenset(), staff=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        questions: list[FormField],
+        has_files: set[str] = frozenset(),
+        staff=False,
+        lang: str | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
-            field = build_field(question, has_file=question.key in has_files)
+            field = build_field(question, has_file=question.key in has_files, lang=None if staff else lang)
             if staff:
                 field.label = question.label_for_staff()
             if staff and question.kind == FieldKind.FILE:
@@ -277,7 +285,7 @@ class ReplyForm(SubmissionKeyForm):
         label=_("Votre message"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     document = UploadField(label=_("Ajouter un document"), required=False, help_text=_("PDF ou photo."))
-    field_key = forms.ChoiceField(label=_("Ce document est"), required=False, choices=[])
+    field_key = forms.ChoiceField(label=_("Ce document est"), required=False, choices=[], widget=ContentSelect)
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)

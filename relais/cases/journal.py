@@ -31,6 +31,7 @@ class Action(AuditAction):
     QUEUE_EXPORTED = "cases.queue.exported", _("Demandes exportées (tableur)")
     FORM_CREATED = "cases.form.created", _("Formulaire de demande créé")
     FORM_UPDATED = "cases.form.updated", _("Formulaire de demande modifié")
+    FORM_TRANSLATED = "cases.form.translated", _("Traduction d'un formulaire de demande enregistrée")
     FORM_FIELD_SAVED = "cases.form_field.saved", _("Question d'un formulaire enregistrée")
     FORM_FIELD_DELETED = "cases.form_field.deleted", _("Question d'un formulaire supprimée")
     STREET_REPORT_PUBLISHED = "cases.street_report.published", _("Signalement publié (texte relu par l'équipe)")

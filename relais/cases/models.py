@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
+from relais.core.content_language import Localized, localized, translation_of, translations_field
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
 
@@ -68,6 +69,8 @@ class Form(models.Model):
     )
     one_question_per_page = models.BooleanField(_("une question par page"), default=True)
     published = models.BooleanField(_("publiée"), default=False)
+    TRANSLATED_FIELDS = ("title", "intro", "required_documents")
+    translations = translations_field(*TRANSLATED_FIELDS)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = FormQuerySet.as_manager()
@@ -132,6 +135,8 @@ class FormField(models.Model):
     required = models.BooleanField(_("obligatoire"), default=True)
     choices = models.TextField(_("choix proposés"), blank=True, help_text=_("Un choix par ligne."))
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    TRANSLATED_FIELDS = ("label", "help_text", "choices")
+    translations = translations_field(*TRANSLATED_FIELDS)
 
     class Meta:
         verbose_name = _("question")
@@ -147,6 +152,16 @@ class FormField(models.Model):
 
     def choice_list(self) -> list[str]:
         return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    def choice_labels(self, lang: str) -> list[tuple[str, Localized]]:
+        """Each choice's value (its French text, kept with the answer) and its label in `lang`:
+        the translated choices when there are as many as the French ones, else the French."""
+        french = self.choice_list()
+        translated = [c.strip() for c in translation_of(self, "choices", lang).splitlines() if c.strip()]
+        if len(translated) != len(french):
+            return [(choice, localized(choice, None, lang)) for choice in french]
+        page = localized(self, "label", lang).page
+        return [(fr, Localized(text=tr, lang=lang, page=page)) for fr, tr in zip(french, translated, strict=True)]
 
     def label_for_staff(self) -> str:
         """The question as an agent filling it in for someone reads it."""

@@ -45,6 +45,7 @@ from relais.cases.models import (
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
+from relais.core.content_language import set_translations
 from relais.core.highwater import mark_issued
 from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
@@ -441,7 +442,7 @@ def receipt_pdf(case: Case, *, large_print: bool = False) -> bytes:
             "documents": list(case.documents.filter(superseded_at__isnull=True)),
             "large_print": wants_large_print(case.person, asked=large_print),
         },
-        language=case.person.preferred_language or "fr",
+        language=case.person.interface_language,
     )
 
 
@@ -869,6 +870,29 @@ def form_save(*, form, actor, request: HttpRequest | None = None) -> Form:
 
 
 @transaction.atomic
+def form_translate(
+    *, form: Form, lang: str, texts: dict[str, str], questions: dict, actor, request: HttpRequest | None = None
+) -> Form:
+    """Save the translation in `lang` of a form (`texts`) and of its questions (`questions`:
+    {FormField: texts}), then log which parts changed."""
+    changed = {"form": set_translations(form, lang, texts)}
+    form.save(update_fields=["translations", "updated_at"])
+    for question, question_texts in questions.items():
+        question_changed = set_translations(question, lang, question_texts)
+        if question_changed:
+            question.save(update_fields=["translations"])
+            changed[question.key] = question_changed
+    audit_log(
+        actor=actor,
+        action=Action.FORM_TRANSLATED,
+        obj=form,
+        request=request,
+        details={"lang": lang, "fields": {part: names for part, names in changed.items() if names}},
+    )
+    return form
+
+
+@transaction.atomic
 def field_save(*, field_form, actor, request: HttpRequest | None = None):
     creating = field_form.instance.pk is None
     if creating:
@@ -1086,7 +1110,7 @@ def correction_request(
             requested_by=actor,
             submission_key=submission_key,
         )
-        with translation.override(locked.person.preferred_language or "fr"):  # the resident's language
+        with translation.override(locked.person.interface_language):  # the resident's language
             text = _("Merci de corriger votre réponse à « %(question)s » : %(reason)s") % {
                 "question": correction.label,
                 "reason": reason,

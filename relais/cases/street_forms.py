@@ -7,11 +7,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relais.cases.models import Case, PublicStatus, StreetReport
+from relais.core.forms import ContentSelect
 
 
 class PublicFilterForm(forms.Form):
     categorie = forms.ModelChoiceField(
-        label=_("Catégorie"), queryset=None, required=False, to_field_name="slug", empty_label=_("Toutes")
+        label=_("Catégorie"),
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Toutes"),
+        widget=ContentSelect(field="title"),
     )
     etat = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous")), *PublicStatus.choices])
 

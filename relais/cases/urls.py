@@ -44,6 +44,7 @@ staff_urlpatterns = [
     path("gestion/demarches/", views_staff.form_list, name="form_list"),
     path("gestion/demarches/nouvelle/", views_staff.form_edit, name="form_create"),
     path("gestion/demarches/<slug:slug>/", views_staff.form_edit, name="form_edit"),
+    path("gestion/demarches/<slug:slug>/traductions/<str:lang>/", views_staff.form_translate, name="form_translate"),
     path("gestion/demarches/<slug:slug>/questions/nouvelle/", views_staff.field_edit, name="field_create"),
     path("gestion/demarches/<slug:slug>/questions/<int:pk>/", views_staff.field_edit, name="field_edit"),
     path("gestion/demarches/<slug:slug>/questions/<int:pk>/action/", views_staff.field_action, name="field_action"),

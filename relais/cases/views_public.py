@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -31,6 +33,7 @@ from relais.cases.forms import (
     from_json,
 )
 from relais.cases.models import Case, Draft, FieldKind, Form, FormField
+from relais.core.content_language import localized, requested_language
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -133,7 +136,12 @@ def question(request, slug, key, n):
     has_files = set(draft.files.values_list("field_key", flat=True))
     initial = {q.key: from_json(q, saved.get(q.key)) for q in questions if q.kind != FieldKind.FILE}
     answer_form = AnswerForm(
-        post_data(request), files_data(request), questions=questions, has_files=has_files, initial=initial
+        post_data(request),
+        files_data(request),
+        questions=questions,
+        has_files=has_files,
+        initial=initial,
+        lang=requested_language(request),
     )
     if request.method == "POST" and answer_form.is_valid():
         try:
@@ -210,7 +218,15 @@ def contact(request, slug, key):
     )
 
 
-def _review(form: Form, draft: Draft) -> list[dict]:
+def _chosen(question: FormField, value, lang: str):
+    """A choice answer as the resident chose it: the choices' labels in `lang`, each marked
+    with its language (the value kept is the French text)."""
+    labels = dict(question.choice_labels(lang))
+    chosen = value if isinstance(value, list) else [value]
+    return format_html_join(", ", "{}", ((labels[v].html if v in labels else v,) for v in chosen))
+
+
+def _review(form: Form, draft: Draft, lang: str) -> list[dict]:
     saved = draft.data.get("answers", {})
     files = {f.field_key: f for f in draft.files.all()}
     rows = []
@@ -220,7 +236,9 @@ def _review(form: Form, draft: Draft) -> list[dict]:
         rows.append(
             {
                 "question": q,
-                "display": display(q, value),
+                "display": _chosen(q, value, lang)
+                if q.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and value
+                else display(q, value),
                 "missing": q.required and value in (None, "", []),
                 "url": reverse("cases:question", args=[form.slug, draft.key, step + 1]) + "?retour=verifier",
             }
@@ -234,12 +252,19 @@ def check(request, slug, key):
     draft = _draft_or_404(request, form, key)
     if (sent := _sent(draft)) is not None:
         return sent
-    rows = _review(form, draft)
+    lang = requested_language(request)
+    rows = _review(form, draft, lang)
     contact_data = draft.data.get("contact")
     contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
     location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"
     errors = [
-        {"message": _("Répondez à la question « %(q)s ».") % {"q": r["question"].label}, "href": r["url"]}
+        {
+            # The question is town-written: marked with its language inside the sentence.
+            "message": mark_safe(  # noqa: S308 - the sentence is escaped, the question is escaped by `html`
+                escape(_("Répondez à la question « %(q)s ».")) % {"q": localized(r["question"], "label", lang).html}
+            ),
+            "href": r["url"],
+        }
         for r in rows
         if r["missing"]
     ]
@@ -364,7 +389,9 @@ def correct(request, reference, token, pk):
         return redirect(case.get_tracking_url())
     question = _question_of(case, answer)
     initial = {} if question.kind == FieldKind.FILE else {question.key: from_json(question, answer.get("value"))}
-    answer_form = CorrectionAnswerForm(post_data(request), files_data(request), questions=[question], initial=initial)
+    answer_form = CorrectionAnswerForm(
+        post_data(request), files_data(request), questions=[question], initial=initial, lang=requested_language(request)
+    )
     if request.method == "POST" and answer_form.is_valid():
         try:
             services.correction_answer(

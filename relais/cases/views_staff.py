@@ -39,12 +39,13 @@ from relais.cases.forms import (
 from relais.cases.journal import Action
 from relais.cases.models import Case, Form, FormField
 from relais.cases.views_public import _file_response
-from relais.core import access
+from relais.core import access, content_language
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
-from relais.core.forms import add_refusal
+from relais.core.forms import TranslationForm, add_refusal
 from relais.core.http import channel_to_preselect, files_data, post_data, remember_channel, safe_next
 from relais.core.models import Channel
+from relais.core.templatetags.ui import error_summary
 from relais.mandates.services import MandateRequired, mandate_refusal, mandate_use
 
 WORKER_ROLES = selectors.WORKER_ROLES
@@ -459,7 +460,61 @@ def form_edit(request, slug=None):
         messages.success(request, _("La démarche est enregistrée."))
         return redirect("cases:form_edit", slug=saved.slug)
     fields = instance.fields.all() if instance else []
-    return render(request, "cases/staff/form_edit.html", {"meta": meta, "instance": instance, "fields": fields})
+    return render(
+        request,
+        "cases/staff/form_edit.html",
+        {
+            "meta": meta,
+            "instance": instance,
+            "fields": fields,
+            "languages": content_language.translation_languages(),
+        },
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def form_translate(request, slug, lang):
+    """The translation of a form (title, introduction, documents) and of its questions (label,
+    help, choices) in one offered language, on one page."""
+    case_form = get_object_or_404(Form, slug=slug)
+    if lang == "fr" or not content_language.is_offered(lang):
+        raise Http404
+    data = post_data(request)
+    form_part = TranslationForm(data, obj=case_form, lang=lang, fields=Form.TRANSLATED_FIELDS, prefix="demarche")
+    question_parts = [
+        (question, TranslationForm(data, obj=question, lang=lang, fields=fields, prefix=f"q{question.pk}"))
+        for question in case_form.fields.all()
+        for fields in [FormField.TRANSLATED_FIELDS if question.choices.strip() else ("label", "help_text")]
+    ]
+    every = [form_part, *(part for _q, part in question_parts)]
+    valid = [part.is_valid() for part in every]  # every part checked: each shows its errors
+    if request.method == "POST" and all(valid):
+        services.form_translate(
+            form=case_form,
+            lang=lang,
+            texts=form_part.texts(),
+            questions={question: part.texts() for question, part in question_parts},
+            actor=request.user,
+            request=request,
+        )
+        messages.success(
+            request,
+            _("La traduction (%(language)s) est enregistrée.") % {"language": content_language.language_name(lang)},
+        )
+        return redirect("cases:form_edit", slug=slug)
+    return render(
+        request,
+        "cases/staff/form_translate.html",
+        {
+            "case_form": case_form,
+            "form_part": form_part,
+            "question_parts": question_parts,
+            "errors": error_summary(*every) if request.method == "POST" else "",
+            "lang": lang,
+            "language": content_language.language_name(lang),
+            "languages": content_language.translation_languages(),
+        },
+    )
 
 
 @staff_required(Role.ADMINISTRATOR)

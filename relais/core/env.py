@@ -8,6 +8,7 @@ typo in production stops the start instead of running with a silent default.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +60,18 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+def envlangs(name: str, default: str = "") -> list[str]:
+    """Language codes ("tr,uk"), lower-cased; a malformed one stops the start."""
+    codes = [code.lower() for code in envlist(name, default)]
+    for code in codes:
+        if not _LANGUAGE_CODE.match(code):
+            raise ImproperlyConfigured(f"{name} must list language codes such as tr,uk; got {code!r}")
+    return list(dict.fromkeys(codes))
 
 
 def envsecret(name: str, *, required: bool, dev_default: str = "") -> str:

@@ -144,3 +144,72 @@ class AccessibilityStatementForm(forms.ModelForm):
                 "invalid": _("Écrivez une adresse électronique, par exemple accessibilite@valbrenne.fr.")
             },
         }
+
+
+class TranslationForm(forms.Form):
+    """The translation of some text fields of a town-written object in one language: one box
+    per field, the French text shown beside it; a box left empty shows the French text."""
+
+    def __init__(self, *args, obj, lang: str, fields: tuple[str, ...], **kwargs):
+        from django.db import models
+
+        from relais.core.content_language import translation_of
+
+        super().__init__(*args, **kwargs)
+        self.obj, self.lang = obj, lang
+        for name in fields:
+            model_field = obj._meta.get_field(name)
+            french = str(getattr(obj, name) or "")
+            long = isinstance(model_field, models.TextField)
+            self.fields[name] = forms.CharField(
+                label=model_field.verbose_name[:1].upper() + model_field.verbose_name[1:],
+                required=False,
+                max_length=model_field.max_length,
+                strip=True,
+                initial=translation_of(obj, name, lang),
+                widget=forms.Textarea(attrs={"rows": 3, "lang": lang})
+                if long
+                else forms.TextInput(attrs={"lang": lang}),
+                help_text=_("En français : %(text)s") % {"text": french} if french else _("Vide en français."),
+            )
+
+    def clean(self):
+        data = super().clean()
+        # Choices are answered by their French text: a translation gives each one, in order.
+        if "choices" in self.fields and data.get("choices"):
+            french = [c for c in str(self.obj.choices or "").splitlines() if c.strip()]
+            translated = [c for c in data["choices"].splitlines() if c.strip()]
+            if len(translated) != len(french):
+                self.add_error(
+                    "choices",
+                    _("Écrivez autant de choix qu'en français (%(n)s), un par ligne, dans le même ordre.")
+                    % {"n": len(french)},
+                )
+        return data
+
+    def texts(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}
+
+
+class ContentSelect(forms.Select):
+    """A select of town-written options: objects of a ModelChoiceField read `field` in the
+    page's language when translated; plain choices are the town's French (questions of a
+    request). Each option says its language (lang="fr") when it is not the page's; an option
+    without a value ("Toutes") is the interface's."""
+
+    def __init__(self, *args, field: str = "title", **kwargs):
+        self.field = field
+        super().__init__(*args, **kwargs)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        from relais.core.content_language import localized
+
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is None and value in (None, ""):
+            return option
+        text = localized(instance, self.field) if instance is not None else localized(label)
+        option["label"] = text.text
+        if text.foreign:
+            option["attrs"]["lang"] = text.lang
+        return option

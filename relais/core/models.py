@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import journal
+from relais.core.content_language import language_choices
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.text import fold, phone_digits
 
@@ -92,7 +93,7 @@ class Person(KeyedModel, models.Model):
     preferred_channel = models.CharField(
         _("moyen de contact préféré"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.LETTER
     )
-    preferred_language = models.CharField(_("langue préférée"), max_length=10, choices=settings.LANGUAGES, default="fr")
+    preferred_language = models.CharField(_("langue préférée"), max_length=10, choices=language_choices, default="fr")
     accessibility_needs = models.TextField(
         _("besoins d'accessibilité"),
         blank=True,
@@ -158,6 +159,14 @@ class Person(KeyedModel, models.Model):
         missing = self.missing_for(self.preferred_channel)
         if missing:
             raise ValidationError(missing)
+
+    @property
+    def interface_language(self) -> str:
+        """The language of Relais's own words for this person (dates, letters' headings): their
+        language, or French when they chose one the town writes content in only."""
+        from relais.core.content_language import interface_language
+
+        return interface_language(self.preferred_language)
 
     @property
     def display_name(self) -> str:

@@ -49,6 +49,10 @@ def load(stdout):
         )
         proc.themes.set([themes[code] for code in data["themes"]])
         proc.places.set([places[slug] for slug in data.get("places", [])])
+        if data["slug"] in catalogue.TRANSLATIONS:
+            proc.translations = catalogue.TRANSLATIONS[data["slug"]]
+            proc.full_clean(validate_unique=False)
+            proc.save(update_fields=["translations"])
     for team in Team.objects.filter(slug__in=TEAM_PLACES):
         wanted = TEAM_PLACES[team.slug]
         team.places.set([p for p in places.values() if set(p.typologie) & set(wanted)])

@@ -2474,3 +2474,44 @@ SYNONYMS = {
     "ordinateur": ["atelier numérique", "accès internet", "médiathèque", "aide aux démarches en ligne"],
     "internet": ["démarche en ligne", "atelier numérique", "france services"],
 }
+
+
+# Translations given by the town (core.content_language): one fiche in English and Arabic.
+TRANSLATIONS = {
+    "aide-alimentaire": {
+        "en": {
+            "title": "Get food aid",
+            "summary": "If you find it hard to feed yourself or your family, the CCAS (the town's social "
+            "welfare centre) can give you emergency help and refer you to the community grocery or to food "
+            "aid charities.",
+            "easy_read": "You do not have enough to eat?\nThe CCAS can help you.\nYou make an appointment at "
+            "the CCAS.\nSomeone listens to you.\nThey can give you a food parcel.\nThey can send you to the "
+            "community grocery.",
+            "audience": "People of Valbrenne going through a hard time.",
+            "documents": "Your identity card or residence permit\nProof of address or your domiciliation "
+            "certificate\nYour income for the month (wages, benefits)\nYour expenses: rent, bills",
+            "cost": "Free, or a small contribution at the community grocery.",
+            "delay": "Emergency help can be given the same day.",
+            "how_to": "Call the CCAS or come to the Tilleuls citizens' centre.\nA social worker sees you and "
+            "looks at your situation with you, in confidence.\nDepending on your situation, you receive a "
+            "food parcel or access to the community grocery.\nYou may also be referred to the Restos du cœur "
+            "or the Secours populaire.",
+        },
+        "ar": {
+            "title": "الحصول على مساعدة غذائية",
+            "summary": "إذا كنت تجد صعوبة في إطعام نفسك أو عائلتك، يمكن للمركز البلدي للعمل الاجتماعي (CCAS) أن "
+            "يقدّم لك مساعدة عاجلة وأن يوجّهك إلى البقالة التضامنية أو إلى جمعيات المساعدة الغذائية.",
+            "easy_read": "ليس لديك ما يكفي من الطعام؟\nالمركز البلدي للعمل الاجتماعي يمكنه مساعدتك.\nتأخذ "
+            "موعدًا في المركز.\nشخص يستمع إليك.\nيمكنه أن يعطيك طردًا غذائيًا.\nيمكنه أن يرسلك إلى البقالة "
+            "التضامنية.",
+            "audience": "سكان فالبرين الذين يمرّون بفترة صعبة.",
+            "documents": "بطاقة هويتك أو بطاقة إقامتك\nإثبات السكن أو شهادة الإيواء الإداري\nمداخيلك لهذا "
+            "الشهر (الراتب، المساعدات)\nمصاريفك: الإيجار، الفواتير",
+            "cost": "مجانًا، أو مساهمة صغيرة في البقالة التضامنية.",
+            "delay": "يمكن تقديم مساعدة عاجلة في اليوم نفسه.",
+            "how_to": "اتصل بالمركز البلدي للعمل الاجتماعي أو تعال إلى مركز تيوّل للمواطنين.\nيستقبلك مرشد "
+            "اجتماعي ويدرس وضعك معك بسرّية تامة.\nحسب وضعك، تحصل على طرد غذائي أو على حق الدخول إلى البقالة "
+            "التضامنية.\nيمكن أيضًا توجيهك إلى مطاعم القلب أو النجدة الشعبية.",
+        },
+    },
+}

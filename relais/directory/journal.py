@@ -11,6 +11,9 @@ class Action(AuditAction):
     PLACES_IMPORTED = "directory.place.imported", _("Lieux importés d'un fichier")
     PROCEDURE_CREATED = "directory.procedure.created", _("Fiche du catalogue créée")
     PROCEDURE_UPDATED = "directory.procedure.updated", _("Fiche du catalogue modifiée")
+    PLACE_TRANSLATED = "directory.place.translated", _("Traduction d'un lieu enregistrée")
+    PROCEDURE_TRANSLATED = "directory.procedure.translated", _("Traduction d'une fiche du catalogue enregistrée")
+    THEME_TRANSLATED = "directory.theme.translated", _("Traduction d'un thème enregistrée")
     THEME_CREATED = "directory.theme.created", _("Thème créé")
     THEME_UPDATED = "directory.theme.updated", _("Thème modifié")
     ORGANISATION_CREATED = "directory.organisation.created", _("Organisme créé")
@@ -30,6 +33,11 @@ RENAMED = {
     "organisation.created": Action.ORGANISATION_CREATED,
     "organisation.updated": Action.ORGANISATION_UPDATED,
 }
+
+
+def translated(obj) -> Action:
+    """The action for a catalogue object's translation saved."""
+    return Action(f"directory.{obj._meta.model_name}.translated")
 
 
 def saved(obj, *, created: bool) -> Action:

@@ -7,6 +7,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
+from relais.core.content_language import translations_field
 from relais.directory import hours
 
 phone_validator = RegexValidator(
@@ -45,6 +46,8 @@ class Theme(models.Model):
     label = models.CharField(_("libellé"), max_length=120)
     description = models.CharField(_("exemples"), max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    TRANSLATED_FIELDS = ("label", "description")
+    translations = translations_field(*TRANSLATED_FIELDS)
 
     class Meta:
         verbose_name = _("thème")
@@ -154,6 +157,8 @@ class Place(models.Model):
     )
     getting_there = models.TextField(_("pour venir"), blank=True, help_text=_("Bus, stationnement, repères."))
     published = models.BooleanField(_("publié"), default=True)
+    TRANSLATED_FIELDS = ("presentation_resume", "presentation_detail", "accessibility_notes", "getting_there")
+    translations = translations_field(*TRANSLATED_FIELDS)
     updated_at = models.DateTimeField(auto_now=True)
     # Edited from the team's page (accounts: `team.places`); the table is the one accounts created.
     teams = models.ManyToManyField(
@@ -253,6 +258,18 @@ class Procedure(models.Model):
         help_text=_("Séparés par des virgules : carte grise, voiture, immatriculation."),
     )
     published = models.BooleanField(_("publiée"), default=True)
+    TRANSLATED_FIELDS = (
+        "title",
+        "summary",
+        "easy_read",
+        "audience",
+        "documents",
+        "cost",
+        "delay",
+        "how_to",
+        "external_label",
+    )
+    translations = translations_field(*TRANSLATED_FIELDS)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProcedureQuerySet.as_manager()

@@ -5,6 +5,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from relais.core.audit import audit_log
+from relais.core.content_language import set_translations
 from relais.directory import journal
 
 
@@ -19,5 +20,21 @@ def catalogue_save(*, form: ModelForm, actor, request: HttpRequest | None = None
         obj=obj,
         request=request,
         details={"fields": sorted(form.changed_data)},
+    )
+    return obj
+
+
+@transaction.atomic
+def catalogue_translate(*, obj, lang: str, texts: dict[str, str], actor, request: HttpRequest | None = None):
+    """Save the translation of a place, procedure or theme in `lang` (an offered language) and
+    log which fields changed."""
+    changed = set_translations(obj, lang, texts)
+    obj.save(update_fields=["translations"])
+    audit_log(
+        actor=actor,
+        action=journal.translated(obj),
+        obj=obj,
+        request=request,
+        details={"lang": lang, "fields": changed},
     )
     return obj

@@ -22,6 +22,11 @@ staff_urlpatterns = [
     path("gestion/catalogue/<str:kind>/", views.catalogue_list, name="catalogue_list"),
     path("gestion/catalogue/<str:kind>/nouveau/", views.catalogue_edit, name="catalogue_create"),
     path("gestion/catalogue/<str:kind>/<int:pk>/", views.catalogue_edit, name="catalogue_edit"),
+    path(
+        "gestion/catalogue/<str:kind>/<int:pk>/traductions/<str:lang>/",
+        views.catalogue_translate,
+        name="catalogue_translate",
+    ),
 ]
 
 urlpatterns = public_urlpatterns + staff_urlpatterns

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
+from relais.core import content_language
+from relais.core.forms import TranslationForm
 from relais.core.http import post_data
 from relais.core.pagecache import public_page
 from relais.directory import export, selectors, services
@@ -215,7 +217,46 @@ def catalogue_edit(request, kind, pk=None):
     return render(
         request,
         "directory/staff/catalogue_form.html",
-        {"kind": kind, "spec": spec, "form": form, "object": instance, "warnings": warnings},
+        {
+            "kind": kind,
+            "spec": spec,
+            "form": form,
+            "object": instance,
+            "warnings": warnings,
+            "translatable": instance is not None and hasattr(instance, "TRANSLATED_FIELDS"),
+            "languages": content_language.translation_languages(),
+        },
+    )
+
+
+@staff_required(Role.ADMINISTRATOR)
+def catalogue_translate(request, kind, pk, lang):
+    """The translation of a place, procedure or theme in one offered language."""
+    spec = _catalogue_kind(kind)
+    obj = get_object_or_404(spec["model"], pk=pk)
+    if not hasattr(obj, "TRANSLATED_FIELDS") or lang == "fr" or not content_language.is_offered(lang):
+        raise Http404
+    form = TranslationForm(post_data(request), obj=obj, lang=lang, fields=obj.TRANSLATED_FIELDS)
+    if request.method == "POST" and form.is_valid():
+        services.catalogue_translate(obj=obj, lang=lang, texts=form.texts(), actor=request.user, request=request)
+        messages.success(
+            request,
+            _("La traduction de « %(name)s » (%(language)s) est enregistrée.")
+            % {"name": obj, "language": content_language.language_name(lang)},
+        )
+        return redirect("directory:catalogue_edit", kind=kind, pk=obj.pk)
+    return render(
+        request,
+        "directory/staff/catalogue_translate.html",
+        {
+            "kind": kind,
+            "spec": spec,
+            "form": form,
+            "object": obj,
+            "lang": lang,
+            "language": content_language.language_name(lang),
+            "languages": content_language.translation_languages(),
+        },
     )
 
 

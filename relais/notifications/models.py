@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.content_language import language_choices
 from relais.core.models import ContactChannel
 
 # Links in messages carry the resident's private tokens (follow-up, mandate): never shown to staff.
@@ -202,7 +203,7 @@ class MessageTemplate(models.Model):
     """An administrator's version of a default message text (see notifications.defaults)."""
 
     code = models.CharField(_("modèle"), max_length=60)
-    language = models.CharField(_("langue"), max_length=10, choices=settings.LANGUAGES, default="fr")
+    language = models.CharField(_("langue"), max_length=10, choices=language_choices, default="fr")
     subject = models.CharField(_("objet"), max_length=200)
     body = models.TextField(_("texte"))
     sms = models.CharField(_("texte du SMS"), max_length=480, blank=True)

@@ -129,7 +129,7 @@ def notify(
             raise SecretUndeliverable(f"No e-mail or SMS reaches person {person.pk} for {template}.")
     else:
         chosen, where = channels.choose(person, channel)
-    language = person.preferred_language or settings.LANGUAGE_CODE
+    language = texts.message_language(template, person.preferred_language)
     full_context = {**texts.base_context(person), **(context or {})}
     rendered = texts.render(template, full_context, language)
     related_type, related_id = _related(related)

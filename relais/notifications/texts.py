@@ -157,6 +157,19 @@ def allowed_variables(default: MessageDefault) -> set[str]:
     return {"person", "town", "site_url", *default.sample}
 
 
+def message_language(code: str, preferred: str | None) -> str:
+    """The language a message goes in to someone who prefers `preferred`: theirs when Relais
+    speaks it, or when the town wrote this message in it (a content-only language), else the
+    interface language they fall back to (French)."""
+    from relais.core.content_language import interface_language
+    from relais.notifications.models import MessageTemplate
+
+    language = interface_language(preferred)
+    if preferred and preferred != language and MessageTemplate.objects.filter(code=code, language=preferred).exists():
+        return preferred
+    return language
+
+
 def texts_for(code: str, language: str) -> tuple[str, str, str]:
     """(subject, body, sms) sources: the administrator's version, else the translated default."""
     from relais.notifications.models import MessageTemplate

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import looks_people_up, staff_required
+from relais.core import content_language
 from relais.core.audit import audit_log
 from relais.core.http import post_data
 from relais.core.models import ContactChannel
@@ -310,14 +311,16 @@ def healthz_deep(request):
 def template_list(request):
     defaults = sorted(texts.all_defaults().values(), key=lambda d: str(d.name))
     return render(
-        request, "notifications/staff/template_list.html", {"defaults": defaults, "languages": settings.LANGUAGES}
+        request,
+        "notifications/staff/template_list.html",
+        {"defaults": defaults, "languages": content_language.offered_languages()},
     )
 
 
 @staff_required(Role.ADMINISTRATOR)
 def template_edit(request, code, language):
     default = texts.all_defaults().get(code)
-    if default is None or language not in dict(settings.LANGUAGES):
+    if default is None or not content_language.is_offered(language):
         raise Http404
     subject, body, sms = texts.texts_for(code, language)
     sample = {
@@ -353,7 +356,7 @@ def template_edit(request, code, language):
             "form": form,
             "preview": preview,
             "language": language,
-            "languages": settings.LANGUAGES,
+            "languages": content_language.offered_languages(),
             "sample": sorted(default.sample),
             "sms_size": sms_size,
             "sms_too_long": _SMS_TOO_LONG % {"n": sms_size.segments} if sms_size and sms_size.too_long else "",

@@ -5,10 +5,13 @@
     {{ line|spell_out_easy:procedure }}                the easy-to-read (FALC) version
 
 The procedure carries what its reader has already seen, so each acronym is spelled out
-once per page (and once more in the FALC version, which is read on its own).
+once per page (and once more in the FALC version, which is read on its own). The text may
+be a translation (a `core.content_language.Localized`): the list of acronyms is French, so
+only French text is spelled out; a translation is shown as its translator wrote it.
 """
 
 from django import template
+from django.utils.html import conditional_escape
 
 from relais.directory import selectors
 from relais.directory.acronyms import Reading
@@ -27,11 +30,19 @@ def _reading(procedure, flow: str) -> Reading:
     return readings[flow]
 
 
+def _french(text) -> bool:
+    return getattr(text, "lang", "fr") == "fr"
+
+
 @register.filter
 def spell_out(text, procedure):
-    return render(text, _reading(procedure, "main"))
+    if not _french(text):
+        return conditional_escape(text.text)
+    return render(getattr(text, "text", text), _reading(procedure, "main"))
 
 
 @register.filter
 def spell_out_easy(text, procedure):
-    return render(text, _reading(procedure, "easy"))
+    if not _french(text):
+        return conditional_escape(text.text)
+    return render(getattr(text, "text", text), _reading(procedure, "easy"))

@@ -18,7 +18,7 @@ from relais.mediation.models import Appointment, AppointmentType, DropIn, Regist
 
 
 def in_language(person, func, *args):
-    with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(person.interface_language):
         return func(*args)
 
 

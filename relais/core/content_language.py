@@ -1,0 +1,255 @@
+"""Town-written content in several languages, and the language each text is in.
+
+The town writes its content (procedures, themes, places, request forms and their questions)
+in French. Administrators may give a translation of it in any language offered for content:
+the interface's languages (settings.LANGUAGES) plus the languages the town adds for content
+only (RELAIS_CONTENT_LANGUAGES, e.g. "tr,uk"). A translatable model keeps them in one JSON
+field, ``translations = {"en": {"title": "…", "summary": "…"}, "tr": {…}}``.
+
+`localized(obj, "title")` answers the text to show and the language it is in: the translation
+in the asked language when it is there and not empty, else the French text. Templates show it
+through the ``content`` tags (core/templatetags/content_lang.py), which mark the text with
+``lang`` (and ``dir``) whenever its language is not the page's, so that a screen reader reads
+French with a French voice on an English or Arabic page.
+
+A resident reads a content-only language from links on the page ("Lire cette fiche en :
+Türkçe") that add ``?langue=tr``: the page stays in the interface language, the content comes
+in Turkish and is marked ``lang="tr"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext_lazy as _
+
+FRENCH = "fr"
+# The query parameter that asks for the content in another language than the page's.
+QUERY_PARAMETER = "langue"
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ku", "yi", "dv"}
+# Names of languages a town may add, in themselves (shown in the links "Lire cette fiche en").
+_NAMES = {
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ru": "Русский",
+    "es": "Español",
+    "pt": "Português",
+    "it": "Italiano",
+    "de": "Deutsch",
+    "ro": "Română",
+    "pl": "Polski",
+    "zh": "中文",
+    "vi": "Tiếng Việt",
+    "fa": "فارسی",
+    "ps": "پښتو",
+    "ta": "தமிழ்",
+    "wo": "Wolof",
+    "bm": "Bamanankan",
+    "sq": "Shqip",
+    "ka": "ქართული",
+    "hy": "Հայերեն",
+}
+
+
+def base(code: str | None) -> str:
+    """ "en-gb" → "en"; None → French."""
+    return (code or FRENCH).split("-")[0].lower()
+
+
+def offered_languages() -> list[tuple[str, str]]:
+    """Every language content can be written in, (code, name in itself): the interface's
+    languages first, then the town's content-only ones."""
+    languages = [(code, name) for code, name in settings.LANGUAGES]
+    known = {code for code, _name in languages}
+    for code in getattr(settings, "RELAIS_CONTENT_LANGUAGES", []):
+        if code not in known:
+            languages.append((code, language_name(code)))
+            known.add(code)
+    return languages
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Choices of a model field holding a language (a person's, a message text's): callable, so
+    that the town's languages are read when needed, not written into a migration."""
+    return offered_languages()
+
+
+def interface_language(code: str | None) -> str:
+    """The interface language for someone who prefers `code`: itself when the interface speaks
+    it, else French (a content-only language has no translation of Relais's own words)."""
+    return code if code in {c for c, _n in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
+def content_only_languages() -> list[tuple[str, str]]:
+    interface = {code for code, _name in settings.LANGUAGES}
+    return [(code, name) for code, name in offered_languages() if code not in interface]
+
+
+def translation_languages() -> list[tuple[str, str]]:
+    """The languages an administrator may translate into (every offered one but French)."""
+    return [(code, name) for code, name in offered_languages() if code != FRENCH]
+
+
+def is_offered(code: str | None) -> bool:
+    return bool(code) and code in {c for c, _n in offered_languages()}
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself: "Türkçe", "English", "العربية"."""
+    for known, name in settings.LANGUAGES:
+        if known == code:
+            return name
+    if code in _NAMES:
+        return _NAMES[code]
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
+
+
+def direction(code: str) -> str:
+    return "rtl" if base(code) in RTL_LANGUAGES else "ltr"
+
+
+@deconstructible
+class TranslationsValidator:
+    """A `translations` value: {offered language (not French): {translatable field: text}}."""
+
+    def __init__(self, fields: tuple[str, ...] = ()):
+        self.fields = tuple(fields)
+
+    def __call__(self, value):
+        if not isinstance(value, dict):
+            raise ValidationError(_("Valeur attendue : un dictionnaire de traductions."))
+        for code, texts in value.items():
+            if code == FRENCH or not is_offered(code):
+                raise ValidationError(
+                    _("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": code}
+                )
+            if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+                raise ValidationError(_("Valeur attendue : un texte par champ."))
+            unknown = sorted(set(texts) - set(self.fields)) if self.fields else []
+            if unknown:
+                raise ValidationError(_("Champ non traduisible : %(names)s."), params={"names": ", ".join(unknown)})
+
+    def __eq__(self, other):
+        return isinstance(other, TranslationsValidator) and other.fields == self.fields
+
+
+def translations_field(*fields: str):
+    """The JSON field holding a model's translations (`fields`: the ones that may be translated)."""
+    from django.db import models
+
+    return models.JSONField(
+        _("traductions"), default=dict, blank=True, editable=False, validators=[TranslationsValidator(fields)]
+    )
+
+
+def page_language() -> str:
+    return base(get_language())
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text and the language it is in, as shown on a page in `page` language."""
+
+    text: str
+    lang: str
+    page: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @property
+    def foreign(self) -> bool:
+        """The text is not in the page's language: it must be marked."""
+        return base(self.lang) != base(self.page)
+
+    @property
+    def lang_attr(self) -> SafeString:
+        """` lang="fr"` (and `dir`) to put on the element holding the text, or nothing."""
+        if not self.foreign:
+            return mark_safe("")  # noqa: S308 - constant
+        attrs = format_html(' lang="{}"', self.lang)
+        if direction(self.lang) != direction(self.page):
+            attrs += format_html(' dir="{}"', direction(self.lang))
+        return attrs
+
+    @property
+    def html(self) -> SafeString:
+        """The text, escaped, in a span marking its language when it is not the page's."""
+        if not self.foreign:
+            return format_html("{}", self.text)
+        return format_html("<span{}>{}</span>", self.lang_attr, self.text)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
+def translation_of(obj, field: str, lang: str) -> str:
+    """The translation of `obj.field` in `lang`, or "" when there is none."""
+    if base(lang) == FRENCH:
+        return ""
+    texts = (getattr(obj, "translations", None) or {}).get(lang) or {}
+    value = texts.get(field)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def localized(obj, field: str | None = None, lang: str | None = None, *, page: str | None = None) -> Localized:
+    """The text of `obj.field` in `lang` (the page's language by default) and the language it
+    is in: the translation when present and not empty, else the French text. A plain string
+    (`field` None) is town-written French: listings, answers' questions kept with a request."""
+    page = base(page or get_language())
+    lang = lang or page
+    if field is None:
+        return Localized(text="" if obj is None else str(obj), lang=FRENCH, page=page)
+    translated = translation_of(obj, field, lang)
+    if translated:
+        return Localized(text=translated, lang=lang, page=page)
+    value = getattr(obj, field, "")
+    return Localized(text="" if value is None else str(value), lang=FRENCH, page=page)
+
+
+def has_translation(obj, lang: str, field: str = "title") -> bool:
+    """Whether `obj` has its main text (`field`) in `lang` (French always)."""
+    return base(lang) == FRENCH or bool(translation_of(obj, field, lang))
+
+
+def available_languages(obj, field: str = "title") -> list[tuple[str, str]]:
+    """The offered languages `obj` can be read in (French first)."""
+    return [(code, name) for code, name in offered_languages() if has_translation(obj, code, field)]
+
+
+def requested_language(request) -> str:
+    """The content language a page shows: `?langue=xx` when offered, else the page's."""
+    asked = request.GET.get(QUERY_PARAMETER, "") if request is not None else ""
+    if is_offered(asked):
+        return asked
+    return page_language()
+
+
+def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:
+    """Replace `obj`'s translation in `lang` by `texts` (empty texts dropped); returns the names
+    of the fields whose translation changed. Does not save."""
+    if lang == FRENCH or not is_offered(lang):
+        raise ValidationError(_("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": lang})
+    all_texts = dict(obj.translations or {})
+    before = all_texts.get(lang, {})
+    after = {name: value.strip() for name, value in texts.items() if value and value.strip()}
+    changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    if after:
+        all_texts[lang] = after
+    else:
+        all_texts.pop(lang, None)
+    obj.translations = all_texts
+    return changed

@@ -1,0 +1,99 @@
+"""Administrators translate a request form and its questions; a resident files it in English."""
+
+import pytest
+from django.urls import reverse
+
+from relais.cases.models import Case, Form
+from relais.core.models import AuditEvent
+from tests.conftest import staff_client
+
+
+@pytest.fixture
+def plain_form(db):
+    """The demo's school form: no translation in the demo."""
+    return Form.objects.get(slug="inscription-scolaire")
+
+
+def url(form, lang="en"):
+    return reverse("cases:form_translate", args=[form.slug, lang])
+
+
+def test_an_administrator_translates_a_form_and_its_questions(admin_client, administrator, plain_form):
+    page = admin_client.get(reverse("cases:form_edit", args=[plain_form.slug])).content.decode()
+    assert url(plain_form) in page
+    question = plain_form.fields.get(key="enfant")
+    response = admin_client.post(
+        url(plain_form),
+        {"demarche-title": "Enrol a child at school", f"q{question.pk}-label": "The child's full name"},
+    )
+    assert response.status_code == 302
+    plain_form.refresh_from_db()
+    question.refresh_from_db()
+    assert plain_form.translations == {"en": {"title": "Enrol a child at school"}}
+    assert question.translations == {"en": {"label": "The child's full name"}}
+    event = AuditEvent.objects.get(action="cases.form.translated", object_id=str(plain_form.pk))
+    assert event.actor == administrator
+    assert event.details == {"lang": "en", "fields": {"form": ["title"], "enfant": ["label"]}}
+
+
+def test_choices_must_be_as_many_as_in_french_and_what_was_typed_stays(admin_client, ccas_form):
+    motif = ccas_form.fields.get(key="motif")
+    before = dict(motif.translations)
+    response = admin_client.post(
+        url(ccas_form, "en"),
+        {"demarche-title": "Typed title", f"q{motif.pk}-label": "Why?", f"q{motif.pk}-choices": "Food\nOther"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Erreur" in html and "Typed title" in html and "Food\nOther" in html
+    motif.refresh_from_db()
+    assert motif.translations == before
+
+
+def test_sending_the_translation_twice_is_harmless(admin_client, plain_form):
+    data = {"demarche-title": "Enrol a child at school"}
+    assert admin_client.post(url(plain_form), data).status_code == 302
+    assert admin_client.post(url(plain_form), data).status_code == 302
+    plain_form.refresh_from_db()
+    assert plain_form.translations == {"en": {"title": "Enrol a child at school"}}
+
+
+def test_staff_who_cannot_build_forms_get_404(case_worker, plain_form):
+    client = staff_client(case_worker)
+    assert client.get(url(plain_form)).status_code == 404
+    assert client.post(url(plain_form), {"demarche-title": "x"}).status_code == 404
+
+
+def test_a_language_not_offered_is_not_found(admin_client, plain_form):
+    assert admin_client.get(url(plain_form, "xx")).status_code == 404
+
+
+def test_a_resident_files_in_english_with_the_translated_questions(client, ccas_form):
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    start = client.get(ccas_form.get_absolute_url(), **english).content.decode()
+    assert "<h1>Ask for an appointment at the CCAS</h1>" in start
+    step = client.post(reverse("cases:start", args=[ccas_form.slug]), **english)["Location"]
+    page = client.get(step, **english).content.decode()
+    assert "Why do you want an appointment?" in page and "Food aid" in page
+    assert 'value="Aide alimentaire"' in page  # the answer is kept in French, as the staff read it
+    step = client.post(step, {"motif": "Aide alimentaire"}, **english)["Location"]
+    page = client.get(step, **english).content.decode()
+    assert "Tell us in a few words" in page
+    step = client.post(step, {"precisions": "Merci"}, **english)["Location"]
+    step = client.post(step, {"moments": ["Le matin"]}, **english)["Location"]
+    check = client.post(
+        step, {"first_name": "Ana", "last_name": "Lee", "preferred_channel": "phone", "phone": "0247000009"}, **english
+    )["Location"]
+    page = client.get(check, **english).content.decode()
+    assert "<dt>Why do you want an appointment?</dt>" in page
+    assert "<dd>Food aid</dd>" in page  # the choice as the resident read it
+    client.post(check, **english)
+    case = Case.objects.get(person__last_name="Lee")
+    assert case.answers[0]["value"] == "Aide alimentaire"
+    assert case.answers[0]["label"] == "Pourquoi voulez-vous un rendez-vous ?"
+
+
+def test_untranslated_questions_on_an_english_page_are_marked_french(client, plain_form):
+    step = client.post(reverse("cases:start", args=[plain_form.slug]), HTTP_ACCEPT_LANGUAGE="en")["Location"]
+    page = client.get(step, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="fr">Nom et prénom de l&#x27;enfant</span>' in page
