@@ -76,3 +76,9 @@ def bare_values(html: str) -> list[tuple[str, str, str]]:
     checker.feed(html)
     checker.close()
     return checker.bare
+
+
+def unisolated(html: str) -> str:
+    """`html` without the `<bdi>` elements that isolate values (their text kept): for tests
+    that look for a sentence as a person reads it ("de 14 h à 17 h")."""
+    return re.sub(r"</?bdi\b[^>]*>", "", html)
