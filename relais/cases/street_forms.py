@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relais.cases.models import Case, PublicStatus, StreetReport
+from relais.core.bidi import isolate_plain
 from relais.core.forms import ContentSelect
 
 
@@ -80,7 +81,7 @@ class DuplicateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.find_reference = find_reference
         self.fields["original"].queryset = choices_qs
-        self.fields["original"].label_from_instance = lambda c: f"{c.reference} – {c.location_text[:60]}"
+        self.fields["original"].label_from_instance = lambda c: f"{isolate_plain(c.reference)} – {c.location_text[:60]}"
         if not choices_qs.exists():  # no close case: the reference is the only way
             self.fields["reference"].label = _("Numéro de demande du premier signalement")
 

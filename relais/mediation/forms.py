@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role, Team, User
+from relais.core.bidi import isolate_plain
 from relais.core.forms import PeopleQueryField, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
@@ -566,7 +567,7 @@ class AccompanimentForm(SubmissionKeyMixin, forms.ModelForm):
         self.fields["place"].queryset = Place.objects.filter(teams__in=teams).distinct().order_by("nom")
         self.fields["case"].queryset = selectors.cases_for_accompaniment(person=person, user=user)
         self.fields["case"].label = _("Demande liée")
-        self.fields["case"].label_from_instance = lambda case: f"{case.reference} – {case.form}"
+        self.fields["case"].label_from_instance = lambda case: f"{isolate_plain(case.reference)} – {case.form}"
         if not self.fields["case"].queryset.exists():
             del self.fields["case"]
         self.fields["autonomy"].choices = [("", _("Non renseigné")), *c.Autonomy.choices]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from relais.cases.models import Case, Draft
 from relais.core.models import AuditEvent
 from relais.notifications.services import process_due
+from tests.bidi import unisolated
 from tests.cases.conftest import pdf_file
 
 
@@ -223,7 +224,7 @@ def test_the_resume_box_says_when_an_unsent_request_is_deleted(client, ccas_form
     url = start(client, ccas_form)
     saved_on = timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0))
     Draft.objects.update(updated_at=saved_on)
-    html = unescape(re.sub(r"\s+", " ", client.get(url).content.decode()))
+    html = unisolated(unescape(re.sub(r"\s+", " ", client.get(url).content.decode())))
     assert "effacée 30 jours après la dernière réponse enregistrée, avec ses documents" in html
     assert 'votre demande commencée sera effacée le <strong class="nowrap">20 décembre 2026</strong>' in html
 

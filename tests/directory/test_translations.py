@@ -74,7 +74,8 @@ def test_a_page_without_translation_says_it_exists_only_in_french(client, fiche)
     page = client.get(fiche.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert 'class="notice"' in page and 'lang="fr" dir="ltr"' in page
     french = client.get(fiche.get_absolute_url()).content.decode()
-    assert 'class="notice"' not in french and 'lang="fr" dir="ltr"' not in french.split("<body", 1)[1]
+    main = french.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'class="notice"' not in main and 'lang="fr" dir="ltr"' not in main
 
 
 @override_settings(RELAIS_CONTENT_LANGUAGES=["tr"])

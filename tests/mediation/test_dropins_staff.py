@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from relais.directory.models import Place
 from relais.mediation.models import DropIn, DropInCancellation, SchoolHoliday
+from tests.bidi import unisolated
 from tests.mediation.conftest import make_dropin, make_person
 
 
@@ -40,7 +41,7 @@ def test_an_advisor_defines_every_tuesday_except_school_holidays(advisor_client,
     dropin = DropIn.objects.get(title="Permanence du mardi")
     assert response["Location"] == reverse("mediation:staff_dropin", args=[dropin.pk])
     assert dropin.rrule == "FREQ=WEEKLY;BYDAY=TU" and dropin.skip_school_holidays
-    page = advisor_client.get(response["Location"]).content.decode()
+    page = unisolated(advisor_client.get(response["Location"]).content.decode())
     assert "Tous les mardis, de 14 h à 17 h, sauf pendant les vacances scolaires" in page
 
 

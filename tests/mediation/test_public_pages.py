@@ -7,12 +7,13 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from relais.mediation.models import DropIn, Workshop
+from tests.bidi import unisolated
 from tests.mediation.conftest import make_workshop
 
 
 def test_get_help_page_lists_next_sessions_in_plain_french(client, db):
     response = client.get(reverse("mediation:help"))
-    html = response.content.decode()
+    html = unisolated(response.content.decode())
     assert response.status_code == 200
     assert "Relais citoyen Nord" in html
     assert "de 14 h à 17 h" in html and "sans rendez-vous" in html
@@ -89,8 +90,10 @@ def test_the_place_tag_lists_the_next_sessions_and_the_booking_link(db):
 
     from relais.directory.models import Place
 
-    html = Template("{% load mediation_tags %}{% next_sessions place %}").render(
-        Context({"place": Place.objects.get(slug="relais-citoyen-nord")})
+    html = unisolated(
+        Template("{% load mediation_tags %}{% next_sessions place %}").render(
+            Context({"place": Place.objects.get(slug="relais-citoyen-nord")})
+        )
     )
     assert "Prochaines permanences" in html and "de 14 h à 17 h" in html
     assert reverse("mediation:book_place", args=["relais-citoyen-nord"]) in html

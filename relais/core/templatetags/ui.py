@@ -7,6 +7,8 @@
 {% pagination page_obj %}        previous / next with page numbers, keeps the query string
 {% breadcrumb "Accueil" "/" "Fiches" "" %}
 {% tag case.get_status_display case.status_tone %}   a status tag; tones: "ok", "warn", "closed", "" (neutral)
+{{ value|ltr }}  {{ text|ltr_within }}   values that read left to right on Arabic pages (core.bidi)
+{% arrow "next" %}               → or ← by the reading direction
 """
 
 from django import forms, template
@@ -171,3 +173,72 @@ def code_address():
     from relais.core.access import entry_address
 
     return entry_address()
+
+
+@register.filter
+def ltr(value):
+    """A value that reads left to right on every page (phone number, reference, date, code,
+    postcode, e-mail address, link, amount), isolated for Arabic pages: `{{ case.reference|ltr }}`.
+    HTML only: in an attribute or a plain-text message, print the value itself."""
+    from relais.core.bidi import isolate
+
+    return isolate(value)
+
+
+@register.filter
+def ltr_within(text):
+    """A sentence whose phone numbers, dates, times, references, postcodes and links are each
+    isolated for Arabic pages (opening hours, "mardi 3 décembre, de 14 h à 17 h")."""
+    from relais.core.bidi import isolate_within
+
+    return isolate_within(text)
+
+
+@register.simple_tag
+def arrow(kind="next"):
+    """An arrow pointing the way of reading, outside translated strings: `{% arrow "next" %}`
+    is → on a French page and ← on an Arabic one ("previous", "forward" › too)."""
+    from django.utils.translation import get_language_bidi
+
+    from relais.core.bidi import arrow as glyph
+
+    return glyph(kind, rtl=get_language_bidi())
+
+
+@register.filter
+def bdi(value):
+    """A value isolated from the text around it, laid out in its own direction: a date
+    with a month name ("5 décembre 2026" / "5 ديسمبر 2026"), a name typed by someone."""
+    from relais.core.bidi import isolate_auto
+
+    return isolate_auto(value)
+
+
+@register.filter
+def ltr_plain(value):
+    """`value` between the Unicode marks that isolate it left to right, for text that cannot
+    hold an element: a page's <title>, an <option>. Never in an SMS (the marks are not in
+    the GSM alphabet)."""
+    from relais.core.bidi import isolate_plain
+
+    return isolate_plain(value)
+
+
+@register.filter
+def ltr_within_plain(text):
+    """`ltr_within` for text that cannot hold an element (a page's <title>): each value
+    between the Unicode marks LRI and PDI."""
+    from relais.core.bidi import isolate_within_plain
+
+    return isolate_within_plain(text)
+
+
+@register.simple_tag
+def languages_in_themselves():
+    """The languages of the site, each named in itself as settings.LANGUAGES writes it
+    (Français, English, العربية, never translated into the page's language), with its
+    direction: [{"code", "name", "bidi"}]."""
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    return [{"code": code, "name": name, "bidi": get_language_info(code)["bidi"]} for code, name in settings.LANGUAGES]

@@ -6,6 +6,7 @@
 
 from django import template
 
+from relais.core.bidi import isolate_within
 from relais.mediation import selectors
 from relais.mediation import text as mtext
 
@@ -26,13 +27,14 @@ def upcoming_workshops(limit=3):
 
 @register.filter
 def span(occurrence_or_session):
-    """ "mardi 3 décembre, de 14 h à 17 h" for an occurrence, a session or a slot."""
-    return mtext.span_text(occurrence_or_session.starts_at, occurrence_or_session.ends_at)
+    """ "mardi 3 décembre, de 14 h à 17 h" for an occurrence, a session or a slot (HTML: the
+    times are isolated for Arabic pages, see core.bidi; the same filters below)."""
+    return isolate_within(mtext.span_text(occurrence_or_session.starts_at, occurrence_or_session.ends_at))
 
 
 @register.filter
 def moment(value):
-    return mtext.moment_text(value)
+    return isolate_within(mtext.moment_text(value))
 
 
 @register.filter
@@ -42,14 +44,14 @@ def day(value):
 
 @register.filter
 def hour(value):
-    return mtext.time_text(value)
+    return isolate_within(mtext.time_text(value))
 
 
 @register.filter
 def rule(dropin):
-    return mtext.rule_text(dropin)
+    return isolate_within(mtext.rule_text(dropin))
 
 
 @register.filter
 def minutes(value):
-    return mtext.duration_text(value)
+    return isolate_within(mtext.duration_text(value))
