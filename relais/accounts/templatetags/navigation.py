@@ -12,4 +12,6 @@ register = template.Library()
 
 @register.filter
 def may_open(user, url_name: str) -> bool:
+    if not hasattr(user, "is_authenticated"):  # rendered without a request: nobody to ask for
+        user = None
     return navigation.may_open(user, url_name)
