@@ -66,10 +66,14 @@ def staff_required(*roles: str):
     """View decorator: a logged-in team member holding one of `roles`, else 404.
 
     2FA is enforced before this runs, by StaffTwoFactorMiddleware. Refusals are 404 so
-    that staff of another team cannot learn that something exists.
+    that staff of another team cannot learn that something exists. The rule is also kept
+    on the view (`view.may_open(user)`, with any rule of an inner decorator), so that a
+    menu or a link asks the view itself whether to show (accounts.navigation.may_open).
     """
 
     def decorator(view):
+        inner = getattr(view, "may_open", None)
+
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
@@ -78,7 +82,28 @@ def staff_required(*roles: str):
                 raise Http404
             return view(request, *args, **kwargs)
 
+        def may_open(user) -> bool:
+            return user.is_authenticated and has_role(user, *roles) and (inner is None or inner(user))
+
+        wrapped.may_open = may_open
         return wrapped
+
+    return decorator
+
+
+def requires(check):
+    """View decorator: a logged-in team member (as `staff_required()`) for whom `check(user)`
+    holds, else 404. `check` is kept as the view's rule, like `staff_required`'s roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not check(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        checked.may_open = check
+        return staff_required()(checked)
 
     return decorator
 

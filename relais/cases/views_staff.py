@@ -209,6 +209,8 @@ def detail(request, reference):
             initial={"field_key": request.GET.get("corriger", "")},
         ),
     }
+    for name, form in forms.items():  # several forms share field names ("text"): each its own ids
+        form.auto_id = f"id_{name}_%s"
     if action == "withdraw":
         return _withdraw_correction(request, case, worker)
     if action:

@@ -1,7 +1,8 @@
 """How domain apps plug into shared screens without the kernel importing them.
 
 - Staff menu: an app's AppConfig lists `staff_nav = [NavItem(...)]`; the menu and the
-  staff home show the items the user's roles allow (filtered in accounts.navigation).
+  staff home show the items meant for the user's roles whose view lets the user in (the
+  view's own rule, asked in accounts.navigation).
 - Resident menu: `public_nav = [NavItem(...)]` on the AppConfig (roles are ignored).
 - Person page: an app may have a module `<app>.person` with
   `sections(*, person, user) -> list[PersonSection]`, each already scoped to what the user
@@ -50,7 +51,9 @@ from django.apps import apps
 class NavItem:
     label: str
     url_name: str
-    roles: tuple[str, ...] = ()  # empty: every team member
+    # Whom the entry is meant for (empty: every team member). Never a permission: an entry
+    # shows only when its view lets the user in too (accounts.navigation.may_open).
+    roles: tuple[str, ...] = ()
     description: str = ""  # shown on the staff home page
     order: int = 50
     menu: bool = True  # False: a card on the staff home page only

@@ -10,7 +10,6 @@ rule of people:person_search (PEOPLE_ROLES). Every screen showing people journal
 from __future__ import annotations
 
 import datetime
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role
-from relais.accounts.permissions import has_role, looks_people_up, staff_person_or_404, staff_required
+from relais.accounts.permissions import has_role, looks_people_up, requires, staff_person_or_404, staff_required
 from relais.core import selectors as core_selectors
 from relais.core.audit import audit_log, people_viewed
 from relais.core.forms import add_refusal
@@ -52,21 +51,7 @@ from relais.mediation.models import (
 )
 from relais.mediation.services import accompaniments, appointments, calendar, dropins, workshops
 
-
-def _requires(check):
-    """A staff view (logged in, second factor) whose user passes `check`, else 404."""
-
-    def decorator(view):
-        @staff_required()
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not check(request.user):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+_requires = requires  # a staff view whose user passes a check of the mediation rules
 
 
 mediation_required = _requires(selectors.is_mediation_staff)

@@ -9,7 +9,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from relais.accounts.permissions import requires
 from relais.core.audit import audit_log
 from relais.core.exports import to_csv, to_ods_book
 from relais.core.http import download
@@ -33,10 +33,13 @@ from relais.stats.journal import Action
 from relais.stats.selectors import opendata
 
 
-def _login_first(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    return None
+def _reads_figures(user) -> bool:
+    return bool(audiences_for(user))
+
+
+# The rules of these pages, kept on the views for the menus and links (accounts.navigation).
+figures_required = requires(_reads_figures)
+sharing_required = requires(services.may_share)
 
 
 def _scope_or_404(request, audience):
@@ -70,12 +73,9 @@ def _journal(request, action, audience, query, **details):
 
 
 @require_GET
+@figures_required
 def home(request):
-    if response := _login_first(request):
-        return response
     audiences = audiences_for(request.user)
-    if not audiences:
-        raise Http404
     return render(
         request,
         "stats/home.html",
@@ -87,9 +87,8 @@ def home(request):
 
 
 @require_GET
+@figures_required
 def page(request, audience):
-    if response := _login_first(request):
-        return response
     scope = _scope_or_404(request, audience)
     form = _filters(request, audience, scope)
     section = query = None
@@ -114,13 +113,12 @@ def page(request, audience):
 
 
 @require_GET
+@figures_required
 def export(request, audience, fmt):
     """The page's figures as a file (ODS: every table; CSV: one table, or all of them as
     lines) or as JSON, small counts suppressed."""
     if fmt not in ("ods", "csv", "json"):
         raise Http404
-    if response := _login_first(request):
-        return response
     scope = _scope_or_404(request, audience)
     form = _filters(request, audience, scope)
     if not form.is_valid():
@@ -148,15 +146,12 @@ def export(request, audience, fmt):
 
 
 @require_GET
+@figures_required
 def report(request):
     """The council report: the reader picks the period (and team, place); the PDF holds
     every audience the reader may see, each read through its own filters form, so that a
     team or place one audience allows never reaches another's figures."""
-    if response := _login_first(request):
-        return response
     audiences = audiences_for(request.user)
-    if not audiences:
-        raise Http404
     form = FiltersForm(request.GET or None, scope=scope_for(request.user, audiences[0]), audience="rapport")
     if request.GET.get("format") == "pdf" and form.is_valid():
         from relais.stats.report import council_pdf
@@ -189,11 +184,8 @@ def report(request):
 
 
 @require_GET
+@sharing_required
 def shares(request):
-    if response := _login_first(request):
-        return response
-    if not services.may_share(request.user):
-        raise Http404
     links = services.links_visible_to(request.user).select_related("created_by")
     return render(
         request,
@@ -203,11 +195,8 @@ def shares(request):
 
 
 @require_POST
+@sharing_required
 def share_create(request, audience):
-    if response := _login_first(request):
-        return response
-    if not services.may_share(request.user):
-        raise Http404
     scope = _scope_or_404(request, audience)
     filters = FiltersForm(request.GET or {"period": "this_year"}, scope=scope, audience=audience)
     form = ShareForm(request.POST)
@@ -238,11 +227,8 @@ def share_create(request, audience):
 
 
 @require_POST
+@sharing_required
 def share_revoke(request, pk):
-    if response := _login_first(request):
-        return response
-    if not services.may_share(request.user):
-        raise Http404
     link = get_object_or_404(services.links_visible_to(request.user), pk=pk)
     services.share_revoke(link=link, actor=request.user, request=request)
     messages.success(request, _("Le lien « %(label)s » ne s'ouvre plus.") % {"label": link.label})

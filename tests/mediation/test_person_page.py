@@ -44,9 +44,12 @@ def test_an_agent_of_a_team_taking_appointments_sees_them(case_worker, resident_
 def test_the_section_renders_with_its_actions(advisor, resident_by_letter):
     # Rendered alone: the person page (core) also holds other apps' sections.
     from django.template.loader import render_to_string
+    from django.test import RequestFactory
 
     [section] = person_module.sections(person=resident_by_letter, user=advisor)
-    html = render_to_string(section.template, {"person": resident_by_letter, "ctx": section.context})
+    request = RequestFactory().get("/")
+    request.user = advisor  # the links show when the reader may open them
+    html = render_to_string(section.template, {"person": resident_by_letter, "ctx": section.context}, request=request)
     assert "Prendre un rendez-vous" in html and "Noter un accompagnement" in html
 
 

@@ -4,6 +4,7 @@
 {% field form.name warning=text %}   a non-blocking warning beside the field (text inputs)
 {% field form.name heading=True %}   the label (or legend) is the page's heading (one question per page)
 {% error_summary form %}         the summary at the top, linking to each field in error
+{% page_has_errors as errors %}  whether any form of the page shows an error (the title's "Erreur :")
 {% pagination page_obj %}        previous / next with page numbers, keeps the query string
 {% breadcrumb "Accueil" "/" "Fiches" "" %}
 {% tag case.get_status_display case.status_tone %}   a status tag; tones: "ok", "warn", "closed", "" (neutral)
@@ -23,8 +24,11 @@ _CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 @register.simple_tag
 def field(bound_field, **options):
-    """Render one form field: label, hint, error message and widget, linked by ids."""
+    """Render one form field: label, hint, error message and widget, linked by ids. A
+    hidden field (one team to choose from) is only its input: no label names it."""
     widget = bound_field.field.widget
+    if bound_field.is_hidden:
+        return bound_field.as_widget()
     describedby = []
     hint_id = f"{bound_field.auto_id}-hint"
     error_id = f"{bound_field.auto_id}-error"
@@ -65,8 +69,10 @@ def field(bound_field, **options):
 
 
 @register.simple_tag
-def error_summary(*forms_):
-    """A summary of every error on the page, each linking to its field."""
+def error_summary(*forms_, id=""):  # noqa: A002 - the HTML attribute
+    """A summary of every error on the page, each linking to its field. `id`: the fragment
+    a form's action names (action="#inscription"), so that the answer lands on the summary
+    and focuses it (it takes focus: tabindex="-1"), without JavaScript."""
     items = []
     for form in forms_:
         if form is None or not form.is_bound or not form.errors:
@@ -81,7 +87,24 @@ def error_summary(*forms_):
                 items.append({"message": error, "href": href, "label": bound.label})
     if not items:
         return ""
-    return render_to_string("components/error_summary.html", {"items": items})
+    return render_to_string("components/error_summary.html", {"items": items, "id": id})
+
+
+def _has_errors(value) -> bool:
+    if isinstance(value, forms.BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, forms.BaseFormSet):
+        return value.is_bound and (bool(value.non_form_errors()) or any(value.errors))
+    if isinstance(value, dict):  # a view's forms by name: {"note": NoteForm(…), …}
+        return any(_has_errors(v) for v in value.values() if isinstance(v, forms.BaseForm | forms.BaseFormSet))
+    return False
+
+
+@register.simple_tag(takes_context=True)
+def page_has_errors(context) -> bool:
+    """Whether a form (or formset) of the page, whatever its name, shows an error: the
+    title of such a page starts with "Erreur :" (templates/staff/base.html)."""
+    return any(_has_errors(value) for value in context.flatten().values())
 
 
 @register.simple_tag(takes_context=True)
