@@ -289,7 +289,11 @@ def person_data_export(*, person: Person, actor, fmt: str, reason: str = "", req
     elif fmt == "pdf":
         result = (_pdf(person, sections, large_print=large_print_asked(request)), "application/pdf", f"{base}.pdf")
     else:
-        result = (_zip(person, sections, base, large_print=large_print_asked(request)), "application/zip", f"{base}.zip")
+        result = (
+            _zip(person, sections, base, large_print=large_print_asked(request)),
+            "application/zip",
+            f"{base}.zip",
+        )
     _exported(person=person, actor=actor, fmt=fmt, reason=reason, request=request, sections=sections)
     return result
 
