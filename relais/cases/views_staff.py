@@ -77,12 +77,12 @@ def queue(request):
         # A resident's paper code, read on the phone: what it opens, if this agent may.
         try:
             found = access.staff_find(user=request.user, query=filters["q"], request=request)
-        except access.NotInYourTeam:
+        except access.StaffLookupRefused as refusal:
             found = None
-            messages.error(request, _("Ce code est valable, mais ce qu'il ouvre n'est pas suivi par votre équipe."))
+            filter_form.add_error("q", refusal.message)  # beside the field, what was typed kept
         if found is not None:
             return redirect(found)
-    if filters.get("q") and request.GET.get("page") is None:
+    if filters.get("q") and request.GET.get("page") is None and not filter_form.errors:
         # A whole reference, typed or read over the phone: straight to the case, whatever its
         # tab. The start of one ("2026-0001") lists the cases it begins.
         mine = Case.objects.filter(team_id__in=selectors.worker_team_ids(request.user))

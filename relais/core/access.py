@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from relais.core import extensions, ratelimit
 from relais.core.audit import audit_log
+from relais.core.extensions import LinkTarget
 from relais.core.journal import Action
 from relais.core.models import AccessCode, Person
 from relais.core.text import phone_digits
@@ -189,19 +190,40 @@ def replace_private_links(text: str, *, person: Person) -> tuple[str, list[dict]
     return _URL.sub(replace, text), codes
 
 
-def find(code_text: str) -> AccessCode | None:
-    """A valid code: well-formed, known, not expired, and its link still opens its page (a
-    code expires with its link: appointment past, mandate ended, request gone), else None."""
+def _known(code_text: str) -> AccessCode | None:
+    """The code row `code_text` names (well-formed and known), alive or not."""
     code = normalize(code_text)
     if not is_well_formed(code):
         return None
-    found = AccessCode.objects.filter(code=code, expires_at__gt=timezone.now()).select_related("person").first()
-    if found is None:
-        return None
-    target = extensions.link_target(found.target)
-    if target is not None and not target.alive:
+    return AccessCode.objects.filter(code=code).select_related("person").first()
+
+
+def _alive(access: AccessCode, target: LinkTarget | None) -> bool:
+    """A code whose page an app owns lives exactly as long as the link does (a request's
+    follow-up page lasts its whole retention, years); any other code, its days."""
+    if target is not None:
+        return target.alive
+    return access.expires_at > timezone.now()
+
+
+def find(code_text: str) -> AccessCode | None:
+    """A valid code: well-formed, known, and its link still opens its page (a code expires
+    with its link: appointment past, mandate ended, request gone), else None."""
+    found = _known(code_text)
+    if found is None or not _alive(found, extensions.link_target(found.target)):
         return None
     return found
+
+
+def needs_account(target: str) -> bool:
+    """Whether the page at `target` is read logged in (its view asks for a login): a code
+    for it helps only a resident who has an account."""
+    try:
+        match = resolve(target.split("?", 1)[0])
+    except Resolver404:
+        return False
+    # Django's login_required (user_passes_test) marks the views it wraps.
+    return hasattr(match.func, "redirect_field_name")
 
 
 def looks_like_code(text: str) -> bool:
@@ -209,30 +231,97 @@ def looks_like_code(text: str) -> bool:
     return is_well_formed(normalize(text))
 
 
-class NotInYourTeam(Exception):
+class StaffLookupRefused(Exception):
+    """A paper code typed by an agent opens nothing for them; `message` says why, in plain
+    French, beside the search field (never what the code points to)."""
+
+    message = ""
+
+    def __init__(self, code: str = ""):
+        super().__init__(code)
+
+
+class NotInYourTeam(StaffLookupRefused):
     """The code is valid, but what it opens is not for this agent."""
+
+    @property
+    def message(self):
+        return _("Ce code est valable, mais ce qu'il ouvre n'est pas suivi par votre équipe.")
+
+
+class CodeNoLongerValid(StaffLookupRefused):
+    """The code was given, but its link no longer opens its page (or it was never given)."""
+
+    @property
+    def message(self):
+        return _("Ce code n'est plus valable : ce qu'il ouvrait est terminé ou n'existe plus.")
+
+
+class CodeOpensNoRecord(StaffLookupRefused):
+    """The code stands for a page of the site that is no record of a team (a long public
+    address printed as a code): there is nothing to open for staff."""
+
+    @property
+    def message(self):
+        return _(
+            "Ce code mène à une page du site, pas à un dossier : il n'y a rien à ouvrir ici. "
+            "L'habitant peut taper le code sur le site."
+        )
+
+
+class TooManyLookups(StaffLookupRefused):
+    @property
+    def message(self):
+        return _("Trop de codes tapés en une heure. Réessayez plus tard.")
+
+
+STAFF_LOOKUPS_PER_HOUR = 60  # codes typed per agent and hour (a code is a key to one record)
 
 
 def staff_find(*, user, query: str, request: HttpRequest | None = None) -> str | None:
     """The staff page of what the paper code `query` opens — a resident reads their code on
-    the phone and the agent types it. None when no valid code is `query`; NotInYourTeam
-    when the agent may not open it. Journaled either way."""
-    access = find(query)
-    if access is None:
+    the phone and the agent types it. None when `query` is not a well-formed code; a
+    StaffLookupRefused (NotInYourTeam, CodeNoLongerValid, CodeOpensNoRecord, TooManyLookups)
+    when it opens nothing for this agent. Journaled either way, in the resident's journal
+    when the code is known (a refusal shows nothing on screen but is theirs to know)."""
+    if not looks_like_code(query):
         return None
-    target = extensions.link_target(access.target)
-    allowed = target is not None and bool(target.staff_url) and target.visible_to(user)
+    if not ratelimit.hit("access:staff_lookup", f"user:{user.pk}", limit=STAFF_LOOKUPS_PER_HOUR, window=3600):
+        audit_log(
+            actor=user,
+            action=Action.ACCESS_CODE_STAFF_LOOKUP,
+            request=request,
+            details={"opened": False, "refused": "too_many"},
+        )
+        raise TooManyLookups()
+    access = _known(query)
+    target = extensions.link_target(access.target) if access is not None else None
+    page = ""
+    if access is None or not _alive(access, target):
+        refusal = CodeNoLongerValid
+    elif target is None or not target.staff_url:
+        refusal = CodeOpensNoRecord
+    else:
+        page = target.staff_page_for(user)
+        refusal = None if page else NotInYourTeam
+    details = {"opened": refusal is None}
+    if refusal is not None:
+        details["refused"] = {
+            CodeNoLongerValid: "no_longer_valid",
+            CodeOpensNoRecord: "no_record",
+            NotInYourTeam: "not_in_team",
+        }[refusal]
     audit_log(
         actor=user,
         action=Action.ACCESS_CODE_STAFF_LOOKUP,
         obj=access,
-        person=access.person if allowed else None,
+        person=access.person if access is not None else None,
         request=request,
-        details={"opened": allowed},
+        details=details,
     )
-    if not allowed:
-        raise NotInYourTeam(access.code)
-    return target.staff_url
+    if refusal is not None:
+        raise refusal(access.code if access is not None else "")
+    return page
 
 
 # ---------------------------------------------------------------- the detail only the resident knows

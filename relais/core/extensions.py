@@ -65,7 +65,19 @@ class LinkTarget:
 
     alive: bool  # the link still opens its page
     staff_url: str = ""  # the record's page for staff
-    visible_to: Callable[[object], bool] = field(default=lambda user: False)  # may `user` open it?
+    # May `user` open `staff_url`? The page's own rule (its role gate and its queryset).
+    visible_to: Callable[[object], bool] = field(default=lambda user: False)
+    # Other staff pages showing the record, tried in order for staff who may not open
+    # `staff_url` (a registration: the workshop for its team, the person's page for the
+    # counter): (address, the rule of that page).
+    other_pages: tuple[tuple[str, Callable[[object], bool]], ...] = ()
+
+    def staff_page_for(self, user) -> str:
+        """The first staff page showing the record that `user` may open ("" when none)."""
+        for url, may_open in ((self.staff_url, self.visible_to), *self.other_pages):
+            if url and may_open(user):
+                return url
+        return ""
 
 
 @dataclass
@@ -209,7 +221,8 @@ def find_by_reference(*, user, query: str, request=None) -> str | None:
     """The address of the record whose reference `query` is, if an app knows one the user
     may open. A paper code (core.access) is a reference too: the agent types the code the
     resident reads on the phone and lands on what it points to; a valid code for a record
-    the user may not open raises `core.access.NotInYourTeam` (the caller says so)."""
+    that opens nothing for the user (not their team's, no longer valid, no record, too many
+    codes typed) raises `core.access.StaffLookupRefused`, whose `message` the caller shows."""
     from relais.core import access
 
     if access.looks_like_code(query):

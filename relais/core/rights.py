@@ -30,7 +30,7 @@ from relais.core.audit import audit_log
 from relais.core.extensions import ExportSection
 from relais.core.journal import Action, current_name
 from relais.core.models import PERSON_DETAILS, AccessCode, Person
-from relais.core.pdf import render_pdf
+from relais.core.pdf import large_print_asked, render_pdf, wants_large_print
 from relais.core.selectors import journal
 
 EXPORT_VERSION = 1
@@ -237,17 +237,24 @@ def _json(person: Person, sections: list[ExportSection]) -> bytes:
     return json.dumps(_export_document(person, sections), ensure_ascii=False, indent=2).encode()
 
 
-def _pdf(person: Person, sections: list[ExportSection]) -> bytes:
-    context = {"person": person, "sections": _pdf_sections(sections), "generated_at": timezone.now()}
+def _pdf(person: Person, sections: list[ExportSection], *, large_print: bool = False) -> bytes:
+    """The export as the person reads it: in large print when they asked for it (or the
+    staff member chose it), like every other document."""
+    context = {
+        "person": person,
+        "sections": _pdf_sections(sections),
+        "generated_at": timezone.now(),
+        "large_print": wants_large_print(person, asked=large_print),
+    }
     return render_pdf("core/rights/export_pdf.html", context)
 
 
-def _zip(person: Person, sections: list[ExportSection], base: str) -> bytes:
+def _zip(person: Person, sections: list[ExportSection], base: str, *, large_print: bool = False) -> bytes:
     """The JSON, the PDF and the files themselves (documents, signed forms) in one archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{base}.json", _json(person, sections))
-        archive.writestr(f"{base}.pdf", _pdf(person, sections))
+        archive.writestr(f"{base}.pdf", _pdf(person, sections, large_print=large_print))
         for name, file in extensions.export_files(person=person):
             try:
                 with file.open("rb") as fh:
@@ -280,9 +287,13 @@ def person_data_export(*, person: Person, actor, fmt: str, reason: str = "", req
     if fmt == "json":
         result = (_json(person, sections), "application/json", f"{base}.json")
     elif fmt == "pdf":
-        result = (_pdf(person, sections), "application/pdf", f"{base}.pdf")
+        result = (_pdf(person, sections, large_print=large_print_asked(request)), "application/pdf", f"{base}.pdf")
     else:
-        result = (_zip(person, sections, base), "application/zip", f"{base}.zip")
+        result = (
+            _zip(person, sections, base, large_print=large_print_asked(request)),
+            "application/zip",
+            f"{base}.zip",
+        )
     _exported(person=person, actor=actor, fmt=fmt, reason=reason, request=request, sections=sections)
     return result
 

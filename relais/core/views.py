@@ -84,6 +84,10 @@ def access_detail(request, code):
         except access.Refused as refused:
             form.add_error("answer", refused.message)
         else:
+            if access.needs_account(target) and found.person.user_id is None:
+                # A page read with a login (a mutual aid conversation): a resident without an
+                # account would end on the login page, after answering. Say what to do instead.
+                return render(request, "core/access_account_needed.html")
             return redirect(target)
     return render(
         request,

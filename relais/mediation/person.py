@@ -220,26 +220,53 @@ def erase(*, person):
 
 def link_target(*, view_name, kwargs):
     """An appointment's link (and its paper code) opens it until the appointment is over; a
-    workshop registration's until the workshop's last session is over."""
+    moved appointment's follows the move (the code lives with the new date), a cancelled
+    one's dies. A workshop registration's works until the workshop's last session is over.
+    The staff page offered is one the agent may open, by that page's own rule."""
     from relais.mediation.models import Appointment, Registration
 
     now = timezone.now()
     if view_name == "mediation:appointment_manage":
         appointment = Appointment.objects.filter(token=kwargs.get("token")).first()
+        seen = set()
+        while appointment is not None and appointment.rescheduled_to_id and appointment.pk not in seen:
+            seen.add(appointment.pk)
+            appointment = Appointment.objects.filter(pk=appointment.rescheduled_to_id).first()
         if appointment is None:
             return LinkTarget(alive=False)
         return LinkTarget(
-            alive=appointment.ends_at > now,
+            alive=appointment.cancelled_at is None and appointment.ends_at > now,
             staff_url=appointment.get_absolute_url(),
-            visible_to=lambda user: selectors.appointments_visible_to(user).filter(pk=appointment.pk).exists(),
+            visible_to=lambda user: (
+                selectors.handles_appointments(user)
+                and selectors.appointments_visible_to(user).filter(pk=appointment.pk).exists()
+            ),
         )
     if view_name == "mediation:registration_manage":
-        registration = Registration.objects.select_related("workshop").filter(token=kwargs.get("token")).first()
+        registration = (
+            Registration.objects.select_related("workshop", "person").filter(token=kwargs.get("token")).first()
+        )
         if registration is None:
             return LinkTarget(alive=False)
+        workshop = registration.workshop
+        person = registration.person
         return LinkTarget(
-            alive=registration.workshop.sessions.filter(ends_at__gt=now).exists(),
-            staff_url=registration.workshop.get_staff_url(),
-            visible_to=lambda user: selectors.registrations_visible_to(user).filter(pk=registration.pk).exists(),
+            alive=workshop.sessions.filter(ends_at__gt=now).exists(),
+            staff_url=workshop.get_staff_url(),
+            # The workshop's page is its mediation team's; the counter, which registers people
+            # for any workshop, sees the registration on the person's page.
+            visible_to=lambda user: (
+                selectors.is_mediation_staff(user)
+                and selectors.workshops_visible_to(user).filter(pk=workshop.pk).exists()
+            ),
+            other_pages=(
+                (
+                    person.get_absolute_url() if person is not None else "",
+                    lambda user: (
+                        has_role(user, Role.RECEPTION)
+                        and selectors.registrations_visible_to(user).filter(pk=registration.pk).exists()
+                    ),
+                ),
+            ),
         )
     return None

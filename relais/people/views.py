@@ -48,9 +48,9 @@ def person_search(request):
         query = form.cleaned_data["q"].strip()
         try:
             found = find_by_reference(user=request.user, query=query, request=request)
-        except access.NotInYourTeam:
-            # A resident's paper code, for a record this agent may not open.
-            form.add_error("q", _("Ce code est valable, mais ce qu'il ouvre n'est pas suivi par votre équipe."))
+        except access.StaffLookupRefused as refusal:
+            # A resident's paper code that opens nothing for this agent: why, beside the field.
+            form.add_error("q", refusal.message)
             return render(request, "people/person_search.html", {"form": form, "page_obj": None, "query": query})
         if found:
             return redirect(found)  # a request's reference or a paper code: straight to it

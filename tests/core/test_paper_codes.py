@@ -177,7 +177,10 @@ def test_one_address_cannot_try_codes_without_end(client, jeanne_code):
     assert "Trop de codes" in page
 
 
-def test_an_expired_code_opens_nothing(client, jeanne_code):
-    AccessCode.objects.filter(pk=jeanne_code.pk).update(expires_at="2020-01-01T00:00:00Z")
-    response = client.post(reverse("core:access_detail", args=[jeanne_code.code]), {"answer": "1941"})
+def test_an_expired_code_opens_nothing(client, letter_case):
+    """A code for a page no app owns (a long public address) lives its days; one whose page
+    an app owns lives as long as the page (tests/core/test_paper_code_lookup.py)."""
+    code = access.code_for(person=letter_case.person, target="/entraide/")
+    AccessCode.objects.filter(pk=code.pk).update(expires_at="2020-01-01T00:00:00Z")
+    response = client.post(reverse("core:access_detail", args=[code.code]), {"answer": "1941"})
     assert response.status_code == 404

@@ -20,9 +20,10 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 
-from relais.accounts.models import Team
+from relais.accounts.models import Team, User
 from relais.cases import services as case_services
 from relais.cases.models import Case
+from relais.core import rights
 from relais.core.models import Person
 from relais.mandates.models import Mandate
 from relais.mediation.models import Registration
@@ -181,13 +182,19 @@ def _certificate(person, advisor, *, large_print=False):
     )
 
 
+def _export(person):
+    """The subject-access export, as the town hands it over (PDF)."""
+    admin = User.objects.get(email="admin@valbrenne.fr")
+    return rights.person_data_export(person=person, actor=admin, fmt="pdf", reason="Demande écrite")[0]
+
+
 def _register(admin_client):
     response = admin_client.get(reverse("people:processing_register_pdf"))
     assert response.status_code == 200
     return response.content
 
 
-KINDS = ["letter", "batch", "receipt", "mandate", "certificate", "register"]
+KINDS = ["letter", "batch", "receipt", "mandate", "certificate", "register", "export"]
 
 
 @pytest.fixture
@@ -200,6 +207,7 @@ def make_pdf(person, reception_agent, advisor, admin_client):
             "mandate": lambda: _mandate(person, advisor),
             "certificate": lambda: _certificate(person, advisor),
             "register": lambda: _register(admin_client),
+            "export": lambda: _export(person),
         }[kind]()
 
     return make
@@ -212,6 +220,7 @@ TITLES = {
     "mandate": "Mandat pour faire des démarches à ma place",
     "certificate": "Attestation de participation",
     "register": "Registre des traitements",
+    "export": "Vos données personnelles",
 }
 
 
@@ -262,7 +271,7 @@ def test_images_on_paper_have_a_text_alternative(person, monkeypatch, settings):
 # ---------------------------------------------------------------- large print throughout
 
 
-@pytest.mark.parametrize("kind", ["letter", "batch", "receipt", "mandate", "certificate"])
+@pytest.mark.parametrize("kind", ["letter", "batch", "receipt", "mandate", "certificate", "export"])
 def test_a_person_who_asked_for_large_print_gets_it_throughout(make_pdf, person, kind, tmp_path):
     assert person.large_print
     sizes = _text_sizes(make_pdf(kind), tmp_path)
@@ -270,7 +279,7 @@ def test_a_person_who_asked_for_large_print_gets_it_throughout(make_pdf, person,
     assert not small, f"text under {LARGE_PRINT_MIN_PT} pt: {small}"
 
 
-@pytest.mark.parametrize("kind", ["letter", "receipt", "certificate"])
+@pytest.mark.parametrize("kind", ["letter", "receipt", "certificate", "export"])
 def test_without_the_preference_documents_keep_their_usual_sizes(make_pdf, person, kind, tmp_path):
     Person.objects.filter(pk=person.pk).update(large_print=False)
     person.refresh_from_db()

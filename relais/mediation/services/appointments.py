@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from relais.core import ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
-from relais.core.models import Channel, ContactChannel, Person, is_mobile, refuse_erased
+from relais.core.models import AccessCode, Channel, ContactChannel, Person, is_mobile, refuse_erased
 from relais.core.services import person_for_account
 from relais.mediation import choices as c
 from relais.mediation import selectors, text
@@ -445,6 +445,8 @@ def appointment_move(
         raise SlotTaken from None
     old.rescheduled_to = new
     old.save(update_fields=["rescheduled_to"])
+    # A paper code printed for the old date follows the move: it opens the new one.
+    AccessCode.objects.filter(target=old.get_resident_url()).update(target=new.get_resident_url())
     audit_log(
         actor=actor,
         action=Action.APPOINTMENT_MOVED,
