@@ -132,7 +132,7 @@ class TranslationsValidator:
                 raise ValidationError(
                     _("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": code}
                 )
-            if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+            if not isinstance(texts, dict) or not all(_is_text(v) for v in texts.values()):
                 raise ValidationError(_("Valeur attendue : un texte par champ."))
             unknown = sorted(set(texts) - set(self.fields)) if self.fields else []
             if unknown:
@@ -140,6 +140,49 @@ class TranslationsValidator:
 
     def __eq__(self, other):
         return isinstance(other, TranslationsValidator) and other.fields == self.fields
+
+
+def _is_text(value) -> bool:
+    """A translated field: a text, or choices keyed by their French text ({french: translated})."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def keyed_choices(french: list[str], text: str) -> dict[str, str]:
+    """The translation of choices typed one per line in the French order, keyed by the French
+    choice it translates: {"Aide alimentaire": "Food aid"}. A translation is kept with the choice
+    it was made for, so reordering or rewording the French choices never pairs a translation with
+    another choice. Empty lines (kept in place) leave their choice in French."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) != len(french):
+        lines = [line for line in lines if line]
+    return {fr: tr for fr, tr in zip(french, lines, strict=False) if tr}
+
+
+def choices_as_lines(french: list[str], translated: dict[str, str]) -> str:
+    """The keyed translation of choices written back one per line in the French order (the
+    translation page's box); a choice without translation is an empty line."""
+    if not translated:
+        return ""
+    return "\n".join(translated.get(fr, "") for fr in french)
+
+
+def choice_translations(obj, lang: str, field: str = "choices") -> dict[str, str]:
+    """{French choice: its translation in `lang`} (only choices still offered in French)."""
+    if base(lang) == FRENCH:
+        return {}
+    value = ((getattr(obj, "translations", None) or {}).get(lang) or {}).get(field)
+    if not isinstance(value, dict):
+        return {}
+    french = set(lines_of(getattr(obj, field, "") or ""))
+    return {fr: tr.strip() for fr, tr in value.items() if fr in french and isinstance(tr, str) and tr.strip()}
 
 
 def translations_field(*fields: str):
@@ -245,7 +288,14 @@ def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:
         raise ValidationError(_("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": lang})
     all_texts = dict(obj.translations or {})
     before = all_texts.get(lang, {})
-    after = {name: value.strip() for name, value in texts.items() if value and value.strip()}
+    after = {}
+    for name, value in texts.items():
+        if isinstance(value, dict):
+            value = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+            if value:
+                after[name] = value
+        elif value and value.strip():
+            after[name] = value.strip()
     changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
     if after:
         all_texts[lang] = after

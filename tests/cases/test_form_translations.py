@@ -97,3 +97,53 @@ def test_untranslated_questions_on_an_english_page_are_marked_french(client, pla
     step = client.post(reverse("cases:start", args=[plain_form.slug]), HTTP_ACCEPT_LANGUAGE="en")["Location"]
     page = client.get(step, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<span lang="fr">Nom et prénom de l&#x27;enfant</span>' in page
+
+
+def _edit_motif(admin_client, form, choices):
+    motif = form.fields.get(key="motif")
+    response = admin_client.post(
+        reverse("cases:field_edit", args=[form.slug, motif.pk]),
+        {"label": motif.label, "key": "motif", "kind": motif.kind, "required": "on", "choices": choices},
+    )
+    assert response.status_code == 302
+    motif.refresh_from_db()
+    return motif
+
+
+def test_reordering_the_french_choices_keeps_each_translation_with_its_choice(admin_client, ccas_form):
+    motif = ccas_form.fields.get(key="motif")
+    french = motif.choice_list()
+    motif = _edit_motif(admin_client, ccas_form, "\n".join(reversed(french)))
+    labels = {value: label.text for value, label in motif.choice_labels("en")}
+    assert labels["Aide alimentaire"] == "Food aid"
+    assert labels["Autre"] == "Other"
+    # The resident's page posts the French choice under the English one it translates.
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    step = admin_client.post(reverse("cases:start", args=[ccas_form.slug]), **english)["Location"]
+    page = admin_client.get(step, **english).content.decode()
+    food = page.index('value="Aide alimentaire"')
+    assert "Food aid" in page[food : page.index("</label>", food)]
+
+
+def test_a_reworded_french_choice_loses_its_translation_and_the_others_keep_theirs(admin_client, ccas_form):
+    motif = ccas_form.fields.get(key="motif")
+    french = motif.choice_list()
+    reworded = ["Aide pour se nourrir" if c == "Aide alimentaire" else c for c in french]
+    motif = _edit_motif(admin_client, ccas_form, "\n".join(reworded))
+    labels = {value: label for value, label in motif.choice_labels("en")}
+    assert labels["Aide pour se nourrir"].text == "Aide pour se nourrir"
+    assert labels["Aide pour se nourrir"].lang == "fr"
+    assert labels["Autre"].text == "Other"
+    assert "Aide alimentaire" not in motif.translations["en"]["choices"]
+
+
+def test_the_translation_page_shows_choices_one_per_line_and_keeps_them_keyed(admin_client, ccas_form):
+    motif = ccas_form.fields.get(key="motif")
+    page = admin_client.get(url(ccas_form, "en")).content.decode()
+    assert "Food aid\nBills hard to pay" in page
+    french = motif.choice_list()
+    typed = "\n".join(f"EN {c}" for c in french)
+    response = admin_client.post(url(ccas_form, "en"), {"demarche-title": "Appointment", f"q{motif.pk}-choices": typed})
+    assert response.status_code == 302
+    motif.refresh_from_db()
+    assert motif.translations["en"]["choices"] == {c: f"EN {c}" for c in french}
