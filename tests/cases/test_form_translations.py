@@ -130,7 +130,7 @@ def test_a_reworded_french_choice_loses_its_translation_and_the_others_keep_thei
     french = motif.choice_list()
     reworded = ["Aide pour se nourrir" if c == "Aide alimentaire" else c for c in french]
     motif = _edit_motif(admin_client, ccas_form, "\n".join(reworded))
-    labels = {value: label for value, label in motif.choice_labels("en")}
+    labels = dict(motif.choice_labels("en"))
     assert labels["Aide pour se nourrir"].text == "Aide pour se nourrir"
     assert labels["Aide pour se nourrir"].lang == "fr"
     assert labels["Autre"].text == "Other"
