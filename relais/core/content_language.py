@@ -20,6 +20,7 @@ in Turkish and is marked ``lang="tr"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -274,11 +275,23 @@ def available_languages(obj, field: str = "title") -> list[tuple[str, str]]:
 
 
 def requested_language(request) -> str:
-    """The content language a page shows: `?langue=xx` when offered, else the page's."""
+    """The content language a page shows: the one a view kept for it (`request.content_language`,
+    e.g. a request's draft started in Turkish), else `?langue=xx` when offered, else the page's."""
+    kept = getattr(request, "content_language", None) if request is not None else None
+    if is_offered(kept):
+        return kept
     asked = request.GET.get(QUERY_PARAMETER, "") if request is not None else ""
     if is_offered(asked):
         return asked
     return page_language()
+
+
+def language_query(request) -> str:
+    """ "?langue=tr" to carry a content language asked for on a page to the next one, or ""."""
+    lang = requested_language(request)
+    if base(lang) == page_language():
+        return ""
+    return "?" + urlencode({QUERY_PARAMETER: lang})
 
 
 def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:

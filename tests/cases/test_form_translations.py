@@ -147,3 +147,38 @@ def test_the_translation_page_shows_choices_one_per_line_and_keeps_them_keyed(ad
     assert response.status_code == 302
     motif.refresh_from_db()
     assert motif.translations["en"]["choices"] == {c: f"EN {c}" for c in french}
+
+
+@pytest.fixture
+def turkish_form(ccas_form, settings):
+    settings.RELAIS_CONTENT_LANGUAGES = ["tr"]
+    ccas_form.translations = {**ccas_form.translations, "tr": {"title": "CCAS randevusu"}}
+    ccas_form.save(update_fields=["translations"])
+    motif = ccas_form.fields.get(key="motif")
+    motif.translations = {**motif.translations, "tr": {"label": "Neden randevu istiyorsunuz?"}}
+    motif.save(update_fields=["translations"])
+    return ccas_form
+
+
+def test_a_content_only_language_holds_from_the_fiche_to_the_check_page(client, turkish_form):
+    fiche = client.get(turkish_form.procedure.get_absolute_url() + "?langue=tr").content.decode()
+    start_url = turkish_form.get_absolute_url() + "?langue=tr"
+    assert f'href="{start_url}"' in fiche  # "Faire la demande en ligne" keeps the language
+    step = client.post(start_url)["Location"]
+    assert "langue" not in step  # the draft keeps it, not the link
+    page = client.get(step).content.decode()
+    assert 'lang="tr">Neden randevu istiyorsunuz?' in page
+    assert f'href="{start_url}"' in page  # back to the start page, still in Turkish
+    step = client.post(step, {"motif": "Aide alimentaire"})["Location"]
+    step = client.post(step, {"precisions": "Merci"})["Location"]
+    step = client.post(step, {"moments": ["Le matin"]})["Location"]
+    check = client.post(
+        step, {"first_name": "Ana", "last_name": "Kaya", "preferred_channel": "phone", "phone": "0247000009"}
+    )["Location"]
+    page = client.get(check).content.decode()
+    assert 'lang="tr">Neden randevu istiyorsunuz?' in page
+
+
+def test_a_language_not_offered_is_not_kept_in_the_draft(client, ccas_form):
+    client.post(ccas_form.get_absolute_url() + "?langue=xx")
+    assert "langue" not in ccas_form.drafts.latest("pk").data

@@ -43,6 +43,14 @@ def content_text(context, obj, field=None):
 
 
 @register.simple_tag(takes_context=True)
+def language_query(context):
+    """ "?langue=tr" when the page shows its content in another language than its own, so that a
+    link to the next page (the request form of a fiche) keeps it."""
+    request = context.get("request")
+    return cl.language_query(request) if request is not None else ""
+
+
+@register.simple_tag(takes_context=True)
 def french_only_note(context, obj, field="title"):
     lang = _lang(context)
     if cl.base(lang) == cl.FRENCH or cl.has_translation(obj, lang, field):
