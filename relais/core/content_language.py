@@ -240,6 +240,36 @@ class Localized:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
+@dataclass(frozen=True)
+class Written:
+    """A text a resident wrote (a mutual-aid listing, a message): in whatever language they
+    wrote it, so it is not marked as French; `dir="auto"` lets an Arabic listing read right to
+    left on a French page and a French one left to right on an Arabic page."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    foreign = False
+    lang = ""
+
+    @property
+    def lang_attr(self) -> SafeString:
+        return mark_safe(' dir="auto"')  # noqa: S308 - constant
+
+    @property
+    def html(self) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', self.text)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
 def translation_of(obj, field: str, lang: str) -> str:
     """The translation of `obj.field` in `lang`, or "" when there is none."""
     if base(lang) == FRENCH:
