@@ -45,7 +45,7 @@ from relais.cases.models import (
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
-from relais.core.content_language import keyed_choices, set_translations
+from relais.core.content_language import InRenderingLanguage, keyed_choices, set_translations
 from relais.core.highwater import mark_issued
 from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
@@ -222,7 +222,8 @@ def tracking_link(case: Case) -> str:
 def _message_context(case: Case, **extra) -> dict:
     return {
         "reference": case.reference,
-        "form": case.form.title,
+        # The form's title in the message's language (the town's translation, else French).
+        "form": InRenderingLanguage(case.form, "title"),
         "team": case.team.name,
         "link": tracking_link(case),
         "delay": case.form.expected_days,

@@ -294,6 +294,23 @@ def localized(obj, field: str | None = None, lang: str | None = None, *, page: s
     return Localized(text="" if value is None else str(value), lang=FRENCH, page=page)
 
 
+class InRenderingLanguage:
+    """`obj.field` shown in the language active when it is turned into text: a message's
+    variable ({{ form }}) reads in the language the message is written in."""
+
+    def __init__(self, obj, field: str):
+        self.obj, self.field = obj, field
+
+    def __str__(self) -> str:
+        return localized(self.obj, self.field, page_language()).text
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
 def has_translation(obj, lang: str, field: str = "title") -> bool:
     """Whether `obj` has its main text (`field`) in `lang` (French always)."""
     return base(lang) == FRENCH or bool(translation_of(obj, field, lang))

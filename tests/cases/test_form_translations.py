@@ -182,3 +182,30 @@ def test_a_content_only_language_holds_from_the_fiche_to_the_check_page(client, 
 def test_a_language_not_offered_is_not_kept_in_the_draft(client, ccas_form):
     client.post(ccas_form.get_absolute_url() + "?langue=xx")
     assert "langue" not in ccas_form.drafts.latest("pk").data
+
+
+def test_the_acknowledgement_names_the_form_in_the_persons_language(ccas_form):
+    import uuid
+
+    from relais.cases.services import case_submit
+    from relais.core.models import Channel, Person
+    from relais.notifications.models import Message
+
+    person = Person.objects.create(
+        first_name="Ana",
+        last_name="Lee",
+        email="ana.lee@example.org",
+        preferred_channel="email",
+        preferred_language="en",
+    )
+    case_submit(
+        form=ccas_form,
+        person=person,
+        channel=Channel.PHONE,
+        answers={"motif": "Aide alimentaire", "moments": ["Le matin"]},
+        submission_key=uuid.uuid4(),
+    )
+    message = Message.objects.get(person=person)
+    assert message.language == "en"
+    assert "Ask for an appointment at the CCAS" in message.body
+    assert "Demander un rendez-vous au CCAS" not in message.body

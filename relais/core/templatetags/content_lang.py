@@ -42,6 +42,12 @@ def content_text(context, obj, field=None):
     return cl.localized(obj, field, _lang(context)).text
 
 
+@register.filter
+def text_direction(code):
+    """ "rtl" or "ltr": the direction of a language (content_language.direction)."""
+    return cl.direction(code or cl.FRENCH)
+
+
 @register.simple_tag
 def written(text):
     """Text a resident wrote, in a span with dir="auto" and no language (it is theirs)."""
