@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -346,6 +347,12 @@ def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:
     of the fields whose translation changed. Does not save."""
     if lang == FRENCH or not is_offered(lang):
         raise ValidationError(_("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": lang})
+    if obj.pk is not None and transaction.get_connection().in_atomic_block:
+        # The row as it is now, locked: two administrators translating into English and into
+        # Arabic at the same time both keep theirs.
+        obj.translations = (
+            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("translations", flat=True).first() or {}
+        )
     all_texts = dict(obj.translations or {})
     before = all_texts.get(lang, {})
     after = {}
