@@ -153,7 +153,7 @@ class TranslationForm(forms.Form):
     def __init__(self, *args, obj, lang: str, fields: tuple[str, ...], **kwargs):
         from django.db import models
 
-        from relais.core.content_language import choices_as_lines, lines_of, translation_of
+        from relais.core.content_language import choices_as_lines, direction, lines_of, translation_of
 
         super().__init__(*args, **kwargs)
         self.obj, self.lang = obj, lang
@@ -171,9 +171,9 @@ class TranslationForm(forms.Form):
                 max_length=model_field.max_length,
                 strip=True,
                 initial=initial,
-                widget=forms.Textarea(attrs={"rows": 3, "lang": lang})
+                widget=forms.Textarea(attrs={"rows": 3, "lang": lang, "dir": direction(lang)})
                 if long
-                else forms.TextInput(attrs={"lang": lang}),
+                else forms.TextInput(attrs={"lang": lang, "dir": direction(lang)}),
                 help_text=_("En français : %(text)s") % {"text": french} if french else _("Vide en français."),
             )
 

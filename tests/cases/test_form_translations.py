@@ -209,3 +209,10 @@ def test_the_acknowledgement_names_the_form_in_the_persons_language(ccas_form):
     assert message.language == "en"
     assert "Ask for an appointment at the CCAS" in message.body
     assert "Demander un rendez-vous au CCAS" not in message.body
+
+
+def test_the_arabic_translation_boxes_read_right_to_left(admin_client, ccas_form):
+    page = admin_client.get(url(ccas_form, "ar")).content.decode()
+    assert 'name="demarche-title"' in page
+    assert page.count('lang="ar" dir="rtl"') >= 3
+    assert 'lang="en" dir="ltr"' in admin_client.get(url(ccas_form, "en")).content.decode()
