@@ -16,6 +16,7 @@ from relais.cases.services import (
     correction_answer,
     correction_request,
 )
+from relais.core.content_language import keyed_choices, lines_of
 from relais.core.models import Channel, Person
 from relais.directory.models import Place, Procedure
 
@@ -230,13 +231,22 @@ def load(stdout):
                     help_text=help_text,
                     choices=choices,
                     position=position,
-                    translations=spec.get("field_translations", {}).get(key, {}),
+                    translations=_keyed(choices, spec.get("field_translations", {}).get(key, {})),
                 )
     if not Case.objects.exists():
         _demo_cases()
     if not StreetReport.objects.exists():
         _demo_street()
     stdout.write(f"  request forms: {Form.objects.count()}, requests: {Case.objects.count()}")
+
+
+def _keyed(choices: str, translations: dict) -> dict:
+    """The demo's choice translations (one per line, in the French order) keyed by French choice."""
+    french = lines_of(choices)
+    return {
+        lang: {**texts, "choices": keyed_choices(french, texts["choices"])} if "choices" in texts else texts
+        for lang, texts in translations.items()
+    }
 
 
 @transaction.atomic

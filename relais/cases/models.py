@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
-from relais.core.content_language import Localized, localized, translation_of, translations_field
+from relais.core.content_language import Localized, choice_translations, localized, translations_field
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
 
@@ -155,13 +155,37 @@ class FormField(models.Model):
 
     def choice_labels(self, lang: str) -> list[tuple[str, Localized]]:
         """Each choice's value (its French text, kept with the answer) and its label in `lang`:
-        the translated choices when there are as many as the French ones, else the French."""
-        french = self.choice_list()
-        translated = [c.strip() for c in translation_of(self, "choices", lang).splitlines() if c.strip()]
-        if len(translated) != len(french):
-            return [(choice, localized(choice, None, lang)) for choice in french]
+        the translation made for that very French choice (translations are keyed by the French
+        text), else the French."""
+        translated = choice_translations(self, lang)
         page = localized(self, "label", lang).page
-        return [(fr, Localized(text=tr, lang=lang, page=page)) for fr, tr in zip(french, translated, strict=True)]
+        return [
+            (
+                fr,
+                Localized(text=translated[fr], lang=lang, page=page) if fr in translated else localized(fr, None, lang),
+            )
+            for fr in self.choice_list()
+        ]
+
+    def prune_choice_translations(self) -> bool:
+        """Drop the translations of choices no longer offered in French; True when one went."""
+        french = set(self.choice_list())
+        pruned = {}
+        for lang, texts in (self.translations or {}).items():
+            texts = dict(texts)
+            if isinstance(texts.get("choices"), dict):
+                kept = {fr: tr for fr, tr in texts["choices"].items() if fr in french}
+                if kept:
+                    texts["choices"] = kept
+                else:
+                    texts.pop("choices")
+            elif "choices" in texts:  # a translation not keyed by the French choices: unusable
+                texts.pop("choices")
+            if texts:
+                pruned[lang] = texts
+        changed = pruned != (self.translations or {})
+        self.translations = pruned
+        return changed
 
     def label_for_staff(self) -> str:
         """The question as an agent filling it in for someone reads it."""

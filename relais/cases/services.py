@@ -45,7 +45,7 @@ from relais.cases.models import (
 from relais.cases.selectors import worker_team_ids
 from relais.core import access, ratelimit
 from relais.core.audit import audit_log
-from relais.core.content_language import set_translations
+from relais.core.content_language import InRenderingLanguage, keyed_choices, set_translations
 from relais.core.highwater import mark_issued
 from relais.core.http import OutOfReach
 from relais.core.idempotency import create_once
@@ -222,7 +222,8 @@ def tracking_link(case: Case) -> str:
 def _message_context(case: Case, **extra) -> dict:
     return {
         "reference": case.reference,
-        "form": case.form.title,
+        # The form's title in the message's language (the town's translation, else French).
+        "form": InRenderingLanguage(case.form, "title"),
         "team": case.team.name,
         "link": tracking_link(case),
         "delay": case.form.expected_days,
@@ -878,6 +879,12 @@ def form_translate(
     changed = {"form": set_translations(form, lang, texts)}
     form.save(update_fields=["translations", "updated_at"])
     for question, question_texts in questions.items():
+        if isinstance(question_texts.get("choices"), str):
+            # Typed one per line in the French order: kept keyed by the French choice.
+            question_texts = {
+                **question_texts,
+                "choices": keyed_choices(question.choice_list(), question_texts["choices"]),
+            }
         question_changed = set_translations(question, lang, question_texts)
         if question_changed:
             question.save(update_fields=["translations"])
@@ -898,7 +905,11 @@ def field_save(*, field_form, actor, request: HttpRequest | None = None):
     if creating:
         last = field_form.instance.form.fields.order_by("-position").first()
         field_form.instance.position = (last.position + 1) if last else 0
-    field = field_form.save()
+    field = field_form.save(commit=False)
+    # A choice reworded or removed in French loses its translations (the others keep theirs).
+    field.prune_choice_translations()
+    field.save()
+    field_form.save_m2m()
     audit_log(
         actor=actor,
         action=Action.FORM_FIELD_SAVED,

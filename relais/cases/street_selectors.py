@@ -56,7 +56,7 @@ def public_reports(*, form: Form | None = None, status: str = "") -> QuerySet[St
         .only(
             "pk", "title", "description", "location_text", "published_at", "on_map",
             "case__status", "case__latitude", "case__longitude", "case__submitted_at",
-            "case__form__title", "case__form__slug",
+            "case__form__title", "case__form__slug", "case__form__translations",
         )
         .annotate(me_too_count=Count("me_toos", distinct=True), duplicate_count=Count("case__duplicates", distinct=True))
         .order_by("-published_at", "-pk")

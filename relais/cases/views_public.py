@@ -33,7 +33,14 @@ from relais.cases.forms import (
     from_json,
 )
 from relais.cases.models import Case, Draft, FieldKind, Form, FormField
-from relais.core.content_language import localized, requested_language
+from relais.core.content_language import (
+    QUERY_PARAMETER,
+    is_offered,
+    language_query,
+    localized,
+    page_language,
+    requested_language,
+)
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
 from relais.core.models import Person
@@ -76,14 +83,23 @@ def _next_url(request, form, draft, step) -> str:
 def _previous_url(request, form, draft, step) -> str:
     steps = _steps(form, request.user)
     index = steps.index(step)
-    return _step_url(form, draft, steps[index - 1]) if index else form.get_absolute_url()
+    return _step_url(form, draft, steps[index - 1]) if index else form.get_absolute_url() + language_query(request)
 
 
 def _draft_or_404(request, form: Form, key) -> Draft:
     draft = get_object_or_404(Draft, key=key, form=form)
     if draft.user_id and draft.user_id != getattr(request.user, "pk", None):
         raise Http404
+    _keep_draft_language(request, draft)
     return draft
+
+
+def _keep_draft_language(request, draft: Draft | None) -> None:
+    """The content language the request was started in (`?langue=tr` on its start page) holds
+    on every later page, whatever the links carry."""
+    kept = (draft.data or {}).get(QUERY_PARAMETER) if draft is not None else None
+    if is_offered(kept):
+        request.content_language = kept
 
 
 def _sent(draft: Draft):
@@ -107,7 +123,12 @@ def start(request, slug):
     if request.method == "POST":
         if needs_login:
             return redirect_to_login(request.get_full_path())
-        draft = Draft.objects.create(form=form, user=request.user if request.user.is_authenticated else None)
+        asked = request.GET.get(QUERY_PARAMETER, "")
+        draft = Draft.objects.create(
+            form=form,
+            user=request.user if request.user.is_authenticated else None,
+            data={QUERY_PARAMETER: asked} if is_offered(asked) and asked != page_language() else {},
+        )
         return redirect(_step_url(form, draft, _steps(form, request.user)[0]))
     return render(
         request,
@@ -387,6 +408,7 @@ def correct(request, reference, token, pk):
             request, _("Cette correction n'est plus demandée : le service l'a retirée ou a pris sa décision.")
         )
         return redirect(case.get_tracking_url())
+    _keep_draft_language(request, Draft.objects.filter(case=case).first())
     question = _question_of(case, answer)
     initial = {} if question.kind == FieldKind.FILE else {question.key: from_json(question, answer.get("value"))}
     answer_form = CorrectionAnswerForm(

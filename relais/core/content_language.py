@@ -20,9 +20,11 @@ in Turkish and is marked ``lang="tr"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -132,7 +134,7 @@ class TranslationsValidator:
                 raise ValidationError(
                     _("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": code}
                 )
-            if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+            if not isinstance(texts, dict) or not all(_is_text(v) for v in texts.values()):
                 raise ValidationError(_("Valeur attendue : un texte par champ."))
             unknown = sorted(set(texts) - set(self.fields)) if self.fields else []
             if unknown:
@@ -140,6 +142,49 @@ class TranslationsValidator:
 
     def __eq__(self, other):
         return isinstance(other, TranslationsValidator) and other.fields == self.fields
+
+
+def _is_text(value) -> bool:
+    """A translated field: a text, or choices keyed by their French text ({french: translated})."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def keyed_choices(french: list[str], text: str) -> dict[str, str]:
+    """The translation of choices typed one per line in the French order, keyed by the French
+    choice it translates: {"Aide alimentaire": "Food aid"}. A translation is kept with the choice
+    it was made for, so reordering or rewording the French choices never pairs a translation with
+    another choice. Empty lines (kept in place) leave their choice in French."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) != len(french):
+        lines = [line for line in lines if line]
+    return {fr: tr for fr, tr in zip(french, lines, strict=False) if tr}
+
+
+def choices_as_lines(french: list[str], translated: dict[str, str]) -> str:
+    """The keyed translation of choices written back one per line in the French order (the
+    translation page's box); a choice without translation is an empty line."""
+    if not translated:
+        return ""
+    return "\n".join(translated.get(fr, "") for fr in french)
+
+
+def choice_translations(obj, lang: str, field: str = "choices") -> dict[str, str]:
+    """{French choice: its translation in `lang`} (only choices still offered in French)."""
+    if base(lang) == FRENCH:
+        return {}
+    value = ((getattr(obj, "translations", None) or {}).get(lang) or {}).get(field)
+    if not isinstance(value, dict):
+        return {}
+    french = set(lines_of(getattr(obj, field, "") or ""))
+    return {fr: tr.strip() for fr, tr in value.items() if fr in french and isinstance(tr, str) and tr.strip()}
 
 
 def translations_field(*fields: str):
@@ -196,6 +241,36 @@ class Localized:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
+@dataclass(frozen=True)
+class Written:
+    """A text a resident wrote (a mutual-aid listing, a message): in whatever language they
+    wrote it, so it is not marked as French; `dir="auto"` lets an Arabic listing read right to
+    left on a French page and a French one left to right on an Arabic page."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    foreign = False
+    lang = ""
+
+    @property
+    def lang_attr(self) -> SafeString:
+        return mark_safe(' dir="auto"')  # noqa: S308 - constant
+
+    @property
+    def html(self) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', self.text)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
 def translation_of(obj, field: str, lang: str) -> str:
     """The translation of `obj.field` in `lang`, or "" when there is none."""
     if base(lang) == FRENCH:
@@ -220,6 +295,23 @@ def localized(obj, field: str | None = None, lang: str | None = None, *, page: s
     return Localized(text="" if value is None else str(value), lang=FRENCH, page=page)
 
 
+class InRenderingLanguage:
+    """`obj.field` shown in the language active when it is turned into text: a message's
+    variable ({{ form }}) reads in the language the message is written in."""
+
+    def __init__(self, obj, field: str):
+        self.obj, self.field = obj, field
+
+    def __str__(self) -> str:
+        return localized(self.obj, self.field, page_language()).text
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
 def has_translation(obj, lang: str, field: str = "title") -> bool:
     """Whether `obj` has its main text (`field`) in `lang` (French always)."""
     return base(lang) == FRENCH or bool(translation_of(obj, field, lang))
@@ -231,11 +323,23 @@ def available_languages(obj, field: str = "title") -> list[tuple[str, str]]:
 
 
 def requested_language(request) -> str:
-    """The content language a page shows: `?langue=xx` when offered, else the page's."""
+    """The content language a page shows: the one a view kept for it (`request.content_language`,
+    e.g. a request's draft started in Turkish), else `?langue=xx` when offered, else the page's."""
+    kept = getattr(request, "content_language", None) if request is not None else None
+    if is_offered(kept):
+        return kept
     asked = request.GET.get(QUERY_PARAMETER, "") if request is not None else ""
     if is_offered(asked):
         return asked
     return page_language()
+
+
+def language_query(request) -> str:
+    """ "?langue=tr" to carry a content language asked for on a page to the next one, or ""."""
+    lang = requested_language(request)
+    if base(lang) == page_language():
+        return ""
+    return "?" + urlencode({QUERY_PARAMETER: lang})
 
 
 def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:
@@ -243,9 +347,22 @@ def set_translations(obj, lang: str, texts: dict[str, str]) -> list[str]:
     of the fields whose translation changed. Does not save."""
     if lang == FRENCH or not is_offered(lang):
         raise ValidationError(_("La langue « %(code)s » n'est pas proposée pour le contenu."), params={"code": lang})
+    if obj.pk is not None and transaction.get_connection().in_atomic_block:
+        # The row as it is now, locked: two administrators translating into English and into
+        # Arabic at the same time both keep theirs.
+        obj.translations = (
+            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("translations", flat=True).first() or {}
+        )
     all_texts = dict(obj.translations or {})
     before = all_texts.get(lang, {})
-    after = {name: value.strip() for name, value in texts.items() if value and value.strip()}
+    after = {}
+    for name, value in texts.items():
+        if isinstance(value, dict):
+            value = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+            if value:
+                after[name] = value
+        elif value and value.strip():
+            after[name] = value.strip()
     changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
     if after:
         all_texts[lang] = after

@@ -71,6 +71,8 @@ def envlangs(name: str, default: str = "") -> list[str]:
     for code in codes:
         if not _LANGUAGE_CODE.match(code):
             raise ImproperlyConfigured(f"{name} must list language codes such as tr,uk; got {code!r}")
+        if len(code) > 10:  # the length a person's or a message text's language field holds
+            raise ImproperlyConfigured(f"{name}: a language code has at most 10 characters; got {code!r}")
     return list(dict.fromkeys(codes))
 
 

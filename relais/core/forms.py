@@ -153,7 +153,7 @@ class TranslationForm(forms.Form):
     def __init__(self, *args, obj, lang: str, fields: tuple[str, ...], **kwargs):
         from django.db import models
 
-        from relais.core.content_language import translation_of
+        from relais.core.content_language import choices_as_lines, direction, lines_of, translation_of
 
         super().__init__(*args, **kwargs)
         self.obj, self.lang = obj, lang
@@ -161,15 +161,19 @@ class TranslationForm(forms.Form):
             model_field = obj._meta.get_field(name)
             french = str(getattr(obj, name) or "")
             long = isinstance(model_field, models.TextField)
+            initial = translation_of(obj, name, lang)
+            if name == "choices":  # kept keyed by the French choice; shown one per line, in order
+                stored = ((obj.translations or {}).get(lang) or {}).get(name)
+                initial = choices_as_lines(lines_of(french), stored) if isinstance(stored, dict) else ""
             self.fields[name] = forms.CharField(
                 label=model_field.verbose_name[:1].upper() + model_field.verbose_name[1:],
                 required=False,
                 max_length=model_field.max_length,
                 strip=True,
-                initial=translation_of(obj, name, lang),
-                widget=forms.Textarea(attrs={"rows": 3, "lang": lang})
+                initial=initial,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": lang, "dir": direction(lang)})
                 if long
-                else forms.TextInput(attrs={"lang": lang}),
+                else forms.TextInput(attrs={"lang": lang, "dir": direction(lang)}),
                 help_text=_("En français : %(text)s") % {"text": french} if french else _("Vide en français."),
             )
 
@@ -178,8 +182,10 @@ class TranslationForm(forms.Form):
         # Choices are answered by their French text: a translation gives each one, in order.
         if "choices" in self.fields and data.get("choices"):
             french = [c for c in str(self.obj.choices or "").splitlines() if c.strip()]
-            translated = [c for c in data["choices"].splitlines() if c.strip()]
-            if len(translated) != len(french):
+            lines = data["choices"].splitlines()
+            while lines and not lines[-1].strip():
+                lines.pop()
+            if len(lines) != len(french) and len([c for c in lines if c.strip()]) != len(french):
                 self.add_error(
                     "choices",
                     _("Écrivez autant de choix qu'en français (%(n)s), un par ligne, dans le même ordre.")

@@ -117,15 +117,28 @@ def build_index() -> Index:
         index.add(
             p.pk,
             {
-                "title": p.title,
+                "title": _every_language(p, "title"),
                 "keywords": " ".join(p.keyword_list()),
                 "organisation": f"{p.organisation.name} {p.organisation.short_name}",
-                "themes": " ".join(f"{t.label} {t.description}" for t in p.themes.all()),
-                "summary": p.summary,
-                "body": " ".join([p.easy_read, p.audience, p.documents, p.how_to]),
+                "themes": " ".join(
+                    f"{_every_language(t, 'label')} {_every_language(t, 'description')}" for t in p.themes.all()
+                ),
+                "summary": _every_language(p, "summary"),
+                "body": " ".join(_every_language(p, name) for name in ("easy_read", "audience", "documents", "how_to")),
             },
         )
     return index
+
+
+def _every_language(obj, field: str) -> str:
+    """`obj.field` in French and in every language the town translated it into: a search in
+    English ("renew") finds the fiche whose English title says it, with the same weight."""
+    texts = [str(getattr(obj, field, "") or "")]
+    for translated in (getattr(obj, "translations", None) or {}).values():
+        value = translated.get(field) if isinstance(translated, dict) else None
+        if isinstance(value, str) and value.strip():
+            texts.append(value)
+    return " ".join(texts)
 
 
 def current_index() -> Index:

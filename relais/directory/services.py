@@ -29,7 +29,9 @@ def catalogue_translate(*, obj, lang: str, texts: dict[str, str], actor, request
     """Save the translation of a place, procedure or theme in `lang` (an offered language) and
     log which fields changed."""
     changed = set_translations(obj, lang, texts)
-    obj.save(update_fields=["translations"])
+    # updated_at too: the search index (directory/search.py) rebuilds when a procedure changes.
+    has_updated_at = any(field.name == "updated_at" for field in obj._meta.concrete_fields)
+    obj.save(update_fields=["translations", "updated_at"] if has_updated_at else ["translations"])
     audit_log(
         actor=actor,
         action=journal.translated(obj),

@@ -87,9 +87,23 @@ def _related(obj) -> tuple[str, str]:
 
 
 def _html(body: str, subject: str, language: str) -> str:
-    with translation.override(language):
+    """The HTML e-mail: Relais's own words (the town's name, the footer) in the interface
+    language the person falls back to; a text written in a content-only language (Turkish)
+    is marked as such, only where it is."""
+    from relais.core.content_language import direction, interface_language
+
+    chrome = interface_language(language)
+    body_lang = language if language != chrome else ""
+    with translation.override(chrome):
         return render_to_string(
-            "notifications/email/message.html", {"subject": subject, "body": body, "town": settings.RELAIS}
+            "notifications/email/message.html",
+            {
+                "subject": subject,
+                "body": body,
+                "town": settings.RELAIS,
+                "body_lang": body_lang,
+                "body_dir": direction(body_lang) if body_lang else "",
+            },
         )
 
 

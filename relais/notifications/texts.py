@@ -161,11 +161,17 @@ def message_language(code: str, preferred: str | None) -> str:
     """The language a message goes in to someone who prefers `preferred`: theirs when Relais
     speaks it, or when the town wrote this message in it (a content-only language), else the
     interface language they fall back to (French)."""
-    from relais.core.content_language import interface_language
+    from relais.core.content_language import interface_language, is_offered
     from relais.notifications.models import MessageTemplate
 
     language = interface_language(preferred)
-    if preferred and preferred != language and MessageTemplate.objects.filter(code=code, language=preferred).exists():
+    # A language the town no longer offers (removed from RELAIS_CONTENT_LANGUAGES) is not sent in.
+    if (
+        preferred
+        and preferred != language
+        and is_offered(preferred)
+        and MessageTemplate.objects.filter(code=code, language=preferred).exists()
+    ):
         return preferred
     return language
 

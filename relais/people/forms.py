@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import User
-from relais.core import journal
+from relais.core import content_language, journal
 from relais.core.forms import PeopleQueryField
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, Civility, Person
@@ -48,6 +48,18 @@ class PersonForm(forms.ModelForm):
             ),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = self.instance.preferred_language if self.instance.pk else ""
+        if language and not content_language.is_offered(language) and "preferred_language" in self.fields:
+            # A language the town no longer offers: the person reads French now; say so, and
+            # let the record be saved (with French or another offered language).
+            self.initial["preferred_language"] = content_language.FRENCH
+            self.fields["preferred_language"].help_text = _(
+                "La langue « %(code)s » n'est plus proposée : la personne reçoit ses courriers en "
+                "français. Choisissez une autre langue ou gardez le français."
+            ) % {"code": language}
 
 
 class CounterPersonForm(SubmissionKeyForm, PersonForm):

@@ -656,3 +656,21 @@ def test_the_case_page_journals_the_residents_of_the_close_reports_it_shows(stre
     assert "rue des Saules" in page
     seen = AuditEvent.objects.filter(action=Action.STREET_CLOSE_CASES_VIEWED, object_id=str(case.pk)).last()
     assert seen is not None and other.pk in seen.details["people"]
+
+
+def test_the_english_list_does_not_ask_the_database_once_per_report(client, street_form, neighbour, street_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("cases:street_list")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+        return len(captured)
+
+    _published(street_form, neighbour, street_worker)
+    one = queries()
+    for _ in range(3):
+        _published(street_form, neighbour, street_worker)
+    assert queries() == one

@@ -89,3 +89,15 @@ def test_the_note_says_when_a_page_exists_only_in_french():
         assert 'class="notice"' in template.render(Context({"proc": procedure(), "request": request}))
         assert template.render(Context({"proc": procedure(en={"title": "T"}), "request": request})) == ""
     assert template.render(Context({"proc": procedure(), "request": request})) == ""
+
+
+def test_a_content_language_code_longer_than_a_language_field_stops_the_start(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from relais.core.env import envlangs
+
+    monkeypatch.setenv("RELAIS_CONTENT_LANGUAGES", "tr,zhx-abcdefgh")
+    with pytest.raises(ImproperlyConfigured):
+        envlangs("RELAIS_CONTENT_LANGUAGES")
+    monkeypatch.setenv("RELAIS_CONTENT_LANGUAGES", "tr,zh-hant")
+    assert envlangs("RELAIS_CONTENT_LANGUAGES") == ["tr", "zh-hant"]

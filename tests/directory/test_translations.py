@@ -97,3 +97,21 @@ def test_a_theme_translation_is_shown_on_the_theme_page(admin_client, client):
     )
     page = client.get(theme.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Papers and rights</h1>" in page
+
+
+def test_a_search_in_english_finds_the_fiche_translated_by_an_administrator(admin_client, fiche):
+    from relais.directory.search import search
+
+    assert fiche.pk not in search("wombatish").ids
+    admin_client.post(url(fiche), {"title": "Renew your wombatish ID card"})
+    assert search("wombatish").ids[:1] == [fiche.pk]  # the index was rebuilt with the translation
+
+
+def test_two_administrators_translating_into_two_languages_both_keep_theirs(administrator, fiche):
+    from relais.directory.services import catalogue_translate
+
+    seen_by_first = Procedure.objects.get(pk=fiche.pk)  # read before the other one saved
+    catalogue_translate(obj=fiche, lang="ar", texts={"title": "تجديد بطاقة الهوية"}, actor=administrator)
+    catalogue_translate(obj=seen_by_first, lang="en", texts={"title": "Renew your ID card"}, actor=administrator)
+    fiche.refresh_from_db()
+    assert fiche.translations == {"ar": {"title": "تجديد بطاقة الهوية"}, "en": {"title": "Renew your ID card"}}

@@ -162,3 +162,15 @@ def test_closed_listing_is_shown_to_the_neighbour_who_answered(moderator, maries
     listing_services.listing_close(listing=maries_listing, outcome="worked", actor=moderator)
     assert resident_client(paul).get(maries_listing.get_absolute_url()).status_code == 200
     assert Listing.objects.get(pk=maries_listing.pk).status == ListingStatus.CLOSED
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_residents_listing_is_not_said_to_be_french_and_finds_its_own_direction(client, db, lang):
+    listing = Listing.objects.visible_on_board().first()
+    listing.title, listing.text = "أبحث عن مساعدة للتسوق", "مرحبا، أحتاج مساعدة يوم السبت."
+    listing.save(update_fields=["title", "text"])
+    for url in (BOARD, listing.get_absolute_url()):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        assert '<span dir="auto">أبحث عن مساعدة للتسوق</span>' in html
+        assert re.search(r'dir="auto">(<p>)?مرحبا، أحتاج مساعدة يوم السبت\.', html)
+        assert 'lang="fr" dir="ltr">أبحث' not in html and 'lang="fr">أبحث' not in html

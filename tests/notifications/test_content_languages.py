@@ -39,3 +39,27 @@ def test_without_a_version_in_their_language_the_person_gets_the_french_text(tur
 
 def test_a_language_the_town_does_not_offer_is_not_found(admin_client, db):
     assert admin_client.get(reverse("notifications:template_edit", args=["generic", "tr"])).status_code == 404
+
+
+def test_the_html_email_keeps_relais_words_in_french_and_marks_only_the_turkish_text(turkish_reader):
+    MessageTemplate.objects.create(
+        code="generic", language="tr", subject="Bilgi", body="Merhaba {{ person.first_name }}"
+    )
+    message = services.notify(person=turkish_reader, template="generic", context={"subject": "x", "text": "y"})
+    assert message.language == "tr"
+    assert '<html lang="fr" dir="ltr">' in message.html_body
+    assert '<div lang="tr" dir="ltr"><p>Merhaba Elif</p></div>' in message.html_body
+    assert "Mairie de" in message.html_body  # the town's name line, in French
+
+
+def test_a_language_the_town_removed_is_no_longer_sent_in(turkish_reader, settings):
+    MessageTemplate.objects.create(code="generic", language="tr", subject="Bilgi", body="Merhaba")
+    settings.RELAIS_CONTENT_LANGUAGES = []
+    message = services.notify(person=turkish_reader, template="generic", context={"subject": "Info", "text": "Ok"})
+    assert message.language == "fr" and message.body != "Merhaba"
+
+
+def test_letters_take_the_direction_of_their_language():
+    from relais.core.templatetags.content_lang import text_direction
+
+    assert [text_direction(code) for code in ("fa", "ar", "tr", "")] == ["rtl", "rtl", "ltr", "ltr"]

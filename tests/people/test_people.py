@@ -185,3 +185,23 @@ def test_the_booking_screens_person_lookup_refuses_punctuation_too(db):
 
     form = PersonLookupForm({"q": "?!"})
     assert not form.is_valid() and "deux lettres ou chiffres" in form.errors["q"][0]
+
+
+def test_a_person_whose_language_the_town_removed_can_still_be_edited(reception_client, resident_by_letter):
+    type(resident_by_letter).objects.filter(pk=resident_by_letter.pk).update(preferred_language="tr")
+    url = reverse("people:person_edit", args=[resident_by_letter.pk])
+    page = reception_client.get(url).content.decode()
+    assert "n&#x27;est plus proposée" in page and "en français" in page
+    data = {
+        "last_name": resident_by_letter.last_name,
+        "first_name": resident_by_letter.first_name,
+        "preferred_channel": "letter",
+        "address": resident_by_letter.address,
+        "postal_code": "37500",
+        "commune": "Valbrenne",
+        "preferred_language": "fr",
+        "phone": "0247000012",
+    }
+    assert reception_client.post(url, data).status_code == 302
+    resident_by_letter.refresh_from_db()
+    assert resident_by_letter.preferred_language == "fr" and resident_by_letter.phone == "0247000012"

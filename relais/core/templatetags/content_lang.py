@@ -42,6 +42,32 @@ def content_text(context, obj, field=None):
     return cl.localized(obj, field, _lang(context)).text
 
 
+@register.filter
+def text_direction(code):
+    """ "rtl" or "ltr": the direction of a language (content_language.direction)."""
+    return cl.direction(code or cl.FRENCH)
+
+
+@register.simple_tag
+def written(text):
+    """Text a resident wrote, in a span with dir="auto" and no language (it is theirs)."""
+    return cl.Written("" if text is None else str(text)).html
+
+
+@register.simple_tag
+def written_of(text):
+    """The same, for `{{ x.lang_attr }}` on an element of one's own and `{{ x.text }}`."""
+    return cl.Written("" if text is None else str(text))
+
+
+@register.simple_tag(takes_context=True)
+def language_query(context):
+    """ "?langue=tr" when the page shows its content in another language than its own, so that a
+    link to the next page (the request form of a fiche) keeps it."""
+    request = context.get("request")
+    return cl.language_query(request) if request is not None else ""
+
+
 @register.simple_tag(takes_context=True)
 def french_only_note(context, obj, field="title"):
     lang = _lang(context)
