@@ -16,3 +16,16 @@ class CoreConfig(AppConfig):
         retention.discover()
         retention.check_configuration()
         request_finished.connect(uploads.remove_uncommitted_files, dispatch_uid="relais-uncommitted-files")
+
+        from django.db.models.signals import post_delete, post_save
+
+        from relais.core.models import AccessibilityStatement
+        from relais.core.pagecache import public_pages_changed
+
+        def statement_changed(**kwargs):
+            public_pages_changed()  # every footer says the conformance state
+
+        post_save.connect(statement_changed, sender=AccessibilityStatement, weak=False, dispatch_uid="pages-a11y-save")
+        post_delete.connect(
+            statement_changed, sender=AccessibilityStatement, weak=False, dispatch_uid="pages-a11y-delete"
+        )

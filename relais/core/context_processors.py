@@ -19,10 +19,14 @@ def relais(request):
 
 
 def _accessibility_state() -> str:
-    """The state, or "" when the database cannot say (an error page must still render)."""
-    from relais.core.models import AccessibilityStatement
+    """The state, in the page's language, or "" when the database cannot say (an error page
+    must still render). The state's code is kept in the pages cache until the next change of
+    public pages, which saving the statement makes (core.apps): a page costs no query for it."""
+    from relais.core.models import AccessibilityStatement, ConformanceState
+    from relais.core.pagecache import until_pages_change
 
     try:
-        return AccessibilityStatement.current().get_state_display()
+        state = until_pages_change("accessibility-state", lambda: str(AccessibilityStatement.current().state))
     except DatabaseError:
         return ""
+    return str(ConformanceState(state).label)
