@@ -251,3 +251,52 @@ def test_the_demo_catalogue_gives_the_full_forms_where_an_editor_would(db):
     assert procedures_with_unexpanded_acronyms() == []
     assert Acronym.objects.get(abbreviation="ANTS").expansion == "Agence nationale des titres sécurisés"
     assert Acronym.objects.get(abbreviation="CCAS").expansion == "centre communal d'action sociale"
+
+
+def test_a_plural_is_a_use_spelled_out_once_and_warned_about():
+    reading = Reading([Entry("CAF", "caisse d'allocations familiales")])
+    html = spell_out("Les CAFs et la CAF.", reading)
+    assert html == f'Les <abbr title="{CAF}">CAFs</abbr> ({CAF}) et la CAF.'
+    from relais.directory.acronyms import missing_expansions
+
+    warnings = missing_expansions({"summary": "Écrivez aux CAFs."}, reading.entries)
+    assert [e.abbreviation for e in warnings["summary"]] == ["CAF"]
+
+
+def test_an_acronym_in_brackets_after_other_words_gets_no_brackets_within_brackets(client, db):
+    proc = _procedure(
+        summary="Demandez à la caisse (CAF) du département.",
+        easy_read="Votre caisse (CAF) vous aide.",
+    )
+    html = _page(client, proc)
+    main, falc = _main(html), html.split('id="facile-a-lire"', 1)[1]
+    assert f"la caisse ({CAF_ABBR}, {CAF}) du département." in main
+    assert f"Votre caisse ({CAF_ABBR}, {CAF}) vous aide." in falc  # reads well in FALC too
+    assert "))" not in main.split("</main>")[0] and "))" not in falc.split("</main>")[0]
+
+
+def test_the_title_is_the_first_use_marked_in_the_h1_and_spelled_out_just_below(client, db):
+    proc = _procedure(summary="La CAF verse l'aide. Écrivez à la CAF.")
+    proc.title = "Aide de la CAF"
+    proc.save()
+    html = _page(client, proc)
+    assert f"<h1>Aide de la {CAF_ABBR}</h1>" in html  # a heading stays short
+    main = _main(html)
+    assert f"La {CAF_ABBR} ({CAF}) verse l&#x27;aide. Écrivez à la CAF." in main
+    from relais.directory.acronyms import missing_expansions
+    from relais.directory.selectors import acronym_entries
+
+    entries = acronym_entries()
+    # The editor is warned where the words are missing: below the title...
+    assert set(missing_expansions({"title": proc.title, "summary": proc.summary}, entries)) == {"summary"}
+    # ... or on the title, when the texts never use the acronym again.
+    warnings = missing_expansions({"title": "Aide de la CAF", "summary": "Une aide au logement."}, entries)
+    assert set(warnings) == {"title"} and warnings["title"][0].abbreviation == "CAF"
+    # A title that gives the full form is the spelling out: the texts below stay plain.
+    texts = {"title": "Aide de la caisse d'allocations familiales (CAF)", "summary": "La CAF verse l'aide."}
+    proc = _procedure(slug="essai-sigles-titre", summary=texts["summary"])
+    proc.title = texts["title"]
+    proc.save()
+    html = _page(client, proc)
+    assert "La CAF verse l&#x27;aide." in _main(html)
+    assert missing_expansions(texts, entries) == {}
