@@ -10,8 +10,9 @@ d'allocations familiales)`, unless the text already gives the full form right ne
 own, so it spells out its own first uses, in words, as the FALC rules ask.
 
 A plural written with a small "s" ("les CAFs") is a use of the acronym. An acronym already
-in brackets after other words ("la caisse (CAF)") gets its full form inside the same
-brackets, "(CAF, caisse d'allocations familiales)", never brackets within brackets.
+inside brackets ("la caisse (CAF)", "(voir la CAF du Cher)") gets its full form between
+commas inside the same brackets, "(CAF, caisse d'allocations familiales)", never brackets
+within brackets.
 
 The procedure's title (its h1) is read first (MAIN_FIELDS). On the page the title only
 gets the `<abbr>` (a heading stays short) and does not count as spelled out: the first use
@@ -98,7 +99,8 @@ class Use:
     end: int
     first: bool  # the first use in this reading
     expanded: bool  # the full form is already written beside it
-    bracketed: bool = False  # written alone in brackets: "(CAF)"
+    bracketed: bool = False  # written inside brackets: "(CAF)", "(voir la CAF du Cher)"
+    closes: bool = True  # followed by punctuation or a closing bracket: no comma after the words
 
 
 def uses(text: str, reading: Reading, *, heading: bool = False) -> list[Use]:
@@ -117,8 +119,10 @@ def uses(text: str, reading: Reading, *, heading: bool = False) -> list[Use]:
         expanded = first and expanded_beside(text, m.start(), m.end(), reading.expansion_of(abbr))
         if expanded or not heading:
             reading.seen.add(abbr)
-        bracketed = text[: m.start()].rstrip().endswith("(") and text[m.end() :].lstrip().startswith(")")
-        found.append(Use(abbr, m.start(), m.end(), first, expanded, bracketed))
+        before, after = text[: m.start()], text[m.end() :].lstrip()
+        bracketed = before.count("(") > before.count(")")
+        closes = not after or after[0] in ",;:.!?)]"
+        found.append(Use(abbr, m.start(), m.end(), first, expanded, bracketed, closes))
     return found
 
 
@@ -134,7 +138,7 @@ def _render_plain(text: str, reading: Reading, heading: bool = False) -> str:
                 pass  # the words are beside it, or the texts below the heading give them
             elif use.bracketed:
                 # "la caisse (CAF)": inside the same brackets, never brackets within brackets.
-                out.append(f", {escape(full)}")
+                out.append(f", {escape(full)}" + ("" if use.closes else ","))
             else:
                 # Written out in words too: a title is not read by every screen reader nor
                 # seen on a phone, and FALC asks for the words.

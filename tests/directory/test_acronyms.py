@@ -273,6 +273,11 @@ def test_an_acronym_in_brackets_after_other_words_gets_no_brackets_within_bracke
     assert f"la caisse ({CAF_ABBR}, {CAF}) du département." in main
     assert f"Votre caisse ({CAF_ABBR}, {CAF}) vous aide." in falc  # reads well in FALC too
     assert "))" not in main.split("</main>")[0] and "))" not in falc.split("</main>")[0]
+    reading = Reading([Entry("CCAS", "centre communal d'action sociale")])
+    assert spell_out("Une aide (voir le CCAS de la ville).", reading) == (
+        'Une aide (voir le <abbr title="centre communal d&#x27;action sociale">CCAS</abbr>, '
+        "centre communal d&#x27;action sociale, de la ville)."
+    )
 
 
 def test_the_title_is_the_first_use_marked_in_the_h1_and_spelled_out_just_below(client, db):
