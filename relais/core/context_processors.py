@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.functional import SimpleLazyObject
 
@@ -20,13 +21,16 @@ def relais(request):
 
 def _accessibility_state() -> str:
     """The state, in the page's language, or "" when the database cannot say (an error page
-    must still render). The state's code is kept in the pages cache until the next change of
-    public pages, which saving the statement makes (core.apps): a page costs no query for it."""
-    from relais.core.models import AccessibilityStatement, ConformanceState
-    from relais.core.pagecache import until_pages_change
+    must still render). Its code is kept in the default cache (Redis, or without Redis the
+    cache table) and forgotten when the statement is saved (core.apps): a page reads no
+    statement for it."""
+    from relais.core.models import STATE_CACHE_KEY, AccessibilityStatement, ConformanceState
 
     try:
-        state = until_pages_change("accessibility-state", lambda: str(AccessibilityStatement.current().state))
+        state = cache.get(STATE_CACHE_KEY)
+        if state is None:
+            state = str(AccessibilityStatement.current().state)
+            cache.set(STATE_CACHE_KEY, state, timeout=None)
     except DatabaseError:
         return ""
     return str(ConformanceState(state).label)

@@ -457,6 +457,10 @@ class RetainedCount(models.Model):
         return f"{self.kind} {self.month:%Y-%m} {self.key}: {self.count}"
 
 
+# The default cache's copy of the statement's state, for the footer of every page.
+STATE_CACHE_KEY = "relais:accessibility-state"
+
+
 class ConformanceState(models.TextChoices):
     """RGAA conformance, from the rate of criteria met (no audit: not conformant)."""
 

@@ -69,21 +69,6 @@ def public_pages_changed() -> None:
     transaction.on_commit(invalidate_public_pages, robust=True)
 
 
-def until_pages_change(name: str, compute, *, timeout: int = 3600):
-    """`compute()` kept in the "pages" cache until the next `public_pages_changed` (or
-    `timeout` seconds): for a small value that every page shows (the footer's accessibility
-    state) and whose changes already refresh the public pages. A hit costs no query (the
-    shared version is read at most once a second per process); `compute()` must not return
-    None."""
-    key = f"relais:pagevalue:{_version()}:{name}"
-    pages = caches["pages"]
-    value = pages.get(key)
-    if value is None:
-        value = compute()
-        pages.set(key, value, timeout)
-    return value
-
-
 def _cacheable_request(request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
