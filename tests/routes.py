@@ -453,6 +453,12 @@ def _procedure():
     return _first(Procedure.objects.order_by("pk"))
 
 
+def _acronym():
+    from relais.directory.models import Acronym
+
+    return _first(Acronym.objects.order_by("pk"))
+
+
 def _place():
     from relais.directory.models import Place
 
@@ -612,6 +618,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "directory:catalogue_create": lambda: {"kind": "fiches"},
     "directory:catalogue_edit": lambda: {"kind": "fiches", "pk": _procedure().pk},
     "directory:catalogue_translate": lambda: {"kind": "fiches", "pk": _procedure().pk, "lang": "en"},
+    "directory:acronym_delete": lambda: {"pk": _acronym().pk},
     # core
     "core:language": lambda: {"code": "en"},
     "people:person_detail": lambda: {"pk": _person().pk},

@@ -128,6 +128,7 @@ NOT_TEAM_DATA = {
     "directory:catalogue_list": "a kind of catalogue entry (procedures, places…), town-wide",
     "directory:catalogue_edit": "the town's catalogue, edited by administrators",
     "directory:catalogue_translate": "the town's catalogue, translated by administrators",
+    "directory:acronym_delete": "the town's list of acronyms, edited by administrators",
     "cases:export": "the file format of the worker's own queue",
     "cases:form_edit": "the town's request forms, built by administrators",
     "cases:form_translate": "the town's request forms, translated by administrators",

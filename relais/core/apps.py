@@ -16,3 +16,25 @@ class CoreConfig(AppConfig):
         retention.discover()
         retention.check_configuration()
         request_finished.connect(uploads.remove_uncommitted_files, dispatch_uid="relais-uncommitted-files")
+
+        from django.db.models.signals import post_delete, post_save
+
+        from relais.core.models import AccessibilityStatement
+        from relais.core.pagecache import public_pages_changed
+
+        def statement_changed(**kwargs):
+            from django.core.cache import cache
+            from django.db import transaction
+
+            from relais.core.models import STATE_CACHE_KEY
+
+            # Forgotten now and again once committed: a page rendered in between, from the
+            # old row, may have put the old state back.
+            cache.delete(STATE_CACHE_KEY)
+            transaction.on_commit(lambda: cache.delete(STATE_CACHE_KEY), robust=True)
+            public_pages_changed()  # every footer says the conformance state
+
+        post_save.connect(statement_changed, sender=AccessibilityStatement, weak=False, dispatch_uid="pages-a11y-save")
+        post_delete.connect(
+            statement_changed, sender=AccessibilityStatement, weak=False, dispatch_uid="pages-a11y-delete"
+        )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.functional import SimpleLazyObject
 
@@ -19,10 +20,17 @@ def relais(request):
 
 
 def _accessibility_state() -> str:
-    """The state, or "" when the database cannot say (an error page must still render)."""
-    from relais.core.models import AccessibilityStatement
+    """The state, in the page's language, or "" when the database cannot say (an error page
+    must still render). Its code is kept in the default cache (Redis, or without Redis the
+    cache table) and forgotten when the statement is saved (core.apps): a page reads no
+    statement for it."""
+    from relais.core.models import STATE_CACHE_KEY, AccessibilityStatement, ConformanceState
 
     try:
-        return AccessibilityStatement.current().get_state_display()
+        state = cache.get(STATE_CACHE_KEY)
+        if state is None:
+            state = str(AccessibilityStatement.current().state)
+            cache.set(STATE_CACHE_KEY, state, timeout=None)
     except DatabaseError:
         return ""
+    return str(ConformanceState(state).label)

@@ -93,27 +93,24 @@ def load(stdout):
     load_accessibility_statement(stdout)
 
 
-# The demo's statement says what Relais' own checks found (issue 15's review: 1,296 axe-core
-# runs over 695 pages and 8 roles, then keyboard, 320 px, no JavaScript, zoom and text
-# spacing by hand): no violation axe can see, but the failures below, each mapped to its
-# RGAA criterion. The rate counts those 7 criteria as failed among the 50 that apply to
-# Relais (no video, sound, frames or canvas): an internal review, not a third-party audit.
+# The demo's statement is honest about what was checked. No RGAA audit has been made, so by
+# the RGAA model the site is "non conforme" and no rate is given. Relais's own checks (issue
+# 15's review: axe-core runs over every page and role with Playwright and Chromium, then
+# keyboard, 320 px, no JavaScript, zoom and text spacing by hand) found the defects listed
+# as non-conformities, each with its RGAA criterion; those fixed since (French marked
+# lang="fr", language names, tagged PDF/UA documents) are no longer listed. Only the tools
+# actually used are named; the feedback form stays empty (Relais has no contact form yet).
 ACCESSIBILITY_STATEMENT = dict(
     entity="Mairie de Valbrenne",
     site_name="Relais – Valbrenne",
-    rate=86,
-    auditor="l'équipe Relais (revue interne : tests automatiques axe-core et vérifications à la main, "
-    "pas un audit par un organisme extérieur)",
+    rate=None,
+    auditor="",
     non_conformities="\n".join(
         [
             "8.2 – La page d'un dossier, côté agents, donne le même identifiant à deux zones de texte.",
             "11.1 et 11.2 – Sur cette page, l'étiquette « Note interne » désigne le champ du message à l'habitant.",
-            "8.7 – Sur les pages en anglais et en arabe, les textes écrits en français par la mairie "
-            "(fiches, lieux, ateliers) ne sont pas signalés comme du français.",
-            "8.7 – Le choix de la langue nomme les langues dans la langue de la page, pas dans la leur.",
             "9.1 – Les pages des thèmes passent d'un titre de niveau 1 à un titre de niveau 3.",
             "11.10 – Sur le formulaire d'inscription à un atelier, le focus ne va pas au résumé des erreurs.",
-            "13.3 – Les documents PDF (récépissés, courriers, formulaire de mandat, attestation) ne sont pas balisés.",
         ]
     ),
     disproportionate_burden="",
@@ -123,12 +120,18 @@ ACCESSIBILITY_STATEMENT = dict(
             "Les documents déposés par les habitants avec leurs demandes.",
         ]
     ),
-    improvement_plan="Ces défauts sont en cours de correction ; la déclaration sera mise à jour après un audit complet.",
+    improvement_plan="\n".join(
+        [
+            "Aucun audit de conformité RGAA n'a encore été réalisé. Les défauts ci-dessus ont été trouvés "
+            "par les vérifications de l'équipe Relais (tests automatiques et vérifications à la main) ; "
+            "ils sont en cours de correction.",
+            "Un audit complet, avec des lecteurs d'écran, sera demandé ; la déclaration sera alors mise à jour.",
+        ]
+    ),
     technologies="HTML\nCSS\nJavaScript (facultatif : chaque page fonctionne sans)",
-    test_tools="axe-core (règles WCAG 2.1 A et AA, et bonnes pratiques)\nPlaywright avec Chromium\n"
-    "Navigation au clavier, écran de 320 pixels, zoom à 200 % et espacement du texte, sans JavaScript",
-    test_environment="Chromium (Debian) avec axe-core\nNVDA avec Firefox (à faire lors de l'audit complet)\n"
-    "VoiceOver avec Safari (à faire lors de l'audit complet)",
+    test_tools="axe-core (règles WCAG 2.1 A et AA, et bonnes pratiques), lancé avec Playwright\n"
+    "Navigation au clavier\nÉcran de 320 pixels de large\nZoom à 200 % et espacement du texte\nPages sans JavaScript",
+    test_environment="Chromium (Debian)",
     pages_audited="\n".join(
         [
             "Accueil – /",
@@ -144,7 +147,7 @@ ACCESSIBILITY_STATEMENT = dict(
         ]
     ),
     contact_email="accessibilite@valbrenne.fr",
-    contact_form_url="/demandes/",
+    contact_form_url="",
 )
 
 
@@ -158,7 +161,7 @@ def load_accessibility_statement(stdout):
     statement = AccessibilityStatement(pk=1)
     for name, value in ACCESSIBILITY_STATEMENT.items():
         setattr(statement, name, value)
-    statement.audit_date = statement.statement_date = datetime.date(2026, 11, 30)
+    statement.statement_date = min(datetime.date(2026, 11, 30), datetime.date.today())
     statement.full_clean()
     statement.save()
     stdout.write(f"  accessibility statement: {statement.get_state_display()}")

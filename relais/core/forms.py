@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -90,11 +92,28 @@ class AccessDetailForm(forms.Form):
         field.error_messages["required"] = _("Répondez à cette question.")
 
 
+class RateField(forms.DecimalField):
+    """A percentage typed the French way ("87,5") or with a point; shown with a comma."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+            value = value.removesuffix("%")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            text = format(value.normalize(), "f")
+            return text.replace(".", ",")
+        return value
+
+
 class AccessibilityStatementForm(forms.ModelForm):
     """The RGAA statement, in the order of the official model."""
 
     class Meta:
         model = AccessibilityStatement
+        field_classes = {"rate": RateField}
         fields = [
             "entity",
             "site_name",
@@ -107,6 +126,8 @@ class AccessibilityStatementForm(forms.ModelForm):
             "disproportionate_burden",
             "exempt_content",
             "improvement_plan",
+            "multiyear_plan_url",
+            "action_plan_url",
             "technologies",
             "test_tools",
             "test_environment",
@@ -119,7 +140,7 @@ class AccessibilityStatementForm(forms.ModelForm):
         widgets = {
             "audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "statement_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "rate": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}),
+            "rate": forms.TextInput(attrs={"inputmode": "decimal", "size": "6"}),
             **{
                 name: forms.Textarea(attrs={"rows": rows})
                 for name, rows in [
@@ -136,7 +157,11 @@ class AccessibilityStatementForm(forms.ModelForm):
             },
         }
         error_messages = {
-            "rate": {"invalid": _("Écrivez un nombre entre 0 et 100, par exemple 87,5.")},
+            "rate": {
+                key: _("Écrivez un nombre entre 0 et 100, par exemple 87,5.")
+                for key in ("invalid", "max_digits", "max_whole_digits")
+            }
+            | {"max_decimal_places": _("Écrivez au plus deux chiffres après la virgule, par exemple 87,25.")},
             "audit_date": {"invalid": _("Écrivez une date, par exemple 15/11/2026.")},
             "statement_date": {"invalid": _("Écrivez une date, par exemple 15/11/2026.")},
             "site_url": {"invalid": _("Écrivez l'adresse complète, par exemple https://relais.valbrenne.fr.")},

@@ -457,6 +457,10 @@ class RetainedCount(models.Model):
         return f"{self.kind} {self.month:%Y-%m} {self.key}: {self.count}"
 
 
+# The default cache's copy of the statement's state, for the footer of every page.
+STATE_CACHE_KEY = "relais:accessibility-state"
+
+
 class ConformanceState(models.TextChoices):
     """RGAA conformance, from the rate of criteria met (no audit: not conformant)."""
 
@@ -466,7 +470,8 @@ class ConformanceState(models.TextChoices):
 
 
 def _relative_or_web_address(value: str):
-    if not re.fullmatch(r"(/[^\s]*|https?://[^\s]+)", value or ""):
+    # "//evil.example" is another site (protocol-relative), not a page of this one.
+    if not re.fullmatch(r"(/(?![/\\])[^\s]*|https?://[^\s]+)", value or ""):
         raise ValidationError(
             _("Écrivez une adresse qui commence par https:// ou par / (une page de ce site), sans espace.")
         )
@@ -536,6 +541,21 @@ class AccessibilityStatement(models.Model):
         blank=True,
         help_text=_("Ce qui sera corrigé, et quand (schéma pluriannuel, plan d'action de l'année)."),
     )
+    # "Stratégie et actions" of the RGAA model: the pluriannual scheme and this year's plan.
+    multiyear_plan_url = models.CharField(
+        _("schéma pluriannuel de mise en accessibilité (adresse)"),
+        max_length=300,
+        blank=True,
+        validators=[_relative_or_web_address],
+        help_text=_("L'adresse du document publié : une page de ce site (/…) ou une adresse https://."),
+    )
+    action_plan_url = models.CharField(
+        _("plan d'action de l'année en cours (adresse)"),
+        max_length=300,
+        blank=True,
+        validators=[_relative_or_web_address],
+        help_text=_("L'adresse du document publié : une page de ce site (/…) ou une adresse https://."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -595,3 +615,14 @@ class AccessibilityStatement(models.Model):
             raise ValidationError({"audit_date": _("Indiquez la date de l'audit qui a donné ce taux.")})
         if self.audit_date and self.audit_date > timezone.localdate():
             raise ValidationError({"audit_date": _("La date de l'audit ne peut pas être dans le futur.")})
+        if self.statement_date and self.statement_date > timezone.localdate():
+            raise ValidationError({"statement_date": _("La date de la déclaration ne peut pas être dans le futur.")})
+        if self.rate is not None and self.rate >= 100 and (self.non_conformities or "").strip():
+            raise ValidationError(
+                {
+                    "rate": _(
+                        "Un site totalement conforme n'a pas de non-conformité : corrigez le taux "
+                        "ou videz la liste des non-conformités."
+                    )
+                }
+            )

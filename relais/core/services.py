@@ -13,7 +13,6 @@ from relais.core.extensions import prepare_merge
 from relais.core.idempotency import create_once
 from relais.core.journal import Action
 from relais.core.models import PERSON_DETAILS, BlockedSender, Channel, Person
-from relais.core.pagecache import public_pages_changed
 from relais.core.selectors import person_has_records, person_relations
 
 
@@ -186,5 +185,4 @@ def accessibility_statement_save(*, form, actor, request: HttpRequest | None = N
             "state": statement.state,
         },
     )
-    public_pages_changed()
-    return statement
+    return statement  # the public pages are refreshed by core.apps (post_save)

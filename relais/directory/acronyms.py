@@ -9,6 +9,18 @@ d'allocations familiales)`, unless the text already gives the full form right ne
 `<abbr>` is added. Later uses stay plain. The easy-to-read (FALC) version is read on its
 own, so it spells out its own first uses, in words, as the FALC rules ask.
 
+A plural written with a small "s" ("les CAFs") is a use of the acronym. An acronym already
+inside brackets ("la caisse (CAF)", "(voir la CAF du Cher)") gets its full form between
+commas inside the same brackets, "(CAF, caisse d'allocations familiales)", never brackets
+within brackets.
+
+The procedure's title (its h1) is read first (MAIN_FIELDS). On the page the title only
+gets the `<abbr>` (a heading stays short) and does not count as spelled out: the first use
+in the texts below it is spelled out in words, and the editor is warned there as usual. An
+acronym of the title that the texts never use again is warned about on the title (nothing
+on the page would give its words). A title that gives the full form beside the acronym
+counts as the spelling out, and the texts then stay plain.
+
 Text is escaped here, piece by piece: the output is safe HTML whatever the town typed. Text
 already marked safe (another filter's markup) is scanned between its tags only, and never
 inside a link or an existing `<abbr>`.
@@ -26,7 +38,7 @@ from django.utils.safestring import SafeData, mark_safe
 
 # Which fields of a procedure are read, in the order a resident reads them on the page
 # (templates/directory/_procedure_body.html); the FALC version is read on its own.
-MAIN_FIELDS = ("summary", "audience", "cost", "delay", "documents", "how_to")
+MAIN_FIELDS = ("title", "summary", "audience", "cost", "delay", "documents", "how_to")
 FALC_FIELDS = ("easy_read",)
 
 # What may stand between an acronym and its full form for the full form to count as given
@@ -54,8 +66,9 @@ class Reading:
     def pattern(self) -> re.Pattern | None:
         if self._pattern is None and self.entries:
             words = sorted((re.escape(e.abbreviation) for e in self.entries), key=len, reverse=True)
-            # Whole words only, case as written: "CAF" but not "caf" nor "CAFE".
-            self._pattern = re.compile(r"(?<!\w)(" + "|".join(words) + r")(?!\w)")
+            # Whole words only, case as written: "CAF" but not "caf" nor "CAFE"; a plural
+            # with a small "s" ("CAFs") is a use too.
+            self._pattern = re.compile(r"(?<!\w)(" + "|".join(words) + r")s?(?!\w)")
         return self._pattern
 
     def expansion_of(self, abbreviation: str) -> str:
@@ -86,10 +99,13 @@ class Use:
     end: int
     first: bool  # the first use in this reading
     expanded: bool  # the full form is already written beside it
+    bracketed: bool = False  # written inside brackets: "(CAF)", "(voir la CAF du Cher)"
+    closes: bool = True  # followed by punctuation or a closing bracket: no comma after the words
 
 
-def uses(text: str, reading: Reading) -> list[Use]:
-    """Every use of a listed acronym in `text` (plain text), marking first uses as seen."""
+def uses(text: str, reading: Reading, *, heading: bool = False) -> list[Use]:
+    """Every use of a listed acronym in `text` (plain text), marking first uses as seen. In
+    a `heading` a first use without its full form is not marked: the next text spells it out."""
     pattern = reading.pattern
     if pattern is None or not text:
         return []
@@ -100,32 +116,47 @@ def uses(text: str, reading: Reading) -> list[Use]:
             continue
         abbr = m.group(1)
         first = abbr not in reading.seen
-        reading.seen.add(abbr)
         expanded = first and expanded_beside(text, m.start(), m.end(), reading.expansion_of(abbr))
-        found.append(Use(abbr, m.start(), m.end(), first, expanded))
+        if expanded or not heading:
+            reading.seen.add(abbr)
+        before, after = text[: m.start()], text[m.end() :].lstrip()
+        bracketed = before.count("(") > before.count(")")
+        closes = not after or after[0] in ",;:.!?)]"
+        found.append(Use(abbr, m.start(), m.end(), first, expanded, bracketed, closes))
     return found
 
 
-def _render_plain(text: str, reading: Reading) -> str:
+def _render_plain(text: str, reading: Reading, heading: bool = False) -> str:
     out, pos = [], 0
-    for use in uses(text, reading):
+    for use in uses(text, reading, heading=heading):
         out.append(escape(text[pos : use.start]))
+        written = text[use.start : use.end]  # "CAF" or "CAFs"
         if use.first:
             full = reading.expansion_of(use.abbreviation)
-            out.append(f'<abbr title="{escape(full)}">{escape(use.abbreviation)}</abbr>')
-            if not use.expanded:
+            out.append(f'<abbr title="{escape(full)}">{escape(written)}</abbr>')
+            if use.expanded or heading:
+                pass  # the words are beside it, or the texts below the heading give them
+            elif use.bracketed:
+                # "la caisse (CAF)": inside the same brackets, never brackets within brackets.
+                out.append(f", {escape(full)}" + ("" if use.closes else ","))
+            else:
                 # Written out in words too: a title is not read by every screen reader nor
                 # seen on a phone, and FALC asks for the words.
                 out.append(f" ({escape(full)})")
         else:
-            out.append(escape(use.abbreviation))
+            out.append(escape(written))
         pos = use.end
     out.append(escape(text[pos:]))
     return "".join(out)
 
 
-def _render_safe(markup: str, reading: Reading) -> str:
-    """Markup already escaped: only the text between tags, never inside <a> or <abbr>."""
+def _render_safe(markup: str, reading: Reading, heading: bool = False) -> str:
+    """Markup already escaped: only the text between tags, never inside <a> or <abbr>.
+
+    Only for the output of Django's own filters and of Relais's template tags (well-formed
+    tags, attributes quoted and escaped, no comment, script or CDATA): the split on "<…>" is
+    not an HTML parser. Anything the town or a visitor typed comes here as plain text (not
+    SafeData) and goes through _render_plain, escaped piece by piece."""
     out, inside = [], 0
     for part in _TAG.split(markup):
         if part.startswith("<") and part.endswith(">"):
@@ -136,17 +167,18 @@ def _render_safe(markup: str, reading: Reading) -> str:
         elif inside > 0 or not part:
             out.append(part)
         else:
-            out.append(_render_plain(html.unescape(part), reading))
+            out.append(_render_plain(html.unescape(part), reading, heading))
     return "".join(out)
 
 
-def spell_out(text, reading: Reading) -> str:
-    """`text` as safe HTML with the reading's first uses of listed acronyms spelled out."""
+def spell_out(text, reading: Reading, *, heading: bool = False) -> str:
+    """`text` as safe HTML with the reading's first uses of listed acronyms spelled out (in
+    a `heading`, only marked: see the module's docstring)."""
     if text is None:
         return ""
     if isinstance(text, SafeData):
-        return mark_safe(_render_safe(str(text), reading))  # noqa: S308 - escaped piece by piece
-    return mark_safe(_render_plain(str(text), reading))  # noqa: S308 - escaped piece by piece
+        return mark_safe(_render_safe(str(text), reading, heading))  # noqa: S308 - escaped piece by piece
+    return mark_safe(_render_plain(str(text), reading, heading))  # noqa: S308 - escaped piece by piece
 
 
 def _field_lines(value: str, name: str) -> list[str]:
@@ -161,10 +193,20 @@ def missing_expansions(texts: dict[str, str], entries: list[Entry]) -> dict[str,
     warnings: dict[str, list[Entry]] = {}
     for fields in (MAIN_FIELDS, FALC_FIELDS):
         reading = Reading(entries)
+        in_title: list[str] = []
         for name in fields:
             for line in _field_lines(texts.get(name, ""), name):
-                for use in uses(line, reading):
-                    if use.first and not use.expanded:
-                        entry = next(e for e in entries if e.abbreviation == use.abbreviation)
-                        warnings.setdefault(name, []).append(entry)
+                for use in uses(line, reading, heading=name == "title"):
+                    if name == "title":
+                        if use.first and not use.expanded and use.abbreviation not in in_title:
+                            in_title.append(use.abbreviation)  # spelled out by the texts below?
+                    elif use.first and not use.expanded:
+                        warnings.setdefault(name, []).append(_entry(entries, use.abbreviation))
+        for abbreviation in in_title:
+            if abbreviation not in reading.seen:  # never used again below the title
+                warnings.setdefault("title", []).append(_entry(entries, abbreviation))
     return warnings
+
+
+def _entry(entries: list[Entry], abbreviation: str) -> Entry:
+    return next(e for e in entries if e.abbreviation == abbreviation)

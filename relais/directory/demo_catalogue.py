@@ -1443,7 +1443,7 @@ PROCEDURES = [
         "title": "Faire une demande de logement social (HLM)",
         "organisation": "mairie",
         "themes": ["logement"],
-        "summary": "Une seule demande, en ligne ou à la mairie, est valable pour tous les bailleurs sociaux du département. Vous recevez un numéro unique. La demande doit être renouvelée chaque année.",
+        "summary": "Un logement social, ou habitation à loyer modéré (HLM), a un loyer moins cher. Une seule demande, en ligne ou à la mairie, est valable pour tous les bailleurs sociaux du département. Vous recevez un numéro unique. La demande doit être renouvelée chaque année.",
         "easy_read": "Un logement social a un loyer moins cher.\nOn dit aussi habitation à loyer modéré (HLM).\nVous faites une seule demande.\nVous pouvez la faire sur internet ou à la mairie.\nVous recevez un numéro.\nChaque année, vous devez renouveler la demande.",
         "audience": "Les personnes et les familles qui cherchent un logement et dont les revenus ne dépassent pas certains plafonds.",
         "documents": [

@@ -211,10 +211,17 @@ class AcronymForm(forms.ModelForm):
     class Meta:
         model = Acronym
         fields = ["abbreviation", "expansion"]
+        error_messages = {
+            "abbreviation": {"required": _("Écrivez le sigle, par exemple CAF.")},
+            "expansion": {
+                "required": _("Écrivez les mots que le sigle remplace, par exemple caisse d'allocations familiales.")
+            },
+        }
 
     def clean_abbreviation(self):
         value = self.cleaned_data["abbreviation"].strip()
-        if not re.fullmatch(r"[A-ZÀ-Ý0-9][A-Za-zÀ-ÿ0-9]{1,19}", value) or not re.search(r"[A-ZÀ-Ý]{2}", value):
+        if not re.fullmatch(r"[A-ZÀ-Ý0-9][A-Za-zÀ-ÿ0-9]{1,19}", value) or len(re.findall(r"[A-ZÀ-Ý]", value)) < 2:
+            # Two capitals at least, anywhere: "C2S" (complémentaire santé solidaire) is one.
             raise forms.ValidationError(
                 _("Écrivez le sigle seul, sans espace ni point, avec ses majuscules : CAF, CCAS, C2S.")
             )

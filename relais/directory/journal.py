@@ -20,6 +20,7 @@ class Action(AuditAction):
     ORGANISATION_UPDATED = "directory.organisation.updated", _("Organisme modifié")
     ACRONYM_CREATED = "directory.acronym.created", _("Sigle ajouté à la liste")
     ACRONYM_UPDATED = "directory.acronym.updated", _("Sigle de la liste modifié")
+    ACRONYM_DELETED = "directory.acronym.deleted", _("Sigle retiré de la liste")
 
 
 RENAMED = {

@@ -25,6 +25,17 @@ def catalogue_save(*, form: ModelForm, actor, request: HttpRequest | None = None
 
 
 @transaction.atomic
+def acronym_delete(*, acronym, actor, request: HttpRequest | None = None):
+    """Remove an acronym from the town's list and log it; resident pages stop spelling it
+    out (the cached pages are forgotten by the catalogue's post_delete signal)."""
+    details = {"abbreviation": acronym.abbreviation, "expansion": acronym.expansion}
+    pk = acronym.pk
+    acronym.delete()
+    acronym.pk = pk  # the journal names the row that was removed
+    audit_log(actor=actor, action=journal.Action.ACRONYM_DELETED, obj=acronym, request=request, details=details)
+
+
+@transaction.atomic
 def catalogue_translate(*, obj, lang: str, texts: dict[str, str], actor, request: HttpRequest | None = None):
     """Save the translation of a place, procedure or theme in `lang` (an offered language) and
     log which fields changed."""

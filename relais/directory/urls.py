@@ -19,6 +19,7 @@ public_urlpatterns = [
 staff_urlpatterns = [
     path("gestion/catalogue/", views.catalogue_list, {"kind": "fiches"}, name="catalogue_list_default"),
     path("gestion/catalogue/sigles/a-verifier/", views.acronym_check, name="acronym_check"),
+    path("gestion/catalogue/sigles/<int:pk>/supprimer/", views.acronym_delete, name="acronym_delete"),
     path("gestion/catalogue/<str:kind>/", views.catalogue_list, name="catalogue_list"),
     path("gestion/catalogue/<str:kind>/nouveau/", views.catalogue_edit, name="catalogue_create"),
     path("gestion/catalogue/<str:kind>/<int:pk>/", views.catalogue_edit, name="catalogue_edit"),

@@ -261,6 +261,17 @@ def catalogue_translate(request, kind, pk, lang):
 
 
 @staff_required(Role.ADMINISTRATOR)
+def acronym_delete(request, pk):
+    """Remove an acronym from the list, after a confirmation page (GET); POST removes it."""
+    acronym = get_object_or_404(Acronym, pk=pk)
+    if request.method == "POST":
+        services.acronym_delete(acronym=acronym, actor=request.user, request=request)
+        messages.success(request, _("Le sigle « %(name)s » est retiré de la liste.") % {"name": acronym})
+        return redirect("directory:catalogue_list", kind="sigles")
+    return render(request, "directory/staff/acronym_delete.html", {"acronym": acronym})
+
+
+@staff_required(Role.ADMINISTRATOR)
 def acronym_check(request):
     """The procedures whose texts use a listed acronym without its full form."""
     label = {f.name: f.verbose_name for f in Procedure._meta.get_fields() if hasattr(f, "verbose_name")}

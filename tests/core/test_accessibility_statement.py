@@ -26,6 +26,8 @@ def _form_data(**overrides):
             "disproportionate_burden",
             "exempt_content",
             "improvement_plan",
+            "multiyear_plan_url",
+            "action_plan_url",
             "technologies",
             "test_tools",
             "test_environment",
@@ -46,19 +48,31 @@ def _footer(html: str) -> str:
     return html.split('<footer class="site-footer">', 1)[1]
 
 
+def _section(html: str, title: str) -> str:
+    return html.split(f">{title}</h", 1)[1].split("<h", 1)[0]
+
+
 def test_the_demo_statement_is_a_real_rgaa_statement(client, db):
     html = client.get(reverse("core:accessibility")).content.decode()
-    assert "Relais – Valbrenne est <strong>partiellement conforme</strong>" in html
+    # No RGAA audit has been made: not conformant, no rate, the known defects listed.
+    assert "Relais – Valbrenne est <strong>non conforme</strong>" in html
+    assert "Aucun audit de conformité n'a encore été réalisé." in html
+    assert "révèle que" not in html and " % des critères" not in html
     assert "RGAA), version 4.1" in html
-    assert "révèle que 86 % des critères du RGAA version 4.1 sont respectés" in html
     assert "30 novembre 2026" in html
     assert "8.2 – La page d&#x27;un dossier" in html  # the non-conformities, one per item
+    assert "13.3" not in html  # the PDFs are tagged (PDF/UA) now
     assert "Contenus non soumis à l'obligation d'accessibilité" in html
     assert "Dérogations pour charge disproportionnée" in html
-    assert "axe-core" in html and "Chromium" in html
+    # Only what was used: no screen reader listed as a tool the checks were made with.
+    environment = _section(html, "Environnement de test")
+    assert "Chromium" in environment
+    assert "NVDA" not in environment and "VoiceOver" not in environment and "à faire" not in environment
+    tools = _section(html, "Outils pour évaluer l'accessibilité")
+    assert "axe-core" in tools and "Playwright" in tools and "320 pixels" in tools and "Zoom" in tools
     assert "/fiches/carte-identite/" in html
-    # feedback: a form, an e-mail, the phone and a postal address
-    assert '<a href="/demandes/">' in html
+    # feedback: no contact form (Relais has none), an e-mail, the phone and a postal address
+    assert "formulaire de contact" not in html
     assert 'href="mailto:accessibilite@valbrenne.fr"' in html
     assert "02 47 00 00 00" in html
     assert "1 place de la République" in html
@@ -67,7 +81,7 @@ def test_the_demo_statement_is_a_real_rgaa_statement(client, db):
     assert "délégué du Défenseur des droits" in html
     assert "09 69 39 00 00" in html
     assert "Libre réponse 71120<br>75342 Paris CEDEX 07" in html
-    assert "Accessibilité : partiellement conforme" in _footer(html)
+    assert "Accessibilité : non conforme" in _footer(html)
 
 
 @pytest.mark.parametrize(
@@ -86,11 +100,17 @@ def test_the_state_follows_the_rate(rate, state, db):
     assert statement.get_state_display() == state
 
 
-def test_an_administrator_updates_it_and_every_footer_says_the_new_state(admin_client, administrator, client, db):
-    response = admin_client.post(
-        reverse(EDIT),
-        _form_data(rate="100", non_conformities="", audit_date="2026-12-01", auditor="Access42"),
-    )
+def test_an_administrator_updates_it_and_every_footer_says_the_new_state(
+    admin_client, administrator, client, django_capture_on_commit_callbacks, db
+):
+    home = client.get(reverse("directory:home")).content.decode()  # now in the page cache
+    assert "Accessibilité : non conforme" in _footer(home)
+    assert "Accessibilité : non conforme" in _footer(admin_client.get(reverse(EDIT)).content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse(EDIT),
+            _form_data(rate="100", non_conformities="", audit_date="2026-12-01", auditor="Access42"),
+        )
     assert response.status_code == 302
     statement = AccessibilityStatement.current()
     assert statement.rate == 100 and statement.auditor == "Access42"
@@ -101,7 +121,40 @@ def test_an_administrator_updates_it_and_every_footer_says_the_new_state(admin_c
     assert "est <strong>totalement conforme</strong>" in html
     assert "Aucune non-conformité n'est connue à ce jour." in html
     assert "Accessibilité : totalement conforme" in _footer(html)
+    assert "Accessibilité : totalement conforme" in _footer(client.get(reverse("directory:home")).content.decode())
     assert "Accessibilité : totalement conforme" in _footer(admin_client.get(reverse(EDIT)).content.decode())
+
+
+def test_a_staff_page_costs_no_query_for_the_footer_state(admin_client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("people:staff_home")
+    assert "Accessibilité : non conforme" in _footer(admin_client.get(url).content.decode())
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get(url).content.decode()
+    assert "Accessibilité : non conforme" in _footer(html)
+    assert not [q["sql"] for q in queries if "core_accessibilitystatement" in q["sql"]]
+
+
+def test_a_rate_is_typed_with_a_decimal_comma(admin_client, db):
+    response = admin_client.post(reverse(EDIT), _form_data(rate="87,5", audit_date="2026-12-01"))
+    assert response.status_code == 302
+    assert AccessibilityStatement.current().rate == Decimal("87.5")
+    html = admin_client.get(reverse(EDIT)).content.decode()
+    assert 'value="87,5"' in html
+    assert "est déclaré partiellement conforme" in html
+
+
+def test_the_strategy_links_are_shown_on_the_statement(admin_client, client, db):
+    response = admin_client.post(
+        reverse(EDIT),
+        _form_data(multiyear_plan_url="/documents/schema-2026-2028.pdf", action_plan_url="https://valbrenne.fr/plan"),
+    )
+    assert response.status_code == 302
+    strategy = _section(client.get(reverse("core:accessibility")).content.decode(), "Stratégie et actions")
+    assert '<a href="/documents/schema-2026-2028.pdf">Schéma pluriannuel de mise en accessibilité</a>' in strategy
+    assert '<a href="https://valbrenne.fr/plan">Plan d\'action' in strategy
 
 
 def test_without_a_statement_the_site_says_it_is_not_conformant(client, db):
@@ -123,6 +176,16 @@ def test_without_a_statement_the_site_says_it_is_not_conformant(client, db):
         ({"audit_date": "hier"}, "audit_date", "Écrivez une date"),
         ({"contact_email": "pas une adresse"}, "contact_email", "Écrivez une adresse électronique"),
         ({"contact_form_url": "javascript:alert(1)"}, "contact_form_url", "commence par https://"),
+        ({"contact_form_url": "//evil.example"}, "contact_form_url", "commence par https://"),
+        ({"multiyear_plan_url": "//evil.example/plan"}, "multiyear_plan_url", "commence par https://"),
+        ({"action_plan_url": "javascript:alert(1)"}, "action_plan_url", "commence par https://"),
+        ({"statement_date": "2999-01-01"}, "statement_date", "ne peut pas être dans le futur"),
+        (
+            {"rate": "100", "audit_date": "2026-12-01", "non_conformities": "9.1 – Un titre manque."},
+            "rate",
+            "n&#x27;a pas de non-conformité",
+        ),
+        ({"rate": "87,555", "audit_date": "2026-12-01"}, "rate", "au plus deux chiffres après la virgule"),
     ],
 )
 def test_bad_input_is_explained_beside_the_field_and_kept(admin_client, overrides, field, message, db):
@@ -147,7 +210,7 @@ def test_the_edit_page_is_404_for_staff_who_are_not_administrators(reception_age
         assert staff.get(url).status_code == 404
         assert staff.post(url, _form_data(rate="100")).status_code == 404
     assert client.get(url).status_code == 302  # to the login page
-    assert AccessibilityStatement.current().rate == Decimal("86")
+    assert AccessibilityStatement.current().rate is None
 
 
 def test_the_statement_dates_are_kept_as_typed(admin_client, db):

@@ -118,6 +118,23 @@ def test_a_town_acronym_added_by_the_editor_is_spelled_out_at_once(admin_client,
     assert AuditEvent.objects.filter(action="directory.acronym.updated", object_id=str(acronym.pk)).exists()
 
 
+def test_an_acronym_with_a_digit_between_its_capitals_can_be_added_and_edited(admin_client, client, db):
+    Acronym.objects.filter(abbreviation="C2S").delete()
+    proc = _procedure(summary="Demandez la C2S.")
+    response = admin_client.post(
+        reverse("directory:catalogue_create", args=["sigles"]),
+        {"abbreviation": "C2S", "expansion": "complémentaire santé solidaire"},
+    )
+    assert response.status_code == 302
+    acronym = Acronym.objects.get(abbreviation="C2S")
+    response = admin_client.post(
+        reverse("directory:catalogue_edit", args=["sigles", acronym.pk]),
+        {"abbreviation": "C2S", "expansion": "Complémentaire santé solidaire"},
+    )
+    assert response.status_code == 302
+    assert '<abbr title="Complémentaire santé solidaire">C2S</abbr>' in _page(client, proc)
+
+
 @pytest.mark.parametrize(
     "data, field, message",
     [
@@ -125,7 +142,7 @@ def test_a_town_acronym_added_by_the_editor_is_spelled_out_at_once(admin_client,
         ({"abbreviation": "C.A.F", "expansion": "caisse"}, "abbreviation", "sans espace ni point"),
         ({"abbreviation": "caf", "expansion": "caisse"}, "abbreviation", "avec ses majuscules"),
         ({"abbreviation": "ZZT", "expansion": "zzt"}, "expansion", "pas le sigle lui-même"),
-        ({"abbreviation": "ZZT", "expansion": ""}, "expansion", ""),
+        ({"abbreviation": "ZZT", "expansion": ""}, "expansion", "Écrivez les mots que le sigle remplace, par exemple"),
     ],
 )
 def test_a_bad_acronym_is_explained_beside_the_field_and_kept(admin_client, data, field, message):
@@ -138,16 +155,45 @@ def test_a_bad_acronym_is_explained_beside_the_field_and_kept(admin_client, data
     assert Acronym.objects.filter(abbreviation=data["abbreviation"]).count() == (data["abbreviation"] == "CAF")
 
 
+def test_an_administrator_removes_an_acronym_after_a_confirmation(
+    admin_client, administrator, client, django_capture_on_commit_callbacks, db
+):
+    proc = _procedure(summary="Envoyez un RIB.")
+    assert "<abbr" in _page(client, proc)  # now in the page cache
+    rib = Acronym.objects.get(abbreviation="RIB")
+    listing = admin_client.get(reverse("directory:catalogue_list", args=["sigles"])).content.decode()
+    url = reverse("directory:acronym_delete", args=[rib.pk])
+    assert f'href="{url}"' in listing
+    confirm = admin_client.get(url)
+    assert confirm.status_code == 200
+    assert "Retirer le sigle RIB de la liste ?" in confirm.content.decode()
+    assert Acronym.objects.filter(pk=rib.pk).exists()  # a GET removes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("directory:catalogue_list", args=["sigles"])
+    assert not Acronym.objects.filter(abbreviation="RIB").exists()
+    event = AuditEvent.objects.get(action="directory.acronym.deleted")
+    assert event.actor == administrator and event.object_id == str(rib.pk)
+    assert event.details["abbreviation"] == "RIB"
+    assert "Le sigle « RIB » est retiré de la liste." in admin_client.get(response.url).content.decode()
+    page = _page(client, proc)
+    assert "<abbr" not in _main(page) and "Envoyez un RIB." in page  # the cached page was forgotten
+    assert admin_client.post(url).status_code == 404  # already removed
+
+
 def test_acronym_screens_are_404_for_staff_who_are_not_administrators(reception_client, client, db):
     for url in (
         reverse("directory:catalogue_list", args=["sigles"]),
         reverse("directory:catalogue_create", args=["sigles"]),
         reverse("directory:acronym_check"),
+        reverse("directory:acronym_delete", args=[Acronym.objects.get(abbreviation="CAF").pk]),
     ):
         assert reception_client.get(url).status_code == 404
         assert reception_client.post(url, {"abbreviation": "ABC", "expansion": "a b c"}).status_code == 404
         assert client.get(url).status_code == 302  # to the login page
     assert not Acronym.objects.filter(abbreviation="ABC").exists()
+    assert Acronym.objects.filter(abbreviation="CAF").exists()
 
 
 def _warnings(html: str) -> dict[str, str]:
@@ -205,3 +251,57 @@ def test_the_demo_catalogue_gives_the_full_forms_where_an_editor_would(db):
     assert procedures_with_unexpanded_acronyms() == []
     assert Acronym.objects.get(abbreviation="ANTS").expansion == "Agence nationale des titres sécurisés"
     assert Acronym.objects.get(abbreviation="CCAS").expansion == "centre communal d'action sociale"
+
+
+def test_a_plural_is_a_use_spelled_out_once_and_warned_about():
+    reading = Reading([Entry("CAF", "caisse d'allocations familiales")])
+    html = spell_out("Les CAFs et la CAF.", reading)
+    assert html == f'Les <abbr title="{CAF}">CAFs</abbr> ({CAF}) et la CAF.'
+    from relais.directory.acronyms import missing_expansions
+
+    warnings = missing_expansions({"summary": "Écrivez aux CAFs."}, reading.entries)
+    assert [e.abbreviation for e in warnings["summary"]] == ["CAF"]
+
+
+def test_an_acronym_in_brackets_after_other_words_gets_no_brackets_within_brackets(client, db):
+    proc = _procedure(
+        summary="Demandez à la caisse (CAF) du département.",
+        easy_read="Votre caisse (CAF) vous aide.",
+    )
+    html = _page(client, proc)
+    main, falc = _main(html), html.split('id="facile-a-lire"', 1)[1]
+    assert f"la caisse ({CAF_ABBR}, {CAF}) du département." in main
+    assert f"Votre caisse ({CAF_ABBR}, {CAF}) vous aide." in falc  # reads well in FALC too
+    assert "))" not in main.split("</main>")[0] and "))" not in falc.split("</main>")[0]
+    reading = Reading([Entry("CCAS", "centre communal d'action sociale")])
+    assert spell_out("Une aide (voir le CCAS de la ville).", reading) == (
+        'Une aide (voir le <abbr title="centre communal d&#x27;action sociale">CCAS</abbr>, '
+        "centre communal d&#x27;action sociale, de la ville)."
+    )
+
+
+def test_the_title_is_the_first_use_marked_in_the_h1_and_spelled_out_just_below(client, db):
+    proc = _procedure(summary="La CAF verse l'aide. Écrivez à la CAF.")
+    proc.title = "Aide de la CAF"
+    proc.save()
+    html = _page(client, proc)
+    assert f"<h1>Aide de la {CAF_ABBR}</h1>" in html  # a heading stays short
+    main = _main(html)
+    assert f"La {CAF_ABBR} ({CAF}) verse l&#x27;aide. Écrivez à la CAF." in main
+    from relais.directory.acronyms import missing_expansions
+    from relais.directory.selectors import acronym_entries
+
+    entries = acronym_entries()
+    # The editor is warned where the words are missing: below the title...
+    assert set(missing_expansions({"title": proc.title, "summary": proc.summary}, entries)) == {"summary"}
+    # ... or on the title, when the texts never use the acronym again.
+    warnings = missing_expansions({"title": "Aide de la CAF", "summary": "Une aide au logement."}, entries)
+    assert set(warnings) == {"title"} and warnings["title"][0].abbreviation == "CAF"
+    # A title that gives the full form is the spelling out: the texts below stay plain.
+    texts = {"title": "Aide de la caisse d'allocations familiales (CAF)", "summary": "La CAF verse l'aide."}
+    proc = _procedure(slug="essai-sigles-titre", summary=texts["summary"])
+    proc.title = texts["title"]
+    proc.save()
+    html = _page(client, proc)
+    assert "La CAF verse l&#x27;aide." in _main(html)
+    assert missing_expansions(texts, entries) == {}

@@ -184,4 +184,5 @@ def test_the_person_page_reads_a_constant_number_of_queries_and_shows_the_badge(
         assert "Annonce 1" in html and "rencontré</span>" in html
         return len(captured)
 
+    queries_for(2)  # the first page fills the shared cache (the footer's accessibility state)
     assert queries_for(2) == queries_for(10)

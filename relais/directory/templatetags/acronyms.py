@@ -3,6 +3,7 @@
     {% load acronyms %}
     {{ procedure.summary|spell_out:procedure }}        the page's texts, in reading order
     {{ line|spell_out_easy:procedure }}                the easy-to-read (FALC) version
+    {{ title|spell_out_title:procedure }}              the h1: marked, spelled out just below
 
 The procedure carries what its reader has already seen, so each acronym is spelled out
 once per page (and once more in the FALC version, which is read on its own). The text may
@@ -46,3 +47,12 @@ def spell_out_easy(text, procedure):
     if not _french(text):
         return conditional_escape(text.text)
     return render(getattr(text, "text", text), _reading(procedure, "easy"))
+
+
+@register.filter
+def spell_out_title(text, procedure):
+    """The title (h1), read first: its acronyms get their <abbr>, and the texts below spell
+    them out in words (see directory.acronyms)."""
+    if not _french(text):
+        return conditional_escape(text.text)
+    return render(getattr(text, "text", text), _reading(procedure, "main"), heading=True)
