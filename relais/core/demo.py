@@ -107,10 +107,10 @@ ACCESSIBILITY_STATEMENT = dict(
     auditor="",
     non_conformities="\n".join(
         [
-            "8.2 – La page d'un dossier, côté agents, donne le même identifiant à deux zones de texte.",
-            "11.1 et 11.2 – Sur cette page, l'étiquette « Note interne » désigne le champ du message à l'habitant.",
-            "9.1 – Les pages des thèmes passent d'un titre de niveau 1 à un titre de niveau 3.",
-            "11.10 – Sur le formulaire d'inscription à un atelier, le focus ne va pas au résumé des erreurs.",
+            "8.7 – Sur les pages en arabe, certaines dates gardent le mot français « à » "
+            "(« 3 décembre à 14 h 30 ») sans que le changement de langue soit indiqué.",
+            "8.7 – Les annonces d'entraide sont écrites par les habitants dans la langue de leur choix : "
+            "leur sens de lecture est déduit du texte, mais leur langue n'est pas indiquée.",
         ]
     ),
     disproportionate_burden="",

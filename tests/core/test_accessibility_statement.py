@@ -60,7 +60,7 @@ def test_the_demo_statement_is_a_real_rgaa_statement(client, db):
     assert "révèle que" not in html and " % des critères" not in html
     assert "RGAA), version 4.1" in html
     assert "30 novembre 2026" in html
-    assert "8.2 – La page d&#x27;un dossier" in html  # the non-conformities, one per item
+    assert "8.7 – Sur les pages en arabe" in html  # the non-conformities, one per item
     assert "13.3" not in html  # the PDFs are tagged (PDF/UA) now
     assert "Contenus non soumis à l'obligation d'accessibilité" in html
     assert "Dérogations pour charge disproportionnée" in html
