@@ -4,6 +4,7 @@ The demo town (places, catalogue, teams, staff, residents) is loaded once per te
 database; each test runs in a transaction rolled back at its end.
 """
 
+import logging
 import os
 import time
 import uuid
@@ -190,3 +191,15 @@ def make_member(email: str, team_slug: str, role: str) -> User:
 
 
 __all__ = ["Role", "free_port", "make_member", "staff_client"]
+
+
+@pytest.fixture
+def quiet_request_log():
+    """Silence Django's request and security loggers (tests that expect many refusals)."""
+    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

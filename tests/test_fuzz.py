@@ -14,7 +14,6 @@ profile of form values; the others get a rotating share.
 from __future__ import annotations
 
 import inspect
-import logging
 import random
 import re
 import traceback
@@ -426,15 +425,8 @@ def _logout(action: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_request_log():
+def _quiet(quiet_request_log):
     """Expected refusals (404, 400, 405) would fill the output; failures are reported below."""
-    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    yield
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
 
 
 @pytest.mark.parametrize("route", all_routes(), ids=str)

@@ -17,7 +17,6 @@ One test per visitor, so that `-n 2` shares them out.
 
 from __future__ import annotations
 
-import logging
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -107,15 +106,8 @@ def _is_html(response) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_request_log():
+def _quiet(quiet_request_log):
     """Refusals are reported below, with the page that showed the link."""
-    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    yield
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
 
 
 def crawl(visitor: str) -> dict:

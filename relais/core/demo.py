@@ -108,7 +108,7 @@ ACCESSIBILITY_STATEMENT = dict(
     non_conformities="\n".join(
         [
             "8.7 – Sur les pages en arabe, certaines dates gardent le mot français « à » "
-            "(« 3 décembre à 14 h 30 ») sans que le changement de langue soit indiqué.",
+            "(« le 3 décembre à midi ») sans que le changement de langue soit indiqué.",
             "8.7 – Les annonces d'entraide sont écrites par les habitants dans la langue de leur choix : "
             "leur sens de lecture est déduit du texte, mais leur langue n'est pas indiquée.",
         ]
