@@ -292,6 +292,10 @@ class Case(KeyedModel, models.Model):
     # block (core.BlockedSender.digest), so that marking it as spam can block the sender.
     sender_digest = models.CharField(max_length=64, blank=True, editable=False)
     # A street report already made by someone else: the team handles the first one (cases.street).
+    # Filed through a person (staff, helper, mandate) after the same person had started this
+    # form online: when their first unsent draft was started. Matched inside the database
+    # at filing time, only ever read as a median (stats); never shown on a case.
+    online_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
@@ -439,6 +443,14 @@ def draft_idle_days() -> int:
     return retention.rule("cases.drafts").days
 
 
+class Device(models.TextChoices):
+    """The width class the browser told us about, without a cookie or a script."""
+
+    UNKNOWN = "", _("non indiqué")
+    PHONE = "phone", _("téléphone")
+    LARGE = "large", _("écran plus large")
+
+
 class Draft(models.Model):
     """A request being filled in online: saved at each step, resumable from its link."""
 
@@ -449,6 +461,12 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft")
+    # The funnel (FunnelDay): the furthest step counted (index in cases.funnel.steps(), 0 =
+    # "start"), when it was reached, the device class the browser told, whether it was resumed.
+    funnel_reached = models.SmallIntegerField(default=0, editable=False)
+    funnel_at = models.DateTimeField(null=True, blank=True, editable=False)
+    device = models.CharField(max_length=5, choices=Device.choices, blank=True, default="", editable=False)
+    resumed = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -678,3 +696,99 @@ class TownPlan(models.Model):
 
     def __str__(self):
         return f"{self.west},{self.south},{self.east},{self.north}"
+
+
+# ---------------------------------------------------------------- feedback loop (issue 16)
+# Numbers about how online requests go, and residents' answers to "was this page useful?".
+# Nothing here identifies a visitor: the funnel holds counts per form, day, device class and
+# step; an answer holds no address, only a keyed digest that is blanked once its day is over.
+
+
+# Upper bounds (seconds) of the time-on-step buckets; the last bucket is "longer".
+STEP_TIME_BOUNDS = (30, 60, 120, 300, 900, 3600, 86400)
+STEP_TIME_FIELDS = ("under_30s", "under_1m", "under_2m", "under_5m", "under_15m", "under_1h", "under_1d", "longer")
+
+
+class FunnelDay(models.Model):
+    """How many drafts of a form, started on `day` on a `device`, reached `step`, and how long
+    they stayed on it before reaching the next one (counts per time bucket).
+
+    Steps: "start" (draft created), "q:<field key>" (one question per page) or "questions"
+    (all on one page), "location", "contact", "check", "sent"; plus "resumed" (drafts
+    reopened from their link after a pause). Rows are only ever incremented (one upsert)."""
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    device = models.CharField(max_length=5, choices=Device.choices, blank=True, default="")
+    step = models.CharField(max_length=60)
+    reached = models.IntegerField(default=0)
+    under_30s = models.IntegerField(default=0)
+    under_1m = models.IntegerField(default=0)
+    under_2m = models.IntegerField(default=0)
+    under_5m = models.IntegerField(default=0)
+    under_15m = models.IntegerField(default=0)
+    under_1h = models.IntegerField(default=0)
+    under_1d = models.IntegerField(default=0)
+    longer = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["form", "day", "device", "step"], name="funnel_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day", "form"], name="funnel_day_day_form")]
+
+    def __str__(self):
+        return f"{self.form_id} {self.day} {self.device or '-'} {self.step}: {self.reached}"
+
+
+class FeedbackReason(models.TextChoices):
+    NOT_UNDERSTOOD = "not_understood", _("Je n'ai pas compris")
+    MISSING_DOCUMENT = "missing_document", _("Il me manque un document")
+    SITE_BROKEN = "site_broken", _("Le site n'a pas marché")
+    NEED_SOMEONE = "need_someone", _("J'ai besoin qu'une personne m'aide")
+    OTHER = "other", _("Autre chose")
+
+
+class PageFeedback(models.Model):
+    """One answer to "Cette page vous a-t-elle été utile ?" on a fiche or a form page.
+
+    `page_key` names the page ("fiche:<procedure pk>" or "form:<form pk>"); `procedure`
+    and `form` are set for the figures. One answer per draft (form pages) or per page, day
+    and visitor digest (a keyed hash of the address, blanked when the day is over): answering
+    again changes the answer. The comment is stored with personal data masked and is
+    erased by the retention rule "cases.page_feedback_comments"."""
+
+    page_key = models.CharField(max_length=40)
+    procedure = models.ForeignKey(
+        "directory.Procedure", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    form = models.ForeignKey(Form, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=60, blank=True)  # the form page the answer came from
+    day = models.DateField(default=timezone.localdate)
+    useful = models.BooleanField()
+    reason = models.CharField(max_length=20, choices=FeedbackReason.choices, blank=True)
+    comment = models.TextField(blank=True)
+    draft_key = models.UUIDField(null=True, blank=True)
+    visitor_digest = models.CharField(max_length=64, blank=True, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page_key", "draft_key"], condition=Q(draft_key__isnull=False), name="feedback_once_per_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["page_key", "day", "visitor_digest"],
+                condition=Q(draft_key__isnull=True) & ~Q(visitor_digest=""),
+                name="feedback_once_per_visitor_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["day", "form"], name="feedback_day_form"),
+            models.Index(fields=["day", "procedure"], name="feedback_day_procedure"),
+        ]
+
+    def __str__(self):
+        return f"{self.page_key} {self.day} {'+' if self.useful else '-'}{self.reason}"
