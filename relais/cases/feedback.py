@@ -1,4 +1,4 @@
-""""Cette page vous a-t-elle été utile ?" on fiches and request pages: the rules.
+""" "Cette page vous a-t-elle été utile ?" on fiches and request pages: the rules.
 
 An answer names its page ("fiche:<slug>" of a published fiche, or "form:<slug>" of a
 published form, with the draft and the step it came from when there is one). It is stored
@@ -9,9 +9,10 @@ needed, and "per page and day from one connection" is the documented approximati
 "one person". The digests of past days are blanked every day by the retention rule
 "cases.page_feedback_digests", so an answer cannot be tied to an address afterwards.
 
-Each new Oui/Non replaces the whole answer (reason and comment blanked, a new token): two
-people behind one address (a library, a family) on the same page and day share one row,
-and the second must never see what the first wrote.
+Each new Oui/Non replaces the whole answer (reason and comment blanked) and keeps its
+link (two clicks at once land on the same page). Two people behind one address (a library,
+a family) on the same page and day share one row and one link: so a comment, once saved, is
+never shown back to anyone on the public pages.
 
 Comments are stored with phone numbers, e-mail addresses and the resident's own name
 masked (relais.core.text.mask_personal_data): the signed-in person's names, or the names
@@ -35,7 +36,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.cases.models import Draft, FeedbackReason, Form, PageFeedback, _token
+from relais.cases.models import Draft, FeedbackReason, Form, PageFeedback
 from relais.core import ratelimit
 from relais.core.models import Person
 from relais.core.text import mask_personal_data
@@ -86,9 +87,7 @@ def page_resolve(*, page: str, draft_key: str = "", step: str = "", user=None) -
         raise FeedbackRefused(_("Cette page n'existe pas ou n'est plus publiée."), code="unknown_page")
     draft = None
     if draft_key:
-        draft = (
-            Draft.objects.filter(key=draft_key, form=form).first() if _UUID.match(str(draft_key)) else None
-        )
+        draft = Draft.objects.filter(key=draft_key, form=form).first() if _UUID.match(str(draft_key)) else None
         if draft is None or (draft.user_id and draft.user_id != getattr(user, "pk", None)):
             raise FeedbackRefused(_("Cette demande n'existe pas."), code="unknown_draft")
     procedure = form.procedure if form.procedure_id and form.procedure.published else None
@@ -127,7 +126,6 @@ def feedback_record(*, page: Page, useful: bool, request: HttpRequest | None) ->
         "step": page.step,
         "procedure": page.procedure,
         "form": page.form,
-        "token": _token(),
     }
     if page.draft is not None:
         lookup = {"page_key": page.key, "draft_key": page.draft.key}

@@ -105,6 +105,7 @@ _REQUESTS = {
     "recipients": _("Agents du service qui traite la démarche ; l'habitant lui-même."),
 }
 
+
 def blank_feedback_digests(*, cutoff, days, dry_run) -> int:
     from relais.cases.feedback import blank_past_digests
 

@@ -1,4 +1,4 @@
-""""Cette page vous a-t-elle été utile ?": the Oui/Non buttons' target and the page that
+""" "Cette page vous a-t-elle été utile ?": the Oui/Non buttons' target and the page that
 follows (thanks, or the reasons), all without JavaScript and without a cookie for the
 Oui/Non answer itself. The rules are in cases.feedback."""
 
@@ -148,9 +148,8 @@ def feedback_detail(request, token):
     if not editing:
         places = feedback.help_places(answer) if answer.reason == FeedbackReason.NEED_SOMEONE else []
         return _page(request, "cases/feedback_saved.html", {**context, "places": places})
-    form = ReasonForm(
-        post_data(request), initial={"reason": answer.reason or None, "comment": answer.comment}
-    )
+    # The comment saved is not shown back: whoever shares the connection shares the link.
+    form = ReasonForm(post_data(request), initial={"reason": answer.reason or None})
     status = 200
     if request.method == "POST":
         if _cross_site(request):

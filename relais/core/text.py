@@ -70,11 +70,16 @@ def mask_personal_data(text: str, *, names=()) -> str:
     and last names, as known) replaced by "[numéro masqué]", "[adresse masquée]" and "[nom
     masqué]". Names are matched word by word, whatever the case and accents ("Dupont",
     "DUPONT", "dupont"; "Hélène" and "Helene"), so a compound name ("Jean-Pierre") is
-    masked part by part. Masks are not translated: they are stored in the text."""
+    masked part by part; a one- or two-letter particle of a longer name ("Le" Goff) is left.
+    Masks are not translated: they are stored in the text."""
     text = EMAIL.sub(EMAIL_MASK, text or "")
     text = EMAIL_SPELLED.sub(EMAIL_MASK, text)
     text = PHONE.sub(PHONE_MASK, text)
-    words = {word for name in names for word in fold(name or "").split() if len(word) >= 2}
+    words = set()
+    for name in names:
+        parts = fold(name or "").split()
+        # A particle of a longer name ("Le" Goff, "da" Silva) is a common word: kept.
+        words.update(part for part in parts if len(part) >= (3 if len(parts) > 1 else 2))
     if words:
         text = _WORD.sub(lambda m: NAME_MASK if fold(m.group()) in words else m.group(), text)
     return text
