@@ -106,11 +106,13 @@ def visitor_digest(*, day, address: str, page_key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def within_limit(request: HttpRequest | None) -> bool:
-    """Count one answer from this connection; False over the hourly limit (setting
-    RELAIS_CASES_FEEDBACK_PER_IP_HOUR, 30 by default; 0: no limit)."""
+def within_limit(request: HttpRequest | None, *, scope: str = RATE_SCOPE) -> bool:
+    """Count one answer (or one reason, `scope` RATE_SCOPE + ":reasons") from this
+    connection; False over the hourly limit (setting RELAIS_CASES_FEEDBACK_PER_IP_HOUR, 30
+    by default; 0: no limit). A library's computers share one address: a full answer (Oui
+    or Non, then a reason) counts once in each scope."""
     limit = settings.RELAIS.get("CASES_FEEDBACK_PER_IP_HOUR", 30)
-    return ratelimit.hit(RATE_SCOPE, ratelimit.visitor(request), limit=limit, window=3600)
+    return ratelimit.hit(scope, ratelimit.visitor(request), limit=limit, window=3600)
 
 
 def feedback_record(*, page: Page, useful: bool, request: HttpRequest | None) -> PageFeedback:
@@ -182,7 +184,7 @@ def feedback_explain(*, feedback: PageFeedback, reason: str, comment: str, user=
         errors["comment"] = _("Votre commentaire contient un caractère qui ne peut pas être enregistré.")
     if errors:
         raise ValidationError(errors)
-    if not within_limit(request):
+    if not within_limit(request, scope=f"{RATE_SCOPE}:reasons"):
         raise FeedbackLimited
     masked = mask_personal_data(comment, names=names_to_mask(user=user, feedback=feedback))
     PageFeedback.objects.filter(pk=feedback.pk).update(

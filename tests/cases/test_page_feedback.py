@@ -325,6 +325,16 @@ def test_a_bot_posting_1000_times_from_one_address_stores_at_most_the_limit(clie
     assert _answer(Client(REMOTE_ADDR="203.0.113.77"), f"fiche:{slugs[0]}").status_code == 303
 
 
+def test_reasons_sent_over_the_limit_are_ignored_with_a_calm_page(client, settings):
+    settings.RELAIS = {**settings.RELAIS, "CASES_FEEDBACK_PER_IP_HOUR": 2}
+    token = _token(_answer(client, f"fiche:{_fiche().slug}", "non"))
+    for comment in ("un", "deux"):
+        assert client.post(f"/avis/{token}/", {"reason": "other", "comment": comment}).status_code == 303
+    over = client.post(f"/avis/{token}/", {"reason": "other", "comment": "trois"})
+    assert over.status_code == 429 and "n'a pas été enregistrée" in over.content.decode()
+    assert PageFeedback.objects.get().comment == "deux"
+
+
 # ---------------------------------------------------------------- retention
 
 
