@@ -91,12 +91,15 @@ def page_resolve(*, page: str, draft_key: str = "", step: str = "", user=None) -
         if draft is None or (draft.user_id and draft.user_id != getattr(user, "pk", None)):
             raise FeedbackRefused(_("Cette demande n'existe pas."), code="unknown_draft")
     procedure = form.procedure if form.procedure_id and form.procedure.published else None
+    step = step if _STEP.match(step or "") else ""
+    if step.startswith("question-") and int(step.removeprefix("question-")) > form.fields.count():
+        step = ""  # no such question: the page named would not exist
     return Page(
         key=f"form:{form.pk}",
         procedure=procedure,
         form=form,
         draft=draft,
-        step=step if _STEP.match(step or "") else "",
+        step=step,
     )
 
 

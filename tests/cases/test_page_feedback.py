@@ -127,8 +127,9 @@ def test_one_answer_per_draft_whatever_the_step_it_comes_from(client, ccas_form)
     assert reverse("cases:check", args=[ccas_form.slug, draft.key]) in html  # back to that page
 
 
-def test_a_step_that_is_not_one_is_dropped(client, ccas_form):
-    _answer(client, f"form:{ccas_form.slug}", "oui", step="<script>")
+@pytest.mark.parametrize("step", ["<script>", "question-0", "question-999", "x" * 500])
+def test_a_step_that_is_not_one_is_dropped(client, ccas_form, step):
+    _answer(client, f"form:{ccas_form.slug}", "oui", step=step)
     assert PageFeedback.objects.get().step == ""
 
 
