@@ -198,14 +198,12 @@ def feedback_explain(*, feedback: PageFeedback, reason: str, comment: str, user=
 
 
 def help_places(feedback: PageFeedback) -> list[Place]:
-    """Where to find a person for this page: the published places of its fiche (a form's
-    fiche), or none (then the town's phone and the list of every place)."""
-    procedure = feedback.procedure
-    if procedure is None and feedback.form_id:
-        procedure = getattr(feedback.form, "procedure", None)
-    if procedure is None:
+    """Where to find a person for this page: the published places of its fiche (for a form,
+    the fiche it belongs to, set when answered), or none (then the town's phone and the
+    list of every place)."""
+    if feedback.procedure is None or not feedback.procedure.published:
         return []
-    return list(procedure.places.published().order_by("nom"))
+    return list(feedback.procedure.places.published().order_by("nom"))
 
 
 # ---------------------------------------------------------------- retention (cases.retention)

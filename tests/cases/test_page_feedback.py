@@ -160,6 +160,16 @@ def test_need_someone_on_a_form_without_a_fiche_gives_the_towns_phone(client, st
     assert "Appelez la mairie" in html and settings.RELAIS["TOWN_PHONE"] in html
 
 
+def test_need_someone_on_a_form_gives_the_places_of_its_fiche(client, ccas_form):
+    draft = Draft.objects.create(form=ccas_form)
+    token = _token(_answer(client, f"form:{ccas_form.slug}", "non", draft=str(draft.key), step="question-1"))
+    client.post(f"/avis/{token}/", {"reason": FeedbackReason.NEED_SOMEONE})
+    html = client.get(f"/avis/{token}/").content.decode()
+    places = list(ccas_form.procedure.places.published())
+    assert places and all(place.nom in html for place in places)
+    assert reverse("cases:question", args=[ccas_form.slug, draft.key, 1]) in html  # back to the question
+
+
 def test_the_help_block_of_the_fiche_is_the_same_include(client):
     html = client.get(_fiche().get_absolute_url()).content.decode()
     assert 'id="aide"' in html and "Voir tous les lieux d'aide" in html
