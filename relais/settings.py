@@ -339,6 +339,8 @@ RELAIS = {
     "STREET_NEARBY_METERS": envint("RELAIS_STREET_NEARBY_METERS", 250),
     # "Moi aussi" said from one connection (0: no limit).
     "STREET_ME_TOO_PER_IP_HOUR": envint("RELAIS_STREET_ME_TOO_PER_IP_HOUR", 30),
+    # "Cette page vous a-t-elle été utile ?" answered from one connection (0: no limit).
+    "CASES_FEEDBACK_PER_IP_HOUR": envint("RELAIS_CASES_FEEDBACK_PER_IP_HOUR", 30),
     # Map tiles (OpenStreetMap's format, {z}/{x}/{y}) from a server the town chooses; empty:
     # no tiles, the map is the town's plan or a plain grid, and no other host is contacted.
     "MAP_TILE_URL": envstr("RELAIS_MAP_TILE_URL"),

@@ -456,6 +456,19 @@ def me_too(n):
     return client, url, {}, MeToo, {"report": report}
 
 
+def page_feedback(n):
+    """One visitor clicking "Non" under a fiche several times at once: one answer (per page,
+    day and connection), every click sent to the same reasons page."""
+    from django.urls import reverse
+
+    from relais.cases.models import PageFeedback
+    from relais.directory.models import Procedure
+
+    procedure = Procedure.objects.published().order_by("pk")[n]
+    data = {"page": f"fiche:{procedure.slug}", "useful": "non"}
+    return _anonymous(f"198.51.100.{80 + n}"), reverse("cases:feedback"), data, PageFeedback, {"procedure": procedure}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -482,6 +495,7 @@ SCENARIOS = {
         typed_code_confirm,
         staff_typed_appointment,
         me_too,
+        page_feedback,
     )
 }
 

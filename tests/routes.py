@@ -571,6 +571,15 @@ def _street_report():
     return _first(StreetReport.objects.filter(published=True).order_by("pk"))
 
 
+def _page_feedback():
+    """A "Non" answered on a fiche, its reasons not yet chosen (cases.views_feedback)."""
+    from relais.cases.models import PageFeedback
+    from relais.directory.models import Procedure
+
+    procedure = _first(Procedure.objects.published().order_by("pk"))
+    return PageFeedback.objects.create(page_key=f"fiche:{procedure.pk}", procedure=procedure, useful=False)
+
+
 def _street_draft():
     """A draft of the street form whose place is near a published report ("Déjà signalé ?")."""
     from relais.cases.models import Draft
@@ -674,6 +683,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:street_nearby": lambda: {"slug": (d := _street_draft()).form.slug, "key": d.key},
     "cases:street_report": lambda: {"pk": _street_report().pk},
     "cases:street_me_too": lambda: {"pk": _street_report().pk},
+    "cases:feedback_detail": lambda: {"token": _page_feedback().token},
     "cases:street_moderate": lambda: {"reference": _street_case_of_civil_status().reference},
     "cases:street_duplicate": lambda: {"reference": _street_case_of_civil_status().reference},
     # mediation, public

@@ -47,6 +47,7 @@ MAKES = {
     "typed_code_confirm": (0, 1),  # the confirmation (the person came with the code)
     "staff_typed_appointment": (0, 1),
     "me_too": (0, 0),  # counted once for one browser session, nothing about the visitor kept
+    "page_feedback": (0, 0),  # one answer per page, day and connection; no cookie, no person
 }
 
 

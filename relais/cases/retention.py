@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from relais.cases.journal import Action
-from relais.core.retention import DELETE, Rule, delete_files_on_commit, retain_counts
+from relais.core.retention import ANONYMISE, DELETE, Rule, delete_files_on_commit, retain_counts
 
 CASE_COUNTS = "cases.case"
 
@@ -105,6 +105,29 @@ _REQUESTS = {
     "recipients": _("Agents du service qui traite la démarche ; l'habitant lui-même."),
 }
 
+
+def blank_feedback_digests(*, cutoff, days, dry_run) -> int:
+    from relais.cases.feedback import blank_past_digests
+
+    return blank_past_digests(cutoff=cutoff, days=days, dry_run=dry_run)
+
+
+def erase_feedback_comments(*, cutoff, days, dry_run) -> int:
+    from relais.cases.feedback import erase_old_comments
+
+    return erase_old_comments(cutoff=cutoff, days=days, dry_run=dry_run)
+
+
+_FEEDBACK = {
+    "purpose": _(
+        "Savoir quelles pages et quelles démarches en ligne les habitants trouvent difficiles, "
+        "pour les simplifier (« Cette page vous a-t-elle été utile ? »)."
+    ),
+    "legal_basis": _("Mission d'intérêt public de la commune (article 6-1-e du RGPD)."),
+    "people": _("Visiteurs des fiches et des formulaires de demande qui répondent à la question."),
+    "recipients": _("Agents chargés du catalogue des démarches et responsables d'équipe."),
+}
+
 RULES = [
     Rule(
         kind="cases.drafts",
@@ -142,5 +165,37 @@ RULES = [
             "la commune verse aux archives ce que la loi lui demande de garder plus longtemps"
         ),
         **_REQUESTS,
+    ),
+    Rule(
+        kind="cases.page_feedback_digests",
+        label=_("Empreinte de la connexion des réponses « Cette page vous a-t-elle été utile ? »"),
+        setting="RELAIS_PAGE_FEEDBACK_DIGESTS_RETENTION_DAYS",
+        default_days=1,
+        floor_days=1,
+        action=ANONYMISE,
+        purge=blank_feedback_digests,
+        order=22,
+        starts=_("depuis le jour de la réponse (effacée chaque nuit)"),
+        keeps=_("La réponse (oui ou non), sa raison et son commentaire, sans rien qui la relie à une connexion."),
+        data=_(
+            "Empreinte chiffrée (non réversible) de l'adresse de connexion, du jour et de la page, "
+            "qui permet de changer sa réponse le jour même sans cookie."
+        ),
+        **_FEEDBACK,
+    ),
+    Rule(
+        kind="cases.page_feedback_comments",
+        label=_("Commentaires laissés avec « Cette page vous a-t-elle été utile ? »"),
+        setting="RELAIS_PAGE_FEEDBACK_COMMENTS_RETENTION_DAYS",
+        default_days=365,
+        floor_days=30,
+        action=ANONYMISE,
+        purge=erase_feedback_comments,
+        order=24,
+        starts=_("depuis la dernière modification de la réponse"),
+        keeps=_("La réponse (oui ou non) et sa raison, comptées dans les démarches à simplifier."),
+        data=_("Commentaire libre, numéros de téléphone, adresses électroniques et nom de l'habitant déjà masqués."),
+        floor_reason=_("les équipes doivent pouvoir lire les commentaires avant de simplifier une démarche"),
+        **_FEEDBACK,
     ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.cases import views_public, views_staff, views_street
+from relais.cases import views_feedback, views_public, views_staff, views_street
 
 app_name = "cases"
 
@@ -18,6 +18,9 @@ public_urlpatterns = [
     path("suivi/<str:reference>/<str:token>/recepisse.pdf", views_public.receipt, name="receipt"),
     path("suivi/<str:reference>/<str:token>/documents/<int:pk>/", views_public.track_document, name="track_document"),
     path("compte/demandes/", views_public.my_cases, name="my_cases"),
+    # "Cette page vous a-t-elle été utile ?" (fiches and request pages)
+    path("avis/", views_feedback.feedback_answer, name="feedback"),
+    path("avis/<str:token>/", views_feedback.feedback_detail, name="feedback_detail"),
     # street reports in public
     path("demandes/<slug:slug>/<uuid:key>/deja-signale/", views_street.street_nearby, name="street_nearby"),
     path("signalements/", views_street.street_list, name="street_list"),

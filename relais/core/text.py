@@ -1,4 +1,5 @@
-"""Text helpers shared by searches: accent- and case-insensitive folding, phone digits."""
+"""Text helpers: accent- and case-insensitive folding, phone digits, and the one rule for
+spotting (and masking) phone numbers, e-mail addresses and a person's name in free text."""
 
 import re
 import unicodedata
@@ -35,3 +36,50 @@ def is_meaningful_query(text: str) -> bool:
     """A search that can narrow a list of people: at least two letters or digits once folded
     ("." or "--" fold to nothing and would match everyone)."""
     return len(fold(text).replace(" ", "")) >= MIN_QUERY_CHARACTERS
+
+
+# ---------------------------------------------------------------- personal data in free text
+
+# E-mail addresses, "@" or spelled "(at)", "[at]", " arobase ".
+EMAIL = re.compile(r"[\w.+-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
+# The same address spelled out to get past a filter: "marie point dupont at gmail point com",
+# "marie [at] gmail [dot] com". Written words are common in French ("point"), so this form
+# needs the at-sign word *and* a known ending after a dot word.
+_AT = r"(?:\s*@\s*|\s*[\[(]\s*(?:at|@|arobase)\s*[\])]\s*|\s+(?:at|arobase)\s+)"
+_DOT = r"(?:\.|\s*[\[(]\s*(?:dot|point)\s*[\])]\s*|\s+(?:dot|point)\s+)"
+_DOMAIN_ENDINGS = r"com|fr|net|org|eu|info|be|ch|ca|de|io|me|biz|lu"
+EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:{_DOMAIN_ENDINGS})\b", re.IGNORECASE)
+# Phone numbers however they are spaced, dotted or dashed: French ones (06 12 34 56 78,
+# 06.12.34.56.78, +33 6 12…, +33 (0)6 12 34 56 78, 0033 6…) and international ones
+# (+44 20 7946 0958, 0049 30 1234567, +1 (555) 123-4567): a "+" or "00", a country code,
+# then 6 to 12 more digits.
+PHONE = re.compile(
+    r"(?:\+|\b00)\s*33\s*(?:\(\s*0\s*\)\s*)?[1-9](?:[\s.\-/]*\d){8}"
+    r"|\b0\s*[1-9](?:[\s.\-/]*\d){8}\b"
+    r"|(?:\+|\b00)\s*[1-9]\d{0,2}(?:[\s.\-/]*\(?\s*\d\s*\)?){6,12}(?!\d)"
+)
+_WORD = re.compile(r"\w+")
+
+PHONE_MASK = "[numéro masqué]"
+EMAIL_MASK = "[adresse masquée]"
+NAME_MASK = "[nom masqué]"
+
+
+def mask_personal_data(text: str, *, names=()) -> str:
+    """`text` with phone numbers, e-mail addresses and the words of `names` (a person's first
+    and last names, as known) replaced by "[numéro masqué]", "[adresse masquée]" and "[nom
+    masqué]". Names are matched word by word, whatever the case and accents ("Dupont",
+    "DUPONT", "dupont"; "Hélène" and "Helene"), so a compound name ("Jean-Pierre") is
+    masked part by part; a one- or two-letter particle of a longer name ("Le" Goff) is left.
+    Masks are not translated: they are stored in the text."""
+    text = EMAIL.sub(EMAIL_MASK, text or "")
+    text = EMAIL_SPELLED.sub(EMAIL_MASK, text)
+    text = PHONE.sub(PHONE_MASK, text)
+    words = set()
+    for name in names:
+        parts = fold(name or "").split()
+        # A particle of a longer name ("Le" Goff, "da" Silva) is a common word: kept.
+        words.update(part for part in parts if len(part) >= (3 if len(parts) > 1 else 2))
+    if words:
+        text = _WORD.sub(lambda m: NAME_MASK if fold(m.group()) in words else m.group(), text)
+    return text

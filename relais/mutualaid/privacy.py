@@ -12,19 +12,10 @@ import re
 
 from django.utils.translation import gettext
 
-from relais.core.text import fold
+from relais.core.text import EMAIL, EMAIL_SPELLED, PHONE, fold
 
-_EMAIL = re.compile(r"[\w.+-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
-# The same address spelled out to get past a filter: "marie point dupont at gmail point com",
-# "marie [at] gmail [dot] com". Written words are common in French ("point"), so this form
-# needs the at-sign word *and* a known ending after a dot word.
-_AT = r"(?:\s*@\s*|\s*[\[(]\s*(?:at|@|arobase)\s*[\])]\s*|\s+(?:at|arobase)\s+)"
-_DOT = r"(?:\.|\s*[\[(]\s*(?:dot|point)\s*[\])]\s*|\s+(?:dot|point)\s+)"
-_DOMAIN_ENDINGS = r"com|fr|net|org|eu|info|be|ch|ca|de|io|me|biz|lu"
-_EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:{_DOMAIN_ENDINGS})\b", re.IGNORECASE)
-# French numbers however they are spaced or dotted: 06 12 34 56 78, 06.12.34.56.78, +33 6 12…,
-# +33 (0)6 12 34 56 78.
-_PHONE = re.compile(r"(?:\+|00)\s*33\s*(?:\(\s*0\s*\)\s*)?[1-9](?:[\s.\-/]*\d){8}|\b0\s*[1-9](?:[\s.\-/]*\d){8}\b")
+# The one rule for phone numbers and e-mail addresses (relais.core.text), spelled-out ones too.
+_EMAIL, _EMAIL_SPELLED, _PHONE = EMAIL, EMAIL_SPELLED, PHONE
 _STREET_WORDS = (
     r"rue|avenue|av|bd|bld|blvd|boulevard|impasse|allee|place d\w*|chemin|route|square|quai|residence|lotissement"
     r"|hameau"

@@ -50,7 +50,7 @@ def _figures() -> dict:
 def test_every_kind_of_personal_data_has_one_rule():
     kinds = [r.kind for r in retention.rules()]
     assert kinds == [
-        "cases.drafts", "cases.closed", "mediation", "mutualaid", "mutualaid.moderation", "mandates", "messages",
+        "cases.drafts", "cases.closed", "cases.page_feedback_digests", "cases.page_feedback_comments", "mediation", "mutualaid", "mutualaid.moderation", "mandates", "messages",
         "people",
         "files.orphans", "audit",
     ]  # fmt: skip
