@@ -130,10 +130,14 @@ def _back_url(answer: PageFeedback) -> str:
     return _page_url(answer.procedure, answer.form, answer.step, answer.draft_key)
 
 
+@csrf_exempt
 @never_cache
 def feedback_detail(request, token):
     """After Oui: thanks. After Non: the reasons and a comment; once saved, thanks, and for
-    "J'ai besoin qu'une personne m'aide", where and when to find one, right there."""
+    "J'ai besoin qu'une personne m'aide", where and when to find one, right there.
+
+    No CSRF token (so no cookie, not even Django's): the unguessable token in the address is
+    what another site cannot forge, and what browsers say is cross-site is refused."""
     if len(token) > TOKEN_MAX_LENGTH:
         raise Http404
     answer = PageFeedback.objects.select_related("procedure", "form__procedure").filter(token=token).first()

@@ -232,14 +232,23 @@ def test_a_saved_reason_can_be_changed(client):
     assert PageFeedback.objects.get().reason == FeedbackReason.NOT_UNDERSTOOD
 
 
-def test_the_reasons_page_sets_only_the_csrf_cookie(client):
-    """The reasons form is an ordinary form with Django's CSRF protection: its cookie is a
-    strictly necessary security cookie (no consent needed). Nothing else is set."""
+def test_the_reasons_page_and_its_answer_set_no_cookie_at_all():
+    """Not even Django's CSRF cookie: the token in the address is the protection, checked
+    with Django's CSRF enforcement on as in production."""
+    client = Client(enforce_csrf_checks=True)
     token = _token(_answer(client, f"fiche:{_fiche().slug}", "non"))
     response = client.get(f"/avis/{token}/")
-    assert set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
-    for morsel in response.cookies.values():
-        assert morsel["httponly"] and morsel["samesite"] == "Lax"
+    assert response.status_code == 200
+    _no_cookie(response)
+    saved = client.post(f"/avis/{token}/", {"reason": FeedbackReason.NOT_UNDERSTOOD, "comment": ""})
+    assert saved.status_code == 303
+    _no_cookie(saved)
+    assert PageFeedback.objects.get().reason == FeedbackReason.NOT_UNDERSTOOD
+    refused = client.post(
+        f"/avis/{token}/", {"reason": FeedbackReason.OTHER, "comment": ""}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert refused.status_code == 403
+    assert PageFeedback.objects.get().reason == FeedbackReason.NOT_UNDERSTOOD
 
 
 # ---------------------------------------------------------------- bad input
