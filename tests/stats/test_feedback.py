@@ -192,6 +192,9 @@ def test_needed_a_person_questions_asked_back_and_attempt_delay(town):
     # Two requests only: the median delay is computed, and never published.
     assert section.figure("attempt_days").value == 3.0
     assert published(section).figure("attempt_days").value is SUPPRESSED
+    # A request at the counter that also had an accompaniment counts once.
+    _accompaniment(town["team"], Case.objects.filter(form=item.form_id, channel="counter").first())
+    assert next(i for i in feedback.ranking(_query(town)) if i.pk == item.pk).now.helped == 10
 
 
 def test_page_answers_reasons_and_comments(town):
