@@ -145,10 +145,10 @@ def fill(volume: dict, today: datetime.date) -> dict:
     counts["accompaniments"] = accompaniments.count
 
     corrections = Writer(Correction)
-    for _n in range(volume["corrections"]):
+    for case_id in rng.sample(case_ids, volume["corrections"]):
         q = rng.randrange(QUESTIONS)
         corrections.add(
-            case_id=case_ids[rng.randrange(len(case_ids))], field_key=f"q{q}", label=f"Question {q}", reason="…",
+            case_id=case_id, field_key=f"q{q}", label=f"Question {q}", reason="…",
             requested_by_id=advisor.pk, created_at=datetime.datetime.combine(days[-1], datetime.time(9), tzinfo=UTC),
             submission_key=None,
         )  # fmt: skip
@@ -229,16 +229,18 @@ def measure(loaded: dict, runs: int, today: datetime.date) -> dict:
     return {name: time_page(client, url, runs) for name, url in pages.items()}
 
 
-def run_one(database: str, scale: float, runs: int, out: Path) -> None:
+def run_one(database: str, scale: float, runs: int, out: Path, keep: bool = False, reuse: bool = False) -> None:
     var = Path(tempfile.gettempdir()) / f"relais-bench-feedback-{database}"
-    if var.exists():
+    reuse = reuse and (var / "ids.json").exists()
+    if not reuse and var.exists():
         shutil.rmtree(var)
-    var.mkdir()
+    var.mkdir(exist_ok=True)
     extra = {}
     if database == "postgresql":
         import psycopg
 
         extra["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
+    if database == "postgresql" and not reuse:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{PG_NAME}"')
@@ -247,7 +249,9 @@ def run_one(database: str, scale: float, runs: int, out: Path) -> None:
         env.pop("DATABASE_URL", None)
     try:
         manage(env, "migrate", "--noinput")
-        manage(env, "demo_load", "--allow-without-debug")
+        manage(env, "collectstatic", "--noinput")
+        if not reuse:
+            manage(env, "demo_load", "--allow-without-debug")
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "relais.settings"
         import django
@@ -259,12 +263,17 @@ def run_one(database: str, scale: float, runs: int, out: Path) -> None:
         today = timezone.localdate()
         volume = {k: max(1, int(v * scale)) for k, v in FULL.items()}
         volume["forms"] = FULL["forms"]  # always 200 forms; fewer requests and answers on SQLite
-        began = time.perf_counter()
-        loaded = fill(volume, today)
-        loaded["seconds"] = time.perf_counter() - began
-        if database == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
+        state = var / "ids.json"
+        if reuse:
+            loaded = json.loads(state.read_text())
+        else:
+            began = time.perf_counter()
+            loaded = fill(volume, today)
+            loaded["seconds"] = time.perf_counter() - began
+            state.write_text(json.dumps(loaded))
+            if database == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")
         print(database, "loaded", loaded["counts"], f"in {loaded['seconds']:.0f} s", flush=True)
         results = {"pages": measure(loaded, runs, today), "database": database, "loaded": loaded, "runs": runs}
         out.write_text(json.dumps(results))
@@ -272,12 +281,13 @@ def run_one(database: str, scale: float, runs: int, out: Path) -> None:
         from django.db import connections
 
         connections.close_all()
-        if database == "postgresql":
+        if database == "postgresql" and not keep:
             import psycopg
 
             with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-        shutil.rmtree(var, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(var, ignore_errors=True)
 
 
 def section_text(results: list[dict]) -> str:
@@ -310,12 +320,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="volume factor for PostgreSQL (default 1)")
     parser.add_argument("--runs", type=int, default=7, help="timed requests per page (default 7)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (then --reuse skips the load)")
+    parser.add_argument("--reuse", action="store_true", help="time a database kept by --keep")
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         scale = args.scale if args.child == "postgresql" else args.scale / 10
-        run_one(args.child, scale, args.runs, Path(args.out))
+        run_one(args.child, scale, args.runs, Path(args.out), args.keep, args.reuse)
         return
     databases = [] if args.skip_sqlite else ["sqlite"]
     if args.postgres:
@@ -325,7 +337,8 @@ def main() -> None:
         for database in databases:
             out = Path(tmp) / f"{database}.json"
             command = [sys.executable, __file__, "--child", database, "--out", str(out), "--runs", str(args.runs)]
-            subprocess.run([*command, "--scale", str(args.scale)], check=True)
+            command += ["--scale", str(args.scale)] + ["--keep"] * args.keep + ["--reuse"] * args.reuse
+            subprocess.run(command, check=True)
             results.append(json.loads(out.read_text()))
     body = section_text(results)
     if not args.no_write:
