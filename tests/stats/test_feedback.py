@@ -108,7 +108,9 @@ def town(db):
     Case.objects.filter(pk=made[0].pk).update(online_attempt_at=_at(3, 8))
     Case.objects.filter(pk=made[1].pk).update(online_attempt_at=_at(3, 6))
     for c in made[:3]:
-        Correction.objects.create(case=c, field_key="adresse", label="Votre adresse", reason="…", requested_by=agent)
+        Correction.objects.create(
+            case=c, field_key="adresse", label="Votre adresse", reason="…", requested_by=agent, created_at=_at(3, 12)
+        )
     cases(forms["composteur"], 20, 2)
     _answers(forms["ruches"], 2, 8, comment="Je n'ai pas compris le ***")
     _answers(forms["mare"], 0, 1)
@@ -220,6 +222,22 @@ def test_published_suppresses_counts_under_5(town):
     assert cells[f"demarche:{town['forms']['ruches'].pk}"][0] is SUPPRESSED
     started = {r.code: r.values for r in ranking.table("started").rows}
     assert started[f"demarche:{town['forms']['composteur'].pk}"][0] == 100
+
+
+def test_a_previous_period_weeks_before_counts_only_its_own_days(town):
+    """1-10 March against 1-10 February: a request of 20 February is in neither period."""
+    team = town["team"]
+    Case.objects.create(
+        reference="2019-79999", form=town["forms"]["composteur"], team=team, person=Person.objects.first(),
+        channel="counter", submitted_at=_at(2, 20), status="submitted", due_date=datetime.date(2019, 3, 1),
+    )  # fmt: skip
+    Case.objects.create(
+        reference="2019-79998", form=town["forms"]["composteur"], team=team, person=Person.objects.first(),
+        channel="counter", submitted_at=_at(2, 5), status="submitted", due_date=datetime.date(2019, 3, 1),
+    )  # fmt: skip
+    early = Query(period=Period(datetime.date(2019, 3, 1), datetime.date(2019, 3, 10)), team_ids=(team.pk,))
+    composteur = next(i for i in feedback.ranking(early) if i.title == "Composteur")
+    assert (composteur.now.cases, composteur.before.cases, composteur.before.helped) == (20, 1, 1)
 
 
 def test_edit_markers_on_the_timeline(town):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -162,18 +162,23 @@ def helped_q() -> Q:
     """A request that needed a person: filed by staff (any channel but online), recorded by
     staff or a helper, under a mandate, or linked to an accompaniment about administrative
     procedures."""
-    accompanied = Accompaniment.objects.filter(case=OuterRef("pk"), themes__icontains=ADMIN_THEME)
+    accompanied = Accompaniment.objects.filter(case__isnull=False, themes__icontains=ADMIN_THEME).values("case")
     return (
         ~Q(channel=Channel.ONLINE)
         | Q(recorded_by__isnull=False)
         | Q(acting_under__isnull=False)
-        | Q(Exists(accompanied))
+        | Q(pk__in=accompanied)
     )
+
+
+def _forms_q(form_ids, path: str = "form") -> Q:
+    """`form_ids` None: every form (the whole town; no list of ids to test each row against)."""
+    return Q() if form_ids is None else Q(**{f"{path}__in": form_ids})
 
 
 def _funnel_totals(form_ids, now: Period, before: Period, whole: Period) -> dict:
     rows = (
-        FunnelDay.objects.filter(_in(whole, "day"), step__in=(START, SENT), form__in=form_ids)
+        FunnelDay.objects.filter(_in(whole, "day"), _forms_q(form_ids), step__in=(START, SENT))
         .order_by()
         .values_list("form", "step")
         .annotate(
@@ -184,43 +189,37 @@ def _funnel_totals(form_ids, now: Period, before: Period, whole: Period) -> dict
     return {(form, step): (n, b) for form, step, n, b in rows}
 
 
-def _case_totals(form_ids, now: Period, before: Period, whole: Period) -> dict:
-    """{form: (requests now, before, needed a person now, before)}: one GROUP BY over the
-    requests, plus one over the (few) accompaniments linked to requests that nothing else
-    marks as helped, rather than a subquery per request."""
-    staff = ~Q(channel=Channel.ONLINE) | Q(recorded_by__isnull=False) | Q(acting_under__isnull=False)
-    rows = (
-        Case.objects.filter(_in(whole, "submitted_at", day=False), form__in=form_ids)
-        .order_by()
-        .values_list("form")
-        .annotate(
-            n=Count("pk", filter=_in(now, "submitted_at", day=False)),
-            b=Count("pk", filter=_in(before, "submitted_at", day=False)),
-            hn=Count("pk", filter=_in(now, "submitted_at", day=False) & staff),
-            hb=Count("pk", filter=_in(before, "submitted_at", day=False) & staff),
-        )
-    )
-    out = {form: [n, b, hn, hb] for form, n, b, hn, hb in rows}
-    accompanied = (
-        Accompaniment.objects.filter(
-            _in(whole, "case__submitted_at", day=False),
-            themes__icontains=ADMIN_THEME,
-            case__form__in=form_ids,
-            case__channel=Channel.ONLINE,
-            case__recorded_by__isnull=True,
-            case__acting_under__isnull=True,
+def _case_rows(form_ids, now: Period, before: Period, *, by_month: bool = False):
+    """(form, month or None, in this period, needed a person, requests): one GROUP BY over
+    the requests of the two periods (each request's test evaluated once; the accompaniments
+    matched through `helped_q()`'s uncorrelated IN, hashed once by PostgreSQL, not a
+    subquery per request)."""
+    start, _end = now.bounds()
+    qs = (
+        # The two periods only: the previous one may end weeks before this one starts.
+        Case.objects.filter(
+            _in(now, "submitted_at", day=False) | _in(before, "submitted_at", day=False), _forms_q(form_ids)
         )
         .order_by()
-        .values_list("case__form")
         .annotate(
-            hn=Count("case", distinct=True, filter=_in(now, "case__submitted_at", day=False)),
-            hb=Count("case", distinct=True, filter=_in(before, "case__submitted_at", day=False)),
+            current=ExpressionWrapper(Q(submitted_at__gte=start), output_field=BooleanField()),
+            helped=ExpressionWrapper(helped_q(), output_field=BooleanField()),
+            month=TruncMonth("submitted_at") if by_month else Value(None, output_field=DateField()),
         )
+        .values_list("form", "month", "current", "helped")
+        .annotate(n=Count("form"))
     )
-    for form, hn, hb in accompanied:
-        if form in out:
-            out[form][2] += hn
-            out[form][3] += hb
+    return list(qs)
+
+
+def _case_totals(form_ids, now: Period, before: Period, rows=None) -> dict:
+    """{form: (requests now, before, needed a person now, before)}."""
+    out: dict[int, list[int]] = {}
+    for form, _month, current, helped, n in _case_rows(form_ids, now, before) if rows is None else rows:
+        values = out.setdefault(form, [0, 0, 0, 0])
+        values[0 if current else 1] += n
+        if helped:
+            values[2 if current else 3] += n
     return {form: tuple(values) for form, values in out.items()}
 
 
@@ -252,11 +251,12 @@ def ranking(q: Query, *, include_unscored: bool = True) -> list[Item]:
     items = {pk: Item(FORM, pk, title, pk, slug, procedure, team) for pk, title, slug, procedure, team in forms}
     by_procedure = {item.procedure_id: item for item in items.values() if item.procedure_id}
     form_ids = list(items)
-    for (form, step), (n, b) in _funnel_totals(form_ids, now, before, whole).items():
+    only = None if q.team_ids is None else form_ids
+    for (form, step), (n, b) in _funnel_totals(only, now, before, whole).items():
         attr = "started" if step == START else "sent"
         setattr(items[form].now, attr, getattr(items[form].now, attr) + n)
         setattr(items[form].before, attr, getattr(items[form].before, attr) + b)
-    for form, (n, b, hn, hb) in _case_totals(form_ids, now, before, whole).items():
+    for form, (n, b, hn, hb) in _case_totals(only, now, before).items():
         items[form].now.cases, items[form].before.cases = n, b
         items[form].now.helped, items[form].before.helped = hn, hb
     where = Q(form__in=form_ids) | Q(procedure__in=list(by_procedure))
@@ -413,7 +413,8 @@ def detail(q: Query, item: Item) -> Detail:
         totals = _funnel_totals([form.pk], now, before, whole)
         evidence.started, prev.started = totals.get((form.pk, START), (0, 0))
         evidence.sent, prev.sent = totals.get((form.pk, SENT), (0, 0))
-        cases = _case_totals([form.pk], now, before, whole).get(form.pk, (0, 0, 0, 0))
+        case_rows = _case_rows([form.pk], now, before, by_month=True)
+        cases = _case_totals([form.pk], now, before, case_rows).get(form.pk, (0, 0, 0, 0))
         evidence.cases, prev.cases, evidence.helped, prev.helped = cases
         steps = funnel_rows(form, q)
         tables.append(
@@ -460,18 +461,13 @@ def detail(q: Query, item: Item) -> Detail:
             .annotate(n=Sum("reached"))
         ):
             monthly.setdefault(_as_date(month), {})[step] = n
-        for month, n, h in (
-            Case.objects.filter(_in(now, "submitted_at", day=False), form=form)
-            .order_by()
-            .annotate(month=TruncMonth("submitted_at"))
-            .values_list("month")
-            .annotate(n=Count("pk"), h=Count("pk", filter=helped_q()))
-        ):
-            monthly.setdefault(_as_date(month), {}).update(cases=n, helped=h)
+        for _form, month, current, helped, n in case_rows:
+            if current:
+                values = monthly.setdefault(_as_date(month), {})
+                values["cases"] = values.get("cases", 0) + n
+                values["helped"] = values.get("helped", 0) + (n if helped else 0)
         questions = (
-            Correction.objects.filter(
-                case__form=form, case__in=Case.objects.filter(_in(now, "submitted_at", day=False))
-            )
+            Correction.objects.filter(_in(now, "created_at", day=False), case__form=form)
             .order_by()
             .values_list("field_key")
             .annotate(n=Count("pk"), label=Max("label"))
