@@ -252,13 +252,16 @@ def ranking(q: Query, *, include_unscored: bool = True) -> list[Item]:
     by_procedure = {item.procedure_id: item for item in items.values() if item.procedure_id}
     form_ids = list(items)
     only = None if q.team_ids is None else form_ids
+    # A form created since the first query is left for the next reading.
     for (form, step), (n, b) in _funnel_totals(only, now, before, whole).items():
-        attr = "started" if step == START else "sent"
-        setattr(items[form].now, attr, getattr(items[form].now, attr) + n)
-        setattr(items[form].before, attr, getattr(items[form].before, attr) + b)
+        if form in items:
+            attr = "started" if step == START else "sent"
+            setattr(items[form].now, attr, getattr(items[form].now, attr) + n)
+            setattr(items[form].before, attr, getattr(items[form].before, attr) + b)
     for form, (n, b, hn, hb) in _case_totals(only, now, before).items():
-        items[form].now.cases, items[form].before.cases = n, b
-        items[form].now.helped, items[form].before.helped = hn, hb
+        if form in items:
+            items[form].now.cases, items[form].before.cases = n, b
+            items[form].now.helped, items[form].before.helped = hn, hb
     where = Q(form__in=form_ids) | Q(procedure__in=list(by_procedure))
     if q.team_ids is None:
         where |= Q(procedure__isnull=False)
