@@ -245,6 +245,11 @@ def test_edit_markers_on_the_timeline(town):
     this_month = Period(timezone.localdate().replace(day=1), timezone.localdate())
     marks = feedback.edit_marks(item, this_month)
     assert [label for _at, label in marks] == ["Fiche modifiée"]
+    months = feedback.detail(Query(period=this_month, team_ids=(town["team"].pk,)), item).section.table("months")
+    assert months.rows[-1].values[-1].startswith("Modifiée le \u2066")
+    page = staff_client(town["manager"]).get(_url("stats:simplify_detail", "demarche", item.pk)).content.decode()
+    assert "Fiche modifiée le" in page
+    assert feedback.edit_marks(item, MARCH) == []
 
 
 def test_query_count_does_not_grow_with_the_number_of_forms(town, django_assert_max_num_queries):

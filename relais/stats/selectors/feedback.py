@@ -45,6 +45,7 @@ from relais.cases.models import (
     FunnelDay,
     PageFeedback,
 )
+from relais.core.bidi import isolate_plain
 from relais.core.models import AuditEvent, Channel
 from relais.directory.models import Procedure
 from relais.mediation.choices import ADMIN_THEME
@@ -537,7 +538,8 @@ def detail(q: Query, item: Item) -> Detail:
     for month in sorted(monthly):
         values = monthly[month]
         started, sent = values.get(START, 0), values.get(SENT, 0)
-        marks = ", ".join(formats.date_format(at, "j F") for at in edit_months.get(month, []))
+        # Unicode isolates (plain text: the table also goes to files): the dates keep their order.
+        marks = ", ".join(isolate_plain(formats.date_format(at, "j F")) for at in edit_months.get(month, []))
         month_rows.append(
             Row(
                 _month_label(month),
