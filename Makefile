@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-audit
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-audit bench-feedback
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ bench-cases: $(VENV)/.installed
 # Statistics pages on 1,000,000 accompaniment records (PostgreSQL at 127.0.0.1:5432) and a tenth on SQLite.
 bench-stats: $(VENV)/.installed
 	$(BIN)/python bench/stats.py --postgres
+
+# "Démarches à simplifier": 200 forms, two years of daily funnel counts, 1,000,000 requests (PostgreSQL; a tenth on SQLite).
+bench-feedback: $(VENV)/.installed
+	$(BIN)/python bench/feedback.py --postgres
 
 bench-rush: $(VENV)/.installed
 	$(BIN)/python bench/rush.py --postgres

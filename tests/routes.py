@@ -617,6 +617,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "stats:share_revoke": lambda: {"pk": _share_link()["pk"]},
     "stats:shared": lambda: {"secret": _share_link()["secret"]},
     "stats:shared_json": lambda: {"secret": _share_link()["secret"]},
+    "stats:simplify_detail": lambda: {"kind": "demarche", "pk": _form().pk},
     # directory
     "directory:theme": lambda: {"code": _theme().code},
     "directory:procedure": lambda: {"slug": _procedure().slug},

@@ -104,6 +104,8 @@ OBJECT_OF_ANOTHER_TEAM = {
     "mutualaid:relay_sheet": lambda w: {"person_pk": w.person.pk},
     # statistics: a share link about the B mediation team, made by its (own) manager
     "stats:share_revoke": lambda w: {"pk": w.share_link.pk},
+    # procedures to simplify: a form of Service B
+    "stats:simplify_detail": lambda w: {"kind": "demarche", "pk": _street_case_b(w).form.pk},
 }
 
 
@@ -187,6 +189,8 @@ ALLOWED = {
     "mutualaid:relay_sheet": {"moderator"},
     # Administrators see and withdraw every share link of the town's figures.
     "stats:share_revoke": {"administrator"},
+    # Administrators edit every form and fiche: they read every form's figures.
+    "stats:simplify_detail": {"administrator"},
 }
 # Query strings some pages need to show anything at all.
 QUERY = {"cases:record": "?canal=counter"}

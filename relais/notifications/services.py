@@ -208,15 +208,30 @@ def _store(
 
 @transaction.atomic
 def send_email(
-    *, to: str, subject: str, body: str, html_body: str = "", template: str = "account", sensitive: bool = False
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+    template: str = "account",
+    sensitive: bool = False,
+    dedupe_key: str | None = None,
 ) -> Message:
     """An e-mail to an address rather than a person (account e-mails: codes, password links).
+
+    `dedupe_key` makes the call idempotent, as for `notify` (a monthly digest: one per
+    recipient and month).
 
     A `sensitive` one holds a secret (a login code, a password link): as for `send`, staff
     never see its text and it is wiped once sent or given up.
     """
+    if dedupe_key:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
     message = Message.objects.create(
         channel=ContactChannel.EMAIL,
+        dedupe_key=dedupe_key,
         to_email=to,
         template=template,
         language=translation.get_language() or settings.LANGUAGE_CODE,

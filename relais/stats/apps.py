@@ -20,4 +20,11 @@ class StatsConfig(AppConfig):
                 _("Fréquentation, accompagnements, demandes par canal, rapport d'activité pour le conseil."),
                 order=70,
             ),
+            NavItem(
+                _("Démarches à simplifier"),
+                "stats:simplify",
+                (Role.MANAGER, Role.ADMINISTRATOR),
+                _("Les démarches où les habitants ont besoin d'aide ou abandonnent en ligne, et leurs avis."),
+                order=71,
+            ),
         ]

@@ -38,8 +38,11 @@ AUDIENCES = {
     "entraide": {"title": _("Entraide"), "roles": (Role.MANAGER,)},
     "envois": {"title": _("Envois aux habitants"), "roles": (Role.MANAGER,)},
     "frequentation": {"title": _("Fréquentation des lieux"), "roles": (Role.ADVISOR, Role.MANAGER)},
+    "demarches": {"title": _("Démarches à simplifier"), "roles": (Role.MANAGER,)},
 }
 TOWN_ROLES = (Role.ADMINISTRATOR, Role.OFFICIAL)
+# Audiences whose filters are the period and the team only.
+PERIOD_AND_TEAM_ONLY = ("demarches", "demarches-a-simplifier")
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,11 @@ class FiltersForm(forms.Form):
             del self.fields["advisor"]
         if audience not in ("demandes", "frequentation", "entraide"):
             del self.fields["channel"]
-        if len(communes) < 2:
+        if audience in PERIOD_AND_TEAM_ONLY:
+            # Figures per form: a place or a commune does not narrow them.
+            del self.fields["place"]
+            self.fields.pop("commune", None)
+        elif len(communes) < 2:
             del self.fields["commune"]
 
     def clean(self):

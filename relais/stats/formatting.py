@@ -30,6 +30,8 @@ def value_text(value, unit: str = COUNT, *, decimals: int | None = None) -> str:
         return "—"
     if isinstance(value, Suppressed):
         return str(value)
+    if isinstance(value, str):
+        return value  # a note in a table (e.g. "Modifiée le 3 mars")
     if unit == PERCENT:
         return f"{number(value, decimals)}{NBSP}%"
     if unit == DAYS:

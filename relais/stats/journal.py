@@ -13,3 +13,5 @@ class Action(AuditAction):
     SHARE_CREATED = "stats.share.created", _("Lien de partage des statistiques créé")
     SHARE_REVOKED = "stats.share.revoked", _("Lien de partage des statistiques retiré")
     SHARE_OPENED = "stats.share.opened", _("Statistiques partagées consultées par lien")
+    SIMPLIFY_VIEWED = "stats.simplify.viewed", _("Démarches à simplifier consultées")
+    FEEDBACK_VIEWED = "stats.simplify.feedback_viewed", _("Avis des habitants sur une démarche consultés")

@@ -14,6 +14,7 @@ MODULES = {
     "entraide": "relais.stats.selectors.mutualaid",
     "envois": "relais.stats.selectors.outbox",
     "frequentation": "relais.stats.selectors.attendance",
+    "demarches": "relais.stats.selectors.feedback",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.stats import views
+from relais.stats import views, views_simplify
 
 app_name = "stats"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("gestion/statistiques/rapport/", views.report, name="report"),
     path("gestion/statistiques/partages/", views.shares, name="shares"),
     path("gestion/statistiques/partages/<int:pk>/retirer/", views.share_revoke, name="share_revoke"),
+    path("gestion/statistiques/demarches-a-simplifier/", views_simplify.simplify, name="simplify"),
+    path(
+        "gestion/statistiques/demarches-a-simplifier/<str:kind>/<int:pk>/",
+        views_simplify.simplify_detail,
+        name="simplify_detail",
+    ),
     path("gestion/statistiques/<slug:audience>/", views.page, name="page"),
     path("gestion/statistiques/<slug:audience>/export.<str:fmt>", views.export, name="export"),
     path("gestion/statistiques/<slug:audience>/partager/", views.share_create, name="share_create"),

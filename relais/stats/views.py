@@ -31,6 +31,7 @@ from relais.stats.filters import AUDIENCES, FiltersForm, Query, audiences_for, s
 from relais.stats.forms import ShareForm
 from relais.stats.journal import Action
 from relais.stats.selectors import opendata
+from relais.stats.views_simplify import reads_simplify
 
 
 def _reads_figures(user) -> bool:
@@ -82,6 +83,7 @@ def home(request):
         {
             "audiences": [(name, AUDIENCES[name]["title"]) for name in audiences],
             "may_share": services.may_share(request.user),
+            "may_simplify": reads_simplify(request.user),
         },
     )
 

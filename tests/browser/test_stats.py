@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_rights_and_outbox_pages import staff_login
 
-AUDIENCES = ["mediation", "demandes", "entraide", "envois", "frequentation"]
+AUDIENCES = ["mediation", "demandes", "entraide", "envois", "frequentation", "demarches"]
 
 
 def test_a_manager_reads_every_statistics_page_and_shares_one(server, page, no_js_page, axe):
@@ -74,3 +74,23 @@ def test_the_open_data_page_passes_axe_at_320_px(server, no_js_page, axe):
     no_js_page.goto(server["url"] + "/donnees/")
     expect(no_js_page.locator("h1")).to_have_text("Données ouvertes")
     assert axe(server["url"] + "/donnees/") == []
+
+
+def test_an_administrator_reads_the_procedures_to_simplify(server, page, axe):
+    """The demo's funnel counts and page answers: the ranking, a form's page with its
+    funnel, reasons and comments, and the links to edit the form and its fiche."""
+    base = server["url"]
+    staff_login(page, server, "admin@valbrenne.fr")
+    page.goto(base + "/gestion/statistiques/")
+    page.get_by_role("link", name="Démarches à simplifier").first.click()
+    expect(page.locator("h1")).to_have_text("Démarches à simplifier")
+    assert axe(page.url, cookies=page.context.cookies()) == [], page.url
+    ranking = page.get_by_role("region", name="Démarches classées par indice")
+    first = ranking.locator("tbody tr").first.locator("th a")
+    title = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.get_by_role("heading", name="Parcours de la demande en ligne")).to_be_visible()
+    expect(page.get_by_role("heading", name="Derniers commentaires")).to_be_visible()
+    expect(page.get_by_role("link", name="Modifier le formulaire")).to_be_visible()
+    assert axe(page.url) == [], page.url

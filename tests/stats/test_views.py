@@ -39,9 +39,9 @@ def page_url(audience="mediation", **params):
     "email, audiences",
     [
         (ADVISOR, {"mediation", "frequentation"}),
-        (MANAGER, {"mediation", "demandes", "entraide", "envois", "frequentation"}),
-        (ADMIN, {"mediation", "demandes", "entraide", "envois", "frequentation"}),
-        (OFFICIAL, {"mediation", "demandes", "entraide", "envois", "frequentation"}),
+        (MANAGER, {"mediation", "demandes", "entraide", "envois", "frequentation", "demarches"}),
+        (ADMIN, {"mediation", "demandes", "entraide", "envois", "frequentation", "demarches"}),
+        (OFFICIAL, {"mediation", "demandes", "entraide", "envois", "frequentation", "demarches"}),
         ("etat-civil@valbrenne.fr", set()),
         ("accueil@valbrenne.fr", set()),
         ("moderation@valbrenne.fr", set()),
@@ -49,7 +49,7 @@ def page_url(audience="mediation", **params):
 )
 def test_each_role_opens_the_pages_of_its_scope_only(email, audiences):
     client = client_of(email)
-    for audience in ("mediation", "demandes", "entraide", "envois", "frequentation"):
+    for audience in ("mediation", "demandes", "entraide", "envois", "frequentation", "demarches"):
         status = client.get(page_url(audience)).status_code
         assert status == (200 if audience in audiences else 404), (email, audience, status)
     assert client.get(reverse("stats:home")).status_code == (200 if audiences else 404)
