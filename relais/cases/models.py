@@ -316,6 +316,13 @@ class Case(KeyedModel, models.Model):
             models.Index(fields=["team", "-submitted_at"], name="case_queue_all"),
             models.Index(fields=["team", "assignee", "status"], name="case_assignee"),
             models.Index(fields=["team", "status", "due_date"], name="case_due"),
+            # "Démarches à simplifier" (stats.selectors.feedback): the median time from a first
+            # online attempt reads the few requests that have one (0.17 s -> 0.02 s, bench/feedback.py).
+            models.Index(
+                fields=["form", "submitted_at"],
+                condition=Q(online_attempt_at__isnull=False),
+                name="case_online_attempt",
+            ),
         ]
 
     def __str__(self):
@@ -735,7 +742,16 @@ class FunnelDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["form", "day", "device", "step"], name="funnel_day_unique"),
         ]
-        indexes = [models.Index(fields=["day", "form"], name="funnel_day_day_form")]
+        indexes = [
+            models.Index(fields=["day", "form"], name="funnel_day_day_form"),
+            # The ranking of "Démarches à simplifier" sums only the "start" and "sent" rows of a
+            # period, read from this index alone (0.60 s -> 0.17 s with 4.8 M rows, bench/feedback.py).
+            models.Index(
+                fields=["day", "form", "step", "reached"],
+                condition=Q(step__in=["start", "sent"]),
+                name="funnel_day_ends",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.form_id} {self.day} {self.device or '-'} {self.step}: {self.reached}"

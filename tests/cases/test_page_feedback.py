@@ -24,6 +24,12 @@ pytestmark = pytest.mark.django_db
 ANSWER = "/avis/"
 
 
+@pytest.fixture(autouse=True)
+def _no_demo_answers():
+    """The demo town comes with page answers (stats demo); these tests count their own."""
+    PageFeedback.objects.all().delete()
+
+
 def _fiche(slug="carte-identite") -> Procedure:
     return Procedure.objects.get(slug=slug)
 
