@@ -139,11 +139,8 @@ def _upsert(*, form_id: int, day: datetime.date, deltas: dict[tuple[str, str], d
         cursor.execute(sql, params)
 
 
-def _fresh(draft: Draft) -> Draft:
-    """The draft's funnel marks as stored now (after losing a race)."""
-    return Draft.objects.only(
-        "key", "form_id", "user_id", "created_at", "updated_at", "case_id", "funnel_reached", "funnel_at", "device", "resumed"
-    ).get(pk=draft.pk)
+# The marks a recording compares and sets (re-read after losing a race).
+_MARKS = ("funnel_reached", "funnel_at", "device", "resumed", "updated_at")
 
 
 def record_start(draft: Draft) -> None:
@@ -197,9 +194,8 @@ def step_shown(
                 for name, value in changes.items():
                     setattr(draft, name, value)
                 return
-        fresh = _fresh(draft)
-        for name in ("funnel_reached", "funnel_at", "device", "resumed", "updated_at"):
-            setattr(draft, name, getattr(fresh, name))
+        for name, value in Draft.objects.values(*_MARKS).get(pk=draft.pk).items():
+            setattr(draft, name, value)
 
 
 def device_told(*, slug: str, key: str, device: str) -> bool:
