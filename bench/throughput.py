@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
 import shutil
 import statistics
@@ -81,7 +82,7 @@ def run_wrk(url: str, duration: int, cookie: str = "", *, connections: int = CON
 FUNNEL_FORM = "rendez-vous-ccas"  # one question per page, no account needed
 # Drafts made per page and server: more than wrk sends in one measure, so that every
 # request of the "first view" runs meets a draft that has not counted that page yet.
-FUNNEL_DRAFTS = 6000
+FUNNEL_DRAFTS = 4000
 LUA_CYCLE = """paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
 i = 0
@@ -164,29 +165,36 @@ def _in_django(env: dict, code: str) -> str:
     ).stdout
 
 
-def measure_funnel(tmp: Path, env: dict, server_on, duration: int) -> tuple[list, dict]:
+def measure_funnel(tmp: Path, env: dict, server_on, duration: int, rounds: int) -> tuple[list, dict]:
     """The two pages with RELAIS_FUNNEL on (`server_on`) and off (a second server, same
-    database), side by side: fresh drafts, then one draft shown again."""
-    results = []
+    database), side by side: fresh drafts, then one draft shown again; `rounds` rounds,
+    on and off alternating which goes first (the machine may be busy with other work),
+    each figure the median of its rounds."""
+    runs: dict[tuple[str, str], list[dict]] = {}
     env_off = {**env, "RELAIS_FUNNEL": "0"}
     with DemoServer(tmp, env=env_off, workers=2, prepare=False) as server_off:
-        for page in ("question", "check"):
-            for label, server in (("on", server_on), ("off", server_off)):
-                paths = tmp / f"paths-{page}-{label}.txt"
-                out = _in_django(env, f"print('\\n'.join(t.make_drafts({FUNNEL_DRAFTS}, {page!r})))")
-                paths.write_text(out)
-                script = tmp / f"cycle-{page}-{label}.lua"
-                script.write_text(LUA_CYCLE % paths)
-                first, again = out.split()[0], out.split()[-1]
-                run_wrk(server.url + again, 2)  # warm-up (this draft then serves "shown again")
+        servers = [("on", server_on), ("off", server_off)]
+        for round_ in range(rounds):
+            for page in ("question", "check"):
                 name = "question 2" if page == "question" else "check your answers"
-                fresh = run_wrk(server.url + first, duration, script=str(script))
-                results.append((f"{name}, each request a draft's first view", label, first, fresh))
-                print(results[-1], flush=True)
-                results.append(
-                    (f"{name}, the same draft shown again", label, again, run_wrk(server.url + again, duration))
-                )
-                print(results[-1], flush=True)
+                for label, server in servers if round_ % 2 == 0 else servers[::-1]:
+                    paths = tmp / f"paths-{page}-{label}-{round_}.txt"
+                    out = _in_django(env, f"print('\\n'.join(t.make_drafts({FUNNEL_DRAFTS}, {page!r})))")
+                    paths.write_text(out)
+                    script = tmp / f"cycle-{page}-{label}-{round_}.lua"
+                    script.write_text(LUA_CYCLE % paths)
+                    first, again = out.split()[0], out.split()[-1]
+                    run_wrk(server.url + again, 2)  # warm-up (this draft then serves "shown again")
+                    fresh = run_wrk(server.url + first, duration, script=str(script))
+                    runs.setdefault((f"{name}, each request a draft's first view", label), []).append(fresh)
+                    shown = run_wrk(server.url + again, duration)
+                    runs.setdefault((f"{name}, the same draft shown again", label), []).append(shown)
+                    print(round_, name, label, fresh, shown, flush=True)
+    results = [
+        (label, state, {k: statistics.median(r[k] for r in values) for k in ("rps", "p50", "p99")}, values)
+        for (label, state), values in runs.items()
+    ]
+    results.sort(key=lambda r: (r[0], r[1] == "off"))
     cost = json_loads(_in_django(env, "import json; print(json.dumps(t.recording_cost()))"))
     return results, cost
 
@@ -197,25 +205,30 @@ def json_loads(text: str) -> dict:
     return json.loads(text.strip().splitlines()[-1])
 
 
-def funnel_section(results: list, cost: dict, baseline: dict, duration: int, database: str) -> str:
+def funnel_section(
+    results: list, cost: dict, baseline: dict, duration: int, rounds: int, database: str, load: float
+) -> str:
     lines = [
         f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; gunicorn 2 sync workers, {database},",
         f"wrk 1 thread, {CONNECTIONS} connections, {duration} s per page after a 2 s warm-up, gzip accepted.",
-        "Two servers on the same database, RELAIS_FUNNEL=1 and RELAIS_FUNNEL=0, measured one after the other.",
-        f'"First view": wrk cycles through {FUNNEL_DRAFTS} drafts of « {FUNNEL_FORM} » that have not counted the',
+        f"Two servers on the same database, RELAIS_FUNNEL=1 and RELAIS_FUNNEL=0, measured one after the other in {rounds}",
+        "rounds (alternating which goes first); each figure is the median of its rounds, errors their sum.",
+        f'"First view": wrk cycles through {FUNNEL_DRAFTS} new drafts of « {FUNNEL_FORM} » a round, none counted the',
         'page yet (on: one conditional UPDATE + one FunnelDay upsert per request); "shown again": one draft',
         "(on: nothing written). Target (issue 16): the funnel never slows a form page.",
+        f"Load average when the measure began: {load:.1f} (other work on the machine widens the spread).",
         "",
         "| page | funnel | requests/s | ratio to off | ratio to hello | p50 ms | p99 ms | errors |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| hello (baseline) `/bench/hello` | — | {baseline['rps']:.0f} | — | 100% | {baseline['p50']:.1f} "
         f"| {baseline['p99']:.1f} | {baseline['errors']} |",
     ]
-    off = {label: r for label, state, _path, r in results if state == "off"}
-    for label, state, _path, r in results:
+    off = {label: r for label, state, r, _runs in results if state == "off"}
+    for label, state, r, runs in results:
+        errors = sum(run["errors"] for run in runs)
         lines.append(
             f"| {label} | {state} | {r['rps']:.0f} | {r['rps'] / off[label]['rps']:.0%} | {r['rps'] / baseline['rps']:.0%} "
-            f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+            f"| {r['p50']:.1f} | {r['p99']:.1f} | {errors} |"
         )
     lines += [
         "",
@@ -231,12 +244,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of measure per page (default 10)")
     parser.add_argument("--funnel-only", action="store_true", help="measure only the funnel on and off")
+    parser.add_argument("--funnel-rounds", type=int, default=3, help="rounds of the funnel on/off measure (default 3)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     if args.funnel_only:
         PAGES[1:] = []
     results = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         env = production_env(Path(tmp), RELAIS_URLCONF="bench.urls")
         with DemoServer(Path(tmp), env=env, workers=2) as server:
@@ -246,9 +261,9 @@ def main() -> None:
                     run_wrk(server.url + path, 2, cookie)  # warm-up: caches, search index, connections
                     results.append((label, path, run_wrk(server.url + path, args.duration, cookie)))
                     print(label, results[-1][2], flush=True)
-            funnel_results, cost = measure_funnel(Path(tmp), env, server, args.duration)
+            funnel_results, cost = measure_funnel(Path(tmp), env, server, args.duration, args.funnel_rounds)
     database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
-    body = funnel_section(funnel_results, cost, results[0][2], args.duration, database)
+    body = funnel_section(funnel_results, cost, results[0][2], args.duration, args.funnel_rounds, database, load)
     write_section(f"Funnel recording ({database})", body)
     print(body)
     if args.funnel_only:
