@@ -218,17 +218,18 @@ def funnel_section(
         "(on: nothing written). Target (issue 16): the funnel never slows a form page.",
         f"Load average when the measure began: {load:.1f} (other work on the machine widens the spread).",
         "",
-        "| page | funnel | requests/s | ratio to off | ratio to hello | p50 ms | p99 ms | errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | funnel | requests/s | ratio to off | ratio to hello | p50 ms | p99 ms | errors | requests/s by round |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         f"| hello (baseline) `/bench/hello` | — | {baseline['rps']:.0f} | — | 100% | {baseline['p50']:.1f} "
-        f"| {baseline['p99']:.1f} | {baseline['errors']} |",
+        f"| {baseline['p99']:.1f} | {baseline['errors']} | |",
     ]
     off = {label: r for label, state, r, _runs in results if state == "off"}
     for label, state, r, runs in results:
         errors = sum(run["errors"] for run in runs)
+        by_round = " / ".join(f"{run['rps']:.0f}" for run in runs)
         lines.append(
             f"| {label} | {state} | {r['rps']:.0f} | {r['rps'] / off[label]['rps']:.0%} | {r['rps'] / baseline['rps']:.0%} "
-            f"| {r['p50']:.1f} | {r['p99']:.1f} | {errors} |"
+            f"| {r['p50']:.1f} | {r['p99']:.1f} | {errors} | {by_round} |"
         )
     lines += [
         "",

@@ -262,11 +262,11 @@ def _chosen(question: FormField, value, lang: str):
     return format_html_join(", ", "{}", ((labels[v].html if v in labels else v,) for v in chosen))
 
 
-def _review(form: Form, draft: Draft, lang: str) -> list[dict]:
+def _review(form: Form, draft: Draft, lang: str, fields: list[FormField]) -> list[dict]:
     saved = draft.data.get("answers", {})
     files = {f.field_key: f for f in draft.files.all()}
     rows = []
-    for i, q in enumerate(form.fields.all()):
+    for i, q in enumerate(fields):
         value = files[q.key].name if q.kind == FieldKind.FILE and q.key in files else saved.get(q.key)
         step = i if form.one_question_per_page else 0
         rows.append(
@@ -289,7 +289,8 @@ def check(request, slug, key):
     if (sent := _sent(draft)) is not None:
         return sent
     lang = requested_language(request)
-    rows = _review(form, draft, lang)
+    fields = list(form.fields.all())
+    rows = _review(form, draft, lang, fields)
     contact_data = draft.data.get("contact")
     contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
     location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"
@@ -336,7 +337,7 @@ def check(request, slug, key):
             "contact_url": contact_url,
             "location_url": location_url,
             "back_url": _previous_url(request, form, draft, ("check", 0)),
-            "device_hint": _shown(form, draft, funnel.CHECK),
+            "device_hint": _shown(form, draft, funnel.CHECK, fields=fields),
         },
         status=status,
     )
