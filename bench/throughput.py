@@ -233,7 +233,7 @@ def funnel_section(
         )
     lines += [
         "",
-        "One recording in process (2000 drafts, `funnel.step_shown`, SQLite file in WAL mode as served):",
+        f"One recording in process (2000 drafts, `funnel.step_shown`, {database} as served):",
         f"a step newly reached (UPDATE + upsert, one transaction) median **{cost['first']['median']:.2f} ms**, "
         f"p99 {cost['first']['p99']:.2f} ms; a step shown again (no query) median {cost['again']['median']:.3f} ms, "
         f"p99 {cost['again']['p99']:.3f} ms.",

@@ -166,11 +166,18 @@ def step_shown(
         return
     target = steps.index(step)
     now = now or timezone.now()
+    own_transaction = not connection.in_atomic_block
     for _attempt in range(_RETRIES):
         resume = not draft.resumed and step != SENT and now - max(draft.updated_at, draft.funnel_at) > RESUME_AFTER
         if target <= draft.funnel_reached and not resume:
             return
         with transaction.atomic():
+            if own_transaction and connection.vendor == "postgresql":
+                # Counts, not records: a crash may lose the last few, so the page does not
+                # wait for a disk flush (as core.auditchain's seals). Never inside someone
+                # else's transaction (the case sent), whose commit must stay durable.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             changes = {}
             if target > draft.funnel_reached:
                 changes.update(funnel_reached=target, funnel_at=now)
