@@ -8,22 +8,33 @@ one wrk thread (the load generator shares the machine's cores with the server). 
 page is warmed up, then measured; the ratio compares it with a "hello" view served by
 the same Django stack (same middleware). Target (DESIGN.md): ratio >= 50 %, p99 < 100 ms.
 Results replace the "Throughput" section of BENCHMARKS.md.
+
+The funnel of online requests (cases.funnel) is measured side by side in the same run: a
+second gunicorn on the same database with RELAIS_FUNNEL=0 serves the same pages of a draft
+(a form's question page, the "check your answers" page), each request of a draft never
+shown that page before (wrk cycles through fresh drafts: the recording writes), then of one
+draft shown again (nothing to write). The cost of one recording (the conditional UPDATE and
+the FunnelDay upsert) is timed in process too. Results replace the section "Funnel
+recording"; `--funnel-only` measures just that.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import DemoServer, machine, production_env, write_section  # noqa: E402
+from bench.server import ROOT, DemoServer, machine, production_env, write_section  # noqa: E402
 
 PAGES = [
     ("hello (baseline)", "/bench/hello"),
@@ -44,10 +55,11 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(url: str, duration: int, cookie: str = "", *, connections: int = CONNECTIONS) -> dict:
+def run_wrk(url: str, duration: int, cookie: str = "", *, connections: int = CONNECTIONS, script: str = "") -> dict:
     headers = ["-H", "Accept-Encoding: gzip"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    scripted = ["-s", script] if script else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", *headers, url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", *headers, *scripted, url],
         capture_output=True,
         text=True,
         check=True,
@@ -65,13 +77,182 @@ def run_wrk(url: str, duration: int, cookie: str = "", *, connections: int = CON
     }
 
 
+# ---------------------------------------------------------------- the funnel, on and off
+
+FUNNEL_FORM = "rendez-vous-ccas"  # one question per page, no account needed
+# Drafts made per page and server: more than wrk sends in one measure, so that every
+# request of the "first view" runs meets a draft that has not counted that page yet.
+FUNNEL_DRAFTS = 4000
+LUA_CYCLE = """paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i - 1) %% #paths + 1])
+end
+"""
+
+
+def make_drafts(count: int, page: str) -> list[str]:
+    """`count` drafts of FUNNEL_FORM, started a minute ago and counted up to the page before
+    `page` ("question": question 2; "check"), with the answers and contact a resident would
+    have given; returns the page's path of each (run inside Django)."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from relais.cases import funnel
+    from relais.cases.models import Draft, Form
+
+    form = Form.objects.get(slug=FUNNEL_FORM)
+    steps = funnel.steps_of(form)
+    fields = list(form.fields.all())
+    before = steps.index(funnel.QUESTION_PREFIX + fields[0].key) if page == "question" else steps.index(funnel.CONTACT)
+    started = timezone.now() - datetime.timedelta(minutes=1)
+    data = {
+        "answers": {"motif": "Logement", "precisions": "Bench", "moments": ["Le matin"]},
+        "contact": {"first_name": "Banc", "last_name": "Essai", "preferred_channel": "email", "email": "b@example.org"},
+    }
+    drafts = Draft.objects.bulk_create(
+        [Draft(form=form, data=data, funnel_at=started, funnel_reached=before) for _ in range(count)], batch_size=500
+    )
+    if page == "question":
+        return [reverse("cases:question", args=[form.slug, d.key, 2]) for d in drafts]
+    return [reverse("cases:check", args=[form.slug, d.key]) for d in drafts]
+
+
+def recording_cost(count: int = 2000) -> dict:
+    """Milliseconds of one recording in process: a step newly reached (conditional UPDATE +
+    one upsert, in a transaction) and a step shown again (no write)."""
+    from django.db import connection
+
+    from relais.cases import funnel
+    from relais.cases.models import Draft, Form
+
+    form = Form.objects.get(slug=FUNNEL_FORM)
+    fields = list(form.fields.all())
+    step = funnel.QUESTION_PREFIX + fields[1].key
+    make_drafts(count, "question")
+    drafts = list(Draft.objects.filter(form=form, funnel_reached=1, case__isnull=True)[:count])
+    timings = {"first": [], "again": []}
+    for draft in drafts:
+        for kind in ("first", "again"):
+            began = time.perf_counter()
+            funnel.step_shown(draft, step, form=form, fields=fields)
+            timings[kind].append((time.perf_counter() - began) * 1000)
+    connection.close()
+
+    def summary(values):
+        values = sorted(values)
+        return {"median": statistics.median(values), "p99": values[int(len(values) * 0.99) - 1]}
+
+    return {kind: summary(values) for kind, values in timings.items()}
+
+
+def _in_django(env: dict, code: str) -> str:
+    """Run `code` (with this module imported as `t`) in a process set up like the server."""
+    program = (
+        f"import django, sys; sys.path.insert(0, {str(ROOT)!r}); django.setup(); import bench.throughput as t; " + code
+    )
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        env={**env, "DJANGO_SETTINGS_MODULE": "relais.settings"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def measure_funnel(tmp: Path, env: dict, server_on, duration: int, rounds: int) -> tuple[list, dict]:
+    """The two pages with RELAIS_FUNNEL on (`server_on`) and off (a second server, same
+    database), side by side: fresh drafts, then one draft shown again; `rounds` rounds,
+    on and off alternating which goes first (the machine may be busy with other work),
+    each figure the median of its rounds."""
+    runs: dict[tuple[str, str], list[dict]] = {}
+    env_off = {**env, "RELAIS_FUNNEL": "0"}
+    with DemoServer(tmp, env=env_off, workers=2, prepare=False) as server_off:
+        servers = [("on", server_on), ("off", server_off)]
+        for round_ in range(rounds):
+            for page in ("question", "check"):
+                name = "question 2" if page == "question" else "check your answers"
+                for label, server in servers if round_ % 2 == 0 else servers[::-1]:
+                    paths = tmp / f"paths-{page}-{label}-{round_}.txt"
+                    out = _in_django(env, f"print('\\n'.join(t.make_drafts({FUNNEL_DRAFTS}, {page!r})))")
+                    paths.write_text(out)
+                    script = tmp / f"cycle-{page}-{label}-{round_}.lua"
+                    script.write_text(LUA_CYCLE % paths)
+                    first, again = out.split()[0], out.split()[-1]
+                    run_wrk(server.url + again, 2)  # warm-up (this draft then serves "shown again")
+                    fresh = run_wrk(server.url + first, duration, script=str(script))
+                    runs.setdefault((f"{name}, each request a draft's first view", label), []).append(fresh)
+                    shown = run_wrk(server.url + again, duration)
+                    runs.setdefault((f"{name}, the same draft shown again", label), []).append(shown)
+                    print(round_, name, label, fresh, shown, flush=True)
+    results = [
+        (label, state, {k: statistics.median(r[k] for r in values) for k in ("rps", "p50", "p99")}, values)
+        for (label, state), values in runs.items()
+    ]
+    results.sort(key=lambda r: (r[0], r[1] == "off"))
+    cost = json_loads(_in_django(env, "import json; print(json.dumps(t.recording_cost()))"))
+    return results, cost
+
+
+def json_loads(text: str) -> dict:
+    import json
+
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def funnel_section(
+    results: list, cost: dict, baseline: dict, duration: int, rounds: int, database: str, load: float
+) -> str:
+    lines = [
+        f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; gunicorn 2 sync workers, {database},",
+        f"wrk 1 thread, {CONNECTIONS} connections, {duration} s per page after a 2 s warm-up, gzip accepted.",
+        f"Two servers on the same database, RELAIS_FUNNEL=1 and RELAIS_FUNNEL=0, measured one after the other in {rounds}",
+        "rounds (alternating which goes first); each figure is the median of its rounds, errors their sum.",
+        f'"First view": wrk cycles through {FUNNEL_DRAFTS} new drafts of « {FUNNEL_FORM} » a round, none counted the',
+        'page yet (on: one conditional UPDATE + one FunnelDay upsert per request); "shown again": one draft',
+        "(on: nothing written). Target (issue 16): the funnel never slows a form page.",
+        f"Load average when the measure began: {load:.1f} (other work on the machine widens the spread).",
+        "",
+        "| page | funnel | requests/s | ratio to off | ratio to hello | p50 ms | p99 ms | errors | requests/s by round |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| hello (baseline) `/bench/hello` | — | {baseline['rps']:.0f} | — | 100% | {baseline['p50']:.1f} "
+        f"| {baseline['p99']:.1f} | {baseline['errors']} | |",
+    ]
+    off = {label: r for label, state, r, _runs in results if state == "off"}
+    for label, state, r, runs in results:
+        errors = sum(run["errors"] for run in runs)
+        by_round = " / ".join(f"{run['rps']:.0f}" for run in runs)
+        lines.append(
+            f"| {label} | {state} | {r['rps']:.0f} | {r['rps'] / off[label]['rps']:.0%} | {r['rps'] / baseline['rps']:.0%} "
+            f"| {r['p50']:.1f} | {r['p99']:.1f} | {errors} | {by_round} |"
+        )
+    lines += [
+        "",
+        f"One recording in process (2000 drafts, `funnel.step_shown`, {database} as served):",
+        f"a step newly reached (UPDATE + upsert, one transaction) median **{cost['first']['median']:.2f} ms**, "
+        f"p99 {cost['first']['p99']:.2f} ms; a step shown again (no query) median {cost['again']['median']:.3f} ms, "
+        f"p99 {cost['again']['p99']:.3f} ms.",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of measure per page (default 10)")
+    parser.add_argument("--funnel-only", action="store_true", help="measure only the funnel on and off")
+    parser.add_argument("--funnel-rounds", type=int, default=3, help="rounds of the funnel on/off measure (default 3)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
+    if args.funnel_only:
+        PAGES[1:] = []
     results = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         env = production_env(Path(tmp), RELAIS_URLCONF="bench.urls")
         with DemoServer(Path(tmp), env=env, workers=2) as server:
@@ -81,8 +262,14 @@ def main() -> None:
                     run_wrk(server.url + path, 2, cookie)  # warm-up: caches, search index, connections
                     results.append((label, path, run_wrk(server.url + path, args.duration, cookie)))
                     print(label, results[-1][2], flush=True)
-    baseline = results[0][2]["rps"]
+            funnel_results, cost = measure_funnel(Path(tmp), env, server, args.duration, args.funnel_rounds)
     database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
+    body = funnel_section(funnel_results, cost, results[0][2], args.duration, args.funnel_rounds, database, load)
+    write_section(f"Funnel recording ({database})", body)
+    print(body)
+    if args.funnel_only:
+        return
+    baseline = results[0][2]["rps"]
     lines = [
         f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; gunicorn 2 sync workers, {database},",
         f"wrk 1 thread, {CONNECTIONS} connections, {args.duration} s per page after a 2 s warm-up, gzip accepted.",

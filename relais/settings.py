@@ -345,6 +345,9 @@ RELAIS = {
     # no tiles, the map is the town's plan or a plain grid, and no other host is contacted.
     "MAP_TILE_URL": envstr("RELAIS_MAP_TILE_URL"),
     "MAP_TILE_ATTRIBUTION": envstr("RELAIS_MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"),
+    # The per-form funnel of online requests (cases.funnel): counts per day, step and device
+    # class, no identifier, no cookie. 0 records nothing (the benchmark compares both).
+    "FUNNEL": envbool("RELAIS_FUNNEL", True),
 }
 
 # Retention periods, in days, one variable per kind of personal data: every

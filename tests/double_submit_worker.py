@@ -71,6 +71,26 @@ def online_request(n):
     return _anonymous(f"198.51.100.{n}"), url, {}, Case, {"submission_key": draft.key}
 
 
+def online_request_funnel(n):
+    """The same send, counted in the form's funnel: "sent" reached once (a day of its own
+    per N, so that the FunnelDay row found says reached = 1 only if counted once)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from relais.cases import funnel
+    from relais.cases.models import Draft, FunnelDay
+
+    _client, url, data, _model, filters = online_request(n)
+    client = _anonymous(f"198.51.100.{100 + n}")
+    started = timezone.now() - datetime.timedelta(days=n)
+    draft = Draft.objects.select_related("form").get(pk=filters["submission_key"])
+    Draft.objects.filter(pk=draft.pk).update(
+        created_at=started, funnel_at=started, funnel_reached=funnel.steps_of(draft.form).index(funnel.CHECK)
+    )
+    return client, url, data, FunnelDay, {"day": timezone.localdate(started), "step": funnel.SENT, "reached": 1}
+
+
 def staff_request(n):
     from django.urls import reverse
 
@@ -473,6 +493,7 @@ SCENARIOS = {
     f.__name__: f
     for f in (
         online_request,
+        online_request_funnel,
         staff_request,
         counter_person,
         mandate,

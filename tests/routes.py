@@ -209,7 +209,8 @@ def _form(**filters):
 def _draft(**filters):
     from relais.cases.models import Draft
 
-    return Draft.objects.create(form=_form(**filters))
+    # Counted in the funnel (cases.funnel): its pages show the device hint's picture.
+    return Draft.objects.create(form=_form(**filters), funnel_at=timezone.now())
 
 
 def _person():
@@ -664,6 +665,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:location": lambda: {"slug": (d := _draft(asks_location=True)).form.slug, "key": d.key},
     "cases:contact": lambda: {"slug": (d := _draft()).form.slug, "key": d.key},
     "cases:check": lambda: {"slug": (d := _draft()).form.slug, "key": d.key},
+    "cases:device_hint": lambda: {"slug": (d := _draft()).form.slug, "key": str(d.key), "device": "phone"},
     "cases:track": lambda: _track(_case()),
     "cases:lookup_track": lambda: {"reference": _case().reference},
     "cases:receipt": lambda: _track(_case()),

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # What one submission of each form makes: (new people, new outbox messages).
 MAKES = {
     "online_request": (1, 1),  # the resident, the receipt
+    "online_request_funnel": (1, 1),  # the same, and "sent" counted once in the funnel
     "staff_request": (0, 1),  # the receipt
     "counter_person": (1, 0),
     "mandate": (0, 1),  # the consent code

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Min, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
+from relais.cases import funnel
 from relais.cases.forms import display, person_from_contact
 from relais.cases.journal import Action
 from relais.cases.models import (
@@ -327,6 +328,15 @@ def case_submit(
     return case
 
 
+def _first_online_attempt(form: Form, person) -> datetime.datetime | None:
+    """When the person filed for by staff or a helper had started this form online without
+    sending it: their first unsent draft's start (matched by account; never shown)."""
+    if person.user_id is None:
+        return None
+    drafts = Draft.objects.filter(form=form, user_id=person.user_id, case__isnull=True)
+    return drafts.aggregate(first=Min("created_at"))["first"]
+
+
 @transaction.atomic
 def _submit(
     *,
@@ -375,6 +385,7 @@ def _submit(
         submitted_at=now,
         search_text=fold(f"{reference} {person.first_name} {person.last_name} {person.email} {person.phone}"),
         sender_digest=sender_digest,
+        online_attempt_at=_first_online_attempt(form, person) if recorder is not None else None,
     )
     case.full_clean(exclude=["answers"])
     case.save()
@@ -694,6 +705,22 @@ def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None)
 
 
 @transaction.atomic
+def draft_start(*, form: Form, user, data: dict, device: str = "") -> Draft:
+    """A resident starts a request online: the draft, counted as "start" in the form's funnel
+    (cases.funnel) with the device class the browser told, if any."""
+    counted = funnel.enabled()
+    draft = Draft.objects.create(
+        form=form,
+        user=user if user is not None and user.is_authenticated else None,
+        data=data,
+        device=device if counted else "",
+        funnel_at=timezone.now() if counted else None,
+    )
+    funnel.record_start(draft)
+    return draft
+
+
+@transaction.atomic
 def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
     checked_uploads = {key: getattr(upload, "checked", None) or check_upload(upload) for key, upload in uploads.items()}
@@ -756,6 +783,7 @@ def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) ->
             request=request,
         )
         Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case, data={})
+        funnel.step_shown(draft, funnel.SENT)  # with the case: a draft sent twice counts once
         # The case has its own copies: the draft keeps only its link to the case.
         files = list(draft.files.all())
         DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()

@@ -11,6 +11,7 @@ public_urlpatterns = [
     path("demandes/<slug:slug>/<uuid:key>/lieu/", views_public.location, name="location"),
     path("demandes/<slug:slug>/<uuid:key>/coordonnees/", views_public.contact, name="contact"),
     path("demandes/<slug:slug>/<uuid:key>/verifier/", views_public.check, name="check"),
+    path("demandes/<slug:slug>/<str:key>/indice/<str:device>.gif", views_public.device_hint, name="device_hint"),
     path("suivi/", views_public.lookup, name="lookup"),
     path("suivi/<str:reference>/", views_public.lookup_track, name="lookup_track"),
     path("suivi/<str:reference>/<str:token>/", views_public.track, name="track"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
-from relais.cases import services, street_selectors
+from relais.cases import funnel, services, street_selectors
 from relais.cases.forms import (
     AnswerForm,
     ContactForm,
@@ -32,7 +32,7 @@ from relais.cases.forms import (
     display,
     from_json,
 )
-from relais.cases.models import Case, Draft, FieldKind, Form, FormField
+from relais.cases.models import Case, Device, Draft, FieldKind, Form, FormField
 from relais.core.content_language import (
     QUERY_PARAMETER,
     is_offered,
@@ -55,15 +55,25 @@ def _form_or_404(request, slug) -> Form:
 
 
 def _steps(form: Form, user) -> list[tuple[str, int]]:
-    """The pages of a request, in order: ("question", n) or a named step."""
-    questions = list(form.fields.all())
-    steps = [("question", i) for i in range(len(questions))] if form.one_question_per_page else [("question", 0)]
-    if form.asks_location:
-        steps.append(("location", 0))
-    if not user.is_authenticated:
-        steps.append(("contact", 0))
-    steps.append(("check", 0))
-    return steps
+    """The pages of a request, in order: ("question", n) or a named step ("location",
+    "contact", "check"). The order is the funnel's (cases.funnel.steps_of), between
+    "start" and "sent"."""
+    pages = []
+    for name in funnel.steps_of(form, signed_in=user.is_authenticated):
+        if name.startswith(funnel.QUESTION_PREFIX) or name == funnel.QUESTIONS:
+            pages.append(("question", sum(1 for page, _n in pages if page == "question")))
+        elif name not in (funnel.START, funnel.SENT):
+            pages.append((name, 0))
+    return pages
+
+
+def _shown(form: Form, draft: Draft, step: str, *, fields=None) -> dict | None:
+    """Count a step page shown in the form's funnel; the device hint's image addresses while
+    the draft's device class is unknown (cases/_device_hint.html), else None."""
+    funnel.step_shown(draft, step, form=form, fields=fields)
+    if draft.device or draft.funnel_at is None or not funnel.enabled():
+        return None
+    return {d: reverse("cases:device_hint", args=[form.slug, draft.key, d]) for d in (Device.PHONE, Device.LARGE)}
 
 
 def _step_url(form: Form, draft: Draft, step: tuple[str, int]) -> str:
@@ -124,10 +134,11 @@ def start(request, slug):
         if needs_login:
             return redirect_to_login(request.get_full_path())
         asked = request.GET.get(QUERY_PARAMETER, "")
-        draft = Draft.objects.create(
+        draft = services.draft_start(
             form=form,
-            user=request.user if request.user.is_authenticated else None,
+            user=request.user,
             data={QUERY_PARAMETER: asked} if is_offered(asked) and asked != page_language() else {},
+            device=funnel.device_from_hints(request),
         )
         return redirect(_step_url(form, draft, _steps(form, request.user)[0]))
     return render(
@@ -149,10 +160,11 @@ def question(request, slug, key, n):
             raise Http404
         questions = [all_questions[n - 1]]
         step = ("question", n - 1)
+        funnel_step = funnel.QUESTION_PREFIX + questions[0].key
     else:
         if n != 1:
             raise Http404
-        questions, step = all_questions, ("question", 0)
+        questions, step, funnel_step = all_questions, ("question", 0), funnel.QUESTIONS
     saved = draft.data.get("answers", {})
     has_files = set(draft.files.values_list("field_key", flat=True))
     initial = {q.key: from_json(q, saved.get(q.key)) for q in questions if q.kind != FieldKind.FILE}
@@ -183,6 +195,7 @@ def question(request, slug, key, n):
             "step_count": len(all_questions) if form.one_question_per_page else 1,
             "back_url": _previous_url(request, form, draft, step),
             "files": {f.field_key: f for f in draft.files.all()},
+            "device_hint": _shown(form, draft, funnel_step, fields=all_questions),
         },
     )
 
@@ -211,6 +224,7 @@ def location(request, slug, key):
             "draft": draft,
             "location_form": location_form,
             "back_url": _previous_url(request, form, draft, ("location", 0)),
+            "device_hint": _shown(form, draft, funnel.LOCATION),
         },
     )
 
@@ -235,6 +249,7 @@ def contact(request, slug, key):
             "draft": draft,
             "contact_form": contact_form,
             "back_url": _previous_url(request, form, draft, ("contact", 0)),
+            "device_hint": _shown(form, draft, funnel.CONTACT),
         },
     )
 
@@ -247,11 +262,11 @@ def _chosen(question: FormField, value, lang: str):
     return format_html_join(", ", "{}", ((labels[v].html if v in labels else v,) for v in chosen))
 
 
-def _review(form: Form, draft: Draft, lang: str) -> list[dict]:
+def _review(form: Form, draft: Draft, lang: str, fields: list[FormField]) -> list[dict]:
     saved = draft.data.get("answers", {})
     files = {f.field_key: f for f in draft.files.all()}
     rows = []
-    for i, q in enumerate(form.fields.all()):
+    for i, q in enumerate(fields):
         value = files[q.key].name if q.kind == FieldKind.FILE and q.key in files else saved.get(q.key)
         step = i if form.one_question_per_page else 0
         rows.append(
@@ -274,7 +289,8 @@ def check(request, slug, key):
     if (sent := _sent(draft)) is not None:
         return sent
     lang = requested_language(request)
-    rows = _review(form, draft, lang)
+    fields = list(form.fields.all())
+    rows = _review(form, draft, lang, fields)
     contact_data = draft.data.get("contact")
     contact_url = reverse("cases:contact", args=[form.slug, draft.key]) + "?retour=verifier"
     location_url = reverse("cases:location", args=[form.slug, draft.key]) + "?retour=verifier"
@@ -321,9 +337,21 @@ def check(request, slug, key):
             "contact_url": contact_url,
             "location_url": location_url,
             "back_url": _previous_url(request, form, draft, ("check", 0)),
+            "device_hint": _shown(form, draft, funnel.CHECK, fields=fields),
         },
         status=status,
     )
+
+
+@require_GET
+def device_hint(request, slug, key, device):
+    """The device hint's image (cases/_device_hint.html): the browser fetches the phone or the
+    large one, as its width says, once; the draft's device class is set from it. Always the
+    same transparent GIF, never cached, no cookie, no session: a bad address stores nothing."""
+    funnel.device_told(slug=slug, key=key, device=device)
+    response = HttpResponse(funnel.TRANSPARENT_GIF, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- follow-up (private link)

@@ -36,6 +36,7 @@ NOT_A_LOOKUP = {
     "mfa_remove_webauthn": "allauth asks to log in again before it looks the key up",
     "mfa_edit_webauthn": "allauth asks to log in again before it looks the key up",
     "cases:lookup_track": "without this session's grant, any reference goes back to /suivi/, typed in (no oracle)",
+    "cases:device_hint": "an image: the same transparent GIF for any address, nothing stored (cases.funnel)",
 }
 
 
