@@ -69,7 +69,11 @@ def step_label(step: str, fields_by_key: dict | None = None) -> str:
 #
 # Each draft keeps its furthest step counted (`Draft.funnel_reached`, an index in
 # `steps_of(form, signed_in=draft.user_id is not None)`), when it was reached (`funnel_at`),
-# its device class and whether it was resumed. A page shown moves the mark forward with one
+# its device class and whether it was resumed. A step is counted by the request that leads
+# to it, in the transaction that already writes: the start POST counts "start" and the first
+# page, an answer POST the page it goes on to (services.draft_save_answers / draft_save,
+# `reached=`), the send "sent"; so showing a page is a read. A page reached another way (a
+# link kept, a pause: "resumed") is counted when shown. Either moves the mark forward with one
 # conditional UPDATE (compare-and-set on the mark read with the draft, so two clicks or two
 # tabs count once); only when that UPDATE changed the row does ONE upsert add to FunnelDay:
 # +1 "reached" for every step between the old mark and the new one (steps skipped, e.g. with

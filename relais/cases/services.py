@@ -707,7 +707,8 @@ def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None)
 @transaction.atomic
 def draft_start(*, form: Form, user, data: dict, device: str = "") -> Draft:
     """A resident starts a request online: the draft, counted as "start" in the form's funnel
-    (cases.funnel) with the device class the browser told, if any."""
+    (cases.funnel) with the device class the browser told, if any, and as having reached the
+    first page, where the start page leads (so that page's GET writes nothing)."""
     counted = funnel.enabled()
     draft = Draft.objects.create(
         form=form,
@@ -717,11 +718,14 @@ def draft_start(*, form: Form, user, data: dict, device: str = "") -> Draft:
         funnel_at=timezone.now() if counted else None,
     )
     funnel.record_start(draft)
+    funnel.step_shown(draft, funnel.steps_of(form, signed_in=draft.user_id is not None)[1], form=form)
     return draft
 
 
 @transaction.atomic
-def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
+def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict, reached: str = "") -> Draft:
+    """Store answers of a draft; `reached` is the funnel step the resident goes on to, counted
+    in the same transaction (cases.funnel), so that the next page's GET writes nothing."""
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
     checked_uploads = {key: getattr(upload, "checked", None) or check_upload(upload) for key, upload in uploads.items()}
     if checked_uploads:
@@ -750,15 +754,19 @@ def draft_save_answers(*, draft: Draft, answers: dict, uploads: dict) -> Draft:
         )
         item.file.save(checked.name, upload, save=False)
         item.save()
+    if reached:
+        funnel.step_shown(draft, reached)
     return draft
 
 
 @transaction.atomic
-def draft_save(*, draft: Draft, **sections) -> Draft:
-    """Store other parts of a draft (contact, location)."""
+def draft_save(*, draft: Draft, reached: str = "", **sections) -> Draft:
+    """Store other parts of a draft (contact, location); `reached` as in draft_save_answers."""
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
     draft.data = {**draft.data, **sections}
     draft.save(update_fields=["data", "updated_at"])
+    if reached:
+        funnel.step_shown(draft, reached)
     return draft
 
 

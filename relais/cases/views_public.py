@@ -83,11 +83,26 @@ def _step_url(form: Form, draft: Draft, step: tuple[str, int]) -> str:
     return reverse(f"cases:{name}", args=[form.slug, draft.key])
 
 
-def _next_url(request, form, draft, step) -> str:
+def _next_page(request, form, step) -> tuple[str, int]:
     if request.GET.get("retour") == "verifier":
-        return reverse("cases:check", args=[form.slug, draft.key])
+        return ("check", 0)
     steps = _steps(form, request.user)
-    return _step_url(form, draft, steps[steps.index(step) + 1])
+    return steps[steps.index(step) + 1]
+
+
+def _next_url(request, form, draft, step) -> str:
+    return _step_url(form, draft, _next_page(request, form, step))
+
+
+def _funnel_name(form: Form, page: tuple[str, int], fields=None) -> str:
+    """The funnel step (cases.funnel) of a page ("question", n) or ("check", 0)…"""
+    name, n = page
+    if name != "question":
+        return name
+    if not form.one_question_per_page:
+        return funnel.QUESTIONS
+    fields = list(form.fields.all()) if fields is None else fields
+    return funnel.QUESTION_PREFIX + fields[n].key
 
 
 def _previous_url(request, form, draft, step) -> str:
@@ -178,7 +193,12 @@ def question(request, slug, key, n):
     )
     if request.method == "POST" and answer_form.is_valid():
         try:
-            services.draft_save_answers(draft=draft, answers=answer_form.json_answers(), uploads=answer_form.uploads())
+            services.draft_save_answers(
+                draft=draft,
+                answers=answer_form.json_answers(),
+                uploads=answer_form.uploads(),
+                reached=_funnel_name(form, _next_page(request, form, step), all_questions),
+            )
         except ValidationError as error:  # e.g. the request's documents would weigh too much
             add_refusal(answer_form, error)
         else:
@@ -210,7 +230,11 @@ def location(request, slug, key):
         return sent
     location_form = LocationForm(post_data(request), initial=draft.data.get("location", {}))
     if request.method == "POST" and location_form.is_valid():
-        services.draft_save(draft=draft, location=location_form.cleaned_data)
+        services.draft_save(
+            draft=draft,
+            location=location_form.cleaned_data,
+            reached=_funnel_name(form, _next_page(request, form, ("location", 0))),
+        )
         if street_selectors.reports_near(form=form, location=location_form.cleaned_data, limit=1):
             # "Déjà signalé ?" (cases.views_street) before going on
             query = "?retour=verifier" if request.GET.get("retour") == "verifier" else ""
@@ -239,7 +263,7 @@ def contact(request, slug, key):
         return sent
     contact_form = ContactForm(post_data(request), initial=draft.data.get("contact", {}))
     if request.method == "POST" and contact_form.is_valid():
-        services.draft_save(draft=draft, contact=contact_form.cleaned_data)
+        services.draft_save(draft=draft, contact=contact_form.cleaned_data, reached=funnel.CHECK)
         return redirect("cases:check", slug=slug, key=key)
     return render(
         request,

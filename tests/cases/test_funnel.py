@@ -59,6 +59,14 @@ def walk(client, form, *, answers=3, contact=False, send=False) -> tuple[Draft, 
     return Draft.objects.get(key=url.split("/")[3]), url
 
 
+@pytest.fixture(autouse=True)
+def _no_demo_counts(request):
+    if not {"db", "client", "ccas_form"} & set(request.fixturenames):
+        return  # a test without the database
+    """The demo town comes with funnel counts (stats demo); these tests count their own."""
+    FunnelDay.objects.all().delete()
+
+
 @pytest.fixture
 def funnel_off(settings):
     settings.RELAIS = {**settings.RELAIS, "FUNNEL": False}
@@ -182,7 +190,26 @@ def test_the_client_hint_tells_the_device_and_no_image_is_needed(client, ccas_fo
     assert "<picture" not in page and "indice" not in page
     assert reached(ccas_form, "phone") == {"start": 1, "q:motif": 1}
     start(client, ccas_form, HTTP_SEC_CH_UA_MOBILE="?0")
-    assert reached(ccas_form, "large") == {"start": 1}
+    assert reached(ccas_form, "large") == {"start": 1, "q:motif": 1}  # where the start page leads
+
+
+def test_the_pages_of_a_request_write_nothing_when_shown(client, ccas_form):
+    """A step is counted by the POST that leads to it, in the transaction that saves the
+    answer: showing the next page is a read (the funnel never slows a page down)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = start(client, ccas_form, HTTP_SEC_CH_UA_MOBILE="?1")
+    for answer in ANSWERS:
+        with CaptureQueriesContext(connection) as shown:
+            assert client.get(url).status_code == 200
+        writes = [
+            q["sql"] for q in shown.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+        ]
+        writes = [sql for sql in writes if "relais_cache" not in sql]  # the footer's shared cache, warmed once
+        assert writes == [], writes
+        url = client.post(url, answer)["Location"]
+    assert reached(ccas_form, "phone") == {"start": 1, "q:motif": 1, "q:precisions": 1, "q:moments": 1, "contact": 1}
 
 
 def test_the_device_image_sets_the_device_once_and_moves_the_counts(client, ccas_form):
