@@ -444,3 +444,37 @@ def test_comments_on_the_staff_page_keep_their_lines_and_direction(two_teams):
     body = body.decode()
     assert '<div dir="auto">' in body
     assert "<br>" in body.split('<div dir="auto">', 1)[1].split("</div>", 1)[0]
+
+
+def test_digest_tells_managers_whom_to_ask_for_changes_and_administrators_where_to_make_them(town):
+    digests = {d.email: d.body for d in build(MARCH)}
+    assert "adressez-vous à un administrateur" in digests["chef-jardins@valbrenne.fr"]
+    assert "liens pour modifier" not in digests["chef-jardins@valbrenne.fr"]
+    assert "liens pour modifier les fiches" in digests["admin@valbrenne.fr"]
+
+
+def test_a_month_not_over_is_refused(town):
+    from django.core.management.base import CommandError
+
+    today = timezone.localdate()
+    before = Message.objects.count()
+    with pytest.raises(CommandError, match="not over yet"):
+        call_command("feedback_digest", month=f"{today:%Y-%m}", stdout=open("/dev/null", "w"))
+    with pytest.raises(CommandError, match="not over yet"):
+        call_command("feedback_digest", month=f"{today.year + 1}-01", stdout=open("/dev/null", "w"))
+    assert Message.objects.count() == before
+
+
+def test_two_digest_runs_at_once_queue_one_message_per_recipient(db):
+    """The second run's check saw no message yet; its insert meets the first one's."""
+    from unittest import mock
+
+    from django.db.models import QuerySet
+
+    from relais.notifications.services import send_email
+
+    first = send_email(to="chef@valbrenne.fr", subject="Digest", body="…", dedupe_key="feedback-digest-test")
+    with mock.patch.object(QuerySet, "first", return_value=None):
+        second = send_email(to="chef@valbrenne.fr", subject="Digest", body="…", dedupe_key="feedback-digest-test")
+    assert second.pk == first.pk
+    assert Message.objects.filter(dedupe_key="feedback-digest-test").count() == 1
