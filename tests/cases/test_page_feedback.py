@@ -79,6 +79,22 @@ def test_each_page_of_a_request_carries_its_draft_and_step(client, ccas_form):
         assert f'name="step" value="{step}"' in html, url
 
 
+def test_request_pages_with_fields_say_that_oui_non_does_not_save_what_was_typed(client, ccas_form):
+    note = "Vos réponses de cette page ne sont enregistrées que par le bouton « Continuer »."
+    draft = Draft.objects.create(form=ccas_form)
+    for name, args, shown in [
+        ("cases:question", [ccas_form.slug, draft.key, 2], True),
+        ("cases:contact", [ccas_form.slug, draft.key], True),
+        ("cases:check", [ccas_form.slug, draft.key], False),
+    ]:
+        html = client.get(reverse(name, args=args)).content.decode()
+        assert (note in html) is shown, name
+        if shown:
+            assert ">Continuer</button>" in html, name  # the button the note names
+    assert note not in client.get(ccas_form.get_absolute_url()).content.decode()
+    assert note not in client.get(_fiche().get_absolute_url()).content.decode()
+
+
 # ---------------------------------------------------------------- answering
 
 
