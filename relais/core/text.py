@@ -42,14 +42,15 @@ def is_meaningful_query(text: str) -> bool:
 # ---------------------------------------------------------------- personal data in free text
 
 # E-mail addresses, "@" or spelled "(at)", "[at]", " arobase ".
-EMAIL = re.compile(r"[\w.+-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
+# The local part may hold an apostrophe ("o'brien@…"): masked whole.
+EMAIL = re.compile(r"[\w.+'’-]+\s*(@|\(at\)|\[at\]| arobase )\s*[\w-]+(\.[\w-]+)+", re.IGNORECASE)
 # The same address spelled out to get past a filter: "marie point dupont at gmail point com",
 # "marie [at] gmail [dot] com". Written words are common in French ("point"), so this form
 # needs the at-sign word *and* a known ending after a dot word.
 _AT = r"(?:\s*@\s*|\s*[\[(]\s*(?:at|@|arobase)\s*[\])]\s*|\s+(?:at|arobase)\s+)"
 _DOT = r"(?:\.|\s*[\[(]\s*(?:dot|point)\s*[\])]\s*|\s+(?:dot|point)\s+)"
 _DOMAIN_ENDINGS = r"com|fr|net|org|eu|info|be|ch|ca|de|io|me|biz|lu"
-EMAIL_SPELLED = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:{_DOMAIN_ENDINGS})\b", re.IGNORECASE)
+EMAIL_SPELLED = re.compile(rf"[\w.+'’-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:{_DOMAIN_ENDINGS})\b", re.IGNORECASE)
 # Phone numbers however they are spaced, dotted or dashed: French ones (06 12 34 56 78,
 # 06.12.34.56.78, +33 6 12…, +33 (0)6 12 34 56 78, 0033 6…) and international ones
 # (+44 20 7946 0958, 0049 30 1234567, +1 (555) 123-4567): a "+" or "00", a country code,
@@ -78,6 +79,19 @@ _STREET_NAME = re.compile(
     r"[\w'’-]*(?:\s+(?:(?:de|du|des|la|le|les|l['’]|d['’]|saint|sainte|st|ste)\b\s*)*[A-ZÀ-ÖØ-Þ][\w'’-]*)*"
 )
 _WORD = re.compile(r"\w+")
+
+
+def ascii_digits(text: str) -> str:
+    """`text` with every decimal digit written in ASCII ("٠٦", "０６" -> "06"), one character
+    for one, so that a match on it spans the same characters of the original."""
+    return "".join(
+        str(unicodedata.digit(c)) if c > "\x7f" and unicodedata.category(c) == "Nd" else c for c in text or ""
+    )
+
+
+def phone_numbers(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each phone number in `text`, in whatever digits it is written."""
+    return [match.span() for match in PHONE.finditer(ascii_digits(text))]
 
 
 def fold_aligned(text: str) -> str:
@@ -120,7 +134,8 @@ def mask_personal_data(text: str, *, names=()) -> str:
     Masks are not translated: they are stored in the text."""
     text = EMAIL.sub(EMAIL_MASK, text or "")
     text = EMAIL_SPELLED.sub(EMAIL_MASK, text)
-    text = PHONE.sub(PHONE_MASK, text)
+    for start, end in reversed(phone_numbers(text)):
+        text = text[:start] + PHONE_MASK + text[end:]
     for start, end in reversed(street_addresses(text)):
         text = text[:start] + ADDRESS_MASK + text[end:]
     words = set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
-from relais.core.text import EMAIL, EMAIL_SPELLED, PHONE, street_addresses
+from relais.core.text import EMAIL, EMAIL_SPELLED, PHONE, phone_numbers, street_addresses
 
 # The one rule for phone numbers, e-mail and street addresses (relais.core.text), spelled-out ones too.
 _EMAIL, _EMAIL_SPELLED, _PHONE = EMAIL, EMAIL_SPELLED, PHONE
@@ -19,7 +19,7 @@ _EMAIL, _EMAIL_SPELLED, _PHONE = EMAIL, EMAIL_SPELLED, PHONE
 def contact_details_in(text: str) -> list[str]:
     """Which kinds of contact detail `text` holds: "phone", "email", "address"."""
     found = []
-    if _PHONE.search(text or ""):
+    if phone_numbers(text or ""):
         found.append("phone")
     if _EMAIL.search(text or "") or _EMAIL_SPELLED.search(text or ""):
         found.append("email")

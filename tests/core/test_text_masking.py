@@ -25,7 +25,13 @@ MASKED = [
     ("0049 30 1234567", NUMBER),
     ("+212 6 12 34 56 78", NUMBER),
     ("+32 470.12.34.56", NUMBER),
+    # in Arabic-Indic or full-width digits
+    ("رقمي ٠٦ ١٢ ٣٤ ٥٦ ٧٨", f"رقمي {NUMBER}"),
+    ("０６１２３４５６７８", NUMBER),
+    ("+٣٣ ٦ ١٢ ٣٤ ٥٦ ٧٨", NUMBER),
     # e-mail addresses, plain and spelled out
+    ("o'brien@ex.fr", ADDRESS),
+    ("écrivez à o’brien@ex.fr", f"écrivez à {ADDRESS}"),
     ("jo.martin@exemple.fr", ADDRESS),
     ("écrivez à jo+relais@mail.example.org merci", f"écrivez à {ADDRESS} merci"),
     ("jo (at) exemple.fr", ADDRESS),
