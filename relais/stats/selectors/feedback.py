@@ -718,7 +718,11 @@ def published_detail(q: Query, item: Item) -> Section:
 
 
 def section(q: Query) -> Section:
-    """The ranking as a statistics section ("demarches"): exports, council report, share links."""
+    """The ranking as a statistics section ("demarches"): exports, council report, share links.
+
+    The headline figures add up every item in scope; the tables list the scored ones. Shares,
+    and the score made of them, are left empty when a side of one rests on fewer than 5
+    records (`published()` only suppresses counts)."""
     # The headline totals add up every item in scope; the tables list the scored ones only.
     everything = ranking(q)
     items = [item for item in everything if item.now.score is not None]
