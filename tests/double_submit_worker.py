@@ -486,7 +486,9 @@ def page_feedback(n):
 
     procedure = Procedure.objects.published().order_by("pk")[n]
     data = {"page": f"fiche:{procedure.slug}", "useful": "non"}
-    return _anonymous(f"198.51.100.{80 + n}"), reverse("cases:feedback"), data, PageFeedback, {"procedure": procedure}
+    # The demo town's answers all have a reason when "no": only the clicks' answers have none.
+    mine = {"procedure": procedure, "useful": False, "reason": ""}
+    return _anonymous(f"198.51.100.{80 + n}"), reverse("cases:feedback"), data, PageFeedback, mine
 
 
 SCENARIOS = {

@@ -6,16 +6,18 @@ once per draft, or, without a draft, once per page, day and visitor digest: an H
 SECRET_KEY over the day, the visitor's address block (relais.core.ratelimit.address_block)
 and the page. Answering again replaces the answer (never a second row): no cookie is
 needed, and "per page and day from one connection" is the documented approximation of
-"one person". The digests of past days are blanked every day by the retention rule
-"cases.page_feedback_digests", so an answer cannot be tied to an address afterwards.
+"one person". The digests and draft keys of past days are blanked every day by the
+retention rule "cases.page_feedback_digests", so an answer cannot be tied to an address,
+nor to a draft (its request, its person) afterwards; an answer's link works on its day
+and the next only (`link_expired`), then is a 404.
 
 Each new Oui/Non replaces the whole answer (reason and comment blanked) and keeps its
 link (two clicks at once land on the same page). Two people behind one address (a library,
 a family) on the same page and day share one row and one link: so a comment, once saved, is
 never shown back to anyone on the public pages.
 
-Comments are stored with phone numbers, e-mail addresses and the resident's own name
-masked (relais.core.text.mask_personal_data): the signed-in person's names, or the names
+Comments are stored with phone numbers, e-mail and street addresses and the resident's own
+name masked (relais.core.text.mask_personal_data): the signed-in person's names, or the names
 typed on the draft's contact page, read for this purpose only. They are erased by the
 retention rule "cases.page_feedback_comments".
 
@@ -24,6 +26,7 @@ Answers are anonymous: no person is linked, so they are not written to the audit
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import re
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,12 +214,22 @@ def help_places(feedback: PageFeedback) -> list[Place]:
 
 
 def blank_past_digests(*, cutoff, days, dry_run) -> int:
-    """Blank the visitor digests of answers given before the cutoff's day (the daily run:
-    yesterday and before)."""
-    due = PageFeedback.objects.filter(day__lte=timezone.localdate(cutoff)).exclude(visitor_digest="")
+    """Blank the visitor digests and draft keys of answers given before the cutoff's day (the
+    daily run: yesterday and before): the answer then counts as one of the page's, tied to
+    no connection and no draft (so to no request and no person). Both are blanked at once:
+    a row keeps neither of the two ways of finding it again."""
+    due = PageFeedback.objects.filter(
+        Q(day__lte=timezone.localdate(cutoff)) & (~Q(visitor_digest="") | Q(draft_key__isnull=False))
+    )
     if dry_run:
         return due.count()
-    return due.update(visitor_digest="")
+    return due.update(visitor_digest="", draft_key=None)
+
+
+def link_expired(answer: PageFeedback) -> bool:
+    """An answer's link (/avis/<token>/) works on its day and the next (an answer given just
+    before midnight), not after: the answer can no longer be changed or read back."""
+    return answer.day < timezone.localdate() - datetime.timedelta(days=1)
 
 
 def erase_old_comments(*, cutoff, days, dry_run) -> int:

@@ -168,7 +168,7 @@ RULES = [
     ),
     Rule(
         kind="cases.page_feedback_digests",
-        label=_("Empreinte de la connexion des réponses « Cette page vous a-t-elle été utile ? »"),
+        label=_("Empreinte de la connexion et lien au brouillon des réponses « Cette page vous a-t-elle été utile ? »"),
         setting="RELAIS_PAGE_FEEDBACK_DIGESTS_RETENTION_DAYS",
         default_days=1,
         floor_days=1,
@@ -176,10 +176,14 @@ RULES = [
         purge=blank_feedback_digests,
         order=22,
         starts=_("depuis le jour de la réponse (effacée chaque nuit)"),
-        keeps=_("La réponse (oui ou non), sa raison et son commentaire, sans rien qui la relie à une connexion."),
+        keeps=_(
+            "La réponse (oui ou non), sa raison et son commentaire, sans rien qui la relie à une connexion, "
+            "à une demande ou à une personne. Le lien de la réponse ne fonctionne plus."
+        ),
         data=_(
             "Empreinte chiffrée (non réversible) de l'adresse de connexion, du jour et de la page, "
-            "qui permet de changer sa réponse le jour même sans cookie."
+            "qui permet de changer sa réponse le jour même sans cookie ; identifiant du brouillon de demande "
+            "d'où la réponse a été donnée."
         ),
         **_FEEDBACK,
     ),

@@ -141,7 +141,7 @@ def feedback_detail(request, token):
     if len(token) > TOKEN_MAX_LENGTH:
         raise Http404
     answer = PageFeedback.objects.select_related("procedure", "form__procedure").filter(token=token).first()
-    if answer is None:
+    if answer is None or feedback.link_expired(answer):
         raise Http404
     context = {"answer": answer, "back_url": _back_url(answer), "subject": answer.procedure or answer.form}
     if answer.useful:

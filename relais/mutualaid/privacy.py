@@ -8,36 +8,22 @@ with a plain explanation rather than silently masking them.
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext
 
-from relais.core.text import EMAIL, EMAIL_SPELLED, PHONE, fold
+from relais.core.text import EMAIL, EMAIL_SPELLED, PHONE, phone_numbers, street_addresses
 
-# The one rule for phone numbers and e-mail addresses (relais.core.text), spelled-out ones too.
+# The one rule for phone numbers, e-mail and street addresses (relais.core.text), spelled-out ones too.
 _EMAIL, _EMAIL_SPELLED, _PHONE = EMAIL, EMAIL_SPELLED, PHONE
-_STREET_WORDS = (
-    r"rue|avenue|av|bd|bld|blvd|boulevard|impasse|allee|place d\w*|chemin|route|square|quai|residence|lotissement"
-    r"|hameau"
-)
-# Abbreviations that are street words only before a name ("12 r. Victor Hugo", "3 pl. du Marché",
-# "7 imp. des Lilas", "2 ch. des Vignes", "14 all. des Roses"); the text is folded, so the dot is gone.
-_STREET_ABBREVIATIONS = r"r|pl|imp|ch|all"
-# "12 rue des Lilas", "4 bis, avenue …", "bâtiment B", "appt 12" (matched after folding accents away).
-_STREET = re.compile(
-    rf"\b\d{{1,4}}\s*(?:bis|ter)?\s*,?\s*(?:(?:{_STREET_WORDS})\b|(?:{_STREET_ABBREVIATIONS})\s+[a-z])"
-    r"|\b(?:batiment|appartement|appt)\s+(?:n\s*)?(?:\d+|[a-z])\b"
-)
 
 
 def contact_details_in(text: str) -> list[str]:
     """Which kinds of contact detail `text` holds: "phone", "email", "address"."""
     found = []
-    if _PHONE.search(text or ""):
+    if phone_numbers(text or ""):
         found.append("phone")
     if _EMAIL.search(text or "") or _EMAIL_SPELLED.search(text or ""):
         found.append("email")
-    if _STREET.search(fold(text or "")):
+    if street_addresses(text or ""):
         found.append("address")
     return found
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -229,17 +229,24 @@ def send_email(
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
             return existing
-    message = Message.objects.create(
-        channel=ContactChannel.EMAIL,
-        dedupe_key=dedupe_key,
-        to_email=to,
-        template=template,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        subject=subject[:200],
-        body=body,
-        html_body=html_body,
-        sensitive=sensitive,
-    )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                channel=ContactChannel.EMAIL,
+                dedupe_key=dedupe_key,
+                to_email=to,
+                template=template,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                subject=subject[:200],
+                body=body,
+                html_body=html_body,
+                sensitive=sensitive,
+            )
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        # Two runs at once (a cron and an administrator): the other one's message stands.
+        return Message.objects.get(dedupe_key=dedupe_key)
     _schedule(message.pk)
     return message
 

@@ -114,8 +114,11 @@ def build(period: Period) -> list[Digest]:
                 _("Voici les démarches qui ont le plus posé problème aux habitants en %(month)s, dans votre périmètre :")
                 % {"month": label},
                 "\n".join(_line(item) for item in items),
-                _("Tous les chiffres, les commentaires des habitants et les liens pour modifier les fiches et les "
-                  "formulaires : %(link)s") % {"link": link},
+                # Only administrators may edit fiches and forms (stats.views_simplify "may_edit").
+                (_("Tous les chiffres, les commentaires des habitants et les liens pour modifier les fiches et les "
+                   "formulaires : %(link)s") if teams is None else
+                 _("Tous les chiffres et les commentaires des habitants : %(link)s. Pour modifier une fiche ou un "
+                   "formulaire, adressez-vous à un administrateur.")) % {"link": link},
             ]
         )  # fmt: skip
         subject = _("Démarches à simplifier : %(month)s") % {"month": label}

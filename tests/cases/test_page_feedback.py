@@ -79,6 +79,22 @@ def test_each_page_of_a_request_carries_its_draft_and_step(client, ccas_form):
         assert f'name="step" value="{step}"' in html, url
 
 
+def test_request_pages_with_fields_say_that_oui_non_does_not_save_what_was_typed(client, ccas_form):
+    note = "Vos réponses de cette page ne sont enregistrées que par le bouton « Continuer »."
+    draft = Draft.objects.create(form=ccas_form)
+    for name, args, shown in [
+        ("cases:question", [ccas_form.slug, draft.key, 2], True),
+        ("cases:contact", [ccas_form.slug, draft.key], True),
+        ("cases:check", [ccas_form.slug, draft.key], False),
+    ]:
+        html = client.get(reverse(name, args=args)).content.decode()
+        assert (note in html) is shown, name
+        if shown:
+            assert ">Continuer</button>" in html, name  # the button the note names
+    assert note not in client.get(ccas_form.get_absolute_url()).content.decode()
+    assert note not in client.get(_fiche().get_absolute_url()).content.decode()
+
+
 # ---------------------------------------------------------------- answering
 
 
@@ -411,3 +427,39 @@ def test_the_visitor_digest_depends_on_day_address_and_page():
     assert digest != feedback.visitor_digest(day=day, address="203.0.113.2", page_key="fiche:1")
     assert digest != feedback.visitor_digest(day=day, address="203.0.113.1", page_key="fiche:2")
     assert "203.0.113.1" not in digest
+
+
+def test_draft_keys_of_past_days_are_blanked_too_so_no_answer_leads_to_a_request(client, ccas_form):
+    """An answer from a draft ties it (and its comment) to the request and its person: the
+    daily run unties it; the draft's next answer, another day, is a new one."""
+    draft = Draft.objects.create(form=ccas_form)
+    page = f"form:{ccas_form.slug}"
+    token = _token(_answer(client, page, "non", draft=str(draft.key), step="check"))
+    PageFeedback.objects.filter(token=token).update(day=timezone.localdate() - datetime.timedelta(days=1))
+    other = Draft.objects.create(form=ccas_form)
+    today = _token(_answer(client, page, "non", draft=str(other.key), step="check"))
+    assert retention.purge("cases.page_feedback_digests").count == 1
+    past = PageFeedback.objects.get(token=token)
+    assert (past.draft_key, past.visitor_digest, past.useful, past.form) == (None, "", False, ccas_form)
+    assert PageFeedback.objects.get(token=today).draft_key == other.key  # still changeable today
+    assert retention.purge("cases.page_feedback_digests").count == 0
+    _token(_answer(client, page, "oui", draft=str(draft.key), step="check"))
+    assert PageFeedback.objects.filter(form=ccas_form).count() == 3
+
+
+@pytest.mark.parametrize(("days_ago", "status"), [(0, 200), (1, 200), (2, 404), (40, 404)])
+def test_an_answers_link_works_on_its_day_and_the_next_only(client, days_ago, status):
+    token = _token(_answer(client, f"fiche:{_fiche().slug}", "non"))
+    PageFeedback.objects.filter(token=token).update(day=timezone.localdate() - datetime.timedelta(days=days_ago))
+    response = client.get(f"/avis/{token}/")
+    assert response.status_code == status
+    if status == 404:
+        assert settings.RELAIS["TOWN_NAME"] in response.content.decode()
+        response = client.post(f"/avis/{token}/", {"reason": "other", "comment": "tard"})
+        assert response.status_code == 404
+        assert PageFeedback.objects.get(token=token).comment == ""
+
+
+def test_the_thanks_page_says_the_answer_can_be_changed_today(client):
+    token = _token(_answer(client, f"fiche:{_fiche().slug}", "oui"))
+    assert "Vous pouvez modifier votre réponse aujourd'hui." in client.get(f"/avis/{token}/").content.decode()

@@ -1,5 +1,5 @@
 """Personal data masked in free text (relais.core.text.mask_personal_data): one rule for
-phone numbers and e-mail addresses, shared with the mutual-aid board's refusals."""
+phone numbers, e-mail and street addresses, shared with the mutual-aid board's refusals."""
 
 import pytest
 
@@ -25,7 +25,13 @@ MASKED = [
     ("0049 30 1234567", NUMBER),
     ("+212 6 12 34 56 78", NUMBER),
     ("+32 470.12.34.56", NUMBER),
+    # in Arabic-Indic or full-width digits
+    ("رقمي ٠٦ ١٢ ٣٤ ٥٦ ٧٨", f"رقمي {NUMBER}"),
+    ("０６１２３４５６７８", NUMBER),
+    ("+٣٣ ٦ ١٢ ٣٤ ٥٦ ٧٨", NUMBER),
     # e-mail addresses, plain and spelled out
+    ("o'brien@ex.fr", ADDRESS),
+    ("écrivez à o’brien@ex.fr", f"écrivez à {ADDRESS}"),
     ("jo.martin@exemple.fr", ADDRESS),
     ("écrivez à jo+relais@mail.example.org merci", f"écrivez à {ADDRESS} merci"),
     ("jo (at) exemple.fr", ADDRESS),
@@ -33,6 +39,13 @@ MASKED = [
     ("jo arobase exemple point fr", ADDRESS),
     # several in one comment
     ("06 12 34 56 78 ou jo@exemple.fr", f"{NUMBER} ou {ADDRESS}"),
+    # street addresses, with the street's name (the same rule as the mutual-aid board's)
+    ("12 rue des Lilas", ADDRESS),
+    ("3 bis avenue Jean-Jaurès", ADDRESS),
+    ("j'habite au 5, place de la Mairie", f"j'habite au {ADDRESS}"),
+    ("au 12 r. Victor Hugo, bâtiment B", f"au {ADDRESS}, {ADDRESS}"),
+    ("14 ALLÉE DES ROSES", ADDRESS),
+    ("7 impasse du Moulin depuis lundi", f"{ADDRESS} depuis lundi"),
 ]
 
 KEPT = [
@@ -42,11 +55,12 @@ KEPT = [
     "Le montant de 1 250 € n'est pas clair.",
     "Code postal 37500, page 4 sur 12.",
     "Je n'ai pas trouvé le point de rendez-vous.",
+    "J'ai fait 3 chemins différents pour trouver la rue.",
 ]
 
 
 @pytest.mark.parametrize(("text", "masked"), MASKED)
-def test_phones_and_emails_are_masked(text, masked):
+def test_phones_emails_and_street_addresses_are_masked(text, masked):
     assert mask_personal_data(text) == masked
 
 

@@ -13,6 +13,8 @@ from relais.mutualaid.privacy import contact_details_in, public_name
         ("mon numéro : 06.12.34.56.78", "phone"),
         ("+33 6 12 34 56 78", "phone"),
         ("0612345678", "phone"),
+        ("٠٦ ١٢ ٣٤ ٥٦ ٧٨", "phone"),  # Arabic-Indic digits (relais.core.text, one rule)
+        ("０６１２３４５６７８", "phone"),  # full-width digits
         ("écrivez à marie@example.org", "email"),
         ("marie arobase gmail.com", "email"),
         ("J'habite 12 rue des Lilas", "address"),

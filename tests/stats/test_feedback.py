@@ -345,3 +345,136 @@ def test_digest_dry_run_sends_nothing_and_default_month_is_the_last_one(town):
     call_command("feedback_digest", month="2019-03", dry_run=True, stdout=open("/dev/null", "w"))
     assert Message.objects.count() == before
     assert month_period(today=datetime.date(2019, 4, 10)) == MARCH
+
+
+# ---------------------------------------------------------------- review defects
+
+
+@pytest.fixture
+def two_teams(db):
+    """Team X's form "FormX" (no fiche) and team Y's form "FormY" linked to the fiche "Fiche Y",
+    whose form page got 12 "no" answers in March, one with a comment."""
+    tx = Team.objects.create(name="Team X", slug="tx")
+    ty = Team.objects.create(name="Team Y", slug="ty")
+    mx = make_member("mx@valbrenne.fr", "tx", Role.MANAGER)
+    organisation = Procedure.objects.first().organisation
+    py = Procedure.objects.create(slug="fiche-y", title="Fiche Y", summary="…", organisation=organisation)
+    fx = Form.objects.create(slug="form-x", title="FormX", intro="…", team=tx)
+    fy = Form.objects.create(slug="form-y", title="FormY", intro="…", team=ty, procedure=py)
+    for i in range(12):
+        PageFeedback.objects.create(
+            page_key=f"form:{fy.pk}", form=fy, procedure=py, day=datetime.date(2019, 3, 6), useful=False,
+            reason="other", comment="SECRET-Y comment" if i == 0 else "", visitor_digest=f"v{i}",
+        )  # fmt: skip
+    return {"tx": tx, "ty": ty, "mx": mx, "py": py, "fx": fx, "fy": fy}
+
+
+def _requests(form, team, n, *, helped, channel_helped="counter"):
+    person = Person.objects.first()
+    start = Case.objects.count()
+    for i in range(n):
+        Case.objects.create(
+            reference=f"2019-9{start + i:04d}", form=form, team=team, person=person,
+            channel=channel_helped if i < helped else "online", submitted_at=_at(3, 10), status="submitted",
+            due_date=datetime.date(2019, 4, 1),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("requests", "helped", "published_score"),
+    [
+        (12, 1, None),  # 8.3 next to "12" would give the 1 back
+        (12, 11, None),  # …and so would 91.7 (1 filed online)
+        (20, 10, 50.0),  # 10 and 10: both sides may be published
+    ],
+)
+def test_published_score_never_gives_a_small_count_back(two_teams, requests, helped, published_score):
+    _requests(two_teams["fx"], two_teams["tx"], requests, helped=helped)
+    query = Query(period=MARCH, team_ids=(two_teams["tx"].pk,))
+    # The staff ranking still scores it…
+    assert feedback.ranking(query)[0].now.score == round(100 * helped / requests, 1)
+    section = published(feedback.section(query))
+    key = f"demarche:{two_teams['fx'].pk}"
+    score = {r.code: r.values[0] for r in section.table("score").rows}[key]
+    need = {r.code: r.values[0] for r in section.table("need_share").rows}[key]
+    assert score == published_score
+    assert need == published_score
+
+
+def test_section_totals_count_unscored_forms_too(two_teams):
+    """3 requests at the counter: too few to score the form, still 3 requests received."""
+    _requests(two_teams["fx"], two_teams["tx"], 3, helped=3)
+    section = feedback.section(Query(period=MARCH, team_ids=(two_teams["tx"].pk,)))
+    assert section.figure("cases").value == 3
+    assert section.figure("helped").value == 3
+    assert section.table("score").rows == []
+
+
+def test_a_fiche_moved_to_another_teams_form_does_not_bring_its_answers(two_teams):
+    fx, fy, py = two_teams["fx"], two_teams["fy"], two_teams["py"]
+    fy.procedure = None
+    fy.save()
+    fx.procedure = py
+    fx.save()
+    # A "no" on the fiche's own page, after the move: it is about X's form now.
+    PageFeedback.objects.create(
+        page_key=f"fiche:{py.pk}", procedure=py, day=datetime.date(2019, 3, 7), useful=False, reason="other",
+        comment="Fiche page comment", visitor_digest="w1",
+    )  # fmt: skip
+    query = Query(period=MARCH, team_ids=(two_teams["tx"].pk,))
+    (item,) = feedback.ranking(query)
+    assert (item.title, item.now.no, item.now.answers) == ("FormX", 1, 1)
+    detail = feedback.detail(query, feedback.item_for(feedback.FORM, fx.pk, query))
+    assert [c[3] for c in detail.comments] == ["Fiche page comment"]
+    assert detail.section.figure("answers").value == 1
+    page = staff_client(two_teams["mx"]).get(_url("stats:simplify_detail", "demarche", fx.pk, **MARCH_FILTERS))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Fiche page comment" in body and "SECRET-Y" not in body
+    # Town-wide, Y's answers stay with Y's form.
+    town_wide = {i.title: i.now.answers for i in feedback.ranking(Query(period=MARCH, team_ids=None))}
+    assert town_wide["FormY"] == 12 and town_wide["FormX"] == 1
+
+
+def test_comments_on_the_staff_page_keep_their_lines_and_direction(two_teams):
+    fy = two_teams["fy"]
+    PageFeedback.objects.filter(comment__startswith="SECRET").update(comment="السطر الأول 2019-0042\nDeuxième ligne")
+    manager = make_member("my@valbrenne.fr", "ty", Role.MANAGER)
+    body = staff_client(manager).get(_url("stats:simplify_detail", "demarche", fy.pk, **MARCH_FILTERS)).content
+    body = body.decode()
+    assert '<div dir="auto">' in body
+    assert "<br>" in body.split('<div dir="auto">', 1)[1].split("</div>", 1)[0]
+
+
+def test_digest_tells_managers_whom_to_ask_for_changes_and_administrators_where_to_make_them(town):
+    digests = {d.email: d.body for d in build(MARCH)}
+    assert "adressez-vous à un administrateur" in digests["chef-jardins@valbrenne.fr"]
+    assert "liens pour modifier" not in digests["chef-jardins@valbrenne.fr"]
+    assert "liens pour modifier les fiches" in digests["admin@valbrenne.fr"]
+
+
+def test_a_month_not_over_is_refused(town):
+    from django.core.management.base import CommandError
+
+    today = timezone.localdate()
+    before = Message.objects.count()
+    with pytest.raises(CommandError, match="not over yet"):
+        call_command("feedback_digest", month=f"{today:%Y-%m}", stdout=open("/dev/null", "w"))
+    with pytest.raises(CommandError, match="not over yet"):
+        call_command("feedback_digest", month=f"{today.year + 1}-01", stdout=open("/dev/null", "w"))
+    assert Message.objects.count() == before
+
+
+def test_two_digest_runs_at_once_queue_one_message_per_recipient(db):
+    """The second run's check saw no message yet; its insert meets the first one's."""
+    from unittest import mock
+
+    from django.db.models import QuerySet
+
+    from relais.notifications.services import send_email
+
+    first = send_email(to="chef@valbrenne.fr", subject="Digest", body="…", dedupe_key="feedback-digest-test")
+    with mock.patch.object(QuerySet, "first", return_value=None):
+        second = send_email(to="chef@valbrenne.fr", subject="Digest", body="…", dedupe_key="feedback-digest-test")
+    assert second.pk == first.pk
+    assert Message.objects.filter(dedupe_key="feedback-digest-test").count() == 1

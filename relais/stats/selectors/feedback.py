@@ -263,12 +263,15 @@ def ranking(q: Query, *, include_unscored: bool = True) -> list[Item]:
         if form in items:
             items[form].now.cases, items[form].before.cases = n, b
             items[form].now.helped, items[form].before.helped = hn, hb
-    where = Q(form__in=form_ids) | Q(procedure__in=list(by_procedure))
+    # An answer given on a form's page belongs to that form, whatever fiche it carried (the
+    # fiche may be linked to another team's form since); a fiche page's answer (no form)
+    # belongs to the form its fiche is linked to now, or to the fiche alone.
+    where = Q(form__in=form_ids) | Q(form__isnull=True, procedure__in=list(by_procedure))
     if q.team_ids is None:
-        where |= Q(procedure__isnull=False)
+        where |= Q(form__isnull=True, procedure__isnull=False)
     fiches: dict[int, Item] = {}
     for form, procedure, useful, reason, n, b in _answer_totals(where, now, before, whole):
-        item = items.get(form) or by_procedure.get(procedure)
+        item = items.get(form) if form is not None else by_procedure.get(procedure)
         if item is None and procedure is not None and q.team_ids is None:
             item = fiches.setdefault(procedure, Item(FICHE, procedure, "", procedure_id=procedure))
         if item is None:
@@ -331,7 +334,9 @@ def _answers_where(item: Item) -> Q:
     if item.form_id:
         where |= Q(form=item.form_id)
     if item.procedure_id:
-        where |= Q(procedure=item.procedure_id)
+        # The fiche's own page only: a form page's answer also carries the fiche it was
+        # linked to then, maybe another team's form (see `ranking`).
+        where |= Q(form__isnull=True, procedure=item.procedure_id)
     return where
 
 
@@ -713,8 +718,14 @@ def published_detail(q: Query, item: Item) -> Section:
 
 
 def section(q: Query) -> Section:
-    """The ranking as a statistics section ("demarches"): exports, council report, share links."""
-    items = ranking(q, include_unscored=False)
+    """The ranking as a statistics section ("demarches"): exports, council report, share links.
+
+    The headline figures add up every item in scope; the tables list the scored ones. Shares,
+    and the score made of them, are left empty when a side of one rests on fewer than 5
+    records (`published()` only suppresses counts)."""
+    # The headline totals add up every item in scope; the tables list the scored ones only.
+    everything = ranking(q)
+    items = [item for item in everything if item.now.score is not None]
     columns = period_columns()
 
     def table(slug, title, values, unit=COUNT, note=""):
@@ -731,9 +742,28 @@ def section(q: Query) -> Section:
 
         return value
 
+    need, drop, not_useful = (
+        pct(lambda ev: (ev.helped, ev.cases)),
+        pct(lambda ev: (ev.started - ev.sent, ev.started)),
+        pct(lambda ev: (ev.no, ev.answers)),
+    )
+
+    def score(ev):
+        # Built only from parts that may be published themselves: a score resting on one
+        # part that gives a small count away (1 request in 12) would give it away too.
+        parts = []
+        for raw, guarded in ((ev.need_share, need), (ev.dropoff, drop), (ev.not_useful, not_useful)):
+            if raw is None:
+                continue
+            value = guarded(ev)
+            if value is None:
+                return None
+            parts.append(value)
+        return round(sum(parts) / len(parts), 1) if parts else None
+
     total = Evidence()
     previous = Evidence()
-    for item in items:
+    for item in everything:
         for acc, ev in ((total, item.now), (previous, item.before)):
             acc.started += ev.started
             acc.sent += ev.sent
@@ -752,16 +782,13 @@ def section(q: Query) -> Section:
         Figure("not_useful", _("Réponses « non »"), total.no, previous.no, part_of="answers"),
     ]
     tables = [
-        table("score", _("Indice « à simplifier » (0 à 100)"), lambda ev: ev.score, "score",
+        table("score", _("Indice « à simplifier » (0 à 100)"), score, "score",
               note=_("Moyenne de la part des demandes faites avec une personne, de la part des brouillons jamais "
                      "envoyés et de la part des réponses « page pas utile », chacune à partir de %(n)s.")
               % {"n": MIN_VOLUME}),
-        table("need_share", _("Part des demandes faites avec une personne (%)"),
-              pct(lambda ev: (ev.helped, ev.cases)), PERCENT),
-        table("dropoff", _("Part des brouillons jamais envoyés (%)"),
-              pct(lambda ev: (ev.started - ev.sent, ev.started)), PERCENT),
-        table("not_useful_share", _("Part des réponses « page pas utile » (%)"),
-              pct(lambda ev: (ev.no, ev.answers)), PERCENT),
+        table("need_share", _("Part des demandes faites avec une personne (%)"), need, PERCENT),
+        table("dropoff", _("Part des brouillons jamais envoyés (%)"), drop, PERCENT),
+        table("not_useful_share", _("Part des réponses « page pas utile » (%)"), not_useful, PERCENT),
         table("started", _("Brouillons commencés en ligne"), lambda ev: ev.started),
         table("cases", _("Demandes reçues"), lambda ev: ev.cases),
         table("answers", _("Réponses à « page utile ? »"), lambda ev: ev.answers),

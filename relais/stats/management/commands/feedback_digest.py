@@ -7,8 +7,9 @@ Cron (the 1st of each month, for the month just ended; running it twice sends on
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from relais.stats.digest import feedback_digest
+from relais.stats.digest import feedback_digest, month_period
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
                 datetime.datetime.strptime(month, "%Y-%m")
             except ValueError as error:
                 raise CommandError("--month must be YYYY-MM, e.g. 2026-03.") from error
+            if month_period(month).end >= timezone.localdate():
+                # Sent once per month (a dedupe key): a digest of a month not over would be final.
+                raise CommandError(f"{month} is not over yet: a month's digest can be sent from its next day.")
         digests = feedback_digest(month=month, dry_run=dry_run)
         for digest in digests:
             self.stdout.write(f"{digest.email}: {len(digest.items)} item(s)")
