@@ -113,13 +113,14 @@ def make_drafts(count: int, page: str, *, counted: bool = True) -> list[str]:
     fields = list(form.fields.all())
     before = steps.index(funnel.QUESTION_PREFIX + fields[1].key) if page == "question" else steps.index(funnel.CHECK)
     before -= 0 if counted else 1  # not counted: the recording below has the page to count
+    step = steps[before]
     started = timezone.now() - datetime.timedelta(minutes=1)
     data = {
         "answers": {"motif": "Logement", "precisions": "Bench", "moments": ["Le matin"]},
         "contact": {"first_name": "Banc", "last_name": "Essai", "preferred_channel": "email", "email": "b@example.org"},
     }
     drafts = Draft.objects.bulk_create(
-        [Draft(form=form, data=data, funnel_at=started, funnel_reached=before) for _ in range(count)], batch_size=500
+        [Draft(form=form, data=data, funnel_at=started, funnel_step=step) for _ in range(count)], batch_size=500
     )
     if page == "question":
         return [reverse("cases:question", args=[form.slug, d.key, 2]) for d in drafts]
@@ -138,7 +139,8 @@ def recording_cost(count: int = 2000) -> dict:
     fields = list(form.fields.all())
     step = funnel.QUESTION_PREFIX + fields[1].key
     make_drafts(count, "question", counted=False)
-    drafts = list(Draft.objects.filter(form=form, funnel_reached=1, case__isnull=True)[:count])
+    first = funnel.QUESTION_PREFIX + fields[0].key
+    drafts = list(Draft.objects.filter(form=form, funnel_step=first, case__isnull=True)[:count])
     timings = {"first": [], "again": []}
     for draft in drafts:
         for kind in ("first", "again"):

@@ -85,10 +85,14 @@ def online_request_funnel(n):
     client = _anonymous(f"198.51.100.{100 + n}")
     started = timezone.now() - datetime.timedelta(days=n)
     draft = Draft.objects.select_related("form").get(pk=filters["submission_key"])
-    Draft.objects.filter(pk=draft.pk).update(
-        created_at=started, funnel_at=started, funnel_reached=funnel.steps_of(draft.form).index(funnel.CHECK)
+    Draft.objects.filter(pk=draft.pk).update(created_at=started, funnel_at=started, funnel_step=funnel.CHECK)
+    return (
+        client,
+        url,
+        data,
+        FunnelDay,
+        {"form_id": draft.form_id, "day": timezone.localdate(started), "step": funnel.SENT, "reached": 1},
     )
-    return client, url, data, FunnelDay, {"day": timezone.localdate(started), "step": funnel.SENT, "reached": 1}
 
 
 def staff_request(n):

@@ -35,7 +35,11 @@ QUESTION_PREFIX = "q:"
 
 
 def steps_of(form: Form, *, signed_in: bool = False, fields=None) -> list[str]:
-    """The funnel steps of `form` for a visitor with or without an account, in order."""
+    """The funnel steps of `form`, in order. "contact" is always a step: a visitor with an
+    account passes it without a page (counted as reached, like any step skipped), so that
+    "contact reached − check reached" is exactly the visitors who stopped at their details
+    and a resident who logs in midway is counted on the same path. `signed_in` is kept for
+    the callers; the path is the same."""
     fields = list(form.fields.all()) if fields is None else fields
     names = [START]
     if form.one_question_per_page:
@@ -44,9 +48,7 @@ def steps_of(form: Form, *, signed_in: bool = False, fields=None) -> list[str]:
         names.append(QUESTIONS)
     if form.asks_location:
         names.append(LOCATION)
-    if not signed_in:
-        names.append(CONTACT)
-    return names + [CHECK, SENT]
+    return names + [CONTACT, CHECK, SENT]
 
 
 def step_label(step: str, fields_by_key: dict | None = None) -> str:
@@ -67,8 +69,8 @@ def step_label(step: str, fields_by_key: dict | None = None) -> str:
 
 # ---------------------------------------------------------------- recording
 #
-# Each draft keeps its furthest step counted (`Draft.funnel_reached`, an index in
-# `steps_of(form, signed_in=draft.user_id is not None)`), when it was reached (`funnel_at`),
+# Each draft keeps its furthest step counted (`Draft.funnel_step`, a name in
+# `steps_of(form)`), when it was reached (`funnel_at`),
 # its device class and whether it was resumed. A step is counted by the request that leads
 # to it, in the transaction that already writes: the start POST counts "start" and the first
 # page, an answer POST the page it goes on to (services.draft_save_answers / draft_save,
@@ -124,7 +126,9 @@ def _upsert(*, form_id: int, day: datetime.date, deltas: dict[tuple[str, str], d
     """Add `deltas` ({(device, step): {field: n}}) to the FunnelDay rows of (form, day): one
     INSERT … ON CONFLICT DO UPDATE statement (SQLite ≥ 3.24 and PostgreSQL)."""
     fields = ("reached", *STEP_TIME_FIELDS)
-    rows = [(key, [delta.get(f, 0) for f in fields]) for key, delta in deltas.items() if any(delta.values())]
+    # Sorted: two transactions locking rows of the same form and day always take them in
+    # the same order (no deadlock on PostgreSQL).
+    rows = sorted((key, [delta.get(f, 0) for f in fields]) for key, delta in deltas.items() if any(delta.values()))
     if not rows:
         return
     qn = connection.ops.quote_name
@@ -144,7 +148,7 @@ def _upsert(*, form_id: int, day: datetime.date, deltas: dict[tuple[str, str], d
 
 
 # The marks a recording compares and sets (re-read after losing a race).
-_MARKS = ("funnel_reached", "funnel_at", "device", "resumed", "updated_at")
+_MARKS = ("funnel_step", "funnel_at", "device", "resumed", "updated_at")
 
 
 def record_start(draft: Draft) -> None:
@@ -159,42 +163,51 @@ def record_start(draft: Draft) -> None:
 def step_shown(
     draft: Draft, step: str, *, form: Form | None = None, fields=None, now: datetime.datetime | None = None
 ) -> None:
-    """A step page of `draft` is shown (or the draft is sent, `step` = "sent"): count the
-    draft as resumed if it was opened after a pause, and as having reached `step` (and
-    every step before it) if it had not yet. A page shown again, or an earlier one, costs
-    no write."""
+    """A step of `draft` is reached (the answer leading to it is saved, the page is shown,
+    or the draft is sent, `step` = "sent"): count the draft as resumed if it was opened
+    after a pause, and as having reached `step` (and every step between its furthest one
+    and `step`) if it had not yet. A page shown again, or an earlier one, costs no write.
+
+    The furthest step is kept by name: if the form was edited under the draft and that
+    step is gone, only `step` itself is counted (no step filled in, no time bucket)."""
     if not enabled() or draft.funnel_at is None:
         return
-    steps = steps_of(form or draft.form, signed_in=draft.user_id is not None, fields=fields)
+    steps = steps_of(form or draft.form, fields=fields)
     if step not in steps:
         return
     target = steps.index(step)
     now = now or timezone.now()
     own_transaction = not connection.in_atomic_block
     for _attempt in range(_RETRIES):
+        current = steps.index(draft.funnel_step) if draft.funnel_step in steps else None
+        forward = target > current if current is not None else step != draft.funnel_step
         resume = not draft.resumed and step != SENT and now - max(draft.updated_at, draft.funnel_at) > RESUME_AFTER
-        if target <= draft.funnel_reached and not resume:
+        if not forward and not resume:
             return
         with transaction.atomic():
             if own_transaction and connection.vendor == "postgresql":
                 # Counts, not records: a crash may lose the last few, so the page does not
                 # wait for a disk flush (as core.auditchain's seals). Never inside someone
-                # else's transaction (the case sent), whose commit must stay durable.
+                # else's transaction (the answer saved, the case sent), whose commit must stay durable.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             changes = {}
-            if target > draft.funnel_reached:
-                changes.update(funnel_reached=target, funnel_at=now)
+            if forward:
+                changes.update(funnel_step=step, funnel_at=now)
             if resume:
                 changes["resumed"] = True
             won = Draft.objects.filter(
-                pk=draft.pk, funnel_reached=draft.funnel_reached, resumed=draft.resumed, device=draft.device
+                pk=draft.pk, funnel_step=draft.funnel_step, resumed=draft.resumed, device=draft.device
             ).update(**changes)
             if won:
-                deltas = {name: {"reached": 1} for name in steps[draft.funnel_reached + 1 : target + 1]}
-                if "funnel_reached" in changes and draft.funnel_reached > 0:
-                    left = steps[draft.funnel_reached]
-                    deltas[left] = {**deltas.get(left, {}), time_bucket((now - draft.funnel_at).total_seconds()): 1}
+                deltas = {}
+                if forward:
+                    reached = steps[current + 1 : target + 1] if current is not None else [step]
+                    deltas = {name: {"reached": 1} for name in reached}
+                    if current:  # not "start" (the redirect to the first page), not a step gone
+                        left = steps[current]
+                        bucket = time_bucket((now - draft.funnel_at).total_seconds())
+                        deltas[left] = {**deltas.get(left, {}), bucket: 1}
                 if resume:
                     deltas[RESUMED] = {"reached": 1}
                 _upsert(
@@ -205,8 +218,18 @@ def step_shown(
                 for name, value in changes.items():
                     setattr(draft, name, value)
                 return
-        for name, value in Draft.objects.values(*_MARKS).get(pk=draft.pk).items():
+        marks = Draft.objects.filter(pk=draft.pk).values(*_MARKS).first()
+        if marks is None:  # deleted meanwhile (purge, spam, erasure): nothing to count
+            return
+        for name, value in marks.items():
             setattr(draft, name, value)
+
+
+def sent_forget(draft: Draft) -> None:
+    """After "sent" is counted: nothing about the visit (device class, times, steps) stays
+    on the draft beside the case it became."""
+    Draft.objects.filter(pk=draft.pk).update(funnel_step="", funnel_at=None, resumed=False, device="")
+    draft.funnel_step, draft.funnel_at, draft.resumed, draft.device = "", None, False, ""
 
 
 def device_told(*, slug: str, key: str, device: str) -> bool:
@@ -229,9 +252,15 @@ def device_told(*, slug: str, key: str, device: str) -> bool:
         # is counted again under the new class.
         if not Draft.objects.filter(pk=draft.pk, device="", case__isnull=True).update(device=device):
             return False
-        marks = Draft.objects.values("funnel_reached", "resumed").get(pk=draft.pk)
-        steps = steps_of(draft.form, signed_in=draft.user_id is not None)
-        moved = [*steps[: marks["funnel_reached"] + 1], *([RESUMED] if marks["resumed"] else [])]
+        marks = Draft.objects.filter(pk=draft.pk).values("funnel_step", "resumed").first()
+        steps = steps_of(draft.form)
+        if marks is None or marks["funnel_step"] not in steps[:2]:
+            # The image comes with the first page. Later (images loaded late, or the form
+            # edited under the draft), which steps were counted under "unknown" is not
+            # certain: the class holds for the counts to come and nothing is moved, so no
+            # count can go below zero nor be moved that was never made.
+            return True
+        moved = [*steps[: steps.index(marks["funnel_step"]) + 1], *([RESUMED] if marks["resumed"] else [])]
         day = timezone.localdate(draft.created_at)
         deltas = {(Device.UNKNOWN.value, s): {"reached": -1} for s in moved}
         deltas.update({(device, s): {"reached": 1} for s in moved})

@@ -468,9 +468,11 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft")
-    # The funnel (FunnelDay): the furthest step counted (index in cases.funnel.steps(), 0 =
-    # "start"), when it was reached, the device class the browser told, whether it was resumed.
-    funnel_reached = models.SmallIntegerField(default=0, editable=False)
+    # The funnel (FunnelDay): the name of the furthest step counted (cases.funnel.steps_of; a
+    # name, not a position, so that a form edited under an open draft is not miscounted), when
+    # it was reached, the device class the browser told, whether it was resumed. Cleared when
+    # the draft is sent: nothing about the visit stays beside the case.
+    funnel_step = models.CharField(max_length=60, blank=True, default="", editable=False)
     funnel_at = models.DateTimeField(null=True, blank=True, editable=False)
     device = models.CharField(max_length=5, choices=Device.choices, blank=True, default="", editable=False)
     resumed = models.BooleanField(default=False, editable=False)

@@ -716,9 +716,10 @@ def draft_start(*, form: Form, user, data: dict, device: str = "") -> Draft:
         data=data,
         device=device if counted else "",
         funnel_at=timezone.now() if counted else None,
+        funnel_step=funnel.START if counted else "",
     )
     funnel.record_start(draft)
-    funnel.step_shown(draft, funnel.steps_of(form, signed_in=draft.user_id is not None)[1], form=form)
+    funnel.step_shown(draft, funnel.steps_of(form)[1], form=form)
     return draft
 
 
@@ -792,6 +793,7 @@ def draft_submit(*, draft: Draft, person, request: HttpRequest | None = None) ->
         )
         Draft.objects.filter(pk=draft.pk, case__isnull=True).update(case=case, data={})
         funnel.step_shown(draft, funnel.SENT)  # with the case: a draft sent twice counts once
+        funnel.sent_forget(draft)
         # The case has its own copies: the draft keeps only its link to the case.
         files = list(draft.files.all())
         DraftFile.objects.filter(pk__in=[f.pk for f in files]).delete()

@@ -57,11 +57,13 @@ def _form_or_404(request, slug) -> Form:
 def _steps(form: Form, user) -> list[tuple[str, int]]:
     """The pages of a request, in order: ("question", n) or a named step ("location",
     "contact", "check"). The order is the funnel's (cases.funnel.steps_of), between
-    "start" and "sent"."""
+    "start" and "sent"; a visitor with an account has no "contact" page."""
     pages = []
-    for name in funnel.steps_of(form, signed_in=user.is_authenticated):
+    for name in funnel.steps_of(form):
         if name.startswith(funnel.QUESTION_PREFIX) or name == funnel.QUESTIONS:
             pages.append(("question", sum(1 for page, _n in pages if page == "question")))
+        elif name == funnel.CONTACT and user.is_authenticated:
+            continue
         elif name not in (funnel.START, funnel.SENT):
             pages.append((name, 0))
     return pages
@@ -230,12 +232,15 @@ def location(request, slug, key):
         return sent
     location_form = LocationForm(post_data(request), initial=draft.data.get("location", {}))
     if request.method == "POST" and location_form.is_valid():
+        nearby = street_selectors.reports_near(form=form, location=location_form.cleaned_data, limit=1)
         services.draft_save(
             draft=draft,
             location=location_form.cleaned_data,
-            reached=_funnel_name(form, _next_page(request, form, ("location", 0))),
+            # With reports nearby the resident sees "Déjà signalé ?" first: the next step is
+            # counted when its page is shown, if they go on (not when they say "moi aussi").
+            reached="" if nearby else _funnel_name(form, _next_page(request, form, ("location", 0))),
         )
-        if street_selectors.reports_near(form=form, location=location_form.cleaned_data, limit=1):
+        if nearby:
             # "Déjà signalé ?" (cases.views_street) before going on
             query = "?retour=verifier" if request.GET.get("retour") == "verifier" else ""
             return redirect(reverse("cases:street_nearby", args=[form.slug, draft.key]) + query)

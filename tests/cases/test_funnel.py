@@ -61,9 +61,9 @@ def walk(client, form, *, answers=3, contact=False, send=False) -> tuple[Draft, 
 
 @pytest.fixture(autouse=True)
 def _no_demo_counts(request):
+    """The demo town comes with funnel counts (stats demo); these tests count their own."""
     if not {"db", "client", "ccas_form"} & set(request.fixturenames):
         return  # a test without the database
-    """The demo town comes with funnel counts (stats demo); these tests count their own."""
     FunnelDay.objects.all().delete()
 
 
@@ -73,13 +73,16 @@ def funnel_off(settings):
 
 
 def test_the_view_steps_follow_the_funnel_steps_for_every_form(db):
+    """One path for everybody; a visitor with an account has no "contact" page."""
     for form in Form.objects.all():
+        names = funnel.steps_of(form)
+        assert names[0] == "start" and names[-3:] == ["contact", "check", "sent"]
         for signed_in in (False, True):
             user = User(email="x@example.org") if signed_in else type("Anonymous", (), {"is_authenticated": False})()
-            names = funnel.steps_of(form, signed_in=signed_in)
             pages = views_public._steps(form, user)
-            assert len(pages) == len(names) - 2, form.slug  # without "start" and "sent"
-            for (page, _n), name in zip(pages, names[1:-1], strict=True):
+            expected = [n for n in names[1:-1] if not (signed_in and n == "contact")]
+            assert len(pages) == len(expected), form.slug
+            for (page, _n), name in zip(pages, expected, strict=True):
                 assert page == "question" if name.startswith("q:") or name == "questions" else page == name
 
 
@@ -99,7 +102,8 @@ def test_counts_of_scripted_drafts_abandoned_at_a_question_at_check_and_sent(cli
         "sent": 1,
     }
     draft.refresh_from_db()
-    assert draft.case_id and draft.funnel_reached == CCAS_STEPS.index("sent")
+    # Sent: nothing about the visit stays on the draft beside the case.
+    assert draft.case_id and (draft.funnel_step, draft.funnel_at, draft.device, draft.resumed) == ("", None, "", False)
     # Counted under the day the draft was started, device unknown (no hint told).
     assert set(FunnelDay.objects.values_list("day", "device")) == {(timezone.localdate(), "")}
 
@@ -123,10 +127,10 @@ def test_double_clicked_steps_and_a_double_sent_draft_count_once(client, ccas_fo
     # Two requests that read the same draft before either counted (a double click, two
     # tabs): the compare-and-set lets one count.
     stale = [Draft.objects.get(pk=draft.pk) for _ in range(2)]
-    Draft.objects.filter(pk=draft.pk).update(funnel_reached=CCAS_STEPS.index("contact"))
+    Draft.objects.filter(pk=draft.pk).update(funnel_step="contact")
     FunnelDay.objects.filter(form=ccas_form, step="check").update(reached=0)
     for copy in stale:
-        copy.funnel_reached = CCAS_STEPS.index("contact")
+        copy.funnel_step = "contact"
         funnel.step_shown(copy, "check")
     assert reached(ccas_form)["check"] == 1
     first, second = client.post(check_url), client.post(check_url)
@@ -213,7 +217,7 @@ def test_the_pages_of_a_request_write_nothing_when_shown(client, ccas_form):
 
 
 def test_the_device_image_sets_the_device_once_and_moves_the_counts(client, ccas_form):
-    draft, url = walk(client, ccas_form, answers=1)
+    draft, url = walk(client, ccas_form, answers=0)  # the image comes with the first page
     page = client.get(url).content.decode()
     [picture] = re.findall(r"<picture.*?</picture>", page, re.S)
     phone = re.search(r'media="\(max-width: 40em\)" srcset="([^"]+)"', picture).group(1)
@@ -233,13 +237,13 @@ def test_the_device_image_sets_the_device_once_and_moves_the_counts(client, ccas
     draft.refresh_from_db()
     assert draft.device == "phone" and reached(ccas_form, "phone") == before
     assert "<picture" not in client.get(url).content.decode()
-    url = client.post(url, ANSWERS[1])["Location"]
+    url = client.post(url, ANSWERS[0])["Location"]
     client.get(url)
-    assert reached(ccas_form, "phone")["q:moments"] == 1 and reached(ccas_form, "") == {}
+    assert reached(ccas_form, "phone")["q:precisions"] == 1 and reached(ccas_form, "") == {}
 
 
 def test_the_device_image_moves_a_resumed_count_too(client, ccas_form):
-    draft, url = walk(client, ccas_form, answers=1)
+    draft, url = walk(client, ccas_form, answers=0)
     later = timezone.now() - funnel.RESUME_AFTER * 2
     Draft.objects.filter(pk=draft.pk).update(updated_at=later, funnel_at=later)
     client.get(url)
@@ -271,7 +275,7 @@ def test_recording_off_counts_nothing_and_shows_no_image(client, ccas_form, funn
     client.get(reverse("cases:device_hint", args=[ccas_form.slug, draft.key, "phone"]))
     assert not FunnelDay.objects.exists()
     draft.refresh_from_db()
-    assert draft.case_id and draft.funnel_at is None and draft.funnel_reached == 0 and draft.device == ""
+    assert draft.case_id and draft.funnel_at is None and draft.funnel_step == "" and draft.device == ""
 
 
 def test_drafts_started_while_recording_was_off_are_never_counted(client, ccas_form, settings):
@@ -345,3 +349,30 @@ def test_online_attempt_is_set_only_for_the_same_person_who_started_the_form(db,
     # Sent online by the person themself: not "filed through a person".
     online = record(started, channel=Channel.ONLINE, recorded_by=None)
     assert online.online_attempt_at is None
+
+
+def test_a_form_edited_under_an_open_draft_counts_no_step_twice_and_none_below_zero(client, ccas_form):
+    """The furthest step is kept by name: a question added before it does not shift it."""
+    draft, url = walk(client, ccas_form, answers=1)  # on question 2 ("q:precisions")
+    from django.db.models import F
+
+    ccas_form.fields.update(position=F("position") + 1)
+    ccas_form.fields.create(key="nouveau", label="Une question ajoutée", kind="text", required=False, position=0)
+    client.get(url)  # reloaded after the edit
+    client.get(reverse("cases:device_hint", args=[ccas_form.slug, draft.key, "phone"]))
+    counts = FunnelDay.objects.filter(form=ccas_form)
+    assert all(row.reached >= 0 for row in counts)
+    assert reached(ccas_form)["q:precisions"] == 1 and "q:nouveau" not in reached(ccas_form)
+    draft.refresh_from_db()
+    assert draft.device == "phone"  # the class holds for what is counted from now on
+
+
+def test_a_resident_who_logs_in_midway_is_counted_on_the_same_path(client, ccas_form):
+    url = start(client, ccas_form)
+    for answer in ANSWERS:
+        url = client.post(url, answer)["Location"]
+    user = User.objects.create_user(email="midway@example.org", password="x-Very-long-passphrase-1")
+    client.force_login(user)
+    client.get(url)  # the contact page sends a signed-in visitor on to the check page
+    assert reached(ccas_form)["contact"] == 1
+    assert reached(ccas_form).get("check", 0) <= 1

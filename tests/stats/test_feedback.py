@@ -177,8 +177,8 @@ def test_funnel_steps_drop_offs_median_times_devices_and_resumed(town):
     assert steps["start"]["reached"] == 100 and steps["start"]["stopped"] == 50
     assert steps["start"]["median"] == "moins de 2 min"
     assert steps["q:adresse"]["label"] == "Question « Votre adresse »"
-    # Signed-in visitors skip "contact": the question compares with "check".
-    assert steps["q:adresse"]["stopped"] == 25 and steps["contact"]["stopped"] is None
+    # Signed-in visitors pass "contact" without a page: those who stop there have no account.
+    assert steps["q:adresse"]["stopped"] == 20 and steps["contact"]["stopped"] == 5
     assert steps["check"]["stopped"] == 5 and steps["sent"]["stopped"] is None
     assert steps["resumed"]["reached"] == 7
     devices = {r.code: r.values for r in detail.section.table("devices").rows}

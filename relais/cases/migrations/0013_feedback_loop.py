@@ -31,8 +31,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='draft',
-            name='funnel_reached',
-            field=models.SmallIntegerField(default=0, editable=False),
+            name='funnel_step',
+            field=models.CharField(blank=True, default='', editable=False, max_length=60),
         ),
         migrations.AddField(
             model_name='draft',

@@ -34,7 +34,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.cases.funnel import CONTACT, RESUMED, SENT, START, step_label, steps_of
+from relais.cases.funnel import RESUMED, SENT, START, step_label, steps_of
 from relais.cases.models import (
     STEP_TIME_FIELDS,
     Case,
@@ -373,17 +373,17 @@ def funnel_rows(form: Form, q: Query) -> list[dict]:
         row["step"]: row
         for row in FunnelDay.objects.filter(_in(q.period, "day"), form=form).order_by().values("step").annotate(**sums)
     }
-    path = steps_of(form, signed_in=False, fields=fields)
+    path = steps_of(form, fields=fields)
     # Steps counted before a question was removed come after the path, without a drop-off.
     extra = sorted(s for s in data if s not in path and s != RESUMED)
     rows = []
     for index, step in enumerate(path + extra):
         reached = (data.get(step) or {}).get("reached") or 0
         stopped = None
-        if index < len(path) - 1 and step != CONTACT:
-            # Signed-in visitors skip "contact": the step before it compares with the next one.
-            following = next(s for s in path[index + 1 :] if s != CONTACT)
-            stopped = max(0, reached - ((data.get(following) or {}).get("reached") or 0))
+        if index < len(path) - 1:
+            # Signed-in visitors pass "contact" without a page (counted as reached), so its
+            # drop-off is the visitors without an account who stopped at their details.
+            stopped = max(0, reached - ((data.get(path[index + 1]) or {}).get("reached") or 0))
         bucket = median_bucket(data.get(step) or {}) if step != SENT else None
         rows.append(
             {
