@@ -41,7 +41,7 @@ def test_a_translated_request_form_in_arabic_is_accessible(server, browser, axe)
     context, page = _page(browser, server, "ar")
     page.goto(server["url"] + "/demandes/rendez-vous-ccas/")
     assert page.locator("h1").inner_text() == "طلب موعد في المركز البلدي للعمل الاجتماعي"
-    page.get_by_role("button").last.click()
+    page.locator("form:not(.page-feedback) button[type=submit]").last.click()  # start, not "page utile ?"
     assert "لماذا تريد موعدًا؟" in page.locator("h1").inner_text()
     assert page.get_by_label("مساعدة غذائية").count() == 1
     question_url = page.url
