@@ -84,7 +84,7 @@ def fill(volume: dict, today: datetime.date) -> dict:
     funnel = Writer(FunnelDay, batch=50_000)
     devices = [("phone", 3), ("large", 2), ("", 1)]
     for form in forms:
-        steps = steps_of(form, signed_in=False, fields=list(form.fields.all()))
+        steps = steps_of(form, fields=list(form.fields.all()))
         loss = 0.02 + 0.2 * rng.random()
         for day in days:
             for device, weight in devices:

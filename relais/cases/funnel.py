@@ -34,12 +34,11 @@ START, QUESTIONS, LOCATION, CONTACT, CHECK, SENT, RESUMED = (
 QUESTION_PREFIX = "q:"
 
 
-def steps_of(form: Form, *, signed_in: bool = False, fields=None) -> list[str]:
+def steps_of(form: Form, *, fields=None) -> list[str]:
     """The funnel steps of `form`, in order. "contact" is always a step: a visitor with an
     account passes it without a page (counted as reached, like any step skipped), so that
     "contact reached − check reached" is exactly the visitors who stopped at their details
-    and a resident who logs in midway is counted on the same path. `signed_in` is kept for
-    the callers; the path is the same."""
+    and a resident who logs in midway is counted on the same path."""
     fields = list(form.fields.all()) if fields is None else fields
     names = [START]
     if form.one_question_per_page:

@@ -198,7 +198,10 @@ RULES = [
         order=24,
         starts=_("depuis la dernière modification de la réponse"),
         keeps=_("La réponse (oui ou non) et sa raison, comptées dans les démarches à simplifier."),
-        data=_("Commentaire libre, numéros de téléphone, adresses électroniques et nom de l'habitant déjà masqués."),
+        data=_(
+            "Commentaire libre, où les numéros de téléphone, les adresses électroniques et postales et le nom "
+            "de l'habitant sont masqués avant l'enregistrement."
+        ),
         floor_reason=_("les équipes doivent pouvoir lire les commentaires avant de simplifier une démarche"),
         **_FEEDBACK,
     ),

@@ -42,7 +42,7 @@ def _funnel() -> list[FunnelDay]:
     today = timezone.localdate()
     rows = []
     for form in Form.objects.published().prefetch_related("fields").order_by("pk"):
-        steps = steps_of(form, signed_in=False)
+        steps = steps_of(form)
         loss = LOSS.get(form.slug, 0.04)
         for offset in range(DAYS):
             day = today - datetime.timedelta(days=offset)
