@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "relais.mediation",
     "relais.mutualaid",
     "relais.stats",
+    "relais.api",
     "relais.demo",
     "django.contrib.admin",
     "django.contrib.auth",

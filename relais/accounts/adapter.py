@@ -82,6 +82,15 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         super().authentication_failed(request, **credentials)
 
+    def pre_login(self, request, user, **kwargs):
+        # A partner application's technical account acts only through its API keys.
+        if getattr(user, "is_application", False):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
     def send_mail(self, template_prefix: str, email, context: dict) -> None:
         """Account e-mails (codes, password links) go through the outbox like every message."""
         from allauth.core import context as allauth_context

@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Réservé aux administrateurs techniques."),
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # The technical account of a partner application (api.Application): the actor of what
+    # the application does, named after it in the journal; it can never log in.
+    is_application = models.BooleanField(_("compte d'application"), default=False, editable=False)
 
     objects = UserManager()
 

@@ -24,6 +24,9 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Par téléphone")
     POST = "post", _("Par courrier")
     EMAIL = "email", _("Par courriel")
+    # Filed, booked or registered by a partner system through the API (its name is the
+    # recorder: an application's technical account, see api.Application).
+    API = "api", _("Par une application partenaire")
 
 
 class ContactChannel(models.TextChoices):

@@ -1,0 +1,158 @@
+"""Errors as RFC 9457 problem details, in French, with the field in error.
+
+    {"type": "/api/v1/docs/#validation", "title": "Certaines données sont à corriger.",
+     "status": 422, "detail": "…", "errors": [{"field": "email", "pointer": "#/email", "detail": "…"}]}
+
+Every error of the API (the REST API and Open311's JSON) goes through `problem()`; the
+handlers below turn every exception a request may meet into one, so that no framework
+message (an English "Not Found", a traceback, Django's HTML 404) reaches a partner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from relais.api.keys import RateLimited
+
+logger = logging.getLogger("relais.api")
+
+CONTENT_TYPE = "application/problem+json"
+DOCS = "/api/v1/docs/"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    code: str = "",
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+) -> HttpResponse:
+    body = {"type": f"{DOCS}#{code}" if code else "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def field_error(field: str, detail: str) -> dict:
+    pointer = "#/" + field.replace(".", "/") if field and field != "__all__" else "#"
+    return {"field": "" if field == "__all__" else field, "pointer": pointer, "detail": detail}
+
+
+# Pydantic's error types, said in French (its own messages are English).
+_PYDANTIC = {
+    "missing": lambda e: _("Ce champ est obligatoire."),
+    "string_too_long": lambda e: _("Trop long : %(n)s caractères au plus.") % {"n": e.get("ctx", {}).get("max_length")},
+    "string_too_short": lambda e: (
+        _("Trop court : %(n)s caractères au moins.") % {"n": e.get("ctx", {}).get("min_length")}
+    ),
+    "int_parsing": lambda e: _("Un nombre entier est attendu."),
+    "int_type": lambda e: _("Un nombre entier est attendu."),
+    "float_parsing": lambda e: _("Un nombre est attendu."),
+    "bool_parsing": lambda e: _("« true » ou « false » est attendu."),
+    "datetime_parsing": lambda e: _("Une date et une heure sont attendues (AAAA-MM-JJTHH:MM)."),
+    "datetime_from_date_parsing": lambda e: _("Une date et une heure sont attendues (AAAA-MM-JJTHH:MM)."),
+    "date_parsing": lambda e: _("Une date est attendue (AAAA-MM-JJ)."),
+    "date_from_datetime_parsing": lambda e: _("Une date est attendue (AAAA-MM-JJ)."),
+    "uuid_parsing": lambda e: _("Un identifiant UUID est attendu."),
+    "json_invalid": lambda e: _("Le corps de la requête n'est pas du JSON valide."),
+    "greater_than_equal": lambda e: _("La valeur doit être au moins %(n)s.") % {"n": e.get("ctx", {}).get("ge")},
+    "less_than_equal": lambda e: _("La valeur doit être au plus %(n)s.") % {"n": e.get("ctx", {}).get("le")},
+    "enum": lambda e: _("Valeur inconnue ; valeurs possibles : %(v)s.") % {"v": e.get("ctx", {}).get("expected", "")},
+    "literal_error": lambda e: (
+        _("Valeur inconnue ; valeurs possibles : %(v)s.") % {"v": e.get("ctx", {}).get("expected", "")}
+    ),
+}
+
+
+def _pydantic_field(error: dict) -> str:
+    # loc = ("body", "payload", "email") or ("query", "status"): drop where it came from.
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header", "form", "file")]
+    if parts and parts[0] in ("payload", "data", "filters"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def validation_problem(errors: list[dict]) -> HttpResponse:
+    return problem(422, _("Certaines données sont à corriger."), code="validation", errors=errors)
+
+
+def from_ninja_validation(exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        said = _PYDANTIC.get(error.get("type", ""))
+        errors.append(field_error(_pydantic_field(error), said(error) if said else _("Valeur invalide.")))
+    return validation_problem(errors)
+
+
+def from_django_validation(exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            field_error(field, str(message)) for field, messages in exc.message_dict.items() for message in messages
+        ]
+    else:
+        errors = [field_error("__all__", str(message)) for message in exc.messages]
+    return validation_problem(errors)
+
+
+def not_found(request: HttpRequest | None = None, exc: Exception | None = None) -> HttpResponse:
+    return problem(404, _("Introuvable."), _("Rien ne correspond à cette adresse, ou la clé ne permet pas de le voir."),
+                   code="introuvable")  # fmt: skip
+
+
+def unauthenticated() -> HttpResponse:
+    return problem(401, _("Clé d'application absente ou invalide."),
+                   _("Envoyez votre clé dans l'en-tête « Authorization: Bearer … ». Une clé révoquée ou remplacée ne fonctionne plus."),
+                   code="cle", headers={"WWW-Authenticate": 'Bearer realm="relais"'})  # fmt: skip
+
+
+def forbidden(detail: str = "") -> HttpResponse:
+    return problem(403, _("Cette clé ne permet pas cette action."), detail, code="droits")
+
+
+def rate_limited(retry_after: int) -> HttpResponse:
+    return problem(429, _("Trop de requêtes."),
+                   _("Réessayez dans %(n)s secondes.") % {"n": retry_after},
+                   code="limite", headers={"Retry-After": str(retry_after)})  # fmt: skip
+
+
+def server_error() -> HttpResponse:
+    return problem(500, _("Erreur interne."),
+                   _("La demande n'a pas abouti et rien n'a été enregistré. L'équipe technique est prévenue."),
+                   code="erreur")  # fmt: skip
+
+
+def install(api) -> None:
+    """Route every exception of a NinjaAPI to a problem."""
+
+    def handle(exc_type, make):
+        api.add_exception_handler(exc_type, lambda request, exc: make(exc))
+
+    def unexpected(exc):
+        logger.error("API error", exc_info=exc)
+        return server_error()
+
+    handle(Exception, unexpected)
+    handle(NinjaValidationError, from_ninja_validation)
+    handle(DjangoValidationError, from_django_validation)
+    handle(Http404, lambda exc: not_found())
+    handle(ObjectDoesNotExist, lambda exc: not_found())
+    handle(AuthenticationError, lambda exc: unauthenticated())
+    handle(AuthorizationError, lambda exc: forbidden())
+    handle(PermissionDenied, lambda exc: forbidden(str(exc) if exc.args else ""))
+    handle(RateLimited, lambda exc: rate_limited(exc.retry_after))
+    handle(HttpError, lambda exc: problem(exc.status_code, str(exc)))
