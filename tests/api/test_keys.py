@@ -30,7 +30,9 @@ def test_a_key_is_stored_only_as_its_digest_and_opens_its_application(admin):
 
 
 def test_the_technical_account_is_named_after_the_application_and_cannot_log_in(admin, client):
-    application, _raw = services.application_create(name="Bornes de la médiathèque", scopes=[Scope.BOOKINGS_WRITE], actor=admin)
+    application, _raw = services.application_create(
+        name="Bornes de la médiathèque", scopes=[Scope.BOOKINGS_WRITE], actor=admin
+    )
     user = application.user
     assert user.is_application and str(user) == "Bornes de la médiathèque"
     assert not user.has_usable_password()
@@ -46,22 +48,32 @@ def test_a_staff_application_holds_the_chosen_role_in_its_team(admin):
     with pytest.raises(ValidationError):
         services.application_create(name="Logiciel social", scopes=[Scope.CASES_READ], actor=admin)
     application, _raw = services.application_create(
-        name="Logiciel social", scopes=[Scope.CASES_READ, Scope.CASES_WRITE], team=team, role=Role.CASE_WORKER, actor=admin
+        name="Logiciel social",
+        scopes=[Scope.CASES_READ, Scope.CASES_WRITE],
+        team=team,
+        role=Role.CASE_WORKER,
+        actor=admin,
     )
     assert Membership.objects.get(user=application.user).team == team
 
 
 def test_rotation_keeps_the_old_key_for_the_grace_period_only(admin):
-    application, old = services.application_create(name="Appli signalements", scopes=[Scope.REQUESTS_WRITE], actor=admin)
+    application, old = services.application_create(
+        name="Appli signalements", scopes=[Scope.REQUESTS_WRITE], actor=admin
+    )
     new = services.key_rotate(application=application, actor=admin, grace=datetime.timedelta(hours=1))
     assert keys.authenticate(old) == application and keys.authenticate(new) == application
-    ApplicationKey.objects.filter(expires_at__isnull=False).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    ApplicationKey.objects.filter(expires_at__isnull=False).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     assert keys.authenticate(old) is None
     assert keys.authenticate(new) == application
 
 
 def test_revoking_a_key_or_the_application_stops_it_at_once(admin):
-    application, raw = services.application_create(name="Écran de réservation", scopes=[Scope.BOOKINGS_WRITE], actor=admin)
+    application, raw = services.application_create(
+        name="Écran de réservation", scopes=[Scope.BOOKINGS_WRITE], actor=admin
+    )
     services.key_revoke(key=application.keys.get(), actor=admin)
     assert keys.authenticate(raw) is None
     raw2 = services.key_rotate(application=application, actor=admin)
@@ -73,7 +85,9 @@ def test_revoking_a_key_or_the_application_stops_it_at_once(admin):
 
 
 def test_over_its_rate_limit_an_application_is_told_when_to_come_back(admin):
-    application, raw = services.application_create(name="Appli pressée", scopes=[Scope.REQUESTS_READ], actor=admin, rate_limit=2)
+    application, raw = services.application_create(
+        name="Appli pressée", scopes=[Scope.REQUESTS_READ], actor=admin, rate_limit=2
+    )
     keys.authenticate(raw)
     keys.authenticate(raw)
     with pytest.raises(keys.RateLimited) as refused:
