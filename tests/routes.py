@@ -85,7 +85,7 @@ def _pattern_parts(pattern) -> tuple[str, dict[str, str]]:
 def _walk(resolver: URLResolver, prefix: str, fmt: str, converters: dict, namespace: str | None):
     for entry in resolver.url_patterns:
         route = prefix + str(entry.pattern)
-        if route.startswith(SKIPPED_PREFIXES):
+        if route.lstrip("^").startswith(SKIPPED_PREFIXES):
             continue
         part, part_converters = _pattern_parts(entry.pattern)
         if isinstance(entry, URLResolver):
