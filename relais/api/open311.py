@@ -539,7 +539,27 @@ def _filed(case: Case, form) -> dict:
 
 
 def not_found(request, *args, **kwargs):
-    """Anything else under /open311/: an Open311 error, never Django's HTML page."""
+    """/open311/ itself: the spec's discovery document (where the endpoint is, its formats);
+    anything else under /open311/: an Open311 error, never Django's HTML page."""
     with translation.override("fr"):
         fmt = "xml" if request.path.endswith(".xml") else "json"
+        if request.path.rstrip("/") in ("/open311", "/open311/v2", "/open311/discovery.json", "/open311/discovery.xml"):
+            return render(fmt, "discovery", _discovery(), headers={"Access-Control-Allow-Origin": "*"})
         return error(fmt, 404, _("Adresse inconnue. Le point d'entrée est /open311/v2/ (services, requests, tokens)."))
+
+
+def _discovery() -> dict:
+    return {
+        "changeset": None,
+        "contact": _("Mairie de %(town)s, %(phone)s")
+        % {"town": settings.RELAIS["TOWN_NAME"], "phone": settings.RELAIS["TOWN_PHONE"]},
+        "key_service": _("Clé d'application à demander à la mairie (administrateur de Relais)."),
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": settings.SITE_URL + "/open311/v2",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }

@@ -32,6 +32,8 @@ ITEM_NAMES = {
     "errors": "error",
     "attributes": "attribute",
     "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
 
 
