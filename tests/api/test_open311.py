@@ -146,6 +146,14 @@ def test_an_unknown_service_or_format_is_an_open311_404(client):
     assert response.status_code == 404 and _xml(response).tag == "errors"
 
 
+def test_the_discovery_document_says_where_the_endpoint_is(client):
+    discovery = _json(client.get("/open311/"))
+    assert discovery["endpoints"][0]["url"].endswith("/open311/v2")
+    assert (
+        _xml(client.get("/open311/discovery.xml")).findtext("endpoints/endpoint/formats/format") == "application/json"
+    )
+
+
 # ---------------------------------------------------------------- requests (GET)
 
 
