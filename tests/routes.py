@@ -574,6 +574,13 @@ def _street_report():
     return _first(StreetReport.objects.filter(published=True).order_by("pk"))
 
 
+def _open311_token():
+    """The Open311 token of a published street report (as a POST would have answered)."""
+    from relais.api.open311 import token_for
+
+    return token_for(_street_report().case)
+
+
 def _page_feedback():
     """A "Non" answered on a fiche, its reasons not yet chosen (cases.views_feedback)."""
     from relais.cases.models import PageFeedback
@@ -627,6 +634,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "directory:procedure_print": lambda: {"slug": _procedure().slug},
     "directory:place": lambda: {"slug": _place().slug},
     "directory:places_export": lambda: {"fmt": "json"},
+    "directory:datainclusion_csv": lambda: {"part": "services"},
     "directory:catalogue_list": lambda: {"kind": "lieux"},
     "directory:catalogue_create": lambda: {"kind": "fiches"},
     "directory:catalogue_edit": lambda: {"kind": "fiches", "pk": _procedure().pk},
@@ -691,6 +699,12 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "cases:feedback_detail": lambda: {"token": _page_feedback().token},
     "cases:street_moderate": lambda: {"reference": _street_case_of_civil_status().reference},
     "cases:street_duplicate": lambda: {"reference": _street_case_of_civil_status().reference},
+    # Open311 (relais.api.open311)
+    "open311_services": lambda: {"fmt": "json"},
+    "open311_service": lambda: {"code": _street_report().case.form.slug, "fmt": "xml"},
+    "open311_requests": lambda: {"fmt": "json"},
+    "open311_request": lambda: {"service_request_id": str(_street_report().pk), "fmt": "json"},
+    "open311_token": lambda: {"token": _open311_token(), "fmt": "json"},
     # mediation, public
     "mediation:place_ics": lambda: {"slug": _place().slug},
     "mediation:advisor_ics": lambda: {"token": _calendar_token().token},

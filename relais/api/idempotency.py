@@ -65,14 +65,16 @@ def _as_json(body):
     return json.loads(json.dumps(body, default=str))
 
 
-def once(request, response, operation: str, payload, create: Callable[[uuid.UUID], tuple[int, object]]):
+def once(request, response, operation: str, payload, create: Callable[[uuid.UUID], tuple[int, object]], *, key=None):
     """Run `create(submission_key)` once per (application, Idempotency-Key); returns (status, body).
 
     `payload`: what was sent (a dict, files as their names and sizes): the same key with
-    another payload is a mistake of the caller, refused with 422.
+    another payload is a mistake of the caller, refused with 422. `key`: a key the caller
+    derived itself, for a protocol whose clients send no header (Open311, see api.open311);
+    else the request's header, required.
     """
     application = request.application
-    key = key_of(request)
+    key = key_of(request) if key is None else key
     digest = _digest(operation, payload)
     kept = IdempotentReply.objects.filter(application=application, key=key).first()
     if kept is not None:

@@ -54,13 +54,26 @@ def public_reports(*, form: Form | None = None, status: str = "") -> QuerySet[St
     return (
         qs.select_related("case__form")
         .only(
-            "pk", "title", "description", "location_text", "published_at", "on_map",
-            "case__status", "case__latitude", "case__longitude", "case__submitted_at",
+            "pk", "title", "description", "location_text", "published_at", "moderated_at", "on_map",
+            "case__status", "case__channel", "case__latitude", "case__longitude", "case__submitted_at",
+            "case__closed_at",
             "case__form__title", "case__form__slug", "case__form__translations",
         )
         .annotate(me_too_count=Count("me_toos", distinct=True), duplicate_count=Count("case__duplicates", distinct=True))
         .order_by("-published_at", "-pk")
     )  # fmt: skip
+
+
+def located_forms() -> QuerySet[Form]:
+    """The published forms that take a location and no online account: what a partner
+    application may file by position or address (the services of Open311)."""
+    return (
+        Form.objects.published()
+        .filter(asks_location=True, requires_account=False)
+        .select_related("team", "procedure")
+        .prefetch_related("fields", "procedure__themes")
+        .order_by("title")
+    )
 
 
 def public_report(pk) -> StreetReport | None:

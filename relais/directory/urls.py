@@ -14,6 +14,8 @@ public_urlpatterns = [
     path("lieux/", views.places, name="places"),
     path("lieux/<slug:slug>/", views.place, name="place"),
     path("donnees/lieux-mediation-numerique.<str:fmt>", views.places_export, name="places_export"),
+    path("donnees/data-inclusion.json", views.datainclusion_export, name="datainclusion_export"),
+    path("donnees/data-inclusion-<str:part>.csv", views.datainclusion_export, name="datainclusion_csv"),
 ]
 
 staff_urlpatterns = [

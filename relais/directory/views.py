@@ -15,7 +15,7 @@ from relais.core import content_language
 from relais.core.forms import TranslationForm
 from relais.core.http import post_data
 from relais.core.pagecache import public_page
-from relais.directory import export, selectors, services
+from relais.directory import datainclusion, export, selectors, services
 from relais.directory.forms import (
     AcronymForm,
     OrganisationForm,
@@ -133,6 +133,26 @@ def places_export(request, fmt):
     else:
         response = HttpResponse(
             json.dumps(records, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def datainclusion_export(request, part=""):
+    """Open data: the town's places and what they offer in the data·inclusion schema
+    (structures and services): one JSON document, or one CSV file per part."""
+    if part not in ("", "structures", "services"):
+        raise Http404
+    data = datainclusion.export()
+    if part:
+        kind = part
+        fields = datainclusion.STRUCTURE_FIELDS if kind == "structures" else datainclusion.SERVICE_FIELDS
+        response = HttpResponse(datainclusion.to_csv(data[kind], fields), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="data-inclusion-{kind}.csv"'
+    else:
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
         )
     response["Access-Control-Allow-Origin"] = "*"
     return response
