@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -30,7 +30,8 @@ from relais.cases import selectors as case_selectors
 from relais.cases import services as case_services
 from relais.cases.forms import AnswerForm, LocationForm, person_from_contact
 from relais.cases.forms import ContactForm as RequestContactForm
-from relais.cases.models import Case, EventKind, Form, Status, normalize_reference
+from relais.cases.models import Case, EventKind, Form, normalize_reference
+from relais.cases.models import Status as CaseStatus
 from relais.core.models import Channel, Person
 from relais.mandates.services import MandateRequired
 from relais.mediation import selectors as mediation_selectors
@@ -199,12 +200,17 @@ def _request_out(case: Case) -> dict:
         "reference": case.reference,
         "form": case.form.slug,
         "status": case.status,
-        "status_label": str(Status(case.status).label),
+        "status_label": str(CaseStatus(case.status).label),
         "channel": case.channel,
         "submitted_at": case.submitted_at,
         "tracking_url": case_services.tracking_link(case),
         "under_mandate": case.acting_under_id is not None,
     }
+
+
+def _once(request, response, operation: str, payload, create) -> Status:
+    """idempotency.once (one create per Idempotency-Key, the reply kept), as ninja's Status."""
+    return Status(*idempotency.once(request, response, operation, payload, create))
 
 
 def _own_case(request, reference: str) -> Case:
@@ -223,7 +229,7 @@ def request_file(request: HttpRequest, response: HttpResponse, payload: RequestI
     même contrôle, même récépissé envoyé à l'habitant ; le canal est « application partenaire ».
     En-tête `Idempotency-Key` obligatoire."""
     require(request, Scope.REQUESTS_WRITE)
-    return idempotency.once(
+    return _once(
         request, response, "POST /requests", payload.model_dump(mode="json"),
         lambda key: (201, _request_out(_file(request, payload, key))),
     )  # fmt: skip
@@ -301,12 +307,15 @@ def request_follow(request: HttpRequest, reference: str):
         }
         for event in case_selectors.resident_timeline(case)
     ]
-    return 200, {
-        **_request_out(case),
-        "closed_at": case.closed_at,
-        "timeline": timeline,
-        "documents": [_document_out(d) for d in case_selectors.resident_documents(case)],
-    }
+    return Status(
+        200,
+        {
+            **_request_out(case),
+            "closed_at": case.closed_at,
+            "timeline": timeline,
+            "documents": [_document_out(d) for d in case_selectors.resident_documents(case)],
+        },
+    )
 
 
 def _document_out(document) -> dict:
@@ -340,7 +349,7 @@ def request_add_document(request: HttpRequest, response: HttpResponse, reference
             raise _prefixed(error, {"document": "file"}) from None
         return 201, _document_out(document)
 
-    return idempotency.once(request, response, f"POST /requests/{case.reference}/documents", payload, add)
+    return _once(request, response, f"POST /requests/{case.reference}/documents", payload, add)
 
 
 # ---------------------------------------------------------------- appointments
@@ -381,7 +390,7 @@ def appointment_book(request: HttpRequest, response: HttpResponse, payload: Appo
             ) from None
         return 201, _appointment_out(appointment)
 
-    return idempotency.once(request, response, "POST /appointments", payload.model_dump(mode="json"), book)
+    return _once(request, response, "POST /appointments", payload.model_dump(mode="json"), book)
 
 
 @router.post(
@@ -396,7 +405,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int):
         Appointment.objects.select_related("place"), pk=appointment_id, booked_by=request.user
     )
     appointment = appointments.appointment_cancel(appointment=appointment, actor=request.user, request=request)
-    return 200, _appointment_out(appointment)
+    return Status(200, _appointment_out(appointment))
 
 
 # ---------------------------------------------------------------- workshop registrations
@@ -446,7 +455,7 @@ def registration_create(request: HttpRequest, response: HttpResponse, payload: R
             raise ValidationError({"workshop": refused.message}) from None
         return 201, _registration_out(registration)
 
-    return idempotency.once(request, response, "POST /registrations", payload.model_dump(mode="json"), register)
+    return _once(request, response, "POST /registrations", payload.model_dump(mode="json"), register)
 
 
 @router.post(
@@ -464,4 +473,4 @@ def registration_cancel(request: HttpRequest, registration_id: int):
     registration, _promoted = workshops.registration_cancel(
         registration=registration, actor=request.user, request=request
     )
-    return 200, _registration_out(registration)
+    return Status(200, _registration_out(registration))
