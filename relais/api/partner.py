@@ -13,6 +13,7 @@ import datetime
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -33,6 +34,7 @@ from relais.cases.forms import ContactForm as RequestContactForm
 from relais.cases.models import Case, EventKind, Form, normalize_reference
 from relais.cases.models import Status as CaseStatus
 from relais.core.models import Channel, Person
+from relais.core.services import person_create
 from relais.mandates.services import MandateRequired
 from relais.mediation import selectors as mediation_selectors
 from relais.mediation.exceptions import AlreadyRegistered, RegistrationRefused, SlotTaken
@@ -57,7 +59,11 @@ class Problem(Schema):
 
 
 def _errors(*codes: int) -> dict:
+    """The problems a write may answer (and `codes`)."""
     return dict.fromkeys((400, 401, 403, 404, 413, 415, 422, 429, *codes), Problem)
+
+
+READ_ERRORS = dict.fromkeys((401, 403, 404, 429), Problem)
 
 
 class Resident(Schema):
@@ -190,8 +196,6 @@ def _contact(form_class, resident: Resident | None):
 
 
 def _site(path: str) -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + path
 
 
@@ -285,12 +289,10 @@ def _file(request, payload: RequestIn, submission_key: uuid.UUID) -> Case:
 
 
 def _person_create(request, contact: dict) -> Person:
-    from relais.core.services import person_create
-
     return person_create(actor=request.user, data=contact, channel=Channel.API, request=request)
 
 
-@router.get("/requests/{reference}", response={200: RequestDetail, **_errors()}, summary="Suivre une demande")
+@router.get("/requests/{reference}", response={200: RequestDetail, **READ_ERRORS}, summary="Suivre une demande")
 def request_follow(request: HttpRequest, reference: str):
     """L'état et l'historique d'une demande déposée par l'application, comme l'habitant les voit
     sur sa page de suivi (jamais les notes internes). La lecture est inscrite au journal."""
