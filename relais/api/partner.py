@@ -17,11 +17,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from relais.accounts.permissions import may_see_person
 from relais.api import idempotency
@@ -31,7 +32,7 @@ from relais.cases import selectors as case_selectors
 from relais.cases import services as case_services
 from relais.cases.forms import AnswerForm, LocationForm, person_from_contact
 from relais.cases.forms import ContactForm as RequestContactForm
-from relais.cases.models import Case, EventKind, Form, normalize_reference
+from relais.cases.models import Case, EventKind, FieldKind, Form, normalize_reference
 from relais.cases.models import Status as CaseStatus
 from relais.core.models import Channel, Person
 from relais.core.services import person_create
@@ -46,6 +47,34 @@ router = Router(tags=["Applications partenaires"], auth=application_key)
 
 
 # ---------------------------------------------------------------- schemas
+
+
+# Ids beyond a database integer find nothing (rather than overflow the query).
+MAX_ID = 2**31 - 1
+SLOT_REACH = datetime.timedelta(days=2 * 366)
+
+
+def _no_nul(value):
+    """Refuse the NUL character anywhere in what was sent (PostgreSQL cannot store it)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+class In(Schema):
+    """What a partner sends: no NUL character in any text."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value):
+        return _no_nul(value)
 
 
 class Problem(Schema):
@@ -66,7 +95,7 @@ def _errors(*codes: int) -> dict:
 READ_ERRORS = dict.fromkeys((401, 403, 404, 429), Problem)
 
 
-class Resident(Schema):
+class Resident(In):
     """The resident, as the web form asks: a name, how they want to be answered, and the
     contact detail that way needs (an e-mail, a phone, or a postal address)."""
 
@@ -80,17 +109,19 @@ class Resident(Schema):
     commune: str = Field("", max_length=100)
 
 
-class Location(Schema):
+class Location(In):
     address: str = Field("", max_length=300, description="Une adresse ou un repère.")
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-class OnBehalf(Schema):
-    person: int = Field(description="La fiche de la personne pour qui l'application agit (mandat actif exigé).")
+class OnBehalf(In):
+    person: int = Field(
+        ge=1, le=MAX_ID, description="La fiche de la personne pour qui l'application agit (mandat actif exigé)."
+    )
 
 
-class RequestIn(Schema):
+class RequestIn(In):
     form: str = Field(max_length=80, description="Identifiant de la démarche (slug).")
     answers: dict[str, Any] = Field(default_factory=dict, description="Réponses, par identifiant de question.")
     resident: Resident | None = None
@@ -133,8 +164,8 @@ class RequestDetail(RequestOut):
     documents: list[DocumentOut]
 
 
-class AppointmentIn(Schema):
-    dropin: int = Field(description="La permanence (ou l'ouverture) dont le créneau est libre.")
+class AppointmentIn(In):
+    dropin: int = Field(ge=1, le=MAX_ID, description="La permanence (ou l'ouverture) dont le créneau est libre.")
     starts_at: datetime.datetime
     topic: str = Field("", max_length=300)
     resident: Resident
@@ -150,7 +181,7 @@ class AppointmentOut(Schema):
     manage_url: str
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(In):
     workshop: str = Field(max_length=100, description="L'atelier : son identifiant (slug) ou son numéro.")
     resident: Resident
 
@@ -217,6 +248,11 @@ def _once(request, response, operation: str, payload, create) -> Status:
     return Status(*idempotency.once(request, response, operation, payload, create))
 
 
+def _id(number: int) -> int:
+    """An id as sent, or 0 (which finds nothing) when no row can have it."""
+    return number if 0 < number <= MAX_ID else 0
+
+
 def _own_case(request, reference: str) -> Case:
     """A request this application filed (and may still follow, as the web says), else 404."""
     normalized = normalize_reference(reference)
@@ -244,12 +280,7 @@ def _file(request, payload: RequestIn, submission_key: uuid.UUID) -> Case:
     if form is None:
         raise ValidationError({"form": _("Aucune démarche publiée ne porte cet identifiant.")})
     questions = list(form.fields.all())
-    unknown = set(payload.answers) - {q.key for q in questions}
-    if unknown:
-        raise ValidationError(
-            {f"answers.{key}": _("Cette démarche n'a pas de question « %(key)s ».") % {"key": key} for key in unknown}
-        )
-    answers = AnswerForm(data=payload.answers, questions=questions, staff=True)
+    answers = AnswerForm(data=_answer_data(questions, payload.answers), questions=questions, staff=True)
     if not answers.is_valid():
         raise _form_refusal(answers, "answers")
     location = None
@@ -286,6 +317,31 @@ def _file(request, payload: RequestIn, submission_key: uuid.UUID) -> Case:
         raise PermissionDenied(refused.message) from None
     except ValidationError as error:
         raise _prefixed(error, renamed) from None
+
+
+def _answer_data(questions, answers: dict) -> dict:
+    """The answers as the web form's fields read them (texts; a list for a multiple choice;
+    true/false as oui/non), or a 422 naming each answer that cannot be one."""
+    kinds = {q.key: q.kind for q in questions}
+    data, errors = {}, {}
+    for key, value in answers.items():
+        if key not in kinds:
+            errors[f"answers.{key}"] = _("Cette démarche n'a pas de question « %(key)s ».") % {"key": key}
+        elif value is None:
+            data[key] = ""
+        elif isinstance(value, bool):
+            data[key] = "oui" if value else "non"
+        elif isinstance(value, int | float):
+            data[key] = str(value)
+        elif isinstance(value, str) or (
+            isinstance(value, list) and kinds[key] == FieldKind.MULTI_CHOICE and all(isinstance(v, str) for v in value)
+        ):
+            data[key] = value
+        else:
+            errors[f"answers.{key}"] = _("Cette réponse n'a pas la forme attendue pour cette question.")
+    if errors:
+        raise ValidationError(errors)
+    return data
 
 
 def _person_create(request, contact: dict) -> Person:
@@ -381,9 +437,14 @@ def appointment_book(request: HttpRequest, response: HttpResponse, payload: Appo
         dropin = DropIn.objects.bookable().filter(pk=payload.dropin).first()
         if dropin is None:
             raise ValidationError({"dropin": _("Aucune permanence ne prend de rendez-vous sous ce numéro.")})
+        starts_at = payload.starts_at
+        if timezone.is_naive(starts_at):  # a local time, as the town's pages show it
+            starts_at = timezone.make_aware(starts_at)
+        if abs(starts_at - timezone.now()) > SLOT_REACH:  # no slot so far off (nor date arithmetic overflowing)
+            raise HttpError(409, _("Ce créneau n'est pas libre (ou vient d'être pris) : choisissez-en un autre."))
         try:
             appointment = appointments.appointment_book(
-                dropin=dropin, starts_at=payload.starts_at, person=lambda: _person_create(request, data),
+                dropin=dropin, starts_at=starts_at, person=lambda: _person_create(request, data),
                 channel=Channel.API, actor=request.user, topic=payload.topic, submission_key=key, request=request,
             )  # fmt: skip
         except SlotTaken:
@@ -404,7 +465,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int):
     """Annule un rendez-vous pris par l'application, à la demande de l'habitant ; il est prévenu."""
     require(request, Scope.BOOKINGS_WRITE)
     appointment = get_object_or_404(
-        Appointment.objects.select_related("place"), pk=appointment_id, booked_by=request.user
+        Appointment.objects.select_related("place"), pk=_id(appointment_id), booked_by=request.user
     )
     appointment = appointments.appointment_cancel(appointment=appointment, actor=request.user, request=request)
     return Status(200, _appointment_out(appointment))
@@ -430,7 +491,7 @@ def _public_workshop(ref: str) -> Workshop:
         workshop = mediation_selectors.workshop_public(ref)
     except Workshop.DoesNotExist:
         if ref.isdigit():
-            workshop = Workshop.objects.published().filter(pk=int(ref)).first()
+            workshop = Workshop.objects.published().filter(pk=_id(int(ref))).first()
     if workshop is None:
         raise ValidationError({"workshop": _("Aucun atelier publié ne porte cet identifiant.")})
     return workshop
@@ -470,7 +531,7 @@ def registration_cancel(request: HttpRequest, registration_id: int):
     place et en est prévenue."""
     require(request, Scope.BOOKINGS_WRITE)
     registration = get_object_or_404(
-        Registration.objects.select_related("workshop"), pk=registration_id, registered_by=request.user
+        Registration.objects.select_related("workshop"), pk=_id(registration_id), registered_by=request.user
     )
     registration, _promoted = workshops.registration_cancel(
         registration=registration, actor=request.user, request=request

@@ -297,3 +297,44 @@ def test_the_document_operation_refuses_json_and_oversize_files_as_problems(worl
     )
     assert_problem(response, 413)
     assert not world["case"].documents.exists()
+
+
+def test_odd_values_are_refused_as_problems_never_server_errors(world):
+    raw, form, slot = world["raw"], world["form"], world["slot"]
+    client = Client()
+
+    def post(path, body):
+        return client.post(
+            path, json.dumps(body), content_type="application/json",
+            headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": str(uuid.uuid4())},
+        )  # fmt: skip
+
+    before = Case.objects.count(), Appointment.objects.count(), Registration.objects.count()
+    assert_problem(post("/api/v1/requests", {"form": form.slug, "resident": {**RESIDENT, "last_name": "A\x00B"}}), 422)
+    assert_problem(post("/api/v1/requests", {"form": "a\x00b", "resident": RESIDENT}), 422)
+    question = next(iter(valid_answers(form)))
+    for odd in ({"a": 1}, [{"a": 1}], [1, 2]):
+        body = assert_problem(post("/api/v1/requests", {"form": form.slug, "answers": {question: odd},
+                                                        "resident": RESIDENT}), 422)  # fmt: skip
+        assert body["errors"][0]["field"] == f"answers.{question}"
+    far = {"dropin": slot.dropin.pk, "starts_at": "9999-12-31T10:00:00+01:00", "resident": RESIDENT}
+    assert_problem(post("/api/v1/appointments", far), 409)
+    assert_problem(post("/api/v1/appointments", {**far, "starts_at": "0001-01-01T10:00:00"}), 409)
+    assert_problem(post("/api/v1/appointments", {**far, "dropin": 10**30}), 422)
+    assert_problem(post("/api/v1/registrations", {"workshop": "9" * 40, "resident": RESIDENT}), 422)
+    assert_problem(post("/api/v1/requests", {"form": form.slug, "on_behalf": {"person": 10**20}}), 422)
+    assert_problem(post(f"/api/v1/appointments/{10**20}/cancel", {}), 404)
+    assert_problem(post(f"/api/v1/registrations/{10**20}/cancel", {}), 404)
+    assert (Case.objects.count(), Appointment.objects.count(), Registration.objects.count()) == before
+
+
+def test_a_local_time_without_offset_books_the_town_s_slot(world):
+    slot = world["slot"]
+    local = timezone.localtime(slot.starts_at).replace(tzinfo=None).isoformat()
+    response = Client().post(
+        "/api/v1/appointments", {"dropin": slot.dropin.pk, "starts_at": local, "resident": RESIDENT},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {world['raw']}", "Idempotency-Key": "heure-locale"},
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert Appointment.objects.get(pk=response.json()["id"]).starts_at == slot.starts_at
