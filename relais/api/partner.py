@@ -94,6 +94,21 @@ def _errors(*codes: int) -> dict:
 
 READ_ERRORS = dict.fromkeys((401, 403, 404, 429), Problem)
 
+# Every create takes this header (relais.api.idempotency): said in the schema, for partners
+# and for the clients and fuzzers generated from it.
+IDEMPOTENCY_KEY = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": True,
+            "description": "Une valeur unique par création (1 à 255 caractères visibles), reprise telle quelle "
+            "pour un nouvel essai : la création n'est faite qu'une fois et la même réponse revient.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        }
+    ]
+}
+
 
 class Resident(In):
     """The resident, as the web form asks: a name, how they want to be answered, and the
@@ -263,7 +278,12 @@ def _own_case(request, reference: str) -> Case:
 # ---------------------------------------------------------------- requests
 
 
-@router.post("/requests", response={201: RequestOut, **_errors(409)}, summary="Déposer une demande")
+@router.post(
+    "/requests",
+    response={201: RequestOut, **_errors(409)},
+    summary="Déposer une demande",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 def request_file(request: HttpRequest, response: HttpResponse, payload: RequestIn):
     """Dépose une demande pour une démarche, comme le formulaire en ligne : mêmes questions,
     même contrôle, même récépissé envoyé à l'habitant ; le canal est « application partenaire ».
@@ -386,7 +406,12 @@ def _document_out(document) -> dict:
     }
 
 
-@router.post("/requests/{reference}/documents", response={201: DocumentOut, **_errors()}, summary="Ajouter une pièce")
+@router.post(
+    "/requests/{reference}/documents",
+    response={201: DocumentOut, **_errors()},
+    summary="Ajouter une pièce",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 def request_add_document(request: HttpRequest, response: HttpResponse, reference: str, file: UploadedFile = File(...)):  # noqa: B008 - ninja declares parameters so
     """Ajoute une pièce (PDF, JPEG ou PNG, vérifiée par son contenu) à une demande déposée par
     l'application. Envoi `multipart/form-data`, champ `file`. En-tête `Idempotency-Key` obligatoire."""
@@ -425,7 +450,12 @@ def _appointment_out(appointment: Appointment) -> dict:
     }
 
 
-@router.post("/appointments", response={201: AppointmentOut, **_errors(409)}, summary="Prendre un rendez-vous")
+@router.post(
+    "/appointments",
+    response={201: AppointmentOut, **_errors(409)},
+    summary="Prendre un rendez-vous",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 def appointment_book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn):
     """Prend un rendez-vous sur un créneau libre pour un habitant présent (comme l'accueil le fait
     au guichet) ; la confirmation part par son moyen de contact. 409 si le créneau vient d'être pris.
@@ -497,7 +527,12 @@ def _public_workshop(ref: str) -> Workshop:
     return workshop
 
 
-@router.post("/registrations", response={201: RegistrationOut, **_errors(409)}, summary="Inscrire à un atelier")
+@router.post(
+    "/registrations",
+    response={201: RegistrationOut, **_errors(409)},
+    summary="Inscrire à un atelier",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 def registration_create(request: HttpRequest, response: HttpResponse, payload: RegistrationIn):
     """Inscrit un habitant à un atelier : une place s'il en reste, sinon la liste d'attente (même
     garantie que le formulaire en ligne, même sous une ruée). 409 si la personne est déjà inscrite.
