@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-audit bench-feedback
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ bench-feedback: $(VENV)/.installed
 
 bench-rush: $(VENV)/.installed
 	$(BIN)/python bench/rush.py --postgres
+
+# The same rush through the partner API (POST /api/v1/registrations with an application key), SQLite and PostgreSQL.
+bench-api-rush: $(VENV)/.installed
+	$(BIN)/python bench/api_rush.py --postgres
 
 bench-audit: $(VENV)/.installed
 	$(BIN)/python bench/audit_chain.py --postgres

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from relais.api.keys import RateLimited
 
@@ -136,6 +139,45 @@ def server_error() -> HttpResponse:
                    code="erreur")  # fmt: skip
 
 
+class UnsupportedMediaType(Exception):
+    """A body sent as something else than JSON to an operation that reads JSON."""
+
+
+class JsonParser(Parser):
+    """Ninja's JSON parser, refusing a body that does not say it is JSON (415) rather than
+    guessing. Ninja wraps whatever this raises in a 400 "Cannot parse request body": the
+    HttpError handler below reads the cause back (too big, not JSON, not valid JSON)."""
+
+    def parse_body(self, request: HttpRequest):
+        content_type = (request.content_type or "").lower()
+        if request.body and not (content_type == "application/json" or content_type.endswith("+json")):
+            raise UnsupportedMediaType(content_type)
+        return super().parse_body(request)
+
+
+def too_big(detail: str = "") -> HttpResponse:
+    return problem(413, _("Requête trop volumineuse."),
+                   detail or _("Le corps de la requête dépasse la taille permise (%(max)s).")
+                   % {"max": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, code="taille")  # fmt: skip
+
+
+def body_refused(exc: Exception) -> HttpResponse | None:
+    """The problem for a body ninja could not read (`exc.__cause__`), or None."""
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return too_big()
+    if isinstance(cause, UnsupportedMediaType):
+        return problem(415, _("Format de la requête non pris en charge."),
+                       _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
+    if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        return problem(400, _("Le corps de la requête n'est pas du JSON valide."), code="format")
+    return None
+
+
+def from_http_error(exc: HttpError) -> HttpResponse:
+    return body_refused(exc) or problem(exc.status_code, str(exc))
+
+
 def install(api) -> None:
     """Route every exception of a NinjaAPI to a problem."""
 
@@ -155,4 +197,5 @@ def install(api) -> None:
     handle(AuthorizationError, lambda exc: forbidden())
     handle(PermissionDenied, lambda exc: forbidden(str(exc) if exc.args else ""))
     handle(RateLimited, lambda exc: rate_limited(exc.retry_after))
-    handle(HttpError, lambda exc: problem(exc.status_code, str(exc)))
+    handle(HttpError, from_http_error)
+    handle(RequestDataTooBig, lambda exc: too_big())

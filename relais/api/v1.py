@@ -12,6 +12,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url=None,  # the documentation page is ours (relais.api.views.docs): no CDN
     openapi_url="/openapi.json",
+    parser=problems.JsonParser(),
 )
 problems.install(api)
 api.add_router("", public.router)

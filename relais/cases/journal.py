@@ -21,6 +21,10 @@ class Action(AuditAction):
         "cases.case.viewed_by_reference",
         _("Demande consultée en lecture seule après la page de suivi"),
     )
+    CASE_FOLLOWED_BY_APPLICATION = (
+        "cases.case.followed_by_application",
+        _("Demande suivie par l'application partenaire qui l'a déposée"),
+    )
     CASE_CORRECTION_WITHDRAWN = "cases.case.correction_withdrawn", _("Correction demandée retirée par un agent")
     CASE_LOOKUP_FAILED = "cases.case.lookup_failed", _("Essai de suivi d'une demande sans succès")
     CASE_FOUND_BY_REFERENCE = "cases.case.found_by_reference", _("Demande trouvée par un agent par sa référence")

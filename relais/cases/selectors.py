@@ -35,6 +35,17 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(condition)
 
 
+def resident_timeline(case: Case) -> list:
+    """The case's timeline as the resident sees it on their follow-up page: no internal note,
+    no assignment (the follow-up page and the partner API both read it here)."""
+    return [event for event in case.events.select_related("message") if event.visible_to_resident]
+
+
+def resident_documents(case: Case) -> QuerySet:
+    """The documents the resident sees: files replaced by a correction are the staff's only."""
+    return case.documents.filter(superseded_at__isnull=True)
+
+
 def can_work(user, case: Case) -> bool:
     """Case workers of the case's team may change it; others may only follow it."""
     return case.team_id in worker_team_ids(user)

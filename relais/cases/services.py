@@ -1101,6 +1101,12 @@ def case_viewed_by_reference(*, case: Case, request: HttpRequest | None = None) 
     audit_log(actor=None, action=Action.CASE_VIEWED_BY_REFERENCE, obj=case, person=case.person, request=request)
 
 
+def case_followed_by_application(*, case: Case, actor, request: HttpRequest | None = None) -> None:
+    """A partner application read the status and timeline of a request it filed (what the
+    resident's follow-up page shows): journaled with the application as the actor."""
+    audit_log(actor=actor, action=Action.CASE_FOLLOWED_BY_APPLICATION, obj=case, person=case.person, request=request)
+
+
 def case_by_reference(
     queryset, text: str, *, complete: bool = False, actor=None, request: HttpRequest | None = None
 ) -> Case | None:

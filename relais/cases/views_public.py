@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
-from relais.cases import funnel, services, street_selectors
+from relais.cases import funnel, selectors, services, street_selectors
 from relais.cases.forms import (
     AnswerForm,
     ContactForm,
@@ -421,9 +421,8 @@ def _track_context(case: Case, *, reply_form=None) -> dict:
     a reply form, as opened from /suivi/."""
     return {
         "case": case,
-        "events": [e for e in case.events.select_related("message") if e.visible_to_resident],
-        # Files replaced by a correction are the staff's only.
-        "documents": case.documents.filter(superseded_at__isnull=True),
+        "events": selectors.resident_timeline(case),
+        "documents": selectors.resident_documents(case),
         "reply_form": reply_form,
         "read_only": reply_form is None,
         "corrections": case.corrections.pending() if case.is_open and reply_form is not None else [],
@@ -537,7 +536,7 @@ def lookup_track(request, reference):
 @require_GET
 def track_document(request, reference, token, pk):
     case = _tracked_or_404(reference, token)
-    document = get_object_or_404(case.documents.filter(superseded_at__isnull=True), pk=pk)
+    document = get_object_or_404(selectors.resident_documents(case), pk=pk)
     return _file_response(document)
 
 

@@ -121,6 +121,9 @@ def appointment_book(
 ) -> Appointment:
     """Staff book a free slot for `person` (at the counter, by phone) and send the confirmation:
     any slot to come, not only those offered online (the type's notice and horizon are for residents).
+    `person` may be a callable making the resident (a partner application books for someone
+    known by their contact details): called once the slot is known free, in the same
+    transaction, so a slot taken or a retried request creates nobody.
 
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
@@ -132,9 +135,10 @@ def appointment_book(
 
     def create() -> Appointment:
         slot = _free_slot(held["dropin"], starts_at, online=False)
-        selectors.check_type_cap(slot.dropin.appointment_type, person=person)
+        resident = person() if callable(person) else person
+        selectors.check_type_cap(slot.dropin.appointment_type, person=resident)
         return _appointment_create(
-            slot=slot, person=person, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
+            slot=slot, person=resident, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
             request=request,
         )  # fmt: skip
 

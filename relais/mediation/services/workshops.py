@@ -24,6 +24,7 @@ from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import Channel, Person, refuse_erased
 from relais.core.pdf import render_pdf, wants_large_print
+from relais.core.services import person_create
 from relais.mediation import choices as c
 from relais.mediation import ics, selectors, text
 from relais.mediation.exceptions import AlreadyRegistered
@@ -217,6 +218,30 @@ def _registration_create_online(
         submission_key=submission_key,
         request=request,
     )
+
+
+def registration_create_for_contact(
+    *,
+    workshop: Workshop,
+    contact: dict,
+    channel: str,
+    actor,
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """Someone registers a resident known by their contact details (a partner application,
+    `channel` API): the public form's rules (registration window, seat or waitlist, one
+    registration per person); the person is created with `channel` once the workshop is
+    known open, and `actor` is recorded as who registered them."""
+    with sqlite_write_queue("mediation-registrations"), transaction.atomic():
+        return registration_create(
+            workshop=workshop,
+            person=lambda: person_create(actor=actor, data=contact, channel=channel, request=request),
+            channel=channel,
+            actor=actor,
+            submission_key=submission_key,
+            request=request,
+        )
 
 
 def promote_waitlisted(workshop: Workshop, *, actor, request: HttpRequest | None = None) -> list[Registration]:
