@@ -92,7 +92,7 @@ def _decode_cursor(cursor: str, kind: str, model: type[models.Model], fields: li
         raise _BadCursor
     values = []
     for name, value in zip(fields, raw[1:], strict=True):
-        field = model._meta.get_field(name)
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
         try:
             if isinstance(field, models.DateTimeField):
                 value = datetime.datetime.fromisoformat(value)
