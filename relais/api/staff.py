@@ -16,7 +16,7 @@ import base64
 import binascii
 import datetime
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -24,7 +24,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
+from pydantic import AfterValidator
 
 from relais.accounts.models import User
 from relais.accounts.permissions import has_role, may_see_person
@@ -51,6 +52,18 @@ TEXT_MAX = NoteForm.base_fields["text"].max_length  # notes and messages: as lon
 MESSAGE_MAX = MessageForm.base_fields["text"].max_length
 
 
+def _no_nul(text: str) -> str:
+    # Nothing a partner sends may break a query: PostgreSQL refuses NUL in text.
+    if "\x00" in text:
+        raise ValueError("NUL")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+# Ids as the database holds them: a larger number is refused, not sent to the database.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
 def _choices(values) -> Any:
     """A Literal of a TextChoices' values, for the schema (OpenAPI enum) and the checks."""
     return Literal[tuple(values)]
@@ -62,11 +75,27 @@ ChannelName = _choices(Channel.values)
 SortName = Literal["-submitted_at", "submitted_at", "due_date", "reference"]
 
 
+class FieldProblem(Schema):
+    field: str
+    pointer: str
+    detail: str
+
+
 class Problem(Schema):
+    """RFC 9457 problem details (served as application/problem+json)."""
+
     type: str
     title: str
     status: int
     detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+# What any operation may answer besides its success (relais.api.problems): no key or a
+# revoked one, a scope or role that does not allow it, not found (or another team's),
+# input to correct, too many requests; 400 for a create without its Idempotency-Key.
+ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+CREATE_ERRORS = ERRORS
 
 
 # ---------------------------------------------------------------- cursors
@@ -234,35 +263,35 @@ class CaseFilters(Schema):
     tab: TabName = Field(
         "toutes", description="Onglet de la file : nouvelles, miennes, attente, retard, traitees, toutes."
     )
-    q: str = Field("", max_length=100, description="Référence (ou son début) ou nom.")
-    form: str = Field("", max_length=80, description="Identifiant (slug) d'une démarche de l'équipe.")
+    q: Text = Field("", max_length=100, description="Référence (ou son début) ou nom.")
+    form: Text = Field("", max_length=80, description="Identifiant (slug) d'une démarche de l'équipe.")
     status: StatusName | None = None
     channel: ChannelName | None = None
-    assignee: str = Field("", max_length=20, description="« none » (personne) ou l'id d'un agent de l'équipe.")
+    assignee: Text = Field("", max_length=20, description="« none » (personne) ou l'id d'un agent de l'équipe.")
     start: datetime.date | None = Field(None, description="Reçues depuis ce jour (inclus).")
     end: datetime.date | None = Field(None, description="Reçues jusqu'à ce jour (inclus).")
     correction: bool = Field(False, description="Seulement les demandes dont une correction attend.")
     sort: SortName | None = None
     limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
-    cursor: str | None = Field(None, max_length=500)
+    cursor: Text | None = Field(None, max_length=500)
 
 
 class StatusIn(Schema):
     status: StatusName
-    message: str = Field("", max_length=MESSAGE_MAX, description="Obligatoire pour une question ou un refus.")
-    correction_seen: str | None = Field(None, max_length=40)
+    message: Text = Field("", max_length=MESSAGE_MAX, description="Obligatoire pour une question ou un refus.")
+    correction_seen: Text | None = Field(None, max_length=40)
 
 
 class AssigneeIn(Schema):
-    assignee_id: int | None = Field(description="Un agent de l'équipe (GET /staff/colleagues) ; null : personne.")
+    assignee_id: Id | None = Field(description="Un agent de l'équipe (GET /staff/colleagues) ; null : personne.")
 
 
 class TextIn(Schema):
-    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    text: Text = Field(min_length=1, max_length=TEXT_MAX)
 
 
 class MessageIn(Schema):
-    text: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    text: Text = Field(min_length=1, max_length=MESSAGE_MAX)
 
 
 class EventOut(Schema):
@@ -292,6 +321,8 @@ def _may_list_cases(request: HttpRequest) -> None:
 
 def _visible_case(request: HttpRequest, reference: str) -> Case:
     """The case if the key's agent could open it (else 404, as for one that does not exist)."""
+    if "\x00" in reference:
+        raise OutOfReach
     try:
         return case_selectors.case_detail(case_selectors.cases_visible_to(_user(request)), reference)
     except Case.DoesNotExist:
@@ -385,9 +416,7 @@ def _event(event: CaseEvent, case: Case) -> dict:
 # ---------------------------------------------------------------- cases: endpoints
 
 
-@router.get(
-    "/staff/cases", response={200: CasePage, 403: Problem}, summary="Les dossiers de l'équipe (la file des agents)"
-)
+@router.get("/staff/cases", response={200: CasePage, **ERRORS}, summary="Les dossiers de l'équipe (la file des agents)")
 def case_list(request, filters: Query[CaseFilters]):
     """The team's queue, as a case worker of the team sees it on the staff screen (same
     tabs, filters and sort), newest first unless sorted otherwise. Journaled."""
@@ -426,7 +455,7 @@ def _int_or_zero(text: str) -> int:
     return int(text) if text.isdigit() and len(text) < 12 else 0
 
 
-@router.get("/staff/colleagues", response={200: list[Named]}, summary="Les agents à qui attribuer un dossier")
+@router.get("/staff/colleagues", response={200: list[Named], **ERRORS}, summary="Les agents à qui attribuer un dossier")
 def colleague_list(request):
     require(request, Scope.CASES_READ)
     return [_named(user) for user in case_selectors.colleagues(_user(request))]
@@ -434,7 +463,7 @@ def colleague_list(request):
 
 @router.get(
     "/staff/cases/{reference}",
-    response={200: CaseDetail, 404: Problem},
+    response={200: CaseDetail, **ERRORS},
     summary="Un dossier : réponses, documents, historique",
 )
 def case_read(request, reference: str):
@@ -448,7 +477,7 @@ def case_read(request, reference: str):
 
 @router.post(
     "/staff/cases/{reference}/status",
-    response={200: CaseSummary, 403: Problem, 404: Problem, 422: Problem},
+    response={200: CaseSummary, **ERRORS},
     summary="Changer l'état d'un dossier",
 )
 def case_status(request, reference: str, payload: StatusIn):
@@ -470,7 +499,7 @@ def case_status(request, reference: str, payload: StatusIn):
 
 @router.put(
     "/staff/cases/{reference}/assignee",
-    response={200: CaseSummary, 403: Problem, 404: Problem, 422: Problem},
+    response={200: CaseSummary, **ERRORS},
     summary="Attribuer un dossier à un agent de l'équipe",
 )
 def case_assignee(request, reference: str, payload: AssigneeIn):
@@ -490,7 +519,7 @@ def case_assignee(request, reference: str, payload: AssigneeIn):
 
 @router.post(
     "/staff/cases/{reference}/notes",
-    response={201: EventOut, 400: Problem, 403: Problem, 404: Problem, 422: Problem},
+    response={201: EventOut, **CREATE_ERRORS},
     summary="Ajouter une note interne (jamais montrée à l'habitant)",
 )
 def case_note(request, reference: str, payload: TextIn, response: HttpResponse):
@@ -508,7 +537,7 @@ def case_note(request, reference: str, payload: TextIn, response: HttpResponse):
 
 @router.post(
     "/staff/cases/{reference}/messages",
-    response={201: EventOut, 400: Problem, 403: Problem, 404: Problem, 422: Problem},
+    response={201: EventOut, **CREATE_ERRORS},
     summary="Écrire à l'habitant (par son moyen de contact : courriel, SMS ou courrier)",
 )
 def case_message(request, reference: str, payload: MessageIn, response: HttpResponse):
@@ -545,8 +574,8 @@ class AccompanimentChange(Schema):
     duration: int | None = Field(None, ge=1, le=1440, description="En minutes (15, 30, 45, 60, 90, 120 ou autre).")
     kind: KindName | None = None
     place_type: PlaceTypeName | None = None
-    place_id: int | None = Field(None, description="Un lieu de l'équipe, quand « place_type » vaut « lieu_activite ».")
-    commune: str | None = Field(None, max_length=100)
+    place_id: Id | None = Field(None, description="Un lieu de l'équipe, quand « place_type » vaut « lieu_activite ».")
+    commune: Text | None = Field(None, max_length=100)
     equipment: list[EquipmentName] | None = None
     themes: list[ThemeName] | None = None
     admin_subthemes: list[SubthemeName] | None = None
@@ -557,13 +586,13 @@ class AccompanimentChange(Schema):
     first_time: bool | None = None
     autonomy: AutonomyName | None = None
     oriented_to: OrientedToName | None = None
-    case_reference: str | None = Field(None, max_length=20, description="Une demande déposée sous mandat de l'équipe.")
-    notes: str | None = Field(None, max_length=5000)
+    case_reference: Text | None = Field(None, max_length=20, description="Une demande déposée sous mandat de l'équipe.")
+    notes: Text | None = Field(None, max_length=5000)
 
 
 class AccompanimentIn(AccompanimentChange):
-    person_id: int | None = Field(None, description="La personne accompagnée ; sans elle, un accompagnement anonyme.")
-    appointment_id: int | None = Field(None, description="Le rendez-vous de l'équipe que cet accompagnement clôt.")
+    person_id: Id | None = Field(None, description="La personne accompagnée ; sans elle, un accompagnement anonyme.")
+    appointment_id: Id | None = Field(None, description="Le rendez-vous de l'équipe que cet accompagnement clôt.")
 
 
 class AccompanimentOut(Schema):
@@ -602,7 +631,7 @@ class AccompanimentPage(Schema):
 
 class AccompanimentFilters(Schema):
     limit: int = Field(30, ge=1, le=PAGE_MAX)
-    cursor: str | None = Field(None, max_length=500)
+    cursor: Text | None = Field(None, max_length=500)
 
 
 # The web form's fields, named as in the API.
@@ -746,7 +775,7 @@ def _team(request: HttpRequest):
 
 @router.get(
     "/staff/accompaniments",
-    response={200: AccompanimentPage, 403: Problem},
+    response={200: AccompanimentPage, **ERRORS},
     summary="Les accompagnements notés (ceux que l'agent de ce rôle voit)",
 )
 def accompaniment_list(request, filters: Query[AccompanimentFilters]):
@@ -770,10 +799,10 @@ def _visible_accompaniment(request: HttpRequest, pk: int) -> Accompaniment:
 
 @router.get(
     "/staff/accompaniments/{int:pk}",
-    response={200: AccompanimentOut, 403: Problem, 404: Problem},
+    response={200: AccompanimentOut, **ERRORS},
     summary="Un accompagnement",
 )
-def accompaniment_read(request, pk: int):
+def accompaniment_read(request, pk: Path[Id]):
     require(request, Scope.ACCOMPANIMENTS_WRITE)
     _mediation_staff(request)
     record = _visible_accompaniment(request, pk)
@@ -783,7 +812,7 @@ def accompaniment_read(request, pk: int):
 
 @router.post(
     "/staff/accompaniments",
-    response={201: AccompanimentOut, 400: Problem, 403: Problem, 422: Problem},
+    response={201: AccompanimentOut, **CREATE_ERRORS},
     summary="Noter un accompagnement",
 )
 def accompaniment_record(request, payload: AccompanimentIn, response: HttpResponse):
@@ -835,10 +864,10 @@ def accompaniment_record(request, payload: AccompanimentIn, response: HttpRespon
 
 @router.patch(
     "/staff/accompaniments/{int:pk}",
-    response={200: AccompanimentOut, 403: Problem, 404: Problem, 422: Problem},
+    response={200: AccompanimentOut, **ERRORS},
     summary="Corriger un accompagnement",
 )
-def accompaniment_correct(request, pk: int, payload: AccompanimentChange):
+def accompaniment_correct(request, pk: Path[Id], payload: AccompanimentChange):
     require(request, Scope.ACCOMPANIMENTS_WRITE)
     _mediation_staff(request)
     user = _user(request)
