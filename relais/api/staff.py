@@ -34,7 +34,7 @@ from relais.api.auth import application_key, require
 from relais.api.models import Scope
 from relais.cases import selectors as case_selectors
 from relais.cases import services as case_services
-from relais.cases.forms import MessageForm, NoteForm
+from relais.cases.forms import MessageForm, NoteForm, QueueFilterForm
 from relais.cases.models import Case, CaseEvent, Status
 from relais.core.http import OutOfReach
 from relais.core.models import Channel, Person
@@ -268,6 +268,7 @@ class CaseFilters(Schema):
     status: StatusName | None = None
     channel: ChannelName | None = None
     assignee: Text = Field("", max_length=20, description="« none » (personne) ou l'id d'un agent de l'équipe.")
+    place_id: Id | None = Field(None, description="Enregistrées dans ce lieu (au guichet).")
     start: datetime.date | None = Field(None, description="Reçues depuis ce jour (inclus).")
     end: datetime.date | None = Field(None, description="Reçues jusqu'à ce jour (inclus).")
     correction: bool = Field(False, description="Seulement les demandes dont une correction attend.")
@@ -423,26 +424,7 @@ def case_list(request, filters: Query[CaseFilters]):
     require(request, Scope.CASES_READ)
     _may_list_cases(request)
     user = _user(request)
-    chosen: dict = {
-        "q": filters.q.strip(),
-        "correction": filters.correction,
-        "start": filters.start,
-        "end": filters.end,
-    }
-    chosen.update({"status": filters.status or "", "channel": filters.channel or "", "sort": filters.sort or ""})
-    if filters.start and filters.end and filters.start > filters.end:
-        raise ValidationError({"end": _("La date de fin doit être après la date de début.")})
-    if filters.form:
-        chosen["form"] = case_selectors.forms_of(user).filter(slug=filters.form).first()
-        if chosen["form"] is None:
-            raise ValidationError({"form": _("Aucune démarche de l'équipe n'a cet identifiant.")})
-    if filters.assignee == "none":
-        chosen["assignee"] = "none"
-    elif filters.assignee:
-        colleague = case_selectors.colleagues(user).filter(pk=_int_or_zero(filters.assignee)).first()
-        if colleague is None:
-            raise ValidationError({"assignee": _("« none » ou l'id d'un agent de l'équipe (GET /staff/colleagues).")})
-        chosen["assignee"] = colleague.pk
+    chosen = _queue_filters(user, filters)
     order = case_selectors.queue_order(filters.tab, chosen)
     qs = case_selectors.queue(user, tab=filters.tab, filters=chosen).defer("answers", "search_text")
     keys = [(order.lstrip("-"), order.startswith("-")), ("pk", True)]
@@ -451,8 +433,29 @@ def case_list(request, filters: Query[CaseFilters]):
     return {"results": [_summary(case) for case in rows], "next": following}
 
 
-def _int_or_zero(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 12 else 0
+def _queue_filters(user, filters: CaseFilters) -> dict:
+    """The filters, checked by the staff queue's own filter form (the forms and agents of
+    the team, dates in order), as `selectors.queue` takes them."""
+    data = {
+        "q": filters.q,
+        "status": filters.status or "",
+        "channel": filters.channel or "",
+        "assignee": filters.assignee,
+        "start": filters.start.isoformat() if filters.start else "",
+        "end": filters.end.isoformat() if filters.end else "",
+        "sort": filters.sort or "",
+        "correction": "on" if filters.correction else "",
+        "place": str(filters.place_id or ""),
+    }
+    if filters.form:
+        # By its slug in the API: an unknown one is refused by the form like another team's.
+        data["form"] = str(
+            case_selectors.forms_of(user).filter(slug=filters.form).values_list("pk", flat=True).first() or 0
+        )
+    form = QueueFilterForm(data, forms_qs=case_selectors.forms_of(user), assignees=case_selectors.colleagues(user))
+    if not form.is_valid():
+        raise _renamed(ValidationError(form.errors.as_data()), {"place": "place_id"})
+    return form.cleaned_data
 
 
 @router.get("/staff/colleagues", response={200: list[Named], **ERRORS}, summary="Les agents à qui attribuer un dossier")

@@ -248,10 +248,13 @@ def test_filters_are_the_queues_and_bad_ones_are_said_in_french(civil, civil_cas
     street_form = Form.objects.filter(team__slug="urbanisme").first()
     refused = api("get", "/staff/cases", raw, form=street_form.slug)
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [
-        {"field": "form", "pointer": "#/form", "detail": "Aucune démarche de l'équipe n'a cet identifiant."}
+    assert [e["field"] for e in refused.json()["errors"]] == ["form"]
+    backwards = api("get", "/staff/cases", raw, start="2026-12-01", end="2026-11-01")
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"] == [
+        {"field": "end", "pointer": "#/end", "detail": "La date de fin doit être après la date de début."}
     ]
-    assert api("get", "/staff/cases", raw, start="2026-12-01", end="2026-11-01").status_code == 422
+    assert api("get", "/staff/cases", raw, assignee="123456").json()["errors"][0]["field"] == "assignee"
     assert api("get", "/staff/cases", raw, tab="corbeille").status_code == 422
 
 
