@@ -728,6 +728,10 @@ _DEFAULTS = {
 }
 
 
+# What a correction may empty by sending null.
+_CLEARABLE = {"place_id", "first_time", "case_reference", "autonomy", "oriented_to", "commune", "notes"}
+
+
 def _form_data(values: dict, team) -> dict:
     """The staff form's data for these values: the API validates with the web's own form."""
 
@@ -875,10 +879,10 @@ def accompaniment_correct(request, pk: Path[Id], payload: AccompanimentChange):
     _mediation_staff(request)
     user = _user(request)
     record = _visible_accompaniment(request, pk)
-    values = {**_current(record), **payload.dict(exclude_unset=True)}
-    for name, default in _DEFAULTS.items():
-        if values.get(name) is None:
-            values[name] = default
+    values = _current(record)
+    for name, value in payload.dict(exclude_unset=True).items():
+        if value is not None or name in _CLEARABLE:  # null elsewhere: left as it is
+            values[name] = value
     participants = None
     data = _form_data(values, record.team)
     if record.kind == c.AccompanimentKind.COLLECTIVE or record.participants.exists():

@@ -185,6 +185,8 @@ def test_a_correction_changes_only_what_is_sent(coop, place):
     assert record.notes == "Boîte mail créée." and record.themes == ["email"] and record.place == place
     entry = AuditEvent.objects.get(action="mediation.accompaniment.corrected", actor=application.user)
     assert sorted(entry.details["fields"]) == ["duration", "equipment"]
+    cleared = api("patch", f"/staff/accompaniments/{pk}", raw, {"notes": None, "kind": None})
+    assert cleared.status_code == 200 and cleared.json()["notes"] == "" and cleared.json()["kind"] == "individuel"
     refused = api("patch", f"/staff/accompaniments/{pk}", raw, {"themes": []})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "themes"
     assert api("get", f"/staff/accompaniments/{pk}", raw).json()["duration"] == 45
