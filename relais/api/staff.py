@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
+from ninja import Status as Reply
 from pydantic import AfterValidator
 
 from relais.accounts.models import User
@@ -535,7 +536,9 @@ def case_note(request, reference: str, payload: TextIn, response: HttpResponse):
         )
         return 201, _event(event, case)
 
-    return idempotency.once(request, response, f"POST /staff/cases/{case.reference}/notes", payload.dict(), create)
+    return Reply(
+        *idempotency.once(request, response, f"POST /staff/cases/{case.reference}/notes", payload.dict(), create)
+    )
 
 
 @router.post(
@@ -553,7 +556,9 @@ def case_message(request, reference: str, payload: MessageIn, response: HttpResp
         )
         return 201, _event(event, case)
 
-    return idempotency.once(request, response, f"POST /staff/cases/{case.reference}/messages", payload.dict(), create)
+    return Reply(
+        *idempotency.once(request, response, f"POST /staff/cases/{case.reference}/messages", payload.dict(), create)
+    )
 
 
 # ---------------------------------------------------------------- schemas: accompaniments
@@ -866,7 +871,7 @@ def accompaniment_record(request, payload: AccompanimentIn, response: HttpRespon
             Accompaniment.objects.select_related("team", "advisor", "place", "person", "case").get(pk=record.pk)
         )
 
-    return idempotency.once(request, response, "POST /staff/accompaniments", payload.dict(), create)
+    return Reply(*idempotency.once(request, response, "POST /staff/accompaniments", payload.dict(), create))
 
 
 @router.patch(
