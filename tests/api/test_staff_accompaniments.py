@@ -5,7 +5,9 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from relais.accounts.models import Role, Team, TeamKind, User
 from relais.api import services as api_services
@@ -229,3 +231,17 @@ def test_a_case_worker_key_does_not_record_accompaniments():
     _app, raw = advisor_key("etat-civil", Role.CASE_WORKER, name="État civil")
     response = api("get", "/staff/accompaniments", raw)
     assert response.status_code == 403 and "médiation" in response.json()["detail"]
+
+
+def test_the_list_costs_the_same_queries_whatever_its_length(coop, place, django_assert_max_num_queries):
+    application, raw = coop
+    Accompaniment.objects.bulk_create(
+        [
+            Accompaniment(team=application.team, advisor=application.user, duration=30, place=place, themes=["email"])
+            for _ in range(60)
+        ]
+    )
+    with CaptureQueriesContext(connection) as small:
+        assert len(api("get", "/staff/accompaniments", raw, limit=2).json()["results"]) == 2
+    with django_assert_max_num_queries(len(small)):
+        assert len(api("get", "/staff/accompaniments", raw, limit=60).json()["results"]) == 60
