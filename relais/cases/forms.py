@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
-from relais.cases.models import FieldKind, Form, FormField, Status
+from relais.cases.models import EXPLAINED_STATUSES, STATUS_MESSAGE_MISSING, FieldKind, Form, FormField, Status
 from relais.core.content_language import localized
 from relais.core.forms import ContentSelect, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
@@ -418,8 +418,8 @@ class StatusForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") in (Status.WAITING, Status.REFUSED) and not data.get("message"):
-            self.add_error("message", _("Expliquez à l'habitant ce qu'il doit faire ou pourquoi c'est refusé."))
+        if data.get("status") in EXPLAINED_STATUSES and not data.get("message"):
+            self.add_error("message", STATUS_MESSAGE_MISSING)
         return data
 
 

@@ -205,6 +205,10 @@ class Status(models.TextChoices):
     CLOSED = "closed_without_action", _("Classée sans suite")
 
 
+# A worker's decision that asks the resident something or refuses tells them what to do or
+# why (the case page and the API; bulk actions offer neither).
+EXPLAINED_STATUSES = (Status.WAITING, Status.REFUSED)
+STATUS_MESSAGE_MISSING = _("Expliquez à l'habitant ce qu'il doit faire ou pourquoi c'est refusé.")
 OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING)
 DONE_STATUSES = (Status.ACCEPTED, Status.REFUSED, Status.CLOSED)
 TRANSITIONS = {

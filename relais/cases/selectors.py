@@ -110,7 +110,7 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         qs = qs.filter(submitted_at__gte=_day_start(filters["start"]))
     if filters.get("end"):
         qs = qs.filter(submitted_at__lt=_day_start(filters["end"] + datetime.timedelta(days=1)))
-    order = filters.get("sort") or ("due_date" if tab == "retard" else "-submitted_at")
+    order = queue_order(tab, filters)
     if filters.get("q"):
         # A search matches few rows out of many: read them all and sort the matches, rather
         # than walk the whole sort index testing each row (SQLite would: ~200 ms at 100 000
@@ -119,6 +119,12 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         expression = Coalesce(F(field), F(field))
         order = expression.desc() if order.startswith("-") else expression.asc()
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def queue_order(tab: str, filters: dict) -> str:
+    """The field a queue is sorted by (then by id, newest first): the one chosen, else the
+    due date for late cases, else the newest first."""
+    return filters.get("sort") or ("due_date" if tab == "retard" else "-submitted_at")
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

@@ -29,6 +29,8 @@ from relais.cases.forms import display, person_from_contact
 from relais.cases.journal import Action
 from relais.cases.models import (
     DONE_STATUSES,
+    EXPLAINED_STATUSES,
+    STATUS_MESSAGE_MISSING,
     Case,
     CaseEvent,
     Correction,
@@ -56,7 +58,7 @@ from relais.core.selectors import sender_blocked
 from relais.core.services import person_create, person_delete_if_unused, person_for_account, senders_block
 from relais.core.text import fold, phone_digits
 from relais.core.uploads import check_upload
-from relais.mandates.services import mandate_require
+from relais.mandates.services import mandate_require, mandate_use
 from relais.notifications import channels
 from relais.notifications.services import messages_delete_about, notify
 
@@ -464,6 +466,11 @@ def correction_version(case: Case) -> str:
     return case.correction_received_at.isoformat() if case.correction_received_at else ""
 
 
+def status_needs_message(status: str) -> bool:
+    """A worker moving a case to `status` must write to the resident."""
+    return status in EXPLAINED_STATUSES
+
+
 @transaction.atomic
 def case_change_status(
     *,
@@ -472,12 +479,17 @@ def case_change_status(
     actor,
     message: str = "",
     seen_correction: str | None = None,
+    explain: bool = False,
     request: HttpRequest | None = None,
 ) -> Case:
     """Move the case to `status`. `seen_correction` is the `correction_version` of the page
     the worker decided from: a correction received since then refuses the change (reread
     first). Without it (bulk actions, commands), the "correction reçue" flag is cleared only
-    by a decision that closes the case. Closing a case withdraws the corrections still asked."""
+    by a decision that closes the case. Closing a case withdraws the corrections still asked.
+    `explain`: a worker's decision (the case page, the API), which must tell the resident
+    why when it asks them something or refuses (`status_needs_message`)."""
+    if explain and status_needs_message(status) and not (message or "").strip():
+        raise ValidationError({"message": STATUS_MESSAGE_MISSING})
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "form", "team").get(pk=case.pk)
     if not case.can_move_to(status):
         raise ValidationError({"status": _("Ce dossier ne peut pas passer à cet état.")})
@@ -521,9 +533,9 @@ def case_change_status(
 
 @transaction.atomic
 def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = None) -> Case:
-    if (
-        assignee is not None
-        and not assignee.memberships.filter(team_id=case.team_id, role__in=[Role.CASE_WORKER, Role.MANAGER]).exists()
+    if assignee is not None and not (
+        assignee.is_active
+        and assignee.memberships.filter(team_id=case.team_id, role__in=[Role.CASE_WORKER, Role.MANAGER]).exists()
     ):
         raise ValidationError({"assignee": _("Cet agent ne fait pas partie de l'équipe qui traite ce dossier.")})
     Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
@@ -542,10 +554,19 @@ def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = No
     return case
 
 
-@transaction.atomic
-def case_add_note(*, case: Case, text: str, actor, request: HttpRequest | None = None) -> CaseEvent:
-    event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=actor, text=text)
-    audit_log(actor=actor, action=Action.CASE_NOTE_ADDED, obj=case, person=case.person, request=request)
+def case_add_note(
+    *, case: Case, text: str, actor, submission_key=None, request: HttpRequest | None = None
+) -> CaseEvent:
+    """An internal note (agents only). A retry with the same `submission_key` adds none."""
+
+    def create() -> CaseEvent:
+        event = CaseEvent.objects.create(
+            case=case, kind=EventKind.NOTE, actor=actor, text=text, submission_key=submission_key
+        )
+        audit_log(actor=actor, action=Action.CASE_NOTE_ADDED, obj=case, person=case.person, request=request)
+        return event
+
+    event, _created = create_once(CaseEvent, submission_key, create, lock=_lock_case(case))
     return event
 
 
@@ -678,6 +699,28 @@ def case_opened_by_worker(*, case: Case, actor, request: HttpRequest | None = No
     audit_log(actor=actor, action=Action.CASE_VIEWED, obj=case, person=case.person, request=request)
     if case.resident_replied_at and case.team_id in worker_team_ids(actor):
         Case.objects.filter(pk=case.pk).update(resident_replied_at=None)
+
+
+def case_opened(*, case: Case, actor, request: HttpRequest | None = None) -> None:
+    """A staff member (or a staff application) read the case: journal it as
+    `case_opened_by_worker` does; a helper following a case filed under their team's
+    mandate also uses that mandate (journaled on it)."""
+    case_opened_by_worker(case=case, actor=actor, request=request)
+    if case.team_id not in worker_team_ids(actor) and case.acting_under_id and case.recorded_by_id != actor.pk:
+        mandate_use(mandate=case.acting_under, actor=actor, action=Action.CASE_VIEWED, obj=case, request=request)
+
+
+def queue_viewed(*, actor, cases, tab: str, request: HttpRequest | None = None) -> None:
+    """A page of a worker's queue was shown (the web's or the API's): one journal entry
+    naming every person on it."""
+    cases = list(cases)
+    audit_log(
+        actor=actor,
+        action=Action.QUEUE_VIEWED,
+        request=request,
+        people=[c.person_id for c in cases],
+        details={"tab": tab, "n": len(cases)},
+    )
 
 
 def cases_bulk(*, cases, action: str, actor, request: HttpRequest | None = None) -> tuple[int, list[str]]:

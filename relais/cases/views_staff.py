@@ -46,7 +46,7 @@ from relais.core.forms import TranslationForm, add_refusal
 from relais.core.http import channel_to_preselect, files_data, post_data, remember_channel, safe_next
 from relais.core.models import Channel
 from relais.core.templatetags.ui import error_summary
-from relais.mandates.services import MandateRequired, mandate_refusal, mandate_use
+from relais.mandates.services import MandateRequired, mandate_refusal
 
 WORKER_ROLES = selectors.WORKER_ROLES
 RECORD_ROLES = (Role.RECEPTION, Role.CASE_WORKER, Role.MANAGER, Role.ADVISOR)
@@ -94,13 +94,7 @@ def queue(request):
     counts = selectors.tab_counts(request.user)
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))
-    audit_log(
-        actor=request.user,
-        action=Action.QUEUE_VIEWED,
-        request=request,
-        people=[c.person_id for c in page],
-        details={"tab": tab, "n": len(page)},
-    )
+    services.queue_viewed(actor=request.user, cases=page, tab=tab, request=request)
     return render(
         request,
         "cases/staff/queue.html",
@@ -229,12 +223,7 @@ def detail(request, reference):
                 return redirect(case.get_absolute_url() + "#historique")
         case.refresh_from_db()  # shown again: as it is now (a correction may have just arrived)
     else:
-        services.case_opened_by_worker(case=case, actor=request.user, request=request)
-        if not worker and case.acting_under_id and case.recorded_by_id != request.user.pk:
-            # A helper following the case for the resident: that is a use of the mandate.
-            mandate_use(
-                mandate=case.acting_under, actor=request.user, action=Action.CASE_VIEWED, obj=case, request=request
-            )
+        services.case_opened(case=case, actor=request.user, request=request)
     return render(
         request,
         "cases/staff/detail.html",
@@ -294,6 +283,7 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
             status=data["status"],
             message=data["message"],
             seen_correction=data["correction_seen"],
+            explain=True,
             actor=user,
             request=request,
         )

@@ -639,8 +639,7 @@ def accompaniment_list(request):
     if advisor_id is not None:
         qs = qs.filter(advisor_id=advisor_id)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    shown = [a.person_id for a in page]  # collective records show a count, not their participants
-    people_viewed(actor=request.user, action=Action.ACCOMPANIMENT_LIST_VIEWED, person_ids=shown, request=request)
+    accompaniments.accompaniments_listed(actor=request.user, accompaniments=page, request=request)
     return render(
         request,
         "mediation/staff/accompaniment_list.html",
@@ -720,12 +719,8 @@ def accompaniment_edit(request, pk):
     )
     if request.method == "GET":
         shown = [accompaniment.person_id] + [p.pk for p in participants or []]
-        people_viewed(
-            actor=request.user,
-            action=Action.ACCOMPANIMENT_VIEWED,
-            person_ids=shown,
-            obj=accompaniment,
-            request=request,
+        accompaniments.accompaniment_shown(
+            actor=request.user, accompaniment=accompaniment, person_ids=shown, request=request
         )
     if request.method == "POST" and form.is_valid():
         data = form.model_data()

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.core.audit import audit_log
+from relais.core.audit import audit_log, people_viewed
 from relais.core.idempotency import create_once
 from relais.core.models import refuse_erased
 from relais.mediation import choices as c
@@ -111,3 +111,22 @@ def accompaniment_update(
         details={"fields": changed},
     )
     return changed
+
+
+def accompaniments_listed(*, actor, accompaniments, request: HttpRequest | None = None) -> None:
+    """A page of records was shown (the staff list, the API's): each person named on it is
+    journaled (a collective record shows a count, not its participants)."""
+    shown = [a.person_id for a in accompaniments]
+    people_viewed(actor=actor, action=Action.ACCOMPANIMENT_LIST_VIEWED, person_ids=shown, request=request)
+
+
+def accompaniment_shown(
+    *, actor, accompaniment: Accompaniment, person_ids=None, request: HttpRequest | None = None
+) -> None:
+    """One record was shown, with the people it names (`person_ids`: those the page lists,
+    by default its person and its named participants)."""
+    if person_ids is None:
+        person_ids = [accompaniment.person_id, *(p.pk for p in accompaniment.participants.all())]
+    people_viewed(
+        actor=actor, action=Action.ACCOMPANIMENT_VIEWED, person_ids=person_ids, obj=accompaniment, request=request
+    )
