@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -175,7 +176,11 @@ def webhook_create(request, pk):
 
 
 def _endpoint(pk, webhook_pk) -> WebhookEndpoint:
-    return get_object_or_404(WebhookEndpoint.objects.select_related("application"), pk=webhook_pk, application_id=pk)
+    # By its own id only (a foreign key compared to a huge number would reach the database).
+    endpoint = get_object_or_404(WebhookEndpoint.objects.select_related("application"), pk=webhook_pk)
+    if endpoint.application_id != pk:
+        raise Http404
+    return endpoint
 
 
 @administrator
@@ -221,9 +226,9 @@ def webhook_delete(request, pk, webhook_pk):
 @administrator
 @require_POST
 def delivery_resend(request, pk, delivery_pk):
-    delivery = get_object_or_404(
-        WebhookDelivery.objects.select_related("endpoint"), pk=delivery_pk, endpoint__application_id=pk
-    )
+    delivery = get_object_or_404(WebhookDelivery.objects.select_related("endpoint"), pk=delivery_pk)
+    if delivery.endpoint.application_id != pk:
+        raise Http404
     webhooks.delivery_resend(delivery=delivery, actor=request.user, request=request)
     messages.success(request, _("L'envoi est relancé."))
     return redirect("api_admin:webhook_detail", pk=pk, webhook_pk=delivery.endpoint_id)
