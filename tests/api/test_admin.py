@@ -162,3 +162,17 @@ def test_a_webhook_is_registered_its_secret_shown_once_and_its_log_resent(admin_
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
     assert webhooks.events_for(application)
+
+
+def test_the_demo_town_has_a_partner_application_with_the_documented_key(db):
+    from io import StringIO
+
+    from relais.demo.demo import DEMO_KEY, load
+
+    application = keys.authenticate(DEMO_KEY, count=False)
+    assert application is not None and application.team is None
+    assert application.allows(Scope.REQUESTS_WRITE) and not application.allows(Scope.CASES_READ)
+    assert not ApplicationKey.objects.filter(digest=DEMO_KEY).exists()  # only its digest
+    load(StringIO())  # loading the demo again changes nothing
+    assert Application.objects.filter(name=application.name).count() == 1
+    assert keys.authenticate(DEMO_KEY, count=False) == application
