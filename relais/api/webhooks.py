@@ -1,9 +1,10 @@
 """Webhooks: a partner's URL told of the events it chose, signed, retried, logged.
 
 An event (core.events) reaches every active endpoint of an active application that chose
-it, holds a scope that covers it, and may see it: the event's team is the application's
-team, or the application's own account filed, booked or registered the record (an
-application without a team hears only of its own records). Each gets a WebhookDelivery,
+it and may see it: the application's own account filed, booked or registered the record
+(scopes requests:* or bookings:write), or the record is its team's and the application
+works its team's records as an agent does (cases:read/write, accompaniments:write). An
+application without a team, or with only the partner scopes, hears only of its own records. Each gets a WebhookDelivery,
 sent by a task (relais.api.tasks) and retried with back-off.
 
 What the partner receives (POST, JSON):
@@ -67,23 +68,44 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = datetime.timedelta(seconds=60)  # a claimed try: another worker leaves it alone meanwhile
 ATTEMPTS_KEPT = 20  # entries of a delivery's log
 
-# Which scopes let an application hear of an event (any one of them).
-EVENT_SCOPES = {
-    events.CASE_FILED: (Scope.REQUESTS_READ, Scope.REQUESTS_WRITE, Scope.CASES_READ, Scope.CASES_WRITE),
-    events.CASE_STATUS_CHANGED: (Scope.REQUESTS_READ, Scope.REQUESTS_WRITE, Scope.CASES_READ, Scope.CASES_WRITE),
-    events.APPOINTMENT_BOOKED: (Scope.BOOKINGS_WRITE, Scope.ACCOMPANIMENTS_WRITE),
-    events.APPOINTMENT_CANCELLED: (Scope.BOOKINGS_WRITE, Scope.ACCOMPANIMENTS_WRITE),
-    events.REGISTRATION_PROMOTED: (Scope.BOOKINGS_WRITE, Scope.ACCOMPANIMENTS_WRITE),
+# Which scopes let an application hear of an event (any one of them): about every record of
+# its team (it works them as the team's agents do), or only about the records it filed,
+# booked or registered itself.
+_CASES_TEAM = (Scope.CASES_READ, Scope.CASES_WRITE)
+_CASES_OWN = (Scope.REQUESTS_READ, Scope.REQUESTS_WRITE, *_CASES_TEAM)
+_MEDIATION_TEAM = (Scope.ACCOMPANIMENTS_WRITE,)
+_MEDIATION_OWN = (Scope.BOOKINGS_WRITE, *_MEDIATION_TEAM)
+TEAM_SCOPES = {
+    events.CASE_FILED: _CASES_TEAM,
+    events.CASE_STATUS_CHANGED: _CASES_TEAM,
+    events.APPOINTMENT_BOOKED: _MEDIATION_TEAM,
+    events.APPOINTMENT_CANCELLED: _MEDIATION_TEAM,
+    events.REGISTRATION_PROMOTED: _MEDIATION_TEAM,
 }
+OWN_SCOPES = {
+    events.CASE_FILED: _CASES_OWN,
+    events.CASE_STATUS_CHANGED: _CASES_OWN,
+    events.APPOINTMENT_BOOKED: _MEDIATION_OWN,
+    events.APPOINTMENT_CANCELLED: _MEDIATION_OWN,
+    events.REGISTRATION_PROMOTED: _MEDIATION_OWN,
+}
+
+
+def _holds(application: Application, scopes) -> bool:
+    return any(application.allows(scope) for scope in scopes)
 
 
 def events_for(application: Application) -> list[tuple[str, str]]:
     """The events the application's scopes let it choose: (name, French label)."""
-    return [
-        (name, str(label))
-        for name, label in events.EVENTS.items()
-        if any(application.allows(scope) for scope in EVENT_SCOPES[name])
-    ]
+    return [(name, str(label)) for name, label in events.EVENTS.items() if _holds(application, OWN_SCOPES[name])]
+
+
+def may_hear(application: Application, name: str, *, team_id, recorded_by_id) -> bool:
+    """Its own record (filed, booked, registered by its account), or its team's record when
+    it works the team's records as an agent does."""
+    if recorded_by_id is not None and recorded_by_id == application.user_id:
+        return _holds(application, OWN_SCOPES[name])
+    return team_id is not None and team_id == application.team_id and _holds(application, TEAM_SCOPES[name])
 
 
 # ---------------------------------------------------------------- addresses
@@ -250,7 +272,8 @@ def _listeners(name: str, team_id: int | None, recorded_by_id: int | None) -> li
     return [
         endpoint
         for endpoint in endpoints.select_related("application")
-        if name in endpoint.events and any(endpoint.application.allows(s) for s in EVENT_SCOPES[name])
+        if name in endpoint.events
+        and may_hear(endpoint.application, name, team_id=team_id, recorded_by_id=recorded_by_id)
     ]
 
 

@@ -191,6 +191,8 @@ def test_an_application_hears_only_its_team_or_its_own_records(admin, worker, dj
     _a, civil_status, _s = _application(admin, team_slug="etat-civil")
     _b, town_planning, _s = _application(admin, team_slug="urbanisme")
     website, lonely, _s = _application(admin, scopes=(Scope.REQUESTS_WRITE, Scope.REQUESTS_READ))
+    # A team, but only the partner scopes: it works none of the team's records.
+    _c, partner_of_civil_status, _s = _application(admin, team_slug="etat-civil", scopes=(Scope.REQUESTS_READ,))
     with django_capture_on_commit_callbacks(execute=True):
         mine = _file(_form("urbanisme"), _resident(), by=website.user, channel="api")
         theirs = _file(_form("etat-civil"), _resident(), by=worker)
@@ -204,6 +206,7 @@ def test_an_application_hears_only_its_team_or_its_own_records(admin, worker, dj
     assert heard(town_planning) == [("case.filed", mine.reference), ("case.status_changed", mine.reference)]
     # No team: only what it filed itself, whichever team works it.
     assert heard(lonely) == [("case.filed", mine.reference), ("case.status_changed", mine.reference)]
+    assert heard(partner_of_civil_status) == []
 
 
 def test_nothing_is_told_about_a_change_rolled_back_or_to_a_revoked_application(admin, worker,
