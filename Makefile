@@ -30,6 +30,7 @@ demo: $(VENV)/.installed .env
 	@echo ""
 	@echo "Relais demo: http://$(HOST):$(PORT)/   (staff: admin@valbrenne.fr / relais-demo;"
 	@echo "second-factor code: $(BIN)/relais demo_totp; e-mails and SMS are printed here)"
+	@echo "Demo API key (demo only, published): rls_demo00000000_cle-de-demonstration-publique-ne-pas-utiliser"
 	@# The background worker sends the outbox (e-mails, SMS); both stop with Ctrl-C.
 	trap 'kill 0' INT TERM EXIT; $(BIN)/relais db_worker --interval 2 & $(BIN)/relais runserver $(HOST):$(PORT)
 

@@ -284,6 +284,9 @@ WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", 180)
 # A background task still "running" this many minutes after its worker's last sign of life
 # is run again (the worker died mid-task). Keep it above the longest task.
 TASKS_STUCK_AFTER_MINUTES = envint("TASKS_STUCK_AFTER_MINUTES", 15)
+# Webhooks (relais.api.webhooks) go to public https addresses only; on, http:// and private
+# or loopback addresses are allowed too (development and tests only: SSRF otherwise).
+RELAIS_WEBHOOKS_ALLOW_PRIVATE = envbool("RELAIS_WEBHOOKS_ALLOW_PRIVATE", False)
 # If set, /healthz/deep answers only with ?token=… or the header X-Healthz-Token (it shows
 # counts only, never personal data, so it may also stay open).
 HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN")

@@ -495,6 +495,47 @@ def page_feedback(n):
     return _anonymous(f"198.51.100.{80 + n}"), reverse("cases:feedback"), data, PageFeedback, mine
 
 
+def application_create(n):
+    """An administrator adds a partner application: one application, one key."""
+    from django.urls import reverse
+
+    from relais.api.models import Application
+
+    key = str(uuid.uuid4())
+    data = {"name": f"Appli double {n}", "contact_email": "", "scopes": ["requests:read"], "team": "", "role": "",
+            "rate_limit": "120", "submission_key": key}  # fmt: skip
+    url = reverse("api_admin:application_create")
+    return _staff("admin@valbrenne.fr"), url, data, Application, {"submission_key": key}
+
+
+def _demo_application():
+    from relais.api.models import Application
+
+    return Application.objects.filter(revoked_at__isnull=True).order_by("pk").first()
+
+
+def key_rotate(n):
+    """ "Remplacer la clé" clicked several times: one new key."""
+    from django.urls import reverse
+
+    from relais.api.models import ApplicationKey
+
+    key = str(uuid.uuid4())
+    url = reverse("api_admin:key_rotate", args=[_demo_application().pk])
+    return _staff("admin@valbrenne.fr"), url, {"submission_key": key}, ApplicationKey, {"submission_key": key}
+
+
+def webhook_create(n):
+    from django.urls import reverse
+
+    from relais.api.models import WebhookEndpoint
+
+    key = str(uuid.uuid4())
+    data = {"url": f"https://partenaire.example.org/relais/{n}", "events": ["case.filed"], "submission_key": key}
+    url = reverse("api_admin:webhook_create", args=[_demo_application().pk])
+    return _staff("admin@valbrenne.fr"), url, data, WebhookEndpoint, {"submission_key": key}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -523,6 +564,9 @@ SCENARIOS = {
         staff_typed_appointment,
         me_too,
         page_feedback,
+        application_create,
+        key_rotate,
+        webhook_create,
     )
 }
 

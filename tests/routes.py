@@ -614,6 +614,31 @@ def _street_case_of_civil_status():
     )
 
 
+def _application():
+    """The demo town's website (relais/demo/demo.py), a partner application."""
+    from relais.api.models import Application
+
+    return _first(Application.objects.filter(revoked_at__isnull=True).order_by("pk"))
+
+
+def _webhook():
+    from relais.api.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        application=_application(), url="https://partenaire.example.org/relais", events=["case.filed"],
+        secret="whsec_sample",
+    )  # fmt: skip
+
+
+def _delivery():
+    from relais.api.models import DeliveryStatus, WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        endpoint=_webhook(), event="case.filed", payload={"id": 0}, status=DeliveryStatus.FAILED, attempts=6,
+        attempt_log=[{"at": "2026-12-06T10:00:00+01:00", "status": 500, "error": "Réponse 500 du partenaire."}],
+    )  # fmt: skip
+
+
 def _track(case) -> dict:
     return {"reference": case.reference, "token": case.token}
 
@@ -655,6 +680,16 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "accounts:membership_remove": lambda: {"pk": _membership().pk},
     "accounts:user_toggle_active": lambda: {"pk": _staff_user().pk},
     "accounts:user_invitation": lambda: {"pk": _staff_user().pk},
+    # partner applications (the demo town's website)
+    "api_admin:application_detail": lambda: {"pk": _application().pk},
+    "api_admin:application_reveal": lambda: {"pk": _application().pk},
+    "api_admin:application_revoke": lambda: {"pk": _application().pk},
+    "api_admin:key_rotate": lambda: {"pk": _application().pk},
+    "api_admin:key_revoke": lambda: {"pk": (a := _application()).pk, "key_pk": a.keys.first().pk},
+    "api_admin:webhook_create": lambda: {"pk": _application().pk},
+    "api_admin:webhook_detail": lambda: {"pk": (w := _webhook()).application_id, "webhook_pk": w.pk},
+    "api_admin:webhook_delete": lambda: {"pk": (w := _webhook()).application_id, "webhook_pk": w.pk},
+    "api_admin:delivery_resend": lambda: {"pk": (d := _delivery()).endpoint.application_id, "delivery_pk": d.pk},
     # notifications
     "notifications:batch_pdf": lambda: {"pk": _letter_batch().pk},
     "notifications:batch_posted": lambda: {"pk": _letter_batch().pk},

@@ -49,6 +49,9 @@ MAKES = {
     "staff_typed_appointment": (0, 1),
     "me_too": (0, 0),  # counted once for one browser session, nothing about the visitor kept
     "page_feedback": (0, 0),  # one answer per page, day and connection; no cookie, no person
+    "application_create": (0, 0),  # the application and its key (shown to the first click only)
+    "key_rotate": (0, 0),
+    "webhook_create": (0, 0),
 }
 
 

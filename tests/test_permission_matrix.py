@@ -102,6 +102,16 @@ OBJECT_OF_ANOTHER_TEAM = {
     "mutualaid:staff_suspend": lambda w: {"person_pk": w.person.pk},
     "mutualaid:staff_unsuspend": lambda w: {"person_pk": w.person.pk},
     "mutualaid:relay_sheet": lambda w: {"person_pk": w.person.pk},
+    # partner applications: Service B's software, its key, its webhook and its log
+    "api_admin:application_detail": lambda w: {"pk": w.application.pk},
+    "api_admin:application_reveal": lambda w: {"pk": w.application.pk},
+    "api_admin:application_revoke": lambda w: {"pk": w.application.pk},
+    "api_admin:key_rotate": lambda w: {"pk": w.application.pk},
+    "api_admin:key_revoke": lambda w: {"pk": w.application.pk, "key_pk": w.application.keys.first().pk},
+    "api_admin:webhook_create": lambda w: {"pk": w.application.pk},
+    "api_admin:webhook_detail": lambda w: {"pk": w.application.pk, "webhook_pk": w.webhook.pk},
+    "api_admin:webhook_delete": lambda w: {"pk": w.application.pk, "webhook_pk": w.webhook.pk},
+    "api_admin:delivery_resend": lambda w: {"pk": w.application.pk, "delivery_pk": w.delivery.pk},
     # statistics: a share link about the B mediation team, made by its (own) manager
     "stats:share_revoke": lambda w: {"pk": w.share_link.pk},
     # procedures to simplify: a form of Service B
@@ -187,6 +197,21 @@ ALLOWED = {
     "mutualaid:staff_suspend": {"moderator"},
     "mutualaid:staff_unsuspend": {"moderator"},
     "mutualaid:relay_sheet": {"moderator"},
+    # Administrators connect the town's partner applications, whichever team they work for.
+    **{
+        name: {"administrator"}
+        for name in (
+            "api_admin:application_detail",
+            "api_admin:application_reveal",
+            "api_admin:application_revoke",
+            "api_admin:key_rotate",
+            "api_admin:key_revoke",
+            "api_admin:webhook_create",
+            "api_admin:webhook_detail",
+            "api_admin:webhook_delete",
+            "api_admin:delivery_resend",
+        )
+    },  # fmt: skip
     # Administrators see and withdraw every share link of the town's figures.
     "stats:share_revoke": {"administrator"},
     # Administrators edit every form and fiche: they read every form's figures.
@@ -206,6 +231,10 @@ POST_ONLY = {
     "mutualaid:staff_badge",
     "mutualaid:staff_unsuspend",
     "stats:share_revoke",
+    "api_admin:key_rotate",
+    "api_admin:key_revoke",
+    "api_admin:webhook_delete",
+    "api_admin:delivery_resend",
 }
 
 

@@ -73,6 +73,26 @@ class World:
     share_link: ShareLink
     appointment_type: object = None  # Service B's, with an opening of 2 counters
     opening: object = None
+    application: object = None  # a partner application working Service B's cases, with a webhook
+    webhook: object = None
+    delivery: object = None
+
+
+def _application_b(team, actor):
+    """Service B's partner software: a key, a webhook, a failed delivery in its log."""
+    from relais.api import services as api_services
+    from relais.api.models import DeliveryStatus, Scope, WebhookDelivery, WebhookEndpoint
+
+    application, _raw = api_services.application_create(
+        name="Logiciel B", scopes=[Scope.CASES_READ], team=team, role=Role.CASE_WORKER, actor=None
+    )
+    webhook = WebhookEndpoint.objects.create(
+        application=application, url="https://logiciel-b.example.org/relais", events=["case.filed"], secret="whsec_b"
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, event="case.filed", payload={"id": 0}, status=DeliveryStatus.FAILED, attempts=6
+    )
+    return application, webhook, delivery
 
 
 def build_world() -> World:
@@ -194,7 +214,11 @@ def build_world() -> World:
         label="Partenaire B",
         days=30,
     )
+    application, webhook, delivery = _application_b(service, worker)
     return World(
+        application=application,
+        webhook=webhook,
+        delivery=delivery,
         person=person,
         other_person=other,
         case=case,

@@ -45,7 +45,7 @@ class StaffUserForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.filter(is_active=True))
+    user = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.filter(is_active=True, is_application=False))
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, widget=forms.RadioSelect)
 
 

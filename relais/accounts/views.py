@@ -37,6 +37,11 @@ def admin_login(request, extra_context=None):
     )
 
 
+def agents():
+    """Staff accounts: people with a role in a team, never a partner application's account."""
+    return User.objects.filter(memberships__isnull=False, is_application=False)
+
+
 @staff_required(Role.ADMINISTRATOR)
 def team_list(request):
     teams = Team.objects.annotate(n=Count("memberships")).order_by("name")
@@ -57,7 +62,11 @@ def team_edit(request, slug=None):
 @staff_required(Role.ADMINISTRATOR)
 def team_detail(request, slug):
     team = get_object_or_404(Team.objects.prefetch_related("places"), slug=slug)
-    members = team.memberships.select_related("user").order_by("user__full_name")
+    # Partner applications holding a role here are listed apart, as applications (they are
+    # managed on their own screens, never as agents).
+    memberships = team.memberships.select_related("user").order_by("user__full_name")
+    members = memberships.filter(user__is_application=False)
+    applications = memberships.filter(user__is_application=True)
     form = MembershipForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         services.membership_set(
@@ -69,13 +78,19 @@ def team_detail(request, slug):
         )
         messages.success(request, _("Le rôle est enregistré."))
         return redirect(team)
-    return render(request, "accounts/team_detail.html", {"team": team, "members": members, "form": form})
+    return render(
+        request,
+        "accounts/team_detail.html",
+        {"team": team, "members": members, "applications": applications, "form": form},
+    )
 
 
 @staff_required(Role.ADMINISTRATOR)
 @require_POST
 def membership_remove(request, pk):
-    membership = get_object_or_404(Membership.objects.select_related("team", "user"), pk=pk)
+    membership = get_object_or_404(
+        Membership.objects.filter(user__is_application=False).select_related("team", "user"), pk=pk
+    )
     team = membership.team
     services.membership_remove(membership=membership, actor=request.user, request=request)
     messages.success(request, _("%(user)s ne fait plus partie de l'équipe.") % {"user": membership.user})
@@ -89,7 +104,7 @@ def user_list(request):
         user=OuterRef("pk"), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).values("expires_at")[:1]
     users = (
-        User.objects.filter(memberships__isnull=False)
+        agents()
         .distinct()
         .annotate(has_factor=Exists(factors), invitation_expires_at=Subquery(open_invitation))
         .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("team")))
@@ -113,7 +128,7 @@ def user_create(request):
 @never_cache
 def user_invitation(request, pk):
     """Issue (or re-issue, revoking the previous one) an agent's invitation code, shown once."""
-    user = get_object_or_404(User.objects.filter(memberships__isnull=False).distinct(), pk=pk)
+    user = get_object_or_404(agents().distinct(), pk=pk)
     try:
         _invitation, code = services.staff_invitation_issue(user=user, actor=request.user, request=request)
     except ValidationError as error:
@@ -148,7 +163,7 @@ def invitation(request):
 @staff_required(Role.ADMINISTRATOR)
 @require_POST
 def user_toggle_active(request, pk):
-    user = get_object_or_404(User.objects.filter(memberships__isnull=False).distinct(), pk=pk)
+    user = get_object_or_404(agents().distinct(), pk=pk)
     if user == request.user:
         messages.error(request, _("Vous ne pouvez pas désactiver votre propre compte."))
     else:

@@ -14,3 +14,4 @@ class Action(AuditAction):
     KEY_REVOKED = "api.key.revoked", _("Clé d'application révoquée")
     WEBHOOK_SAVED = "api.webhook.saved", _("Adresse de rappel enregistrée")
     WEBHOOK_DELETED = "api.webhook.deleted", _("Adresse de rappel supprimée")
+    WEBHOOK_RESENT = "api.webhook.resent", _("Envoi vers une adresse de rappel relancé")

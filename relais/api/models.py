@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.idempotency import KeyedModel, submission_key_field
+
 
 class Scope(models.TextChoices):
     """What an application may do, resource by resource, read or write."""
@@ -35,7 +37,7 @@ class Scope(models.TextChoices):
 STAFF_SCOPES = (Scope.CASES_READ, Scope.CASES_WRITE, Scope.ACCOMPANIMENTS_WRITE)
 
 
-class Application(models.Model):
+class Application(KeyedModel, models.Model):
     name = models.CharField(_("nom de l'application"), max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     contact_email = models.EmailField(_("contact technique"), blank=True)
@@ -61,6 +63,7 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    submission_key = submission_key_field()  # the administrator's form (one click, one application)
 
     class Meta:
         verbose_name = _("application partenaire")
@@ -76,8 +79,19 @@ class Application(models.Model):
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
 
+    @property
+    def role_label(self) -> str:
+        """The role in its team, in words ("" when it has none)."""
+        from relais.accounts.models import Role
 
-class ApplicationKey(models.Model):
+        return str(dict(Role.choices).get(self.role, self.role))
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(dict(Scope.choices).get(scope, scope)) for scope in self.scopes]
+
+
+class ApplicationKey(KeyedModel, models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="keys")
     prefix = models.CharField(max_length=16, unique=True)
     digest = models.CharField(max_length=64)
@@ -90,6 +104,7 @@ class ApplicationKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    submission_key = submission_key_field()  # "Remplacer la clé" clicked twice makes one key
 
     class Meta:
         ordering = ["-created_at"]
@@ -122,7 +137,7 @@ class IdempotentReply(models.Model):
         return f"{self.operation} {self.key}"
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(KeyedModel, models.Model):
     """A partner's URL told of chosen events, signed with the endpoint's own secret."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="webhooks")
@@ -134,6 +149,7 @@ class WebhookEndpoint(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    submission_key = submission_key_field()
 
     class Meta:
         verbose_name = _("adresse de rappel (webhook)")
@@ -158,6 +174,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # One entry per try: {"at", "status" (HTTP code or null), "error"}; the log screen shows them.
+    attempt_log = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -24,6 +24,7 @@ from relais.api import keys
 from relais.api.journal import Action
 from relais.api.models import STAFF_SCOPES, Application, ApplicationKey, Scope
 from relais.core.audit import audit_log
+from relais.core.idempotency import create_once
 
 # Roles a staff application may hold: it works cases or records accompaniments, never
 # administers, moderates or reads statistics.
@@ -53,13 +54,14 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _issue(application: Application, actor) -> str:
+def _issue(application: Application, actor, submission_key=None) -> str:
     raw, prefix, digest = keys.generate()
-    ApplicationKey.objects.create(application=application, prefix=prefix, digest=digest, created_by=actor)
+    ApplicationKey.objects.create(
+        application=application, prefix=prefix, digest=digest, created_by=actor, submission_key=submission_key
+    )
     return raw
 
 
-@transaction.atomic
 def application_create(
     *,
     name: str,
@@ -69,9 +71,30 @@ def application_create(
     role: str = "",
     contact_email: str = "",
     rate_limit: int = 120,
+    submission_key=None,
     request: HttpRequest | None = None,
+) -> tuple[Application, str | None]:
+    """A new application, its technical account (and role in its team), and its first key.
+
+    The same `submission_key` twice (a double click) gives the first application back with
+    no key (None): the key was shown to the first click only."""
+    made = {}
+
+    def create() -> Application:
+        application, made["raw"] = _application_create(
+            name=name, scopes=scopes, actor=actor, team=team, role=role, contact_email=contact_email,
+            rate_limit=rate_limit, submission_key=submission_key, request=request,
+        )  # fmt: skip
+        return application
+
+    application, _created = create_once(Application, submission_key, create)
+    return application, made.get("raw")
+
+
+@transaction.atomic
+def _application_create(
+    *, name, scopes, actor, team, role, contact_email, rate_limit, submission_key, request
 ) -> tuple[Application, str]:
-    """A new application, its technical account (and role in its team), and its first key."""
     _check(scopes=scopes, team=team, role=role)
     slug = _unique_slug(name)
     user = User.objects.create_user(
@@ -79,7 +102,7 @@ def application_create(
     )  # no password: it cannot log in
     application = Application.objects.create(
         name=name, slug=slug, scopes=sorted(set(scopes)), team=team, role=role if team else "", user=user,
-        contact_email=contact_email, rate_limit=rate_limit, created_by=actor,
+        contact_email=contact_email, rate_limit=rate_limit, created_by=actor, submission_key=submission_key,
     )  # fmt: skip
     if team is not None and role:
         Membership.objects.create(user=user, team=team, role=role)
@@ -121,19 +144,33 @@ def application_revoke(*, application: Application, actor, request: HttpRequest 
     return application
 
 
-@transaction.atomic
 def key_rotate(
-    *, application: Application, actor, grace: datetime.timedelta = ROTATION_GRACE, request: HttpRequest | None = None
-) -> str:
-    """A new key; the current ones keep working for `grace`, then stop."""
-    if not application.is_active:
-        raise ValidationError(_("Cette application est révoquée."))
-    until = timezone.now() + grace
-    application.keys.filter(revoked_at__isnull=True, expires_at__isnull=True).update(expires_at=until)
-    raw = _issue(application, actor)
-    audit_log(actor=actor, action=Action.KEY_ROTATED, obj=application, request=request,
-              details={"old_keys_expire": until.isoformat()})  # fmt: skip
-    return raw
+    *,
+    application: Application,
+    actor,
+    grace: datetime.timedelta = ROTATION_GRACE,
+    submission_key=None,
+    request: HttpRequest | None = None,
+) -> str | None:
+    """A new key; the current ones keep working for `grace`, then stop. The same
+    `submission_key` twice makes one key (None to the second click: shown once)."""
+    made = {}
+
+    def lock():
+        Application.objects.select_for_update().filter(pk=application.pk).first()
+
+    def create() -> ApplicationKey:
+        if not Application.objects.filter(pk=application.pk, revoked_at__isnull=True).exists():
+            raise ValidationError(_("Cette application est révoquée."))
+        until = timezone.now() + grace
+        application.keys.filter(revoked_at__isnull=True, expires_at__isnull=True).update(expires_at=until)
+        made["raw"] = _issue(application, actor, submission_key)
+        audit_log(actor=actor, action=Action.KEY_ROTATED, obj=application, request=request,
+                  details={"old_keys_expire": until.isoformat()})  # fmt: skip
+        return application.keys.get(prefix=made["raw"][len(keys.KEY_START) :].partition("_")[0])
+
+    create_once(ApplicationKey, submission_key, create, lock=lock)
+    return made.get("raw")
 
 
 @transaction.atomic

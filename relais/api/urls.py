@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from relais.api import open311, problems
@@ -8,6 +8,7 @@ from relais.api.v1 import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("", include("relais.api.admin_urls")),  # the administrator's screens (/gestion/applications/)
     # Anything else under /api/ is a problem document, never Django's HTML page.
     re_path(r"^api/", csrf_exempt(problems.not_found), name="api_not_found"),
     # Open311 GeoReport v2 (api.open311): street reports, JSON or XML

@@ -431,8 +431,11 @@ class AssignForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True, memberships__team=team, memberships__role__in=[Role.CASE_WORKER, Role.MANAGER]
-        ).distinct()
+            is_active=True,
+            is_application=False,
+            memberships__team=team,
+            memberships__role__in=[Role.CASE_WORKER, Role.MANAGER],
+        ).distinct()  # a partner application working the team's cases is no assignee
 
 
 class NoteForm(forms.Form):

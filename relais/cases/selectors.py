@@ -150,7 +150,10 @@ def colleagues(user) -> QuerySet[User]:
     """Who a worker may assign cases to: case workers and managers of their teams."""
     return (
         User.objects.filter(
-            is_active=True, memberships__team_id__in=worker_team_ids(user), memberships__role__in=WORKER_ROLES
+            is_active=True,
+            is_application=False,
+            memberships__team_id__in=worker_team_ids(user),
+            memberships__role__in=WORKER_ROLES,
         )
         .distinct()
         .order_by("full_name", "email")

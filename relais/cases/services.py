@@ -46,7 +46,7 @@ from relais.cases.models import (
     normalize_reference,
 )
 from relais.cases.selectors import worker_team_ids
-from relais.core import access, ratelimit
+from relais.core import access, events, ratelimit
 from relais.core.audit import audit_log
 from relais.core.content_language import InRenderingLanguage, keyed_choices, set_translations
 from relais.core.highwater import mark_issued
@@ -64,6 +64,17 @@ from relais.notifications.services import messages_delete_about, notify
 
 # Statuses the resident is always told about (with the agent's message, if any).
 TOLD_STATUSES = (Status.WAITING, *DONE_STATUSES)
+
+
+def _emit(case: Case, name: str, **extra) -> None:
+    """Tell other systems (core.events) about the case: no personal data, ids and codes only."""
+    data = {"id": case.pk, "reference": case.reference, "form": case.form.slug, "status": case.status,
+            "channel": case.channel, "submitted_at": events.iso(case.submitted_at), **extra}  # fmt: skip
+    events.emit(name, team_id=case.team_id, recorded_by_id=case.recorded_by_id, data=data)
+
+
+def _emit_status(case: Case, old: str) -> None:
+    _emit(case, events.CASE_STATUS_CHANGED, old_status=old, changed_at=events.iso(timezone.now()))
 
 
 def reference_next(now: datetime.datetime | None = None) -> str:
@@ -405,6 +416,7 @@ def _submit(
     if scan is not None:
         _store_upload(case, scan, field_key="", actor=recorder, event=event)
     receipt = not unsolicited or _receipt_allowed(person)
+    _emit(case, events.CASE_FILED)
     audit_log(
         actor=recorder,
         action=Action.CASE_SUBMITTED,
@@ -520,6 +532,7 @@ def case_change_status(
     CaseEvent.objects.create(
         case=case, kind=EventKind.STATUS, actor=actor, old_status=old, new_status=status, text=message, message=sent
     )
+    _emit_status(case, old)
     audit_log(
         actor=actor,
         action=Action.CASE_STATUS_CHANGED,
@@ -679,6 +692,7 @@ def case_resident_reply(
             )
             locked.status = Status.IN_PROGRESS
             fields.append("status")
+            _emit_status(locked, Status.WAITING)
         locked.save(update_fields=fields)
         audit_log(
             actor=by,
@@ -1232,8 +1246,9 @@ def correction_request(
             CaseEvent.objects.create(
                 case=locked, kind=EventKind.STATUS, actor=actor, old_status=locked.status, new_status=Status.WAITING
             )
-            locked.status = Status.WAITING
+            old_status, locked.status = locked.status, Status.WAITING
             fields.append("status")
+            _emit_status(locked, old_status)
         locked.save(update_fields=fields)
         audit_log(
             actor=actor,
@@ -1318,6 +1333,7 @@ def correction_answer(
             )  # fmt: skip
             locked.status = Status.IN_PROGRESS
             fields.append("status")
+            _emit_status(locked, Status.WAITING)
         locked.save(update_fields=fields)
         audit_log(
             actor=by,

@@ -43,8 +43,8 @@ def mediation_teams(user):
 def mediation_staff_of(teams):
     """Advisors and managers of these teams (a reception agent of one is no advisor)."""
     return User.objects.filter(
-        memberships__team__in=teams, memberships__role__in=[Role.ADVISOR, Role.MANAGER]
-    ).distinct()
+        memberships__team__in=teams, memberships__role__in=[Role.ADVISOR, Role.MANAGER], is_application=False
+    ).distinct()  # a partner application recording accompaniments is no advisor to choose
 
 
 # ---------------------------------------------------------------- residents

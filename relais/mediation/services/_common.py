@@ -97,3 +97,28 @@ def workshop_context(registration: Registration) -> dict:
         }
 
     return in_language(registration.person, build)
+
+
+# ---------------------------------------------------------------- events for other systems (core.events)
+
+
+def emit_appointment(appointment: Appointment, name: str, **extra) -> None:
+    """Tell other systems about an appointment: ids, codes, times and channel, nobody's name."""
+    from relais.core import events
+
+    data = {"id": appointment.pk, "dropin": appointment.dropin_id, "place": appointment.place_id,
+            "type": appointment.appointment_type.slug if appointment.appointment_type_id else None,
+            "starts_at": events.iso(appointment.starts_at), "ends_at": events.iso(appointment.ends_at),
+            "channel": appointment.channel, **extra}  # fmt: skip
+    if appointment.cancelled_at:
+        data.update(cancelled_at=events.iso(appointment.cancelled_at), outcome=appointment.outcome)
+    events.emit(name, team_id=appointment.team_id, recorded_by_id=appointment.booked_by_id, data=data)
+
+
+def emit_registration_promoted(registration: Registration) -> None:
+    from relais.core import events
+
+    data = {"id": registration.pk, "workshop": registration.workshop_id, "status": registration.status,
+            "channel": registration.channel, "promoted_at": events.iso(registration.promoted_at)}  # fmt: skip
+    events.emit(events.REGISTRATION_PROMOTED, team_id=registration.workshop.team_id,
+                recorded_by_id=registration.registered_by_id, data=data)  # fmt: skip

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.core import ratelimit
+from relais.core import events, ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import AccessCode, Channel, ContactChannel, Person, is_mobile, refuse_erased
@@ -39,6 +39,7 @@ from relais.mediation.services._common import (
     actor_or_none,
     appointment_context,
     appointment_ics,
+    emit_appointment,
     lock_for_booking,
     resident_person,
 )
@@ -95,6 +96,7 @@ def _appointment_create(
         request=request,
         details={"channel": channel, "starts_at": appointment.starts_at.isoformat(), "counter": counter},
     )
+    emit_appointment(appointment, events.APPOINTMENT_BOOKED)
     notify(
         person=person,
         template="mediation_appointment_confirmed",
@@ -374,6 +376,7 @@ def appointment_cancel(
         request=request,
         details={"by_service": by_service},
     )
+    emit_appointment(appointment, events.APPOINTMENT_CANCELLED, by_service=by_service)
     notify(
         person=appointment.person,
         template="mediation_appointment_revoked" if by_service else "mediation_appointment_cancelled",
@@ -449,6 +452,9 @@ def appointment_move(
         raise SlotTaken from None
     old.rescheduled_to = new
     old.save(update_fields=["rescheduled_to"])
+    # Told as the old time cancelled and the new one booked (a partner's calendar follows).
+    emit_appointment(old, events.APPOINTMENT_CANCELLED, by_service=not by_resident, moved_to=new.pk)
+    emit_appointment(new, events.APPOINTMENT_BOOKED, moved_from=old.pk)
     # A paper code printed for the old date follows the move: it opens the new one.
     AccessCode.objects.filter(target=old.get_resident_url()).update(target=new.get_resident_url())
     audit_log(

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.core import events
 from relais.core.audit import audit_log
 from relais.mediation import text
 from relais.mediation.journal import Action
@@ -23,6 +24,7 @@ from relais.mediation.services._common import (
     appointment_context,
     appointment_ics,
     check_mediation_team,
+    emit_appointment,
     lock_for_booking,
 )
 from relais.notifications.services import notify
@@ -140,6 +142,7 @@ def _revoke_appointments(appointments: QuerySet[Appointment], *, notice: str, ac
     revoked = 0
     for appointment in appointments.active().select_for_update(of=("self",)).select_related("person", "place"):
         appointment.save(update_fields=appointment.cancel(by_service=True, reason=notice))
+        emit_appointment(appointment, events.APPOINTMENT_CANCELLED, by_service=True)
         notify(
             person=appointment.person,
             template="mediation_appointment_revoked",

@@ -31,7 +31,13 @@ from relais.mediation.exceptions import AlreadyRegistered
 from relais.mediation.journal import Action
 from relais.mediation.locks import sqlite_write_queue
 from relais.mediation.models import Attendance, Registration, Workshop, WorkshopSession
-from relais.mediation.services._common import actor_or_none, check_mediation_team, resident_person, workshop_context
+from relais.mediation.services._common import (
+    actor_or_none,
+    check_mediation_team,
+    emit_registration_promoted,
+    resident_person,
+    workshop_context,
+)
 from relais.notifications.services import notify
 
 
@@ -258,6 +264,7 @@ def promote_waitlisted(workshop: Workshop, *, actor, request: HttpRequest | None
             break
         registration.workshop = workshop
         registration.save(update_fields=registration.promote())
+        emit_registration_promoted(registration)
         audit_log(
             actor=actor,
             action=Action.REGISTRATION_PROMOTED,
