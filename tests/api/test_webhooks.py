@@ -289,10 +289,6 @@ def test_an_application_chooses_only_events_its_scopes_cover(admin):
 
 def test_deliveries_are_purged_after_30_days_but_not_one_still_waiting(admin, worker, request,
                                                                       django_capture_on_commit_callbacks):  # fmt: skip
-    from relais.api.retention_webhooks import RULES
-
-    retention.register(*RULES)  # until relais/api/retention.py lists them (see retention_webhooks)
-    request.addfinalizer(lambda: retention._rules.pop("webhook_deliveries", None))
     _app, endpoint, _s = _application(admin, team_slug="etat-civil")
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
@@ -301,6 +297,6 @@ def test_deliveries_are_purged_after_30_days_but_not_one_still_waiting(admin, wo
     long_ago = timezone.now() - datetime.timedelta(days=31)
     WebhookDelivery.objects.filter(pk__in=[old.pk, waiting.pk]).update(created_at=long_ago)
     WebhookDelivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status=DeliveryStatus.SENT)
-    outcome = retention.purge("webhook_deliveries")
+    outcome = retention.purge("api.webhook_deliveries")
     assert outcome.count == 1
     assert set(endpoint.deliveries.values_list("pk", flat=True)) == {waiting.pk, recent.pk}

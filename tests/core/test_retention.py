@@ -51,7 +51,7 @@ def test_every_kind_of_personal_data_has_one_rule():
     kinds = [r.kind for r in retention.rules()]
     assert kinds == [
         "cases.drafts", "cases.closed", "cases.page_feedback_digests", "cases.page_feedback_comments", "mediation", "mutualaid", "mutualaid.moderation", "mandates", "messages",
-        "api.idempotent_replies", "people",
+        "api.idempotent_replies", "api.webhook_deliveries", "people",
         "files.orphans", "audit",
     ]  # fmt: skip
 
