@@ -28,7 +28,7 @@ MAX_LIMIT = 200
 # Shared by every list: `limit: int = LimitField`, `cursor: str | None = CursorField`.
 LimitField = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Nombre d'éléments par page (1 à 200).")
 CursorField = Query(
-    None, max_length=500, description="Curseur opaque : repris tel quel du lien `next` de la page précédente."
+    None, max_length=300, description="Curseur opaque : repris tel quel du lien `next` de la page précédente."
 )
 
 

@@ -238,6 +238,7 @@ _ANY = {
     409: "Conflit avec l'état présent (par exemple : créneau déjà pris).",
     413: "Corps de requête trop gros.",
     415: "Type de contenu non pris en charge.",
+    414: "Adresse trop longue (refusée par le serveur HTTP, sans document « problem »).",
     422: "Certaines données sont à corriger.",
     429: "Trop de requêtes : voir l'en-tête Retry-After.",
     500: "Erreur interne.",
@@ -259,7 +260,8 @@ def document(schema: dict) -> dict:
             responses = operation["responses"]
             for status, description in statuses.items():
                 declared = responses.setdefault(str(status), {"description": description})
-                declared["content"] = {CONTENT_TYPE: {"schema": ref}}
+                if status != 414:  # answered by the HTTP server in front, before Relais
+                    declared["content"] = {CONTENT_TYPE: {"schema": ref}}
                 if status == 429:
                     declared["headers"] = {
                         "Retry-After": {"description": "Secondes à attendre.", "schema": {"type": "integer"}}

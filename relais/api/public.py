@@ -40,6 +40,7 @@ router = Router(tags=["Public"])
 CATALOGUE_AGE = 60  # seconds of Cache-Control for what changes with an edit
 LIVE_AGE = 30  # …and for what changes with each booking (slots, seats)
 MAX_DAYS = 92  # widest date range of the schedules
+HORIZON_DAYS = 366  # how far ahead they may be asked
 START = Query(None, description="Premier jour (AAAA-MM-JJ), aujourd'hui par défaut.")
 END = Query(None, description=f"Dernier jour (AAAA-MM-JJ) ; {MAX_DAYS} jours au plus.")
 
@@ -68,8 +69,14 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 
 def _date_range(start: datetime.date | None, end: datetime.date | None, *, days: int):
     """[start, end] as aware datetimes [start 00:00, end + 1 day 00:00); today and `days` by default."""
-    start = start or timezone.localdate()
+    today = timezone.localdate()
+    start = start or today
     end = end or start + datetime.timedelta(days=days - 1)
+    for name, day in (("start", start), ("end", end)):
+        if not today <= day <= today + datetime.timedelta(days=HORIZON_DAYS):
+            raise ValidationError(
+                {name: _("Une date d'aujourd'hui à dans %(n)s jours est attendue.") % {"n": HORIZON_DAYS}}
+            )
     if end < start:
         raise ValidationError({"end": _("La date de fin doit suivre la date de début.")})
     if (end - start).days >= MAX_DAYS:
