@@ -257,7 +257,8 @@ def document(schema: dict) -> dict:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             statuses = {**_ANY, **(_WITH_KEY if operation.get("security") else {})}
-            responses = operation["responses"]
+            # ninja's own statuses are ints: one spelling, so that none is declared twice.
+            responses = operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
             for status, description in statuses.items():
                 declared = responses.setdefault(str(status), {"description": description})
                 if status != 414:  # answered by the HTTP server in front, before Relais

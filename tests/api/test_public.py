@@ -128,7 +128,9 @@ def test_a_filter_with_an_unknown_value_says_which_and_the_values_allowed(client
     assert "Aide aux démarches administratives" in error["detail"]
     response = get(client, "/workshops?limit=0")
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
-    response = get(client, "/slots?start=2026-12-10&end=2026-12-01")
+    today = datetime.date.today()
+    start, end = today + datetime.timedelta(days=10), today + datetime.timedelta(days=2)
+    response = get(client, f"/slots?start={start}&end={end}")
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "end"
 
 

@@ -117,10 +117,12 @@ def _fuzz(api_schema, base: str, headers: dict) -> list[str]:
             def check(case):
                 case.call_and_validate(base_url=base, headers=headers, excluded_checks=EXCLUDED)
 
+            began = time.monotonic()
             try:
                 check()
             except Exception as exc:  # noqa: BLE001 - every failure is reported, all operations run
                 failures.append(f"{operation.label} ({mode.value}): {str(exc)[:2000]}")
+            print(f"{operation.label} ({mode.value}): {time.monotonic() - began:.1f} s")
     return failures
 
 
