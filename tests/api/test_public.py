@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from relais.api import etag
 from relais.directory import export
 from relais.directory.models import Place, Procedure
 from relais.mediation import selectors as mediation
@@ -15,6 +16,14 @@ from relais.stats.selectors import opendata
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    """The public rate limit counts in each process too: start and end each test afresh."""
+    etag.forget_counts()
+    yield
+    etag.forget_counts()
 
 
 def get(client, path, **headers):
@@ -198,7 +207,7 @@ def test_a_visitor_over_the_public_limit_gets_429_with_retry_after(client, setti
         assert get(client, "/themes").status_code == 200
     response = get(client, "/themes")
     assert response.status_code == 429
-    assert response["Retry-After"] == "60"
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["type"] == "/api/v1/docs/#limite"
 
 
