@@ -13,7 +13,7 @@ class RelaisAPI(NinjaAPI):
 
 
 api = RelaisAPI(
-    title="API de Relais",
+    title="Relais",
     version="1",
     description=str(
         _(

@@ -49,5 +49,5 @@ def test_nothing_is_loaded_from_another_site(page):
 def test_the_schema_link_on_the_page_works(page, client):
     href = re.search(r'href="(/api/v1/openapi\.json)"', page).group(1)
     schema = client.get(href).json()
-    assert schema["info"]["title"] == "API de Relais"
+    assert schema["info"]["title"] == "Relais"
     assert "Problem" in schema["components"]["schemas"]
