@@ -217,3 +217,18 @@ def test_a_nul_character_is_a_problem_not_a_page(client):
     response = client.get(API + "/procedures?q=%00")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_limit_counts_by_batches_and_still_holds(client, settings):
+    settings.RELAIS = {**settings.RELAIS, "API_PUBLIC_PER_MINUTE": 40}  # batches of 2
+    statuses = [get(client, "/themes").status_code for _ in range(44)]
+    assert statuses[:40] == [200] * 40
+    assert 429 in statuses[40:42] and statuses[-1] == 429
+
+
+def test_a_compressed_answer_weakens_its_etag_and_the_weak_one_still_gets_a_304(client):
+    slug = mediation.workshops_public()[0].slug
+    first = client.get(f"{API}/workshops/{slug}", headers={"Accept-Encoding": "gzip"})
+    assert first["Content-Encoding"] == "gzip"
+    again = client.get(f"{API}/workshops/{slug}", headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
+    assert again.status_code == 304
