@@ -35,7 +35,7 @@ def test_every_operation_of_the_schema_is_on_the_page_with_its_method_and_path(p
 
 
 def test_every_problem_type_leads_to_its_explanation(page, client):
-    for code in ("validation", "introuvable", "cle", "droits", "limite", "erreur"):
+    for code in ("validation", "format", "taille", "introuvable", "cle", "droits", "limite", "erreur"):
         assert f'id="{code}"' in page
     problem = client.get("/api/v1/procedures/pas-une-fiche").json()
     assert problem["type"].startswith(DOCS + "#")
@@ -51,3 +51,15 @@ def test_the_schema_link_on_the_page_works(page, client):
     schema = client.get(href).json()
     assert schema["info"]["title"] == "Relais"
     assert "Problem" in schema["components"]["schemas"]
+
+
+def test_every_problem_code_used_by_the_api_is_explained_on_the_page(page):
+    from pathlib import Path
+
+    import relais.api
+
+    codes = set()
+    for source in Path(relais.api.__file__).parent.glob("*.py"):
+        codes |= set(re.findall(r'code="([a-z]+)"', source.read_text()))
+    assert codes
+    assert {code for code in codes if f'id="{code}"' not in page} == set()
