@@ -47,6 +47,18 @@ PAGES = [
     ("mutual-aid board", "/entraide/"),
     ("get digital help", "/aide-numerique/"),
 ]
+# The public API (no key), beside the same baseline: reads served from its short cache
+# (catalogue, places, board), and one computed on every request (seats left change with
+# each registration). Its per-visitor rate limit counts every request, as in production,
+# with a limit set out of reach (wrk is one visitor).
+API_PAGES = [
+    ("API places `/api/v1/places`", "/api/v1/places"),
+    ("API procedures `/api/v1/procedures`", "/api/v1/procedures"),
+    ("API one procedure", "/api/v1/procedures/carte-identite"),
+    ("API mutual-aid board", "/api/v1/listings"),
+    ("API workshops (seats left, computed each time)", "/api/v1/workshops"),
+]
+API_RATE_LIMIT = "1000000000"
 # Anonymous visitors are served from the public-page cache; a session cookie (any
 # logged-in resident or agent) bypasses it. Both are measured.
 SESSION_COOKIE = "sessionid=bench-no-such-session"
@@ -252,9 +264,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of measure per page (default 10)")
     parser.add_argument("--funnel-only", action="store_true", help="measure only the funnel on and off")
     parser.add_argument("--funnel-rounds", type=int, default=3, help="rounds of the funnel on/off measure (default 3)")
+    parser.add_argument("--api-only", action="store_true", help="measure only the public API against hello")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
+    if args.api_only:
+        measure_api(args.duration)
+        return
     if args.funnel_only:
         PAGES[1:] = []
     results = []
@@ -292,6 +308,40 @@ def main() -> None:
         )
     body = "\n".join(lines)
     write_section(f"Throughput ({database})", body)
+    print(body)
+
+
+def measure_api(duration: int) -> None:
+    """hello, then the public API's reads, on one server; appends its own section."""
+    load = os.getloadavg()[0]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = production_env(Path(tmp), RELAIS_URLCONF="bench.urls", RELAIS_API_PUBLIC_PER_MINUTE=API_RATE_LIMIT)
+        with DemoServer(Path(tmp), env=env, workers=2) as server:
+            for label, path in [PAGES[0], *API_PAGES]:
+                run_wrk(server.url + path, 2)  # warm-up
+                results.append((label, path, run_wrk(server.url + path, duration)))
+                print(label, results[-1][2], flush=True)
+    database = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
+    baseline = results[0][2]["rps"]
+    lines = [
+        f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; gunicorn 2 sync workers, {database},",
+        f"wrk 1 thread, {CONNECTIONS} connections, {duration} s per address after a 2 s warm-up, gzip accepted.",
+        "Target (issue 17): public reads >= 50 % of the hello view's requests/s. The per-visitor rate limit",
+        "counts every request (limit set out of reach); answers of the catalogue, places and board are kept",
+        "60 s under the public-content version, workshops are computed on every request.",
+        f"Load average when the measure began: {load:.1f} (other work on the machine widens the spread).",
+        "",
+        "| address | requests/s | ratio to hello | p50 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, path, r in results:
+        name = label if "`" in label else f"{label} `{path}`"
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['rps'] / baseline:.0%} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+        )
+    body = "\n".join(lines)
+    write_section(f"Public API throughput ({database})", body)
     print(body)
 
 

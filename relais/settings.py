@@ -352,6 +352,8 @@ RELAIS = {
     # The per-form funnel of online requests (cases.funnel): counts per day, step and device
     # class, no identifier, no cookie. 0 records nothing (the benchmark compares both).
     "FUNNEL": envbool("RELAIS_FUNNEL", True),
+    # Reads of the public API (/api/v1/, no key) per visitor address and minute (0: no limit).
+    "API_PUBLIC_PER_MINUTE": envint("RELAIS_API_PUBLIC_PER_MINUTE", 600),
 }
 
 # Retention periods, in days, one variable per kind of personal data: every

@@ -76,6 +76,7 @@ _PYDANTIC = {
     "greater_than_equal": lambda e: _("La valeur doit être au moins %(n)s.") % {"n": e.get("ctx", {}).get("ge")},
     "less_than_equal": lambda e: _("La valeur doit être au plus %(n)s.") % {"n": e.get("ctx", {}).get("le")},
     "enum": lambda e: _("Valeur inconnue ; valeurs possibles : %(v)s.") % {"v": e.get("ctx", {}).get("expected", "")},
+    "string_pattern_mismatch": lambda e: _("Le format n'est pas celui attendu (voir la documentation)."),
     "literal_error": lambda e: (
         _("Valeur inconnue ; valeurs possibles : %(v)s.") % {"v": e.get("ctx", {}).get("expected", "")}
     ),
@@ -199,3 +200,71 @@ def install(api) -> None:
     handle(RateLimited, lambda exc: rate_limited(exc.retry_after))
     handle(HttpError, from_http_error)
     handle(RequestDataTooBig, lambda exc: too_big())
+
+
+# ---------------------------------------------------------------- in the OpenAPI document
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "Problem",
+    "description": "Une erreur, au format RFC 9457 (problem details), en français.",
+    "properties": {
+        "type": {"type": "string", "description": "Lien vers l'explication de l'erreur dans la documentation."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Les champs à corriger (erreurs de validation).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "pointer": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+                "required": ["field", "pointer", "detail"],
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+# What any operation may answer besides its own responses; 401 and 403 only with a key.
+_ANY = {
+    400: "Requête mal formée (par exemple : en-tête Idempotency-Key absent).",
+    404: "Introuvable.",
+    405: "Méthode non permise.",
+    409: "Conflit avec l'état présent (par exemple : créneau déjà pris).",
+    413: "Corps de requête trop gros.",
+    415: "Type de contenu non pris en charge.",
+    414: "Adresse trop longue (refusée par le serveur HTTP, sans document « problem »).",
+    422: "Certaines données sont à corriger.",
+    429: "Trop de requêtes : voir l'en-tête Retry-After.",
+    500: "Erreur interne.",
+}
+_WITH_KEY = {401: "Clé d'application absente ou invalide.", 403: "Cette clé ne permet pas cette action."}
+
+
+def document(schema: dict) -> dict:
+    """Declare, on every operation of an OpenAPI document, the problems it may answer
+    (`application/problem+json`, one shared `Problem` schema): every router gets them
+    without declaring them, and clients and schema checkers know what an error looks like."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = {**_ANY, **(_WITH_KEY if operation.get("security") else {})}
+            # ninja's own statuses are ints: one spelling, so that none is declared twice.
+            responses = operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+            for status, description in statuses.items():
+                declared = responses.setdefault(str(status), {"description": description})
+                if status != 414:  # answered by the HTTP server in front, before Relais
+                    declared["content"] = {CONTENT_TYPE: {"schema": ref}}
+                if status == 429:
+                    declared["headers"] = {
+                        "Retry-After": {"description": "Secondes à attendre.", "schema": {"type": "integer"}}
+                    }
+    return schema

@@ -1,12 +1,14 @@
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from relais.api import open311, problems
+from relais.api import open311, problems, views
 from relais.api.v1 import api
 
 # No app namespace: NinjaAPI reverses its own ("api-v1:…").
 
 urlpatterns = [
+    # The documentation page, generated from the OpenAPI document (before the API's own routes).
+    path("api/v1/docs/", views.docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("", include("relais.api.admin_urls")),  # the administrator's screens (/gestion/applications/)
     # Anything else under /api/ is a problem document, never Django's HTML page.

@@ -48,6 +48,12 @@ def _version() -> int:
     return _seen["version"]
 
 
+def version() -> int:
+    """The current version of public content: it changes whenever a change made through
+    Relais forgets the cached pages (other caches of public content key on it too)."""
+    return _version()
+
+
 def forget_version() -> None:
     """Read the shared version again on the next page (this process changed it)."""
     _seen["version"] = None

@@ -47,8 +47,9 @@ def _key(scope: str, who: str) -> str:
     return f"relais:rate:{scope}:{digest}"
 
 
-def hit(scope: str, who: str, *, limit: int, window: int) -> bool:
-    """Count one attempt of `who` in `scope`; False once over `limit` in `window` seconds.
+def hit(scope: str, who: str, *, limit: int, window: int, cost: int = 1) -> bool:
+    """Count one attempt of `who` in `scope` (or `cost` attempts at once); False once over
+    `limit` in `window` seconds.
 
     A limit of 0 means no limit (nothing is counted).
     """
@@ -57,10 +58,10 @@ def hit(scope: str, who: str, *, limit: int, window: int) -> bool:
     key = _key(scope, who)
     cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
+        count = cache.incr(key, cost)
     except ValueError:  # the window ended between add and incr: this attempt opens the next
-        cache.add(key, 1, timeout=window)
-        count = 1
+        cache.add(key, cost, timeout=window)
+        count = cost
     return count <= limit
 
 

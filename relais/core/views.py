@@ -1,12 +1,13 @@
 import base64
 import hashlib
+import json
 import re
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -120,7 +121,16 @@ def _too_many_codes() -> str:
 
 def bad_request(request, exception=None):
     """A request we cannot read (handler400, and requests carrying a NUL character): a plain
-    page in the town's layout, in the visitor's language, that says what to do."""
+    page in the town's layout, in the visitor's language, that says what to do. Under /api/,
+    a problem document (RFC 9457) in French, as every other error of the API."""
+    if request.path_info.startswith("/api/"):
+        body = {
+            "type": "/api/v1/docs/#validation",
+            "title": _("Requête illisible."),
+            "status": 400,
+            "detail": _("La requête contient un caractère interdit (NUL) ou n'a pas pu être lue."),
+        }
+        return HttpResponse(json.dumps(body, ensure_ascii=False), status=400, content_type="application/problem+json")
     with translation.override(translation.get_language_from_request(request)):
         return render(request, "core/bad_request.html", status=400)
 

@@ -8,7 +8,7 @@ Parsing and evaluation (public holidays of France included) are done by the main
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import opening_hours
@@ -60,6 +60,8 @@ class Day:
     text: str
     is_today: bool
     is_open: bool
+    # The opening ranges themselves, for machines (the API): [(9:00, 12:00), (14:00, 17:30)].
+    ranges: list[tuple[datetime.time, datetime.time]] = field(default_factory=list)
 
 
 def week(expr: str, today: datetime.date | None = None) -> list[Day]:
@@ -78,6 +80,7 @@ def week(expr: str, today: datetime.date | None = None) -> list[Day]:
                 text=describe_ranges(ranges) if ranges else _("fermé"),
                 is_today=offset == 0,
                 is_open=bool(ranges),
+                ranges=[(a.time(), b.time()) for a, b in ranges],
             )
         )
     return days

@@ -9,7 +9,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,8 +22,6 @@ from relais.accounts.permissions import requires
 from relais.core.audit import audit_log
 from relais.core.exports import to_csv, to_ods_book
 from relais.core.http import download
-from relais.directory.models import Place
-from relais.mediation import choices as mediation_choices
 from relais.stats import registry, serialize, services
 from relais.stats.figures import published
 from relais.stats.filters import AUDIENCES, FiltersForm, Query, audiences_for, scope_for
@@ -296,35 +293,11 @@ OPEN_DATA_FIELDS = [
 
 
 def _open_data_rows():
-    month = timezone.localdate().replace(day=1).isoformat()
-    key = f"relais:stats:opendata:{month}"
-    rows = cache.get(key)
-    if rows is None:
-        places = {p.pk: p for p in Place.objects.all()}
-        rows = []
-        for item in opendata.monthly_by_place_and_theme():
-            place = places.get(item["place_id"])
-            if place is None:
-                continue
-            rows.append(
-                [
-                    item["month"],
-                    place.standard_id,
-                    place.nom,
-                    place.commune,
-                    place.code_insee,
-                    item["theme"],
-                    _theme_label(item["theme"]),
-                    str(item["count"]),
-                ]
-            )
-        cache.set(key, rows, 3600)
-    return rows
-
-
-def _theme_label(code: str) -> str:
-    with translation.override("fr"):
-        return str(mediation_choices.THEME_LABELS.get(code, code))
+    return [
+        [r["month"], r["place_id"], r["place_name"], r["commune"], r["code_insee"], r["theme"], r["theme_label"],
+         str(r["count"])]
+        for r in opendata.published_rows()
+    ]  # fmt: skip
 
 
 @require_GET

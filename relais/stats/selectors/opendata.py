@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from relais.directory.models import Place
+from relais.mediation import choices as mediation_choices
 from relais.mediation.models import Accompaniment
 from relais.stats.figures import SUPPRESSED, is_small
 
@@ -46,3 +49,38 @@ def monthly_by_place_and_theme(today: datetime.date | None = None) -> list[dict]
         {"month": m, "place_id": place_id, "theme": theme, "count": SUPPRESSED if is_small(n) else n}
         for m, place_id, theme, n in rows
     ]
+
+
+def published_rows() -> list[dict]:
+    """The open-data file's rows (the CSV, the public API): month, place (its id in the places
+    file, name, commune, INSEE code), theme (code, French label) and count, small counts
+    SUPPRESSED. Past months only, so they are kept an hour in the shared cache."""
+    month = timezone.localdate().replace(day=1).isoformat()
+    key = f"relais:stats:opendata-rows:{month}"
+    rows = cache.get(key)
+    if rows is None:
+        places = {p.pk: p for p in Place.objects.all()}
+        rows = []
+        for item in monthly_by_place_and_theme():
+            place = places.get(item["place_id"])
+            if place is None:
+                continue
+            rows.append(
+                {
+                    "month": item["month"],
+                    "place_id": place.standard_id,
+                    "place_name": place.nom,
+                    "commune": place.commune,
+                    "code_insee": place.code_insee,
+                    "theme": item["theme"],
+                    "theme_label": _theme_label(item["theme"]),
+                    "count": item["count"],
+                }
+            )
+        cache.set(key, rows, 3600)
+    return rows
+
+
+def _theme_label(code: str) -> str:
+    with translation.override("fr"):
+        return str(mediation_choices.THEME_LABELS.get(code, code))
