@@ -30,13 +30,6 @@ from relais.settings import *  # noqa: E402, F403
 # installed when a provider is configured, and a real OpenID provider for the tests to log
 # in at (django-oauth-toolkit, tests/oidc_provider/), mounted by tests.oidc_provider.urls.
 # No provider is configured here: the tests configure one against the live server.
-INSTALLED_APPS = [  # noqa: F405
-    *INSTALLED_APPS,  # noqa: F405
-    *[
-        app
-        for app in ("allauth.socialaccount", "allauth.socialaccount.providers.openid_connect")
-        if app not in INSTALLED_APPS
-    ],  # noqa: F405,E501
-    "oauth2_provider",
-]
+_SOCIALACCOUNT = ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+INSTALLED_APPS = [*INSTALLED_APPS, *[a for a in _SOCIALACCOUNT if a not in INSTALLED_APPS], "oauth2_provider"]  # noqa: F405
 from tests.oidc_provider.keys import OAUTH2_PROVIDER  # noqa: E402, F401

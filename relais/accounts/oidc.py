@@ -175,6 +175,18 @@ def _accounts_with_email(email: str) -> list[User]:
     return [u for u in filter_users_by_email(email, prefer_verified=True) if not u.is_application]
 
 
+def _address_verified(user: User, email: str) -> None:
+    """The provider vouched for the address: it needs no confirmation link (allauth's
+    mandatory verification would otherwise stop the login)."""
+    from allauth.account.models import EmailAddress
+
+    updated = EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
+    if not updated and user.email.lower() == email.lower():
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True, primary=not EmailAddress.objects.filter(user=user).exists()
+        )
+
+
 def identity_arrived(*, request: HttpRequest, sociallogin) -> None:
     """Decide what a provider's identity opens; raises ImmediateHttpResponse to stop the login."""
     identity = Identity.of(sociallogin)
@@ -215,8 +227,10 @@ def _proconnect(request, sociallogin, identity: Identity) -> None:
     if strong:
         sociallogin.state[STRONG_STATE_KEY] = strong
     if not sociallogin.is_existing:
-        sociallogin.connect(request, user)
-        _journal(Action.IDENTITY_LINKED, request=request, user=user, identity=identity)
+        with transaction.atomic():
+            sociallogin.connect(request, user)
+            _address_verified(user, identity.email)
+            _journal(Action.IDENTITY_LINKED, request=request, user=user, identity=identity)
     _journal(
         Action.IDENTITY_LOGIN,
         request=request,
@@ -229,6 +243,8 @@ def _proconnect(request, sociallogin, identity: Identity) -> None:
 
 def _franceconnect(request, sociallogin, identity: Identity) -> None:
     if sociallogin.is_existing:
+        if identity.email and identity.email_verified:
+            _address_verified(sociallogin.user, identity.email)
         _journal(Action.IDENTITY_LOGIN, request=request, user=sociallogin.user, identity=identity, acr=identity.acr)
         return
     if not identity.email or not identity.email_verified:
@@ -248,8 +264,7 @@ def _franceconnect(request, sociallogin, identity: Identity) -> None:
     if len(accounts) == 1 and user.is_active and identity.matches_account(user):
         with transaction.atomic():
             sociallogin.connect(request, user)
-            # The provider vouched for the address: it needs no confirmation link any more.
-            user.emailaddress_set.filter(email__iexact=identity.email).update(verified=True)
+            _address_verified(user, identity.email)
             _journal(Action.IDENTITY_LINKED, request=request, user=user, identity=identity)
             _journal(Action.IDENTITY_LOGIN, request=request, user=user, identity=identity, acr=identity.acr)
         return

@@ -46,6 +46,7 @@ class Provider(OpenIDConnectProvider):
     """
 
     oauth2_adapter_class = OAuth2Adapter
+    package = "allauth.socialaccount.providers.openid_connect"  # its URLs are allauth's
 
     def get_auth_params_from_request(self, request: HttpRequest, action):
         return self.get_auth_params()

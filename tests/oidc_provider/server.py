@@ -1,0 +1,69 @@
+"""Relais and the test provider served over HTTP from a thread, inside the test's transaction.
+
+pytest-django's `live_server` needs committed data and empties the database after each test,
+which the append-only journal refuses. This server thread uses the test's own database
+connection instead (as Django's LiveServerTestCase does for an in-memory SQLite database, here
+for any database): it sees what the test wrote, and everything is rolled back at the end.
+Requests are handled one after another, so the connection is never used by two at once: the
+callback waits on the provider's token endpoint, but holds no transaction while it waits.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+
+class _Server(ThreadedWSGIServer):
+    def _close_connections(self):
+        pass  # the connection is the test's: it stays open until the test ends
+
+
+class _Thread(LiveServerThread):
+    server_class = _Server
+
+    def run(self):
+        for alias, conn in self.connections_override.items():
+            connections[alias] = conn
+        try:
+            self.httpd = self.server_class(
+                (self.host, self.port),
+                QuietWSGIRequestHandler,
+                allow_reuse_address=False,
+                connections_override=self.connections_override,
+            )
+            self.port = self.httpd.server_address[1]
+            self.httpd.set_app(WSGIHandler())
+            self.is_ready.set()
+            self.httpd.serve_forever()
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            self.error = error
+            self.is_ready.set()
+
+
+@pytest.fixture
+def live_relais(db):
+    """The base URL (http://localhost:PORT) of a server answering with the test's data."""
+    conn = connections["default"]
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    conn.inc_thread_sharing()
+    thread = _Thread("localhost", None, connections_override={"default": conn}, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    try:
+        yield f"http://localhost:{thread.port}"
+    finally:
+        thread.httpd.shutdown()
+        thread.httpd.server_close()
+        thread.join()
+        conn.dec_thread_sharing()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
