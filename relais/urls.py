@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("relais.mutualaid.urls")),
     path("", include("relais.stats.urls")),
     path("", include("relais.api.urls")),
-    path("comptes/", include("allauth.urls")),
+    path("comptes/", include("relais.accounts.allauth_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
