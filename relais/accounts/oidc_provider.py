@@ -6,21 +6,39 @@ settings); the rules live in relais/accounts/oidc.py.
 
 from __future__ import annotations
 
+import logging
 import secrets
 
+import requests
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.http import HttpRequest
+from django.shortcuts import render
 
 from relais.accounts import oidc
-from relais.accounts.oidc import NONCE_STATE_KEY
+from relais.accounts.oidc import NONCE_STATE_KEY, PROVIDER_NAMES
+
+logger = logging.getLogger(__name__)
 
 
 class OAuth2Adapter(OpenIDConnectOAuth2Adapter):
-    """FranceConnect v2 and ProConnect answer userinfo as a signed JWT, not as JSON."""
+    """FranceConnect v2 and ProConnect answer userinfo as a signed JWT, not as JSON; a
+    provider that does not answer gets a page in French, not a server error."""
+
+    @property
+    def openid_config(self):
+        try:
+            return super().openid_config
+        except (requests.RequestException, ValueError) as error:
+            logger.warning("OpenID provider %s unreachable: %s", self.provider_id, error)
+            provider = PROVIDER_NAMES.get(self.provider_id, self.provider_id)
+            raise ImmediateHttpResponse(
+                render(self.request, "accounts/oidc_unavailable.html", {"provider_name": provider}, status=503)
+            ) from error
 
     def _fetch_user_info(self, access_token: str) -> dict:
         with get_social_adapter().get_requests_session() as sess:

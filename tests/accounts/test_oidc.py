@@ -113,3 +113,12 @@ def test_an_acr_or_amr_counts_only_when_the_town_accepts_it(settings):
     assert Identity(provider="proconnect", uid="x", acr="eidas1", amr=["pwd"]).strong_factor() == ""
     settings.PROCONNECT_ACCEPTED_ACR = []
     assert Identity(provider="proconnect", uid="x", acr="eidas3").strong_factor() == ""
+
+
+def test_a_provider_that_does_not_answer_gets_a_page_in_french_not_a_server_error(client, db, settings):
+    _configure(settings, "franceconnect")
+    # A closed port on this machine: refused at once, nothing leaves it.
+    settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]["settings"]["server_url"] = "http://127.0.0.1:9/api"
+    response = client.post(reverse("openid_connect_login", kwargs={"provider_id": "franceconnect"}))
+    assert response.status_code == 503
+    assert "FranceConnect ne répond pas" in html.unescape(response.content.decode())
