@@ -13,8 +13,7 @@ from __future__ import annotations
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 
@@ -49,8 +48,9 @@ class _Thread(LiveServerThread):
 def live_relais(db):
     """The base URL (http://localhost:PORT) of a server answering with the test's data."""
     conn = connections["default"]
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    # Django closes "old" connections around each request (the test Client's own requests
+    # put that back): inside the test's transaction that would close it, on PostgreSQL.
+    conn.close_if_unusable_or_obsolete = lambda: None
     conn.inc_thread_sharing()
     thread = _Thread("localhost", None, connections_override={"default": conn}, port=0)
     thread.daemon = True
@@ -65,5 +65,4 @@ def live_relais(db):
         thread.httpd.server_close()
         thread.join()
         conn.dec_thread_sharing()
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+        del conn.close_if_unusable_or_obsolete
