@@ -4,7 +4,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
+from relais.accounts import oidc_config
 from relais.core.env import envbool, envint, envlangs, envlist, envsecret, envstr, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,6 +185,60 @@ MFA_TOTP_ISSUER = envstr("RELAIS_TOWN_NAME", "Relais")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "relais.accounts.adapter.MFAAdapter"
+
+# Login with FranceConnect (residents) and ProConnect (staff) -----------------------------
+# allauth's OpenID Connect provider, configured from the environment; each is off until its
+# client id is set (no button, no URL). The linking rules are in relais/accounts/oidc.py.
+# Callback URLs to declare at the provider: SITE_URL + /comptes/oidc/franceconnect/login/callback/
+# and SITE_URL + /comptes/oidc/proconnect/login/callback/.
+FRANCECONNECT_CLIENT_ID = envstr("FRANCECONNECT_CLIENT_ID")
+FRANCECONNECT_SECRET = envstr("FRANCECONNECT_SECRET")
+FRANCECONNECT_ISSUER = envstr("FRANCECONNECT_ISSUER", "https://oidc.franceconnect.gouv.fr/api/v2")
+# birthdate and preferred_username (the usage name) only help to match an existing account.
+FRANCECONNECT_SCOPES = envlist("FRANCECONNECT_SCOPES", oidc_config.FRANCECONNECT_SCOPES)
+PROCONNECT_CLIENT_ID = envstr("PROCONNECT_CLIENT_ID")
+PROCONNECT_SECRET = envstr("PROCONNECT_SECRET")
+PROCONNECT_ISSUER = envstr("PROCONNECT_ISSUER", "https://auth.agentconnect.gouv.fr/api/v2")
+PROCONNECT_SCOPES = envlist("PROCONNECT_SCOPES", oidc_config.PROCONNECT_SCOPES)
+# acr (or amr) values asserted by ProConnect that stand for the staff second factor, e.g.
+# "eidas2,eidas3". Empty: every ProConnect login still asks for Relais' own second factor.
+PROCONNECT_ACCEPTED_ACR = envlist("PROCONNECT_ACCEPTED_ACR")
+OIDC_APPS = []
+if FRANCECONNECT_CLIENT_ID:
+    if not FRANCECONNECT_SECRET:
+        raise ImproperlyConfigured("FRANCECONNECT_SECRET must be set with FRANCECONNECT_CLIENT_ID")
+    OIDC_APPS.append(
+        oidc_config.franceconnect_app(
+            client_id=FRANCECONNECT_CLIENT_ID,
+            secret=FRANCECONNECT_SECRET,
+            issuer=FRANCECONNECT_ISSUER,
+            scopes=FRANCECONNECT_SCOPES,
+        )
+    )
+if PROCONNECT_CLIENT_ID:
+    if not PROCONNECT_SECRET:
+        raise ImproperlyConfigured("PROCONNECT_SECRET must be set with PROCONNECT_CLIENT_ID")
+    OIDC_APPS.append(
+        oidc_config.proconnect_app(
+            client_id=PROCONNECT_CLIENT_ID, secret=PROCONNECT_SECRET, issuer=PROCONNECT_ISSUER, scopes=PROCONNECT_SCOPES
+        )
+    )
+# allauth's third-party accounts are installed only with a provider (no table, no URL else).
+if OIDC_APPS:
+    INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # allauth's provider plus a nonce and userinfo answered as a signed JWT (both providers do).
+        "provider_class": "relais.accounts.oidc_provider.Provider",
+        "APPS": OIDC_APPS,
+    }
+}
+SOCIALACCOUNT_ADAPTER = "relais.accounts.oidc_provider.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# No third-party account is ever linked by allauth on its own: relais/accounts/oidc.py decides.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # Sessions end after inactivity (shared computers at the library and the counter).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60

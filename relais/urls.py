@@ -17,7 +17,7 @@ urlpatterns = [
     path("healthz/deep", healthz_deep, name="healthz_deep"),
     # First after the probes: partners' machines call it most, and every other route is tried
     # before a request reaches its own (the whole list, for an /api/ address, cost a third of a
-    # cached public read). Its routes all start with api/.
+    # cached public read). Its routes start with api/, open311/ or gestion/applications/.
     path("", include("relais.api.urls")),
     path("", include("relais.directory.urls")),
     path("", include("relais.core.urls")),
@@ -29,7 +29,7 @@ urlpatterns = [
     path("", include("relais.mediation.urls")),
     path("", include("relais.mutualaid.urls")),
     path("", include("relais.stats.urls")),
-    path("comptes/", include("allauth.urls")),
+    path("comptes/", include("relais.accounts.allauth_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -431,6 +431,20 @@ def _password_reset_key() -> dict:
     return {"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)}
 
 
+def _identity_link():
+    """A FranceConnect login held because its names differ from Marie Dupont's account's."""
+    from relais.accounts.models import IdentityLinkRequest
+
+    return IdentityLinkRequest.objects.create(
+        provider="franceconnect",
+        uid="sample-uid",
+        user=resident().user,
+        email=RESIDENT_EMAIL,
+        given_name="Marina",
+        family_name="Dupond",
+    )
+
+
 def _staff_user():
     """A staff member other than the fuzzing visitors (a toggle must not lock them out)."""
     from relais.accounts.models import User
@@ -680,6 +694,7 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "accounts:membership_remove": lambda: {"pk": _membership().pk},
     "accounts:user_toggle_active": lambda: {"pk": _staff_user().pk},
     "accounts:user_invitation": lambda: {"pk": _staff_user().pk},
+    "accounts:identity_link": lambda: {"pk": _identity_link().pk},
     # partner applications (the demo town's website)
     "api_admin:application_detail": lambda: {"pk": _application().pk},
     "api_admin:application_reveal": lambda: {"pk": _application().pk},
@@ -814,7 +829,9 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     },
     "mutualaid:relay_sheet": lambda: {"person_pk": _relayed_person().pk},
     "mutualaid:neighbourhood_edit": lambda: {"pk": _neighbourhood().pk},
-    # accounts (allauth)
+    # accounts (allauth; FranceConnect and ProConnect answer 404 while not configured)
+    "openid_connect_login": lambda: {"provider_id": "franceconnect"},
+    "openid_connect_callback": lambda: {"provider_id": "franceconnect"},
     "account_confirm_email": lambda: {"key": _email_to_confirm()},
     "account_reset_password_from_key": _password_reset_key,
     "mfa_remove_webauthn": lambda: {"pk": _webauthn_key_id()},

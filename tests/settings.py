@@ -25,3 +25,11 @@ for key, value in {
     os.environ.setdefault(key, value)
 
 from relais.settings import *  # noqa: E402, F403
+
+# FranceConnect / ProConnect (tests/accounts/test_oidc*.py): allauth's socialaccount app, as
+# installed when a provider is configured, and a real OpenID provider for the tests to log
+# in at (django-oauth-toolkit, tests/oidc_provider/), mounted by tests.oidc_provider.urls.
+# No provider is configured here: the tests configure one against the live server.
+_SOCIALACCOUNT = ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+INSTALLED_APPS = [*INSTALLED_APPS, *[a for a in _SOCIALACCOUNT if a not in INSTALLED_APPS], "oauth2_provider"]  # noqa: F405
+from tests.oidc_provider.keys import OAUTH2_PROVIDER  # noqa: E402, F401

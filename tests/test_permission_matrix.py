@@ -152,6 +152,7 @@ NOT_TEAM_DATA = {
     "accounts:user_toggle_active": "teams and agents, managed by administrators",
     "accounts:membership_remove": "teams and agents, managed by administrators",
     "accounts:user_invitation": "teams and agents, managed by administrators",
+    "accounts:identity_link": "a FranceConnect login held for the counter: residents' accounts belong to no team",
     "mediation:staff_holiday_delete": "school holidays, the same for every team of the town",
     "directory:catalogue_create": "a kind of catalogue entry (procedures, places…), town-wide",
     "stats:page": "an audience's name; the figures are scoped by the reader's role (tests/stats/test_views.py)",

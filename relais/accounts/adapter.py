@@ -91,6 +91,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
 
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with a second-factor stage that a strong ProConnect login passes."""
+        stages = super().get_login_stages()
+        return [
+            "relais.accounts.oidc.SecondFactorStage" if path == "allauth.mfa.stages.AuthenticateStage" else path
+            for path in stages
+        ]
+
     def send_mail(self, template_prefix: str, email, context: dict) -> None:
         """Account e-mails (codes, password links) go through the outbox like every message."""
         from allauth.core import context as allauth_context

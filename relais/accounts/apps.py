@@ -17,6 +17,14 @@ class AccountsConfig(AppConfig):
             NavItem(
                 _("Agents"), "accounts:user_list", (Role.ADMINISTRATOR,), _("Créer des comptes d'agents."), order=86
             ),
+            NavItem(
+                _("Identités à vérifier"),
+                "accounts:identity_link_list",
+                (Role.RECEPTION,),
+                _("Relier une connexion FranceConnect à un compte, après avoir vu une pièce d'identité."),
+                order=40,
+                menu=False,
+            ),
         ]
 
     def ready(self):

@@ -18,6 +18,17 @@ class Action(AuditAction):
     MEMBERSHIP_REMOVED = "accounts.membership.removed", _("Rôle retiré dans une équipe")
     TEAM_CREATED = "accounts.team.created", _("Équipe créée")
     TEAM_UPDATED = "accounts.team.updated", _("Équipe modifiée")
+    # FranceConnect and ProConnect (relais/accounts/oidc.py)
+    IDENTITY_LOGIN = "accounts.identity.login", _("Connexion par FranceConnect ou ProConnect")
+    IDENTITY_LINKED = "accounts.identity.linked", _("Identité FranceConnect ou ProConnect reliée à un compte")
+    IDENTITY_ACCOUNT_CREATED = "accounts.identity.account_created", _("Compte créé par FranceConnect")
+    IDENTITY_HELD = (
+        "accounts.identity.held",
+        _("Connexion FranceConnect retenue : les noms diffèrent de ceux du compte"),
+    )
+    IDENTITY_REFUSED = "accounts.identity.refused", _("Connexion par FranceConnect ou ProConnect refusée")
+    IDENTITY_CONFIRMED = "accounts.identity.confirmed", _("Identité FranceConnect confirmée par un agent")
+    IDENTITY_REJECTED = "accounts.identity.rejected", _("Rapprochement d'identité refusé par un agent")
 
 
 RENAMED = {

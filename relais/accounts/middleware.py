@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from relais.accounts.adapter import invitation_redeemed, is_staff_login
+from relais.accounts.oidc import session_used_provider_factor
 from relais.accounts.services import has_second_factor
 
 STAFF_PREFIXES = ("/gestion/", "/admin/")
@@ -50,7 +51,9 @@ class StaffTwoFactorMiddleware:
         staff_page = request.path.startswith(STAFF_PREFIXES)
         enrolment_page = request.path.startswith(reverse("mfa_index"))
         if (staff_page or enrolment_page) and is_staff_login(request.user):
-            if not has_second_factor(request.user):
+            # A ProConnect login with a factor the town accepts (relais/accounts/oidc.py)
+            # stands for the second factor, enrolled here or not.
+            if not has_second_factor(request.user) and not session_used_provider_factor(request):
                 if not invitation_redeemed(request):
                     if staff_page:
                         messages.info(

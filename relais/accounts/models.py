@@ -171,3 +171,49 @@ class StaffInvitation(models.Model):
     def is_open(self) -> bool:
         """Neither used, revoked nor expired."""
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class IdentityLinkStatus(models.TextChoices):
+    PENDING = "pending", _("À vérifier")
+    CONFIRMED = "confirmed", _("Confirmé")
+    REFUSED = "refused", _("Refusé")
+
+
+class IdentityLinkRequest(models.Model):
+    """A FranceConnect identity whose e-mail is an account's but whose names are not.
+
+    Nothing is merged on its own: the login is held until a reception agent, who has seen
+    an identity document, confirms that both are the same person (relais/accounts/oidc.py).
+    """
+
+    provider = models.CharField(_("service d'identification"), max_length=30)
+    uid = models.CharField(_("identifiant chez le service"), max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_link_requests")
+    email = models.EmailField(_("adresse électronique transmise"))
+    given_name = models.CharField(_("prénoms transmis"), max_length=150, blank=True)
+    family_name = models.CharField(_("nom de naissance transmis"), max_length=150, blank=True)
+    usage_name = models.CharField(_("nom d'usage transmis"), max_length=150, blank=True)
+    birthdate = models.CharField(_("date de naissance transmise"), max_length=10, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=IdentityLinkStatus.choices, default=IdentityLinkStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("rapprochement d'identité")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "uid"],
+                condition=models.Q(status="pending"),
+                name="identity_link_one_pending_per_identity",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider}: {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:identity_link", args=[self.pk])

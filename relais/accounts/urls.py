@@ -14,6 +14,8 @@ urlpatterns = [
     path("gestion/agents/nouveau/", views.user_create, name="user_create"),
     path("gestion/agents/<int:pk>/activation/", views.user_toggle_active, name="user_toggle_active"),
     path("gestion/agents/<int:pk>/invitation/", views.user_invitation, name="user_invitation"),
+    path("gestion/identites/", views.identity_link_list, name="identity_link_list"),
+    path("gestion/identites/<int:pk>/", views.identity_link, name="identity_link"),
     # Before any staff page: reached by a new agent who has no second factor yet.
     path("compte/code-invitation/", views.invitation, name="invitation"),
 ]

@@ -13,13 +13,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from relais.accounts import services
+from relais.accounts import oidc, services
 from relais.accounts.adapter import INVITATION_SESSION_KEY, invitation_redeemed, is_staff_login
 from relais.accounts.forms import InvitationCodeForm, MembershipForm, StaffUserForm, TeamForm
-from relais.accounts.models import Membership, Role, StaffInvitation, Team, User
+from relais.accounts.models import (
+    IdentityLinkRequest,
+    IdentityLinkStatus,
+    Membership,
+    Role,
+    StaffInvitation,
+    Team,
+    User,
+)
 from relais.accounts.permissions import staff_required
 from relais.core.forms import add_refusal
 from relais.core.http import post_data
+from relais.core.models import Person
+from relais.core.services import person_viewed
 
 
 def admin_login(request, extra_context=None):
@@ -170,3 +180,43 @@ def user_toggle_active(request, pk):
         services.user_set_active(user=user, active=not user.is_active, actor=request.user, request=request)
         messages.success(request, _("Le compte est mis à jour."))
     return redirect("accounts:user_list")
+
+
+# --- FranceConnect identities waiting for a reception agent (relais/accounts/oidc.py) -------
+
+
+@staff_required(Role.RECEPTION)
+def identity_link_list(request):
+    pending = (
+        IdentityLinkRequest.objects.filter(status=IdentityLinkStatus.PENDING)
+        .select_related("user", "user__person")
+        .order_by("created_at")
+    )
+    return render(request, "accounts/identity_link_list.html", {"pending": pending})
+
+
+@staff_required(Role.RECEPTION)
+@never_cache
+def identity_link(request, pk):
+    """Both sets of names side by side; the agent confirms after seeing an identity document."""
+    link = get_object_or_404(IdentityLinkRequest.objects.select_related("user", "user__person", "decided_by"), pk=pk)
+    person = Person.objects.active().filter(user=link.user).first()
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "confirm":
+                oidc.identity_link_confirm(link_request=link, actor=request.user, request=request)
+                messages.success(request, _("L'identité FranceConnect est reliée au compte."))
+            elif decision == "refuse":
+                oidc.identity_link_refuse(link_request=link, actor=request.user, request=request)
+                messages.success(request, _("Le rapprochement est refusé : rien n'a été relié."))
+            else:
+                messages.error(request, _("Choisissez : confirmer ou refuser."))
+                return redirect(link)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(link)
+        return redirect("accounts:identity_link_list")
+    if person is not None:
+        person_viewed(person=person, actor=request.user, request=request, reason="identity_link")
+    return render(request, "accounts/identity_link.html", {"link": link, "person": person})

@@ -14,6 +14,18 @@ def map_tile_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def login_provider_origins() -> list[str]:
+    """Origins of the identity providers configured (FranceConnect, ProConnect: settings
+    OIDC_APPS). Their login buttons are forms posted here that redirect there, and browsers
+    apply `form-action` to that redirect too."""
+    origins = []
+    for app in getattr(settings, "OIDC_APPS", []):
+        parts = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if parts.scheme in ("https", "http") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response.
 
@@ -29,6 +41,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
+            form_action = " ".join(["'self'", *login_provider_origins()])
             response["Content-Security-Policy"] = (
                 "default-src 'self'; "
                 "script-src 'self'; "
@@ -36,7 +49,7 @@ class SecurityHeadersMiddleware:
                 f"img-src 'self' data:{' ' + tiles if (tiles := map_tile_origin()) else ''}; "
                 "font-src 'self'; "
                 "connect-src 'self'; "
-                "form-action 'self'; "
+                f"form-action {form_action}; "
                 "frame-ancestors 'none'; "
                 "base-uri 'self'; "
                 "object-src 'none'"
