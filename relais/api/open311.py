@@ -72,6 +72,7 @@ from relais.cases import street_selectors
 from relais.cases.forms import AnswerForm, ContactForm, LocationForm, person_from_contact
 from relais.cases.models import OPEN_STATUSES, Case, FieldKind, Status
 from relais.core.models import Channel, ContactChannel, is_mobile
+from relais.core.pagecache import public_page
 from relais.core.services import person_create
 
 MAX_REQUESTS = 1000  # per GET /requests, as the spec allows a server to cap
@@ -111,6 +112,8 @@ def _open311(view):
                 return error("json", 404, _("Format inconnu : ajoutez .json ou .xml à l'adresse."))
             response = view(request, *args, fmt=fmt, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
+        if response.status_code == 200 and "Cache-Control" not in response:  # served by the page cache
+            response["Cache-Control"] = CACHE
         return response
 
     return wrapper
@@ -160,6 +163,7 @@ def _service(form) -> dict:
 
 
 @_open311
+@public_page
 def services(request, fmt):
     if refused := _only_get(request, fmt):
         return refused
@@ -168,6 +172,7 @@ def services(request, fmt):
 
 
 @_open311
+@public_page
 def service_definition(request, code, fmt):
     if refused := _only_get(request, fmt):
         return refused

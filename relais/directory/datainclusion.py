@@ -156,7 +156,7 @@ def _description(*texts: str, fallback: str) -> str:
     text = next((strip_tags(t).strip() for t in texts if t and t.strip()), "") or fallback
     for more in (
         fallback,
-        "Renseignements auprès de la mairie de %(town)s." % {"town": settings.RELAIS["TOWN_NAME"]},
+        f"Renseignements auprès de la mairie de {settings.RELAIS['TOWN_NAME']}.",
         "Service gratuit d'information et d'accompagnement.",
     ):
         if len(text) >= DESCRIPTION_MIN:

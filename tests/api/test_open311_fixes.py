@@ -241,3 +241,12 @@ def test_an_over_long_description_is_named_description(client, app_key):
     response = _post(client, **_valid(app_key, description="é" * 6000))
     assert response.status_code == 400
     assert [e["description"].split(" :")[0] for e in _json(response)] == ["description"]
+
+
+def test_the_services_come_from_the_page_cache_with_their_headers(client, django_assert_max_num_queries):
+    first = client.get(f"{BASE}/services.json")
+    with django_assert_max_num_queries(1):
+        again = client.get(f"{BASE}/services.json")
+    assert again.content == first.content
+    assert again["Cache-Control"] == first["Cache-Control"] == open311.CACHE
+    assert again["Access-Control-Allow-Origin"] == "*"
