@@ -381,6 +381,12 @@ RELAIS = {
     "CASES_ONLINE_PER_IP_HOUR": envint("RELAIS_CASES_ONLINE_PER_IP_HOUR", 5),
     "CASES_ONLINE_PER_IP_DAY": envint("RELAIS_CASES_ONLINE_PER_IP_DAY", 20),
     "CASES_RECEIPTS_PER_CONTACT_DAY": envint("RELAIS_CASES_RECEIPTS_PER_CONTACT_DAY", 3),
+    # Requests a partner application relays for people without an account (FixMyStreet
+    # relays a whole town: a visitor's 5 an hour would stop it), counted per application.
+    "CASES_API_PER_APPLICATION_HOUR": envint("RELAIS_CASES_API_PER_APPLICATION_HOUR", 200),
+    "CASES_API_PER_APPLICATION_DAY": envint("RELAIS_CASES_API_PER_APPLICATION_DAY", 1000),
+    # data·inclusion: who may use the town's services (INSEE codes, comma-separated); empty: not said.
+    "DATAINCLUSION_ZONE": os.environ.get("RELAIS_DATAINCLUSION_ZONE", ""),
     "CASES_SPAM_BLOCK_DAYS": envint("RELAIS_CASES_SPAM_BLOCK_DAYS", 30),
     # Follow-up by reference (/suivi/): tries per visitor address an hour, and per reference a day.
     "CASES_LOOKUP_PER_IP_HOUR": envint("RELAIS_CASES_LOOKUP_PER_IP_HOUR", 10),

@@ -3,19 +3,24 @@
     GET  /open311/v2/services.{json|xml}                  forms that take a location
     GET  /open311/v2/services/{service_code}.{json|xml}   their questions as attributes
     GET  /open311/v2/requests.{json|xml}                  the PUBLIC street reports only
-    GET  /open311/v2/requests/{service_request_id}.{fmt}
+    GET  /open311/v2/requests/{service_request_id}.{fmt}  a public report, or a filed request
     POST /open311/v2/requests.{json|xml}                  file a request (api_key)
-    GET  /open311/v2/tokens/{token}.{json|xml}            token → public id, once published
+    GET  /open311/v2/tokens/{token}.{json|xml}            token → service_request_id
 
 What is whose:
 - services are the published forms with `asks_location` that need no online account
   (cases.street_selectors.located_forms): a partner files by position or address;
 - requests are the public street reports exactly as the public list shows them
   (street_selectors.public_reports / public_point): an agent reviewed their title, place and
-  description, the point is rounded to the public grid, never a name, contact or photo. A
-  service_request_id is the report's public number (/signalements/<id>/). A request filed
-  through Open311 is not public until an agent publishes it: POST answers with a token,
-  and /tokens/ gives its service_request_id once it is published (null before);
+  description, the point is rounded to the public grid (street_selectors.report_point), the
+  time of the request to the hour, never a name, contact or photo. Their service_request_id
+  is the report's public number (/signalements/<id>/);
+- a request filed through Open311 gets its service_request_id at once (FixMyStreet reads it
+  straight after POST): an opaque, unguessable `{number}-{mac}` (also its token).
+  /requests/{that id} answers whoever holds it with a minimal record: status, service_code,
+  requested_datetime; description, address and point stay null until an agent publishes the
+  report, whose public number then comes as the extension `public_request_id`. The list
+  (GET /requests) shows public reports only, plus the filed requests whose ids it is given;
 - statuses: open (submitted, in progress, waiting for the resident) or closed (accepted,
   refused, closed); extensions: `detailed_status` (+ label), `public_status`, `channel`
   (+ label), `title`, `me_too_count`, `url`;
@@ -27,11 +32,15 @@ by the web's AnswerForm, the place by its LocationForm, the resident by its Cont
 application's technical account as recorder (its journal entries name it). `description`
 answers the form's first long-text question left unanswered (else an internal note);
 `media_url` is kept as an internal note, never downloaded (a request must not make the town
-fetch an address a partner chose; the agent opens it). `device_id` and `account_id` are not kept.
+fetch an address a partner chose; the agent opens it); attributes that are no question of the
+form (FixMyStreet's title, report_url, …) make one internal note. The notes are filed with the
+case, in its transaction. `device_id` and `account_id` are not kept. The sender rules of the
+web's requests without an account apply (cases.services: blocked senders, receipts per
+contact and day, requests per application); one name (first or last) is enough.
 
 A retried POST files once: with an `Idempotency-Key` header it is the key (api.idempotency);
-without one, the key is derived from the application, the day and every parameter sent, so
-the same POST sent again the same day gets the first reply instead of a second request.
+without one, the key is derived from the application and every parameter sent, and the same
+POST sent again within 24 hours gets the first reply instead of a second request.
 """
 
 from __future__ import annotations
@@ -45,7 +54,6 @@ import re
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.http import UnreadablePostError
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -53,22 +61,26 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 
 from relais.api import idempotency, keys
 from relais.api.auth import attach
-from relais.api.models import Scope
+from relais.api.models import IdempotentReply, Scope
 from relais.api.open311_format import FORMATS, error, render, w3c
 from relais.cases import services as case_services
 from relais.cases import street_selectors
 from relais.cases.forms import AnswerForm, ContactForm, LocationForm, person_from_contact
 from relais.cases.models import OPEN_STATUSES, Case, FieldKind, Status
 from relais.core.models import Channel, ContactChannel, is_mobile
+from relais.core.pagecache import public_page
 from relais.core.services import person_create
 
 MAX_REQUESTS = 1000  # per GET /requests, as the spec allows a server to cap
 MAX_DAYS = 90  # the spec's widest date range, and the default one
 CACHE = "public, max-age=60"
 OPERATION = "POST /open311/v2/requests"
+DERIVED_KEY_HOURS = 24  # a POST without Idempotency-Key repeated within this is a retry
+MAX_NOTE = 5000  # the longest internal note, as the web's long answers
 _ID = re.compile(r"^\d{1,18}$")
 _TOKEN = re.compile(r"^(\d{1,18})-([0-9a-f]{24})$")
 
@@ -100,6 +112,8 @@ def _open311(view):
                 return error("json", 404, _("Format inconnu : ajoutez .json ou .xml à l'adresse."))
             response = view(request, *args, fmt=fmt, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
+        if response.status_code == 200 and "Cache-Control" not in response:  # served by the page cache
+            response["Cache-Control"] = CACHE
         return response
 
     return wrapper
@@ -149,6 +163,7 @@ def _service(form) -> dict:
 
 
 @_open311
+@public_page
 def services(request, fmt):
     if refused := _only_get(request, fmt):
         return refused
@@ -157,6 +172,7 @@ def services(request, fmt):
 
 
 @_open311
+@public_page
 def service_definition(request, code, fmt):
     if refused := _only_get(request, fmt):
         return refused
@@ -170,9 +186,15 @@ def service_definition(request, code, fmt):
 # ---------------------------------------------------------------- requests (public)
 
 
+def _hour(moment: datetime.datetime | None) -> datetime.datetime | None:
+    """A moment to the hour: when a public report was made, without the minute that could
+    tell who made it."""
+    return moment.replace(minute=0, second=0, microsecond=0) if moment else None
+
+
 def _request(report) -> dict:
     case = report.case
-    point = street_selectors.public_point(case.latitude, case.longitude) if report.on_map else None
+    point = street_selectors.report_point(report)
     updated = max(m for m in (report.published_at, report.moderated_at, case.closed_at, case.submitted_at) if m)
     return {
         "service_request_id": str(report.pk),
@@ -183,7 +205,7 @@ def _request(report) -> dict:
         "description": report.description or report.title,
         "agency_responsible": _("Mairie de %(town)s") % {"town": settings.RELAIS["TOWN_NAME"]},
         "service_notice": None,
-        "requested_datetime": w3c(case.submitted_at),
+        "requested_datetime": w3c(_hour(case.submitted_at)),
         "updated_datetime": w3c(updated),
         "expected_datetime": None,
         "address": report.location_text,
@@ -245,10 +267,15 @@ def _window(params) -> tuple[datetime.datetime, datetime.datetime]:
     return start, end
 
 
+def _ids(params) -> list[str] | None:
+    ids = [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]
+    return ids[:MAX_REQUESTS] if ids else None
+
+
 def _listed(params):
     reports = street_selectors.public_reports()
-    ids = [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]
-    if ids:  # the spec: the ids override every other filter
+    ids = _ids(params)
+    if ids is not None:  # the spec: the ids override every other filter
         return reports.filter(pk__in=[int(i) for i in ids if _ID.match(i)][:MAX_REQUESTS])
     codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
     if codes:
@@ -266,6 +293,7 @@ def _listed(params):
 
 @_open311
 @csrf_exempt
+@sensitive_post_parameters("api_key")
 def service_requests(request, fmt):
     if request.method == "POST":
         return _file(request, fmt)
@@ -276,17 +304,63 @@ def service_requests(request, fmt):
         reports = list(_listed(request.GET)[:MAX_REQUESTS])
     except BadParameter as bad:
         return error(fmt, 400, str(bad))
-    return render(fmt, "service_requests", [_request(r) for r in reports], headers={"Cache-Control": CACHE})
+    document = [_request(r) for r in reports]
+    # Requests filed through Open311, asked for by their id (who holds an id filed them)
+    filed = [case for case in map(_case_of, _ids(request.GET) or []) if case is not None]
+    if filed:
+        document += [_filed_request(case) for case in filed]
+        return render(fmt, "service_requests", document, headers={"Cache-Control": "no-cache"})
+    return render(fmt, "service_requests", document, headers={"Cache-Control": CACHE})
 
 
 @_open311
 def request_detail(request, service_request_id, fmt):
     if refused := _only_get(request, fmt):
         return refused
-    report = street_selectors.public_report(int(service_request_id)) if _ID.match(service_request_id) else None
-    if report is None:
-        return error(fmt, 404, _("Aucune demande publique ne porte ce service_request_id."))
-    return render(fmt, "service_requests", [_request(report)], headers={"Cache-Control": CACHE})
+    if _ID.match(service_request_id):
+        report = street_selectors.public_report(int(service_request_id))
+        if report is not None:
+            return render(fmt, "service_requests", [_request(report)], headers={"Cache-Control": CACHE})
+    elif (case := _case_of(service_request_id)) is not None:
+        return render(fmt, "service_requests", [_filed_request(case)], headers={"Cache-Control": "no-cache"})
+    return error(fmt, 404, _("Aucune demande ne porte ce service_request_id."))
+
+
+def _case_of(token: str) -> Case | None:
+    """The case a filed request's id (its token) names, if it is genuine and still kept."""
+    match = _TOKEN.match(token)
+    if match is None or not constant_time_compare(match[2], _mac(int(match[1]))):
+        return None
+    return Case.objects.select_related("form").filter(pk=int(match[1])).first()
+
+
+def _filed_request(case: Case) -> dict:
+    """What the holder of a filed request's id may read: its status and service at once; its
+    text, place and point once an agent published the report (as the public list shows them)."""
+    report = street_selectors.public_reports().filter(case_id=case.pk).first()
+    public = _request(report) if report else {}
+    return {
+        "service_request_id": token_for(case),
+        "status": "open" if case.status in OPEN_STATUSES else "closed",
+        "status_notes": public.get("status_notes"),
+        "service_name": case.form.title if case.form else None,
+        "service_code": case.form.slug if case.form else None,
+        "description": public.get("description"),
+        "agency_responsible": _("Mairie de %(town)s") % {"town": settings.RELAIS["TOWN_NAME"]},
+        "service_notice": None,
+        "requested_datetime": w3c(case.submitted_at),
+        "updated_datetime": public.get("updated_datetime"),
+        "expected_datetime": None,
+        "address": public.get("address"),
+        "address_id": None,
+        "zipcode": None,
+        "lat": public.get("lat"),
+        "long": public.get("long"),
+        "media_url": None,
+        # Extensions: the public report, once there is one
+        "public_request_id": str(report.pk) if report else None,
+        "url": public.get("url"),
+    }
 
 
 # ---------------------------------------------------------------- tokens
@@ -306,14 +380,11 @@ def _mac(pk) -> str:
 def token(request, token, fmt):
     if refused := _only_get(request, fmt):
         return refused
-    match = _TOKEN.match(token)
-    if match is None or not constant_time_compare(match[2], _mac(int(match[1]))):
+    case = _case_of(token)
+    if case is None:  # not a token, or removed since (spam, retention)
         return error(fmt, 404, _("Ce jeton ne correspond à aucune demande."))
-    pk = int(match[1])
-    if not Case.objects.filter(pk=pk).exists():  # removed since (spam, retention)
-        return error(fmt, 404, _("Ce jeton ne correspond à aucune demande."))
-    report = street_selectors.public_reports().filter(case_id=pk).first()
-    document = [{"service_request_id": str(report.pk) if report else None, "token": token}]
+    report = street_selectors.public_reports().filter(case_id=case.pk).first()
+    document = [{"service_request_id": token, "token": token, "public_request_id": str(report.pk) if report else None}]
     return render(fmt, "service_requests", document, headers={"Cache-Control": "no-cache"})
 
 
@@ -377,19 +448,42 @@ def _answers(form, data, problems: list[str], notes: list[str]) -> dict:
     for q in questions:
         if q.kind == FieldKind.DATE and re.match(r"^\d{4}-\d{2}-\d{2}T", given[q.key]):
             given[q.key] = given[q.key][:10]  # a W3C datetime for a date question: its day
+    names = _answer_names(form)
     description = data.get("description", "").strip()
     if description:
         target = next((q for q in questions if q.kind == FieldKind.LONG_TEXT and not given[q.key]), None)
         if target is not None:
             given[target.key] = description
+            names[target.key] = "description"  # its errors (too long…) name what the partner sent
+        elif len(description) > MAX_NOTE:
+            problems.append(_("description : %(n)s caractères au plus.") % {"n": MAX_NOTE})
         else:
-            notes.append(_("Description envoyée par l'application : %(text)s") % {"text": description[:5000]})
+            notes.append(_("Description envoyée par l'application : %(text)s") % {"text": description})
+    _other_attributes(data, {q.key for q in form.fields.all()}, notes)
     values = MultiValueDict({k: (v if isinstance(v, list) else [v]) for k, v in given.items()})
     answers = AnswerForm(values, questions=questions)
     if not answers.is_valid():
-        problems.extend(_form_errors(answers, _answer_names(form)))
+        problems.extend(_form_errors(answers, names))
         return {}
     return answers.json_answers()
+
+
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
+
+
+def _other_attributes(data, keys: set[str], notes: list[str]) -> None:
+    """Attributes that are no question of the form (FixMyStreet sends its title, report_url,
+    fixmystreet_id…): one internal note for the agent, never lost, never an answer."""
+    lines = []
+    for name in data:
+        match = _ATTRIBUTE.match(name)
+        if match and match[1] not in keys:
+            values = [v.strip() for v in data.getlist(name) if v.strip()]
+            if values:
+                lines.append(f"{match[1]} : {', '.join(values)}")
+    if lines:
+        text = _("Autres informations envoyées par l'application :") + "\n" + "\n".join(lines)
+        notes.append(text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 2] + " …")
 
 
 def _contact(data, problems: list[str]) -> dict:
@@ -401,13 +495,14 @@ def _contact(data, problems: list[str]) -> dict:
     else:
         channel = ContactChannel.SMS if is_mobile(phone) else ContactChannel.PHONE
     contact = ContactForm(
-        {
+        channel=Channel.API,
+        data={
             "first_name": data.get("first_name", ""),
             "last_name": data.get("last_name", ""),
             "email": email,
             "phone": phone,
             "preferred_channel": channel,
-        }
+        },
     )
     if not contact.is_valid():
         problems.extend(_form_errors(contact, {}))
@@ -435,9 +530,23 @@ def _payload(data) -> dict:
     return {name: data.getlist(name) for name in sorted(data) if name != "api_key"}
 
 
-def _derived_key(payload: dict) -> str:
+def _derived_key(application, payload: dict) -> str:
+    """The key of a POST sent without Idempotency-Key: the same parameters within the last
+    DERIVED_KEY_HOURS hours are a retry (the key then in use, whatever the calendar day);
+    else a new key, of the hour (two first tries at once share it: create_once files one)."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-    return f"open311:{timezone.localdate().isoformat()}:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
+    stem = f"open311:{hashlib.sha256(text.encode()).hexdigest()[:40]}:"
+    recent = (
+        IdempotentReply.objects.filter(
+            application=application,
+            key__startswith=stem,
+            created_at__gte=timezone.now() - datetime.timedelta(hours=DERIVED_KEY_HOURS),
+        )
+        .order_by("-created_at")
+        .values_list("key", flat=True)
+        .first()
+    )
+    return recent or stem + timezone.now().strftime("%Y%m%d%H")
 
 
 def _raw_key(request, data) -> str:
@@ -490,30 +599,26 @@ def _file(request, fmt):
     header = (request.headers.get(idempotency.HEADER) or "").strip()
 
     def create(submission_key):
-        # Notes go with a new request only: a retry after its reply was purged finds the case.
-        new = not Case.objects.filter(submission_key=submission_key).exists()
-        with transaction.atomic():
-            case = case_services.case_submit(
-                form=form,
-                person=lambda: person_create(
-                    actor=request.user, data=person_from_contact(contact), channel=Channel.API, request=request
-                ),
-                answers=answers,
-                channel=Channel.API,
-                recorded_by=request.user,
-                submission_key=submission_key,
-                location=location,
-                request=request,
-            )
-            if new:
-                for note in notes:
-                    case_services.case_add_note(case=case, text=note, actor=request.user, request=request)
+        # The notes are part of the create: a retry (even at the same moment) never adds them twice.
+        case = case_services.case_submit(
+            form=form,
+            person=lambda: person_create(
+                actor=request.user, data=person_from_contact(contact), channel=Channel.API, request=request
+            ),
+            answers=answers,
+            channel=Channel.API,
+            recorded_by=request.user,
+            submission_key=submission_key,
+            location=location,
+            notes=notes,
+            request=request,
+        )
         return 200, [_filed(case, form)]
 
     replayed = {}
     try:
         status, body = idempotency.once(
-            request, replayed, OPERATION, payload, create, key=None if header else _derived_key(payload)
+            request, replayed, OPERATION, payload, create, key=None if header else _derived_key(application, payload)
         )
     except idempotency.KeyRefused as refused:
         return error(fmt, refused.status_code, refused.message)
@@ -523,14 +628,15 @@ def _file(request, fmt):
 
 
 def _filed(case: Case, form) -> dict:
-    if form.public_reports and street_selectors.public_enabled():
+    if street_selectors.is_public_form(form):
         notice = _(
             "Demande %(reference)s reçue. Elle paraîtra sur la liste publique des signalements une fois relue "
-            "par le service ; son service_request_id sera alors donné par /tokens/."
+            "par le service."
         )
     else:
         notice = _("Demande %(reference)s reçue. Délai de traitement prévu : %(days)s jours.")
     return {
+        "service_request_id": token_for(case),
         "token": token_for(case),
         "service_notice": notice % {"reference": case.reference, "days": form.expected_days},
         "account_id": None,

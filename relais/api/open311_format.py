@@ -21,6 +21,8 @@ from xml.etree import ElementTree as ET
 from django.http import HttpResponse
 from django.utils import timezone
 
+from relais.core.text import xml_safe
+
 FORMATS = ("json", "xml")
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -49,7 +51,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))  # one \x0b pasted from Word would make the whole document unreadable
 
 
 def _append(parent: ET.Element, name: str, value) -> None:

@@ -271,8 +271,19 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
 
+    def __init__(self, *args, channel: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.one_name = channel == Channel.API
+        if self.one_name:
+            # A partner application relays what its user typed: FixMyStreet and the like ask
+            # for one "name" and send it as the first or the last name, the other empty.
+            self.fields["first_name"].required = False
+            self.fields["last_name"].required = False
+
     def clean(self):
         data = super().clean()
+        if self.one_name and not (data.get("first_name") or data.get("last_name")) and "last_name" not in self.errors:
+            self.add_error("last_name", _("Indiquez le nom de la personne (prénom ou nom)."))
         check_contact_channel(self, data)
         return data
 

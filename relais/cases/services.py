@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
+from collections.abc import Sequence
 from contextlib import nullcontext
 from urllib.parse import urlsplit
 
@@ -135,17 +136,36 @@ def _town_phone() -> str:
     return settings.RELAIS["TOWN_PHONE"]
 
 
-def _is_unsolicited(channel: str, recorder, person) -> bool:
-    """Filed from the public pages by someone without an account and with no agent or
-    helper involved: nobody vouches for the contact details typed."""
-    return channel == Channel.ONLINE and recorder is None and person.user_id is None
+def _is_unsolicited(channel: str, recorder, person, on_behalf: bool = False) -> bool:
+    """Nobody vouches for the contact details typed: filed from the public pages by someone
+    without an account and with no agent or helper involved, or relayed by a partner
+    application (its technical account, `User.is_application`: FixMyStreet, a town app) for
+    a person without an account and not under a mandate. Both are open to anyone typing
+    someone else's e-mail or phone: the same sender blocks and receipt limits apply."""
+    if person.user_id is not None:
+        return False
+    if channel == Channel.ONLINE:
+        return recorder is None
+    if channel == Channel.API:
+        return recorder is not None and getattr(recorder, "is_application", False) and not on_behalf
+    return False
 
 
-def _check_online_sender(person, request: HttpRequest | None) -> str:
-    """Refuse a blocked sender, or a connection over its hourly or daily number of online
-    requests; returns the digest of the sender's address block (kept on the case)."""
-    address = ratelimit.visitor(request) if request is not None else ""
-    if sender_blocked(address=address, email=person.email, phone=person.phone):
+def _sender_key(recorder, request: HttpRequest | None) -> str:
+    """Whose sending the per-address limits count: the visitor's address block online; the
+    application for a request it relays (its server's address says nothing of the sender)."""
+    if recorder is not None and getattr(recorder, "is_application", False):
+        return f"application:{recorder.pk}"
+    return ratelimit.visitor(request) if request is not None else ""
+
+
+def _check_online_sender(person, request: HttpRequest | None, recorder=None) -> str:
+    """Refuse a blocked sender, or a connection (an application) over its hourly or daily
+    number of unsolicited requests; returns the digest of the sender's address block (kept
+    on the case; "" for an application: blocking one spammer must not block the application)."""
+    relayed = recorder is not None and getattr(recorder, "is_application", False)
+    address = _sender_key(recorder, request)
+    if sender_blocked(address="" if relayed else address, email=person.email, phone=person.phone):
         raise OnlineRequestRefused(
             _(
                 "Cette demande ne peut pas être envoyée en ligne. Appelez la mairie au %(phone)s "
@@ -154,11 +174,18 @@ def _check_online_sender(person, request: HttpRequest | None) -> str:
             % {"phone": _town_phone()},
             code="blocked",
         )
-    if request is not None:
-        for scope, limit, window, when in (
+    if relayed:
+        limits = (
+            ("cases:application:hour", _limits()["CASES_API_PER_APPLICATION_HOUR"], 3600, _("dans l'heure")),
+            ("cases:application:day", _limits()["CASES_API_PER_APPLICATION_DAY"], 86400, _("aujourd'hui")),
+        )
+    else:
+        limits = (
             ("cases:online:hour", _limits()["CASES_ONLINE_PER_IP_HOUR"], 3600, _("dans l'heure")),
             ("cases:online:day", _limits()["CASES_ONLINE_PER_IP_DAY"], 86400, _("aujourd'hui")),
-        ):
+        )
+    if request is not None or relayed:
+        for scope, limit, window, when in limits:
             if not ratelimit.hit(scope, address, limit=limit, window=window):
                 raise OnlineRequestRefused(
                     _(
@@ -169,7 +196,7 @@ def _check_online_sender(person, request: HttpRequest | None) -> str:
                     % {"when": when, "phone": _town_phone()},
                     code="rate_limited",
                 )
-    return BlockedSender.digest(BlockedSender.Kind.ADDRESS, address)
+    return "" if relayed else BlockedSender.digest(BlockedSender.Kind.ADDRESS, address)
 
 
 def _receipt_destination(person) -> str:
@@ -311,9 +338,13 @@ def case_submit(
     location: dict | None = None,
     place=None,
     scan=None,
+    notes: Sequence[str] = (),
     request: HttpRequest | None = None,
 ) -> Case:
     """File a request; the same `submission_key` twice gives the first case back.
+
+    `notes`: internal notes filed with the case, in its transaction (what a partner sent
+    that no question holds): a retry, even a simultaneous one, never adds them twice.
 
     `person` is the resident, or a callable making them (called only when the request is
     new, in the same transaction). `on_behalf`: `recorded_by` files it for the resident,
@@ -335,6 +366,7 @@ def case_submit(
             location=location or {},
             place=place,
             scan=scan,
+            notes=notes,
             request=request,
         ),
     )
@@ -365,6 +397,7 @@ def _submit(
     place,
     scan,
     request,
+    notes=(),
 ) -> Case:
     refuse_erased(person)
     acting_under = None
@@ -376,8 +409,8 @@ def _submit(
     if form.asks_location and not location.get("location_text"):
         raise ValidationError({"location_text": _("Dites-nous où se trouve le problème.")})
     recorder = recorded_by if recorded_by is not None and recorded_by.is_authenticated else None
-    unsolicited = _is_unsolicited(channel, recorder, person)
-    sender_digest = _check_online_sender(person, request) if unsolicited else ""
+    unsolicited = _is_unsolicited(channel, recorder, person, on_behalf)
+    sender_digest = _check_online_sender(person, request, recorder) if unsolicited else ""
     now = timezone.now()
     reference = reference_next(now)
     case = Case(
@@ -415,6 +448,9 @@ def _submit(
         case.save(update_fields=["answers"])
     if scan is not None:
         _store_upload(case, scan, field_key="", actor=recorder, event=event)
+    for note in notes:
+        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=recorder, created_at=now, text=note)
+        audit_log(actor=recorder, action=Action.CASE_NOTE_ADDED, obj=case, person=person, request=request)
     receipt = not unsolicited or _receipt_allowed(person)
     _emit(case, events.CASE_FILED)
     audit_log(

@@ -95,14 +95,24 @@ def public_point(latitude: float | None, longitude: float | None) -> tuple[float
     return lat, round(round(longitude / step_lon) * step_lon, 5)
 
 
+def report_point(report: StreetReport) -> tuple[float, float] | None:
+    """Where a published report may be shown (the public map, Open311): its case's position
+    on the public grid, or None when the team chose not to place it on the plan."""
+    return public_point(report.case.latitude, report.case.longitude) if report.on_map else None
+
+
+def is_public_form(form: Form) -> bool:
+    """Whether `form`'s reviewed reports go to the public list (public_forms, one form)."""
+    return public_forms().filter(pk=form.pk).exists()
+
+
 def public_points(reports) -> list[tuple[float | None, float | None, str, str]]:
     """The public map's items (latitude, longitude, link, accessible name) of `reports`: the
     only place that turns a report into a point, rounded, and left off when the team chose
     not to place it on the plan (the report stays in the list)."""
     items = []
     for r in reports:
-        point = public_point(r.case.latitude, r.case.longitude) if r.on_map else None
-        lat, lon = point or (None, None)
+        lat, lon = report_point(r) or (None, None)
         items.append((lat, lon, r.get_absolute_url(), f"{r.title} – {r.location_text} ({r.public_status.label})"))
     return items
 

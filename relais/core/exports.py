@@ -2,7 +2,7 @@
 ODS, the administration's open format, written directly (a zip with one content.xml).
 
 Text reaches the ODS file only through `_ods_text`: characters XML 1.0 cannot hold (control
-characters from a Word paste, such as \x0b) are removed, since a single one makes the whole
+characters from a Word paste, such as \x0b) are removed by core.text.xml_safe, since a single one makes the whole
 file unreadable, and what remains is escaped. Text cells are plain strings: a spreadsheet
 never runs them as a formula."""
 
@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
+
+from relais.core.text import xml_safe
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A signed number or an international phone number ("+33612345678", "-4.5", "+33 1 23 45"):
@@ -46,9 +48,6 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-# Characters XML 1.0 allows; any other (C0 controls but tab and line breaks, lone
-# surrogates, U+FFFE/U+FFFF) makes the file unreadable.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # What spreadsheets hold in one cell (Excel's limit; LibreOffice opens ODS files in Excel too).
 CELL_MAX_CHARS = 32_767
 _TRUNCATED = " […]"
@@ -58,7 +57,7 @@ _SPACES = re.compile(" {2,}")
 def _ods_text(value: str) -> str:
     """The <text:p> paragraphs of a text cell: valid XML, escaped, line breaks, tabs and runs
     of spaces kept (ODF collapses white space otherwise)."""
-    text = _NOT_XML.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = xml_safe(value).replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > CELL_MAX_CHARS:
         text = text[: CELL_MAX_CHARS - len(_TRUNCATED)] + _TRUNCATED
     paragraphs = []
@@ -73,7 +72,7 @@ def _ods_text(value: str) -> str:
 
 def _sheet_name(name: str) -> str:
     """A sheet name spreadsheets accept: no []*?:/\\, at most 31 characters, escaped for an attribute."""
-    cleaned = re.sub(r"[\[\]*?:/\\]", " ", _NOT_XML.sub("", name)).strip()[:31] or "Export"
+    cleaned = re.sub(r"[\[\]*?:/\\]", " ", xml_safe(name)).strip()[:31] or "Export"
     return escape(cleaned, {'"': "&quot;"})
 
 

@@ -6,6 +6,15 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Characters XML 1.0 allows; any other (C0 controls but tab and line breaks, lone
+# surrogates, U+FFFE/U+FFFF) makes a whole XML document unreadable.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold (a \\x0b from a Word paste makes a
+    whole ODS file or XML document unreadable). The one rule for every XML Relais writes."""
+    return _NOT_XML.sub("", text or "")
 
 
 def fold(text: str) -> str:

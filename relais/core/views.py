@@ -3,6 +3,7 @@ import hashlib
 import json
 import re
 from urllib.parse import unquote
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -120,19 +121,40 @@ def _too_many_codes() -> str:
 
 
 def bad_request(request, exception=None):
-    """A request we cannot read (handler400, and requests carrying a NUL character): a plain
-    page in the town's layout, in the visitor's language, that says what to do. Under /api/,
-    a problem document (RFC 9457) in French, as every other error of the API."""
-    if request.path_info.startswith("/api/"):
-        body = {
-            "type": "/api/v1/docs/#validation",
-            "title": _("Requête illisible."),
-            "status": 400,
-            "detail": _("La requête contient un caractère interdit (NUL) ou n'a pas pu être lue."),
-        }
-        return HttpResponse(json.dumps(body, ensure_ascii=False), status=400, content_type="application/problem+json")
+    """A request we cannot read (handler400: a NUL character, too many fields, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE): a plain page in the town's layout, in the visitor's
+    language, that says what to do; a machine's own error document under /open311/ and
+    /api/ (a client library reads those, never an HTML page)."""
+    if machine := _machine_bad_request(request.path):
+        return machine
     with translation.override(translation.get_language_from_request(request)):
         return render(request, "core/bad_request.html", status=400)
+
+
+def _machine_bad_request(path: str) -> HttpResponse | None:
+    """The 400 of the machine protocols, built here (core imports no api): Open311's error
+    list (JSON, or its XML for an address in .xml), or an RFC 9457 problem (JSON)."""
+    with translation.override("fr"):
+        detail = _("Requête illisible : caractère nul, trop de paramètres ou corps trop volumineux.")
+        if path.startswith("/open311/"):
+            if path.endswith(".xml"):
+                body = (
+                    "<?xml version='1.0' encoding='utf-8'?>\n<errors><error><code>400</code>"
+                    f"<description>{escape(detail)}</description></error></errors>"
+                )
+                return HttpResponse(body, status=400, content_type="text/xml; charset=utf-8")
+            body = json.dumps([{"code": 400, "description": detail}], ensure_ascii=False)
+            return HttpResponse(body, status=400, content_type="application/json; charset=utf-8")
+        if path.startswith("/api/"):
+            body = {
+                "type": "/api/v1/docs/#validation",
+                "title": _("Requête illisible."),
+                "status": 400,
+                "detail": detail,
+            }
+            body = json.dumps(body, ensure_ascii=False)
+            return HttpResponse(body, status=400, content_type="application/problem+json")
+    return None
 
 
 # Something shaped like a request's reference (2026-00123) or a paper code (4821 7730 9512)

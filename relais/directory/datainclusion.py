@@ -12,8 +12,18 @@ published JSON schema. Approximate, to check before a first national import:
 - `thematiques` codes are those of the referential as read in the schema repository's docs
   (`numerique--…`, `acces-aux-droits-et-citoyennete--…`, `famille`, `logement-hebergement`…);
   v1 may have renamed some;
-- `frais` is given as one code (v1) and `publics` as a list; `zone_eligibilite` holds the
-  place's INSEE code (its commune), or is empty when the place has none;
+- v1 conformance kept by construction: an empty list is written None (`publics`,
+  `zone_eligibilite`), never `[]`; `frais` is one of v1's codes: "gratuit" or "payant"
+  ("gratuit sous condition" in the places file is "gratuit", the condition said in
+  `frais_precisions`); every `description` has 50 to 2000 characters (a short text is
+  completed by a sentence); `zone_eligibilite` is None unless the town sets it
+  (RELAIS_DATAINCLUSION_ZONE: INSEE codes, comma-separated) — a place's commune is where the
+  service is, not who may use it;
+- `modes_mobilisation` says "se-presenter" only where one may come without an appointment:
+  not for an appointment-only drop-in, nor for a workshop (on registration); a workshop's
+  `horaires_accueil` is None (its dates are no weekly hours: they are in its description);
+- a place-schema service's id is the place's and the service's name (slugified): stable when
+  the list of a place's services changes order;
 - structures carry no `reseaux_porteurs` (Relais does not know the networks of a place).
 
 Structures are the published places (directory.Place). Services are what they offer:
@@ -38,6 +48,7 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.conf import settings
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 
 from relais.core.exports import spreadsheet_safe
 from relais.directory.models import Place, Procedure
@@ -120,7 +131,9 @@ HELP_WITH_PROCEDURES = "acces-aux-droits-et-citoyennete--accompagnement-dans-les
 # Places schema "publics spécifiquement adressés" → data·inclusion publics.
 PUBLICS = {"Jeunes": "jeunes", "Étudiants": "etudiants", "Familles et/ou enfants": "familles",
            "Seniors": "seniors", "Femmes": "femmes"}  # fmt: skip
-FRAIS = {"Gratuit": "gratuit", "Gratuit sous condition": "gratuit-sous-conditions", "Payant": "payant"}
+FRAIS = {"Gratuit": "gratuit", "Gratuit sous condition": "gratuit", "Payant": "payant"}
+FREE_UNDER_CONDITIONS = "Gratuit sous condition"
+DESCRIPTION_MIN, DESCRIPTION_MAX = 50, 2000  # v1's bounds
 
 
 def thematiques(*codes_lists) -> list[str]:
@@ -138,9 +151,25 @@ def absolute(path: str) -> str:
 
 
 def _description(*texts: str, fallback: str) -> str:
-    """A plain-text description: the first text given, else `fallback` (v1 asks 50 to 2000 characters)."""
+    """A plain-text description of 50 to 2000 characters (v1): the first text given, else
+    `fallback`; a shorter one is completed by `fallback`, then by where to ask."""
     text = next((strip_tags(t).strip() for t in texts if t and t.strip()), "") or fallback
-    return text[:2000]
+    for more in (
+        fallback,
+        f"Renseignements auprès de la mairie de {settings.RELAIS['TOWN_NAME']}.",
+        "Service gratuit d'information et d'accompagnement.",
+    ):
+        if len(text) >= DESCRIPTION_MIN:
+            break
+        if more not in text:
+            text = f"{text.rstrip()} {more}".strip()
+    return text[:DESCRIPTION_MAX]
+
+
+def zone_eligibilite() -> list[str] | None:
+    """Who may use the town's services, when the town says so (INSEE codes); else None."""
+    codes = [c.strip() for c in settings.RELAIS.get("DATAINCLUSION_ZONE", "").split(",") if c.strip()]
+    return codes or None
 
 
 def structure_record(place: Place, *, source: str) -> dict:
@@ -172,9 +201,10 @@ def structure_record(place: Place, *, source: str) -> dict:
     }
 
 
-def place_contact(place: Place) -> dict:
-    """The fields a service shares with its place: where, and how to reach it."""
-    modes = ["se-presenter"]
+def place_contact(place: Place, *, walk_in: bool = True) -> dict:
+    """The fields a service shares with its place: where, and how to reach it (`walk_in`:
+    whether one may come without an appointment)."""
+    modes = ["se-presenter"] if walk_in else []
     if place.telephone:
         modes.append("telephoner")
     if place.courriels:
@@ -183,7 +213,7 @@ def place_contact(place: Place) -> dict:
         "telephone": place.telephone or None,
         "courriel": place.courriels[0] if place.courriels else None,
         "modes_accueil": ["en-presentiel"],
-        "zone_eligibilite": [place.code_insee] if place.code_insee else [],
+        "zone_eligibilite": zone_eligibilite(),
         "contact_nom_prenom": None,
         "modes_mobilisation": modes,
         "mobilisable_par": ["usagers", "professionnels"],
@@ -196,21 +226,26 @@ def place_contact(place: Place) -> dict:
     }
 
 
-def service_record(place: Place, *, source: str, **fields) -> dict:
-    """A service at `place`: its contact fields, the defaults, then `fields`."""
+def service_record(place: Place, *, source: str, walk_in: bool = True, **fields) -> dict:
+    """A service at `place`: its contact fields, the defaults, then `fields` (a
+    `frais_precisions` given is added to the place's condition, if any)."""
     frais = [FRAIS[f] for f in place.frais_a_charge if f in FRAIS]
+    conditions = [FREE_UNDER_CONDITIONS] if FREE_UNDER_CONDITIONS in place.frais_a_charge else []
+    if fields.get("frais_precisions"):
+        conditions.append(fields.pop("frais_precisions"))
+    publics = [PUBLICS[p] for p in place.publics_specifiquement_adresses if p in PUBLICS]
     record = {
         "structure_id": place.standard_id,
         "source": source,
         "date_maj": place.date_maj.isoformat(),
         "frais": frais[0] if frais else None,
-        "frais_precisions": None,
-        "publics": [PUBLICS[p] for p in place.publics_specifiquement_adresses if p in PUBLICS],
+        "frais_precisions": ". ".join(c.rstrip(".") for c in conditions) + "." if conditions else None,
+        "publics": publics or None,
         "publics_precisions": None,
         "conditions_acces": None,
         "lien_mobilisation": place.prise_rdv or None,
         "horaires_accueil": place.horaires or None,
-        **place_contact(place),
+        **place_contact(place, walk_in=walk_in),
         **fields,
     }
     if record["lien_mobilisation"] and "utiliser-lien-mobilisation" not in record["modes_mobilisation"]:
@@ -223,7 +258,7 @@ def _place_services(place: Place, *, source: str) -> list[dict]:
         service_record(
             place,
             source=source,
-            id=f"{place.standard_id}--lieu-{index}",
+            id=f"{place.standard_id}--lieu-{slugify(name)[:80] or index}",
             nom=name,
             description=_description(place.presentation_resume, fallback=f"{name}, à {place.nom} ({place.commune})."),
             lien_source=absolute(place.get_absolute_url()),

@@ -28,6 +28,16 @@ def opening_hours(dropin: DropIn) -> str | None:
     return f"{','.join(_DAYS[d] for d in days)} {dropin.start_time:%H:%M}-{dropin.end_time:%H:%M}"
 
 
+def _dates(workshop: Workshop) -> str:
+    """ "Séances : le 12/01/2027 de 14:00 à 16:00, …" (the workshop's dates, for its description)."""
+    sessions = [
+        f"le {timezone.localtime(s.starts_at):%d/%m/%Y} de {timezone.localtime(s.starts_at):%H:%M} "
+        f"à {timezone.localtime(s.ends_at):%H:%M}"
+        for s in workshop.sessions.all()
+    ]
+    return f"Séances : {', '.join(sessions)}." if sessions else ""
+
+
 def _thematiques(codes) -> list[str]:
     mapped = [di.THEME_THEMATIQUES.get(code, []) + di.SUBTHEME_THEMATIQUES.get(code, []) for code in codes]
     return di.thematiques(*mapped) or ["numerique"]
@@ -60,6 +70,7 @@ def services(*, source: str, place_ids) -> list[dict]:
                 type="accompagnement",
                 thematiques=_thematiques(dropin.themes),
                 conditions_acces=str(booking),
+                walk_in=dropin.booking != c.Booking.APPOINTMENT,
                 horaires_accueil=opening_hours(dropin),
                 lien_mobilisation=di.absolute(reverse("mediation:book_place", args=[dropin.place.slug]))
                 if dropin.booking != c.Booking.WALK_IN
@@ -71,22 +82,28 @@ def services(*, source: str, place_ids) -> list[dict]:
         .upcoming()
         .filter(place_id__in=place_ids)
         .select_related("place")
+        .prefetch_related("sessions")
         .order_by("first_start", "pk")
     )
     for workshop in workshops:
         url = di.absolute(workshop.get_absolute_url())
+        dates = _dates(workshop)
         records.append(
             di.service_record(
                 workshop.place,
                 source=source,
                 id=f"{workshop.place.standard_id}--atelier-{workshop.slug}",
                 nom=workshop.title[:150].rstrip("."),
-                description=di._description(workshop.description, fallback=workshop.title),
+                description=di._description(
+                    f"{workshop.description.strip()} {dates}".strip(), fallback=f"{workshop.title}. {dates}"
+                ),
                 lien_source=url,
                 date_maj=max(workshop.place.date_maj, timezone.localdate(workshop.updated_at)).isoformat(),
                 type="atelier",
                 thematiques=_thematiques([workshop.theme]),
                 conditions_acces=f"Niveau : {c.Level(workshop.level).label}. Sur inscription.",
+                walk_in=False,  # on registration only
+                horaires_accueil=None,  # dates, not weekly hours: they are in the description
                 lien_mobilisation=url,
             )
         )

@@ -295,14 +295,31 @@ def test_a_partner_files_a_request_as_the_web_does(client, app_key, street_form)
     note = CaseEvent.objects.get(case=case, kind=EventKind.NOTE)
     assert "https://photos.example.org/lampadaire.jpg" in note.text
     assert AuditEvent.objects.filter(action="cases.case.submitted", actor=case.recorded_by).exists()
-    # Not public until the team publishes it: the token says so, then gives the public id.
+    # FixMyStreet reads the service_request_id at once: an opaque id, the same as the token.
     token = reply["token"]
-    assert _json(client.get(f"{BASE}/tokens/{token}.json")) == [{"service_request_id": None, "token": token}]
+    assert reply["service_request_id"] == token
+    assert _json(client.get(f"{BASE}/tokens/{token}.json")) == [
+        {"service_request_id": token, "token": token, "public_request_id": None}
+    ]
+    # Until the team publishes it, its holder reads its status and service, nothing it said.
+    record = _json(client.get(f"{BASE}/requests/{token}.json"))[0]
+    assert record["service_request_id"] == token and record["status"] == "open"
+    assert record["service_code"] == "signalement-voirie" and record["requested_datetime"]
+    assert record["description"] is None and record["address"] is None and record["lat"] is None
+    assert record["public_request_id"] is None
     report = _publish(case, User.objects.get(email="urbanisme@valbrenne.fr"))
-    assert _json(client.get(f"{BASE}/tokens/{token}.json"))[0]["service_request_id"] == str(report.pk)
-    assert _xml(client.get(f"{BASE}/tokens/{token}.xml")).findtext("request/service_request_id") == str(report.pk)
+    assert _json(client.get(f"{BASE}/tokens/{token}.json"))[0]["public_request_id"] == str(report.pk)
+    assert _xml(client.get(f"{BASE}/tokens/{token}.xml")).findtext("request/service_request_id") == token
+    published = _json(client.get(f"{BASE}/requests/{token}.json"))[0]
+    assert published["public_request_id"] == str(report.pk) and published["description"] == report.description
+    assert published["address"] == report.location_text
+    # Asked for by its id, the list gives it too; unasked, the list shows public reports only.
+    listed = _json(client.get(f"{BASE}/requests.json", {"service_request_id": f"{report.pk},{token}"}))
+    assert [r["service_request_id"] for r in listed] == [str(report.pk), token]
+    assert token not in client.get(f"{BASE}/requests.json").content.decode()
     forged = token[:-1] + ("0" if token[-1] != "0" else "1")
     assert client.get(f"{BASE}/tokens/{forged}.json").status_code == 404
+    assert client.get(f"{BASE}/requests/{forged}.json").status_code == 404
 
 
 def test_an_address_alone_locates_the_request(client, app_key):
@@ -315,13 +332,13 @@ def test_an_address_alone_locates_the_request(client, app_key):
 
 def test_the_web_validation_refuses_with_open311_errors_in_french(client, app_key):
     data = _valid(app_key, **{"attribute[type]": "Fusée", "email": "", "lat": "91"})
-    del data["first_name"]
+    del data["first_name"], data["last_name"]
     response = _post(client, **data)
     assert response.status_code == 400
     descriptions = [e["description"] for e in _json(response)]
     assert all(e["code"] == 400 for e in _json(response))
     assert any(d.startswith("attribute[type] :") for d in descriptions)
-    assert any(d.startswith("first_name :") and "prénom" in d for d in descriptions)
+    assert any(d.startswith("last_name :") and "prénom ou nom" in d for d in descriptions)
     assert any(d.startswith("email :") for d in descriptions)
     assert any(d.startswith("lat :") for d in descriptions)
     root = _xml(_post(client, "xml", **{k: v for k, v in data.items() if k not in ("lat", "long")}))

@@ -113,6 +113,8 @@ def test_a_request_posted_as_the_spec_says_is_read_back_with_georeport(server_ur
     response = requests.post(f"{server_url}/open311/v2/requests.json", data=form, timeout=10)
     assert response.status_code == 200, response.text
     token = response.json()[0]["token"]
+    # FixMyStreet reads the service_request_id straight after POST: given at once.
+    assert response.json()[0]["service_request_id"] == token
     # The same POST again (a retry after a timeout): the same answer, no second request.
     again = requests.post(f"{server_url}/open311/v2/requests.json", data=form, timeout=10)
     assert again.json()[0]["token"] == token
@@ -121,7 +123,9 @@ def test_a_request_posted_as_the_spec_says_is_read_back_with_georeport(server_ur
     assert case.location_text == "Rue Jules-Ferry, devant le numéro 8"
 
     tokens = requests.get(f"{server_url}/open311/v2/tokens/{token}.json", timeout=10).json()
-    assert tokens == [{"service_request_id": None, "token": token}]  # not public yet
+    assert tokens == [{"service_request_id": token, "token": token, "public_request_id": None}]  # not public yet
+    filed = GeoReport(f"{server_url}/open311/v2").get_service_request(token)
+    assert filed["status"] == "open" and filed["description"] is None
     report = street_services.report_publish(
         case=case,
         title="Trou dans la chaussée",
@@ -130,7 +134,7 @@ def test_a_request_posted_as_the_spec_says_is_read_back_with_georeport(server_ur
         actor=User.objects.get(email="urbanisme@valbrenne.fr"),
     )
     request_id = requests.get(f"{server_url}/open311/v2/tokens/{token}.xml", timeout=10).text
-    assert f"<service_request_id>{report.pk}</service_request_id>" in request_id
+    assert f"<public_request_id>{report.pk}</public_request_id>" in request_id
     for fmt in ("json", "xml"):
         read = GeoReport(f"{server_url}/open311/v2", output_format=fmt).get_service_request(str(report.pk))
         assert read["status"] == "open" and read["address"] == "Rue Jules-Ferry"

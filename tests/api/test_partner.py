@@ -106,6 +106,25 @@ def test_a_request_filed_by_an_application_is_recorded_with_its_channel_and_its_
     assert submitted.actor == application.user and str(submitted.actor) == "Logiciel du CCAS"
 
 
+def test_a_request_for_someone_without_an_account_follows_the_web_sender_rules(client, app, form):
+    from relais.core.models import BlockedSender
+    from relais.notifications.models import Message
+
+    _application, raw = app
+    for _n in range(5):  # anyone can type someone else's e-mail: at most 3 receipts a day
+        assert file_request(client, raw, form).status_code == 201
+    assert Message.objects.filter(template="case_receipt", to_email=RESIDENT["email"]).count() == 3
+    BlockedSender.objects.create(
+        kind=BlockedSender.Kind.EMAIL,
+        value_hash=BlockedSender.digest(BlockedSender.Kind.EMAIL, RESIDENT["email"]),
+        until=timezone.now() + datetime.timedelta(days=1),
+    )
+    before = Case.objects.count()
+    refused = file_request(client, raw, form)
+    assert refused.status_code == 422 and "Appelez la mairie" in str(refused.json())
+    assert Case.objects.count() == before
+
+
 def test_answers_are_checked_as_the_web_form_checks_them_each_field_named(client, app, form):
     _application, raw = app
     required = form.fields.filter(required=True).exclude(kind=FieldKind.FILE).first()

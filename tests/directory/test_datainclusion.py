@@ -134,3 +134,48 @@ def test_a_weekly_drop_in_gives_its_hours_in_the_osm_format():
     assert opening_hours(dropin) == f"Tu,Th {dropin.start_time:%H:%M}-{dropin.end_time:%H:%M}"
     dropin.rrule = "FREQ=MONTHLY;BYDAY=1SA"
     assert opening_hours(dropin) is None
+
+
+def test_every_service_meets_the_v1_constraints(client):
+    data = _export(client)
+    for record in data["structures"] + data["services"]:
+        assert 50 <= len(record["description"]) <= 2000, record["id"]
+    for service in data["services"]:
+        assert service["publics"] is None or service["publics"]  # never an empty list
+        assert service["zone_eligibilite"] is None  # not set by the town: not said
+        assert service["frais"] in (None, "gratuit", "payant")
+        assert "lieu-1" not in service["id"] and "lieu-2" not in service["id"]
+
+
+def test_a_place_free_under_conditions_says_free_and_the_condition(client):
+    place = Place.objects.published().exclude(services=[]).first()
+    place.frais_a_charge = ["Gratuit sous condition"]
+    place.publics_specifiquement_adresses = []
+    place.save()
+    mine = [s for s in _export(client)["services"] if s["structure_id"] == place.standard_id]
+    assert mine and all(s["frais"] == "gratuit" for s in mine)
+    assert all(s["frais_precisions"].startswith("Gratuit sous condition") for s in mine)
+    assert all(s["publics"] is None for s in mine)
+    from django.utils.text import slugify
+
+    assert f"{place.standard_id}--lieu-{slugify(place.services[0])}" in {s["id"] for s in mine}
+
+
+def test_the_town_may_say_who_may_use_its_services(client, settings):
+    settings.RELAIS = {**settings.RELAIS, "DATAINCLUSION_ZONE": "37261, 37050"}
+    assert {tuple(s["zone_eligibilite"]) for s in _export(client)["services"]} == {("37261", "37050")}
+
+
+def test_appointments_and_workshops_are_not_walk_in(client):
+    from relais.mediation import choices
+
+    dropin = DropIn.objects.sessions().filter(place__published=True).first()
+    DropIn.objects.filter(pk=dropin.pk).update(booking=choices.Booking.APPOINTMENT)
+    services = {s["id"]: s for s in _export(client)["services"]}
+    mine = services[f"{dropin.place.standard_id}--permanence-{dropin.pk}"]
+    assert "se-presenter" not in mine["modes_mobilisation"]
+    workshops = [s for s in services.values() if s["type"] == "atelier"]
+    assert workshops, "the demo town has upcoming workshops"
+    for workshop in workshops:
+        assert "se-presenter" not in workshop["modes_mobilisation"]
+        assert workshop["horaires_accueil"] is None and "Séances : le " in workshop["description"]
