@@ -11,6 +11,7 @@ already shown.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from urllib.parse import urlencode
 
@@ -225,6 +226,11 @@ def webhook_detail(request, pk, webhook_pk):
     now = timezone.now()
     for delivery in deliveries:
         delivery.stuck = webhooks.is_stuck(delivery, now=now)
+        for attempt in delivery.attempt_log:  # shown in local time, as the other dates
+            try:
+                attempt["when"] = timezone.localtime(datetime.datetime.fromisoformat(attempt["at"]))
+            except (KeyError, TypeError, ValueError):
+                attempt["when"] = None
     return render(
         request,
         "api/admin/webhook_detail.html",

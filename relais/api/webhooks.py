@@ -186,6 +186,13 @@ def resolve(host: str, port: int, *, timeout: float = TIMEOUT) -> str:
     return found[0]
 
 
+def journal_url(url: str) -> str:
+    """The URL as the journal keeps it: without its query string (a partner may put a
+    token there)."""
+    parts = urlsplit(url)
+    return parts._replace(query="", fragment="").geturl()
+
+
 def check_url(url: str) -> str:
     """The URL, or a ValidationError on `url` saying in French what is wrong with it."""
     parts = urlsplit(url)
@@ -198,6 +205,8 @@ def check_url(url: str) -> str:
         port = parts.port
     except ValueError:
         raise ValidationError({"url": _("Le port de l'adresse n'est pas valide.")}) from None
+    if port not in (None, 443, 80) and not _relaxed():
+        raise ValidationError({"url": _("Utilisez le port standard (443) de l'adresse.")})
     refused = ValidationError(
         {"url": _("Cette adresse mène à un réseau privé ou à la machine elle-même : indiquez une adresse publique.")}
     )
@@ -259,7 +268,7 @@ def webhook_create(
             submission_key=submission_key,
         )  # fmt: skip
         audit_log(actor=actor, action=Action.WEBHOOK_SAVED, obj=application, request=request,
-                  details={"endpoint": endpoint.pk, "url": endpoint.url, "events": chosen})  # fmt: skip
+                  details={"endpoint": endpoint.pk, "url": journal_url(endpoint.url), "events": chosen})  # fmt: skip
         return endpoint
 
     endpoint, _created = create_once(WebhookEndpoint, submission_key, create)
@@ -275,7 +284,7 @@ def webhook_update(
     endpoint.is_active = is_active and endpoint.application.is_active
     endpoint.save(update_fields=["url", "events", "is_active"])
     audit_log(actor=actor, action=Action.WEBHOOK_SAVED, obj=endpoint.application, request=request,
-              details={"endpoint": endpoint.pk, "url": endpoint.url, "events": endpoint.events,
+              details={"endpoint": endpoint.pk, "url": journal_url(endpoint.url), "events": endpoint.events,
                        "active": endpoint.is_active})  # fmt: skip
     return endpoint
 
@@ -284,7 +293,7 @@ def webhook_update(
 def webhook_delete(*, endpoint: WebhookEndpoint, actor, request=None) -> None:
     """Remove the URL and its delivery log (nothing more is sent to it)."""
     audit_log(actor=actor, action=Action.WEBHOOK_DELETED, obj=endpoint.application, request=request,
-              details={"endpoint": endpoint.pk, "url": endpoint.url})  # fmt: skip
+              details={"endpoint": endpoint.pk, "url": journal_url(endpoint.url)})  # fmt: skip
     endpoint.delete()
 
 
@@ -431,6 +440,8 @@ def post(url: str, body: bytes, headers: dict, *, deadline: float = TRY_DEADLINE
     if parts.scheme not in ("https", "http") or (not https and not _relaxed()):
         raise AddressRefused(parts.scheme)
     port = parts.port or (443 if https else 80)
+    if port not in (443, 80) and not _relaxed():
+        raise AddressRefused(str(port))
     address = resolve(parts.hostname, port, timeout=left())
     kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
     connection = kind(parts.hostname, port, address=address, timeout=left())

@@ -194,6 +194,7 @@ def test_a_webhook_is_registered_its_secret_shown_once_and_its_log_resent(admin_
     )  # fmt: skip
     log = admin_client.get(reverse("api_admin:webhook_detail", args=[application.pk, endpoint.pk])).content.decode()
     assert "réponse 502" in log and "Renvoyer" in log
+    assert "06/12/2026 10:00:00" in log  # the try's time, in the town's time zone
     admin_client.post(reverse("api_admin:delivery_resend", args=[application.pk, delivery.pk]))
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0

@@ -445,3 +445,21 @@ def test_a_partner_that_only_files_requests_is_not_told_what_became_of_them(admi
     )
     assert [name for name, _label in webhooks.events_for(writer)] == ["case.filed"]
     assert "case.status_changed" in [name for name, _label in webhooks.events_for(reader)]
+
+
+def test_only_the_standard_ports_are_allowed_and_the_journal_keeps_no_query_string(admin, settings):
+    from relais.core.models import AuditEvent
+
+    settings.RELAIS_WEBHOOKS_ALLOW_PRIVATE = False
+    application, _raw = services.application_create(name="Ports", scopes=[Scope.REQUESTS_READ], actor=admin)
+    with pytest.raises(ValidationError) as refused:
+        webhooks.check_url("https://93.184.215.14:6379/h")
+    assert "port" in str(refused.value)
+    with pytest.raises(webhooks.AddressRefused):
+        webhooks.post("https://93.184.215.14:25/h", b"{}", {})
+    endpoint, _secret = webhooks.webhook_create(
+        application=application, url="https://93.184.215.14/h?token=s3cret", events=["case.filed"], actor=admin
+    )
+    assert endpoint.url.endswith("?token=s3cret")  # sent as the partner gave it
+    journal = AuditEvent.objects.filter(details__endpoint=endpoint.pk).get()
+    assert journal.details["url"] == "https://93.184.215.14/h"
