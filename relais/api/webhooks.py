@@ -2,10 +2,16 @@
 
 An event (core.events) reaches every active endpoint of an active application that chose
 it and may see it: the application's own account filed, booked or registered the record
-(scopes requests:* or bookings:write), or the record is its team's and the application
+(scopes requests:* or bookings:write; what became of a request needs requests:read), or the record is its team's and the application
 works its team's records as an agent does (cases:read/write, accompaniments:write). An
 application without a team, or with only the partner scopes, hears only of its own records. Each gets a WebhookDelivery,
-sent by a task (relais.api.tasks) and retried with back-off.
+written in the domain's transaction, sent by a task (relais.api.tasks) once it commits and
+retried with back-off; the db_worker's housekeeping (`worker_turn`) and `relais
+webhooks_deliver` send the due ones whose task was lost.
+
+A try is claimed for LEASE (60 s) and lasts at most TRY_DEADLINE (15 s: name lookup,
+connection, request and answer together), so no second worker takes it over meanwhile; its
+outcome is written only if its claim still holds.
 
 What the partner receives (POST, JSON):
 
@@ -17,9 +23,10 @@ with the headers `Relais-Event`, `Relais-Delivery` (the id) and
 partner recomputes the HMAC over the raw body, compares in constant time, and refuses a
 `t` too far from its clock (replays).
 
-Addresses: https only, and never a private, loopback or link-local address (checked when
-registered, and again on the resolved address at every delivery, which is then the one
-connected to: no DNS rebinding, no redirect followed). `settings.DEBUG` or
+Addresses: https only, on the standard port, and never a private, loopback or link-local
+address, nor an IPv6 one carrying such an IPv4 address (mapped, compatible, NAT64, 6to4;
+Teredo refused) — checked when registered, and again on the resolved address at every
+delivery, which is then the one connected to: no DNS rebinding, no redirect followed. `settings.DEBUG` or
 `RELAIS_WEBHOOKS_ALLOW_PRIVATE` lift both rules (development, tests).
 """
 
