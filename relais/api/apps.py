@@ -8,7 +8,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("Connexions avec d'autres systèmes")
 
     def ready(self):
-        from relais.api import webhooks  # noqa: F401 (connects to core.events)
+        from relais.api import checks, webhooks  # noqa: F401 (deploy checks; connects to core.events)
 
     @property
     def staff_nav(self):

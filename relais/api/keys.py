@@ -3,6 +3,10 @@
 A key reads `rls_<prefix>_<secret>`: the prefix (kept in clear) finds the row, the whole
 key's SHA-256 digest is compared in constant time. `authenticate()` is the only door: the
 REST API and Open311 both call it.
+
+The demo town's key (relais/demo/demo.py) is published: its prefix opens nothing unless
+`settings.DEBUG` or `settings.RELAIS_DEMO` is on (a demonstration instance), and a deploy
+check (relais.api.checks) says so when such a key exists.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.utils import timezone
 
 from relais.core import ratelimit
 
 KEY_START = "rls_"
 RATE_WINDOW = 60  # seconds: an application's `rate_limit` is per minute
+DEMO_PREFIX = "demo00000000"  # the published demo key's (relais.demo.demo.DEMO_KEY)
 LAST_USED_EVERY = datetime.timedelta(minutes=5)  # how often `last_used_at` is written
 
 
@@ -47,6 +53,10 @@ def _prefix_of(raw: str) -> str | None:
     return prefix if sep and secret and len(prefix) <= 16 else None
 
 
+def demo_allowed() -> bool:
+    return bool(settings.DEBUG or getattr(settings, "RELAIS_DEMO", False))
+
+
 def authenticate(raw: str | None, *, count: bool = True):
     """The active Application this key opens, else None (unknown, revoked, expired key, or
     revoked application). Counts the request against the application's rate limit and
@@ -54,7 +64,7 @@ def authenticate(raw: str | None, *, count: bool = True):
     from relais.api.models import ApplicationKey
 
     prefix = _prefix_of((raw or "").strip())
-    if prefix is None:
+    if prefix is None or (prefix == DEMO_PREFIX and not demo_allowed()):
         return None
     key = ApplicationKey.objects.select_related("application", "application__user").filter(prefix=prefix).first()
     now = timezone.now()

@@ -181,7 +181,11 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["endpoint", "-created_at"], name="api_delivery_endpoint")]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="api_delivery_endpoint"),
+            # The sweeper's query: the pending ones due first.
+            models.Index(fields=["status", "next_attempt_at"], name="api_delivery_due"),
+        ]
 
     def __str__(self):
         return f"{self.event} → {self.endpoint}"

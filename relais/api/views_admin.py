@@ -1,18 +1,28 @@
 """The administrator's screens for partner applications: keys, scopes, webhooks and their log.
 
-A raw key or webhook secret is shown once: the action keeps it in the session for the
-next page only (never in a URL, never stored), which removes it as it shows it. A second
-click of the same form (same submission key) lands on that page too, which then says it
-was already shown.
+A raw key or webhook secret is shown once: the action keeps it a few minutes in the cache
+under the form's submission key (and the administrator's and application's ids), never in
+a URL nor in the session, and redirects to the reveal page for that submission key, which
+takes it out of the cache as it shows it. A double click (same submission key: the service
+returns the first record and no secret) lands on the same reveal page: whichever of the
+two redirects the browser follows shows the secret, once; after that the page says it was
+already shown.
 """
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -25,15 +35,24 @@ from relais.api.models import Application, ApplicationKey, WebhookDelivery, Webh
 from relais.core.forms import add_refusal
 from relais.core.http import post_data
 
-REVEAL = "api_reveal"  # session key: the one secret to show on the next page
+REVEAL_KEPT = 300  # seconds a secret waits in the cache for its reveal page
 DELIVERIES_SHOWN = 50
 
 administrator = staff_required(Role.ADMINISTRATOR)
 
 
-def _reveal(request, application: Application, kind: str, value: str | None, **extra) -> None:
+def _slot(request, application: Application, token: str) -> str:
+    return f"api-reveal:{request.user.pk}:{application.pk}:{token}"
+
+
+def _reveal(request, application: Application, kind: str, value: str | None, submission_key, **extra):
+    """Keep the secret for its reveal page (keyed by the submission key); redirect there."""
+    token = str(submission_key or uuid.uuid4())
     if value:
-        request.session[REVEAL] = {"application": application.pk, "kind": kind, "value": value, **extra}
+        shown = {"kind": kind, "value": value, **extra}
+        cache.set(_slot(request, application, token), shown, REVEAL_KEPT)
+    url = reverse("api_admin:application_reveal", args=[application.pk])
+    return redirect(f"{url}?{urlencode({'k': token})}")
 
 
 def _application(pk) -> Application:
@@ -67,21 +86,20 @@ def application_create(request):
         except ValidationError as error:
             add_refusal(form, error)
         else:
-            _reveal(request, application, "key", raw)
-            return redirect("api_admin:application_reveal", pk=application.pk)
+            return _reveal(request, application, "key", raw, data.get("submission_key"))
     return render(request, "api/admin/application_form.html", {"form": form})
 
 
 @administrator
 @never_cache
 def application_reveal(request, pk):
-    """The key (or webhook secret) just made, shown once; then gone from the session."""
+    """The key (or webhook secret) just made, shown once; then gone from the cache."""
     application = _application(pk)
-    shown = request.session.get(REVEAL)
-    if shown and shown.get("application") == application.pk:
-        del request.session[REVEAL]
-    else:
-        shown = None
+    token = request.GET.get("k", "")[:64]
+    slot = _slot(request, application, token)
+    shown = cache.get(slot) if token else None
+    if shown is not None and not cache.delete(slot):
+        shown = None  # another page took it out first
     return render(request, "api/admin/reveal.html", {"application": application, "shown": shown})
 
 
@@ -128,8 +146,7 @@ def key_rotate(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("api_admin:application_detail", pk=application.pk)
-    _reveal(request, application, "key", raw, rotated=True)
-    return redirect("api_admin:application_reveal", pk=application.pk)
+    return _reveal(request, application, "key", raw, key, rotated=True)
 
 
 @administrator
@@ -170,8 +187,8 @@ def webhook_create(request, pk):
         except ValidationError as error:
             add_refusal(form, error)
         else:
-            _reveal(request, application, "secret", secret, endpoint=endpoint.pk, url=endpoint.url)
-            return redirect("api_admin:application_reveal", pk=application.pk)
+            return _reveal(request, application, "secret", secret, form.cleaned_data.get("submission_key"),
+                           endpoint=endpoint.pk, url=endpoint.url)  # fmt: skip
     return render(request, "api/admin/webhook_form.html", {"application": application, "form": form})
 
 
@@ -205,7 +222,15 @@ def webhook_detail(request, pk, webhook_pk):
         else:
             messages.success(request, _("L'adresse de rappel est enregistrée."))
             return redirect("api_admin:webhook_detail", pk=application.pk, webhook_pk=endpoint.pk)
-    deliveries = endpoint.deliveries.order_by("-created_at")[:DELIVERIES_SHOWN]
+    deliveries = list(endpoint.deliveries.order_by("-created_at")[:DELIVERIES_SHOWN])
+    now = timezone.now()
+    for delivery in deliveries:
+        delivery.stuck = webhooks.is_stuck(delivery, now=now)
+        for attempt in delivery.attempt_log:  # shown in local time, as the other dates
+            try:
+                attempt["when"] = timezone.localtime(datetime.datetime.fromisoformat(attempt["at"]))
+            except (KeyError, TypeError, ValueError):
+                attempt["when"] = None
     return render(
         request,
         "api/admin/webhook_detail.html",
@@ -217,6 +242,8 @@ def webhook_detail(request, pk, webhook_pk):
 @administrator
 @require_POST
 def webhook_delete(request, pk, webhook_pk):
+    if not WebhookEndpoint.objects.filter(pk=webhook_pk).exists() and Application.objects.filter(pk=pk).exists():
+        return redirect("api_admin:application_detail", pk=pk)  # a second click: already deleted
     endpoint = _endpoint(pk, webhook_pk)
     webhooks.webhook_delete(endpoint=endpoint, actor=request.user, request=request)
     messages.success(request, _("L'adresse de rappel est supprimée."))

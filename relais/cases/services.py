@@ -584,6 +584,7 @@ def case_change_status(
 def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = None) -> Case:
     if assignee is not None and not (
         assignee.is_active
+        and not assignee.is_application
         and assignee.memberships.filter(team_id=case.team_id, role__in=[Role.CASE_WORKER, Role.MANAGER]).exists()
     ):
         raise ValidationError({"assignee": _("Cet agent ne fait pas partie de l'équipe qui traite ce dossier.")})

@@ -6,6 +6,8 @@ every turn of its loop:
 - it writes its heartbeat (read by /healthz/deep: a monitor sees a dead worker);
 - it sends the due messages whose task was lost, including one whose worker was killed
   mid-send, once that send's lease has run out (`OUTBOX_LEASE_SECONDS`);
+- it tells the apps above (`worker_turn`: the webhooks send their due deliveries whose
+  task was lost);
 - it runs again the tasks left "running" by a worker that stopped beating
   (`TASKS_STUCK_AFTER_MINUTES`): tasks are idempotent, and a send keeps its Message-ID.
 """
@@ -19,6 +21,7 @@ import socket
 
 from django.conf import settings
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -27,6 +30,10 @@ from relais.notifications.services import process_due
 
 logger = logging.getLogger(__name__)
 
+
+# Sent at every turn of housekeeping; a receiver returns a dict of counts. The apps above
+# this one (api: webhooks) do their own sweeps through it.
+worker_turn = Signal()
 
 HEARTBEATS_KEPT = datetime.timedelta(days=7)  # each start has a new worker id: forget old ones
 
@@ -64,6 +71,11 @@ def housekeeping(worker_id: str, *, now: datetime.datetime | None = None) -> dic
     WorkerHeartbeat.objects.filter(beat_at__lt=(now or timezone.now()) - HEARTBEATS_KEPT).delete()
     counts = {"recovered": tasks_recover_stuck(now=now)}
     counts.update(process_due(limit=50))
+    for _receiver, result in worker_turn.send_robust(sender=None, now=now):
+        if isinstance(result, dict):
+            counts.update(result)
+        elif isinstance(result, Exception):
+            logger.error("housekeeping receiver failed", exc_info=result)
     return counts
 
 

@@ -13,7 +13,7 @@ from relais.accounts.models import Role, Team, User
 from relais.api import keys, services, webhooks
 from relais.api.models import Application, ApplicationKey, DeliveryStatus, Scope, WebhookDelivery
 from relais.core.models import AuditEvent
-from tests.conftest import staff_client
+from tests.conftest import make_member, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,11 @@ def test_only_administrators_open_the_screens(db):
 def test_the_key_is_shown_once_on_the_next_page_never_in_a_url(admin_client):
     response = _create(admin_client)
     application = Application.objects.get(name="Site de la ville")
-    reveal = reverse("api_admin:application_reveal", args=[application.pk])
-    assert response.status_code == 302 and response["Location"] == reveal
+    reveal = response["Location"]
+    assert response.status_code == 302
+    assert reveal.startswith(reverse("api_admin:application_reveal", args=[application.pk]) + "?k=")
     page = admin_client.get(reveal)
+    assert "no-store" in page["Cache-Control"]
     raw = _shown_key(page.content.decode())
     assert keys.authenticate(raw) == application
     assert "elle ne sera plus affichée" in page.content.decode()
@@ -63,6 +65,40 @@ def test_a_double_click_makes_one_application(admin_client):
     assert first["Location"] == second["Location"]
     assert Application.objects.filter(name="Site de la ville").count() == 1
     assert ApplicationKey.objects.filter(application__name="Site de la ville").count() == 1
+
+
+def test_a_double_click_still_shows_the_key_once_whichever_answer_the_browser_follows(admin_client):
+    """The browser drops the first answer of a double click and follows the second one's
+    redirect: the key made by the first must be on that page, and only once."""
+    key = str(uuid.uuid4())
+    _create(admin_client, submission_key=key)  # its answer is never followed
+    second = _create(admin_client, submission_key=key)
+    application = Application.objects.get(name="Site de la ville")
+    page = admin_client.get(second["Location"]).content.decode()
+    raw = _shown_key(page)
+    assert keys.authenticate(raw, count=False) == application
+    again = admin_client.get(second["Location"]).content.decode()
+    assert raw not in again and "déjà affichée" in again
+
+
+def test_the_key_shown_for_one_administrator_is_not_shown_to_another(admin_client, administrator):
+    response = _create(admin_client)
+    other = make_member("admin2@valbrenne.fr", administrator.memberships.first().team.slug, Role.ADMINISTRATOR)
+    page = staff_client(other).get(response["Location"]).content.decode()
+    assert 'value="rls_' not in page and "déjà affichée" in page
+    assert 'value="rls_' in admin_client.get(response["Location"]).content.decode()
+
+
+def test_a_second_click_on_deleting_a_webhook_goes_back_to_the_application(admin_client, administrator):
+    application, _raw = services.application_create(name="Appli", scopes=[Scope.REQUESTS_READ], actor=administrator)
+    endpoint, _secret = webhooks.webhook_create(
+        application=application, url="https://partenaire.example.org/h", events=["case.filed"], actor=administrator
+    )
+    delete = reverse("api_admin:webhook_delete", args=[application.pk, endpoint.pk])
+    assert admin_client.post(delete).status_code == 302
+    again = admin_client.post(delete)
+    assert again.status_code == 302
+    assert again["Location"] == reverse("api_admin:application_detail", args=[application.pk])
 
 
 def test_a_staff_scope_without_team_is_refused_beside_the_field_and_nothing_typed_is_lost(admin_client):
@@ -158,14 +194,17 @@ def test_a_webhook_is_registered_its_secret_shown_once_and_its_log_resent(admin_
     )  # fmt: skip
     log = admin_client.get(reverse("api_admin:webhook_detail", args=[application.pk, endpoint.pk])).content.decode()
     assert "réponse 502" in log and "Renvoyer" in log
+    assert "06/12/2026 10:00:00" in log  # the try's time, in the town's time zone
     admin_client.post(reverse("api_admin:delivery_resend", args=[application.pk, delivery.pk]))
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
     assert webhooks.events_for(application)
 
 
-def test_the_demo_town_has_a_partner_application_with_the_documented_key(db):
+def test_the_demo_town_has_a_partner_application_with_the_documented_key(db, settings):
     from io import StringIO
+
+    settings.RELAIS_DEMO = True
 
     from relais.demo.demo import DEMO_KEY, load
 
@@ -176,3 +215,69 @@ def test_the_demo_town_has_a_partner_application_with_the_documented_key(db):
     load(StringIO())  # loading the demo again changes nothing
     assert Application.objects.filter(name=application.name).count() == 1
     assert keys.authenticate(DEMO_KEY, count=False) == application
+
+
+def test_the_published_demo_key_opens_nothing_on_a_real_instance(db, settings):
+    from relais.demo.demo import DEMO_KEY
+
+    settings.DEBUG, settings.RELAIS_DEMO = False, False
+    assert ApplicationKey.objects.filter(prefix=keys.DEMO_PREFIX).exists()  # loaded by the test town
+    assert keys.authenticate(DEMO_KEY, count=False) is None
+    settings.RELAIS_DEMO = True
+    assert keys.authenticate(DEMO_KEY, count=False) is not None
+
+
+def test_the_deploy_check_refuses_a_database_holding_the_demo_key(db, settings):
+    from relais.api.checks import demo_key_absent
+
+    settings.DEBUG, settings.RELAIS_DEMO = False, False
+    assert [error.id for error in demo_key_absent()] == ["relais_api.E001"]
+    ApplicationKey.objects.filter(prefix=keys.DEMO_PREFIX).delete()
+    assert demo_key_absent() == []
+
+
+def test_a_delivery_whose_task_was_lost_can_be_resent(admin_client, administrator):
+    import datetime
+
+    from django.utils import timezone
+
+    application, _raw = services.application_create(name="Appli", scopes=[Scope.REQUESTS_READ], actor=administrator)
+    endpoint, _secret = webhooks.webhook_create(
+        application=application, url="https://partenaire.example.org/h", events=["case.filed"], actor=administrator
+    )
+    now = timezone.now()
+    waiting = WebhookDelivery.objects.create(endpoint=endpoint, event="case.filed", payload={"id": 1},
+                                             next_attempt_at=now + datetime.timedelta(minutes=5))  # fmt: skip
+    lost = WebhookDelivery.objects.create(endpoint=endpoint, event="case.filed", payload={"id": 2}, attempts=2,
+                                          next_attempt_at=now - webhooks.LEASE * 2)  # fmt: skip
+    page = admin_client.get(reverse("api_admin:webhook_detail", args=[application.pk, endpoint.pk])).content.decode()
+    assert reverse("api_admin:delivery_resend", args=[application.pk, lost.pk]) in page
+    assert reverse("api_admin:delivery_resend", args=[application.pk, waiting.pk]) not in page
+    admin_client.post(reverse("api_admin:delivery_resend", args=[application.pk, lost.pk]))
+    admin_client.post(reverse("api_admin:delivery_resend", args=[application.pk, waiting.pk]))
+    lost.refresh_from_db(), waiting.refresh_from_db()
+    assert lost.attempts == 0 and lost.next_attempt_at > now
+    assert waiting.next_attempt_at == now + datetime.timedelta(minutes=5)
+
+
+def test_a_case_cannot_be_assigned_to_an_application_account(administrator):
+    """A staff key (the application's account) cannot take a case for itself."""
+    from django.core.exceptions import ValidationError
+
+    from relais.cases.services import case_assign, case_submit
+    from tests.api.test_webhooks import _form, _resident
+
+    worker = User.objects.get(email="etat-civil@valbrenne.fr")
+    application, _raw = services.application_create(
+        name="Logiciel EC", scopes=[Scope.CASES_WRITE, Scope.CASES_READ], team=Team.objects.get(slug="etat-civil"),
+        role=Role.CASE_WORKER, actor=administrator,
+    )  # fmt: skip
+    case = case_submit(form=_form("etat-civil"), person=_resident(), answers={"objet": "x"}, channel="counter",
+                       recorded_by=worker)  # fmt: skip
+    for actor in (worker, application.user):
+        with pytest.raises(ValidationError) as refused:
+            case_assign(case=case, assignee=application.user, actor=actor)
+        assert "ne fait pas partie de l'équipe" in str(refused.value)
+    case.refresh_from_db()
+    assert case.assignee is None
+    case_assign(case=case, assignee=worker, actor=worker)  # an agent of the team still can

@@ -7,11 +7,14 @@ import datetime
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -211,10 +214,16 @@ def test_an_application_hears_only_its_team_or_its_own_records(admin, worker, dj
 
 def test_nothing_is_told_about_a_change_rolled_back_or_to_a_revoked_application(admin, worker,
                                                                                django_capture_on_commit_callbacks):  # fmt: skip
+    class Undone(Exception):
+        pass
+
     application, endpoint, _s = _application(admin, team_slug="etat-civil")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(Undone), transaction.atomic():
         _file(_form("etat-civil"), _resident(), by=worker)
-    assert callbacks and not endpoint.deliveries.exists()  # the transaction never committed
+        assert endpoint.deliveries.exists()  # written with the case, in its transaction
+        raise Undone
+    assert not endpoint.deliveries.exists()  # the rollback took them away with the case
+    assert not [c for c in callbacks if "enqueue" in c.__qualname__]  # and their tasks
     services.application_revoke(application=application, actor=admin)
     with django_capture_on_commit_callbacks(execute=True):
         _file(_form("etat-civil"), _resident(), by=worker)
@@ -300,3 +309,157 @@ def test_deliveries_are_purged_after_30_days_but_not_one_still_waiting(admin, wo
     outcome = retention.purge("api.webhook_deliveries")
     assert outcome.count == 1
     assert set(endpoint.deliveries.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "2002:a00:1::",  # 6to4 of 10.0.0.1
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a9fe:a9fe",
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo
+    ],
+)
+def test_a_private_ipv4_address_inside_an_ipv6_one_is_refused(address, settings):
+    assert not webhooks._is_public(address)
+    settings.RELAIS_WEBHOOKS_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError):
+        webhooks.check_url(f"https://[{address}]/h")
+
+
+@pytest.mark.parametrize("address", ["2606:4700:4700::1111", "64:ff9b::808:808", "2002:808:808::", "8.8.8.8"])
+def test_a_public_address_stays_allowed(address):
+    assert webhooks._is_public(address)
+
+
+def test_a_partner_answering_a_line_at_a_time_is_cut_off_at_the_deadline():
+    """Each line comes well within the per-read timeout: only a deadline on the whole try
+    stops it (else the worker is held, and the lease may run out under it)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        with conn:
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"X-A: b\r\n")
+                except OSError:
+                    return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with pytest.raises(TimeoutError):
+            webhooks.post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {}, deadline=1)
+    finally:
+        stop.set()
+        server.close()
+    assert webhooks.LEASE.total_seconds() > webhooks.TRY_DEADLINE + webhooks.TIMEOUT
+
+
+def test_a_name_lookup_that_hangs_is_given_up():
+    release = threading.Event()
+
+    def hanging(*args, **kwargs):
+        release.wait(10)
+        return []
+
+    with mock.patch.object(socket, "getaddrinfo", hanging), pytest.raises(TimeoutError):
+        webhooks.resolve("lent.example.org", 443, timeout=0.2)
+    release.set()
+
+
+def test_a_try_outliving_its_claim_does_not_overwrite_the_next_one(admin):
+    """The lease ran out during a try and a second worker sent the delivery: the first
+    worker's late outcome (a timeout) must not replace the second one's ("sent")."""
+    _app, endpoint, _s = _application(admin, team_slug="etat-civil", url="http://127.0.0.1:9/x")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="case.filed", payload={"id": 1}, next_attempt_at=timezone.now()
+    )
+    real_now = timezone.now
+    outcomes, tries = [], []
+
+    def slow_then_fine(url, body, headers):
+        tries.append(headers["Relais-Signature"])
+        if len(tries) == 1:
+            later = real_now() + webhooks.LEASE + datetime.timedelta(seconds=1)
+            with mock.patch("django.utils.timezone.now", lambda: later):
+                outcomes.append(webhooks.deliver(delivery.pk))  # the second worker
+            raise TimeoutError("timed out")
+        return 200
+
+    with mock.patch.object(webhooks, "post", slow_then_fine):
+        first = webhooks.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert outcomes == ["sent"] and first == "lost"
+    assert delivery.status == DeliveryStatus.SENT and delivery.last_error == "" and delivery.next_attempt_at is None
+    assert [attempt["status"] for attempt in delivery.attempt_log] == [200]
+
+
+def test_the_worker_sends_a_delivery_whose_task_was_lost(admin):
+    from relais.notifications.worker import housekeeping
+
+    with Receiver() as partner:
+        _app, endpoint, _s = _application(admin, team_slug="etat-civil", url=partner.url)
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="case.filed", payload={"id": 1}, next_attempt_at=timezone.now()
+        )  # its task never ran
+        counts = housekeeping("worker-test")
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(partner.received) == 1
+    assert counts["webhooks_sent"] == 1
+
+
+def test_a_broken_webhook_machinery_never_stops_a_case_being_filed(admin, worker, django_capture_on_commit_callbacks):
+    _app, endpoint, _s = _application(admin, team_slug="etat-civil")
+
+    def broken(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")  # a database error, mid-transaction
+
+    with (
+        mock.patch.object(webhooks, "_listeners", broken),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        case = _file(_form("etat-civil"), _resident(), by=worker)
+    case.refresh_from_db()
+    assert case.reference and not endpoint.deliveries.exists()
+
+
+def test_a_partner_that_only_files_requests_is_not_told_what_became_of_them(admin):
+    writer, _raw = services.application_create(name="Formulaire", scopes=[Scope.REQUESTS_WRITE], actor=admin)
+    reader, _raw = services.application_create(
+        name="Suivi", scopes=[Scope.REQUESTS_WRITE, Scope.REQUESTS_READ], actor=admin
+    )
+    assert [name for name, _label in webhooks.events_for(writer)] == ["case.filed"]
+    assert "case.status_changed" in [name for name, _label in webhooks.events_for(reader)]
+
+
+def test_only_the_standard_ports_are_allowed_and_the_journal_keeps_no_query_string(admin, settings):
+    from relais.core.models import AuditEvent
+
+    settings.RELAIS_WEBHOOKS_ALLOW_PRIVATE = False
+    application, _raw = services.application_create(name="Ports", scopes=[Scope.REQUESTS_READ], actor=admin)
+    with pytest.raises(ValidationError) as refused:
+        webhooks.check_url("https://93.184.215.14:6379/h")
+    assert "port" in str(refused.value)
+    with pytest.raises(webhooks.AddressRefused):
+        webhooks.post("https://93.184.215.14:25/h", b"{}", {})
+    endpoint, _secret = webhooks.webhook_create(
+        application=application, url="https://93.184.215.14/h?token=s3cret", events=["case.filed"], actor=admin
+    )
+    assert endpoint.url.endswith("?token=s3cret")  # sent as the partner gave it
+    journal = AuditEvent.objects.filter(details__endpoint=endpoint.pk).get()
+    assert journal.details["url"] == "https://93.184.215.14/h"
