@@ -15,6 +15,9 @@ if os.environ.get("RELAIS_DOTENV", ".env"):
     load_dotenv(BASE_DIR / os.environ.get("RELAIS_DOTENV", ".env"))
 
 DEBUG = envbool("DEBUG", False)
+# A demonstration instance with DEBUG off (a public demo): the demo partner application's
+# published key works only when DEBUG or this is on (relais.api.keys), never in production.
+RELAIS_DEMO = envbool("RELAIS_DEMO", False)
 SECRET_KEY = envsecret("SECRET_KEY", required=not DEBUG, dev_default="dev-only-not-secret-" + "x" * 40)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")

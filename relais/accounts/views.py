@@ -76,7 +76,7 @@ def team_detail(request, slug):
     # managed on their own screens, never as agents).
     memberships = team.memberships.select_related("user").order_by("user__full_name")
     members = memberships.filter(user__is_application=False)
-    applications = memberships.filter(user__is_application=True)
+    applications = memberships.filter(user__is_application=True).select_related("user__api_application")
     form = MembershipForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         services.membership_set(
