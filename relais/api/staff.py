@@ -7,7 +7,8 @@ agent of that role in that team may, every look at personal data is journaled as
 pages journal it, and the journal and the case timeline name the application.
 
 Lists are paginated by an opaque cursor on the list's own sort (then the id): stable while
-rows are added, one query per page whatever the page.
+rows are added, one query per page whatever the page. The cursor is signed by the server
+(django.core.signing, salted with the list and its sort): any other value is refused (422).
 """
 
 from __future__ import annotations
