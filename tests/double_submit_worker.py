@@ -285,6 +285,18 @@ def case_message(n):
     return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
 
 
+def case_note(n):
+    from django.urls import reverse
+
+    from relais.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(team__slug="etat-civil").order_by("pk").first()
+    key = str(uuid.uuid4())
+    data = {"action": "note", "text": f"Vu au guichet ({n}).", "submission_key": key}
+    url = reverse("cases:detail", args=[case.reference])
+    return _staff("etat-civil@valbrenne.fr"), url, data, CaseEvent, {"submission_key": key}
+
+
 def resident_reply(n):
     from relais.cases.models import Case, CaseEvent
 
@@ -549,6 +561,7 @@ SCENARIOS = {
         online_registration,
         staff_registration,
         case_message,
+        case_note,
         resident_reply,
         case_document,
         case_correction,

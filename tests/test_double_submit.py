@@ -34,6 +34,7 @@ MAKES = {
     "online_registration": (1, 1),
     "staff_registration": (0, 1),
     "case_message": (0, 1),
+    "case_note": (0, 0),  # agents only: nobody is written to
     "resident_reply": (0, 0),
     "case_document": (0, 0),
     "case_correction": (0, 1),  # the message with the link to the question

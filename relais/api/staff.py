@@ -7,17 +7,16 @@ agent of that role in that team may, every look at personal data is journaled as
 pages journal it, and the journal and the case timeline name the application.
 
 Lists are paginated by an opaque cursor on the list's own sort (then the id): stable while
-rows are added, one query per page whatever the page.
+rows are added, one query per page whatever the page. The cursor is signed by the server
+(django.core.signing, salted with the list and its sort): any other value is refused (422).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
-import json
 from typing import Annotated, Any, Literal
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -35,7 +34,7 @@ from relais.api.auth import application_key, require
 from relais.api.models import Scope
 from relais.cases import selectors as case_selectors
 from relais.cases import services as case_services
-from relais.cases.forms import MessageForm, NoteForm, QueueFilterForm
+from relais.cases.forms import AssignForm, MessageForm, NoteForm, QueueFilterForm
 from relais.cases.models import Case, CaseEvent, Status
 from relais.core.http import OutOfReach
 from relais.core.models import Channel, Person
@@ -96,7 +95,9 @@ class Problem(Schema):
 # revoked one, a scope or role that does not allow it, not found (or another team's),
 # input to correct, too many requests; 400 for a create without its Idempotency-Key.
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
-CREATE_ERRORS = ERRORS
+# An operation with a body may also answer 413 (body too large) or 415 (a body not in JSON).
+WRITE_ERRORS = {**ERRORS, 413: Problem, 415: Problem}
+CREATE_ERRORS = WRITE_ERRORS
 
 
 # ---------------------------------------------------------------- cursors
@@ -106,35 +107,43 @@ class _BadCursor(Exception):
     pass
 
 
+def _cursor_salt(kind: str) -> str:
+    # The list and its sort are in `kind`: a cursor of one list or sort is refused by another.
+    return f"relais.api.cursor:{kind}"
+
+
 def _encode_cursor(kind: str, values: list) -> str:
-    text = json.dumps([kind, *values], default=str, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    """Signed by the server: only values it wrote (read from rows it served) come back."""
+    return signing.dumps(values, salt=_cursor_salt(kind))
 
 
 def _decode_cursor(cursor: str, kind: str, model: type[models.Model], fields: list[str]) -> list:
     """The values a cursor carries, typed as `fields` of `model`; _BadCursor when it was not
     made by this list with this sort."""
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raw = signing.loads(cursor, salt=_cursor_salt(kind))
+    except (signing.BadSignature, ValueError, TypeError) as error:  # UnicodeError is a ValueError
         raise _BadCursor from error
-    if not isinstance(raw, list) or len(raw) != len(fields) + 1 or raw[0] != kind:
+    if not isinstance(raw, list) or len(raw) != len(fields):
         raise _BadCursor
     values = []
-    for name, value in zip(fields, raw[1:], strict=True):
+    for name, value in zip(fields, raw, strict=True):
         field = model._meta.pk if name == "pk" else model._meta.get_field(name)
         try:
+            # Signed values are the server's own; the conversions stay guarded all the same.
             if isinstance(field, models.DateTimeField):
                 value = datetime.datetime.fromisoformat(value)
                 if timezone.is_naive(value):
                     raise ValueError(value)
+                value = value.astimezone(datetime.UTC)  # raises OverflowError at the range's edges
             elif isinstance(field, models.DateField):
                 value = datetime.date.fromisoformat(value)
             elif isinstance(field, models.AutoField | models.BigAutoField | models.IntegerField):
-                value = int(value)
-            elif not isinstance(value, str):
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 2**63 - 1:
+                    raise ValueError(value)
+            elif not isinstance(value, str) or "\x00" in value:
                 raise ValueError(value)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise _BadCursor from error
         values.append(value)
     return values
@@ -281,7 +290,14 @@ class CaseFilters(Schema):
 class StatusIn(Schema):
     status: StatusName
     message: Text = Field("", max_length=MESSAGE_MAX, description="Obligatoire pour une question ou un refus.")
-    correction_seen: Text | None = Field(None, max_length=40)
+    correction_seen: Text | None = Field(
+        None,
+        max_length=40,
+        description=(
+            "Le « correction_version » de la lecture du dossier sur laquelle la décision est prise ; "
+            "omis : aucune correction lue. Une correction arrivée depuis refuse le changement (422)."
+        ),
+    )
 
 
 class AssigneeIn(Schema):
@@ -453,7 +469,9 @@ def _queue_filters(user, filters: CaseFilters) -> dict:
         data["form"] = str(
             case_selectors.forms_of(user).filter(slug=filters.form).values_list("pk", flat=True).first() or 0
         )
-    form = QueueFilterForm(data, forms_qs=case_selectors.forms_of(user), assignees=case_selectors.colleagues(user))
+    # The agents are offered (one query) only when one is asked for.
+    assignees = case_selectors.colleagues(user) if filters.assignee not in ("", "none") else []
+    form = QueueFilterForm(data, forms_qs=case_selectors.forms_of(user), assignees=assignees)
     if not form.is_valid():
         raise _renamed(ValidationError(form.errors.as_data()), {"place": "place_id"})
     return form.cleaned_data
@@ -481,19 +499,24 @@ def case_read(request, reference: str):
 
 @router.post(
     "/staff/cases/{reference}/status",
-    response={200: CaseSummary, **ERRORS},
+    response={200: CaseSummary, **WRITE_ERRORS},
     summary="Changer l'état d'un dossier",
 )
 def case_status(request, reference: str, payload: StatusIn):
     """As the case page's "Nouvel état": a question to the resident or a refusal carries the
-    message they receive; a change the workflow refuses answers 422 with its reason."""
+    message they receive; a change the workflow refuses answers 422 with its reason.
+
+    Send in `correction_seen` the `correction_version` of the read (GET /staff/cases/{reference})
+    the decision was taken on: if a correction from the resident arrived since (or one waits
+    and it is omitted), the change is refused with 422: reread the case first."""
     require(request, Scope.CASES_WRITE)
     case = _workable_case(request, reference)
     case = case_services.case_change_status(
         case=case,
         status=payload.status,
         message=payload.message.strip(),
-        seen_correction=payload.correction_seen,
+        # As the case page's form: omitted is "I saw no correction" (never "do not check").
+        seen_correction=payload.correction_seen or "",
         explain=True,
         actor=_user(request),
         request=request,
@@ -503,17 +526,20 @@ def case_status(request, reference: str, payload: StatusIn):
 
 @router.put(
     "/staff/cases/{reference}/assignee",
-    response={200: CaseSummary, **ERRORS},
+    response={200: CaseSummary, **WRITE_ERRORS},
     summary="Attribuer un dossier à un agent de l'équipe",
 )
 def case_assignee(request, reference: str, payload: AssigneeIn):
     require(request, Scope.CASES_WRITE)
     case = _workable_case(request, reference)
-    assignee = None
-    if payload.assignee_id is not None:
-        assignee = User.objects.filter(pk=payload.assignee_id).first()
-        if assignee is None:
-            raise ValidationError({"assignee_id": _("Aucun agent n'a cet identifiant.")})
+    # The case page's own form: one answer for an id that is nobody and for someone outside
+    # the team, so that the API tells nothing of which accounts exist.
+    form = AssignForm({"assignee": str(payload.assignee_id or "")}, team=case.team)
+    if not form.is_valid():
+        raise ValidationError(
+            {"assignee_id": _("Aucun agent de l'équipe n'a cet identifiant : voyez GET /staff/colleagues.")}
+        )
+    assignee = form.cleaned_data["assignee"]
     try:
         case_services.case_assign(case=case, assignee=assignee, actor=_user(request), request=request)
     except ValidationError as error:
@@ -582,7 +608,14 @@ class AccompanimentChange(Schema):
     duration: int | None = Field(None, ge=1, le=1440, description="En minutes (15, 30, 45, 60, 90, 120 ou autre).")
     kind: KindName | None = None
     place_type: PlaceTypeName | None = None
-    place_id: Id | None = Field(None, description="Un lieu de l'équipe, quand « place_type » vaut « lieu_activite ».")
+    place_id: Id | None = Field(
+        None,
+        description=(
+            "Un lieu de l'équipe, quand « place_type » vaut « lieu_activite ». À la création, par défaut : "
+            "le lieu du rendez-vous, sinon le lieu habituel (celui du dernier accompagnement noté par la clé, "
+            "sinon le premier lieu de l'équipe)."
+        ),
+    )
     commune: Text | None = Field(None, max_length=100)
     equipment: list[EquipmentName] | None = None
     themes: list[ThemeName] | None = None
@@ -600,7 +633,13 @@ class AccompanimentChange(Schema):
 
 class AccompanimentIn(AccompanimentChange):
     person_id: Id | None = Field(None, description="La personne accompagnée ; sans elle, un accompagnement anonyme.")
-    appointment_id: Id | None = Field(None, description="Le rendez-vous de l'équipe que cet accompagnement clôt.")
+    appointment_id: Id | None = Field(
+        None,
+        description=(
+            "Le rendez-vous de l'équipe que cet accompagnement clôt : son jour, sa durée, son lieu, son équipe "
+            "et sa personne sont les valeurs par défaut (les valeurs envoyées l'emportent)."
+        ),
+    )
 
 
 class AccompanimentOut(Schema):
@@ -733,11 +772,25 @@ _DEFAULTS = {
 }
 
 
+def _from_initial(initial: dict) -> dict:
+    """The staff form's starting values (mediation.selectors.accompaniment_defaults), named
+    as in the API."""
+    values = {}
+    for name, api_name in (("date", "date"), ("kind", "kind"), ("place_type", "place_type"), ("place", "place_id")):
+        if initial.get(name) not in (None, ""):
+            values[api_name] = initial[name]
+    if initial.get("duration_other"):
+        values["duration"] = int(initial["duration_other"])
+    elif str(initial.get("duration_choice", "")).isdigit():
+        values["duration"] = int(initial["duration_choice"])
+    return values
+
+
 # What a correction may empty by sending null.
 _CLEARABLE = {"place_id", "first_time", "case_reference", "autonomy", "oriented_to", "commune", "notes"}
 
 
-def _form_data(values: dict, team) -> dict:
+def _form_data(values: dict, team_id: int) -> dict:
     """The staff form's data for these values: the API validates with the web's own form."""
 
     def text(value) -> str:
@@ -746,7 +799,7 @@ def _form_data(values: dict, team) -> dict:
     reference = values.get("case_reference") or ""
     case_pk = Case.objects.filter(reference=reference).values_list("pk", flat=True).first() if reference else None
     return {
-        "team": str(team.pk),
+        "team": str(team_id),
         "date": (values.get("date") or timezone.localdate()).isoformat(),
         "duration_choice": "other",
         "duration_other": text(values.get("duration")),
@@ -828,30 +881,36 @@ def accompaniment_read(request, pk: Path[Id]):
     summary="Noter un accompagnement",
 )
 def accompaniment_record(request, payload: AccompanimentIn, response: HttpResponse):
-    """The advisors' quick record, in the application's team: 30 minutes in a place of the
-    team unless said otherwise. Without a person, the record is anonymous (then gender, age
-    band and social status are asked, "non_communique" allowed)."""
+    """The advisors' quick record, starting from what the staff form starts from: today,
+    30 minutes, in the advisor's usual place (that of the key's last record, else the first
+    place of the team); from an appointment (`appointment_id`), its day, length, place and
+    team and its person. Every value sent wins over these. Without a person, the record is
+    anonymous (then gender, age band and social status are asked, "non_communique" allowed)."""
     require(request, Scope.ACCOMPANIMENTS_WRITE)
     _mediation_staff(request)
     user = _user(request)
-    given = payload.dict(exclude_unset=True)
-    values = {**_DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
-    person, appointment = None, None
-    if payload.appointment_id is not None:
-        try:
-            _initial, links = mediation_selectors.accompaniment_defaults(
-                user=user, appointment_id=payload.appointment_id
-            )
-        except OutOfReach:
-            raise ValidationError({"appointment_id": _("Aucun rendez-vous de l'équipe n'a cet identifiant.")}) from None
-        appointment, person = links["appointment"], links["person"]
+    try:
+        initial, links = mediation_selectors.accompaniment_defaults(user=user, appointment_id=payload.appointment_id)
+    except OutOfReach:
+        raise ValidationError({"appointment_id": _("Aucun rendez-vous de l'équipe n'a cet identifiant.")}) from None
+    given = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in _CLEARABLE}
+    values = {**_DEFAULTS, **_from_initial(initial)}
+    if given.get("place_type", values["place_type"]) != c.PlaceType.PLACE:
+        values.pop("place_id", None)  # at home or remote: the usual place does not apply
+    values.update(given)
+    appointment, person = links["appointment"], links["person"]
+    if person is not None:
         if payload.person_id is not None and payload.person_id != person.pk:
             raise ValidationError({"person_id": _("Le rendez-vous est celui d'une autre personne.")})
     elif payload.person_id is not None:
+        # No person given by an appointment (none, or one whose person retention emptied):
+        # the person sent, as the web form takes it from the page's address.
         person = Person.objects.active().filter(pk=payload.person_id).first()
         if person is None or not may_see_person(user, person):
             raise ValidationError({"person_id": _("Aucune personne n'a cet identifiant.")})
-    form = mediation_forms.AccompanimentForm(_form_data(values, _team(request)), user=user, person=person)
+    # The appointment's team (the form checks it is one of the key's), else the application's.
+    team_id = initial.get("team") or _team(request).pk
+    form = mediation_forms.AccompanimentForm(_form_data(values, team_id), user=user, person=person)
     _checked(form)
 
     def create(submission_key):
@@ -876,7 +935,7 @@ def accompaniment_record(request, payload: AccompanimentIn, response: HttpRespon
 
 @router.patch(
     "/staff/accompaniments/{int:pk}",
-    response={200: AccompanimentOut, **ERRORS},
+    response={200: AccompanimentOut, **WRITE_ERRORS},
     summary="Corriger un accompagnement",
 )
 def accompaniment_correct(request, pk: Path[Id], payload: AccompanimentChange):
@@ -889,7 +948,7 @@ def accompaniment_correct(request, pk: Path[Id], payload: AccompanimentChange):
         if value is not None or name in _CLEARABLE:  # null elsewhere: left as it is
             values[name] = value
     participants = None
-    data = _form_data(values, record.team)
+    data = _form_data(values, record.team_id)
     if record.kind == c.AccompanimentKind.COLLECTIVE or record.participants.exists():
         participants = Person.objects.filter(collective_accompaniments=record)
         data["participants"] = [str(p) for p in participants.values_list("pk", flat=True)]

@@ -449,7 +449,7 @@ class AssignForm(forms.Form):
         ).distinct()  # a partner application working the team's cases is no assignee
 
 
-class NoteForm(forms.Form):
+class NoteForm(SubmissionKeyForm):
     text = forms.CharField(
         label=_("Note interne"),
         max_length=5000,

@@ -535,7 +535,11 @@ def case_change_status(
     first). Without it (bulk actions, commands), the "correction reçue" flag is cleared only
     by a decision that closes the case. Closing a case withdraws the corrections still asked.
     `explain`: a worker's decision (the case page, the API), which must tell the resident
-    why when it asks them something or refuses (`status_needs_message`)."""
+    why when it asks them something or refuses (`status_needs_message`); such a decision is
+    always checked against the corrections: no version given is "none read" ("").
+    """
+    if explain and seen_correction is None:
+        seen_correction = ""
     if explain and status_needs_message(status) and not (message or "").strip():
         raise ValidationError({"message": STATUS_MESSAGE_MISSING})
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "form", "team").get(pk=case.pk)
@@ -746,9 +750,11 @@ def case_resident_reply(
 
 
 def case_opened_by_worker(*, case: Case, actor, request: HttpRequest | None = None) -> None:
-    """A worker read the case: journal it, and the resident's last reply is no longer new."""
+    """A worker read the case: journal it, and the resident's last reply is no longer new.
+    An application's read (a staff key syncing the cases) is journaled but leaves the reply
+    new: only a person has read it."""
     audit_log(actor=actor, action=Action.CASE_VIEWED, obj=case, person=case.person, request=request)
-    if case.resident_replied_at and case.team_id in worker_team_ids(actor):
+    if case.resident_replied_at and not actor.is_application and case.team_id in worker_team_ids(actor):
         Case.objects.filter(pk=case.pk).update(resident_replied_at=None)
 
 

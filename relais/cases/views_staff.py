@@ -292,7 +292,9 @@ def _apply(action: str, data: dict, case: Case, request) -> None:
         services.case_assign(case=case, assignee=data["assignee"], actor=user, request=request)
         messages.success(request, _("Le dossier est attribué."))
     elif action == "note":
-        services.case_add_note(case=case, text=data["text"], actor=user, request=request)
+        services.case_add_note(
+            case=case, text=data["text"], actor=user, submission_key=data["submission_key"], request=request
+        )
         messages.success(request, _("La note est ajoutée."))
     elif action == "message":
         services.case_message(

@@ -1,10 +1,10 @@
 """One limiter for every open door: counters in the shared cache, per key and window.
 
 A counter lives in the default cache (Redis in production, the database cache otherwise,
-so every app server counts together): `cache.add` starts it atomically if missing, then
-`cache.incr` counts. Callers name what they count (`scope`) and who (`who`): a visitor's
-address (IPv6 grouped by /64, since one subscriber holds a whole /64), a destination
-phone or e-mail, an account, a code.
+so every app server counts together): `cache.incr` counts, and only when the counter is
+missing (the first attempt of a window) does `cache.add` start it atomically. Callers
+name what they count (`scope`) and who (`who`): a visitor's address (IPv6 grouped by /64,
+since one subscriber holds a whole /64), a destination phone or e-mail, an account, a code.
 
     if not ratelimit.hit("cases:online", ratelimit.visitor(request), limit=5, window=3600):
         ...  # refuse, with a message beside the form
@@ -56,12 +56,17 @@ def hit(scope: str, who: str, *, limit: int, window: int, cost: int = 1) -> bool
     if not limit:
         return True
     key = _key(scope, who)
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key, cost)
-    except ValueError:  # the window ended between add and incr: this attempt opens the next
-        cache.add(key, cost, timeout=window)
-        count = cost
+        count = cache.incr(key, cost)  # the usual case, one statement: the window is open
+    except ValueError:  # no counter: this attempt opens the window
+        if cache.add(key, cost, timeout=window):
+            count = cost
+        else:  # another request opened it meanwhile: count in it
+            try:
+                count = cache.incr(key, cost)
+            except ValueError:  # …and it already ended: open the next one
+                cache.set(key, cost, timeout=window)
+                count = cost
     return count <= limit
 
 

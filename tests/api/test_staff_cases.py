@@ -272,9 +272,12 @@ def test_the_list_costs_the_same_queries_whatever_its_length(civil, django_asser
 
 def test_a_status_change_is_in_the_timeline_and_the_journal_under_the_application_name(civil, civil_case):
     application, raw = civil
+    # A decision is taken on a read: it sends back the read's correction_version.
+    seen = api("get", f"/staff/cases/{civil_case.reference}", raw).json()["correction_version"]
     response = api(
-        "post", f"/staff/cases/{civil_case.reference}/status", raw, {"status": "accepted", "message": "C'est accordé."}
-    )
+        "post", f"/staff/cases/{civil_case.reference}/status", raw,
+        {"status": "accepted", "message": "C'est accordé.", "correction_seen": seen},
+    )  # fmt: skip
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     civil_case.refresh_from_db()
     assert civil_case.status == "accepted"
@@ -308,7 +311,11 @@ def test_a_change_the_workflow_refuses_is_a_422_with_the_services_french_message
     assert civil_case.status == "in_progress"
     asked = api(
         "post", f"/staff/cases/{civil_case.reference}/status", raw,
-        {"status": "waiting_for_resident", "message": "Envoyez la copie du passeport."},
+        {
+            "status": "waiting_for_resident",
+            "message": "Envoyez la copie du passeport.",
+            "correction_seen": api("get", f"/staff/cases/{civil_case.reference}", raw).json()["correction_version"],
+        },
     )  # fmt: skip
     assert asked.status_code == 200
     assert Message.objects.filter(person=civil_case.person, template="case_status").exists()

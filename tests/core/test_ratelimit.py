@@ -51,3 +51,15 @@ def test_mutual_aid_reports_from_one_ipv6_network_are_limited(client, db):
         )
         statuses.append("Trop de signalements" in response.content.decode())
     assert statuses.count(False) == 5 and statuses[5:] == [True, True, True]
+
+
+def test_the_first_hit_counts_one_and_a_window_that_ended_starts_again_at_one():
+    from django.core.cache import cache
+
+    assert ratelimit.hit("test:window", "x", limit=2, window=60)
+    assert ratelimit.count("test:window", "x") == 1
+    assert ratelimit.hit("test:window", "x", limit=2, window=60)
+    assert not ratelimit.hit("test:window", "x", limit=2, window=60)
+    cache.delete(ratelimit._key("test:window", "x"))  # the window ended
+    assert ratelimit.hit("test:window", "x", limit=2, window=60)
+    assert ratelimit.count("test:window", "x") == 1
