@@ -7,8 +7,8 @@ agent of that role in that team may, every look at personal data is journaled as
 pages journal it, and the journal and the case timeline name the application.
 
 Lists are paginated by an opaque cursor on the list's own sort (then the id): stable while
-rows are added, one query per page whatever the page. The cursor is signed by the server
-(django.core.signing, salted with the list and its sort): any other value is refused (422).
+rows are added, one query per page whatever the page (relais.api.cursor: signed, any other
+value is refused with 422).
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +26,7 @@ from pydantic import AfterValidator
 
 from relais.accounts.models import User
 from relais.accounts.permissions import has_role, may_see_person
-from relais.api import idempotency
+from relais.api import cursor, idempotency
 from relais.api.auth import application_key, require
 from relais.api.models import Scope
 from relais.cases import selectors as case_selectors
@@ -98,88 +95,6 @@ ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 
 # An operation with a body may also answer 413 (body too large) or 415 (a body not in JSON).
 WRITE_ERRORS = {**ERRORS, 413: Problem, 415: Problem}
 CREATE_ERRORS = WRITE_ERRORS
-
-
-# ---------------------------------------------------------------- cursors
-
-
-class _BadCursor(Exception):
-    pass
-
-
-def _cursor_salt(kind: str) -> str:
-    # The list and its sort are in `kind`: a cursor of one list or sort is refused by another.
-    return f"relais.api.cursor:{kind}"
-
-
-def _encode_cursor(kind: str, values: list) -> str:
-    """Signed by the server: only values it wrote (read from rows it served) come back."""
-    return signing.dumps(values, salt=_cursor_salt(kind))
-
-
-def _decode_cursor(cursor: str, kind: str, model: type[models.Model], fields: list[str]) -> list:
-    """The values a cursor carries, typed as `fields` of `model`; _BadCursor when it was not
-    made by this list with this sort."""
-    try:
-        raw = signing.loads(cursor, salt=_cursor_salt(kind))
-    except (signing.BadSignature, ValueError, TypeError) as error:  # UnicodeError is a ValueError
-        raise _BadCursor from error
-    if not isinstance(raw, list) or len(raw) != len(fields):
-        raise _BadCursor
-    values = []
-    for name, value in zip(fields, raw, strict=True):
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-        try:
-            # Signed values are the server's own; the conversions stay guarded all the same.
-            if isinstance(field, models.DateTimeField):
-                value = datetime.datetime.fromisoformat(value)
-                if timezone.is_naive(value):
-                    raise ValueError(value)
-                value = value.astimezone(datetime.UTC)  # raises OverflowError at the range's edges
-            elif isinstance(field, models.DateField):
-                value = datetime.date.fromisoformat(value)
-            elif isinstance(field, models.AutoField | models.BigAutoField | models.IntegerField):
-                if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 2**63 - 1:
-                    raise ValueError(value)
-            elif not isinstance(value, str) or "\x00" in value:
-                raise ValueError(value)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise _BadCursor from error
-        values.append(value)
-    return values
-
-
-def _after(qs: QuerySet, keys: list[tuple[str, bool]], values: list) -> QuerySet:
-    """Rows after the cursor's row in the order `keys` ((field, descending), …)."""
-    condition, equal = None, Q()
-    for (field, descending), value in zip(keys, values, strict=True):
-        step = equal & Q(**{f"{field}__{'lt' if descending else 'gt'}": value})
-        condition = step if condition is None else condition | step
-        equal &= Q(**{field: value})
-    return qs.filter(condition)
-
-
-def _page(qs: QuerySet, *, kind: str, keys: list[tuple[str, bool]], cursor: str | None, limit: int):
-    """(rows, next cursor or None): `qs` must already be ordered by `keys`."""
-    if cursor:
-        try:
-            values = _decode_cursor(cursor, kind, qs.model, [name for name, _desc in keys])
-        except _BadCursor:
-            raise ValidationError(
-                {"cursor": _("Curseur invalide : reprenez tel quel le « next » d'une réponse de cette liste.")}
-            ) from None
-        qs = _after(qs, keys, values)
-    rows = list(qs[: limit + 1])
-    following = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        following = _encode_cursor(kind, [_cursor_value(getattr(last, name)) for name, _desc in keys])
-    return rows, following
-
-
-def _cursor_value(value):
-    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
@@ -445,7 +360,9 @@ def case_list(request, filters: Query[CaseFilters]):
     order = case_selectors.queue_order(filters.tab, chosen)
     qs = case_selectors.queue(user, tab=filters.tab, filters=chosen).defer("answers", "search_text")
     keys = [(order.lstrip("-"), order.startswith("-")), ("pk", True)]
-    rows, following = _page(qs, kind=f"cases{order}", keys=keys, cursor=filters.cursor, limit=filters.limit)
+    rows, following = cursor.paginate_queryset(
+        qs, kind=f"cases{order}", keys=keys, cursor=filters.cursor, limit=filters.limit
+    )
     case_services.queue_viewed(actor=user, cases=rows, tab=filters.tab, request=request)
     return {"results": [_summary(case) for case in rows], "next": following}
 
@@ -850,7 +767,9 @@ def accompaniment_list(request, filters: Query[AccompanimentFilters]):
     qs = mediation_selectors.accompaniments_visible_to(_user(request)).select_related("case")
     qs = qs.order_by("-date", "-created_at", "-pk")
     keys = [("date", True), ("created_at", True), ("pk", True)]
-    rows, following = _page(qs, kind="accompaniments", keys=keys, cursor=filters.cursor, limit=filters.limit)
+    rows, following = cursor.paginate_queryset(
+        qs, kind="accompaniments", keys=keys, cursor=filters.cursor, limit=filters.limit
+    )
     accompaniment_services.accompaniments_listed(actor=_user(request), accompaniments=rows, request=request)
     return {"results": [_accompaniment_out(record) for record in rows], "next": following}
 

@@ -3,17 +3,17 @@ correction check on decisions, an appointment's defaults, assignment answers tha
 nothing of other accounts, an application's reads that leave a resident's reply new."""
 
 import base64
-import datetime
 import json
 
 import pytest
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from relais.accounts.models import Role, User
-from relais.api import staff
+from relais.api import cursor as api_cursor
 from relais.cases import services as case_services
 from relais.cases.models import Case
 from relais.mediation import selectors as mediation_selectors
@@ -105,14 +105,17 @@ def test_the_next_cursor_walks_the_queue_and_serves_only_its_own_list_and_sort(c
 
 def test_signed_values_out_of_range_are_still_refused_not_sent_to_the_database():
     # Only the server signs, but a conversion that would overflow stays guarded all the same.
-    kind, fields = "cases-submitted_at", ["submitted_at", "pk"]
-    for values in (["9999-12-31T23:59:59-14:00", 1], ["2026-01-01T00:00:00+00:00", 10**30], ["x", True]):
-        cursor = staff._encode_cursor(kind, values)
-        with pytest.raises(staff._BadCursor):
-            staff._decode_cursor(cursor, kind, Case, fields)
-    good = staff._encode_cursor(kind, ["2026-01-01T00:00:00+00:00", 7])
-    assert staff._decode_cursor(good, kind, Case, fields) == [datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), 7]
-    assert signing.loads(good, salt="relais.api.cursor:" + kind) == ["2026-01-01T00:00:00+00:00", 7]
+    kind, keys = "cases-submitted_at", [("submitted_at", True), ("pk", True)]
+    qs = Case.objects.order_by("-submitted_at", "-pk")
+    for values in (("9999-12-31T23:59:59-14:00", 1), ("2026-01-01T00:00:00+00:00", 10**30), ("x", True)):
+        with pytest.raises(ValidationError) as refused:
+            api_cursor.paginate_queryset(qs, kind=kind, keys=keys, cursor=api_cursor.encode(values, kind), limit=5)
+        assert "cursor" in refused.value.message_dict
+    first = Case.objects.order_by("-submitted_at", "-pk").first()
+    good = api_cursor.encode((first.submitted_at.isoformat(), first.pk), kind)
+    rows, _next = api_cursor.paginate_queryset(qs, kind=kind, keys=keys, cursor=good, limit=5)
+    assert first not in rows and rows == list(qs.exclude(pk=first.pk)[:5])
+    assert signing.loads(good, salt="relais.api.cursor:" + kind) == [first.submitted_at.isoformat(), first.pk]
 
 
 # ---------------------------------------------------------------- decisions and corrections
