@@ -82,9 +82,15 @@ _PYDANTIC = {
 }
 
 
+_SOURCES = ("body", "query", "path", "header", "form", "file", "cookie")
+
+
 def _pydantic_field(error: dict) -> str:
-    # loc = ("body", "payload", "email") or ("query", "status"): drop where it came from.
-    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header", "form", "file")]
+    # loc = ("body", "payload", "email"), ("query", "status") or ("file", "file"): drop where it
+    # came from (only the first element: a field may well be named "file"), then the payload's name.
+    parts = [str(p) for p in error.get("loc", ())]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
     if parts and parts[0] in ("payload", "data", "filters"):
         parts = parts[1:]
     return ".".join(parts)
@@ -161,6 +167,9 @@ def too_big(detail: str = "") -> HttpResponse:
                    % {"max": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, code="taille")  # fmt: skip
 
 
+_NINJA_PARSE_FAILURE = "Cannot parse request body"  # ninja's own words: never shown to a client
+
+
 def body_refused(exc: Exception) -> HttpResponse | None:
     """The problem for a body ninja could not read (`exc.__cause__`), or None."""
     cause = exc.__cause__
@@ -171,6 +180,13 @@ def body_refused(exc: Exception) -> HttpResponse | None:
                        _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
     if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
         return problem(400, _("Le corps de la requête n'est pas du JSON valide."), code="format")
+    if cause is not None or str(exc) == _NINJA_PARSE_FAILURE:  # a broken multipart body, or anything else
+        return problem(
+            400,
+            _("Le corps de la requête ne peut pas être lu."),
+            _("Vérifiez son format et son en-tête « Content-Type » (JSON, ou multipart/form-data avec sa limite)."),
+            code="format",
+        )
     return None
 
 
