@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -167,6 +168,11 @@ def too_big(detail: str = "") -> HttpResponse:
                    % {"max": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, code="taille")  # fmt: skip
 
 
+def not_json() -> HttpResponse:
+    return problem(415, _("Format de la requête non pris en charge."),
+                   _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
+
+
 _NINJA_PARSE_FAILURE = "Cannot parse request body"  # ninja's own words: never shown to a client
 
 
@@ -176,8 +182,7 @@ def body_refused(exc: Exception) -> HttpResponse | None:
     if isinstance(cause, RequestDataTooBig):
         return too_big()
     if isinstance(cause, UnsupportedMediaType):
-        return problem(415, _("Format de la requête non pris en charge."),
-                       _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
+        return not_json()
     if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
         return problem(400, _("Le corps de la requête n'est pas du JSON valide."), code="format")
     if cause is not None or str(exc) == _NINJA_PARSE_FAILURE:  # a broken multipart body, or anything else
@@ -215,3 +220,6 @@ def install(api) -> None:
     handle(RateLimited, lambda exc: rate_limited(exc.retry_after))
     handle(HttpError, from_http_error)
     handle(RequestDataTooBig, lambda exc: too_big())
+    # A multipart body sent to an operation reading JSON: Django streamed it into request.POST
+    # (core.middleware reads it), so its raw bytes are gone when ninja asks for them.
+    handle(RawPostDataException, lambda exc: not_json())

@@ -234,7 +234,8 @@ def test_an_application_without_a_helping_team_never_acts_for_someone(client, ap
     person = Person.objects.filter(cases__isnull=False).first()
     body = {"form": form.slug, "answers": valid_answers(form), "on_behalf": {"person": person.pk}}
     response = call(client, "post", "/api/v1/requests", raw, body)
-    assert response.status_code in (403, 404)
+    # 403 saying what is missing (a helping team and role), never who the person is.
+    assert response.status_code == 403 and "aidant" in response.json()["detail"]
     assert "Martin" not in response.content.decode() and person.last_name not in response.content.decode()
 
 
