@@ -14,20 +14,14 @@ from relais.cases.models import Case, FieldKind, Form
 from relais.core.models import Person
 from relais.mediation import selectors as mediation_selectors
 from relais.mediation.models import Appointment, AppointmentType, Registration
-from tests.api.test_partner import (  # noqa: F401 - fixtures
-    RESIDENT,
-    app,
-    bookable_slots,
-    call,
-    file_request,
-    form,
-    slot,
-    valid_answers,
-    workshop,
-)
+from tests.api import test_partner as partner
+from tests.api.test_partner import RESIDENT, bookable_slots, call, file_request, valid_answers
 from tests.cases.conftest import PDF
 
 pytestmark = pytest.mark.django_db
+
+# The partner tests' fixtures: an application with every partner scope, a form, a workshop.
+app, form, workshop = partner.app, partner.form, partner.workshop
 
 # What the derived key used to be: a public namespace, the application's id and its key.
 OLD_NAMESPACE = uuid.UUID("5b0c8a4e-1f5e-4b55-9a7e-2f64d1f0c311")
