@@ -404,7 +404,7 @@ def request_follow(request: HttpRequest, reference: str):
         {
             "at": event.created_at,
             "kind": event.kind,
-            "label": str(EventKind(event.kind).label),
+            "label": event.resident_label,  # the resident's words, as on their tracking page
             "status": event.new_status or None,
             "text": "" if event.kind == EventKind.SUBMITTED else event.text,
         }

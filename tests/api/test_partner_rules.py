@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from relais.api.models import IdempotentReply
 from relais.cases.models import Case, FieldKind, Form
+from relais.cases.models import Status as CaseStatus
 from relais.core.models import Person
 from relais.mediation import selectors as mediation_selectors
 from relais.mediation.models import Appointment, AppointmentType, Registration
@@ -269,3 +270,21 @@ def test_a_multipart_body_without_its_boundary_is_a_problem(client, app, form):
         headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "sans-limite"},
     )  # fmt: skip
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+
+
+def test_the_timeline_speaks_as_the_resident_s_tracking_page(client, app, form):
+    _application, raw = app
+    reference = file_request(client, raw, form).json()["reference"]
+    Case.objects.filter(reference=reference).update(status=CaseStatus.WAITING)
+    upload = SimpleUploadedFile("piece.pdf", PDF, content_type="application/pdf")
+    client.post(
+        f"/api/v1/requests/{reference}/documents", {"file": upload},
+        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "fil-1"},
+    )  # fmt: skip
+    followed = call(client, "get", f"/api/v1/requests/{reference}", raw, key=None)
+    labels = [event["label"] for event in followed.json()["timeline"]]
+    assert labels[0] == "Demande reçue" and "Votre réponse" in labels
+    assert any(label.startswith("Nouvel état : ") for label in labels)
+    case = Case.objects.get(reference=reference)
+    page = Client().get(case.get_tracking_url()).content.decode()
+    assert all(label.replace("'", "&#x27;") in page for label in labels)
