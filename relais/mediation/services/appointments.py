@@ -123,9 +123,9 @@ def appointment_book(
 ) -> Appointment:
     """Staff book a free slot for `person` (at the counter, by phone) and send the confirmation:
     any slot to come, not only those offered online (the type's notice and horizon are for residents).
-    `person` may be a callable making the resident (a partner application books for someone
-    known by their contact details): called once the slot is known free, in the same
-    transaction, so a slot taken or a retried request creates nobody.
+    `person` may be a callable making the resident: called once the slot is known free, in
+    the same transaction, so a slot taken or a retried request creates nobody. (A partner
+    application is not the counter: it books by `appointment_book_for_contact`, the online rule.)
 
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
