@@ -433,7 +433,7 @@ def _document_out(document) -> dict:
 
 @router.post(
     "/requests/{reference}/documents",
-    response={201: DocumentOut, **_errors()},
+    response={201: DocumentOut, **_errors(409)},
     summary="Ajouter une pièce",
     openapi_extra=IDEMPOTENCY_KEY,
 )
