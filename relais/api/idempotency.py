@@ -3,8 +3,10 @@
     return idempotency.once(request, response, "POST /requests", payload.dict(),
                             lambda submission_key: (201, make(submission_key)))
 
-The key becomes the domain service's own `submission_key` (a UUID derived from the
-application and the key), so the web's one mechanism (core.idempotency.create_once, under
+The key becomes the domain service's own `submission_key` (a UUID derived, under the
+site's secret, from the application, the operation and the key: nobody can compute it from
+outside, so the web forms, which take a submission_key from the browser, cannot be pointed at
+a record an application made), so the web's one mechanism (core.idempotency.create_once, under
 the service's lock) is what guarantees one record, even for two retries arriving at once.
 The reply is kept (IdempotentReply, a day): a retry with the same key and the same body gets
 the same reply, marked `Idempotent-Replayed: true`; the same key with another body is refused.
@@ -13,11 +15,13 @@ the same reply, marked `Idempotent-Replayed: true`; the same key with another bo
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
@@ -26,7 +30,6 @@ from pydantic import BaseModel
 from relais.api.models import IdempotentReply
 
 HEADER = "Idempotency-Key"
-_NAMESPACE = uuid.UUID("5b0c8a4e-1f5e-4b55-9a7e-2f64d1f0c311")
 _VALID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 
@@ -54,9 +57,18 @@ def key_of(request) -> str:
     return key
 
 
-def submission_key(application, key: str) -> uuid.UUID:
-    """The domain `submission_key` for this application's idempotency key."""
-    return uuid.uuid5(_NAMESPACE, f"{application.pk}:{key}")
+def submission_key(application, operation: str, key: str) -> uuid.UUID:
+    """The domain `submission_key` for this application's idempotency key and operation.
+
+    Keyed with the site's secret: the web forms accept any submission_key from the browser
+    and send whoever repeats one to the record it made (a double click finds its booking),
+    so a key anyone could derive (a public namespace, a small application id, a partner's
+    "order-1") would hand a stranger the resident's private link. The operation is part of
+    it: a key reused for another operation, once the kept reply is purged, finds nothing
+    of the first one's."""
+    message = f"api:{application.pk}:{operation}:{key}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def _as_json(body):
@@ -79,7 +91,7 @@ def once(request, response, operation: str, payload, create: Callable[[uuid.UUID
     kept = IdempotentReply.objects.filter(application=application, key=key).first()
     if kept is not None:
         return _replay(kept, operation, digest, response)
-    status, body = create(submission_key(application, key))
+    status, body = create(submission_key(application, operation, key))
     body = _as_json(body)
     try:
         with transaction.atomic():

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
@@ -153,7 +154,10 @@ class RequestOut(Schema):
     status_label: str
     channel: str
     submitted_at: datetime.datetime
-    tracking_url: str
+    lookup_url: str = Field(
+        description="La page publique où l'habitant retrouve sa demande avec son numéro (sans lien privé : "
+        "le lien de suivi personnel ne part qu'à l'habitant, avec son récépissé)."
+    )
     under_mandate: bool
 
 
@@ -193,7 +197,6 @@ class AppointmentOut(Schema):
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     cancelled: bool
-    manage_url: str
 
 
 class RegistrationIn(In):
@@ -207,7 +210,6 @@ class RegistrationOut(Schema):
     status: str
     status_label: str
     waitlist_position: int | None = None
-    manage_url: str
 
 
 # ---------------------------------------------------------------- helpers
@@ -253,7 +255,7 @@ def _request_out(case: Case) -> dict:
         "status_label": str(CaseStatus(case.status).label),
         "channel": case.channel,
         "submitted_at": case.submitted_at,
-        "tracking_url": case_services.tracking_link(case),
+        "lookup_url": _site(reverse("cases:lookup")),
         "under_mandate": case.acting_under_id is not None,
     }
 
@@ -299,8 +301,24 @@ def _file(request, payload: RequestIn, submission_key: uuid.UUID) -> Case:
     form = Form.objects.published().filter(slug=payload.form).first()
     if form is None:
         raise ValidationError({"form": _("Aucune démarche publiée ne porte cet identifiant.")})
+    if form.requires_account:
+        raise ValidationError(
+            {"form": _("Cette démarche demande un compte : l'habitant la dépose lui-même, connecté à son compte.")}
+        )
     questions = list(form.fields.all())
-    answers = AnswerForm(data=_answer_data(questions, payload.answers), questions=questions, staff=True)
+    # The web's rule, not the counter's: a document the form requires cannot be left for later
+    # (nobody at a desk has seen it). This JSON request carries no file: such a form is refused.
+    missing = {
+        f"answers.{q.key}": _(
+            "Cette démarche demande ce document au dépôt, et une application ne peut pas encore l'envoyer avec la "
+            "demande : l'habitant la dépose sur le site de la mairie, ou au guichet."
+        )
+        for q in questions
+        if q.kind == FieldKind.FILE and q.required
+    }
+    if missing:
+        raise ValidationError(missing)
+    answers = AnswerForm(data=_answer_data(questions, payload.answers), questions=questions)
     if not answers.is_valid():
         raise _form_refusal(answers, "answers")
     location = None
@@ -316,6 +334,13 @@ def _file(request, payload: RequestIn, submission_key: uuid.UUID) -> Case:
             )
         location = located.cleaned_data
     if payload.on_behalf is not None:
+        if request.application.team_id is None:
+            raise PermissionDenied(
+                _(
+                    "Agir pour une personne sous mandat demande une application rattachée à une équipe d'aidants, "
+                    "avec un rôle d'aidant : demandez-le à l'administrateur de la mairie."
+                )
+            )
         person = Person.objects.active().filter(pk=payload.on_behalf.person).first()
         if person is None or not may_see_person(request.user, person):
             raise Http404
@@ -379,7 +404,7 @@ def request_follow(request: HttpRequest, reference: str):
         {
             "at": event.created_at,
             "kind": event.kind,
-            "label": str(EventKind(event.kind).label),
+            "label": event.resident_label,  # the resident's words, as on their tracking page
             "status": event.new_status or None,
             "text": "" if event.kind == EventKind.SUBMITTED else event.text,
         }
@@ -408,29 +433,37 @@ def _document_out(document) -> dict:
 
 @router.post(
     "/requests/{reference}/documents",
-    response={201: DocumentOut, **_errors()},
+    response={201: DocumentOut, **_errors(409)},
     summary="Ajouter une pièce",
     openapi_extra=IDEMPOTENCY_KEY,
 )
 def request_add_document(request: HttpRequest, response: HttpResponse, reference: str, file: UploadedFile = File(...)):  # noqa: B008 - ninja declares parameters so
     """Ajoute une pièce (PDF, JPEG ou PNG, vérifiée par son contenu) à une demande déposée par
-    l'application. Envoi `multipart/form-data`, champ `file`. En-tête `Idempotency-Key` obligatoire."""
+    l'application, comme l'habitant depuis sa page de suivi : une demande en attente de sa réponse
+    reprend, le service voit qu'il a répondu. Refusé (409) pour une demande close. Envoi
+    `multipart/form-data`, champ `file`. En-tête `Idempotency-Key` obligatoire."""
     require(request, Scope.REQUESTS_WRITE)
     case = _own_case(request, reference)
     payload = {"reference": case.reference, "name": file.name, "size": file.size}
 
     def add(key: uuid.UUID):
+        if not case.is_open:  # as the tracking page: a closed request takes no more replies
+            raise HttpError(
+                409, _("Cette demande est close : elle ne reçoit plus de pièces. Déposez une nouvelle demande.")
+            )
         try:
-            document = case_services.case_add_document(
+            event = case_services.case_resident_reply(
                 case=case, upload=file, actor=request.user, submission_key=key, request=request
             )
+        except MandateRequired as refused:  # filed under a mandate that has ended since
+            raise PermissionDenied(refused.message) from None
         except ValidationError as error:
             if getattr(error, "code", None) == "too_big":  # core.uploads: over the size a file may have
                 raise HttpError(413, error.messages[0]) from None
             if not hasattr(error, "error_dict"):
                 raise ValidationError({"file": error.messages}) from None
             raise _prefixed(error, {"document": "file"}) from None
-        return 201, _document_out(document)
+        return 201, _document_out(event.documents.get())
 
     return _once(request, response, f"POST /requests/{case.reference}/documents", payload, add)
 
@@ -446,7 +479,6 @@ def _appointment_out(appointment: Appointment) -> dict:
         "starts_at": appointment.starts_at,
         "ends_at": appointment.ends_at,
         "cancelled": appointment.cancelled_at is not None,
-        "manage_url": _site(appointment.get_resident_url()),
     }
 
 
@@ -457,14 +489,21 @@ def _appointment_out(appointment: Appointment) -> dict:
     openapi_extra=IDEMPOTENCY_KEY,
 )
 def appointment_book(request: HttpRequest, response: HttpResponse, payload: AppointmentIn):
-    """Prend un rendez-vous sur un créneau libre pour un habitant présent (comme l'accueil le fait
-    au guichet) ; la confirmation part par son moyen de contact. 409 si le créneau vient d'être pris.
-    En-tête `Idempotency-Key` obligatoire."""
+    """Prend un rendez-vous pour un habitant, avec la règle du site de la mairie (pas celle du
+    guichet) : un créneau proposé en ligne, d'un genre de rendez-vous ouvert aux habitants, dans la
+    limite de rendez-vous à venir par moyen de contact ; un genre confirmé par un code envoyé à
+    l'habitant est refusé (422, l'habitant le prend lui-même). La confirmation, avec le lien privé
+    pour déplacer ou annuler, part à l'habitant par son moyen de contact. 409 si le créneau n'est pas
+    libre ou vient d'être pris. En-tête `Idempotency-Key` obligatoire."""
     require(request, Scope.BOOKINGS_WRITE)
 
     def book(key: uuid.UUID):
         data = _contact(BookingContactForm, payload.resident).contact()
-        dropin = DropIn.objects.bookable().filter(pk=payload.dropin).first()
+        # Only what the town's pages offer: an opening of a type kept for the agents is not.
+        dropins = (
+            DropIn.objects.bookable().exclude(appointment_type__published=False).select_related("appointment_type")
+        )
+        dropin = dropins.filter(pk=payload.dropin).first()
         if dropin is None:
             raise ValidationError({"dropin": _("Aucune permanence ne prend de rendez-vous sous ce numéro.")})
         starts_at = payload.starts_at
@@ -473,10 +512,14 @@ def appointment_book(request: HttpRequest, response: HttpResponse, payload: Appo
         if abs(starts_at - timezone.now()) > SLOT_REACH:  # no slot so far off (nor date arithmetic overflowing)
             raise HttpError(409, _("Ce créneau n'est pas libre (ou vient d'être pris) : choisissez-en un autre."))
         try:
-            appointment = appointments.appointment_book(
-                dropin=dropin, starts_at=starts_at, person=lambda: _person_create(request, data),
-                channel=Channel.API, actor=request.user, topic=payload.topic, submission_key=key, request=request,
+            appointment = appointments.appointment_book_for_contact(
+                dropin=dropin, starts_at=starts_at, contact=data, channel=Channel.API, actor=request.user,
+                topic=payload.topic, submission_key=key, request=request,
             )  # fmt: skip
+        except ValidationError as error:  # a type needing the resident's code, or a cap reached
+            if not hasattr(error, "error_dict"):
+                raise ValidationError({"resident": error.messages}) from None
+            raise
         except SlotTaken:
             raise HttpError(
                 409, _("Ce créneau n'est pas libre (ou vient d'être pris) : choisissez-en un autre.")
@@ -511,7 +554,6 @@ def _registration_out(registration: Registration) -> dict:
         "status": registration.status,
         "status_label": str(registration.get_status_display()),
         "waitlist_position": registration.waitlist_position(),
-        "manage_url": _site(registration.get_resident_url()),
     }
 
 
@@ -520,7 +562,7 @@ def _public_workshop(ref: str) -> Workshop:
     try:
         workshop = mediation_selectors.workshop_public(ref)
     except Workshop.DoesNotExist:
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():
             workshop = Workshop.objects.published().filter(pk=_id(int(ref))).first()
     if workshop is None:
         raise ValidationError({"workshop": _("Aucun atelier publié ne porte cet identifiant.")})

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -83,9 +84,15 @@ _PYDANTIC = {
 }
 
 
+_SOURCES = ("body", "query", "path", "header", "form", "file", "cookie")
+
+
 def _pydantic_field(error: dict) -> str:
-    # loc = ("body", "payload", "email") or ("query", "status"): drop where it came from.
-    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header", "form", "file")]
+    # loc = ("body", "payload", "email"), ("query", "status") or ("file", "file"): drop where it
+    # came from (only the first element: a field may well be named "file"), then the payload's name.
+    parts = [str(p) for p in error.get("loc", ())]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
     if parts and parts[0] in ("payload", "data", "filters"):
         parts = parts[1:]
     return ".".join(parts)
@@ -162,16 +169,30 @@ def too_big(detail: str = "") -> HttpResponse:
                    % {"max": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, code="taille")  # fmt: skip
 
 
+def not_json() -> HttpResponse:
+    return problem(415, _("Format de la requête non pris en charge."),
+                   _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
+
+
+_NINJA_PARSE_FAILURE = "Cannot parse request body"  # ninja's own words: never shown to a client
+
+
 def body_refused(exc: Exception) -> HttpResponse | None:
     """The problem for a body ninja could not read (`exc.__cause__`), or None."""
     cause = exc.__cause__
     if isinstance(cause, RequestDataTooBig):
         return too_big()
     if isinstance(cause, UnsupportedMediaType):
-        return problem(415, _("Format de la requête non pris en charge."),
-                       _("Envoyez du JSON, avec l'en-tête « Content-Type: application/json »."), code="format")  # fmt: skip
+        return not_json()
     if isinstance(cause, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
         return problem(400, _("Le corps de la requête n'est pas du JSON valide."), code="format")
+    if cause is not None or str(exc) == _NINJA_PARSE_FAILURE:  # a broken multipart body, or anything else
+        return problem(
+            400,
+            _("Le corps de la requête ne peut pas être lu."),
+            _("Vérifiez son format et son en-tête « Content-Type » (JSON, ou multipart/form-data avec sa limite)."),
+            code="format",
+        )
     return None
 
 
@@ -200,6 +221,9 @@ def install(api) -> None:
     handle(RateLimited, lambda exc: rate_limited(exc.retry_after))
     handle(HttpError, from_http_error)
     handle(RequestDataTooBig, lambda exc: too_big())
+    # A multipart body sent to an operation reading JSON: Django streamed it into request.POST
+    # (core.middleware reads it), so its raw bytes are gone when ninja asks for them.
+    handle(RawPostDataException, lambda exc: not_json())
 
 
 # ---------------------------------------------------------------- in the OpenAPI document

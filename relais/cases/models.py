@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import vocabularies as voc
@@ -411,6 +412,22 @@ class CaseEvent(KeyedModel, models.Model):
     @property
     def visible_to_resident(self) -> bool:
         return self.kind != EventKind.NOTE and self.kind != EventKind.ASSIGNED
+
+    @property
+    def resident_label(self) -> str:
+        """The line's title as the resident reads it on their tracking page (and a partner
+        application following the request): their own words, not the staff's."""
+        if self.kind == EventKind.STATUS:
+            return gettext("Nouvel état : %(s)s") % {"s": self.get_new_status_display()}
+        words = {
+            EventKind.SUBMITTED: gettext("Demande reçue"),
+            EventKind.MESSAGE: gettext("Message du service"),
+            EventKind.RESIDENT_REPLY: gettext("Votre réponse"),
+            EventKind.DOCUMENT: gettext("Document ajouté"),
+            EventKind.CORRECTION_ASKED: gettext("Correction demandée"),
+            EventKind.CORRECTION_RECEIVED: gettext("Votre correction"),
+        }
+        return words.get(self.kind, "")
 
 
 def _document_path(instance, filename):

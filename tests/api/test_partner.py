@@ -12,7 +12,8 @@ from relais.accounts.models import Role, Team
 from relais.api import retention as api_retention
 from relais.api import services
 from relais.api.models import IdempotentReply, Scope
-from relais.cases.models import Case, CaseEvent, EventKind, FieldKind, Form
+from relais.cases.models import Case, CaseEvent, EventKind, FieldKind, Form, FormField
+from relais.cases.models import Status as CaseStatus
 from relais.core import retention
 from relais.core.models import AuditEvent, Channel, Person
 from relais.mandates.models import Mandate, MandateScope
@@ -48,10 +49,29 @@ def valid_answers(form):
     return {q.key: answer_for(q) for q in form.fields.all() if q.kind != FieldKind.FILE}
 
 
+def fileable_forms():
+    """Published forms an application may file: no account needed, no document required at filing."""
+    return (
+        Form.objects.published()
+        .filter(requires_account=False)
+        .exclude(pk__in=FormField.objects.filter(kind=FieldKind.FILE, required=True).values("form"))
+    )
+
+
+def bookable_slots():
+    """Slots the town's pages offer (the online rule applications book by), of a type booked
+    without a code sent to the resident."""
+    return [
+        s
+        for s in mediation_selectors.free_slots(online=True)
+        if s.dropin.appointment_type_id is None or not s.dropin.appointment_type.confirm_by_code
+    ]
+
+
 @pytest.fixture
 def form():
-    """A published form without location, with at least one required question."""
-    return Form.objects.published().filter(asks_location=False, fields__required=True).distinct().first()
+    """A fileable form without location, with at least one required question."""
+    return fileable_forms().filter(asks_location=False, fields__required=True).distinct().first()
 
 
 @pytest.fixture
@@ -99,7 +119,9 @@ def test_a_request_filed_by_an_application_is_recorded_with_its_channel_and_its_
     case = Case.objects.get(reference=body["reference"])
     assert case.channel == Channel.API and case.recorded_by == application.user
     assert case.person.last_name == "Martin" and case.person.created_via == Channel.API
-    assert body["status"] == "submitted" and body["tracking_url"].endswith(case.get_tracking_url())
+    assert body["status"] == "submitted" and body["lookup_url"].endswith("/suivi/")
+    # The resident's private link goes to the resident only, never to the application.
+    assert case.token not in response.content.decode()
     # The resident gets the same receipt as on the web, and the journal names the application.
     assert case.person.messages.filter(template="case_receipt").exists()
     submitted = AuditEvent.objects.get(action="cases.case.submitted", object_id=str(case.pk))
@@ -231,7 +253,8 @@ def test_an_application_without_a_helping_team_never_acts_for_someone(client, ap
     person = Person.objects.filter(cases__isnull=False).first()
     body = {"form": form.slug, "answers": valid_answers(form), "on_behalf": {"person": person.pk}}
     response = call(client, "post", "/api/v1/requests", raw, body)
-    assert response.status_code in (403, 404)
+    # 403 saying what is missing (a helping team and role), never who the person is.
+    assert response.status_code == 403 and "aidant" in response.json()["detail"]
     assert "Martin" not in response.content.decode() and person.last_name not in response.content.decode()
 
 
@@ -248,8 +271,35 @@ def test_a_document_is_added_to_a_request_the_application_filed(client, app, for
     )  # fmt: skip
     assert response.status_code == 201, response.content
     case = Case.objects.get(reference=reference)
-    assert case.documents.get().name == "justificatif.pdf"
-    assert AuditEvent.objects.filter(action="cases.case.document_added", actor=application.user).exists()
+    document = case.documents.get()
+    assert document.name == "justificatif.pdf" and document.by_resident
+    assert case.resident_replied_at is not None  # the service sees the resident has answered
+    assert AuditEvent.objects.filter(action="cases.case.resident_replied", actor=application.user).exists()
+
+
+def _send_document(client, raw, reference, key, name="piece.pdf"):
+    upload = SimpleUploadedFile(name, PDF, content_type="application/pdf")
+    return client.post(
+        f"/api/v1/requests/{reference}/documents", {"file": upload},
+        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": key},
+    )  # fmt: skip
+
+
+def test_a_document_sent_for_a_request_waiting_for_the_resident_resumes_it(client, app, form):
+    _application, raw = app
+    reference = file_request(client, raw, form).json()["reference"]
+    Case.objects.filter(reference=reference).update(status=CaseStatus.WAITING)
+    assert _send_document(client, raw, reference, "attente-1").status_code == 201
+    assert Case.objects.get(reference=reference).status == CaseStatus.IN_PROGRESS
+
+
+def test_a_closed_request_takes_no_more_documents(client, app, form):
+    _application, raw = app
+    reference = file_request(client, raw, form).json()["reference"]
+    Case.objects.filter(reference=reference).update(status=CaseStatus.REFUSED)
+    response = _send_document(client, raw, reference, "close-1")
+    assert response.status_code == 409 and "close" in response.json()["title"]
+    assert not Case.objects.get(reference=reference).documents.exists()
 
 
 def test_a_document_that_is_not_what_it_claims_is_refused(client, app, form):
@@ -322,7 +372,7 @@ def test_another_application_request_or_anyone_else_is_not_found(client, app, ad
 
 @pytest.fixture
 def slot():
-    return mediation_selectors.free_slots(online=False)[0]
+    return bookable_slots()[0]
 
 
 def test_an_application_books_a_free_slot_and_cancels_it(client, app, slot):

@@ -24,10 +24,10 @@ from relais.accounts.models import Team
 from relais.api import services
 from relais.api.models import ApplicationKey, Scope
 from relais.api.v1 import api
-from relais.cases.models import Case, Document, Form
+from relais.cases.models import Case, Document
 from relais.mediation import selectors as mediation_selectors
 from relais.mediation.models import Appointment, Registration, Workshop, WorkshopSession
-from tests.api.test_partner import RESIDENT, valid_answers
+from tests.api.test_partner import RESIDENT, bookable_slots, fileable_forms, valid_answers
 from tests.cases.conftest import PDF
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def world(administrator):
     other, other_raw = services.application_create(
         name="Appli B", scopes=ALL_SCOPES, actor=administrator, rate_limit=100_000
     )
-    form = Form.objects.published().filter(asks_location=False, fields__required=True).distinct().first()
+    form = fileable_forms().filter(asks_location=False, fields__required=True).distinct().first()
     start = timezone.now() + datetime.timedelta(days=7)
     workshop = Workshop.objects.create(
         team=Team.objects.get(slug="mediation"), slug="atelier-robuste", title="Atelier", description="Essai.",
@@ -151,7 +151,7 @@ def world(administrator):
         capacity=5, registration_opens_at=timezone.now() - datetime.timedelta(minutes=1),
     )  # fmt: skip
     WorkshopSession.objects.create(workshop=workshop, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
-    slots = mediation_selectors.free_slots(online=False)
+    slots = bookable_slots()
     w = {"app": application, "raw": raw, "other": other, "other_raw": other_raw, "form": form,
          "workshop": workshop, "slot": slots[0]}  # fmt: skip
     headers = {"Authorization": f"Bearer {raw}"}

@@ -29,7 +29,7 @@ from relais.core import events, ratelimit
 from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import AccessCode, Channel, ContactChannel, Person, is_mobile, refuse_erased
-from relais.core.services import person_for_account
+from relais.core.services import person_create, person_for_account
 from relais.mediation import choices as c
 from relais.mediation import selectors, text
 from relais.mediation.exceptions import SlotTaken
@@ -123,9 +123,9 @@ def appointment_book(
 ) -> Appointment:
     """Staff book a free slot for `person` (at the counter, by phone) and send the confirmation:
     any slot to come, not only those offered online (the type's notice and horizon are for residents).
-    `person` may be a callable making the resident (a partner application books for someone
-    known by their contact details): called once the slot is known free, in the same
-    transaction, so a slot taken or a retried request creates nobody.
+    `person` may be a callable making the resident: called once the slot is known free, in
+    the same transaction, so a slot taken or a retried request creates nobody. (A partner
+    application is not the counter: it books by `appointment_book_for_contact`, the online rule.)
 
     Raises SlotTaken when the slot is not offered or its time is no longer free: checked
     under the booking locks (see the module docstring), then by the partial unique indexes.
@@ -173,6 +173,61 @@ def appointment_book_online(
         person = resident_person(user=user, contact=contact, request=request)
         return _appointment_create(
             slot=slot, person=person, channel=Channel.ONLINE, actor=user, topic=topic, submission_key=submission_key,
+            request=request,
+        )  # fmt: skip
+
+    appointment, _created = create_once(Appointment, submission_key, create, lock=lock)
+    return appointment
+
+
+@transaction.atomic
+def appointment_book_for_contact(
+    *,
+    dropin: DropIn,
+    starts_at: datetime.datetime,
+    contact: dict,
+    channel: str,
+    actor,
+    topic: str = "",
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Someone not at the counter books for a resident known by their contact details (a
+    partner application, `channel` API): the online rule, not the counter's. Only a slot
+    offered online (the type's notice and horizon), of a type published for residents, under
+    the caps of one way of being reached (appointments to come, the type's cap, its refusal
+    naming no type); a type confirmed by a code sent to the resident is refused (the code is
+    the resident's to type, not the application's). The person is created with `channel`,
+    once the slot is known free; `actor` is recorded as who booked.
+
+    Raises SlotTaken, or ValidationError on "dropin" (a type needing the resident's code) or
+    on the caps."""
+    kind = dropin.appointment_type
+    if kind is not None and not kind.published:
+        raise SlotTaken
+    if kind is not None and kind.confirm_by_code:
+        raise ValidationError(
+            {
+                "dropin": _(
+                    "Ce genre de rendez-vous se confirme par un code envoyé à l'habitant : il le prend lui-même "
+                    "sur le site de la mairie, ou appelle la mairie au %(phone)s."
+                )
+                % {"phone": settings.RELAIS["TOWN_PHONE"]}
+            },
+            code="confirm_by_code",
+        )
+    held = {}
+
+    def lock():
+        held["dropin"] = lock_for_booking(dropin)[dropin.pk]
+
+    def create() -> Appointment:
+        slot = _free_slot(held["dropin"], starts_at)
+        selectors.check_future_appointments_cap(user=None, contact=contact)
+        selectors.check_type_cap(slot.dropin.appointment_type, contact=contact, verified=False)
+        person = person_create(actor=actor, data=contact, channel=channel, request=request)
+        return _appointment_create(
+            slot=slot, person=person, channel=channel, actor=actor, topic=topic, submission_key=submission_key,
             request=request,
         )  # fmt: skip
 
