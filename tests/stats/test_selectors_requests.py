@@ -98,6 +98,7 @@ def test_requests_received_by_channel_with_online_split_by_help(month):
         "Par téléphone": [1, 0],
         "Par courrier": [1, 0],
         "Par courriel": [0, 1],
+        "Par une application partenaire": [0, 0],
     }
     assert section.figure("online_alone").value == 2
     assert section.figure("mandate").value == 1
