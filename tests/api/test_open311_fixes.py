@@ -153,7 +153,9 @@ def test_a_retry_without_header_is_recognised_for_24_hours_not_the_calendar_day(
 
 def test_the_public_list_gives_the_hour_of_a_report_not_its_minute(client, street_form, worker):
     case = _neighbour_report(street_form)
-    Case.objects.filter(pk=case.pk).update(submitted_at=(timezone.now() - datetime.timedelta(hours=1)).replace(minute=37, second=12))
+    Case.objects.filter(pk=case.pk).update(
+        submitted_at=(timezone.now() - datetime.timedelta(hours=1)).replace(minute=37, second=12)
+    )
     report = _publish(case, worker)
     mine = next(r for r in _json(client.get(f"{BASE}/requests.json")) if r["service_request_id"] == str(report.pk))
     assert mine["requested_datetime"][13:19] == ":00:00"
