@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import secrets
 import socket
 import subprocess
@@ -58,9 +59,18 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 class DemoServer:
     """gunicorn serving a freshly migrated demo database; use as a context manager."""
 
-    def __init__(self, var_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None, prepare: bool = True):
+    def __init__(
+        self,
+        var_dir: Path,
+        *,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        prepare: bool = True,
+        gunicorn_args: tuple[str, ...] = (),
+    ):
         self.var_dir = Path(var_dir)
         self.workers = workers
+        self.gunicorn_args = tuple(gunicorn_args)  # e.g. ("-k", "gthread", "--threads", "8")
         self.env = env or production_env(self.var_dir)
         self.prepare = prepare
         self.port = free_port()
@@ -76,7 +86,7 @@ class DemoServer:
         self.log_path = self.var_dir / "gunicorn.log"
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [str(gunicorn), "relais.wsgi", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}"],
+            [str(gunicorn), "relais.wsgi", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", *self.gunicorn_args],
             env=self.env,
             cwd=ROOT,
             stdout=log,
@@ -96,6 +106,56 @@ class DemoServer:
             self.process.terminate()
             self.process.wait(timeout=20)
             self.process = None
+
+
+class LoadGenerator:
+    """Run a load generator (wrk, a pool of client threads…) and say what it cost.
+
+    The load generator shares the machine's cores with the server: every benchmark reports
+    the cores it used (CPU seconds per second of wall time), so a ratio or a p99 is never
+    read without knowing how much of the machine the client took. Use as a context manager
+    around the load (in-process client threads are counted through this process's own
+    usage, subprocesses through the children's):
+
+        with LoadGenerator() as load:
+            run_wrk(...)
+        load.cores   # e.g. 0.62
+
+    Servers must be started before and stopped after the block: a child process that ends
+    inside it would be counted as load generator.
+    """
+
+    def __enter__(self) -> LoadGenerator:
+        self._start = time.perf_counter()
+        self._self = resource.getrusage(resource.RUSAGE_SELF)
+        self._children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall = time.perf_counter() - self._start
+        now_self = resource.getrusage(resource.RUSAGE_SELF)
+        now_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (
+            now_self.ru_utime
+            - self._self.ru_utime
+            + now_self.ru_stime
+            - self._self.ru_stime
+            + now_children.ru_utime
+            - self._children.ru_utime
+            + now_children.ru_stime
+            - self._children.ru_stime
+        )
+        self.wall = wall
+        self.cpu_seconds = cpu
+        self.cores = cpu / wall if wall > 0 else 0.0
+
+
+def load_average() -> str:
+    """The 1-minute load average, for the report ("1.7"): other work widens the spread."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
 
 
 def machine() -> str:
