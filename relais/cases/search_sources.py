@@ -40,4 +40,7 @@ def version():
 
 
 def register() -> None:
+    from relais.cases.models import Form, FormField
+
     search.register(search.Source("cases.forms", documents, version))
+    search.watch(Form, FormField)

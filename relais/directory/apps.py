@@ -51,8 +51,6 @@ class DirectoryConfig(AppConfig):
 
         search.register_directory_sources()
         # A fiche's index entry holds its themes' and organisation's names: their saves bump
-        # the search version (the fiches' own version key does not see them).
-        for model in (Theme, Organisation):
-            post_save.connect(search.changed, sender=model, weak=False, dispatch_uid=f"search-{model.__name__}-save")
-            post_delete.connect(search.changed, sender=model, weak=False, dispatch_uid=f"search-{model.__name__}-del")
+        # the search version too (the fiches' own version key does not see them).
+        search.watch(Procedure, Place, Theme, Organisation)
         m2m_changed.connect(search.changed, sender=Procedure.themes.through, weak=False, dispatch_uid="search-themes")

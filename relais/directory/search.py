@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from bisect import bisect_left
 from collections import Counter
@@ -68,7 +69,8 @@ KIND_WORDS = {"fiche": FICHE, "formulaire": FORM, "atelier": WORKSHOP, "permanen
 
 VERSION_KEY = "relais:search:version"
 _lock = threading.Lock()
-_cache: dict = {"key": None, "index": None}
+VERSION_CHECK_SECONDS = 1.0
+_cache: dict = {"index": None, "token": None, "versions": None, "checked": 0.0}
 
 
 # ---------------------------------------------------------------- sources
@@ -113,6 +115,16 @@ def register(source: Source) -> None:
 
 def sources() -> list[Source]:
     return [_sources[name] for name in sorted(_sources)]
+
+
+def watch(*models) -> None:
+    """Bump the search version whenever one of `models` is saved or deleted."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        label = model._meta.label
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"search-{label}-save")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"search-{label}-delete")
 
 
 def aggregate_version(queryset) -> tuple:
@@ -265,12 +277,23 @@ def build_index() -> Index:
 
 
 def current_index() -> Index:
-    """The in-memory index, rebuilt when a source changed (a few cheap queries)."""
-    key = (cache.get(VERSION_KEY), *(source.version() for source in sources()))
+    """The in-memory index, rebuilt when something searchable changed.
+
+    Each search reads the shared search version (one cache read): every save that matters
+    bumps it, in this process or another. The sources' own version keys (an aggregate query
+    each) are read at most once every VERSION_CHECK_SECONDS per process: they catch what no
+    signal sees (a queryset update, a restored database) within that delay."""
+    token = cache.get(VERSION_KEY)
+    now = time.monotonic()
     with _lock:
-        if _cache["key"] != key:
-            _cache["index"] = build_index()
-            _cache["key"] = key
+        stale = _cache["index"] is None or token != _cache["token"]
+        if stale or now - _cache["checked"] >= VERSION_CHECK_SECONDS:
+            versions = tuple(source.version() for source in sources())
+            _cache["checked"] = now
+            if stale or versions != _cache["versions"]:
+                # Versions read before the build: a change in between rebuilds once more.
+                _cache["index"] = build_index()
+                _cache["token"], _cache["versions"] = token, versions
         return _cache["index"]
 
 

@@ -4,8 +4,6 @@ sources in MediationConfig.ready()."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,8 +38,11 @@ def workshop_documents():
 
 
 def workshop_version():
-    # Upcoming ones only: a workshop whose first session has begun leaves the search.
-    return tuple(_workshops().aggregate(n=Count("pk", distinct=True), at=Max("updated_at")).values())
+    from relais.mediation.models import Workshop
+
+    # And the hour: a workshop whose first session has begun leaves the search within the hour.
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    return (*search.aggregate_version(Workshop.objects.all()), hour)
 
 
 def _dropins():
@@ -91,9 +92,5 @@ def register() -> None:
 
     search.register(search.Source("mediation.workshops", workshop_documents, workshop_version))
     search.register(search.Source("mediation.dropins", dropin_documents, dropin_version))
-    # A workshop's sessions decide whether it is still to come; a deleted row leaves the
-    # aggregates maybe unchanged.
-    for model in (DropIn, Workshop, WorkshopSession):
-        name = model.__name__
-        post_save.connect(search.changed, sender=model, weak=False, dispatch_uid=f"search-{name}-save")
-        post_delete.connect(search.changed, sender=model, weak=False, dispatch_uid=f"search-{name}-delete")
+    # A workshop's sessions decide whether it is still to come.
+    search.watch(DropIn, Workshop, WorkshopSession)

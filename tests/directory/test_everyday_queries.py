@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from relais.core.text import fold
 from relais.directory import search as catalogue_search
@@ -141,8 +142,6 @@ def test_a_theme_added_to_a_fiche_shows_in_search_at_once(db):
 
 
 def test_a_cancelled_workshop_leaves_the_search(db):
-    from django.utils import timezone
-
     from relais.mediation.models import Workshop
 
     workshop = Workshop.objects.get(slug="premiers-pas-avec-le-smartphone")
@@ -170,3 +169,12 @@ def test_a_query_at_the_fields_maximum_length_is_answered(db):
     hits, corrected = search_everything(long_query)
     assert hits
     assert "carte identite grise inscription" in corrected
+
+
+def test_a_change_no_signal_sees_shows_once_the_sources_are_checked_again(db, monkeypatch):
+    """A queryset update sends no signal: the sources' version keys catch it (here at once)."""
+    monkeypatch.setattr(catalogue_search, "VERSION_CHECK_SECONDS", 0)
+    proc = Procedure.objects.get(slug="passeport")
+    assert proc.pk not in catalogue_search.search("chouquette").ids
+    Procedure.objects.filter(pk=proc.pk).update(title="Chouquette et passeport", updated_at=timezone.now())
+    assert catalogue_search.search("chouquette").ids == [proc.pk]
