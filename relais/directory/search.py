@@ -228,12 +228,13 @@ class Index:
         return self._idf.get(term) or math.log(1 + (len(self.documents) or 1))
 
     def completions(self, prefix: str) -> list[str]:
-        found = []
-        for term in self._sorted[bisect_left(self._sorted, prefix) :]:
-            if not term.startswith(prefix):
-                break
-            if term != prefix:
-                found.append(term)
+        """Longer vocabulary words starting with `prefix` (a binary search, then a walk)."""
+        terms, found = self._sorted, []
+        i = bisect_left(terms, prefix)
+        while i < len(terms) and terms[i].startswith(prefix):
+            if terms[i] != prefix:
+                found.append(terms[i])
+            i += 1
         return found
 
     def variants(self, token: str) -> list[tuple[str, float]]:
@@ -267,6 +268,7 @@ class Index:
 
 
 def build_index() -> Index:
+    french.words()  # loaded once per process, here rather than in the middle of a search
     index = Index()
     # Labels (themes, kinds of help) are indexed in French, whatever the visitor's language.
     with translation.override(settings.LANGUAGE_CODE):
