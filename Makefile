@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,3 +91,7 @@ bench-api-rush: $(VENV)/.installed
 
 bench-audit: $(VENV)/.installed
 	$(BIN)/python bench/audit_chain.py --postgres
+
+# Resident search in process: everyday queries, typos and 200-character queries (demo town, then 300 more fiches).
+bench-search: $(VENV)/.installed
+	$(BIN)/python bench/search.py

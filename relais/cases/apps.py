@@ -68,3 +68,7 @@ class CasesConfig(AppConfig):
         restored.connect(database_restored, weak=False, dispatch_uid="cases-references-resume")
         post_save.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-save")
         post_delete.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-delete")
+
+        from relais.cases import search_sources
+
+        search_sources.register()

@@ -46,3 +46,11 @@ class DirectoryConfig(AppConfig):
             )
         for through in (Procedure.themes.through, Procedure.places.through):
             m2m_changed.connect(catalogue_changed, sender=through, weak=False, dispatch_uid=f"pages-{through.__name__}")
+
+        from relais.directory import search
+
+        search.register_directory_sources()
+        # A fiche's index entry holds its themes' and organisation's names: their saves bump
+        # the search version too (the fiches' own version key does not see them).
+        search.watch(Procedure, Place, Theme, Organisation)
+        m2m_changed.connect(search.changed, sender=Procedure.themes.through, weak=False, dispatch_uid="search-themes")

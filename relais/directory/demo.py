@@ -7,7 +7,7 @@ from relais.directory.models import Organisation, Place, Procedure, Theme
 PLACE_FIELDS = [
     "nom", "typologie", "adresse", "complement_adresse", "code_postal", "commune", "code_insee", "quartier",
     "latitude", "longitude", "telephone", "courriels", "site_web", "horaires", "presentation_resume",
-    "presentation_detail", "services", "publics_specifiquement_adresses", "prise_en_charge_specifique",
+    "presentation_detail", "services", "equipment", "publics_specifiquement_adresses", "prise_en_charge_specifique",
     "frais_a_charge", "dispositif_programmes_nationaux", "modalites_acces", "modalites_accompagnement", "pivot",
     "wheelchair_access", "accessibility_notes", "getting_there",
 ]  # fmt: skip

@@ -194,6 +194,7 @@ PLACES = [
         "horaires": "Mo-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00; PH off",
         "presentation_resume": "L’accueil de la mairie et l’espace France Services vous aident pour vos papiers, l’état civil, les élections et vos démarches en ligne avec la CAF, l’Assurance Maladie, les impôts ou France Travail.",
         "presentation_detail": "L’hôtel de ville accueille tous les habitants pour l’état civil, les cartes d’identité, les passeports et les élections. L’espace France Services, labellisé par l’État, vous reçoit avec ou sans rendez-vous pour vos démarches auprès de nos partenaires nationaux. Un conseiller numérique et des aidants habilités Aidants Connect peuvent faire une démarche en ligne avec vous, ou pour vous si vous ne pouvez pas la faire seul.",
+        "equipment": ["ordinateurs", "imprimante", "scanner", "photocopieuse", "wifi"],
         "services": [
             "Aide aux démarches administratives",
             "Maîtrise des outils numériques du quotidien",
@@ -239,6 +240,7 @@ PLACES = [
         "horaires": "Mo 13:30-17:30; Tu-Fr 09:00-12:00,13:30-17:30; PH off",
         "presentation_resume": "Un lieu de proximité au nord de la ville pour être aidé dans vos démarches en ligne, utiliser un ordinateur et apprendre à vous servir de votre téléphone.",
         "presentation_detail": "Le relais citoyen Nord vous accueille près de chez vous pour préparer une démarche, imprimer un document ou créer une adresse courriel. Une conseillère numérique propose des ateliers en petit groupe, par exemple pour apprendre à utiliser son smartphone ou à éviter les arnaques en ligne. Le lundi matin, le relais est fermé au public pour les rendez-vous à domicile.",
+        "equipment": ["ordinateurs", "imprimante", "scanner"],
         "services": [
             "Aide aux démarches administratives",
             "Maîtrise des outils numériques du quotidien",
@@ -279,6 +281,7 @@ PLACES = [
         "horaires": "Mo-We,Fr 09:00-12:00,14:00-17:30; Th 09:00-12:00,14:00-19:30; PH off",
         "presentation_resume": "Le relais du Port vous aide pour vos démarches en ligne et votre recherche d’emploi. Il reste ouvert jusqu’à 19 h 30 le jeudi pour les personnes qui travaillent.",
         "presentation_detail": "Au relais citoyen Sud, vous pouvez être accompagné pour vous inscrire à France Travail, faire un CV ou répondre à une offre d’emploi en ligne. Des ordinateurs et une imprimante sont à votre disposition. Le jeudi soir, une permanence est réservée aux personnes qui ne peuvent pas venir en journée.",
+        "equipment": ["ordinateurs", "imprimante"],
         "services": [
             "Aide aux démarches administratives",
             "Insertion professionnelle via le numérique",
@@ -319,6 +322,7 @@ PLACES = [
         "horaires": "Mo,We,Fr 09:00-12:30; Tu,Th 09:00-12:30,14:00-17:00; PH off",
         "presentation_resume": "Le CCAS et le relais citoyen des Tilleuls vous reçoivent pour les aides sociales, la domiciliation, l’aide alimentaire et vos démarches CAF, Assurance Maladie ou retraite.",
         "presentation_detail": "Le Centre communal d’action sociale (CCAS) de Valbrenne est installé dans ce relais. Les travailleurs sociaux vous reçoivent sur rendez-vous pour faire le point sur votre situation et vos droits. Un agent d’accueil vous aide aussi à remplir vos dossiers en ligne, sans jugement et en toute confidentialité.",
+        "equipment": ["ordinateurs"],
         "services": [
             "Aide aux démarches administratives",
             "Maîtrise des outils numériques du quotidien",
@@ -363,6 +367,7 @@ PLACES = [
         "horaires": "Tu-Fr 09:00-12:00,13:30-17:00; Sa 09:30-12:30; PH off",
         "presentation_resume": "À Bellevue, un relais ouvert aussi le samedi matin pour vos démarches en ligne, les ateliers numériques en famille et l’accès libre aux ordinateurs.",
         "presentation_detail": "Le relais citoyen Bellevue est ouvert du mardi au samedi. Vous pouvez y venir pour une démarche, pour utiliser un ordinateur ou pour participer aux ateliers « parents et écrans ». Le samedi matin, un atelier permet de réparer et de remettre en route les vieux ordinateurs, qui sont ensuite proposés à petit prix.",
+        "equipment": ["ordinateurs", "imprimante", "wifi"],
         "services": [
             "Aide aux démarches administratives",
             "Parentalité et éducation avec le numérique",
@@ -404,6 +409,7 @@ PLACES = [
         "horaires": "Tu,Th,Fr 14:00-18:30; We,Sa 10:00-12:30,14:00-18:00; PH off",
         "presentation_resume": "La médiathèque prête des livres, des films et des jeux. Son espace numérique propose des ordinateurs en accès libre et gratuit, le wifi et des ateliers pour tous les âges.",
         "presentation_detail": "L’espace numérique de la médiathèque met à votre disposition 10 ordinateurs gratuits, une imprimante et un scanner. Des bibliothécaires vous aident à faire vos premiers pas sur internet et animent des ateliers de création : photo, vidéo, jeux vidéo. Vous pouvez aussi passer la certification Pix pour faire reconnaître vos compétences numériques.",
+        "equipment": ["ordinateurs", "imprimante", "scanner", "photocopieuse", "wifi"],
         "services": [
             "Accès internet et matériel informatique",
             "Maîtrise des outils numériques du quotidien",
@@ -484,6 +490,7 @@ PLACES = [
         "horaires": "Mo-Th 14:00-18:30; We 09:30-12:00,14:00-18:30; Fr 09:30-12:00; PH off",
         "presentation_resume": "Un lieu convivial pour les jeunes, les familles et les seniors du quartier : ateliers, accès aux ordinateurs, accompagnement des associations et aide aux démarches.",
         "presentation_detail": "La Maison des habitants Saint-Martin accueille les habitants l’après-midi et le mercredi toute la journée. Un animateur aide les associations du quartier à se créer et à faire leurs démarches. Les jeunes peuvent y trouver de l’aide pour leurs devoirs, leur orientation ou leur premier CV.",
+        "equipment": ["ordinateurs", "wifi"],
         "services": [
             "Aide aux démarches administratives",
             "Compréhension du monde numérique",

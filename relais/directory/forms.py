@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.core import vocabularies as voc
 from relais.directory import selectors
 from relais.directory.acronyms import FALC_FIELDS, MAIN_FIELDS, missing_expansions
-from relais.directory.models import Acronym, Organisation, Place, Procedure, Theme
+from relais.directory.models import Acronym, Equipment, Organisation, Place, Procedure, Theme
 
 
 class SearchForm(forms.Form):
@@ -81,6 +81,13 @@ class PlaceForm(forms.ModelForm):
         label=_("Sites internet"), required=False, item_validator=URLValidator(), help_text=_("Un par ligne.")
     )
     services = _checkboxes(_("Services"), voc.LIEUX_SERVICES)
+    equipment = forms.MultipleChoiceField(
+        label=_("Équipements en libre accès"),
+        choices=Equipment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Les habitants qui cherchent à imprimer ou à scanner un document trouvent ce lieu."),
+    )
     publics_specifiquement_adresses = _checkboxes(_("Publics accueillis en particulier"), voc.LIEUX_PUBLICS)
     prise_en_charge_specifique = _checkboxes(_("Accompagnements adaptés"), voc.LIEUX_PRISE_EN_CHARGE)
     frais_a_charge = _checkboxes(_("Frais"), voc.LIEUX_FRAIS)
@@ -110,6 +117,7 @@ class PlaceForm(forms.ModelForm):
             "presentation_resume",
             "presentation_detail",
             "services",
+            "equipment",
             "publics_specifiquement_adresses",
             "prise_en_charge_specifique",
             "frais_a_charge",

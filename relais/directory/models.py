@@ -85,6 +85,25 @@ class WheelchairAccess(models.TextChoices):
     UNKNOWN = "", _("Accessibilité non renseignée")
 
 
+class Equipment(models.TextChoices):
+    """What a place lends residents on site: the search sends someone who needs to print or
+    scan a document there (the national schema's services do not say)."""
+
+    COMPUTERS = "ordinateurs", _("Ordinateurs en libre accès")
+    PRINTER = "imprimante", _("Imprimante")
+    SCANNER = "scanner", _("Scanner")
+    PHOTOCOPIER = "photocopieuse", _("Photocopieuse")
+    WIFI = "wifi", _("Wifi gratuit")
+
+
+def validate_equipment(value):
+    if not isinstance(value, list):
+        raise ValidationError(_("Valeur attendue : une liste."))
+    unknown = [v for v in value if v not in Equipment.values]
+    if unknown:
+        raise ValidationError(_("Valeur inconnue : %(values)s."), params={"values": ", ".join(map(str, unknown))})
+
+
 class PlaceQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -126,6 +145,9 @@ class Place(models.Model):
     itinerance = models.JSONField(_("itinérance"), default=list, blank=True, validators=[ListOf("LIEUX_ITINERANCE")])
     structure_parente = models.CharField(_("structure parente"), max_length=200, blank=True)
     services = models.JSONField(_("services"), default=list, blank=True, validators=[ListOf("LIEUX_SERVICES")])
+    equipment = models.JSONField(
+        _("équipements en libre accès"), default=list, blank=True, validators=[validate_equipment]
+    )
     publics_specifiquement_adresses = models.JSONField(
         _("publics accueillis en particulier"), default=list, blank=True, validators=[ListOf("LIEUX_PUBLICS")]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -21,9 +22,38 @@ def themes_with_counts() -> QuerySet[Theme]:
 
 def search_procedures(query: str, limit: int = 50) -> tuple[list[Procedure], str]:
     """Published procedures matching `query`, best first, and the corrected query."""
-    result = catalogue_search.search(query, limit=limit)
+    result = catalogue_search.search(query, limit=limit, kinds=[catalogue_search.FICHE])
     by_id = procedures_for_list().in_bulk(result.ids)
     return [by_id[i] for i in result.ids if i in by_id], result.corrected
+
+
+@dataclass
+class SearchHit:
+    """One result of the search page: a fiche (with its Procedure, shown in the visitor's
+    language), a request form, a workshop, a drop-in session or a place."""
+
+    document: catalogue_search.Document
+    procedure: Procedure | None = None
+
+    kind = property(lambda self: self.document.kind)
+    kind_label = property(lambda self: self.document.kind_label)
+    title = property(lambda self: self.document.title)
+    url = property(lambda self: self.document.url)
+    summary = property(lambda self: self.document.summary)
+    details = property(lambda self: self.document.details)
+
+
+def search_everything(query: str, limit: int = 50) -> tuple[list[SearchHit], str]:
+    """Everything matching `query` (every kind), best first, and the corrected query."""
+    result = catalogue_search.search(query, limit=limit)
+    by_id = procedures_for_list().in_bulk(result.ids) if result.ids else {}
+    hits = []
+    for document in result.hits:
+        if document.kind != catalogue_search.FICHE:
+            hits.append(SearchHit(document))
+        elif document.ref in by_id:
+            hits.append(SearchHit(document, by_id[document.ref]))
+    return hits, result.corrected
 
 
 def procedure_detail(slug: str) -> Procedure:

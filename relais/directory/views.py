@@ -49,7 +49,7 @@ def search(request):
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            results, corrected = selectors.search_procedures(query)
+            results, corrected = selectors.search_everything(query)
     return render(
         request,
         "directory/search.html",

@@ -107,3 +107,7 @@ class MediationConfig(AppConfig):
             name = model.__name__
             post_save.connect(schedule_changed, sender=model, weak=False, dispatch_uid=f"mediation-{name}-save")
             post_delete.connect(schedule_changed, sender=model, weak=False, dispatch_uid=f"mediation-{name}-delete")
+
+        from relais.mediation import search_sources
+
+        search_sources.register()
