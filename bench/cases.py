@@ -159,7 +159,7 @@ def fill_postgresql(n: int) -> None:
                     (i * 7919) %% %(people)s AS k,
                     %(forms)s::bigint[] AS forms, %(channels)s::text[] AS channels,
                     %(statuses)s::text[] AS statuses
-                FROM generate_series(1, %(n)s) AS i
+                FROM generate_series(1::bigint, %(n)s) AS i
             ) AS g JOIN bench_people p ON p.n = g.k
             """,
             {
