@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -145,9 +146,9 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         term = filters["q"].strip()
         reference = normalize_reference(term)
         if reference:  # "2026 123", "2026-OO123": the reference as stored
-            qs = qs.filter(Q(reference=reference) | Q(reference__startswith=term))
+            qs = _by_reference(user, tab, Q(reference=reference) | _reference_starts(term))
         elif term[:4].isdigit() and "-" in term:
-            qs = qs.filter(reference__startswith=term)
+            qs = _by_reference(user, tab, _reference_starts(term))
         else:
             # The words are looked for in the narrow index of (team, search text) alone (the
             # subquery reads nothing else, so the database reads that index, not the table),
@@ -185,6 +186,26 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         expression = Coalesce(F(field), F(field))
         order = expression.desc() if order.startswith("-") else expression.asc()
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def _by_reference(user, tab: str, condition: Q) -> QuerySet[Case]:
+    """The cases of the user's teams in `tab` whose reference meets `condition`, found
+    through the index of references: the team is tested on each case found (`team_id + 0`
+    is no index's column), else SQLite, knowing nothing of the data, would walk the team's
+    cases and test each reference."""
+    found = Case.objects.alias(team_plain=F("team_id") + 0).filter(condition, team_plain__in=worker_team_ids(user))
+    return Case.objects.filter(pk__in=found.order_by().values("pk")).filter(_tab_condition(tab, user))
+
+
+def _reference_starts(term: str) -> Q:
+    """References that begin with `term`. SQLite's LIKE ignores case, so it cannot use the
+    index of references (it would read every case): there the same start is also given as a
+    range of that index, which compares byte by byte (references are digits and dashes).
+    PostgreSQL has its own index for LIKE on this column (Django's "_like" index)."""
+    condition = Q(reference__startswith=term)
+    if connection.vendor == "sqlite" and re.fullmatch(r"[0-9-]+", term):
+        condition &= Q(reference__gte=term, reference__lt=term[:-1] + chr(ord(term[-1]) + 1))
+    return condition
 
 
 def queue_order(tab: str, filters: dict) -> str:
