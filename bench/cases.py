@@ -154,7 +154,7 @@ def fill_postgresql(n: int) -> None:
                 at, at, (at + interval '15 days')::date,
                 lower(ref || ' ' || translate(p.names, 'éÉ', 'ee')), 'bench-' || i, '', ''
             FROM (
-                SELECT i, %(year)s || '-' || lpad((%(start)s + i)::text, 6, '0') AS ref,
+                SELECT i, %(year)s || '-' || lpad((%(start)s + i)::text, greatest(6, length((%(start)s + i)::text)), '0') AS ref,
                     %(now)s - ((i * 104729) %% (2 * 365 * 24 * 60)) * interval '1 minute' AS at,
                     (i * 7919) %% %(people)s AS k,
                     %(forms)s::bigint[] AS forms, %(channels)s::text[] AS channels,
