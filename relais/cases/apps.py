@@ -53,7 +53,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from relais.cases.models import Form
+        from relais.cases.models import Case, Form
         from relais.core.backup import restored
         from relais.core.pagecache import public_pages_changed
 
@@ -65,6 +65,13 @@ class CasesConfig(AppConfig):
 
             return references_resume(marks=marks, marks_found=marks_found)
 
+        def cases_changed(instance, **kwargs):
+            from relais.cases.selectors import tab_counts_changed
+
+            tab_counts_changed([instance.team_id])  # the queue's tab counts
+
+        post_save.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-save")
+        post_delete.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-delete")
         restored.connect(database_restored, weak=False, dispatch_uid="cases-references-resume")
         post_save.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-save")
         post_delete.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-delete")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
+import uuid
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -12,6 +16,7 @@ from django.utils import timezone
 from relais.accounts.models import Role, User
 from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status, normalize_reference
+from relais.core.models import Channel
 from relais.core.text import fold
 from relais.mandates.models import Mandate
 
@@ -70,27 +75,88 @@ def _tab_condition(tab: str, user) -> Q:
     return condition
 
 
+# Tab counts are read at every click of every agent: they are kept in the shared cache,
+# under a version per team that changes with every case of the team saved or deleted (see
+# `tab_counts_changed`, connected in apps.py), so that a change shows at the next click.
+# Writes that bypass `save()` (a queryset's `update()`) show within TAB_COUNTS_SECONDS.
+TAB_COUNTS_SECONDS = 30
+TEAM_TABS = ("nouvelles", "attente", "retard", "traitees", "toutes")
+
+
+def _tab_version_key(team_id: int) -> str:
+    return f"cases:tabs:v:{team_id}"
+
+
+def tab_counts_changed(team_ids) -> None:
+    """Cases of these teams changed: their tab counts are counted again at the next click.
+    At once (the next read of this request), and again after the commit: a colleague's
+    click that counted between the two would otherwise keep the old figures."""
+    teams = set(team_ids)
+
+    def forget():
+        cache.set_many({_tab_version_key(t): uuid.uuid4().hex for t in teams}, timeout=None)
+
+    forget()
+    transaction.on_commit(forget)
+
+
 def tab_counts(user) -> dict[str, int]:
-    """How many cases in each tab: one indexed count per tab (a single conditional
-    aggregate would read every row of a team with 100 000 cases)."""
-    qs = Case.objects.filter(team_id__in=worker_team_ids(user))
-    return {tab: qs.filter(_tab_condition(tab, user)).count() for tab in TABS}
+    """How many cases in each tab. Counted with one indexed count per tab (a single
+    conditional aggregate would read every row of a team with 100 000 cases), then kept in
+    the cache until a case of the team changes (one cache read per click)."""
+    teams = sorted(worker_team_ids(user))
+    today = timezone.localdate().isoformat()
+    team_key = f"cases:tabs:{today}:{'-'.join(map(str, teams))}"
+    user_key = f"cases:tabs:mine:{user.pk}:{'-'.join(map(str, teams))}"
+    version_keys = [_tab_version_key(t) for t in teams]
+    found = cache.get_many([*version_keys, team_key, user_key])
+    missing = {k: uuid.uuid4().hex for k in version_keys if k not in found}
+    if missing:  # never counted, or evicted: a fresh version (another process may race us)
+        for key, token in missing.items():
+            if not cache.add(key, token, timeout=None):
+                token = cache.get(key, token)
+            found[key] = token
+    versions = tuple(found[k] for k in version_keys)
+    qs = Case.objects.filter(team_id__in=teams)
+    counts, fresh = {}, {}
+    stored = found.get(team_key)
+    if stored and stored[0] == versions:
+        counts.update(stored[1])
+    else:
+        team_counts = {tab: qs.filter(_tab_condition(tab, user)).count() for tab in TEAM_TABS}
+        fresh[team_key] = (versions, team_counts)
+        counts.update(team_counts)
+    stored = found.get(user_key)
+    if stored and stored[0] == versions:
+        counts["miennes"] = stored[1]
+    else:
+        counts["miennes"] = qs.filter(_tab_condition("miennes", user)).count()
+        fresh[user_key] = (versions, counts["miennes"])
+    if fresh:
+        cache.set_many(fresh, timeout=TAB_COUNTS_SECONDS)
+    return {tab: counts[tab] for tab in TABS}
 
 
 def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> QuerySet[Case]:
     """A worker's queue: their teams' cases in `tab`, filtered and sorted."""
     filters = filters or {}
-    qs = Case.objects.filter(team_id__in=worker_team_ids(user)).filter(_tab_condition(tab, user))
+    mine = Case.objects.filter(team_id__in=worker_team_ids(user))
+    qs = mine.filter(_tab_condition(tab, user))
     if filters.get("q"):
         term = filters["q"].strip()
         reference = normalize_reference(term)
         if reference:  # "2026 123", "2026-OO123": the reference as stored
-            qs = qs.filter(Q(reference=reference) | Q(reference__startswith=term))
+            qs = _by_reference(user, tab, Q(reference=reference) | _reference_starts(term))
         elif term[:4].isdigit() and "-" in term:
-            qs = qs.filter(reference__startswith=term)
+            qs = _by_reference(user, tab, _reference_starts(term))
         else:
+            # The words are looked for in the narrow index of (team, search text) alone (the
+            # subquery reads nothing else, so the database reads that index, not the table),
+            # then only the rows found are read, by id: the subquery keeps them to the teams.
+            found = mine
             for word in fold(term).split():
-                qs = qs.filter(search_text__contains=word)
+                found = found.filter(search_text__contains=word)
+            qs = Case.objects.filter(pk__in=found.order_by().values("pk")).filter(_tab_condition(tab, user))
     if filters.get("correction"):
         qs = qs.filter(correction_received_at__isnull=False)
     if filters.get("form"):
@@ -111,14 +177,35 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
     if filters.get("end"):
         qs = qs.filter(submitted_at__lt=_day_start(filters["end"] + datetime.timedelta(days=1)))
     order = queue_order(tab, filters)
-    if filters.get("q"):
-        # A search matches few rows out of many: read them all and sort the matches, rather
-        # than walk the whole sort index testing each row (SQLite would: ~200 ms at 100 000
-        # cases instead of ~40). Sorting on an expression keeps the index out of the plan.
+    if filters.get("q") or tab == "miennes" or (filters.get("assignee") not in (None, "", "none")):
+        # A search, or the cases of one agent, match few rows out of many: read them all
+        # (through their own index) and sort the matches, rather than walk the whole sort
+        # index testing each row (SQLite would: ~200 ms at 100 000 cases instead of ~40).
+        # Sorting on an expression keeps the sort index out of the plan.
         field = order.lstrip("-")
         expression = Coalesce(F(field), F(field))
         order = expression.desc() if order.startswith("-") else expression.asc()
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def _by_reference(user, tab: str, condition: Q) -> QuerySet[Case]:
+    """The cases of the user's teams in `tab` whose reference meets `condition`, found
+    through the index of references: the team is tested on each case found (`team_id + 0`
+    is no index's column), else SQLite, knowing nothing of the data, would walk the team's
+    cases and test each reference."""
+    found = Case.objects.alias(team_plain=F("team_id") + 0).filter(condition, team_plain__in=worker_team_ids(user))
+    return Case.objects.filter(pk__in=found.order_by().values("pk")).filter(_tab_condition(tab, user))
+
+
+def _reference_starts(term: str) -> Q:
+    """References that begin with `term`. SQLite's LIKE ignores case, so it cannot use the
+    index of references (it would read every case): there the same start is also given as a
+    range of that index, which compares byte by byte (references are digits and dashes).
+    PostgreSQL has its own index for LIKE on this column (Django's "_like" index)."""
+    condition = Q(reference__startswith=term)
+    if connection.vendor == "sqlite" and re.fullmatch(r"[0-9-]+", term):
+        condition &= Q(reference__gte=term, reference__lt=term[:-1] + chr(ord(term[-1]) + 1))
+    return condition
 
 
 def queue_order(tab: str, filters: dict) -> str:
@@ -131,14 +218,25 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def page_of(queryset: QuerySet[Case], number, per_page: int = 50, *, few: bool = False):
+def page_of(queryset: QuerySet[Case], number, per_page: int = 50, *, few: bool = False, count: int | None = None):
     """A page of a queue: ids are paginated on the index alone, then only those rows are read.
     `few`: the filter (a search) matches few rows that only a full read finds; the ids are
-    read once, rather than once to count and again for the page."""
+    read once, rather than once to count and again for the page. `count`: the number of
+    rows when already known (a whole tab: its count), so that it is not counted again."""
     ids = queryset.values_list("pk", flat=True)
-    page = Paginator(list(ids) if few else ids, per_page).get_page(number)
-    by_id = queryset.defer("answers", "search_text").in_bulk(list(page.object_list))
+    paginator = Paginator(list(ids) if few else ids, per_page)
+    if count is not None and not few:
+        paginator.count = count
+    page = paginator.get_page(number)
+    # By id alone: the ids come from `queryset` (scoped already); with its filters and its
+    # order again, the database would search again or walk the sort index over the team.
+    rows = Case.objects.select_related("form", "person", "assignee").defer("answers", "search_text")
+    by_id = rows.in_bulk(list(page.object_list))
     page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    labels = {"status": dict(Status.choices), "channel": dict(Channel.choices)}
+    for case in page.object_list:  # translated once per page, not once per row
+        case.status_label = str(labels["status"].get(case.status, case.status))
+        case.channel_label = str(labels["channel"].get(case.channel, case.channel))
     return page
 
 

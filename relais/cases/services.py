@@ -46,7 +46,7 @@ from relais.cases.models import (
     is_complete_reference,
     normalize_reference,
 )
-from relais.cases.selectors import worker_team_ids
+from relais.cases.selectors import tab_counts_changed, worker_team_ids
 from relais.core import access, events, ratelimit
 from relais.core.audit import audit_log
 from relais.core.content_language import InRenderingLanguage, keyed_choices, set_translations
@@ -594,6 +594,7 @@ def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = No
         raise ValidationError({"assignee": _("Cet agent ne fait pas partie de l'équipe qui traite ce dossier.")})
     Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
     case.assignee = assignee
+    tab_counts_changed([case.team_id])  # "Mes dossiers" (an update() sends no signal)
     CaseEvent.objects.create(
         case=case, kind=EventKind.ASSIGNED, actor=actor, text=assignee.get_full_name() if assignee else ""
     )

@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -60,10 +61,38 @@ TAB_LABELS = {
 }
 
 
-def _queue_filters(request):
-    form = QueueFilterForm(
-        request.GET or None, forms_qs=selectors.forms_of(request.user), assignees=selectors.colleagues(request.user)
+_FILTER_FIELDS: dict[tuple, str] = {}  # rendered filter fields, by all they show (this process)
+
+
+def _filter_fields(form) -> str:
+    """The fields of the queue's filter panel. Their HTML depends only on the language, the
+    choices offered (this team's forms, agents, places: read at each request) and what was
+    typed: rendered once per process for each such combination (a click on a tab renders
+    none of the ~40 options again), and again as soon as a choice changes."""
+    if form.errors:
+        return render_to_string("cases/staff/_queue_filter_fields.html", {"filter_form": form})
+    key = (
+        translation.get_language(),
+        form.is_bound and tuple((name, tuple(form.data.getlist(name))) for name in form.fields),
+        tuple(
+            (name, tuple((str(value), str(label)) for value, label in field.choices))
+            for name, field in form.fields.items()
+            if hasattr(field, "choices")
+        ),
     )
+    html = _FILTER_FIELDS.get(key)
+    if html is None:
+        html = render_to_string("cases/staff/_queue_filter_fields.html", {"filter_form": form})
+        if len(_FILTER_FIELDS) >= 500:  # what was typed varies: bounded
+            _FILTER_FIELDS.clear()
+        _FILTER_FIELDS[key] = html
+    return html
+
+
+def _queue_filters(request):
+    colleagues = list(selectors.colleagues(request.user))
+    form = QueueFilterForm(request.GET or None, forms_qs=selectors.forms_of(request.user), assignees=colleagues)
+    form.assignees = colleagues  # the bulk form offers the same
     return form, (form.cleaned_data if form.is_bound and form.is_valid() else {})
 
 
@@ -89,12 +118,18 @@ def queue(request):
         found = services.case_by_reference(mine, filters["q"], complete=True, actor=request.user, request=request)
         if found is not None:
             return redirect(found)
-    cases = selectors.queue(request.user, tab=tab, filters=filters)
-    page = selectors.page_of(cases, request.GET.get("page"), few=bool(filters.get("q")))
     counts = selectors.tab_counts(request.user)
+    cases = selectors.queue(request.user, tab=tab, filters=filters)
+    whole_tab = not any(value for key, value in filters.items() if key != "sort")
+    page = selectors.page_of(
+        cases, request.GET.get("page"), few=bool(filters.get("q")), count=counts[tab] if whole_tab else None
+    )
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
-    bulk = BulkForm(cases_qs=Case.objects.none(), assignees=selectors.colleagues(request.user))
+    bulk = BulkForm(cases_qs=Case.objects.none(), assignees=filter_form.assignees)
     services.queue_viewed(actor=request.user, cases=page, tab=tab, request=request)
+    choose = _("Choisir %(ref)s")  # a checkbox's name, per row
+    for case in page.object_list:
+        case.choose_label = choose % {"ref": case.reference}
     return render(
         request,
         "cases/staff/queue.html",
@@ -103,6 +138,7 @@ def queue(request):
             "tabs": tabs,
             "page_obj": page,
             "filter_form": filter_form,
+            "filter_fields": _filter_fields(filter_form),
             "bulk_form": bulk,
             "today": timezone.localdate(),
         },
