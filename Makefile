@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-staff-lists
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,3 +91,7 @@ bench-api-rush: $(VENV)/.installed
 
 bench-audit: $(VENV)/.installed
 	$(BIN)/python bench/audit_chain.py --postgres
+
+# Every staff list page with 100,000 rows behind it, in process (SQLite and PostgreSQL at 127.0.0.1:5432).
+bench-staff-lists: $(VENV)/.installed
+	$(BIN)/python bench/staff_lists.py --postgres

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.http import Http404, HttpResponse, JsonResponse
@@ -35,6 +36,8 @@ PRINT_ROLES = (Role.RECEPTION,)
 @staff_required(*OUTBOX_ROLES)
 def outbox(request):
     summary = selectors.outbox_summary(request.user)
+    summary["to_call"] = Paginator(summary["to_call"], 50).get_page(request.GET.get("page"))
+    summary["failed"] = list(summary["failed"])
     people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
     audit_log(actor=request.user, action=Action.OUTBOX_VIEWED, request=request, people=people)
     held = Message.objects.filter(status=MessageStatus.HELD).count()
