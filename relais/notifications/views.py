@@ -277,7 +277,7 @@ def held(request):
             (dict(ContactChannel.choices)[row["channel"]], row["n"])
             for row in held_messages.values("channel").annotate(n=Count("pk")).order_by("channel")
         ],
-        "reasons": sorted(set(held_messages.values_list("held_reason", flat=True))),
+        "reasons": sorted(held_messages.order_by().values_list("held_reason", flat=True).distinct()),
         "oldest": held_messages.aggregate(first=Min("created_at"))["first"],
     }
     return render(
