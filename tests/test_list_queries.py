@@ -113,3 +113,17 @@ def test_query_count_does_not_grow_with_rows(name):
     many, content = _render(client, name, page.query)
     assert _shows_rows(page, content, MANY), f"{name} does not show its {MANY} rows"
     assert many == few, f"{name}: {few} SQL queries with {FEW} rows, {many} with {MANY}"
+
+
+@pytest.mark.django_db
+def test_a_long_mandate_list_shows_the_first_of_each_section_and_each_section_whole_by_pages():
+    from bench.staff_lists import fill_mandates
+
+    client = staff_client(User.objects.get(email="conseiller@valbrenne.fr"))
+    fill_mandates(75, make_people(75))  # 25 waiting, 25 active, 25 ended
+    overview = client.get(reverse("mandates:list")).content.decode()
+    assert "Voir tous les mandats actifs" in overview and "?etat=actifs" in overview
+    active = client.get(reverse("mandates:list"), {"etat": "actifs"}).content.decode()
+    # Active mandates are the second of every three rows filled: 25 of them, all on one page.
+    shown = set(re.findall(rf"{MARKER}\d{{6}}", active))
+    assert len(shown) == 25 and all(int(m[len(MARKER) :]) % 3 == 1 for m in shown)
