@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-search
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-search bench-staff-lists
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,3 +95,7 @@ bench-audit: $(VENV)/.installed
 # Resident search in process: everyday queries, typos and 200-character queries (demo town, then 300 more fiches).
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
+
+# Every staff list page with 100,000 rows behind it, in process (SQLite and PostgreSQL at 127.0.0.1:5432).
+bench-staff-lists: $(VENV)/.installed
+	$(BIN)/python bench/staff_lists.py --postgres

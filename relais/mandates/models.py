@@ -109,6 +109,8 @@ class Mandate(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("mandat")
         ordering = ["-created_at"]
+        # The staff list: a team's mandates waiting (oldest first) and ended (newest first).
+        indexes = [models.Index(fields=["team", "created_at"], name="mandate_team_created")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(activated_at__isnull=True) | Q(expires_at__isnull=False), name="mandate_active_expires"

@@ -1,9 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -17,7 +16,7 @@ from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, ResidentStopForm, RevokeForm
 from relais.mandates.journal import Action
 from relais.mandates.models import Mandate, RevokedVia
-from relais.mandates.selectors import mandates_visible_to
+from relais.mandates.selectors import list_sections, mandates_visible_to
 
 
 def _mandate_or_404(user, pk) -> Mandate:
@@ -27,16 +26,26 @@ def _mandate_or_404(user, pk) -> Mandate:
 # ---------------------------------------------------------------- staff
 
 
+# The list's sections: the overview shows the first rows of each, "?etat=" one whole section, by pages.
+LIST_SECTIONS = ("attente", "actifs", "termines")
+OVERVIEW_ROWS = 20
+
+
 @staff_required(*HELPER_ROLES)
 def mandate_list(request):
-    now = timezone.now()
-    mine = mandates_visible_to(request.user).filter(team_id__in=team_ids(request.user, *HELPER_ROLES))
-    context = {
-        "pending": list(mine.pending()),
-        "active": list(mine.active(now).order_by("expires_at")),
-        "ended": list(mine.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).order_by("-created_at")[:30]),
-    }
-    shown = [m.person_id for rows in context.values() for m in rows]
+    sections = list_sections(request.user, team_ids(request.user, *HELPER_ROLES))
+    state = request.GET.get("etat")
+    if state in sections:
+        page = Paginator(sections[state], 50).get_page(request.GET.get("page"))
+        shown = [m.person_id for m in page]
+        context = {"state": state, "page_obj": page}
+    else:
+        context = {}
+        for key, rows in sections.items():
+            first = list(rows[: OVERVIEW_ROWS + 1])  # one more: whether "see all" is needed
+            context[key] = first[:OVERVIEW_ROWS]
+            context[f"{key}_more"] = len(first) > OVERVIEW_ROWS
+        shown = [m.person_id for key in sections for m in context[key]]
     audit_log(actor=request.user, action=Action.MANDATE_LIST_VIEWED, people=shown, request=request)
     return render(request, "mandates/staff/list.html", context)
 

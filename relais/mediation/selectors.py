@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -526,7 +526,16 @@ def workshops_visible_to(user) -> QuerySet[Workshop]:
 
 def workshops_for_booking() -> QuerySet[Workshop]:
     """Workshops a reception agent may register someone for (public ones still to come)."""
-    return _with_sessions(Workshop.objects.published().upcoming()).order_by("first_start")
+    return _with_sessions(_upcoming(Workshop.objects.published())).order_by("first_start", "pk")
+
+
+def _upcoming(qs: QuerySet[Workshop], now=None) -> QuerySet[Workshop]:
+    """`qs.upcoming()` (first session still to come) without aggregating every workshop's
+    sessions first: only those with a session to come (the sessions' date index), none past."""
+    now = now or timezone.now()
+    to_come = WorkshopSession.objects.filter(starts_at__gte=now).values("workshop_id")
+    past = WorkshopSession.objects.filter(workshop=OuterRef("pk"), starts_at__lt=now)
+    return qs.filter(pk__in=to_come).exclude(Exists(past)).annotate(first_start=Min("sessions__starts_at"))
 
 
 def workshops_for_registering(user) -> QuerySet[Workshop]:

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Min
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -384,12 +383,10 @@ def appointment_book(request):
 
 @mediation_required
 def workshop_list(request):
-    workshops = (
-        selectors.workshops_visible_to(request.user)
-        .annotate(first_start=Min("sessions__starts_at"))
-        .order_by("-first_start")
-    )
-    return render(request, "mediation/staff/workshop_list.html", {"workshops": workshops})
+    # Newest first, by pages: ordering by first session would aggregate every workshop's sessions.
+    workshops = selectors.workshops_visible_to(request.user).order_by("-pk")
+    page = Paginator(workshops, 30).get_page(request.GET.get("page"))
+    return render(request, "mediation/staff/workshop_list.html", {"page_obj": page})
 
 
 def _workshop_or_404(user, pk) -> Workshop:
@@ -525,11 +522,8 @@ def workshop_cancel(request, pk):
 def workshop_pick(request):
     """For reception agents: the workshops someone can be registered for."""
     person = _person_from_query(request, purpose=_("Inscrire la personne à un atelier"))
-    return render(
-        request,
-        "mediation/staff/workshop_pick.html",
-        {"workshops": selectors.workshops_for_booking(), "person": person},
-    )
+    page = Paginator(selectors.workshops_for_booking(), 30).get_page(request.GET.get("page"))
+    return render(request, "mediation/staff/workshop_pick.html", {"page_obj": page, "person": person})
 
 
 @booking_required

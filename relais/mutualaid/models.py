@@ -204,7 +204,11 @@ class Listing(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("annonce")
         ordering = ["-published_at", "-created_at", "-pk"]
-        indexes = [models.Index(fields=["team", "status", "created_at"], name="mutualaid_listing_queue")]
+        indexes = [
+            models.Index(fields=["team", "status", "created_at"], name="mutualaid_listing_queue"),
+            # The moderators' list of every listing of their team, newest first.
+            models.Index(fields=["team", "created_at"], name="mutualaid_listing_team_new"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="mutualaid_listing_kind_known"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="mutualaid_listing_category_known"),

@@ -243,14 +243,15 @@ def queue(user) -> dict:
             "published_at", "pk"
         ),
         "reports": staff_reports(user).filter(status=ReportStatus.OPEN).order_by("created_at", "pk"),
-        "relay": relay_people(teams),
+        "relay": relay_rows(teams),
         "statistics": statistics(teams),
     }
 
 
-def relay_people(teams: list[int]) -> list[dict]:
-    """Residents without internet who have messages waiting, with how many, oldest first."""
-    rows = (
+def relay_rows(teams: list[int]) -> QuerySet:
+    """Residents without internet who have messages waiting, by name: rows {"recipient": pk,
+    "n": how many} (slice or paginate it, then `with_people`)."""
+    return (
         ConversationMessage.objects.filter(
             needs_relay=True,
             relayed_at__isnull=True,
@@ -259,11 +260,20 @@ def relay_people(teams: list[int]) -> list[dict]:
         )
         .values("recipient")
         .annotate(n=Count("pk"))
-        .order_by()
+        .order_by("recipient__last_name", "recipient__first_name", "recipient")
     )
-    counts = {row["recipient"]: row["n"] for row in rows}
-    people = Person.objects.filter(pk__in=counts).order_by("last_name", "first_name")
-    return [{"person": p, "n": counts[p.pk]} for p in people]
+
+
+def with_people(rows) -> list[dict]:
+    """Rows of `relay_rows` with their person: [{"person": Person, "n": int}] (one query)."""
+    rows = list(rows)
+    people = Person.objects.in_bulk([row["recipient"] for row in rows])
+    return [{"person": people[row["recipient"]], "n": row["n"]} for row in rows]
+
+
+def relay_people(teams: list[int]) -> list[dict]:
+    """Every resident without internet who has messages waiting, with how many, by name."""
+    return with_people(relay_rows(teams))
 
 
 def messages_waiting_relay(person, teams: list[int]) -> QuerySet[ConversationMessage]:

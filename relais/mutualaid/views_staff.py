@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from relais.accounts.models import Role, Team, TeamKind
 from relais.accounts.permissions import PEOPLE_ROLES, has_role, staff_required
+from relais.core.audit import people_viewed
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, post_data
 from relais.core.models import ContactChannel, Person
@@ -48,6 +49,7 @@ from relais.mutualaid.services import moderation as moderation_services
 from relais.mutualaid.services import settings as settings_services
 
 MODERATOR = Role.MODERATOR
+QUEUE_ROWS = 20  # rows of each part of the moderation queue (the oldest first)
 
 
 def _teams(user):
@@ -68,8 +70,12 @@ def _pk_or_404(value) -> int:
 @staff_required(MODERATOR)
 def moderation(request):
     context = selectors.queue(request.user)
-    for key in ("pending", "unreviewed", "reports"):
-        context[key] = list(context[key])
+    # Each part shows its oldest rows, and how many there are.
+    for key in ("pending", "unreviewed", "reports", "relay"):
+        context[f"{key}_count"] = context[key].count()
+        context[key] = list(context[key][:QUEUE_ROWS])
+    context["relay"] = selectors.with_people(context["relay"])
+    context["queue_rows"] = QUEUE_ROWS
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]
     shown += [row["person"].pk for row in context["relay"]]
@@ -431,12 +437,15 @@ def contacts_share_for(request, pk, person_pk):
 
 @staff_required(MODERATOR)
 def relay_list(request):
-    people = selectors.relay_people(selectors.moderated_team_ids(request.user))
-    for row in people:  # each name and phone shown is a reading of that person's data
-        moderation_services.staff_viewed(
-            actor=request.user, action=Action.RELAY_LIST_VIEWED, person=row["person"], request=request
-        )
-    return render(request, "mutualaid/staff/relay_list.html", {"people": people})
+    rows = selectors.relay_rows(selectors.moderated_team_ids(request.user))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    people = selectors.with_people(page)
+    # Each name and phone shown is a reading of that person's data: one entry each (one INSERT).
+    people_viewed(
+        actor=request.user, action=Action.RELAY_LIST_VIEWED, person_ids=[row["person"].pk for row in people],
+        request=request,
+    )  # fmt: skip
+    return render(request, "mutualaid/staff/relay_list.html", {"people": people, "page_obj": page})
 
 
 @staff_required(MODERATOR)

@@ -102,6 +102,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "channel", "next_try_at"], name="message_due"),
             models.Index(fields=["related_type", "related_id"], name="message_related"),
+            # The outbox's lists in date order: calls to make, messages that failed.
+            models.Index(fields=["status", "channel", "created_at"], name="message_status_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),

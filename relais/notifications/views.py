@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.http import Http404, HttpResponse, JsonResponse
@@ -35,6 +36,8 @@ PRINT_ROLES = (Role.RECEPTION,)
 @staff_required(*OUTBOX_ROLES)
 def outbox(request):
     summary = selectors.outbox_summary(request.user)
+    summary["to_call"] = Paginator(summary["to_call"], 50).get_page(request.GET.get("page"))
+    summary["failed"] = list(summary["failed"])
     people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
     audit_log(actor=request.user, action=Action.OUTBOX_VIEWED, request=request, people=people)
     held = Message.objects.filter(status=MessageStatus.HELD).count()
@@ -274,7 +277,7 @@ def held(request):
             (dict(ContactChannel.choices)[row["channel"]], row["n"])
             for row in held_messages.values("channel").annotate(n=Count("pk")).order_by("channel")
         ],
-        "reasons": sorted(set(held_messages.values_list("held_reason", flat=True))),
+        "reasons": sorted(held_messages.order_by().values_list("held_reason", flat=True).distinct()),
         "oldest": held_messages.aggregate(first=Min("created_at"))["first"],
     }
     return render(
