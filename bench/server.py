@@ -86,7 +86,15 @@ class DemoServer:
         self.log_path = self.var_dir / "gunicorn.log"
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [str(gunicorn), "relais.wsgi", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", *self.gunicorn_args],
+            [
+                str(gunicorn),
+                "relais.wsgi",
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                *self.gunicorn_args,
+            ],
             env=self.env,
             cwd=ROOT,
             stdout=log,
@@ -148,6 +156,26 @@ class LoadGenerator:
         self.wall = wall
         self.cpu_seconds = cpu
         self.cores = cpu / wall if wall > 0 else 0.0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its live children (a
+    gunicorn master and its workers), read from /proc; 0.0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return 0.0
+    for candidate in pids:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent = int(fields[1])
+        if candidate == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def load_average() -> str:
