@@ -105,7 +105,7 @@ def _workshop_ics(workshop: Workshop) -> list[dict]:
     return [{"filename": "atelier.ics", "content_type": "text/calendar", "content": content}]
 
 
-@transaction.atomic(savepoint=False)  # callers' transactions need no savepoint of their own here
+@transaction.atomic  # a savepoint: a caller's transaction goes on after a kind refusal
 def registration_create(
     *,
     workshop: Workshop,
