@@ -86,15 +86,7 @@ class DemoServer:
         self.log_path = self.var_dir / "gunicorn.log"
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "relais.wsgi",
-                "-w",
-                str(self.workers),
-                "-b",
-                f"127.0.0.1:{self.port}",
-                *self.gunicorn_args,
-            ],
+            [str(gunicorn), "relais.wsgi", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", *self.gunicorn_args],
             env=self.env,
             cwd=ROOT,
             stdout=log,
