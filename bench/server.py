@@ -158,6 +158,26 @@ class LoadGenerator:
         self.cores = cpu / wall if wall > 0 else 0.0
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its live children (a
+    gunicorn master and its workers), read from /proc; 0.0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return 0.0
+    for candidate in pids:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent = int(fields[1])
+        if candidate == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def load_average() -> str:
     """The 1-minute load average, for the report ("1.7"): other work widens the spread."""
     try:

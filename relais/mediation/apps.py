@@ -96,6 +96,12 @@ class MediationConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from relais.core.pagecache import public_pages_changed
+        from relais.mediation.services import workshops
+        from relais.notifications.services import register_writer
+
+        # Registration messages are written by the worker after the commit (the rush).
+        for template in (workshops.CONFIRMED, workshops.WAITLISTED, workshops.PROMOTED):
+            register_writer(template, workshops.registration_message)
         from relais.mediation.models import DropIn, DropInCancellation, SchoolHoliday, Workshop, WorkshopSession
 
         # Public pages show sessions and workshops (place pages, "get help"): forget them

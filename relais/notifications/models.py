@@ -23,6 +23,9 @@ class MessageStatus(models.TextChoices):
     HELD = "held", _("Retenu")
     # Meaningless now (a reminder whose appointment has begun): never sent.
     EXPIRED = "expired", _("Sans objet")
+    # Its place in the outbox is kept (written in the transaction that caused it), its text
+    # and calendar file are written by the worker just after the commit (`notify_later`).
+    WRITING = "writing", _("En préparation")
 
 
 class MessageQuerySet(models.QuerySet):

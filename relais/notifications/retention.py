@@ -13,8 +13,8 @@ from relais.core.retention import DELETE, Rule, delete_files_on_commit
 def _kept_statuses():
     from relais.notifications.models import MessageStatus
 
-    # Still to be sent, or waiting for staff: never removed, whatever their age.
-    return (MessageStatus.QUEUED, MessageStatus.HELD)
+    # Still to be written or sent, or waiting for staff: never removed, whatever their age.
+    return (MessageStatus.WRITING, MessageStatus.QUEUED, MessageStatus.HELD)
 
 
 def _final_and_old(cutoff):

@@ -3,6 +3,11 @@
 - `notify` renders a message in the resident's language, picks the channel, stores it and
   asks a background task to send it once the surrounding transaction commits: the staff
   action that caused it never waits for, nor fails because of, a mail server.
+- `notify_later` only keeps the message's place in the outbox (one row, written in the
+  transaction that causes it: rolled back with it, committed with it); the worker writes
+  its text and calendar file just after the commit (`messages_write`, with the writer the
+  app registered for its template) and sends it. For hot paths (the registration rush):
+  nothing is rendered while a lock is held.
 - `deliver` sends one e-mail or SMS, with retries and growing delays; after the last try
   the message is kept as failed and a copy goes by letter (or to the "to call" list), and
   staff see it in the "could not reach" list until someone resends it.
@@ -136,6 +141,32 @@ def notify(
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
             return existing
+    related_type, related_id = _related(related)
+    message = _store(
+        **_written(
+            person=person, template=template, context=context, channel=channel, sensitive=sensitive,
+            attachments=attachments,
+        ),
+        related_type=related_type,
+        related_id=related_id,
+        dedupe_key=dedupe_key,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        sensitive=sensitive,
+        expires_at=expires_at,
+    )  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=Action.MESSAGE_QUEUED,
+        obj=message,
+        person=person,
+        details={"template": template, "channel": message.channel},
+    )
+    return message
+
+
+def _written(*, person, template: str, context, channel, sensitive: bool, attachments) -> dict:
+    """The channel, destination and texts of a message to `person` (no query but the
+    administrators' version of the template)."""
     if sensitive:
         # A secret goes by e-mail or SMS only: never on paper or read out by staff.
         chosen, where = channels.choose(person, channel, exclude=(ContactChannel.LETTER, ContactChannel.PHONE))
@@ -146,64 +177,149 @@ def notify(
     language = texts.message_language(template, person.preferred_language)
     full_context = {**texts.base_context(person), **(context or {})}
     rendered = texts.render(template, full_context, language)
+    return {
+        "person": person,
+        "channel": chosen,
+        "where": where,
+        "template": template,
+        "language": language,
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "sms_body": rendered.sms,
+        "attachments": attachments,
+    }
+
+
+# ---------------------------------------------------------------- written after the commit
+
+# template code -> writer(message) returning {"context": {...}, "attachments": [...]} for
+# `notify_later`'s messages; raises LookupError when what the message was about is gone.
+_WRITERS: dict = {}
+
+
+def register_writer(template: str, writer) -> None:
+    """Let the worker write the messages `notify_later` queued with `template` (an app
+    registers its writers in its AppConfig.ready: the worker imports no view)."""
+    _WRITERS[template] = writer
+
+
+def notify_later(*, person, template: str, related, actor=None, dedupe_key: str | None = None) -> Message:
+    """Keep a message's place in the outbox: one INSERT in the caller's transaction, so a
+    rolled-back action sends nothing and a committed one is never forgotten. The worker
+    (`messages_write`, at each of its turns, and `process_due`) writes its text and
+    attachments with the writer registered for `template`, then sends it as `notify` would.
+
+    `dedupe_key` must be new (it names a record created in this same transaction)."""
+    if template not in _WRITERS:
+        raise LookupError(f"no writer registered for {template!r}")
     related_type, related_id = _related(related)
-    message = _store(
+    return Message.objects.create(
         person=person,
-        channel=chosen,
-        where=where,
+        channel=channels.choose(person)[0],  # for the lists until it is written; chosen again then
         template=template,
-        language=language,
-        subject=rendered.subject,
-        body=rendered.body,
-        sms_body=rendered.sms,
-        attachments=attachments,
+        language=person.preferred_language or settings.LANGUAGE_CODE,
+        subject="",
+        body="",
+        status=MessageStatus.WRITING,
         related_type=related_type,
         related_id=related_id,
         dedupe_key=dedupe_key,
         created_by=actor if actor is not None and actor.is_authenticated else None,
-        sensitive=sensitive,
-        expires_at=expires_at,
     )
+
+
+def messages_write(*, limit: int = 200) -> int:
+    """Write the messages `notify_later` queued (oldest first) and schedule their sends;
+    returns how many were written. Safe with several workers: each message is taken in its
+    own transaction, once."""
+    ids = list(Message.objects.filter(status=MessageStatus.WRITING).order_by("pk").values_list("pk", flat=True)[:limit])
+    return sum(_write(message_id) for message_id in ids)
+
+
+@transaction.atomic
+def _write(message_id: int) -> bool:
+    taken = Message.objects.select_for_update(skip_locked=True).filter(pk=message_id, status=MessageStatus.WRITING)
+    message = taken.select_related("person", "created_by").first()
+    if message is None:
+        return False  # another worker took it
+    try:
+        spec = _WRITERS[message.template](message)
+    except LookupError as gone:  # what it was about is gone meanwhile (erased, purged)
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.CANCELLED, last_error=str(gone)[:1000])
+        return False
+    fields = _written(
+        person=message.person,
+        template=message.template,
+        context=spec.get("context"),
+        channel=None,
+        sensitive=False,
+        attachments=spec.get("attachments", ()),
+    )
+    written = _store_fields(**fields)
+    written["status"] = MessageStatus.QUEUED
+    written["next_try_at"] = timezone.now()
+    Message.objects.filter(pk=message.pk).update(**written)
     audit_log(
-        actor=actor,
+        actor=message.created_by,
         action=Action.MESSAGE_QUEUED,
         obj=message,
-        person=person,
-        details={"template": template, "channel": chosen},
+        person=message.person,
+        details={"template": message.template, "channel": written["channel"]},
     )
+    if written["channel"] in (ContactChannel.EMAIL, ContactChannel.SMS):
+        _schedule(message.pk)
+    return True
+
+
+def _store(**fields):
+    """Create the outbox row (`_store_fields`) and, for automatic channels, schedule its send."""
+    person = fields.pop("person", None)
+    others = {name: fields.pop(name) for name in list(fields) if name not in _STORE_ARGS}
+    message = Message.objects.create(**_store_fields(person=person, **fields), person=person, **others)
+    if message.channel in (ContactChannel.EMAIL, ContactChannel.SMS):
+        _schedule(message.pk)
     return message
 
 
-def _store(
-    *, channel: str, where: str, subject: str, body: str, sms_body: str, language: str, attachments=(), **fields
-):
-    """Create the outbox row for `channel` and, for automatic channels, schedule its send.
+_STORE_ARGS = {"channel", "where", "subject", "body", "sms_body", "language", "attachments", "template"}
+
+
+def _store_fields(
+    *,
+    person=None,
+    channel: str,
+    where: str,
+    subject: str,
+    body: str,
+    sms_body: str,
+    language: str,
+    attachments=(),
+    template: str,
+) -> dict:
+    """The columns of an outbox row for `channel`.
 
     A letter never prints a private link: whoever handles the print batch would hold the
     key to the resident's page. Each one becomes a short code (core.access).
-    """
+    """  # fmt: skip
     paper_codes = []
-    if channel == ContactChannel.LETTER and fields.get("person") is not None:
+    if channel == ContactChannel.LETTER and person is not None:
         with translation.override(language):
-            body, paper_codes = access.replace_private_links(body, person=fields["person"])
-    message = Message.objects.create(
-        channel=channel,
-        to_email=where if channel == ContactChannel.EMAIL else "",
-        to_phone=where if channel in (ContactChannel.SMS, ContactChannel.PHONE) else "",
-        to_address=where if channel == ContactChannel.LETTER else "",
-        language=language,
-        subject=subject,
-        body=body,
+            body, paper_codes = access.replace_private_links(body, person=person)
+    return {
+        "channel": channel,
+        "template": template,
+        "to_email": where if channel == ContactChannel.EMAIL else "",
+        "to_phone": where if channel in (ContactChannel.SMS, ContactChannel.PHONE) else "",
+        "to_address": where if channel == ContactChannel.LETTER else "",
+        "language": language,
+        "subject": subject,
+        "body": body,
         # Kept whatever the channel: a fallback to SMS sends the short text.
-        sms_body=(sms_body or "")[:480],
-        html_body=_html(body, subject, language) if channel == ContactChannel.EMAIL else "",
-        attachments=list(attachments) if channel == ContactChannel.EMAIL else [],
-        paper_codes=paper_codes,
-        **fields,
-    )
-    if channel in (ContactChannel.EMAIL, ContactChannel.SMS):
-        _schedule(message.pk)
-    return message
+        "sms_body": (sms_body or "")[:480],
+        "html_body": _html(body, subject, language) if channel == ContactChannel.EMAIL else "",
+        "attachments": list(attachments) if channel == ContactChannel.EMAIL else [],
+        "paper_codes": paper_codes,
+    }
 
 
 @transaction.atomic
@@ -443,6 +559,9 @@ def process_due(*, limit: int = 200) -> dict[str, int]:
 
     Due includes a message whose worker died mid-send once its lease has run out."""
     counts: dict[str, int] = {}
+    written = messages_write(limit=limit)
+    if written:
+        counts["written"] = written
     expired = messages_expire()
     if expired:
         counts["expired"] = expired

@@ -4,6 +4,9 @@
 every turn of its loop:
 
 - it writes its heartbeat (read by /healthz/deep: a monitor sees a dead worker);
+- it writes the messages queued by `notify_later` (their text, their calendar file), at
+  every turn rather than every sweep: a resident's confirmation leaves seconds after the
+  registration commits (`turn`);
 - it sends the due messages whose task was lost, including one whose worker was killed
   mid-send, once that send's lease has run out (`OUTBOX_LEASE_SECONDS`);
 - it tells the apps above (`worker_turn`: the webhooks send their due deliveries whose
@@ -26,7 +29,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from relais.notifications.models import Message, MessageStatus, WorkerHeartbeat
-from relais.notifications.services import process_due
+from relais.notifications.services import messages_write, process_due
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,13 @@ def beat(worker_id: str, *, now: datetime.datetime | None = None) -> None:
         worker_id=worker_id,
         defaults={"beat_at": now or timezone.now(), "host": socket.gethostname()[:200], "pid": os.getpid()},
     )
+
+
+def turn(worker_id: str, *, now: datetime.datetime | None = None) -> int:
+    """What the worker does at every turn of its loop: its heartbeat, then the messages
+    waiting to be written (`notify_later`). Returns how many were written."""
+    beat(worker_id, now=now)
+    return messages_write(limit=100)
 
 
 def tasks_recover_stuck(*, now: datetime.datetime | None = None) -> int:

@@ -38,7 +38,7 @@ from relais.mediation.services._common import (
     resident_person,
     workshop_context,
 )
-from relais.notifications.services import notify
+from relais.notifications.services import notify, notify_later
 
 
 def _unique_slug(title: str, exclude_pk=None) -> str:
@@ -105,7 +105,7 @@ def _workshop_ics(workshop: Workshop) -> list[dict]:
     return [{"filename": "atelier.ics", "content_type": "text/calendar", "content": content}]
 
 
-@transaction.atomic
+@transaction.atomic  # a savepoint: a caller's transaction goes on after a kind refusal
 def registration_create(
     *,
     workshop: Workshop,
@@ -126,7 +126,13 @@ def registration_create(
     held = {}
 
     def lock():
-        held["workshop"] = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        # The sessions the caller read a moment ago (the page's prefetch) decide whether
+        # registration is open: read again here, they would cost two queries under the lock.
+        prefetched = getattr(workshop, "_prefetched_objects_cache", {})
+        if "sessions" in prefetched:
+            locked._prefetched_objects_cache = {"sessions": prefetched["sessions"]}
+        held["workshop"] = locked
 
     def create() -> Registration:
         return _register(
@@ -143,8 +149,9 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
     callable making the resident, called once the workshop is known to be open."""
     selectors.check_registration_open(locked, by_staff=by_staff)
     if callable(person):
-        person = person()
-    refuse_erased(person)
+        person = person()  # just made, or the account's active record: not erased
+    else:
+        refuse_erased(person)
     duplicate = selectors.duplicate_registration(locked, person)
     if duplicate:
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
@@ -164,7 +171,11 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
                 registered_by=actor_or_none(actor),
                 submission_key=submission_key,
             )
-            registration.full_clean(validate_unique=False, validate_constraints=False)
+            # The workshop, the person and who registered are rows this transaction holds:
+            # checking they exist would cost a query each.
+            registration.full_clean(
+                exclude=["workshop", "person", "registered_by"], validate_unique=False, validate_constraints=False
+            )
             registration.save()
     except IntegrityError:
         if submission_key and Registration.objects.filter(submission_key=submission_key).exists():
@@ -180,16 +191,35 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
         request=request,
         details={"workshop": locked.pk, "status": registration.status, "channel": channel},
     )
-    notify(
+    # Its text and calendar file are written by the worker after the commit (`registration_message`).
+    notify_later(
         person=person,
-        template="mediation_registration_confirmed" if took_seat else "mediation_registration_waitlisted",
-        context=workshop_context(registration),
+        template=CONFIRMED if took_seat else WAITLISTED,
         related=registration,
         actor=actor,
         dedupe_key=f"mediation-registration-{registration.pk}-created",
-        attachments=_workshop_ics(locked) if took_seat else (),
     )
     return registration
+
+
+CONFIRMED = "mediation_registration_confirmed"
+WAITLISTED = "mediation_registration_waitlisted"
+PROMOTED = "mediation_registration_promoted"
+
+
+def registration_message(message) -> dict:
+    """What the worker needs to write a registration's message (`notify_later`): its words
+    and, for a seat, the calendar file. Run after the commit, never under the seat lock."""
+    registration = (
+        Registration.objects.select_related("workshop__place", "person").filter(pk=message.related_id).first()
+    )
+    if registration is None:
+        raise LookupError(f"registration {message.related_id} no longer exists")
+    workshop = registration.workshop
+    return {
+        "context": workshop_context(registration),
+        "attachments": _workshop_ics(workshop) if message.template in (CONFIRMED, PROMOTED) else [],
+    }
 
 
 def registration_create_online(
@@ -272,14 +302,12 @@ def promote_waitlisted(workshop: Workshop, *, actor, request: HttpRequest | None
             person=registration.person,
             request=request,
         )
-        notify(
+        notify_later(
             person=registration.person,
-            template="mediation_registration_promoted",
-            context=workshop_context(registration),
+            template=PROMOTED,
             related=registration,
             actor=actor,
             dedupe_key=f"mediation-registration-{registration.pk}-promoted",
-            attachments=_workshop_ics(workshop),
         )
         promoted.append(registration)
     return promoted

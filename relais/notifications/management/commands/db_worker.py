@@ -39,7 +39,7 @@ class HealingWorker(base.Worker):
                 self.last_sweep = time.monotonic()
                 healing.housekeeping(self.worker_id)
             else:
-                healing.beat(self.worker_id)
+                healing.turn(self.worker_id)
         except Exception:  # a busy or briefly unreachable database must not stop the worker
             logger.exception("worker housekeeping failed")
 
