@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0006_language_choices_town_languages'),
+        ('notifications', '0007_outbox_list_index'),
     ]
 
     operations = [
