@@ -683,9 +683,11 @@ def hold_queued(*, reason: str, actor=None) -> int:
     """Keep every waiting message (e-mail, SMS, letter not yet printed, call) from being sent
     until staff release or discard it: after a restore, some were perhaps sent already.
     Returns how many were held."""
-    held = Message.objects.filter(status=MessageStatus.QUEUED, batch__isnull=True).update(
-        status=MessageStatus.HELD, held_reason=reason[:200]
-    )
+    # A message the worker has still to write (`notify_later`) is held too: it may have been
+    # written and sent from the copy that was lost. Its empty text tells `outbox_release`.
+    held = Message.objects.filter(
+        status__in=(MessageStatus.QUEUED, MessageStatus.WRITING), batch__isnull=True
+    ).update(status=MessageStatus.HELD, held_reason=reason[:200])
     audit_log(actor=actor, action=Action.OUTBOX_HELD, details={"messages": held, "reason": reason[:200]})
     return held
 
@@ -699,7 +701,11 @@ def outbox_release(*, discard: bool = False, actor=None, request: HttpRequest | 
     if discard:
         Message.objects.filter(pk__in=ids).update(status=MessageStatus.CANCELLED)
     else:
-        Message.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED, next_try_at=timezone.now())
+        unwritten = Message.objects.filter(pk__in=ids, subject="", body="", sms_body="")
+        unwritten.update(status=MessageStatus.WRITING)  # the worker writes them, then sends
+        Message.objects.filter(pk__in=ids, status=MessageStatus.HELD).update(
+            status=MessageStatus.QUEUED, next_try_at=timezone.now()
+        )
         for message_id in Message.objects.filter(
             pk__in=ids, channel__in=[ContactChannel.EMAIL, ContactChannel.SMS]
         ).values_list("pk", flat=True):

@@ -380,3 +380,24 @@ def test_a_registration_rolled_back_sends_nothing(db, mailoutbox):
     assert not Registration.objects.filter(workshop=workshop).exists()
     assert not Message.objects.filter(person__email="personneundone@example.org").exists()
     assert mailoutbox == []
+
+
+def test_a_confirmation_not_yet_written_at_a_restore_is_held_then_written_and_sent_once_released(db, mailoutbox):
+    from relais.notifications.services import hold_queued, outbox_release, process_due
+
+    workshop = make_workshop(capacity=3)
+    registration = register(workshop, make_person("held"))
+    message = Message.objects.get(related_id=str(registration.pk))
+    assert message.status == "writing"
+
+    assert hold_queued(reason="Restauration") >= 1  # perhaps sent from the copy that was lost
+    process_due()
+    message.refresh_from_db()
+    assert message.status == "held" and mailoutbox == []
+
+    outbox_release()  # staff decided it was not sent: the worker writes it, then sends it
+    process_due()
+    process_due()
+    message.refresh_from_db()
+    assert message.status == "sent" and workshop.title in message.body
+    assert [m.to for m in mailoutbox] == [["personneheld@example.org"]]
