@@ -1,11 +1,19 @@
-"""Reads for the catalogue and the places."""
+"""Reads for the catalogue and the places.
+
+What every visitor sees the same (the published places, a procedure's page, the
+neighbourhoods) is kept in each process's memory under the public-content version
+(relais.core.pagecache.remember): any change of the catalogue forgets it once committed.
+Objects kept are shared by the requests of a process: they are copied before being changed.
+"""
 
 from __future__ import annotations
 
+import copy
 import math
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from relais.core import pagecache
 from relais.directory import search as catalogue_search
 from relais.directory.acronyms import FALC_FIELDS, MAIN_FIELDS, Entry, missing_expansions
 from relais.directory.models import Acronym, Place, Procedure, Theme
@@ -15,18 +23,35 @@ def procedures_for_list() -> QuerySet[Procedure]:
     return Procedure.objects.published().select_related("organisation").order_by("title")
 
 
-def themes_with_counts() -> QuerySet[Theme]:
-    return Theme.objects.annotate(n=Count("procedures", filter=Q(procedures__published=True))).order_by("position")
+def themes_with_counts() -> list[Theme]:
+    """Every theme in order, each with `n`, its number of published procedures (shared objects)."""
+    return pagecache.remember(
+        "directory:themes",
+        lambda: list(
+            Theme.objects.annotate(n=Count("procedures", filter=Q(procedures__published=True))).order_by("position")
+        ),
+    )
 
 
 def search_procedures(query: str, limit: int = 50) -> tuple[list[Procedure], str]:
-    """Published procedures matching `query`, best first, and the corrected query."""
+    """Published procedures matching `query`, best first, and the corrected query (the
+    answer to a query is kept under the public-content version: shared objects)."""
+    return pagecache.remember("directory:search", lambda: _search_procedures(query, limit), query, limit)
+
+
+def _search_procedures(query: str, limit: int) -> tuple[list[Procedure], str]:
     result = catalogue_search.search(query, limit=limit)
     by_id = procedures_for_list().in_bulk(result.ids)
     return [by_id[i] for i in result.ids if i in by_id], result.corrected
 
 
 def procedure_detail(slug: str) -> Procedure:
+    """A published procedure with its organisation, form, themes and published places (kept
+    under the public-content version; raises Procedure.DoesNotExist)."""
+    return pagecache.remember("directory:procedure", lambda: _procedure_detail(slug), slug)
+
+
+def _procedure_detail(slug: str) -> Procedure:
     published_places = Place.objects.published().order_by("nom")
     return (
         Procedure.objects.published()
@@ -46,13 +71,21 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def neighbourhoods() -> list[str]:
-    return list(
-        Place.objects.published()
-        .exclude(quartier="")
-        .order_by("quartier")
-        .values_list("quartier", flat=True)
-        .distinct()
+    return pagecache.remember(
+        "directory:neighbourhoods",
+        lambda: list(
+            Place.objects.published()
+            .exclude(quartier="")
+            .order_by("quartier")
+            .values_list("quartier", flat=True)
+            .distinct()
+        ),
     )
+
+
+def published_places() -> list[Place]:
+    """Every published place, in name order (shared objects: copy before changing one)."""
+    return pagecache.remember("directory:places", lambda: list(Place.objects.published().order_by("nom")))
 
 
 def places_near(
@@ -63,7 +96,7 @@ def places_near(
     A neighbourhood stands for the centre of its places, so a resident without
     geolocation (or without JavaScript) still gets the places around them first.
     """
-    places = list(Place.objects.published().order_by("nom"))
+    places = list(published_places())
     if service:
         places = [p for p in places if service in p.services]
     if lat is None and quartier:
@@ -72,6 +105,7 @@ def places_near(
             lat = sum(p.latitude for p in located) / len(located)
             lon = sum(p.longitude for p in located) / len(located)
     if lat is not None and lon is not None:
+        places = [copy.copy(p) for p in places]  # the distance is this visitor's
         for p in places:
             p.distance = distance_km(lat, lon, p.latitude, p.longitude) if p.latitude is not None else None
         places.sort(key=lambda p: (p.distance is None, p.distance or 0, p.quartier != quartier))
