@@ -89,7 +89,8 @@ def resident_session() -> str:
 
 
 def logged_in_cookie(env: dict, url: str) -> str:
-    """The cookie of a fresh resident session, checked: the home page greets her."""
+    """The cookies of a fresh resident session (and its CSRF cookie), checked: the home page
+    greets her."""
     import gzip
     import urllib.request
 
@@ -100,9 +101,12 @@ def logged_in_cookie(env: dict, url: str) -> str:
         body = response.read()
         if response.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        # Her browser keeps the CSRF cookie the first page set (for the logout form), as wrk
+        # must: without it every page would make a new one.
+        csrf = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [] if c.startswith("csrftoken=")]
     if "Se déconnecter".encode() not in body:
         raise RuntimeError("the resident's session is not logged in")
-    return cookie
+    return "; ".join([cookie, *csrf])
 
 
 def _ms(value: str, unit: str) -> float:

@@ -541,21 +541,26 @@ def workshops_public(*, now=None, place=None) -> list[Workshop]:
     read on every call (one small query) into copies."""
     if now is not None:
         return _workshops_to_come(now=now, place=place)
+    kept, seats = _kept_workshops_and_seats(place)
+    found = []
+    for workshop in kept:
+        if workshop.pk in seats:  # else deleted since
+            workshop = copy.copy(workshop)
+            workshop.confirmed_count = seats[workshop.pk]
+            found.append(workshop)
+    return found
+
+
+def _kept_workshops_and_seats(place=None) -> tuple[list[Workshop], dict[int, int]]:
+    """The workshops to come as kept in memory (shared: not to be changed), and their seats
+    taken now ({pk: confirmed_count}, one small query)."""
     now = timezone.now()
     kept = pagecache.remember("mediation:workshops", lambda: _workshops_to_come(now=now), timeout=3600)
     # A workshop leaves the list when its first session begins; none joins without an edit.
     kept = [w for w in kept if w.first_start >= now and (place is None or w.place_id == place.pk)]
     if not kept:
-        return []
-    seats = dict(Workshop.objects.filter(pk__in=[w.pk for w in kept]).values_list("pk", "confirmed_count"))
-    found = []
-    for workshop in kept:
-        if workshop.pk not in seats:
-            continue  # deleted since
-        workshop = copy.copy(workshop)
-        workshop.confirmed_count = seats[workshop.pk]
-        found.append(workshop)
-    return found
+        return [], {}
+    return kept, dict(Workshop.objects.filter(pk__in=[w.pk for w in kept]).values_list("pk", "confirmed_count"))
 
 
 def _workshops_to_come(*, now=None, place=None) -> list[Workshop]:
@@ -568,6 +573,15 @@ def _workshops_to_come(*, now=None, place=None) -> list[Workshop]:
 def workshops_with_free_seats(*, limit: int | None = None) -> list[Workshop]:
     found = [w for w in workshops_public() if not w.is_full and w.registration_state() in ("open", "not_yet")]
     return found[:limit] if limit else found
+
+
+def workshops_state_key() -> tuple:
+    """Every published workshop to come, with its seats taken and its registration state
+    now: changes as soon as a seat is taken or freed, registrations open or close, or a
+    workshop begins (what a kept answer listing workshops varies with)."""
+    now = timezone.now()
+    kept, seats = _kept_workshops_and_seats()
+    return tuple((w.pk, seats.get(w.pk), w.registration_state(now)) for w in kept)
 
 
 def seats_key(workshops: list[Workshop]) -> tuple:
