@@ -53,15 +53,15 @@ PAGES = [
     ("get digital help", "/aide-numerique/"),
 ]
 # The public API (no key), beside the same baseline: reads served from its short cache
-# (catalogue, places, board), and one computed on every request (seats left change with
-# each registration). Its per-visitor rate limit counts every request, as in production,
+# (catalogue, places, board), and workshops, whose seats left change with each
+# registration: kept under the seats taken and registration states, read each time. Its per-visitor rate limit counts every request, as in production,
 # with a limit set out of reach (wrk is one visitor).
 API_PAGES = [
     ("API places `/api/v1/places`", "/api/v1/places"),
     ("API procedures `/api/v1/procedures`", "/api/v1/procedures"),
     ("API one procedure", "/api/v1/procedures/carte-identite"),
     ("API mutual-aid board", "/api/v1/listings"),
-    ("API workshops (seats left, computed each time)", "/api/v1/workshops"),
+    ("API workshops (seats left: kept under the seats taken and registration states)", "/api/v1/workshops"),
 ]
 API_RATE_LIMIT = "1000000000"
 # Anonymous visitors are served from the public-page cache; a logged-in resident (a session
@@ -329,7 +329,11 @@ def main() -> None:
                 for label, path in PAGES[: 1 if args.funnel_only else None] if not cookie else PAGES[1:]:
                     label = label if not cookie else f"{label}, logged-in resident (rendered)"
                     run_wrk(server.url + path, 2, cookie)  # warm-up: caches, search index, connections
-                    results.append((label, path, run_wrk(server.url + path, args.duration, cookie)))
+                    before = server_cpu(server)
+                    measured = run_wrk(server.url + path, args.duration, cookie)
+                    requests = measured["rps"] * args.duration
+                    measured["server_ms"] = (server_cpu(server) - before) * 1000 / requests if requests else 0.0
+                    results.append((label, path, measured))
                     print(label, results[-1][2], flush=True)
             load_end = os.getloadavg()[0]
             if not args.pages_only:
@@ -344,6 +348,23 @@ def main() -> None:
     write_pages_section(results, args.duration, database, load, load_end)
 
 
+def server_cpu(server) -> float:
+    """CPU seconds used so far by the server's gunicorn processes (master and workers, from
+    /proc): divided by the requests served, the server's own cost of a request, which other
+    work on the machine hardly changes (unlike requests/s)."""
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children")
+    pids = [master, *map(int, children.read_text().split())] if children.exists() else [master]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def write_pages_section(results: list, duration: int, database: str, load: float, load_end: float) -> None:
     baseline = results[0][2]["rps"]
     rendered = [r for label, _path, r in results if "logged-in" in label]
@@ -353,7 +374,9 @@ def write_pages_section(results: list, duration: int, database: str, load: float
         f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; gunicorn 2 sync workers, {database},",
         f"wrk 1 thread, {CONNECTIONS} connections, {duration} s per page after a 2 s warm-up, gzip accepted; hello",
         "measured in the same run. *wrk cores*: CPU the load generator itself used (of the machine's 2), so a ratio",
-        "is read knowing what the client took from the server.",
+        "is read knowing what the client took from the server. *Server CPU ms/request*: CPU the gunicorn processes",
+        "used per request served (from /proc), which other work on the machine changes far less than requests/s;",
+        "its ratio to hello's is what the requests/s ratio would be with the server alone on the machine.",
         f"Load average (1 min) when the measure began: {load:.1f}, when it ended: {load_end:.1f} (other work on the",
         "machine widens the spread).",
         "",
@@ -362,13 +385,16 @@ def write_pages_section(results: list, duration: int, database: str, load: float
         'no page cache; the parts the same for everyone are kept rendered, see README, "Performance")',
         f"**>= 15 % of hello, p99 < 150 ms** — here: worst page {worst_ratio:.0%} of hello, worst p99 {worst_p99:.0f} ms.",
         "",
-        "| page | requests/s | ratio to hello | p50 ms | p99 ms | errors | wrk cores |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | requests/s | ratio to hello | p50 ms | p99 ms | errors | wrk cores | server CPU ms/request "
+        "| CPU ratio (hello's ms / page's) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    hello_ms = results[0][2].get("server_ms") or 0.0
     for label, path, r in results:
+        ms = r.get("server_ms") or 0.0
         lines.append(
             f"| {label} `{path}` | {r['rps']:.0f} | {r['rps'] / baseline:.0%} | {r['p50']:.1f} | {r['p99']:.1f} "
-            f"| {r['errors']} | {r['wrk_cores']:.2f} |"
+            f"| {r['errors']} | {r['wrk_cores']:.2f} | {ms:.2f} | {hello_ms / ms if ms else 0:.0%} |"
         )
     body = "\n".join(lines)
     write_section(f"Throughput ({database})", body)
@@ -393,7 +419,8 @@ def measure_api(duration: int) -> None:
         f"wrk 1 thread, {CONNECTIONS} connections, {duration} s per address after a 2 s warm-up, gzip accepted.",
         "Target (issue 17): public reads >= 50 % of the hello view's requests/s. The per-visitor rate limit",
         "counts every request (limit set out of reach); answers of the catalogue, places and board are kept",
-        "60 s under the public-content version, workshops are computed on every request.",
+        "60 s under the public-content version; workshops 30 s under it and under the seats taken and",
+        "registration states (one small query per request: a seat taken is a new answer at once).",
         f"Load average when the measure began: {load:.1f} (other work on the machine widens the spread).",
         "",
         "| address | requests/s | ratio to hello | p50 ms | p99 ms | errors |",
