@@ -539,9 +539,9 @@ def workshops_public(*, now=None, place=None) -> list[Workshop]:
     memory under the public-content version (a change of a workshop or of a session forgets
     it); the seats taken, which each registration changes without touching the version, are
     read on every call (one small query) into copies."""
-    if now is not None:
-        return _workshops_to_come(now=now, place=place)
-    kept, seats = _kept_workshops_and_seats(place)
+    if now is not None or place is not None:
+        return _workshops_to_come(now=now, place=place)  # one place's: filtered by the database
+    kept, seats = _kept_workshops_and_seats()
     found = []
     for workshop in kept:
         if workshop.pk in seats:  # else deleted since
@@ -551,13 +551,13 @@ def workshops_public(*, now=None, place=None) -> list[Workshop]:
     return found
 
 
-def _kept_workshops_and_seats(place=None) -> tuple[list[Workshop], dict[int, int]]:
+def _kept_workshops_and_seats() -> tuple[list[Workshop], dict[int, int]]:
     """The workshops to come as kept in memory (shared: not to be changed), and their seats
     taken now ({pk: confirmed_count}, one small query)."""
     now = timezone.now()
     kept = pagecache.remember("mediation:workshops", lambda: _workshops_to_come(now=now), timeout=3600)
     # A workshop leaves the list when its first session begins; none joins without an edit.
-    kept = [w for w in kept if w.first_start >= now and (place is None or w.place_id == place.pk)]
+    kept = [w for w in kept if w.first_start >= now]
     if not kept:
         return [], {}
     return kept, dict(Workshop.objects.filter(pk__in=[w.pk for w in kept]).values_list("pk", "confirmed_count"))
