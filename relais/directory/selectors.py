@@ -47,8 +47,9 @@ def _search_procedures(query: str, limit: int) -> tuple[list[Procedure], str]:
 
 def procedure_detail(slug: str) -> Procedure:
     """A published procedure with its organisation, form, themes and published places (kept
-    under the public-content version; raises Procedure.DoesNotExist)."""
-    return pagecache.remember("directory:procedure", lambda: _procedure_detail(slug), slug)
+    under the public-content version; raises Procedure.DoesNotExist). A copy: a page notes on
+    it what its reader has seen (the acronyms already spelled out)."""
+    return copy.copy(pagecache.remember("directory:procedure", lambda: _procedure_detail(slug), slug))
 
 
 def _procedure_detail(slug: str) -> Procedure:
