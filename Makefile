@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-search bench-staff-lists
+.PHONY: demo test lint format messages check-deploy clean bench-weight bench-throughput bench-occurrences bench-cases bench-stats bench-rush bench-api-rush bench-audit bench-feedback bench-search bench-staff-lists
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-weight: $(VENV)/.installed
 
 bench-throughput: $(VENV)/.installed
 	$(BIN)/python bench/throughput.py
+
+# Drop-in recurrence rules expanded cold and kept (in process, demo town).
+bench-occurrences: $(VENV)/.installed
+	$(BIN)/python bench/occurrences.py
 
 bench-cases: $(VENV)/.installed
 	$(BIN)/python bench/cases.py

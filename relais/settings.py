@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # Before anything reads the session or the database: a NUL character gets a 400 page.
     "relais.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Moves a session's expiry forward at most once a minute (relais/core/sessions.py).
+    "relais.core.sessions.SessionKeepAliveMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,8 +143,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         },
     }
-    # Sessions stay in their own table: a cache in front of them adds nothing here.
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Sessions stay in their own table: a cache in front of them adds nothing here (Django's
+    # database sessions, read with plain SQL: relais/core/sessions.py).
+    SESSION_ENGINE = "relais.core.sessions"
 
 # Background work: django-tasks with its database backend, run by `relais db_worker`.
 TASKS = {
@@ -246,7 +249,9 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # Sessions end after inactivity (shared computers at the library and the counter).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: SessionKeepAliveMiddleware writes the session again once a minute at
+# most, so a session ends between one minute before and the idle time after the last request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Security (production values unless DEBUG)

@@ -63,6 +63,16 @@ def _empty_cache(request):
 
 
 @pytest.fixture(autouse=True)
+def _steady_page_version(monkeypatch):
+    """This process reads the shared public-content version once per test, not once a second
+    (core.pagecache.VERSION_TTL): a page's query count must not depend on how long the test
+    took. A test of another server's change moves the clock on itself (test_shared_cache)."""
+    from relais.core import pagecache
+
+    monkeypatch.setattr(pagecache, "VERSION_TTL", 3600.0)
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in French: a request in English leaves its language active on the
     thread (LocaleMiddleware does not deactivate it), which would leak into the next test."""

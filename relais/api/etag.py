@@ -19,7 +19,10 @@ Every public read:
   places, the schedules and the board, once committed), for at most `max_age` seconds: a
   repeated read costs no query and no serialisation. Answers that move with each booking
   (free slots, seats left) are computed on every request (`shared=False`): registrations do
-  not bump the version, so that a rush of them does not empty the page cache.
+  not bump the version, so that a rush of them does not empty the page cache. Unless
+  `vary(request)` gives, cheaply, what else such an answer depends on (the workshops' seats
+  taken and registration states, read with one small query): the answer is then kept under
+  that too, and a seat taken is a new key at once.
 
 Answers are in French whatever the visitor's Accept-Language (content translations are a
 matter for the web pages).
@@ -112,9 +115,10 @@ def _answer(request, body: bytes, compressed: bytes | None, etag: str, max_age: 
     return response
 
 
-def public_read(schema, *, max_age: int = 60, shared: bool = True):
+def public_read(schema, *, max_age: int = 60, shared: bool = True, vary=None):
     """Decorator of a public operation returning plain data of type `schema` (see above)."""
     adapter = TypeAdapter(schema)
+    shared = shared or vary is not None
 
     def decorator(view):
         @wraps(view)
@@ -124,7 +128,8 @@ def public_read(schema, *, max_age: int = 60, shared: bool = True):
                 pages = caches["pages"]
                 key = None
                 if shared:
-                    digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+                    address = request.build_absolute_uri() + (repr(vary(request)) if vary is not None else "")
+                    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
                     key = f"relais:api:public:{pagecache.version()}:{digest}"
                     kept = pages.get(key)
                     if kept is not None:

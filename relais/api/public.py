@@ -584,13 +584,19 @@ def _workshop(request, w: Workshop) -> dict:
     }
 
 
+def _seats(request) -> tuple:
+    """What the workshops' answers depend on beyond the public-content version: each
+    workshop to come, its seats taken and its registration state now (one small query)."""
+    return mediation.workshops_state_key()
+
+
 @router.get(
     "/workshops",
     response={200: WorkshopPage, 304: None},
     summary="Ateliers à venir et leurs places libres",
     operation_id="workshops",
 )
-@public_read(WorkshopPage, max_age=LIVE_AGE, shared=False)
+@public_read(WorkshopPage, max_age=LIVE_AGE, vary=_seats)
 def workshops(
     request,
     place: str | None = Query(None, max_length=80, description="« slug » d'un lieu."),

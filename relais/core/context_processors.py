@@ -1,3 +1,5 @@
+from functools import cache as once
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
@@ -6,14 +8,20 @@ from django.utils.functional import SimpleLazyObject
 from relais.core.extensions import public_nav
 from relais.core.theme import theme_css
 
+# The apps' menu entries never change while the process runs (their labels are translated
+# when shown): listed once.
+_public_nav = once(public_nav)
+
 
 def relais(request):
     """The town, its theme and the resident menu (what a staff member may reach is added by
-    accounts.context_processors.staff)."""
+    accounts.context_processors.staff). Every page renders this: nothing here reads the
+    database unless the page shows it (the menu and the footer are usually kept rendered,
+    see templates/base.html)."""
     return {
         "town": settings.RELAIS,
         "theme_css": theme_css(),
-        "public_nav": public_nav(),
+        "public_nav": _public_nav(),
         # The footer link says the conformance state, as the law asks (read only when shown).
         "accessibility_state": SimpleLazyObject(_accessibility_state),
     }

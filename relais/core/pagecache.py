@@ -15,6 +15,15 @@ random padding against BREACH is not needed here: a cached page holds no secret.
 Pages are cached only when the visitor sends no session and no flash-message cookie,
 the answer is a plain 200 that sets no cookie, and the page holds no CSRF token (a
 cached token would be someone else's): forms on these pages are GET forms.
+
+Visitors with a session (residents with an account, agents) get pages rendered for them,
+but the parts of those pages that are the same for everyone are kept too, under the same
+version: rendered fragments (`{% public_cache %}`, relais/core/templatetags/public_cache.py)
+in the "pages" cache, and computed data (`remember`: drop-in sessions of the coming weeks,
+workshops, themes) in each process's memory. Each is kept at most its own timeout (60 s by
+default: what depends on the time, such as "open now", is at most a minute old), and
+forgotten at once when the version changes. What is personal (the name in the header, the
+CSRF token, flash messages, what a resident blocked) is never inside them.
 """
 
 from __future__ import annotations
@@ -55,8 +64,49 @@ def version() -> int:
 
 
 def forget_version() -> None:
-    """Read the shared version again on the next page (this process changed it)."""
+    """Read the shared version again on the next page (this process changed it), and forget
+    what this process remembered under the old one."""
     _seen["version"] = None
+    _remembered.clear()
+
+
+# ---------------------------------------------------------------- parts of pages
+
+FRAGMENT_TIMEOUT = 60  # seconds: the staleness of what depends on the time ("open now")
+_REMEMBERED_MAX = 512
+_remembered: dict[tuple, tuple[float, object]] = {}
+
+
+def _digest(parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def fragment_key(name: str, *parts) -> str:
+    """The cache key of a part of a page the same for every visitor: public-content version,
+    language, a name, and what it varies with (`parts`, by their repr)."""
+    return f"relais:frag:{_version()}:{translation.get_language()}:{name}:{_digest(parts)}"
+
+
+def remember(name: str, compute, *parts, timeout: float = FRAGMENT_TIMEOUT, until=None):
+    """`compute()`, kept in this process's memory under the public-content version, the
+    language, `name` and `parts`, for at most `timeout` seconds.
+
+    `until(value)` may give the moment (time.time()) past which the value is no longer right
+    (a workshop whose registrations open at 8:30): it is computed again then. The value is
+    shared by every request of the process: callers must not change it (copy first)."""
+    key = (_version(), translation.get_language(), name, *parts)
+    now = time.time()
+    kept = _remembered.get(key)
+    if kept is not None and now < kept[0]:
+        return kept[1]
+    value = compute()
+    expires = now + timeout
+    if until is not None:
+        expires = min(expires, until(value) or expires)
+    if len(_remembered) >= _REMEMBERED_MAX:
+        _remembered.clear()
+    _remembered[key] = (expires, value)
+    return value
 
 
 def invalidate_public_pages() -> None:

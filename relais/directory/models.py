@@ -234,6 +234,11 @@ class Place(models.Model):
         labels = dict(voc.TYPOLOGIES)
         return [str(labels.get(code, code)) for code in self.typologie]
 
+    def equipment_labels(self) -> list[str]:
+        """What residents may use there on their own (computers, printer…), in words."""
+        labels = dict(Equipment.choices)
+        return [str(labels[code]) for code in self.equipment if code in labels]
+
     def week_hours(self, today=None):
         return hours.week(self.horaires, today=today)
 

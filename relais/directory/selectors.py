@@ -1,12 +1,20 @@
-"""Reads for the catalogue and the places."""
+"""Reads for the catalogue and the places.
+
+What every visitor sees the same (the published places, a procedure's page, the
+neighbourhoods) is kept in each process's memory under the public-content version
+(relais.core.pagecache.remember): any change of the catalogue forgets it once committed.
+Objects kept are shared by the requests of a process: they are copied before being changed.
+"""
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from relais.core import pagecache
 from relais.directory import search as catalogue_search
 from relais.directory.acronyms import FALC_FIELDS, MAIN_FIELDS, Entry, missing_expansions
 from relais.directory.models import Acronym, Place, Procedure, Theme
@@ -16,12 +24,23 @@ def procedures_for_list() -> QuerySet[Procedure]:
     return Procedure.objects.published().select_related("organisation").order_by("title")
 
 
-def themes_with_counts() -> QuerySet[Theme]:
-    return Theme.objects.annotate(n=Count("procedures", filter=Q(procedures__published=True))).order_by("position")
+def themes_with_counts() -> list[Theme]:
+    """Every theme in order, each with `n`, its number of published procedures (shared objects)."""
+    return pagecache.remember(
+        "directory:themes",
+        lambda: list(
+            Theme.objects.annotate(n=Count("procedures", filter=Q(procedures__published=True))).order_by("position")
+        ),
+    )
 
 
 def search_procedures(query: str, limit: int = 50) -> tuple[list[Procedure], str]:
-    """Published procedures matching `query`, best first, and the corrected query."""
+    """Published procedures matching `query`, best first, and the corrected query (the
+    answer to a query is kept under the public-content version: shared objects)."""
+    return pagecache.remember("directory:search", lambda: _search_procedures(query, limit), query, limit)
+
+
+def _search_procedures(query: str, limit: int) -> tuple[list[Procedure], str]:
     result = catalogue_search.search(query, limit=limit, kinds=[catalogue_search.FICHE])
     by_id = procedures_for_list().in_bulk(result.ids)
     return [by_id[i] for i in result.ids if i in by_id], result.corrected
@@ -57,6 +76,13 @@ def search_everything(query: str, limit: int = 50) -> tuple[list[SearchHit], str
 
 
 def procedure_detail(slug: str) -> Procedure:
+    """A published procedure with its organisation, form, themes and published places (kept
+    under the public-content version; raises Procedure.DoesNotExist). A copy: a page notes on
+    it what its reader has seen (the acronyms already spelled out)."""
+    return copy.copy(pagecache.remember("directory:procedure", lambda: _procedure_detail(slug), slug))
+
+
+def _procedure_detail(slug: str) -> Procedure:
     published_places = Place.objects.published().order_by("nom")
     return (
         Procedure.objects.published()
@@ -76,13 +102,21 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def neighbourhoods() -> list[str]:
-    return list(
-        Place.objects.published()
-        .exclude(quartier="")
-        .order_by("quartier")
-        .values_list("quartier", flat=True)
-        .distinct()
+    return pagecache.remember(
+        "directory:neighbourhoods",
+        lambda: list(
+            Place.objects.published()
+            .exclude(quartier="")
+            .order_by("quartier")
+            .values_list("quartier", flat=True)
+            .distinct()
+        ),
     )
+
+
+def published_places() -> list[Place]:
+    """Every published place, in name order (shared objects: copy before changing one)."""
+    return pagecache.remember("directory:places", lambda: list(Place.objects.published().order_by("nom")))
 
 
 def places_near(
@@ -93,7 +127,7 @@ def places_near(
     A neighbourhood stands for the centre of its places, so a resident without
     geolocation (or without JavaScript) still gets the places around them first.
     """
-    places = list(Place.objects.published().order_by("nom"))
+    places = list(published_places())
     if service:
         places = [p for p in places if service in p.services]
     if lat is None and quartier:
@@ -102,6 +136,7 @@ def places_near(
             lat = sum(p.latitude for p in located) / len(located)
             lon = sum(p.longitude for p in located) / len(located)
     if lat is not None and lon is not None:
+        places = [copy.copy(p) for p in places]  # the distance is this visitor's
         for p in places:
             p.distance = distance_km(lat, lon, p.latitude, p.longitude) if p.latitude is not None else None
         places.sort(key=lambda p: (p.distance is None, p.distance or 0, p.quartier != quartier))

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -34,10 +35,12 @@ from relais.directory.models import Acronym, Organisation, Place, Procedure, The
 @require_GET
 @public_page
 def home(request):
+    # Read only when the page's parts are not kept rendered (public_cache in the template).
+    places = SimpleLazyObject(lambda: selectors.places_near()[:4])
     return render(
         request,
         "directory/home.html",
-        {"form": SearchForm(), "themes": selectors.themes_with_counts(), "places": selectors.places_near()[:4]},
+        {"form": SearchForm(), "themes": selectors.themes_with_counts(), "places": places},
     )
 
 
@@ -101,16 +104,21 @@ def procedure_print(request, slug):
 @require_GET
 @public_page
 def places(request):
-    form = PlacesFilterForm(request.GET or None, neighbourhoods=selectors.neighbourhoods())
-    filters = form.cleaned_data if form.is_valid() else {}
-    found = selectors.places_near(
-        quartier=filters.get("quartier", ""),
-        service=filters.get("service", ""),
-        lat=filters.get("lat"),
-        lon=filters.get("lon"),
-        open_now=filters.get("open_now", False),
-    )
-    return render(request, "directory/places.html", {"form": form, "places": found})
+    # The form and the list are made only when the page's content is not kept rendered
+    # (public_cache in the template, under the address with its filters).
+    form = SimpleLazyObject(lambda: PlacesFilterForm(request.GET or None, neighbourhoods=selectors.neighbourhoods()))
+
+    def found():
+        filters = form.cleaned_data if form.is_valid() else {}
+        return selectors.places_near(
+            quartier=filters.get("quartier", ""),
+            service=filters.get("service", ""),
+            lat=filters.get("lat"),
+            lon=filters.get("lon"),
+            open_now=filters.get("open_now", False),
+        )
+
+    return render(request, "directory/places.html", {"form": form, "places": SimpleLazyObject(found)})
 
 
 @require_GET

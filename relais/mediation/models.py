@@ -12,6 +12,7 @@ import datetime
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dateutil import rrule as dateutil_rrule
 from django.conf import settings
@@ -68,6 +69,32 @@ def validate_equipment(values):
 
 # Occurrences one drop-in may produce for one page: a year of daily sessions, never more.
 MAX_OCCURRENCES = 400
+
+
+@lru_cache(maxsize=512)
+def expand_rule(
+    rule: str, dtstart: datetime.datetime, first: datetime.date, last: datetime.date, holidays: tuple
+) -> tuple[datetime.datetime, ...]:
+    """Local (naive) starts of the sessions of `rule` from `dtstart`, on the days `first` to
+    `last`, days within a holiday (`holidays`: (first, last) dates) left out; MAX_OCCURRENCES
+    at most.
+
+    Expanding a rule walks it from its first session, on every page that lists sessions.
+    The result depends only on these arguments (a drop-in's rule and times, the days shown,
+    the school holidays when the drop-in skips them), so it is kept in each process's
+    memory: a changed drop-in or holiday is a new key, never a stale answer."""
+    window_start = datetime.datetime.combine(first, datetime.time.min)
+    window_end = datetime.datetime.combine(last, datetime.time.max)
+    found = []
+    for naive in dateutil_rrule.rrulestr(rule or "FREQ=DAILY;COUNT=1", dtstart=dtstart).xafter(
+        window_start, count=MAX_OCCURRENCES, inc=True
+    ):
+        if naive > window_end:
+            break
+        if holidays and any(a <= naive.date() <= b for a, b in holidays):
+            continue
+        found.append(naive)
+    return tuple(found)
 
 
 class SchoolHoliday(models.Model):
@@ -384,9 +411,6 @@ class DropIn(models.Model):
             last_local = min(last_local, self.end_date)
         if last_local < self.start_date:
             return []
-        dtstart = datetime.datetime.combine(self.start_date, self.start_time)
-        window_start = datetime.datetime.combine(max(first_local, self.start_date), datetime.time.min)
-        window_end = datetime.datetime.combine(last_local, datetime.time.max)
         if holidays is None:
             holidays = (
                 list(
@@ -404,19 +428,21 @@ class DropIn(models.Model):
         duration = datetime.datetime.combine(datetime.date.min, self.end_time) - datetime.datetime.combine(
             datetime.date.min, self.start_time
         )
+        starts = expand_rule(
+            self.rrule,
+            datetime.datetime.combine(self.start_date, self.start_time),
+            max(first_local, self.start_date),
+            last_local,
+            tuple(sorted(holidays)) if self.skip_school_holidays else (),
+        )
         found = []
-        for naive in self.rule(dtstart).xafter(window_start, count=MAX_OCCURRENCES, inc=True):
-            if naive > window_end:
-                break
-            day = naive.date()
-            if self.skip_school_holidays and any(a <= day <= b for a, b in holidays):
-                continue
+        for naive in starts:
             starts_at = timezone.make_aware(naive, tz)
-            ends_at = timezone.make_aware(naive + duration, tz)
             if not (start <= starts_at < end):
                 continue
-            cancelled = day in cancellations
-            found.append(Occurrence(self, starts_at, ends_at, cancelled, cancellations.get(day, "")))
+            day = naive.date()
+            ends_at = timezone.make_aware(naive + duration, tz)
+            found.append(Occurrence(self, starts_at, ends_at, day in cancellations, cancellations.get(day, "")))
         return found
 
     def slots(self, occurrence: Occurrence) -> list[tuple[datetime.datetime, datetime.datetime]]:

@@ -4,6 +4,7 @@ takes registrations, what a new record of accompaniment starts with)."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 
 from relais.accounts.models import Role, TeamKind
 from relais.accounts.permissions import has_role, memberships_of
+from relais.core import pagecache
 from relais.core.http import OutOfReach
 from relais.core.models import Person
 from relais.mediation import choices as c
@@ -105,8 +107,34 @@ def occurrences(
 ) -> list[Occurrence]:
     """Sessions of `dropins` (published ones by default) in [start, end), in time order.
 
-    Three queries whatever the number of drop-ins: drop-ins, holidays, cancellations.
+    Three queries whatever the number of drop-ins: drop-ins, holidays, cancellations. The
+    published sessions of the coming `days` (no `dropins`, `start` nor `end`: the "get help"
+    page, the API) are worked out once a day per process and kept under the public-content
+    version (any change of a drop-in, a cancellation or a holiday forgets them), then only
+    the sessions not yet begun are given.
     """
+    if dropins is None and start is None and end is None:
+        now = timezone.now()
+        today = timezone.localdate(now)
+        whole_days = pagecache.remember(
+            "mediation:sessions", lambda: _sessions_of_days(today, days), today, days, timeout=3600
+        )
+        end = now + datetime.timedelta(days=days)
+        return [o for o in whole_days if now <= o.starts_at < end]
+    return _occurrences(dropins=dropins, start=start, end=end, days=days)
+
+
+def _sessions_of_days(first: datetime.date, days: int) -> list[Occurrence]:
+    """Published sessions from the start of `first` to the end of the day `days` later."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min), tz)
+    end = timezone.make_aware(
+        datetime.datetime.combine(first + datetime.timedelta(days=days + 1), datetime.time.min), tz
+    )
+    return _occurrences(start=start, end=end)
+
+
+def _occurrences(*, dropins=None, start=None, end=None, days: int = 14) -> list[Occurrence]:
     start = start or timezone.now()
     end = end or start + datetime.timedelta(days=days)
     if dropins is None:
@@ -504,7 +532,38 @@ def _with_sessions(qs: QuerySet[Workshop]) -> QuerySet[Workshop]:
 
 
 def workshops_public(*, now=None, place=None) -> list[Workshop]:
-    """Published workshops still to come, soonest first (at one place if given)."""
+    """Published workshops still to come, soonest first (at one place if given), with their
+    seats taken as they are now.
+
+    What changes only with an edit (titles, sessions, places) is kept in each process's
+    memory under the public-content version (a change of a workshop or of a session forgets
+    it); the seats taken, which each registration changes without touching the version, are
+    read on every call (one small query) into copies."""
+    if now is not None or place is not None:
+        return _workshops_to_come(now=now, place=place)  # one place's: filtered by the database
+    kept, seats = _kept_workshops_and_seats()
+    found = []
+    for workshop in kept:
+        if workshop.pk in seats:  # else deleted since
+            workshop = copy.copy(workshop)
+            workshop.confirmed_count = seats[workshop.pk]
+            found.append(workshop)
+    return found
+
+
+def _kept_workshops_and_seats() -> tuple[list[Workshop], dict[int, int]]:
+    """The workshops to come as kept in memory (shared: not to be changed), and their seats
+    taken now ({pk: confirmed_count}, one small query)."""
+    now = timezone.now()
+    kept = pagecache.remember("mediation:workshops", lambda: _workshops_to_come(now=now), timeout=3600)
+    # A workshop leaves the list when its first session begins; none joins without an edit.
+    kept = [w for w in kept if w.first_start >= now]
+    if not kept:
+        return [], {}
+    return kept, dict(Workshop.objects.filter(pk__in=[w.pk for w in kept]).values_list("pk", "confirmed_count"))
+
+
+def _workshops_to_come(*, now=None, place=None) -> list[Workshop]:
     qs = Workshop.objects.published().upcoming(now)
     if place is not None:
         qs = qs.filter(place=place)
@@ -514,6 +573,21 @@ def workshops_public(*, now=None, place=None) -> list[Workshop]:
 def workshops_with_free_seats(*, limit: int | None = None) -> list[Workshop]:
     found = [w for w in workshops_public() if not w.is_full and w.registration_state() in ("open", "not_yet")]
     return found[:limit] if limit else found
+
+
+def workshops_state_key() -> tuple:
+    """Every published workshop to come, with its seats taken and its registration state
+    now: changes as soon as a seat is taken or freed, registrations open or close, or a
+    workshop begins (what a kept answer listing workshops varies with)."""
+    now = timezone.now()
+    kept, seats = _kept_workshops_and_seats()
+    return tuple((w.pk, seats.get(w.pk), w.registration_state(now)) for w in kept)
+
+
+def seats_key(workshops: list[Workshop]) -> tuple:
+    """What a list of workshop cards varies with beyond the public-content version (for a
+    cached rendering): which workshops, and their seats taken."""
+    return tuple((w.pk, w.confirmed_count) for w in workshops)
 
 
 def workshop_public(slug: str) -> Workshop:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -39,14 +40,20 @@ from relais.mediation.services import appointments, calendar, workshops
 @require_GET
 @public_page
 def help_page(request):
-    """ "Get help": the next drop-in sessions in plain French, appointments, workshops."""
+    """ "Get help": the next drop-in sessions in plain French, appointments, workshops.
+
+    The page is the same for every visitor: its content is kept rendered (public_cache in
+    the template) under the public-content version and the seats of the workshops shown, so
+    the sessions and places are worked out only when that rendering is not kept."""
+    workshops = selectors.workshops_with_free_seats(limit=3)
     return render(
         request,
         "mediation/help.html",
         {
-            "by_place": selectors.sessions_by_place(days=14),
-            "workshops": selectors.workshops_with_free_seats(limit=3),
-            "booking_places": selectors.places_with_appointments(),
+            "by_place": SimpleLazyObject(lambda: selectors.sessions_by_place(days=14)),
+            "workshops": workshops,
+            "seats": selectors.seats_key(workshops),
+            "booking_places": SimpleLazyObject(selectors.places_with_appointments),
         },
     )
 

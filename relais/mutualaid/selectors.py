@@ -71,6 +71,21 @@ def board(
     return _with_badge(qs).order_by("-published_at", "-pk")
 
 
+def hidden_authors(user) -> tuple[int, ...]:
+    """Ids of the people whose listings `board(viewer=…)` leaves out for the resident behind
+    `user` (those they blocked, those who blocked them), in order: () for nearly everyone,
+    found with one query; what a rendering of the board shown to them varies with."""
+    if not user.is_authenticated:
+        return ()
+    pairs = list(Block.objects.filter(Q(blocker__user=user) | Q(blocked__user=user)).values_list("blocker", "blocked"))
+    if not pairs:
+        return ()
+    viewer = Person.objects.active().filter(user=user).first()
+    if viewer is None:
+        return ()
+    return tuple(sorted({b for a, b in pairs if a == viewer.pk} | {a for a, b in pairs if b == viewer.pk}))
+
+
 def listing_for(pk: int, viewer=None) -> Listing:
     """A listing as a resident may see it: on the board, their own, or one they talk about. Else 404."""
     listing = _with_badge(Listing.objects.select_related("neighbourhood", "posted_by")).filter(pk=pk).first()

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -64,24 +65,33 @@ def _own_listing(request, pk):
 @require_GET
 @public_page
 def board(request):
-    form = BoardFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    listings = selectors.board(
-        kind=filters.get("kind", ""),
-        category=filters.get("category", ""),
-        neighbourhood=filters.get("quartier"),
-        q=filters.get("q", "").strip(),
-        viewer=_viewer(request),
-    )
-    page = Paginator(listings, 20).get_page(request.GET.get("page"))
+    """The board. Its listings are kept rendered (public_cache in the template) under the
+    public-content version, the address (filters, page) and the people the visitor's blocks
+    hide: they are read only when that rendering is not kept."""
+    form = SimpleLazyObject(lambda: BoardFilterForm(request.GET or None))
+
+    def filters():
+        return form.cleaned_data if form.is_valid() else {}
+
+    def page():
+        listings = selectors.board(
+            kind=filters().get("kind", ""),
+            category=filters().get("category", ""),
+            neighbourhood=filters().get("quartier"),
+            q=filters().get("q", "").strip(),
+            viewer=_viewer(request),
+        )
+        return Paginator(listings, 20).get_page(request.GET.get("page"))
+
     return render(
         request,
         "mutualaid/board.html",
         {
             "form": form,
-            "page_obj": page,
-            "filtered": any(filters.values()),
-            "is_open": selectors.neighbourhoods().exists(),
+            "page_obj": SimpleLazyObject(page),
+            "filtered": SimpleLazyObject(lambda: any(filters().values())),
+            "is_open": SimpleLazyObject(lambda: selectors.neighbourhoods().exists()),
+            "hidden_authors": selectors.hidden_authors(request.user),
         },
     )
 

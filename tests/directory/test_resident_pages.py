@@ -141,3 +141,15 @@ def test_cached_pages_are_served_compressed_to_browsers_that_accept_it(client, d
     assert gzip.decompress(again.content).decode() == page
     plain = client.get("/lieux/")  # an old browser that does not accept gzip
     assert not plain.has_header("Content-Encoding") and plain.content.decode() == page
+
+
+def test_a_place_page_says_what_residents_may_use_there_and_a_change_shows_at_once(client, db):
+    place = Place.objects.order_by("pk").first()
+    place.equipment = ["imprimante", "scanner"]
+    place.save()
+    page = client.get(place.get_absolute_url()).content.decode()
+    assert "En libre accès sur place" in page and "Imprimante" in page and "Scanner" in page
+    place.equipment = ["ordinateurs"]
+    place.save()
+    page = client.get(place.get_absolute_url(), HTTP_COOKIE="sessionid=x").content.decode()
+    assert "Ordinateurs en libre accès" in page and "Imprimante" not in page

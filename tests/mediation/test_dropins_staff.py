@@ -113,16 +113,13 @@ def test_only_daily_weekly_monthly_or_yearly_rules_are_accepted(advisor_client, 
     assert DropIn.objects.filter(title="Annuelle").exists()
 
 
-def test_a_rule_saved_before_the_restriction_costs_nothing_and_a_page_has_a_cap(team):
-    import time
-
+def test_a_rule_saved_before_the_restriction_gives_no_session_and_a_page_has_a_cap(team):
+    # What this costs is measured in bench/occurrences.py (`make bench-occurrences`).
     from relais.mediation.models import MAX_OCCURRENCES
 
     legacy = make_dropin(booking="walk_in", rrule="FREQ=MINUTELY")
     start = timezone.now()
-    began = time.perf_counter()
     assert legacy.occurrences(start, start + datetime.timedelta(days=30)) == []
-    assert time.perf_counter() - began < 0.5
     daily = make_dropin(booking="walk_in", rrule="FREQ=DAILY")
     found = daily.occurrences(start, start + datetime.timedelta(days=3 * 365))
     assert MAX_OCCURRENCES - 1 <= len(found) <= MAX_OCCURRENCES  # today's may be over already

@@ -22,7 +22,8 @@ def next_sessions(place, limit=4):
 
 @register.inclusion_tag("mediation/_upcoming_workshops.html")
 def upcoming_workshops(limit=3):
-    return {"workshops": selectors.workshops_with_free_seats(limit=limit)}
+    workshops = selectors.workshops_with_free_seats(limit=limit)
+    return {"workshops": workshops, "seats": selectors.seats_key(workshops)}
 
 
 @register.filter
