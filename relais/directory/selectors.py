@@ -36,11 +36,7 @@ def themes_with_counts() -> list[Theme]:
 
 def search_procedures(query: str, limit: int = 50) -> tuple[list[Procedure], str]:
     """Published procedures matching `query`, best first, and the corrected query (the
-    answer to a query is kept under the public-content version: shared objects)."""
-    return pagecache.remember("directory:search", lambda: _search_procedures(query, limit), query, limit)
-
-
-def _search_procedures(query: str, limit: int) -> tuple[list[Procedure], str]:
+    search keeps its own index, refreshed at once by every change: see directory.search)."""
     result = catalogue_search.search(query, limit=limit, kinds=[catalogue_search.FICHE])
     by_id = procedures_for_list().in_bulk(result.ids)
     return [by_id[i] for i in result.ids if i in by_id], result.corrected
