@@ -42,11 +42,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The number of rows, or `cap + 1` when there are more than `cap`."""
-        head = self.object_list[: self.cap + 1]
-        counter = getattr(head, "count", None)
-        if hasattr(head, "query") and callable(counter):  # a queryset: COUNT over a LIMIT subquery
-            return counter()
-        return len(head)
+        rows = self.object_list
+        if hasattr(rows, "query"):  # a queryset: COUNT over a LIMIT subquery, in no order (no sort)
+            return rows.order_by()[: self.cap + 1].count()
+        return len(rows[: self.cap + 1])
 
     @property
     def capped(self) -> bool:

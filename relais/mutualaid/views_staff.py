@@ -77,7 +77,7 @@ def moderation(request):
         context[f"{key}_count"], context[f"{key}_count_label"] = counted.count, counted.count_label
         context[f"{key}_capped"] = counted.capped
         context[key] = list(context[key][:QUEUE_ROWS])
-    context["relay"] = selectors.with_people(context["relay"])
+    context["relay"] = selectors.with_people(context["relay"], selectors.moderated_team_ids(request.user))
     context["queue_rows"] = QUEUE_ROWS
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]
@@ -440,9 +440,9 @@ def contacts_share_for(request, pk, person_pk):
 
 @staff_required(MODERATOR)
 def relay_list(request):
-    rows = selectors.relay_rows(selectors.moderated_team_ids(request.user))
-    page = paginate(request, rows, 50)
-    people = selectors.with_people(page)
+    teams = selectors.moderated_team_ids(request.user)
+    page = paginate(request, selectors.relay_rows(teams), 50)
+    people = selectors.with_people(page, teams)
     # Each name and phone shown is a reading of that person's data: one entry each (one INSERT).
     people_viewed(
         actor=request.user, action=Action.RELAY_LIST_VIEWED, person_ids=[row["person"].pk for row in people],
