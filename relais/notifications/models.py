@@ -104,9 +104,6 @@ class Message(models.Model):
             models.Index(fields=["related_type", "related_id"], name="message_related"),
             # The outbox's lists in date order: calls to make, messages that failed.
             models.Index(fields=["status", "channel", "created_at"], name="message_status_created"),
-            # The "could not reach" list: failed messages of any channel, newest first (read in
-            # order up to a page, where the index above would merge a stream per channel).
-            models.Index(fields=["-created_at"], condition=Q(status="failed"), name="message_failed_new"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),
