@@ -129,6 +129,8 @@ class Person(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("personne")
         ordering = ["last_name", "first_name", "pk"]
+        # Lists of people by name (the person search, the relay list) read in order, no sort.
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="person_by_name")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(first_name="", last_name="", email="", phone="") | Q(erased_at__isnull=False),

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from relais.accounts.permissions import HELPER_ROLES, staff_person_or_404, staff
 from relais.core.audit import audit_log
 from relais.core.forms import add_refusal
 from relais.core.http import files_data, post_data
+from relais.core.paging import paginate
 from relais.core.pdf import large_print_asked, render_pdf, wants_large_print
 from relais.mandates import services
 from relais.mandates.forms import CodeForm, MandateForm, PaperForm, ResidentStopForm, RevokeForm
@@ -36,7 +36,7 @@ def mandate_list(request):
     sections = list_sections(request.user, team_ids(request.user, *HELPER_ROLES))
     state = request.GET.get("etat")
     if state in sections:
-        page = Paginator(sections[state], 50).get_page(request.GET.get("page"))
+        page = paginate(request, sections[state], 50)
         shown = [m.person_id for m in page]
         context = {"state": state, "page_obj": page}
     else:

@@ -575,6 +575,10 @@ class Appointment(KeyedModel, models.Model):
                 name="appointment_cancelled_outcome",
             ),
         ]
+        indexes = [
+            # The staff list of a team's appointments to come, by time (read in order, no sort).
+            models.Index(fields=["team", "starts_at", "id"], name="appointment_team_starts"),
+        ]
 
     def __str__(self):
         return f"{self.person} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"

@@ -14,7 +14,6 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from relais.core.forms import add_refusal
 from relais.core.http import id_param, safe_next
 from relais.core.idempotency import already_created
 from relais.core.models import Person, PersonErased
+from relais.core.paging import paginate
 from relais.core.pdf import large_print_asked
 from relais.core.services import people_searched
 from relais.mediation import choices as c
@@ -240,7 +240,7 @@ def appointment_list(request):
         qs = qs.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
     else:
         qs = qs.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=1))
-    page = Paginator(qs.order_by("starts_at", "pk"), 50).get_page(request.GET.get("page"))
+    page = paginate(request, qs.order_by("starts_at", "pk"), 50)
     people_viewed(
         actor=request.user, action=Action.APPOINTMENT_LIST_VIEWED, person_ids=[a.person_id for a in page],
         request=request,
@@ -385,7 +385,7 @@ def appointment_book(request):
 def workshop_list(request):
     # Newest first, by pages: ordering by first session would aggregate every workshop's sessions.
     workshops = selectors.workshops_visible_to(request.user).order_by("-pk")
-    page = Paginator(workshops, 30).get_page(request.GET.get("page"))
+    page = paginate(request, workshops, 30)
     return render(request, "mediation/staff/workshop_list.html", {"page_obj": page})
 
 
@@ -522,7 +522,7 @@ def workshop_cancel(request, pk):
 def workshop_pick(request):
     """For reception agents: the workshops someone can be registered for."""
     person = _person_from_query(request, purpose=_("Inscrire la personne à un atelier"))
-    page = Paginator(selectors.workshops_for_booking(), 30).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.workshops_for_booking(), 30)
     return render(request, "mediation/staff/workshop_pick.html", {"page_obj": page, "person": person})
 
 
@@ -632,7 +632,7 @@ def accompaniment_list(request):
     advisor_id = id_param(request.GET.get("conseiller"))
     if advisor_id is not None:
         qs = qs.filter(advisor_id=advisor_id)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 30)
     accompaniments.accompaniments_listed(actor=request.user, accompaniments=page, request=request)
     return render(
         request,

@@ -208,6 +208,12 @@ class Listing(KeyedModel, models.Model):
             models.Index(fields=["team", "status", "created_at"], name="mutualaid_listing_queue"),
             # The moderators' list of every listing of their team, newest first.
             models.Index(fields=["team", "created_at"], name="mutualaid_listing_team_new"),
+            # The moderation queue's published listings not reviewed yet, oldest published first.
+            models.Index(
+                fields=["team", "published_at", "id"],
+                condition=Q(status=ListingStatus.PUBLISHED, reviewed_at__isnull=True),
+                name="mutualaid_listing_unreviewed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="mutualaid_listing_kind_known"),
@@ -440,7 +446,15 @@ class ConversationMessage(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("message d'entraide")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["needs_relay", "relayed_at"], name="mutualaid_message_relay")]
+        indexes = [
+            models.Index(fields=["needs_relay", "relayed_at"], name="mutualaid_message_relay"),
+            # Whether a resident has messages waiting to be read to them (the relay list).
+            models.Index(
+                fields=["recipient"],
+                condition=Q(needs_relay=True, relayed_at__isnull=True, hidden_at__isnull=True),
+                name="mutualaid_message_to_relay",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.conversation_id}: {self.body[:40]}"
@@ -494,6 +508,8 @@ class Report(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("signalement")
         ordering = ["-created_at", "-pk"]
+        # The moderation queue's open reports, oldest first.
+        indexes = [models.Index(fields=["status", "created_at", "id"], name="mutualaid_report_status_new")]
 
     def __str__(self):
         return f"{self.get_reason_display()} – {self.listing}"

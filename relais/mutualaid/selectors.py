@@ -263,32 +263,41 @@ def queue(user) -> dict:
     }
 
 
-def relay_rows(teams: list[int]) -> QuerySet:
-    """Residents without internet who have messages waiting, by name: rows {"recipient": pk,
-    "n": how many} (slice or paginate it, then `with_people`)."""
-    return (
-        ConversationMessage.objects.filter(
-            needs_relay=True,
-            relayed_at__isnull=True,
-            hidden_at__isnull=True,
-            conversation__listing__team__in=teams,
-        )
-        .values("recipient")
-        .annotate(n=Count("pk"))
-        .order_by("recipient__last_name", "recipient__first_name", "recipient")
+def _waiting_relay(teams: list[int]) -> QuerySet[ConversationMessage]:
+    return ConversationMessage.objects.filter(
+        needs_relay=True,
+        relayed_at__isnull=True,
+        hidden_at__isnull=True,
+        conversation__listing__team__in=teams,
     )
 
 
-def with_people(rows) -> list[dict]:
-    """Rows of `relay_rows` with their person: [{"person": Person, "n": int}] (one query)."""
-    rows = list(rows)
-    people = Person.objects.in_bulk([row["recipient"] for row in rows])
-    return [{"person": people[row["recipient"]], "n": row["n"]} for row in rows]
+def relay_rows(teams: list[int]) -> QuerySet[Person]:
+    """Residents without internet who have messages waiting, by name (slice or paginate it,
+    then `with_people` for how many each). The residents are read in name order and each one
+    checked for a waiting message (an index on waiting messages' recipient): a page of them
+    does not group every waiting message of the town."""
+    waiting = _waiting_relay(teams).filter(recipient=OuterRef("pk"))
+    return Person.objects.filter(Exists(waiting)).order_by("last_name", "first_name", "pk")
+
+
+def with_people(rows, teams: list[int]) -> list[dict]:
+    """People of `relay_rows` with how many messages wait for each: [{"person": Person, "n": int}]
+    (one query)."""
+    people = list(rows)
+    counts = dict(
+        _waiting_relay(teams)
+        .filter(recipient__in=[person.pk for person in people])
+        .values_list("recipient")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [{"person": person, "n": counts.get(person.pk, 0)} for person in people]
 
 
 def relay_people(teams: list[int]) -> list[dict]:
     """Every resident without internet who has messages waiting, with how many, by name."""
-    return with_people(relay_rows(teams))
+    return with_people(relay_rows(teams), teams)
 
 
 def messages_waiting_relay(person, teams: list[int]) -> QuerySet[ConversationMessage]:

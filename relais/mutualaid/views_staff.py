@@ -11,7 +11,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from relais.core.audit import people_viewed
 from relais.core.forms import add_refusal
 from relais.core.http import id_param, post_data
 from relais.core.models import ContactChannel, Person
+from relais.core.paging import CappedPaginator, paginate
 from relais.mutualaid import selectors
 from relais.mutualaid.forms import (
     ActingTeamForm,
@@ -72,9 +72,12 @@ def moderation(request):
     context = selectors.queue(request.user)
     # Each part shows its oldest rows, and how many there are.
     for key in ("pending", "unreviewed", "reports", "relay"):
-        context[f"{key}_count"] = context[key].count()
+        # Counted up to the kernel's cap ("plus de 1 000"), not over every row.
+        counted = CappedPaginator(context[key], QUEUE_ROWS)
+        context[f"{key}_count"], context[f"{key}_count_label"] = counted.count, counted.count_label
+        context[f"{key}_capped"] = counted.capped
         context[key] = list(context[key][:QUEUE_ROWS])
-    context["relay"] = selectors.with_people(context["relay"])
+    context["relay"] = selectors.with_people(context["relay"], selectors.moderated_team_ids(request.user))
     context["queue_rows"] = QUEUE_ROWS
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]
@@ -101,7 +104,7 @@ def listing_list(request):
         listings = listings.filter(neighbourhood=filters["quartier"])
     if filters.get("q"):
         listings = selectors.search(listings, filters["q"])
-    page = Paginator(listings, 30).get_page(request.GET.get("page"))
+    page = paginate(request, listings, 30)
     moderation_services.staff_viewed(
         actor=request.user,
         action=Action.LISTING_LIST_VIEWED,
@@ -437,9 +440,9 @@ def contacts_share_for(request, pk, person_pk):
 
 @staff_required(MODERATOR)
 def relay_list(request):
-    rows = selectors.relay_rows(selectors.moderated_team_ids(request.user))
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    people = selectors.with_people(page)
+    teams = selectors.moderated_team_ids(request.user)
+    page = paginate(request, selectors.relay_rows(teams), 50)
+    people = selectors.with_people(page, teams)
     # Each name and phone shown is a reading of that person's data: one entry each (one INSERT).
     people_viewed(
         actor=request.user, action=Action.RELAY_LIST_VIEWED, person_ids=[row["person"].pk for row in people],

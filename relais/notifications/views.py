@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,6 +17,7 @@ from relais.core import content_language
 from relais.core.audit import audit_log
 from relais.core.http import post_data
 from relais.core.models import ContactChannel
+from relais.core.paging import paginate
 from relais.notifications import selectors, services, texts, worker
 from relais.notifications.forms import CallForm, HeldForm, RecipientSearchForm, ResendSinceForm, TemplateForm
 from relais.notifications.journal import Action
@@ -36,7 +36,7 @@ PRINT_ROLES = (Role.RECEPTION,)
 @staff_required(*OUTBOX_ROLES)
 def outbox(request):
     summary = selectors.outbox_summary(request.user)
-    summary["to_call"] = Paginator(summary["to_call"], 50).get_page(request.GET.get("page"))
+    summary["to_call"] = paginate(request, summary["to_call"], 50)
     summary["failed"] = list(summary["failed"])
     people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
     audit_log(actor=request.user, action=Action.OUTBOX_VIEWED, request=request, people=people)
@@ -194,14 +194,19 @@ _RESENT = {
 # ---------------------------------------------------------------- could not reach
 
 
+UNREACHABLE_ROWS = 50  # per page, in each of the two lists
+
+
 def _unreachable_page(request, resend_form, status=200):
     lists = selectors.unreachable(request.user)
-    nobody, replaced = list(lists["nobody"][:200]), list(lists["replaced"][:100])
+    # By pages of 50 each (`?page=` and `?remplaces=`), counted up to the kernel's cap.
+    nobody = paginate(request, lists["nobody"], UNREACHABLE_ROWS)
+    replaced = paginate(request, lists["replaced"], UNREACHABLE_ROWS, param="remplaces")
     audit_log(
         actor=request.user,
         action=Action.OUTBOX_UNREACHABLE_VIEWED,
         request=request,
-        people={m.person_id for m in nobody + replaced},
+        people={m.person_id for m in [*nobody, *replaced]},
     )
     return render(
         request,

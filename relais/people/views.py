@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from relais.core.forms import AccessibilityStatementForm
 from relais.core.http import channel_to_preselect, id_param, post_data, remember_channel
 from relais.core.journal import Action
 from relais.core.models import AccessibilityStatement, Person
+from relais.core.paging import paginate
 from relais.core.pdf import render_pdf
 from relais.people.forms import CounterPersonForm, JournalFilterForm, MergeForm, PersonForm, PersonSearchForm
 
@@ -55,7 +55,7 @@ def person_search(request):
         if found:
             return redirect(found)  # a request's reference or a paper code: straight to it
         results = selectors.people_matching(query)
-        page = Paginator(results, 25).get_page(request.GET.get("page"))
+        page = paginate(request, results, 25)
         services.people_searched(
             actor=request.user, query=query, count=page.paginator.count, shown=list(page), request=request
         )
@@ -168,7 +168,7 @@ def audit_journal(request):
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
         )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = paginate(request, events, 50)
     audit_log(
         actor=request.user,
         action=Action.JOURNAL_VIEWED,

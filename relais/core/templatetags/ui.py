@@ -108,14 +108,16 @@ def page_has_errors(context) -> bool:
 
 
 @register.simple_tag(takes_context=True)
-def pagination(context, page_obj):
+def pagination(context, page_obj, param="page"):
+    """Links to the pages of a list (`param`: the query parameter of its page number, when
+    a page has two lists). A list counted past its cap (relais.core.paging) has no last page."""
     if page_obj is None or page_obj.paginator.num_pages <= 1:
         return ""
     request = context["request"]
     params = request.GET.copy()
 
     def url_for(number):
-        params["page"] = number
+        params[param] = number
         return "?" + params.urlencode()
 
     pages = [
