@@ -70,7 +70,7 @@ KIND_WORDS = {"fiche": FICHE, "formulaire": FORM, "atelier": WORKSHOP, "permanen
 VERSION_KEY = "relais:search:version"
 _lock = threading.Lock()
 VERSION_CHECK_SECONDS = 1.0
-_cache: dict = {"index": None, "token": None, "versions": None, "checked": 0.0}
+_cache: dict = {"index": None, "token": None, "versions": None, "checked": 0.0, "generation": 0}
 
 
 # ---------------------------------------------------------------- sources
@@ -296,7 +296,15 @@ def current_index() -> Index:
                 # Versions read before the build: a change in between rebuilds once more.
                 _cache["index"] = build_index()
                 _cache["token"], _cache["versions"] = token, versions
+                _cache["generation"] += 1
         return _cache["index"]
+
+
+def generation() -> int:
+    """A number that changes whenever the index is rebuilt (after checking it is current):
+    what is derived from search answers may be kept under it."""
+    current_index()
+    return _cache["generation"]
 
 
 # ---------------------------------------------------------------- search

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +19,7 @@ from relais.core.forms import TranslationForm
 from relais.core.http import post_data
 from relais.core.pagecache import public_page
 from relais.directory import datainclusion, export, selectors, services
+from relais.directory import search as catalogue_search
 from relais.directory.forms import (
     AcronymForm,
     OrganisationForm,
@@ -44,22 +47,48 @@ def home(request):
     )
 
 
+# Rendered result lists, by index generation, language and query (this process; bounded):
+# the same for everyone, and replaced as soon as anything searchable changes.
+_RESULTS: dict[tuple, tuple[str, int, str]] = {}
+_RESULTS_MAX = 500
+
+
+def _search_results(request, query: str) -> tuple[str, int, str]:
+    """The results list's HTML, how many, and the query as corrected."""
+    key = (
+        catalogue_search.generation(),
+        translation.get_language(),
+        content_language.requested_language(request),
+        query,
+    )
+    kept = _RESULTS.get(key)
+    if kept is None:
+        results, corrected = selectors.search_everything(query)
+        html = render_to_string("directory/_search_results.html", {"results": results}, request=request)
+        kept = (html, len(results), corrected)
+        if len(_RESULTS) >= _RESULTS_MAX:
+            _RESULTS.clear()
+        _RESULTS[key] = kept
+    return kept
+
+
 @require_GET
 @public_page
 def search(request):
     form = SearchForm(request.GET or None)
-    results, corrected, query = [], "", ""
+    results_html, count, corrected, query = "", 0, "", ""
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            results, corrected = selectors.search_everything(query)
+            results_html, count, corrected = _search_results(request, query)
     return render(
         request,
         "directory/search.html",
         {
             "form": form,
             "query": query,
-            "results": results,
+            "results_html": results_html,
+            "count": count,
             "corrected": corrected,
             "themes": selectors.themes_with_counts(),
         },

@@ -178,3 +178,14 @@ def test_a_change_no_signal_sees_shows_once_the_sources_are_checked_again(db, mo
     assert proc.pk not in catalogue_search.search("chouquette").ids
     Procedure.objects.filter(pk=proc.pk).update(title="Chouquette et passeport", updated_at=timezone.now())
     assert catalogue_search.search("chouquette").ids == [proc.pk]
+
+
+def test_the_search_page_shows_a_renamed_theme_at_once_though_its_answers_are_kept(client, db):
+    url = "/recherche/?q=zorglub"
+    assert "0 résultat" in client.get(url).content.decode()
+    assert "0 résultat" in client.get(url, HTTP_COOKIE="sessionid=x").content.decode()  # kept
+    theme = Theme.objects.get(code="loisirs_sports_culture")
+    theme.label = "Zorglub et loisirs"
+    theme.save()
+    page = client.get(url, HTTP_COOKIE="sessionid=y").content.decode()
+    assert "0 résultat" not in page and "card-link" in page
