@@ -399,7 +399,7 @@ def main() -> None:
     hello = results[0][2]
     lines = [
         f"Measured {datetime.date.today():%Y-%m-%d} on {machine()}; {database}; {server_label}, persistent "
-        f"database connections on PostgreSQL (`DB_CONN_MAX_AGE`, 60 s by default; SQLite opens one per request);",
+        f"database connections (`DB_CONN_MAX_AGE`, 60 s by default, SQLite and PostgreSQL);",
         f"{total:,} cases in the database ({cases:,} added to État civil in {fill_seconds:.0f} s), a case worker of "
         "État civil logged in with 2FA. Queue pages show 50 cases with tab counts, filters and bulk actions. "
         "*One request*: median time in process (15 requests, one at a time). *Under load*: wrk, "

@@ -685,9 +685,9 @@ def hold_queued(*, reason: str, actor=None) -> int:
     Returns how many were held."""
     # A message the worker has still to write (`notify_later`) is held too: it may have been
     # written and sent from the copy that was lost. Its empty text tells `outbox_release`.
-    held = Message.objects.filter(
-        status__in=(MessageStatus.QUEUED, MessageStatus.WRITING), batch__isnull=True
-    ).update(status=MessageStatus.HELD, held_reason=reason[:200])
+    held = Message.objects.filter(status__in=(MessageStatus.QUEUED, MessageStatus.WRITING), batch__isnull=True).update(
+        status=MessageStatus.HELD, held_reason=reason[:200]
+    )
     audit_log(actor=actor, action=Action.OUTBOX_HELD, details={"messages": held, "reason": reason[:200]})
     return held
 
