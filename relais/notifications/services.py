@@ -238,7 +238,9 @@ def messages_write(*, limit: int = 200) -> int:
 
 @transaction.atomic
 def _write(message_id: int) -> bool:
-    taken = Message.objects.select_for_update(skip_locked=True).filter(pk=message_id, status=MessageStatus.WRITING)
+    taken = Message.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        pk=message_id, status=MessageStatus.WRITING
+    )
     message = taken.select_related("person", "created_by").first()
     if message is None:
         return False  # another worker took it
