@@ -330,7 +330,9 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="1 000 000 cases (with --postgres)")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread); 1: sync workers")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="requests a worker works on at once (default: the recipe's)"
+    )
     parser.add_argument("--no-submissions", action="store_true", help="skip the submissions measure")
     parser.add_argument("--only", default="", help="only the pages whose label contains this (a quick look)")
     args = parser.parse_args()
@@ -343,11 +345,13 @@ def main() -> None:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-    gunicorn_args = ("-k", "gthread", "--threads", str(args.threads)) if args.threads > 1 else ()
+    # The README's recipe (deploy/gunicorn.conf.py), as in production.
+    gunicorn_args = ("-c", str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
+    if args.threads:
+        extra["GUNICORN_THREADS"] = str(args.threads)
+    threads = int(extra.get("GUNICORN_THREADS") or os.environ.get("GUNICORN_THREADS") or 1)
     server_label = (
-        f"gunicorn {args.workers} workers × {args.threads} threads (gthread)"
-        if args.threads > 1
-        else f"gunicorn {args.workers} sync workers"
+        f"gunicorn {args.workers} workers × {threads} thread{'s' if threads > 1 else ''} (deploy/gunicorn.conf.py)"
     )
     with tempfile.TemporaryDirectory() as tmp:
         env = production_env(Path(tmp), RELAIS_URLCONF="bench.urls", **extra)

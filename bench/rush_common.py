@@ -96,7 +96,7 @@ def arguments(description: str, what: str) -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=0,
-        help="threads per worker (default: deploy/gunicorn.conf.py's; 1 = sync workers)",
+        help="requests a worker works on at once (default: deploy/gunicorn.conf.py's)",
     )
     parser.add_argument("--postgres", action="store_true", help="also run on the local PostgreSQL server")
     parser.add_argument(
@@ -115,8 +115,10 @@ def serving(args) -> tuple[dict[str, str], str]:
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
     workers = int(env.get("GUNICORN_WORKERS") or os.environ.get("GUNICORN_WORKERS") or 2)
-    threads = int(env.get("GUNICORN_THREADS") or os.environ.get("GUNICORN_THREADS") or 32)
-    label = f"gunicorn {workers} workers x {threads} threads (gthread)" if threads > 1 else f"gunicorn {workers} sync"
+    threads = int(env.get("GUNICORN_THREADS") or os.environ.get("GUNICORN_THREADS") or 1)
+    label = (
+        f"gunicorn {workers} workers x {threads} thread{'s' if threads > 1 else ''}, health checks on their own address"
+    )
     return env, label + " (deploy/gunicorn.conf.py)"
 
 
@@ -141,7 +143,7 @@ def run_rush(
         clients = [make_client(n, server.port, slug, extra, barrier) for n in range(attempts)]
         for client in clients:
             client.start()
-        probe = Probe(server.port)
+        probe = Probe(server.health_port)
         load = load_average()
         server_cpu = process_cpu_seconds(server.process.pid)
         with LoadGenerator() as generator:

@@ -75,6 +75,9 @@ class DemoServer:
         self.prepare = prepare
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The health checks' own address (deploy/gunicorn.conf.py serves it with threads of its
+        # own; other workers serve it as any address).
+        self.health_port = free_port()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> DemoServer:
@@ -93,9 +96,11 @@ class DemoServer:
                 str(self.workers),
                 "-b",
                 f"127.0.0.1:{self.port}",
+                "-b",
+                f"127.0.0.1:{self.health_port}",
                 *self.gunicorn_args,
             ],
-            env=self.env,
+            env={**self.env, "GUNICORN_HEALTH_BIND": f"127.0.0.1:{self.health_port}"},
             cwd=ROOT,
             stdout=log,
             stderr=log,

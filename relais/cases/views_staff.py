@@ -127,9 +127,6 @@ def queue(request):
     tabs = [(key, TAB_LABELS[key], counts[key]) for key in selectors.TABS]
     bulk = BulkForm(cases_qs=Case.objects.none(), assignees=filter_form.assignees)
     services.queue_viewed(actor=request.user, cases=page, tab=tab, request=request)
-    choose = _("Choisir %(ref)s")  # a checkbox's name, per row
-    for case in page.object_list:
-        case.choose_label = choose % {"ref": case.reference}
     return render(
         request,
         "cases/staff/queue.html",
@@ -140,7 +137,6 @@ def queue(request):
             "filter_form": filter_form,
             "filter_fields": _filter_fields(filter_form),
             "bulk_form": bulk,
-            "today": timezone.localdate(),
         },
     )
 
