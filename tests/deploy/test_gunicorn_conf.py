@@ -40,7 +40,6 @@ def server(tmp_path):
         "GUNICORN_BIND": f"127.0.0.1:{main}",
         "GUNICORN_HEALTH_BIND": f"127.0.0.1:{health}",
         "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "1",
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
@@ -76,7 +75,7 @@ def _held(port: int, answers: list) -> threading.Thread:
 
 def test_health_checks_are_answered_while_every_thread_is_held(server):
     answers = []
-    held = [_held(server["main"], answers) for _ in range(4)]  # two more than the threads
+    held = [_held(server["main"], answers) for _ in range(4)]  # two more than the workers
     time.sleep(0.5)  # let them reach the workers
     assert _get(server["health"], "/healthz", timeout=10)  # answered, the gate still shut
     assert answers == []  # nothing held was let through to answer it
@@ -86,9 +85,9 @@ def test_health_checks_are_answered_while_every_thread_is_held(server):
     assert len(answers) == 4
 
 
-def test_a_worker_takes_a_connection_only_when_a_thread_is_free(server):
-    """Two held requests on two one-thread workers: each worker serves one, rather than one
-    worker taking both connections and leaving the other core idle."""
+def test_a_worker_takes_a_connection_only_when_it_is_free(server):
+    """Two held requests on two workers: each worker serves one, rather than one worker
+    taking both connections and leaving the other core idle."""
     answers = []
     held = [_held(server["main"], answers)]
     time.sleep(0.5)  # the first is held by one worker
