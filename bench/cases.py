@@ -43,6 +43,8 @@ from bench.server import (  # noqa: E402
     machine,
     manage,
     production_env,
+    staff_client,
+    staff_cookie,
     write_section,
 )
 from bench.throughput import run_wrk  # noqa: E402
@@ -200,35 +202,13 @@ def _people() -> list:
     )
 
 
-def staff_cookie(email: str) -> str:
-    """A session cookie of a staff member who logged in with password and second factor."""
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-    from django.test import Client
-
-    from relais.accounts.models import User
-
-    user = User.objects.get(email=email)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": email},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return f"sessionid={session.session_key}"
-
-
 def queries_per_page(urls: list[str]) -> tuple[dict[str, int], dict[str, float]]:
     """SQL queries of each page, and its median time in process (one request at a time,
     no HTTP server: the time a case worker waits on an idle server)."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.cookies.load(staff_cookie(WORKER))
+    client = staff_client(WORKER)
     counts, medians = {}, {}
     for url in urls:
         client.get(url)  # warm caches

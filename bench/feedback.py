@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import machine, manage, production_env, write_section  # noqa: E402
+from bench.server import machine, manage, production_env, staff_client, write_section  # noqa: E402
 from bench.stats import Writer, _next_ids, _reset_sequences, weighted  # noqa: E402
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -173,25 +173,6 @@ def fill(volume: dict, today: datetime.date) -> dict:
     return {"counts": counts, "busiest_form": busiest}
 
 
-def staff_client():
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-    from django.test import Client
-
-    from relais.accounts.models import User
-
-    user = User.objects.get(email=ADMIN)
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": ADMIN},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
-
-
 def time_page(client, url: str, runs: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -216,7 +197,7 @@ def time_page(client, url: str, runs: int) -> dict:
 def measure(loaded: dict, runs: int, today: datetime.date) -> dict:
     from django.urls import reverse
 
-    client = staff_client()
+    client = staff_client(ADMIN)
     ranking = reverse("stats:simplify")
     detail = reverse("stats:simplify_detail", args=["demarche", loaded["busiest_form"]])
     two_years = f"?period=custom&start={today - datetime.timedelta(days=2 * 365 - 1)}&end={today}"

@@ -228,3 +228,29 @@ def write_section(title: str, body: str) -> None:
         end = text.find("\n## ", start + len(header))
         text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
     path.write_text(text.rstrip() + "\n")
+
+
+def staff_client(email: str):
+    """A test client (in process) of a staff member logged in with password and second factor,
+    as after a real login (Django must be set up)."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+    from django.test import Client
+
+    from relais.accounts.models import User
+
+    user = User.objects.get(email=email)
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+def staff_cookie(email: str) -> str:
+    """The session cookie of such a login, for a load generator (`Cookie:` header)."""
+    return f"sessionid={staff_client(email).cookies['sessionid'].value}"

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import load_average, machine, manage, production_env, write_section  # noqa: E402
+from bench.server import load_average, machine, manage, production_env, staff_client, write_section  # noqa: E402
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "stafflists_bench"
@@ -413,24 +413,6 @@ PAGES: dict[str, Page] = {
 
 
 # ---------------------------------------------------------------- measure
-
-
-def staff_client(email: str):
-    """A test client of a staff member logged in with password and second factor."""
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-    from django.test import Client
-
-    user = _user(email)
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": email},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
 
 
 def measure(name: str, page: Page, runs: int) -> dict:

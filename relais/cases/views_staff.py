@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -40,7 +40,7 @@ from relais.cases.forms import (
 from relais.cases.journal import Action
 from relais.cases.models import Case, Form, FormField
 from relais.cases.views_public import _file_response
-from relais.core import access, content_language
+from relais.core import access, content_language, pagecache
 from relais.core.audit import audit_log
 from relais.core.exports import table_response
 from relais.core.forms import TranslationForm, add_refusal
@@ -61,9 +61,6 @@ TAB_LABELS = {
 }
 
 
-_FILTER_FIELDS: dict[tuple, str] = {}  # rendered filter fields, by all they show (this process)
-
-
 def _filter_fields(form) -> str:
     """The fields of the queue's filter panel. Their HTML depends only on the language, the
     choices offered (this team's forms, agents, places: read at each request) and what was
@@ -71,22 +68,17 @@ def _filter_fields(form) -> str:
     none of the ~40 options again), and again as soon as a choice changes."""
     if form.errors:
         return render_to_string("cases/staff/_queue_filter_fields.html", {"filter_form": form})
-    key = (
-        translation.get_language(),
+    return pagecache.remember(
+        "cases:queue-filter-fields",
+        lambda: render_to_string("cases/staff/_queue_filter_fields.html", {"filter_form": form}),
         form.is_bound and tuple((name, tuple(form.data.getlist(name))) for name in form.fields),
         tuple(
             (name, tuple((str(value), str(label)) for value, label in field.choices))
             for name, field in form.fields.items()
             if hasattr(field, "choices")
         ),
+        version="",  # the parts are all the HTML depends on
     )
-    html = _FILTER_FIELDS.get(key)
-    if html is None:
-        html = render_to_string("cases/staff/_queue_filter_fields.html", {"filter_form": form})
-        if len(_FILTER_FIELDS) >= 500:  # what was typed varies: bounded
-            _FILTER_FIELDS.clear()
-        _FILTER_FIELDS[key] = html
-    return html
 
 
 def _queue_filters(request):

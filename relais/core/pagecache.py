@@ -73,7 +73,7 @@ def forget_version() -> None:
 # ---------------------------------------------------------------- parts of pages
 
 FRAGMENT_TIMEOUT = 60  # seconds: the staleness of what depends on the time ("open now")
-_REMEMBERED_MAX = 512
+_REMEMBERED_MAX = 1024  # every memo of the process (search results, filter panels, catalogue)
 _remembered: dict[tuple, tuple[float, object]] = {}
 
 
@@ -87,14 +87,21 @@ def fragment_key(name: str, *parts) -> str:
     return f"relais:frag:{_version()}:{translation.get_language()}:{name}:{_digest(parts)}"
 
 
-def remember(name: str, compute, *parts, timeout: float = FRAGMENT_TIMEOUT, until=None):
-    """`compute()`, kept in this process's memory under the public-content version, the
-    language, `name` and `parts`, for at most `timeout` seconds.
+PUBLIC_CONTENT = object()  # `remember`'s default version: the public-content version
 
+
+def remember(name: str, compute, *parts, timeout: float = FRAGMENT_TIMEOUT, until=None, version=PUBLIC_CONTENT):
+    """`compute()`, kept in this process's memory under `version`, the language, `name` and
+    `parts`, for at most `timeout` seconds. Every in-process memo of Relais goes through here
+    (one bound on the memory they take).
+
+    `version` is what makes the value out of date when it changes: by default the public-content
+    version (any change of the catalogue, the places, the workshops…); another one (the search
+    index's generation), or a constant when `parts` already hold all the value depends on.
     `until(value)` may give the moment (time.time()) past which the value is no longer right
     (a workshop whose registrations open at 8:30): it is computed again then. The value is
     shared by every request of the process: callers must not change it (copy first)."""
-    key = (_version(), translation.get_language(), name, *parts)
+    key = (_version() if version is PUBLIC_CONTENT else version, translation.get_language(), name, *parts)
     now = time.time()
     kept = _remembered.get(key)
     if kept is not None and now < kept[0]:

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import staff_required
-from relais.core import content_language
+from relais.core import content_language, pagecache
 from relais.core.forms import TranslationForm
 from relais.core.http import post_data
 from relais.core.pagecache import public_page
@@ -47,29 +46,22 @@ def home(request):
     )
 
 
-# Rendered result lists, by index generation, language and query (this process; bounded):
-# the same for everyone, and replaced as soon as anything searchable changes.
-_RESULTS: dict[tuple, tuple[str, int, str]] = {}
-_RESULTS_MAX = 500
-
-
 def _search_results(request, query: str) -> tuple[str, int, str]:
-    """The results list's HTML, how many, and the query as corrected."""
-    key = (
-        catalogue_search.generation(),
-        translation.get_language(),
-        content_language.requested_language(request),
-        query,
-    )
-    kept = _RESULTS.get(key)
-    if kept is None:
+    """The results list's HTML, how many, and the query as corrected: the same for everyone,
+    kept per search-index generation (replaced as soon as anything searchable changes)."""
+
+    def compute():
         results, corrected = selectors.search_everything(query)
         html = render_to_string("directory/_search_results.html", {"results": results}, request=request)
-        kept = (html, len(results), corrected)
-        if len(_RESULTS) >= _RESULTS_MAX:
-            _RESULTS.clear()
-        _RESULTS[key] = kept
-    return kept
+        return html, len(results), corrected
+
+    return pagecache.remember(
+        "directory:search-results",
+        compute,
+        content_language.requested_language(request),
+        query,
+        version=catalogue_search.generation(),
+    )
 
 
 @require_GET
