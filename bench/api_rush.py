@@ -1,6 +1,6 @@
 """Registration rush through the partner API: N registrations at once on a 12-seat workshop.
 
-    .venv/bin/python bench/api_rush.py [--attempts 1000] [--capacity 12] [--workers N] [--threads N] [--postgres]
+    .venv/bin/python bench/api_rush.py [--attempts 1000] [--capacity 12] [--workers N] [--postgres]
 
 Serves the demo with gunicorn (production settings, as bench/rush.py; both share
 bench/rush_common.py), creates a workshop and a partner application (scope bookings:write), then one

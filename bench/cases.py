@@ -9,7 +9,7 @@
    INSERT … SELECT over generate_series, then VACUUM ANALYZE as autovacuum would).
 2. For every page of the back-office (each tab, searches, filters, a deep page, the case
    page): its SQL queries and its median time in process (one request at a time), then
-   under load: gunicorn (workers and threads as the README's deployment recipe), wrk with
+   under load: gunicorn (the README's deployment recipe, deploy/gunicorn.conf.py), wrk with
    8 connections (a team of agents clicking without pause), the "hello" view measured in
    the same run as the baseline, the cores wrk used and the load average.
 3. Measures submissions: 16 concurrent agents recording requests through the real staff
@@ -310,9 +310,6 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="1 000 000 cases (with --postgres)")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument(
-        "--threads", type=int, default=0, help="requests a worker works on at once (default: the recipe's)"
-    )
     parser.add_argument("--no-submissions", action="store_true", help="skip the submissions measure")
     parser.add_argument("--only", default="", help="only the pages whose label contains this (a quick look)")
     args = parser.parse_args()
@@ -327,12 +324,7 @@ def main() -> None:
             conn.execute(f'CREATE DATABASE "{PG_NAME}"')
     # The README's recipe (deploy/gunicorn.conf.py), as in production.
     gunicorn_args = ("-c", str(Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"))
-    if args.threads:
-        extra["GUNICORN_THREADS"] = str(args.threads)
-    threads = int(extra.get("GUNICORN_THREADS") or os.environ.get("GUNICORN_THREADS") or 1)
-    server_label = (
-        f"gunicorn {args.workers} workers × {threads} thread{'s' if threads > 1 else ''} (deploy/gunicorn.conf.py)"
-    )
+    server_label = f"gunicorn {args.workers} workers, one request at a time each (deploy/gunicorn.conf.py)"
     with tempfile.TemporaryDirectory() as tmp:
         env = production_env(Path(tmp), RELAIS_URLCONF="bench.urls", **extra)
         if not args.postgres:

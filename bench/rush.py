@@ -1,6 +1,6 @@
 """Registration rush: N residents register for a 12-seat workshop in the same instant.
 
-    .venv/bin/python bench/rush.py [--attempts 1000] [--capacity 12] [--workers N] [--threads N] [--postgres]
+    .venv/bin/python bench/rush.py [--attempts 1000] [--capacity 12] [--workers N] [--postgres]
 
 Serves the demo with gunicorn (production settings, deploy/gunicorn.conf.py) and, from a load generator on
 loopback (one Python thread per resident, `http.client`), makes every resident do what a

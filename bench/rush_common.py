@@ -92,12 +92,6 @@ def arguments(description: str, what: str) -> argparse.ArgumentParser:
         default=0,
         help="gunicorn workers (default: deploy/gunicorn.conf.py's, from the environment)",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="requests a worker works on at once (default: deploy/gunicorn.conf.py's)",
-    )
     parser.add_argument("--postgres", action="store_true", help="also run on the local PostgreSQL server")
     parser.add_argument(
         "--postgres-url", default="", help="PostgreSQL server URL (default: DATABASE_URL, else the local server)"
@@ -112,13 +106,8 @@ def serving(args) -> tuple[dict[str, str], str]:
     env = {}
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
-    if args.threads:
-        env["GUNICORN_THREADS"] = str(args.threads)
     workers = int(env.get("GUNICORN_WORKERS") or os.environ.get("GUNICORN_WORKERS") or 2)
-    threads = int(env.get("GUNICORN_THREADS") or os.environ.get("GUNICORN_THREADS") or 1)
-    label = (
-        f"gunicorn {workers} workers x {threads} thread{'s' if threads > 1 else ''}, health checks on their own address"
-    )
+    label = f"gunicorn {workers} workers (one request at a time each), health checks on their own address"
     return env, label + " (deploy/gunicorn.conf.py)"
 
 

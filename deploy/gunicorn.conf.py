@@ -17,8 +17,7 @@ just when it is needed). Point the load balancer's health check at that address;
 on the main address answers too, in turn.
 
     GUNICORN_WORKERS      processes (default 2: one per core of a small server; more cores,
-                          more; on PostgreSQL, one more than the cores uses the time a page
-                          waits for the database server)
+                          more)
     GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (default 30)
     GUNICORN_BIND         address to listen on (default 127.0.0.1:8000, behind the reverse proxy)
     GUNICORN_HEALTH_BIND  address of the health checks (default 127.0.0.1:8001; empty: none)
