@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0006_content_translations'),
+        ("directory", "0006_content_translations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='place',
-            name='equipment',
-            field=models.JSONField(blank=True, default=list, validators=[relais.directory.models.validate_equipment], verbose_name='équipements en libre accès'),
+            model_name="place",
+            name="equipment",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                validators=[relais.directory.models.validate_equipment],
+                verbose_name="équipements en libre accès",
+            ),
         ),
     ]

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0007_outbox_list_index'),
+        ("notifications", "0007_outbox_list_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='status',
-            field=models.CharField(choices=[('queued', 'En attente'), ('sent', 'Envoyé'), ('printed', 'Imprimé, à poster'), ('failed', 'Échec'), ('cancelled', 'Annulé'), ('held', 'Retenu'), ('expired', 'Sans objet'), ('writing', 'En préparation')], db_index=True, default='queued', max_length=10, verbose_name='état'),
+            model_name="message",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "En attente"),
+                    ("sent", "Envoyé"),
+                    ("printed", "Imprimé, à poster"),
+                    ("failed", "Échec"),
+                    ("cancelled", "Annulé"),
+                    ("held", "Retenu"),
+                    ("expired", "Sans objet"),
+                    ("writing", "En préparation"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=10,
+                verbose_name="état",
+            ),
         ),
     ]
