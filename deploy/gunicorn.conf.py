@@ -18,7 +18,8 @@ on the main address answers too, in turn.
 
     GUNICORN_WORKERS      processes (default 2: one per core of a small server; more cores,
                           more)
-    GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (default 30)
+    GUNICORN_TIMEOUT      seconds without a heartbeat before a worker is replaced (default 30;
+                          a long request such as a big export keeps beating and is not cut)
     GUNICORN_BIND         address to listen on (default 127.0.0.1:8000, behind the reverse proxy)
     GUNICORN_HEALTH_BIND  address of the health checks (default 127.0.0.1:8001; empty: none)
 """
@@ -26,6 +27,7 @@ on the main address answers too, in turn.
 import os
 import select
 import threading
+import time
 
 from gunicorn import util
 from gunicorn.util import parse_address
@@ -35,22 +37,28 @@ HEALTH_BIND = "127.0.0.1:8001"
 
 
 class RelaisWorker(SyncWorker):
-    """gunicorn's sync worker, with a thread of its own for the health-check address."""
+    """gunicorn's sync worker, with a thread of its own for the health-check address, which
+    also tells the master the process is alive while a long request runs (an export of
+    100,000 requests takes tens of seconds: the sync worker alone would be killed at
+    `timeout`, the agent left with a broken download)."""
 
     def run(self):
         health = os.environ.get("GUNICORN_HEALTH_BIND", HEALTH_BIND)
         address = parse_address(health) if health else None
         self.health_sockets = [s for s in self.sockets if address and s.cfg_addr == address]
-        if self.health_sockets:
-            self.sockets = [s for s in self.sockets if s not in self.health_sockets]
-            self.wait_fds = [*self.sockets, self.PIPE[0]]
-            threading.Thread(target=self.serve_health_checks, name="healthz", daemon=True).start()
+        self.sockets = [s for s in self.sockets if s not in self.health_sockets]
+        self.wait_fds = [*self.sockets, self.PIPE[0]]
+        threading.Thread(target=self.serve_health_checks, name="healthz", daemon=True).start()
         super().run()
 
     def serve_health_checks(self):
         for listener in self.health_sockets:
             listener.setblocking(False)
         while self.alive:
+            self.notify()  # the heartbeat the master reads (see the class)
+            if not self.health_sockets:
+                time.sleep(1.0)
+                continue
             ready, _w, _x = select.select(self.health_sockets, [], [], 1.0)
             for listener in ready:
                 try:

@@ -40,6 +40,7 @@ def server(tmp_path):
         "GUNICORN_BIND": f"127.0.0.1:{main}",
         "GUNICORN_HEALTH_BIND": f"127.0.0.1:{health}",
         "GUNICORN_WORKERS": "2",
+        "GUNICORN_TIMEOUT": "2",  # seconds without a heartbeat (see the last test)
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
@@ -98,3 +99,14 @@ def test_a_worker_takes_a_connection_only_when_it_is_free(server):
         thread.join(timeout=30)
     assert len(answers) == 2
     assert answers[0] != answers[1], "both requests went to the same worker"
+
+
+def test_a_request_longer_than_the_timeout_is_not_cut(server):
+    """An export of 100,000 requests takes tens of seconds: the worker serving it keeps
+    telling the master it is alive, and the agent gets the whole file."""
+    answers = []
+    held = _held(server["main"], answers)
+    time.sleep(4.5)  # more than twice the 2 s timeout of this server
+    server["gate"].touch()
+    held.join(timeout=30)
+    assert len(answers) == 1 and answers[0].isdigit()
