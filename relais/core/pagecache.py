@@ -111,7 +111,9 @@ def remember(name: str, compute, *parts, timeout: float = FRAGMENT_TIMEOUT, unti
     if until is not None:
         expires = min(expires, until(value) or expires)
     if len(_remembered) >= _REMEMBERED_MAX:
-        _remembered.clear()
+        # The oldest quarter goes (a burst of different searches does not empty the rest).
+        for old in list(_remembered)[: _REMEMBERED_MAX // 4]:
+            _remembered.pop(old, None)
     _remembered[key] = (expires, value)
     return value
 

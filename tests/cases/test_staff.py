@@ -402,3 +402,33 @@ def test_a_search_lists_every_match_newest_first_and_in_pages(worker_client, civ
     assert [c.pk for c in page.object_list] == [c.pk for c in matches[:50]]
     oldest_first = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=Dupont&sort=submitted_at")
     assert [c.pk for c in oldest_first.context["page_obj"].object_list][0] == matches[-1].pk
+
+
+def _row_of(page: str, reference: str) -> str:
+    rows = [row for row in page.split("<tr") if f">{reference}<" in row]
+    assert len(rows) == 1, reference
+    return rows[0]
+
+
+def test_a_queue_row_shows_what_waits_for_the_agent(worker_client, civil_case):
+    """A late case, a reply from the resident, a name typed with markup: what the row says."""
+    import datetime
+
+    from django.utils import timezone
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Case.objects.filter(pk=civil_case.pk).update(due_date=yesterday, resident_replied_at=timezone.now())
+    civil_case.person.last_name = "<script>alert(1)</script>"
+    civil_case.person.save()
+    page = worker_client.get(reverse("cases:queue") + "?onglet=toutes").content.decode()
+    row = _row_of(page, civil_case.reference)
+    assert f'<td class="late"><bdi dir="ltr">{yesterday:%d/%m/%Y}</bdi></td>' in row
+    assert "réponse reçue" in row
+    assert "<script>" not in row and "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in row
+    assert f'href="{civil_case.get_absolute_url()}"' in row
+    assert f'aria-label="Choisir {civil_case.reference}"' in row
+
+
+def test_a_search_that_finds_nothing_says_so(worker_client):
+    page = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=zzzqqq").content.decode()
+    assert '<td colspan="9">Aucun dossier ici.</td>' in page

@@ -1,12 +1,11 @@
 """Street reports on the staff pages of cases: the panel of a case (publication, close
-reports, duplicate) and the "N signalements proches" of the queue, kept out of the views
-those pages share with other features."""
+reports, duplicate), kept out of the views those pages share with other features (the
+queue's "N signalements proches" is part of its rows: relais/cases/templatetags/queue.py)."""
 
 from django import template
 
 from relais.cases import street_selectors, street_services
 from relais.cases.models import MeToo, StreetReport
-from relais.cases.selectors import worker_team_ids
 
 register = template.Library()
 
@@ -24,14 +23,6 @@ def street_panel(context, case, worker):
     # Other residents' cases and the places they typed: journaled with the people they are about.
     close = street_services.close_cases_seen(case=case, actor=user, request=context["request"])
     return {"case": case, "report": report, "others": others, "close": close}
-
-
-@register.simple_tag(takes_context=True)
-def street_groups(context, cases) -> dict:
-    """Case id -> how many reports of its group (itself and the close ones)."""
-    user = context["request"].user
-    groups = street_selectors.close_cases(list(cases), worker_team_ids(user))
-    return {pk: len(near) + 1 for pk, near in groups.items()}
 
 
 @register.simple_tag
