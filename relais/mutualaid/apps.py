@@ -60,3 +60,22 @@ class MutualaidConfig(AppConfig):
         for model in (Listing, Suspension, Badge, Neighbourhood, ThankYou):
             post_save.connect(board_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-save")
             post_delete.connect(board_changed, sender=model, weak=False, dispatch_uid=f"pages-{model.__name__}-delete")
+
+        # The teams' statistics of the moderation queue (selectors.statistics) are kept a few
+        # minutes: a change of what they count forgets them.
+        from relais.core.models import RetainedCount
+        from relais.mutualaid.models import Conversation
+        from relais.mutualaid.selectors import statistics_changed
+
+        def statistics_changed_by(sender, created=True, update_fields=None, **kwargs):
+            # A conversation counts once: only its creation (or deletion) changes the figures.
+            if sender is not Conversation or created:
+                statistics_changed()
+
+        for model in (Listing, Conversation, Suspension, RetainedCount):
+            post_save.connect(
+                statistics_changed_by, sender=model, weak=False, dispatch_uid=f"statistics-{model.__name__}-save"
+            )
+            post_delete.connect(
+                statistics_changed_by, sender=model, weak=False, dispatch_uid=f"statistics-{model.__name__}-delete"
+            )

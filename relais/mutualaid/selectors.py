@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -259,6 +260,9 @@ def queue(user) -> dict:
         ),
         "reports": staff_reports(user).filter(status=ReportStatus.OPEN).order_by("created_at", "pk"),
         "relay": relay_rows(teams),
+        # How many residents `relay` holds, counted from their waiting messages (one
+        # recipient each, distinct) rather than by checking every resident of the town.
+        "relay_counted": _waiting_relay(teams).filter(recipient__isnull=False).values("recipient").distinct(),
         "statistics": statistics(teams),
     }
 
@@ -388,9 +392,35 @@ def acting_team(user, person):
     return listing.team if listing is not None else None
 
 
-def statistics(teams: list[int]) -> dict:
-    """Counts for the team and the council: no person, no score. Listings the retention
-    purge removed are still counted (core.retention anonymous counts)."""
+# The team's statistics block of the moderation queue counts every listing, conversation
+# and author of the team: with 100,000 listings that is more than the rest of the page.
+# A moderator reads these figures as an overview, not as a queue to work through: they
+# accept figures a few minutes old. They are kept STATISTICS_TIMEOUT seconds in the shared
+# cache, under a version that every change of a listing, conversation, suspension or
+# retained count bumps (mutualaid.apps), so a change made through Relais shows on the next
+# page. Only what no save goes through (a listing passing its expiry date, bulk updates)
+# may show up to that long late.
+STATISTICS_TIMEOUT = 300
+STATISTICS_VERSION_KEY = "relais:mutualaid:statistics:version"
+
+
+def statistics_changed() -> None:
+    """Forget the teams' statistics now and again once the change is committed (a page
+    computed in between, from the old data, would otherwise keep them)."""
+    from django.db import transaction
+
+    def bump():
+        try:
+            cache.incr(STATISTICS_VERSION_KEY)
+        except ValueError:
+            cache.set(STATISTICS_VERSION_KEY, 2, timeout=None)
+
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
+def _statistics_counts(teams: list[int]) -> dict:
+    """The figures of `statistics`, as plain numbers (what the cache keeps)."""
     from relais.core import retention
     from relais.mutualaid.retention import CONVERSATION_COUNTS, LISTING_COUNTS, OFFLINE_AUTHOR_COUNTS
 
@@ -405,12 +435,31 @@ def statistics(teams: list[int]) -> dict:
             by_outcome[dimensions["outcome"]] = by_outcome.get(dimensions["outcome"], 0) + n
     return {
         "live": listings.visible_on_board().count(),
-        "by_status": [(label, by_status.get(value, 0)) for value, label in ListingStatus.choices],
-        "outcomes": [(label, by_outcome.get(value, 0)) for value, label in Outcome.choices],
+        "by_status": by_status,
+        "by_outcome": by_outcome,
         "conversations": Conversation.objects.filter(listing__team__in=teams).count()
         + retention.retained_total(CONVERSATION_COUNTS, team_ids=teams),
         "offline_authors": listings.exclude(posted_via="online").values("posted_by").distinct().count()
         + retention.retained_total(OFFLINE_AUTHOR_COUNTS, team_ids=teams),
+    }
+
+
+def statistics(teams: list[int]) -> dict:
+    """Counts for the team and the council: no person, no score. Listings the retention
+    purge removed are still counted (core.retention anonymous counts). Kept a few minutes
+    (see STATISTICS_TIMEOUT)."""
+    version = cache.get_or_set(STATISTICS_VERSION_KEY, 1, timeout=None)
+    key = f"relais:mutualaid:statistics:{version}:{','.join(str(team) for team in sorted(teams))}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _statistics_counts(teams)
+        cache.set(key, counts, timeout=STATISTICS_TIMEOUT)
+    return {
+        "live": counts["live"],
+        "by_status": [(label, counts["by_status"].get(value, 0)) for value, label in ListingStatus.choices],
+        "outcomes": [(label, counts["by_outcome"].get(value, 0)) for value, label in Outcome.choices],
+        "conversations": counts["conversations"],
+        "offline_authors": counts["offline_authors"],
     }
 
 

@@ -73,7 +73,7 @@ def moderation(request):
     # Each part shows its oldest rows, and how many there are.
     for key in ("pending", "unreviewed", "reports", "relay"):
         # Counted up to the kernel's cap ("plus de 1 000"), not over every row.
-        counted = CappedPaginator(context[key], QUEUE_ROWS)
+        counted = CappedPaginator(context.pop(f"{key}_counted", context[key]), QUEUE_ROWS)
         context[f"{key}_count"], context[f"{key}_count_label"] = counted.count, counted.count_label
         context[f"{key}_capped"] = counted.capped
         context[key] = list(context[key][:QUEUE_ROWS])

@@ -107,6 +107,9 @@ class Message(models.Model):
             models.Index(fields=["related_type", "related_id"], name="message_related"),
             # The outbox's lists in date order: calls to make, messages that failed.
             models.Index(fields=["status", "channel", "created_at"], name="message_status_created"),
+            # The "could not reach" lists (e-mails and SMS together, newest first): read in
+            # date order and stopped at a page, not every failed message sorted.
+            models.Index(fields=["status", "created_at"], name="message_status_new"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),

@@ -41,3 +41,25 @@ def test_outcomes_are_counted_for_statistics(maries_listing, moderator, marie):
 def test_the_moderation_screen_shows_counts_without_any_score(moderator_client):
     html = moderator_client.get("/gestion/entraide/").content.decode()
     assert "Ça a marché" in html and "annonces en ligne" in html
+
+
+def _figures(html: str) -> dict[str, str]:
+    """The moderation screen's statistics, as a person reads them: {row label: figure}."""
+    import re
+    from html import unescape
+
+    figures = {unescape(k): v for k, v in re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', html)}
+    figures["en ligne"] = re.search(r'<span class="stat">(\d+)</span> annonces en ligne', html).group(1)
+    return figures
+
+
+def test_the_moderation_statistics_follow_a_change_at_once(moderator_client, maries_listing, marie):
+    """The statistics are kept a few minutes (selectors.STATISTICS_TIMEOUT), but a change
+    made through Relais shows on the next page."""
+    before = _figures(moderator_client.get("/gestion/entraide/").content.decode())
+    listing_services.listing_close(listing=maries_listing, outcome="did_not_work", actor=marie.user)
+    after = _figures(moderator_client.get("/gestion/entraide/").content.decode())
+    assert int(after["en ligne"]) == int(before["en ligne"]) - 1
+    assert int(after["Ça n'a pas marché"]) == int(before["Ça n'a pas marché"]) + 1
+    assert int(after["Terminée"]) == int(before["Terminée"]) + 1
+    assert after["Ça a marché"] == before["Ça a marché"]
