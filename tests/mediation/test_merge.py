@@ -1,8 +1,6 @@
 """Merging two records of one person (core.services.person_merge) with mediation records:
 registrations to the same workshop, appointments at the same time, named participants."""
 
-import datetime
-
 from relais.core.models import Channel, Person
 from relais.core.services import person_merge
 from relais.mediation import choices as c
@@ -70,10 +68,15 @@ def test_two_appointments_at_the_same_time_leave_one(advisor):
     theirs = appointments.appointment_book(
         dropin=two, starts_at=slot.starts_at, person=duplicate, channel="phone", actor=None
     )
+    # Another free time of the second drop-in (an hour later may be past its closing time).
+    other_time = next(
+        s.starts_at
+        for s in selectors.free_slots(dropins=DropIn.objects.filter(pk=two.pk))
+        if s.starts_at != slot.starts_at
+    )
     later = appointments.appointment_book(
-        dropin=two, starts_at=slot.starts_at + datetime.timedelta(hours=1), person=duplicate, channel="phone",
-        actor=None,
-    )  # fmt: skip
+        dropin=two, starts_at=other_time, person=duplicate, channel="phone", actor=None
+    )
     person_merge(duplicate=duplicate, kept=kept, actor=advisor)
     theirs.refresh_from_db()
     later.refresh_from_db()
