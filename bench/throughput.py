@@ -383,7 +383,7 @@ def write_pages_section(results: list, duration: int, database: str, load: float
         "Targets: anonymous visitors (served from the 60 s public-page cache) >= 50 % of hello, p99 < 100 ms;",
         "**a logged-in resident** (a real session of the demo's resident with an account; pages rendered for her,",
         'no page cache; the parts the same for everyone are kept rendered, see README, "Performance")',
-        f"**>= 15 % of hello, p99 < 150 ms** — here: worst page {worst_ratio:.0%} of hello, worst p99 {worst_p99:.0f} ms.",
+        f"**>= 15 % of hello, p99 < 150 ms** — here: worst page {worst_ratio:.1%} of hello, worst p99 {worst_p99:.0f} ms.",
         "",
         "| page | requests/s | ratio to hello | p50 ms | p99 ms | errors | wrk cores | server CPU ms/request "
         "| CPU ratio (hello's ms / page's) |",
