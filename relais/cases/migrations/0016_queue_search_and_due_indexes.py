@@ -5,23 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_identity_link_request'),
-        ('cases', '0015_alter_case_channel'),
-        ('core', '0016_alter_person_created_via'),
-        ('directory', '0006_content_translations'),
-        ('mandates', '0003_mandate_submission_key'),
+        ("accounts", "0006_identity_link_request"),
+        ("cases", "0015_alter_case_channel"),
+        ("core", "0016_alter_person_created_via"),
+        ("directory", "0006_content_translations"),
+        ("mandates", "0003_mandate_submission_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'due_date'], name='case_due_all'),
+            model_name="case",
+            index=models.Index(fields=["team", "due_date"], name="case_due_all"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'search_text'], name='case_search'),
+            model_name="case",
+            index=models.Index(fields=["team", "search_text"], name="case_search"),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0016_alter_person_created_via'),
+        ("core", "0016_alter_person_created_via"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='person_by_name'),
+            model_name="person",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="person_by_name"),
         ),
     ]

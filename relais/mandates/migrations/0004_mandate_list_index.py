@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_identity_link_request'),
-        ('core', '0016_alter_person_created_via'),
-        ('mandates', '0003_mandate_submission_key'),
+        ("accounts", "0006_identity_link_request"),
+        ("core", "0016_alter_person_created_via"),
+        ("mandates", "0003_mandate_submission_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='mandate',
-            index=models.Index(fields=['team', 'created_at'], name='mandate_team_created'),
+            model_name="mandate",
+            index=models.Index(fields=["team", "created_at"], name="mandate_team_created"),
         ),
     ]

@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_identity_link_request'),
-        ('core', '0017_person_name_index'),
-        ('directory', '0007_place_equipment'),
-        ('mediation', '0008_alter_appointment_channel_alter_registration_channel'),
+        ("accounts", "0006_identity_link_request"),
+        ("core", "0017_person_name_index"),
+        ("directory", "0007_place_equipment"),
+        ("mediation", "0008_alter_appointment_channel_alter_registration_channel"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['team', 'starts_at', 'id'], name='appointment_team_starts'),
+            model_name="appointment",
+            index=models.Index(fields=["team", "starts_at", "id"], name="appointment_team_starts"),
         ),
     ]

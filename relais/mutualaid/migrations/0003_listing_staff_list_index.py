@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_identity_link_request'),
-        ('core', '0016_alter_person_created_via'),
-        ('mutualaid', '0002_suspension_team'),
+        ("accounts", "0006_identity_link_request"),
+        ("core", "0016_alter_person_created_via"),
+        ("mutualaid", "0002_suspension_team"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['team', 'created_at'], name='mutualaid_listing_team_new'),
+            model_name="listing",
+            index=models.Index(fields=["team", "created_at"], name="mutualaid_listing_team_new"),
         ),
     ]

@@ -5,25 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_identity_link_request'),
-        ('core', '0017_person_name_index'),
-        ('mutualaid', '0003_listing_staff_list_index'),
+        ("accounts", "0006_identity_link_request"),
+        ("core", "0017_person_name_index"),
+        ("mutualaid", "0003_listing_staff_list_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='conversationmessage',
-            index=models.Index(condition=models.Q(('hidden_at__isnull', True), ('needs_relay', True), ('relayed_at__isnull', True)), fields=['recipient'], name='mutualaid_message_to_relay'),
+            model_name="conversationmessage",
+            index=models.Index(
+                condition=models.Q(("hidden_at__isnull", True), ("needs_relay", True), ("relayed_at__isnull", True)),
+                fields=["recipient"],
+                name="mutualaid_message_to_relay",
+            ),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(condition=models.Q(('reviewed_at__isnull', True), ('status', 'published')), fields=['team', 'published_at', 'id'], name='mutualaid_listing_unreviewed'),
+            model_name="listing",
+            index=models.Index(
+                condition=models.Q(("reviewed_at__isnull", True), ("status", "published")),
+                fields=["team", "published_at", "id"],
+                name="mutualaid_listing_unreviewed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['status', 'created_at', 'id'], name='mutualaid_report_status_new'),
+            model_name="report",
+            index=models.Index(fields=["status", "created_at", "id"], name="mutualaid_report_status_new"),
         ),
     ]

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0016_alter_person_created_via'),
-        ('notifications', '0006_language_choices_town_languages'),
+        ("core", "0016_alter_person_created_via"),
+        ("notifications", "0006_language_choices_town_languages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['status', 'channel', 'created_at'], name='message_status_created'),
+            model_name="message",
+            index=models.Index(fields=["status", "channel", "created_at"], name="message_status_created"),
         ),
     ]
