@@ -34,12 +34,14 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from relais.core import cacheversions
 
 VERSION_KEY = "relais:pages:version"
 # Each process reads the shared version at most once a second: a page served from the
@@ -52,7 +54,7 @@ _seen = {"version": None, "at": 0.0}
 def _version() -> int:
     now = time.monotonic()
     if _seen["version"] is None or now - _seen["at"] >= VERSION_TTL:
-        _seen["version"] = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+        _seen["version"] = cacheversions.current(VERSION_KEY)
         _seen["at"] = now
     return _seen["version"]
 
@@ -120,10 +122,7 @@ def remember(name: str, compute, *parts, timeout: float = FRAGMENT_TIMEOUT, unti
 
 def invalidate_public_pages() -> None:
     """Forget every cached public page now; changes call `public_pages_changed` instead."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+    cacheversions.bump(VERSION_KEY)
     forget_version()
 
 

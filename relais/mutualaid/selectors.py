@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from relais.accounts.models import Role, Team, TeamKind
 from relais.accounts.permissions import team_ids
+from relais.core import cacheversions
 from relais.core.models import Person
 from relais.core.text import fold
 from relais.mutualaid.models import (
@@ -405,18 +406,8 @@ STATISTICS_VERSION_KEY = "relais:mutualaid:statistics:version"
 
 
 def statistics_changed() -> None:
-    """Forget the teams' statistics now and again once the change is committed (a page
-    computed in between, from the old data, would otherwise keep them)."""
-    from django.db import transaction
-
-    def bump():
-        try:
-            cache.incr(STATISTICS_VERSION_KEY)
-        except ValueError:
-            cache.set(STATISTICS_VERSION_KEY, 2, timeout=None)
-
-    bump()
-    transaction.on_commit(bump, robust=True)
+    """Forget the teams' statistics now and again once the change is committed."""
+    cacheversions.changed(STATISTICS_VERSION_KEY)
 
 
 def _statistics_counts(teams: list[int]) -> dict:
@@ -448,7 +439,7 @@ def statistics(teams: list[int]) -> dict:
     """Counts for the team and the council: no person, no score. Listings the retention
     purge removed are still counted (core.retention anonymous counts). Kept a few minutes
     (see STATISTICS_TIMEOUT)."""
-    version = cache.get_or_set(STATISTICS_VERSION_KEY, 1, timeout=None)
+    version = cacheversions.current(STATISTICS_VERSION_KEY)
     key = f"relais:mutualaid:statistics:{version}:{','.join(str(team) for team in sorted(teams))}"
     counts = cache.get(key)
     if counts is None:
