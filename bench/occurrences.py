@@ -26,7 +26,6 @@ import datetime
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import ROOT, load_average, machine, manage, production_env, write_section  # noqa: E402
+from bench.server import in_django, load_average, machine, manage, production_env, write_section  # noqa: E402
 
 
 def _timed(function, runs: int, *, before=None) -> dict:
@@ -113,18 +112,7 @@ def main() -> None:
         env = production_env(Path(tmp))
         for command in (["migrate", "--noinput"], ["demo_load", "--allow-without-debug"]):
             manage(env, *command)
-        program = (
-            f"import django, json, sys; sys.path.insert(0, {str(ROOT)!r}); django.setup(); "
-            f"import bench.occurrences as b; print(json.dumps(b.measure({args.runs})))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", program],
-            env={**env, "DJANGO_SETTINGS_MODULE": "relais.settings"},
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        out = in_django(env, f"import json, bench.occurrences as b; print(json.dumps(b.measure({args.runs})))")
     r = json.loads(out.strip().splitlines()[-1])
     database = "PostgreSQL" if "DATABASE_URL" in os.environ else "SQLite"
 

@@ -50,6 +50,20 @@ def production_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def in_django(env: dict[str, str], code: str) -> str:
+    """Run `code` in a new process set up as the server is (Django configured from `env`);
+    returns what it printed."""
+    program = f"import django, sys; sys.path.insert(0, {str(ROOT)!r}); django.setup(); " + code
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        env={**env, "DJANGO_SETTINGS_MODULE": "relais.settings"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True

@@ -41,7 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import ROOT, DemoServer, LoadGenerator, machine, production_env, write_section  # noqa: E402
+from bench.server import (  # noqa: E402
+    DemoServer,
+    LoadGenerator,
+    in_django,
+    machine,
+    production_env,
+    write_section,
+)
 
 PAGES = [
     ("hello (baseline)", "/bench/hello"),
@@ -217,17 +224,7 @@ def recording_cost(count: int = 2000) -> dict:
 
 def _in_django(env: dict, code: str) -> str:
     """Run `code` (with this module imported as `t`) in a process set up like the server."""
-    program = (
-        f"import django, sys; sys.path.insert(0, {str(ROOT)!r}); django.setup(); import bench.throughput as t; " + code
-    )
-    return subprocess.run(
-        [sys.executable, "-c", program],
-        env={**env, "DJANGO_SETTINGS_MODULE": "relais.settings"},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    return in_django(env, "import bench.throughput as t; " + code)
 
 
 def measure_funnel(tmp: Path, env: dict, server_on, duration: int, rounds: int) -> tuple[list, dict]:
