@@ -109,8 +109,17 @@ class Mandate(KeyedModel, models.Model):
     class Meta:
         verbose_name = _("mandat")
         ordering = ["-created_at"]
-        # The staff list: a team's mandates waiting (oldest first) and ended (newest first).
-        indexes = [models.Index(fields=["team", "created_at"], name="mandate_team_created")]
+        # The staff list: a team's mandates waiting (oldest first) and ended (newest first);
+        # its active ones, ending first (then by id, as the list orders them), read in that order
+        # instead of sorted.
+        indexes = [
+            models.Index(fields=["team", "created_at"], name="mandate_team_created"),
+            models.Index(
+                fields=["team", "expires_at", "id"],
+                condition=Q(activated_at__isnull=False, revoked_at__isnull=True),
+                name="mandate_team_active",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(activated_at__isnull=True) | Q(expires_at__isnull=False), name="mandate_active_expires"
