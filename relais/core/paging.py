@@ -20,6 +20,40 @@ from django.utils.translation import gettext as _
 COUNT_CAP = 1000
 
 
+class CappedCount:
+    """A number of rows counted up to a cap (`capped_count`): `n` (at most `cap + 1`) for
+    plural forms and tests, and, printed, the count as a person reads it ("plus de 1 000")."""
+
+    def __init__(self, n: int, cap: int):
+        self.n, self.cap = n, cap
+
+    @property
+    def capped(self) -> bool:
+        return self.n > self.cap
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def __eq__(self, other) -> bool:
+        return self.n == other if isinstance(other, int) else NotImplemented
+
+    __hash__ = None
+
+    def __str__(self) -> str:
+        if self.capped:
+            return _("plus de %(n)s") % {"n": number_format(self.cap, force_grouping=True)}
+        return number_format(self.n, force_grouping=True)
+
+    def __repr__(self) -> str:
+        return f"CappedCount({self}, n={self.n})"
+
+
+def capped_count(rows, cap: int = COUNT_CAP) -> CappedCount:
+    """How many rows a queryset has, reading at most `cap + 1` of them (`SELECT COUNT(*)
+    FROM (… LIMIT 1001)`): what a page shows beside a list it does not page through."""
+    return CappedCount(rows.order_by()[: cap + 1].count(), cap)
+
+
 class CappedPage(Page):
     """A page past what was counted: whether a next one exists is known from its extra row."""
 
@@ -55,9 +89,7 @@ class CappedPaginator(Paginator):
     @property
     def count_label(self) -> str:
         """The count as a person reads it: "1 234" or, past the cap, "plus de 1 000"."""
-        if self.capped:
-            return _("plus de %(n)s") % {"n": number_format(self.cap, force_grouping=True)}
-        return number_format(self.count, force_grouping=True)
+        return str(CappedCount(self.count, self.cap))
 
     def validate_number(self, number):
         if not self.capped:

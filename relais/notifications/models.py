@@ -110,6 +110,10 @@ class Message(models.Model):
             # The "could not reach" lists (e-mails and SMS together, newest first): read in
             # date order and stopped at a page, not every failed message sorted.
             models.Index(fields=["status", "created_at"], name="message_status_new"),
+            # The reasons of the held messages (after a restore), one by one; empty otherwise.
+            models.Index(fields=["held_reason"], condition=Q(status="held"), name="message_held_reason"),
+            # The account e-mails (no person: sign-in codes, passwords) that failed, counted.
+            models.Index(fields=["status"], condition=Q(person__isnull=True), name="message_account_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),

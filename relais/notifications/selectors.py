@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import Enum
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Cast
 
@@ -21,6 +22,7 @@ from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.core.extensions import message_filters
 from relais.core.models import ContactChannel
+from relais.core.paging import capped_count
 from relais.notifications.letters import Envelope, envelopes_of
 from relais.notifications.models import LetterBatch, Message, MessageStatus
 
@@ -74,21 +76,62 @@ def message_access(user, message: Message) -> Access | None:
 
 
 def outbox_summary(user) -> dict:
+    """The outbox page: the calls to make (a queryset, to page through) and, counted up to
+    the kernel's cap (`capped_count`), the letters waiting, the failed messages, the held
+    ones and those the worker will try again."""
     listed = messages_listed_for(user)
     return {
         "can_print": prints_letters(user),
-        "letters_waiting": Message.objects.letters_to_print().count(),
+        "letters_waiting": capped_count(Message.objects.letters_to_print()),
         "to_call": listed.to_call().select_related("person").order_by("created_at"),
         # Failed messages that reached the resident no other way (see `unreachable`).
-        "failed": unreachable(user)["nobody"][:50],
-        "failed_accounts": Message.objects.filter(status=MessageStatus.FAILED, person__isnull=True).count(),
-        "retrying": listed.filter(status=MessageStatus.QUEUED, channel__in=["email", "sms"], attempts__gt=0).count(),
+        "failed": capped_count(unreachable(user)["nobody"]),
+        "failed_accounts": capped_count(Message.objects.filter(status=MessageStatus.FAILED, person__isnull=True)),
+        "retrying": capped_count(
+            listed.filter(status=MessageStatus.QUEUED, channel__in=["email", "sms"], attempts__gt=0)
+        ),
+        "held": capped_count(Message.objects.filter(status=MessageStatus.HELD)),
         "batches": LetterBatch.objects.annotate(
             n=Count("letters"), unsent=Count("letters", filter=~Q(letters__status=MessageStatus.SENT))
         )[:20]
         if prints_letters(user)
         else [],
     }
+
+
+def held_summary() -> dict:
+    """The held outbox (after a restore there may be many), each figure read through an
+    index: how many (counted up to the kernel's cap), by channel, the reasons given and
+    when the oldest was written."""
+    held = Message.objects.filter(status=MessageStatus.HELD)
+    by_channel = [(label, capped_count(held.filter(channel=channel))) for channel, label in ContactChannel.choices]
+    return {
+        "count": capped_count(held),
+        "by_channel": [(label, n) for label, n in by_channel if n],
+        "reasons": _held_reasons(),
+        "oldest": held.order_by("created_at").values_list("created_at", flat=True).first(),
+    }
+
+
+def _held_reasons(limit: int = 10) -> list[str]:
+    """The distinct reasons of the held messages, a few index reads for each one (a walk
+    from one reason to the next in `message_held_reason`, not a read of every message)."""
+    table, held = Message._meta.db_table, MessageStatus.HELD.value
+    # SQLite, without statistics (no ANALYZE is run), would rather read the status index.
+    index = " INDEXED BY message_held_reason" if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The status written out, not a parameter: SQLite uses a partial index only for a
+            # query whose own condition names its value.
+            f"WITH RECURSIVE reasons (reason) AS ("
+            f" SELECT MIN(held_reason) FROM {table}{index} WHERE status = '{held}'"
+            f" UNION ALL SELECT (SELECT MIN(held_reason) FROM {table}{index}"
+            f" WHERE status = '{held}' AND held_reason > reason)"
+            f" FROM reasons WHERE reason IS NOT NULL"
+            f") SELECT reason FROM reasons WHERE reason IS NOT NULL LIMIT %s",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def unreachable(user) -> dict:

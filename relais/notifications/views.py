@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.crypto import constant_time_compare
@@ -16,7 +16,6 @@ from relais.accounts.permissions import looks_people_up, staff_required
 from relais.core import content_language
 from relais.core.audit import audit_log
 from relais.core.http import post_data
-from relais.core.models import ContactChannel
 from relais.core.paging import paginate
 from relais.notifications import selectors, services, texts, worker
 from relais.notifications.forms import CallForm, HeldForm, RecipientSearchForm, ResendSinceForm, TemplateForm
@@ -37,11 +36,9 @@ PRINT_ROLES = (Role.RECEPTION,)
 def outbox(request):
     summary = selectors.outbox_summary(request.user)
     summary["to_call"] = paginate(request, summary["to_call"], 50)
-    summary["failed"] = list(summary["failed"])
-    people = {m.person_id for m in summary["to_call"]} | {m.person_id for m in summary["failed"]}
+    people = {m.person_id for m in summary["to_call"]}  # the only people the page names
     audit_log(actor=request.user, action=Action.OUTBOX_VIEWED, request=request, people=people)
-    held = Message.objects.filter(status=MessageStatus.HELD).count()
-    return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm(), "held": held})
+    return render(request, "notifications/staff/outbox.html", {**summary, "call_form": CallForm()})
 
 
 @staff_required(*PRINT_ROLES)
@@ -262,7 +259,6 @@ def resend_since(request):
 @staff_required(Role.ADMINISTRATOR)
 def held(request):
     """Messages held back (after a restore): send them or not, all at once."""
-    held_messages = Message.objects.filter(status=MessageStatus.HELD)
     form = HeldForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         discard = form.cleaned_data["decision"] == "discard"
@@ -276,15 +272,7 @@ def held(request):
                 request, ngettext("%(n)s message va partir.", "%(n)s messages vont partir.", count) % {"n": count}
             )
         return redirect("notifications:held")
-    summary = {
-        "count": held_messages.count(),
-        "by_channel": [
-            (dict(ContactChannel.choices)[row["channel"]], row["n"])
-            for row in held_messages.values("channel").annotate(n=Count("pk")).order_by("channel")
-        ],
-        "reasons": sorted(held_messages.order_by().values_list("held_reason", flat=True).distinct()),
-        "oldest": held_messages.aggregate(first=Min("created_at"))["first"],
-    }
+    summary = selectors.held_summary()
     return render(
         request, "notifications/staff/held.html", {**summary, "form": form}, status=400 if form.errors else 200
     )

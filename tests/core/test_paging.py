@@ -13,7 +13,7 @@ from django.urls import reverse
 from bench.staff_lists import MARKER, fill_appointments, fill_journal, make_people
 from relais.accounts.models import User
 from relais.core.models import AuditEvent
-from relais.core.paging import COUNT_CAP, CappedPaginator
+from relais.core.paging import COUNT_CAP, CappedPaginator, capped_count
 from tests.conftest import staff_client
 
 
@@ -96,3 +96,14 @@ def test_the_appointments_list_is_paged_past_the_cap():
     assert len(set(re.findall(rf"{MARKER}\d{{6}}", page_21))) >= 10
     assert _next_url(page_21) is None
     assert 'rel="prev"' in page_21
+
+
+@pytest.mark.django_db
+def test_a_count_beside_a_list_stops_at_the_cap_and_says_so():
+    people = make_people(3)
+    fill_journal(12, people)
+    entries = AuditEvent.objects.filter(details__ligne__startswith=MARKER)
+    exact, capped = capped_count(entries, cap=20), capped_count(entries, cap=10)
+    assert exact == 12 and str(exact) == "12" and not exact.capped and exact
+    assert capped.n == 11 and capped.capped and re.sub(r"\s", " ", str(capped)) == "plus de 10"
+    assert not capped_count(entries.none())

@@ -158,3 +158,22 @@ def test_healthz_deep_asks_for_the_token_when_one_is_set(client, db, settings):
     assert client.get("/healthz/deep").status_code == 403
     assert client.get("/healthz/deep?token=s3cret").status_code == 200
     assert client.get("/healthz/deep", headers={"X-Healthz-Token": "s3cret"}).status_code == 200
+
+
+def test_the_held_page_names_every_reason_and_counts_by_channel(waiting, admin_client, resident_with_email):
+    services.hold_queued(reason="Restauration du 4 décembre")
+    services.notify(person=resident_with_email, template="generic", context={"subject": "E2", "text": "T"})
+    services.hold_queued(reason="Restauration du 5 décembre")
+    page = admin_client.get(reverse("notifications:held")).content.decode()
+    assert "3 messages attendent votre décision" in page
+    assert "Restauration du 4 décembre, Restauration du 5 décembre" in page
+    assert "Courriel : 2" in page and "Courrier postal : 1" in page and "SMS :" not in page
+
+
+def test_a_long_held_outbox_is_counted_up_to_the_cap(waiting, admin_client, settings, monkeypatch):
+    from relais.core import paging
+
+    monkeypatch.setattr(paging.capped_count, "__defaults__", (1,))  # a cap of 1 message
+    services.hold_queued(reason="Restauration")
+    page = admin_client.get(reverse("notifications:held")).content.decode().replace("\u202f", " ")
+    assert "plus de 1 messages attendent votre décision" in page

@@ -228,3 +228,18 @@ def test_staff_never_read_the_residents_personal_links(reception_client, residen
     )
     page = reception_client.get(reverse("notifications:message_detail", args=[message.pk])).content.decode()
     assert "secret-token" not in page and "lien personnel" in page
+
+
+def test_the_outbox_counts_every_failed_message_not_a_page_of_them(reception_client, db):
+    """It said "50 messages n'ont pas pu partir" for any number above 50 (a slice's length)."""
+    from relais.core.models import Person
+
+    people = Person.objects.bulk_create(
+        Person(last_name=f"Injoignable{i}", email=f"i{i}@example.org", preferred_channel="email") for i in range(60)
+    )
+    Message.objects.bulk_create(
+        Message(person=p, channel="email", to_email=p.email, template="generic", subject="S", status="failed")
+        for p in people
+    )
+    page = reception_client.get(reverse("notifications:outbox")).content.decode()
+    assert "60 messages n'ont pas pu partir" in page.replace("&#x27;", "'")
