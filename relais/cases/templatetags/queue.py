@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from relais.cases.street_selectors import close_cases
 from relais.core.bidi import isolate
+from relais.core.rows import reverser
 from relais.core.templatetags.ui import tag
 
 register = template.Library()
@@ -35,8 +36,7 @@ def queue_rows(context, cases) -> SafeString:
     corrected = tag(_("correction reçue"), "warn")
     choose = _("Choisir %(ref)s")
     today = timezone.localdate()
-    # One reverse() for the page: a case's address is this one with its reference in it.
-    head = reverse("cases:detail", args=["0"]).removesuffix("0/")
+    detail = reverser("cases:detail")  # one reverse() for the page
     rows = []
     for case in cases:
         flags = []
@@ -62,7 +62,7 @@ def queue_rows(context, cases) -> SafeString:
                 "<td>{submitted}</td><td{late}>{due}</td><td>{assignee}</td>\n</tr>",
                 pk=case.pk,
                 choose=choose % {"ref": case.reference},
-                url=f"{head}{quote(case.reference)}/",
+                url=detail(quote(case.reference)),
                 reference=isolate(case.reference),
                 flags=mark_safe("".join(f" {flag}" for flag in flags)),  # noqa: S308 - each built escaped
                 form=case.form.title,
