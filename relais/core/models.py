@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import journal
+from relais.core.constraints import Check
 from relais.core.content_language import language_choices
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.text import fold, phone_digits
@@ -131,15 +132,15 @@ class Person(KeyedModel, models.Model):
         ordering = ["last_name", "first_name", "pk"]
         # Lists of people by name (the person search, the relay list) read in order, no sort.
         indexes = [models.Index(fields=["last_name", "first_name", "id"], name="person_by_name")]
-        constraints = [
-            models.CheckConstraint(
+        constraints = [  # decided in Python by full_clean() (relais/core/constraints.py)
+            Check(
                 condition=~Q(first_name="", last_name="", email="", phone="") | Q(erased_at__isnull=False),
                 name="person_identified",
                 violation_error_message=_(
                     "Indiquez au moins un nom, un prénom, une adresse électronique ou un téléphone."
                 ),
             ),
-            models.CheckConstraint(
+            Check(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
                 name="person_birth_year_range",
             ),
