@@ -17,6 +17,7 @@ from relais.accounts.models import Role, User
 from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status, normalize_reference
 from relais.core.models import Channel
+from relais.core.paging import CappedPaginator
 from relais.core.text import fold
 from relais.mandates.models import Mandate
 
@@ -233,11 +234,16 @@ def page_of(queryset: QuerySet[Case], number, per_page: int = 50, *, few: bool =
     """A page of a queue: ids are paginated on the index alone, then only those rows are read.
     `few`: the filter (a search) matches few rows that only a full read finds; the ids are
     read once, rather than once to count and again for the page. `count`: the number of
-    rows when already known (a whole tab: its count), so that it is not counted again."""
+    rows when already known (a whole tab: its count), so that it is not counted again.
+    Otherwise (other filters) the rows are counted up to the cap of relais.core.paging."""
     ids = queryset.values_list("pk", flat=True)
-    paginator = Paginator(list(ids) if few else ids, per_page)
-    if count is not None and not few:
+    if few:
+        paginator = Paginator(list(ids), per_page)
+    elif count is not None:
+        paginator = Paginator(ids, per_page)
         paginator.count = count
+    else:  # a filter over a whole team: counted up to the kernel's cap, not row by row
+        paginator = CappedPaginator(ids, per_page)
     page = paginator.get_page(number)
     # By id alone: the ids come from `queryset` (scoped already); with its filters and its
     # order again, the database would search again or walk the sort index over the team.

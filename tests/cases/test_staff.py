@@ -432,3 +432,22 @@ def test_a_queue_row_shows_what_waits_for_the_agent(worker_client, civil_case):
 def test_a_search_that_finds_nothing_says_so(worker_client):
     page = worker_client.get(reverse("cases:queue") + "?onglet=toutes&q=zzzqqq").content.decode()
     assert '<td colspan="9">Aucun dossier ici.</td>' in page
+
+
+def test_a_filtered_queue_is_counted_up_to_the_cap_and_paged_past_it(worker_client, civil_case, monkeypatch):
+    from relais.core.paging import CappedPaginator
+
+    monkeypatch.setitem(CappedPaginator.__init__.__kwdefaults__, "cap", 2)  # a cap of 2 cases
+    for i in range(4):
+        Case.objects.create(
+            reference=f"F-{i}", form=civil_case.form, team=civil_case.team, person=civil_case.person,
+            channel="phone", due_date=civil_case.due_date, answers=[],
+        )  # fmt: skip
+    url = reverse("cases:queue") + "?onglet=toutes&channel=phone"
+    first = worker_client.get(url)
+    assert "plus de 2 dossiers" in first.content.decode().replace("\u202f", " ").replace("\xa0", " ")
+    shown = {case.reference for case in first.context["page_obj"]}
+    assert {f"F-{i}" for i in range(4)} <= shown  # a page of 50 shows them all
+    # The whole tab is still counted exactly (its count is known from the tab counts).
+    whole = worker_client.get(reverse("cases:queue") + "?onglet=toutes")
+    assert not getattr(whole.context["page_obj"].paginator, "capped", False)
