@@ -134,6 +134,9 @@ def run_rush(
             client.start()
         probe = Probe(server.health_port)
         load = load_average()
+        ready_by = time.monotonic() + 600
+        while barrier.n_waiting < attempts and time.monotonic() < ready_by:
+            time.sleep(0.01)  # every page loaded first: its CPU is not the rush's
         server_cpu = process_cpu_seconds(server.process.pid)
         with LoadGenerator() as generator:
             barrier.wait()  # every client is ready: go

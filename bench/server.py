@@ -178,8 +178,9 @@ class LoadGenerator:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process `pid` and its live children (a
-    gunicorn master and its workers), read from /proc; 0.0 where /proc is missing."""
+    """CPU seconds (user + system) used so far by process `pid` and its children (a gunicorn
+    master and its workers: the live ones, and those it replaced, which the kernel adds to
+    its own count once they exit), read from /proc; 0.0 where /proc is missing."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     total = 0.0
     try:
@@ -194,6 +195,8 @@ def process_cpu_seconds(pid: int) -> float:
         parent = int(fields[1])
         if candidate == pid or parent == pid:
             total += (int(fields[11]) + int(fields[12])) / tick
+        if candidate == pid:  # its children that exited (cutime, cstime)
+            total += (int(fields[13]) + int(fields[14])) / tick
     return total
 
 

@@ -55,22 +55,40 @@ def already_created(model: type[T], raw_key) -> T | None:
     return _existing(model, key)
 
 
+class _MadeAlready(Exception):
+    def __init__(self, existing):
+        self.existing = existing
+
+
 def create_once(
-    model: type[T], key: uuid.UUID | None, create: Callable[[], T], *, lock: Callable[[], object] | None = None
+    model: type[T],
+    key: uuid.UUID | None,
+    create: Callable[[], T],
+    *,
+    lock: Callable[[], object] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> tuple[T, bool]:
-    """Run `create()` once per `key`, in one transaction: lock → look the key up → create.
+    """Run `create()` once per `key`, in one transaction: prepare → lock → look the key up → create.
 
     Returns (row, created). `create()` makes everything the action needs (the resident's
     Person too), so that a repeated submission creates nothing at all. Without a key (a
-    command, a test) it simply creates.
+    command, a test) it simply creates. `prepare()`, when given, does before the lock what
+    does not need it (the resident's Person, so that it is not made while a seat is held):
+    when the key turns out to be taken, what it wrote is rolled back with the rest.
     """
     try:
         with transaction.atomic():
+            if prepare is not None:
+                prepare()
             if lock is not None:
                 lock()
             if key is not None and (existing := _existing(model, key)) is not None:
+                if prepare is not None:
+                    raise _MadeAlready(existing)  # undo what `prepare` wrote
                 return existing, False
             return create(), True
+    except _MadeAlready as made:
+        return made.existing, False
     except IntegrityError:
         # A concurrent first submission committed the key between our look-up and our
         # insert: everything this attempt wrote is rolled back; answer with the first one.

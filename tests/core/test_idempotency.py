@@ -49,6 +49,21 @@ def test_the_key_is_looked_up_once_the_lock_is_held(db):
     assert not Person.objects.filter(last_name="DOUBLON").exists()
 
 
+def test_what_was_prepared_before_the_lock_is_rolled_back_when_the_key_is_taken(first):
+    order = []
+
+    def prepare():  # e.g. the resident, made before a seat is locked
+        order.append("prepare")
+        Person.objects.create(last_name="FAIT AVANT LE VERROU")
+
+    def create():
+        raise AssertionError("a repeated submission must not create")
+
+    row, created = create_once(Person, first.submission_key, create, lock=lambda: order.append("lock"), prepare=prepare)
+    assert (row, created) == (first, False) and order == ["prepare", "lock"]
+    assert not Person.objects.filter(last_name="FAIT AVANT LE VERROU").exists()
+
+
 def test_a_concurrent_first_submission_rolls_back_everything_the_second_wrote(first):
     def create():
         Person.objects.create(last_name="RÉSIDENT EN TROP")  # e.g. the resident made for the action

@@ -14,7 +14,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -125,6 +125,19 @@ def registration_create(
     """
     held = {}
 
+    def prepare():
+        # Before the seat lock, as the caller read the workshop: whether it is open, then
+        # the resident (a callable: made only once the workshop is known open). Nothing
+        # here needs the lock, which other registrations are waiting for.
+        if "sessions" not in getattr(workshop, "_prefetched_objects_cache", {}):
+            prefetch_related_objects([workshop], "sessions")  # read once, for both checks
+        selectors.check_registration_open(workshop, by_staff=by_staff)
+        if callable(person):
+            held["person"] = person()
+        else:
+            refuse_erased(person)
+            held["person"] = person
+
     def lock():
         locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
         # The sessions the caller read a moment ago (the page's prefetch) decide whether
@@ -136,22 +149,17 @@ def registration_create(
 
     def create() -> Registration:
         return _register(
-            locked=held["workshop"], person=person, channel=channel, actor=actor, submission_key=submission_key,
-            by_staff=by_staff, request=request,
+            locked=held["workshop"], person=held["person"], channel=channel, actor=actor,
+            submission_key=submission_key, by_staff=by_staff, request=request,
         )  # fmt: skip
 
-    registration, _created = create_once(Registration, submission_key, create, lock=lock)
+    registration, _created = create_once(Registration, submission_key, create, lock=lock, prepare=prepare)
     return registration
 
 
 def _register(*, locked: Workshop, person, channel, actor, submission_key, by_staff, request) -> Registration:
-    """The registration itself (the caller holds the workshop lock); `person` may be a
-    callable making the resident, called once the workshop is known to be open."""
-    selectors.check_registration_open(locked, by_staff=by_staff)
-    if callable(person):
-        person = person()  # just made, or the account's active record: not erased
-    else:
-        refuse_erased(person)
+    """The registration itself (the caller holds the workshop lock, `person` is made)."""
+    selectors.check_registration_open(locked, by_staff=by_staff)  # again, now that it is locked
     duplicate = selectors.duplicate_registration(locked, person)
     if duplicate:
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
