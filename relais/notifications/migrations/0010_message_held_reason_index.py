@@ -36,7 +36,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="message",
-            index=models.Index(condition=models.Q(("person__isnull", True)), fields=["status"], name="message_account_status"),
+            index=models.Index(
+                condition=models.Q(("person__isnull", True)), fields=["status"], name="message_account_status"
+            ),
         ),
         migrations.RunPython(create_statistics, drop_statistics),
     ]
