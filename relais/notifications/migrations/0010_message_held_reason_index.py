@@ -32,7 +32,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="message",
-            index=models.Index(condition=models.Q(("status", "held")), fields=["held_reason"], name="message_held_reason"),
+            index=models.Index(
+                condition=models.Q(("status", "held")), fields=["held_reason"], name="message_held_reason"
+            ),
         ),
         migrations.AddIndex(
             model_name="message",
