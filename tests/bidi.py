@@ -5,6 +5,8 @@ In an Arabic page, "02 47 00 00 00" shows as "00 00 00 47 02" and "14 h 30" as "
 unless the value sits in an element that isolates it: a `<bdi>`, or an element with
 `dir="ltr"` (or `dir="auto"`) between it and the page's root. Titles and options cannot hold
 elements: there a value counts as isolated between the Unicode marks LRI/FSI and PDI.
+Digits glued to a letter before them are part of a word or a token ("B0h_S6" in a secret
+address), not a value.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from relais.notifications.letters import PHONE
 
 VALUES = {
     "phone number": PHONE,
-    "case reference": re.compile(r"(?<![\d-])\d{4}-\d{5}(?!\d)"),
-    "time": re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}|[\s\u00a0]?h(?:[\s\u00a0]?\d{2})?(?![^\W\d_]))(?![\d:])"),
+    "case reference": re.compile(r"(?<![\w-])\d{4}-\d{5}(?!\d)"),
+    "time": re.compile(r"(?<![\w:])\d{1,2}(?::\d{2}|[\s\u00a0]?h(?:[\s\u00a0]?\d{2})?(?![^\W\d_]))(?![\d:])"),
     "date in digits": re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{2,4}(?![\d/])|(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)"),
-    "postcode": re.compile(r"(?<![\d\-/:.,])\d{5}(?!\d)(?![\-/:.,]\d)"),
+    "postcode": re.compile(r"(?<![\w\-/:.,])\d{5}(?!\d)(?![\-/:.,]\d)"),
 }
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SKIPPED = {"script", "style", "template"}
