@@ -327,7 +327,9 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise PermissionError("The audit journal is append-only.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # One transaction for the entry and its seal (SQLite seals inline), but no savepoint
+        # of its own inside a caller's: an entry that cannot be written fails the whole change.
+        with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
             _entries_written(using)
 

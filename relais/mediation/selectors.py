@@ -525,10 +525,12 @@ def check_future_appointments_cap(*, user, contact: dict) -> None:
 # ---------------------------------------------------------------- workshops
 
 
+def _sessions() -> Prefetch:
+    return Prefetch("sessions", queryset=WorkshopSession.objects.order_by("starts_at"))
+
+
 def _with_sessions(qs: QuerySet[Workshop]) -> QuerySet[Workshop]:
-    return qs.select_related("place", "advisor").prefetch_related(
-        Prefetch("sessions", queryset=WorkshopSession.objects.order_by("starts_at"))
-    )
+    return qs.select_related("place", "advisor").prefetch_related(_sessions())
 
 
 def workshops_public(*, now=None, place=None) -> list[Workshop]:
@@ -590,8 +592,13 @@ def seats_key(workshops: list[Workshop]) -> tuple:
     return tuple((w.pk, w.confirmed_count) for w in workshops)
 
 
-def workshop_public(slug: str) -> Workshop:
-    return _with_sessions(Workshop.objects.published()).get(slug=slug)
+def workshop_public(slug: str, *, for_page: bool = True) -> Workshop:
+    """A published workshop with its sessions; with its place and advisor when a page shows
+    it (`for_page`), not for a registration sent (each read of a place decodes its hours,
+    services and translations: at a rush's 1,000 registrations, for nothing)."""
+    if for_page:
+        return _with_sessions(Workshop.objects.published()).get(slug=slug)
+    return Workshop.objects.published().prefetch_related(_sessions()).get(slug=slug)
 
 
 def workshops_visible_to(user) -> QuerySet[Workshop]:

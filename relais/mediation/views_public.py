@@ -318,7 +318,8 @@ def workshop_list(request):
 
 def workshop(request, slug):
     try:
-        item = selectors.workshop_public(slug)
+        # A registration sent reads only what it needs (a page shown again reads the place then).
+        item = selectors.workshop_public(slug, for_page=request.method != "POST")
     except Workshop.DoesNotExist:
         raise Http404 from None
     state = item.registration_state()
@@ -352,7 +353,7 @@ def workshop(request, slug):
 
 
 def _registration_by_token(token) -> Registration:
-    return get_object_or_404(Registration.objects.select_related("workshop", "workshop__place", "person"), token=token)
+    return get_object_or_404(Registration.objects.select_related("workshop__place"), token=token)
 
 
 @never_cache

@@ -105,7 +105,6 @@ def _workshop_ics(workshop: Workshop) -> list[dict]:
     return [{"filename": "atelier.ics", "content_type": "text/calendar", "content": content}]
 
 
-@transaction.atomic  # a savepoint: a caller's transaction goes on after a kind refusal
 def registration_create(
     *,
     workshop: Workshop,
@@ -122,6 +121,9 @@ def registration_create(
     the same e-mail, phone or address, registered twice; residents only while registration
     is open, staff until the first session begins. The waitlist order is the id the
     database gives the row while this transaction holds the workshop lock.
+
+    Everything runs in the transaction of `create_once` (a savepoint inside a caller's
+    transaction, which goes on after a kind refusal).
     """
     held = {}
 
@@ -240,28 +242,14 @@ def registration_create_online(
 ) -> Registration:
     """A resident registers from the public form (with or without an account)."""
     with sqlite_write_queue("mediation-registrations"):
-        return _registration_create_online(
-            workshop=workshop, user=user, contact=contact, submission_key=submission_key, request=request
+        return registration_create(
+            workshop=workshop,
+            person=lambda: resident_person(user=user, contact=contact, request=request),
+            channel=Channel.ONLINE,
+            actor=user,
+            submission_key=submission_key,
+            request=request,
         )
-
-
-@transaction.atomic
-def _registration_create_online(
-    *,
-    workshop: Workshop,
-    user,
-    contact: dict,
-    submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
-) -> Registration:
-    return registration_create(
-        workshop=workshop,
-        person=lambda: resident_person(user=user, contact=contact, request=request),
-        channel=Channel.ONLINE,
-        actor=user,
-        submission_key=submission_key,
-        request=request,
-    )
 
 
 def registration_create_for_contact(
@@ -277,7 +265,7 @@ def registration_create_for_contact(
     `channel` API): the public form's rules (registration window, seat or waitlist, one
     registration per person); the person is created with `channel` once the workshop is
     known open, and `actor` is recorded as who registered them."""
-    with sqlite_write_queue("mediation-registrations"), transaction.atomic():
+    with sqlite_write_queue("mediation-registrations"):
         return registration_create(
             workshop=workshop,
             person=lambda: person_create(actor=actor, data=contact, channel=channel, request=request),
