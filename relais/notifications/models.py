@@ -114,6 +114,13 @@ class Message(models.Model):
             models.Index(fields=["held_reason"], condition=Q(status="held"), name="message_held_reason"),
             # The account e-mails (no person: sign-in codes, passwords) that failed, counted.
             models.Index(fields=["status"], condition=Q(person__isnull=True), name="message_account_status"),
+            # The letters waiting for a print batch, counted on the outbox (up to the cap) and
+            # gathered into a batch: these only, not every queued message of the channel.
+            models.Index(
+                fields=["id"],
+                condition=Q(channel="letter", status="queued", batch__isnull=True),
+                name="message_letters_to_print",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(to_email=""), name="message_has_recipient"),
