@@ -21,6 +21,9 @@ When sealing runs:
 - SQLite: inside the writing transaction itself. SQLite has one writer at a time and
   Relais takes the write lock at BEGIN (IMMEDIATE), so sealing there adds no lock and
   no second write transaction per request; a rolled-back entry takes its seal with it.
+  Within `sealed_together()` (every `create_once`: a registration journals the new
+  resident and the registration) the entries are sealed once, on leaving it, still
+  inside the transaction: one seal instead of one per entry, under the writers' lock.
 - `relais audit_seal` (cron), `relais audit_verify` and `relais audit_purge` seal
   whatever is left (entries of a process that died between commit and seal, a backlog).
 
@@ -362,18 +365,51 @@ def _seal_after_commit(using: str) -> None:
 _after_commit = {}  # one callback per database, so that a transaction schedules it once
 
 
+@contextmanager
+def sealed_together(using: str = "default") -> Iterator[None]:
+    """On SQLite, the entries written within are sealed once, on leaving (when nothing went
+    wrong: otherwise the caller's transaction rolls them back or the next seal takes them),
+    rather than each one as it is written. Nests: the outermost one seals. Use it inside a
+    transaction, around a change that journals several entries. Elsewhere, nothing changes."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    outermost = not getattr(connection, "relais_sealing_deferred", False)
+    connection.relais_sealing_deferred = True
+    try:
+        yield
+    except BaseException:
+        if outermost:
+            connection.relais_seal_pending = False
+        raise
+    finally:
+        if outermost:
+            connection.relais_sealing_deferred = False
+    if outermost and getattr(connection, "relais_seal_pending", False):
+        connection.relais_seal_pending = False
+        _seal_inline(using)
+
+
+def _seal_inline(using: str) -> None:
+    # Sealing never stops an entry from being written: on failure its savepoint is rolled
+    # back and the entry stays, unsealed; `audit_verify` says why.
+    try:
+        seal(limit=INLINE_LIMIT, everything=False, using=using)
+    except ChainRefused as refusal:
+        logger.error("Audit journal not sealed: %s. Run `relais audit_verify`.", refusal)
+    except Exception:  # noqa: BLE001
+        logger.exception("Audit journal not sealed")
+
+
 def entries_written(*, using: str) -> None:
     """Called by AuditEvent after every insert (one entry or a bulk): seal them soon."""
     connection = connections[using]
     if connection.vendor == "sqlite":
-        # Sealing never stops an entry from being written: on failure its savepoint is
-        # rolled back and the entry stays, unsealed; `audit_verify` says why.
-        try:
-            seal(limit=INLINE_LIMIT, everything=False, using=using)
-        except ChainRefused as refusal:
-            logger.error("Audit journal not sealed: %s. Run `relais audit_verify`.", refusal)
-        except Exception:  # noqa: BLE001
-            logger.exception("Audit journal not sealed")
+        if getattr(connection, "relais_sealing_deferred", False):
+            connection.relais_seal_pending = True  # sealed on leaving `sealed_together`
+            return
+        _seal_inline(using)
         return
     callback = _after_commit.setdefault(using, partial(_seal_after_commit, using))
     if not any(pending[1] is callback for pending in connection.run_on_commit):

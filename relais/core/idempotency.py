@@ -76,8 +76,11 @@ def create_once(
     does not need it (the resident's Person, so that it is not made while a seat is held):
     when the key turns out to be taken, what it wrote is rolled back with the rest.
     """
+    from relais.core.auditchain import sealed_together  # it reads the models, which use this module
+
     try:
-        with transaction.atomic():
+        # Its journal entries (the resident's, the action's) sealed once, at the end.
+        with transaction.atomic(), sealed_together():
             if prepare is not None:
                 prepare()
             if lock is not None:

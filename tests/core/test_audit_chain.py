@@ -86,6 +86,35 @@ def test_an_entry_is_sealed_when_its_transaction_commits(
     assert AuditChainHead.objects.get().position == 3
 
 
+def test_entries_written_together_are_sealed_in_one_pass(
+    fresh_journal, reception_agent, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A change that journals several entries (a registration: the new resident, then the
+    registration) seals them once, in order, whatever the database."""
+    passes = []
+    seal = auditchain.seal
+    monkeypatch.setattr(auditchain, "seal", lambda **kwargs: passes.append(kwargs) or seal(**kwargs))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), auditchain.sealed_together():
+        for n in range(3):
+            audit_log(actor=reception_agent, action="core.person.viewed", details={"n": n})
+    assert len(passes) == 1
+    assert list(AuditEvent.objects.order_by("pk").values_list("chain_position", flat=True)) == [1, 2, 3]
+    assert audit_verify(record=False).intact
+
+
+def test_entries_rolled_back_inside_sealed_together_leave_a_chain_that_verifies(
+    fresh_journal, reception_agent, django_capture_on_commit_callbacks
+):
+    with pytest.raises(ValueError), transaction.atomic(), auditchain.sealed_together():
+        audit_log(actor=reception_agent, action="core.person.viewed")
+        raise ValueError("refused")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = audit_log(actor=reception_agent, action="core.person.viewed")
+    assert AuditEvent.objects.get() == entry
+    assert AuditEvent.objects.get().chain_position == 1
+    assert audit_verify(record=False).intact
+
+
 def test_an_entry_its_sealer_left_behind_is_sealed_by_the_next_full_pass(journal, reception_agent):
     straggler = _insert_raw()  # e.g. committed long after newer entries were sealed
     AuditChainHead.objects.update(last_id=straggler + auditchain.RECENT_WINDOW)
