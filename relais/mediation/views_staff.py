@@ -335,13 +335,17 @@ def appointment_book(request):
         dropins = dropins.filter(place__slug=place_slug)
     if type_key:
         dropins = dropins.filter(appointment_type_id=id_param(type_key) or 0)
+    slots = selectors.free_slots(dropins=dropins, online=False)[:200]
+    form = f.SlotChoiceForm(request.POST or None, slots=slots)
+    valid = request.method == "POST" and form.is_valid()
     if request.method == "POST":
+        # The key is read after the free slots: a first click of the same form that took the
+        # slot before they were read is found here, one that takes it later is found by
+        # `create_once` once its lock is held.
         first = already_created(Appointment, request.POST.get("submission_key"))
         if first is not None and first.person_id == person.pk:  # the same form, sent twice
             return redirect("mediation:staff_appointment", pk=first.pk)
-    slots = selectors.free_slots(dropins=dropins, online=False)[:200]
-    form = f.SlotChoiceForm(request.POST or None, slots=slots)
-    if request.method == "POST" and form.is_valid():
+    if valid:
         slot = form.chosen()
         try:
             appointment = appointments.appointment_book(
