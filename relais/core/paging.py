@@ -69,16 +69,22 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, cap: int = COUNT_CAP):
+    def __init__(
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, cap: int = COUNT_CAP, in_order=False
+    ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.cap = cap
+        # Count in the list's own order: for a list whose order an index gives (a queue, oldest
+        # first), the count walks that index and stops at the cap, where in no order PostgreSQL
+        # may join the whole of a table to find the first rows.
+        self.in_order = in_order
 
     @cached_property
     def count(self) -> int:
         """The number of rows, or `cap + 1` when there are more than `cap`."""
         rows = self.object_list
-        if hasattr(rows, "query"):  # a queryset: COUNT over a LIMIT subquery, in no order (no sort)
-            return rows.order_by()[: self.cap + 1].count()
+        if hasattr(rows, "query"):  # a queryset: COUNT over a LIMIT subquery, by default in no order (no sort)
+            return (rows if self.in_order else rows.order_by())[: self.cap + 1].count()
         return len(rows[: self.cap + 1])
 
     @property

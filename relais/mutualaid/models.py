@@ -454,6 +454,12 @@ class ConversationMessage(KeyedModel, models.Model):
                 condition=Q(needs_relay=True, relayed_at__isnull=True, hidden_at__isnull=True),
                 name="mutualaid_message_to_relay",
             ),
+            # The messages waiting longest (the moderation queue's residents to relay to).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(needs_relay=True, relayed_at__isnull=True, hidden_at__isnull=True),
+                name="mutualaid_message_relay_age",
+            ),
         ]
 
     def __str__(self):

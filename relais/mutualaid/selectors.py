@@ -260,30 +260,70 @@ def queue(user) -> dict:
             "published_at", "pk"
         ),
         "reports": staff_reports(user).filter(status=ReportStatus.OPEN).order_by("created_at", "pk"),
-        "relay": relay_rows(teams),
-        # How many residents `relay` holds, counted from their waiting messages (one
+        # How many residents have messages waiting, counted from their waiting messages (one
         # recipient each, distinct) rather than by checking every resident of the town.
-        "relay_counted": _waiting_relay(teams).filter(recipient__isnull=False).values("recipient").distinct(),
+        "relay_counted": (
+            _waiting_relay(teams).filter(recipient__isnull=False).values("recipient").distinct().order_by("recipient")
+        ),
         "statistics": statistics(teams),
     }
 
 
 def _waiting_relay(teams: list[int]) -> QuerySet[ConversationMessage]:
+    """Messages to residents without internet that the moderators of `teams` have not passed on yet."""
+    # The team checked for each message (an Exists), not joined from the teams' listings:
+    # SQLite, without statistics, would otherwise start from every listing of the team
+    # rather than from the waiting messages' own index.
+    of_teams = Listing.objects.filter(pk=OuterRef("conversation__listing_id"), team__in=teams)
     return ConversationMessage.objects.filter(
-        needs_relay=True,
-        relayed_at__isnull=True,
-        hidden_at__isnull=True,
-        conversation__listing__team__in=teams,
+        Exists(of_teams), needs_relay=True, relayed_at__isnull=True, hidden_at__isnull=True
     )
+
+
+# Up to this many residents waiting, `relay_rows` sorts the people their messages name.
+RELAY_SORTED = 1000
 
 
 def relay_rows(teams: list[int]) -> QuerySet[Person]:
     """Residents without internet who have messages waiting, by name (slice or paginate it,
-    then `with_people` for how many each). The residents are read in name order and each one
-    checked for a waiting message (an index on waiting messages' recipient): a page of them
-    does not group every waiting message of the town."""
-    waiting = _waiting_relay(teams).filter(recipient=OuterRef("pk"))
-    return Person.objects.filter(Exists(waiting)).order_by("last_name", "first_name", "pk")
+    then `with_people` for how many each).
+
+    Up to `RELAY_SORTED` of them, the people their waiting messages name are read (the
+    messages' partial index) and sorted: the work grows with the messages waiting, not with
+    the town. Past that, the town's residents are read in name order and each one checked
+    for a waiting message: with so many waiting, a page is found among the first names read."""
+    waiting = _waiting_relay(teams).filter(recipient__isnull=False)
+    recipients = waiting.values("recipient").order_by("recipient")
+    if recipients.distinct()[: RELAY_SORTED + 1].count() <= RELAY_SORTED:
+        people = Person.objects.filter(pk__in=recipients)
+    else:
+        people = Person.objects.filter(Exists(waiting.filter(recipient=OuterRef("pk"))))
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def relay_longest_waiting(teams: list[int], limit: int) -> list[Person]:
+    """The residents (at most `limit`) whose messages have waited longest, the longest first.
+
+    The waiting messages are read oldest first (their partial index), each read leaving out
+    the residents already found, until `limit` residents are found: as quick with ten
+    residents waiting as with thousands, wherever their names fall in the alphabet."""
+    waiting = (
+        _waiting_relay(teams)
+        .filter(recipient__isnull=False)
+        .order_by("created_at", "pk")
+        .values_list("recipient_id", flat=True)
+    )
+    found: list[int] = []
+    while len(found) < limit:
+        # Each read starts with a resident not found yet: at most `limit` reads, most often one.
+        read = list(waiting.exclude(recipient_id__in=found)[: limit * 4])
+        for pk in read:
+            if pk not in found and len(found) < limit:
+                found.append(pk)
+        if len(read) < limit * 4:
+            break
+    people = Person.objects.in_bulk(found)
+    return [people[pk] for pk in found]
 
 
 def with_people(rows, teams: list[int]) -> list[dict]:
@@ -308,13 +348,8 @@ def relay_people(teams: list[int]) -> list[dict]:
 def messages_waiting_relay(person, teams: list[int]) -> QuerySet[ConversationMessage]:
     """Messages to `person` (without internet) that the moderators of `teams` have not passed on yet."""
     return (
-        ConversationMessage.objects.filter(
-            recipient=person,
-            needs_relay=True,
-            relayed_at__isnull=True,
-            hidden_at__isnull=True,
-            conversation__listing__team__in=teams,
-        )
+        _waiting_relay(teams)
+        .filter(recipient=person)
         .select_related("conversation__listing", "sender")
         .order_by("created_at", "pk")
     )

@@ -71,13 +71,17 @@ def _pk_or_404(value) -> int:
 def moderation(request):
     context = selectors.queue(request.user)
     # Each part shows its oldest rows, and how many there are.
+    teams = selectors.moderated_team_ids(request.user)
+    # The residents whose messages have waited longest (all of them, by name: `relay_list`).
+    context["relay"] = selectors.relay_longest_waiting(teams, QUEUE_ROWS)
     for key in ("pending", "unreviewed", "reports", "relay"):
-        # Counted up to the kernel's cap ("plus de 1 000"), not over every row.
-        counted = CappedPaginator(context.pop(f"{key}_counted", context[key]), QUEUE_ROWS)
+        # Counted up to the kernel's cap ("plus de 1 000"), not over every row, along the
+        # index that gives the part its order.
+        counted = CappedPaginator(context.pop(f"{key}_counted", context[key]), QUEUE_ROWS, in_order=True)
         context[f"{key}_count"], context[f"{key}_count_label"] = counted.count, counted.count_label
         context[f"{key}_capped"] = counted.capped
         context[key] = list(context[key][:QUEUE_ROWS])
-    context["relay"] = selectors.with_people(context["relay"], selectors.moderated_team_ids(request.user))
+    context["relay"] = selectors.with_people(context["relay"], teams)
     context["queue_rows"] = QUEUE_ROWS
     shown = [listing.posted_by_id for listing in context["pending"] + context["unreviewed"]]
     shown += [report.reported_person.pk for report in context["reports"]]

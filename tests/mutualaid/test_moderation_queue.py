@@ -14,7 +14,7 @@ from relais.mutualaid.models import (
 )
 from relais.mutualaid.services import moderation as moderation_services
 from relais.notifications.models import Message
-from tests.mutualaid.conftest import MODERATION, post_listing
+from tests.mutualaid.conftest import MODERATION, make_resident, post_listing, publish
 
 
 def test_the_queue_lists_pending_listings_reports_and_messages_to_relay(moderator_client, marie, tilleuls):
@@ -149,3 +149,77 @@ def test_a_moderator_of_both_teams_may_move_a_listing_between_them(moderator, ma
     )
     maries_listing.refresh_from_db()
     assert maries_listing.team == bourg_team and maries_listing.neighbourhood == bourg
+
+
+def test_the_queue_shows_the_residents_whose_messages_have_waited_longest(
+    moderator_client, moderator, marie, tilleuls, bourg, bourg_moderator
+):
+    """Residents without internet, longest waiting first (not by name), counted once however
+    many messages wait for them; relayed or hidden messages and another team's do not count."""
+    import datetime
+
+    from django.utils import timezone
+
+    from relais.mutualaid.models import Conversation, ConversationMessage
+    from relais.mutualaid.views_staff import QUEUE_ROWS
+
+    ConversationMessage.objects.filter(needs_relay=True).update(relayed_at=timezone.now())  # the demo's
+    listing = publish(post_listing(marie, tilleuls, actor=marie.user), moderator)
+    elsewhere = publish(post_listing(marie, bourg, actor=marie.user), bourg_moderator)
+    start = timezone.now() - datetime.timedelta(days=40)
+
+    def waits(person, days, *, on=listing, **fields):
+        conversation, _ = Conversation.objects.get_or_create(listing=on, responder=person)
+        ConversationMessage.objects.create(
+            conversation=conversation, sender=marie, recipient=person, body="Bonjour", needs_relay=True,
+            created_at=start + datetime.timedelta(days=days), **fields,
+        )  # fmt: skip
+
+    # Named so that the alphabet and the waiting order disagree.
+    residents = [make_resident("Léa", f"Z{QUEUE_ROWS + 5 - i:02d}", account=False) for i in range(QUEUE_ROWS + 5)]
+    for i, person in enumerate(residents):
+        waits(person, i)
+        waits(person, 30 + i)  # a second message: the resident is still one row
+    relayed, hidden, other_team = (make_resident("Léa", name, account=False) for name in ("AAREL", "AAHID", "AAAUT"))
+    waits(relayed, -5, relayed_at=timezone.now())
+    waits(hidden, -5, hidden_at=timezone.now())
+    waits(other_team, -5, on=elsewhere)
+
+    html = moderator_client.get(MODERATION).content.decode()
+    section = html.split('id="relais"')[1].split('id="chiffres"')[0]
+    shown = [p.display_name for p in residents[:QUEUE_ROWS]]
+    assert [section.index(name) for name in shown] == sorted(section.index(name) for name in shown)
+    assert residents[QUEUE_ROWS].display_name not in section  # the queue shows its oldest rows only
+    assert section.count("2 messages") == QUEUE_ROWS
+    assert f"Voir la liste des {QUEUE_ROWS + 5} habitants" in section
+    for name in ("AAREL", "AAHID", "AAAUT"):
+        assert name not in section
+
+
+@pytest.mark.parametrize("sorted_up_to", [1000, 2])  # few waiting: sorted from their messages; many: read by name
+def test_the_relay_list_shows_every_resident_waiting_by_name(
+    moderator_client, moderator, marie, tilleuls, monkeypatch, sorted_up_to
+):
+    from django.utils import timezone
+
+    from relais.mutualaid import selectors
+    from relais.mutualaid.models import Conversation, ConversationMessage
+
+    monkeypatch.setattr(selectors, "RELAY_SORTED", sorted_up_to)
+    ConversationMessage.objects.filter(needs_relay=True).update(relayed_at=timezone.now())  # the demo's
+    listing = publish(post_listing(marie, tilleuls, actor=marie.user), moderator)
+    names = ["OLIVE", "ABEL", "MARTEAU", "ZOLA", "BRUN"]
+    for name in names:
+        person = make_resident("Léa", name, account=False)
+        conversation = Conversation.objects.create(listing=listing, responder=person)
+        ConversationMessage.objects.create(
+            conversation=conversation, sender=marie, recipient=person, body="Bonjour", needs_relay=True
+        )
+    done = make_resident("Léa", "AAFINI", account=False)
+    ConversationMessage.objects.create(
+        conversation=Conversation.objects.create(listing=listing, responder=done), sender=marie, recipient=done,
+        body="Bonjour", needs_relay=True, relayed_at=timezone.now(),
+    )  # fmt: skip
+    html = moderator_client.get(reverse("mutualaid:relay_list")).content.decode()
+    assert [html.index(f"{name} Léa") for name in sorted(names)] == sorted(html.index(f"{n} Léa") for n in names)
+    assert "AAFINI" not in html
