@@ -64,6 +64,16 @@ def test_a_queryset_is_counted_with_a_limit_not_over_every_row():
 
 
 @pytest.mark.django_db
+def test_a_queue_counted_in_its_own_order_gives_the_same_count():
+    people = make_people(3)
+    fill_journal(COUNT_CAP + 10, people)
+    ordered = AuditEvent.objects.order_by("-pk")
+    for rows, capped in ((ordered, True), (ordered.filter(pk__lte=ordered.last().pk + 4), False)):
+        in_order = CappedPaginator(rows, 50, in_order=True)
+        assert (in_order.count, in_order.capped) == (CappedPaginator(rows, 50).count, capped)
+
+
+@pytest.mark.django_db
 def test_the_journal_says_more_than_1000_entries_and_its_next_pages_are_still_reached():
     people = make_people(5)
     fill_journal(COUNT_CAP + 60, people)
