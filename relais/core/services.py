@@ -16,11 +16,11 @@ from relais.core.models import PERSON_DETAILS, BlockedSender, Channel, Person
 from relais.core.selectors import person_has_records, person_relations
 
 
-@transaction.atomic
 def person_create(
     *, actor, data: dict, channel: str = Channel.COUNTER, submission_key=None, request: HttpRequest | None = None
 ) -> Person:
-    """A new person (the counter's form sent twice with its key makes one)."""
+    """A new person (the counter's form sent twice with its key makes one), in one
+    transaction: `create_once`'s (a savepoint of its own would add nothing to it)."""
 
     def create() -> Person:
         person = Person(

@@ -305,8 +305,9 @@ def test_cancelling_a_workshop_tells_everyone_and_frees_every_seat(advisor_clien
 # messages were written after the commit, 45 (22) since (see BENCHMARKS.md "Registration rush"),
 # 39 since the person's CHECK constraints are decided in Python (relais/core/constraints.py),
 # 31 since the registration and each journal entry open no savepoint of their own, 25 since
-# its two journal entries are sealed together (relais.core.auditchain.sealed_together).
-REGISTRATION_QUERIES = 25
+# its two journal entries are sealed together (relais.core.auditchain.sealed_together), 23
+# since the person's creation opens no savepoint inside `create_once`'s transaction.
+REGISTRATION_QUERIES = 23
 
 
 def _form(n, workshop, client):
