@@ -153,9 +153,11 @@ def unreachable(user) -> dict:
         | Q(fallback__channel=ContactChannel.PHONE, fallback__to_phone="", fallback__status=MessageStatus.QUEUED)
         | Q(fallback__status__in=[MessageStatus.FAILED, MessageStatus.CANCELLED, MessageStatus.EXPIRED])
     )
-    # `replaced` says again that its fallback points back to it (the join says so already):
-    # PostgreSQL then reads the few fallbacks through their index instead of every message.
-    replaced = failed.exclude(reaches_nobody).filter(fallback__fallback_of__isnull=False)
+    # `replaced` is read from the fallbacks (a message that has one is among the messages
+    # some fallback points to): the databases then start from the few fallbacks, through
+    # their index, rather than from every failed message, each checked for one.
+    fallen_back = Message.objects.filter(fallback_of__isnull=False).values("fallback_of")
+    replaced = failed.exclude(reaches_nobody).filter(pk__in=fallen_back)
     return {"nobody": failed.filter(reaches_nobody), "replaced": replaced}
 
 
