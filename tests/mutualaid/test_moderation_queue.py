@@ -9,6 +9,7 @@ from relais.accounts.models import Membership, Role
 from relais.core.models import AuditEvent
 from relais.mutualaid.journal import Action
 from relais.mutualaid.models import (
+    Listing,
     ListingStatus,
     ModerationDecision,
 )
@@ -223,3 +224,16 @@ def test_the_relay_list_shows_every_resident_waiting_by_name(
     html = moderator_client.get(reverse("mutualaid:relay_list")).content.decode()
     assert [html.index(f"{name} Léa") for name in sorted(names)] == sorted(html.index(f"{n} Léa") for n in names)
     assert "AAFINI" not in html
+
+
+def test_the_queue_shows_each_listing_kind_category_and_state_in_words(moderator_client, marie, tilleuls):
+    from django.template import Context, Template
+
+    post_listing(marie, tilleuls, actor=marie.user, title="Annonce à lire")
+    section = moderator_client.get(MODERATION).content.decode().split('id="a-relire"')[1].split("</table>")[0]
+    assert "Offre · Courses" in section and "En attente de relecture" in section and "En ligne" in section
+    listing = type("Row", (), {"_meta": Listing._meta, "kind": "unknown"})()
+    rendered = Template('{% choice_labels rows "kind" as rows %}{{ rows.0.kind_label }}').render(
+        Context({"rows": [listing]})
+    )
+    assert rendered == "unknown"  # a value no choice names is shown as it is, as get_kind_display does
