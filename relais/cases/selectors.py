@@ -16,9 +16,8 @@ from django.utils import timezone
 from relais.accounts.models import Role, User
 from relais.accounts.permissions import HELPER_ROLES, team_ids
 from relais.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, Form, Status, normalize_reference
-from relais.core.models import Channel
 from relais.core.paging import CappedPaginator
-from relais.core.text import fold
+from relais.core.text import fold, label_choices
 from relais.mandates.models import Mandate
 
 WORKER_ROLES = (Role.CASE_WORKER, Role.MANAGER)
@@ -249,11 +248,8 @@ def page_of(queryset: QuerySet[Case], number, per_page: int = 50, *, few: bool =
     # order again, the database would search again or walk the sort index over the team.
     rows = Case.objects.select_related("form", "person", "assignee").only(*QUEUE_ROW_FIELDS)
     by_id = rows.in_bulk(list(page.object_list))
-    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
-    labels = {"status": dict(Status.choices), "channel": dict(Channel.choices)}
-    for case in page.object_list:  # translated once per page, not once per row
-        case.status_label = str(labels["status"].get(case.status, case.status))
-        case.channel_label = str(labels["channel"].get(case.channel, case.channel))
+    # Labels translated once per page, not once per row.
+    page.object_list = label_choices((by_id[pk] for pk in page.object_list if pk in by_id), "status", "channel")
     return page
 
 

@@ -327,8 +327,8 @@ def relay_longest_waiting(teams: list[int], limit: int) -> list[Person]:
 
 
 def with_people(rows, teams: list[int]) -> list[dict]:
-    """People of `relay_rows` with how many messages wait for each: [{"person": Person, "n": int}]
-    (one query)."""
+    """People (of `relay_rows`, `relay_longest_waiting`) with how many messages wait for
+    each: [{"person": Person, "n": int}] (one query)."""
     people = list(rows)
     counts = dict(
         _waiting_relay(teams)
@@ -338,11 +338,6 @@ def with_people(rows, teams: list[int]) -> list[dict]:
         .order_by()
     )
     return [{"person": person, "n": counts.get(person.pk, 0)} for person in people]
-
-
-def relay_people(teams: list[int]) -> list[dict]:
-    """Every resident without internet who has messages waiting, with how many, by name."""
-    return with_people(relay_rows(teams), teams)
 
 
 def messages_waiting_relay(person, teams: list[int]) -> QuerySet[ConversationMessage]:

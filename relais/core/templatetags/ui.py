@@ -167,18 +167,10 @@ def query_with(context, **changes):
 
 @register.simple_tag
 def choice_labels(rows, *fields):
-    """`rows` as a list, each with `<field>_label` set for every choice field named: the
-    labels translated once per list, where `get_<field>_display` builds its field's choices
-    again for every row (a queue of 40 listings: 160 times)."""
-    rows = list(rows)
-    labels: dict[str, dict] = {}
-    for row in rows:
-        for name in fields:
-            if name not in labels:
-                labels[name] = {value: str(label) for value, label in row._meta.get_field(name).flatchoices}
-            value = getattr(row, name)
-            setattr(row, f"{name}_label", labels[name].get(value, value))
-    return rows
+    """`rows` as a list, each with `<field>_label` (relais.core.text.label_choices)."""
+    from relais.core.text import label_choices
+
+    return label_choices(rows, *fields)
 
 
 @register.filter
