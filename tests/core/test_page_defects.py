@@ -7,6 +7,7 @@ each fix gives the person on the page where it was found.
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.urls import reverse
 from relais.accounts.models import Role, User
 from relais.accounts.navigation import may_open, staff_nav, view_rule
 from relais.cases.models import Case, EventKind
+from relais.core import context_processors
 from relais.mediation.models import Registration
 from tests.conftest import make_member, staff_client
 from tests.mediation.conftest import contact, make_workshop
@@ -55,6 +57,19 @@ def test_a_staff_page_with_a_form_in_error_starts_its_title_with_erreur(civil_ca
     assert not _title(client.get(civil_case.get_absolute_url()).content.decode()).startswith("Erreur")
     html = client.post(civil_case.get_absolute_url(), {"action": "note", "text": ""}).content.decode()
     assert _title(html).startswith("Erreur :")
+
+
+def test_looking_for_a_form_in_error_reads_nothing_else_of_the_page(civil_case, case_worker):
+    """The title's check for a form in error asks nothing of values read only when shown: the
+    accessibility state is read once, for the kept footer, not at every staff page."""
+    client = staff_client(case_worker)
+    client.get(civil_case.get_absolute_url())  # the footer is rendered, then kept
+    with mock.patch.object(
+        context_processors, "_accessibility_state", wraps=context_processors._accessibility_state
+    ) as read:
+        html = client.get(civil_case.get_absolute_url()).content.decode()
+    assert "Accessibilité" in html and not _title(html).startswith("Erreur")
+    assert read.call_count == 0
 
 
 def test_the_workshop_form_in_error_lands_on_its_focusable_error_summary(client, db):

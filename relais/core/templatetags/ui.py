@@ -15,6 +15,7 @@
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.functional import LazyObject
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
@@ -104,8 +105,10 @@ def _has_errors(value) -> bool:
 @register.simple_tag(takes_context=True)
 def page_has_errors(context) -> bool:
     """Whether a form (or formset) of the page, whatever its name, shows an error: the
-    title of such a page starts with "Erreur :" (templates/staff/base.html)."""
-    return any(_has_errors(value) for value in context.flatten().values())
+    title of such a page starts with "Erreur :" (templates/staff/base.html). Values read
+    only when shown (the footer's accessibility state, the CSRF token) are left unread: no
+    form is one, and asking what they are would read them."""
+    return any(_has_errors(value) for value in context.flatten().values() if not isinstance(value, LazyObject))
 
 
 @register.simple_tag(takes_context=True)
