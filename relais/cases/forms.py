@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.models import Role
 from relais.cases.models import EXPLAINED_STATUSES, STATUS_MESSAGE_MISSING, FieldKind, Form, FormField, Status
 from relais.core.content_language import localized
-from relais.core.forms import ContentSelect, check_contact_channel
+from relais.core.forms import ContentSelect, ListedModelChoiceField, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
 from relais.core.models import Channel, ContactChannel
 from relais.core.uploads import check_upload
@@ -470,13 +470,16 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Référence ou nom"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
-    form = forms.ModelChoiceField(
+    form = ListedModelChoiceField(
         label=_("Démarche"), queryset=Form.objects.none(), required=False, empty_label=_("Toutes")
     )
     status = forms.ChoiceField(label=_("État"), required=False, choices=[("", _("Tous"))] + list(Status.choices))
     channel = forms.ChoiceField(label=_("Canal"), required=False, choices=[("", _("Tous"))] + list(Channel.choices))
     assignee = forms.ChoiceField(label=_("Agent"), required=False)
-    place = forms.ModelChoiceField(label=_("Lieu"), queryset=Place.objects.all(), required=False, empty_label=_("Tous"))
+    # A place is offered by its name: its hours, services and translations are not read.
+    place = ListedModelChoiceField(
+        label=_("Lieu"), queryset=Place.objects.only("pk", "nom"), required=False, empty_label=_("Tous")
+    )
     start = forms.DateField(label=_("Reçues depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
@@ -493,7 +496,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, forms_qs, assignees, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["form"].queryset = forms_qs
+        self.fields["form"].queryset = forms_qs.only("pk", "title")  # offered by their titles
         self.fields["assignee"].choices = [("", _("Tous")), ("none", _("Personne"))] + [
             (str(u.pk), u.get_full_name()) for u in assignees
         ]

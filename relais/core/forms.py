@@ -8,6 +8,28 @@ from relais.core.models import AccessibilityStatement, Person
 from relais.core.text import is_meaningful_query
 
 
+class ListedChoices(forms.models.ModelChoiceIterator):
+    """A model field's choices read with one plain query, once per form. Django's own reads
+    them through `QuerySet.iterator()` each time they are listed: on PostgreSQL a server-side
+    cursor (DECLARE, FETCH, CLOSE) for a handful of rows, and a filter panel lists them twice
+    (to know whether its kept HTML still holds, then to render it)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the form's own copy of the queryset: read once, then kept
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A choice of a few records (a team's forms, the places), listed with `ListedChoices`."""
+
+    iterator = ListedChoices
+
+
 def add_refusal(form, error) -> None:
     """Show a refusal from a service beside the fields it names, or at the top of the form
     (a ValidationError, or any other refusal by its text); what was typed stays in the form."""
