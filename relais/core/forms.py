@@ -23,6 +23,9 @@ class ListedChoices(forms.models.ModelChoiceIterator):
     def __len__(self):
         return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
 
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.queryset)
+
 
 class ListedModelChoiceField(forms.ModelChoiceField):
     """A choice of a few records (a team's forms, the places), listed with `ListedChoices`."""

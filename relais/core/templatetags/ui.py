@@ -107,7 +107,8 @@ def page_has_errors(context) -> bool:
     """Whether a form (or formset) of the page, whatever its name, shows an error: the
     title of such a page starts with "Erreur :" (templates/staff/base.html). Values read
     only when shown (the footer's accessibility state, the CSRF token) are left unread: no
-    form is one, and asking what they are would read them."""
+    form is one, and asking what they are would read them (so a view must not hand its
+    form to the template wrapped in one)."""
     return any(_has_errors(value) for value in context.flatten().values() if not isinstance(value, LazyObject))
 
 
