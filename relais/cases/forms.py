@@ -435,18 +435,22 @@ class StatusForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Agent chargé"), queryset=None, required=False, empty_label=_("Personne"))
+    assignee = ListedModelChoiceField(label=_("Agent chargé"), queryset=None, required=False, empty_label=_("Personne"))
 
     def __init__(self, *args, team, **kwargs):
         from relais.accounts.models import User
 
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True,
-            is_application=False,
-            memberships__team=team,
-            memberships__role__in=[Role.CASE_WORKER, Role.MANAGER],
-        ).distinct()  # a partner application working the team's cases is no assignee
+        self.fields["assignee"].queryset = (
+            User.objects.filter(
+                is_active=True,
+                is_application=False,
+                memberships__team=team,
+                memberships__role__in=[Role.CASE_WORKER, Role.MANAGER],
+            )
+            .distinct()
+            .only("pk", "full_name", "email")
+        )  # a partner application working the team's cases is no assignee
 
 
 class NoteForm(SubmissionKeyForm):

@@ -192,6 +192,21 @@ def test_the_queue_filter_reads_its_forms_and_places_once_by_their_names(worker_
         assert f'<option value="{value}">{escape(label)}</option>' in html  # still offered by name
 
 
+def test_the_case_page_lists_the_assignees_once_by_their_names(worker_client, civil_case, case_worker):
+    """The "Agent chargé" list: one plain query of the names it shows (not every column of the
+    accounts, nor a server-side cursor on PostgreSQL), the team's case workers offered by name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.html import escape
+
+    with CaptureQueriesContext(connection) as queries:
+        html = worker_client.get(reverse("cases:detail", args=[civil_case.reference])).content.decode()
+    listed = [q["sql"] for q in queries if "SELECT DISTINCT" in q["sql"] and 'FROM "accounts_user"' in q["sql"]]
+    assert len(listed) == 1
+    assert '"accounts_user"."password"' not in listed[0]
+    assert f'<option value="{case_worker.pk}"' in html and escape(str(case_worker)) in html
+
+
 # ---------------------------------------------------------------- every channel
 
 
