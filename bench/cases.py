@@ -14,7 +14,7 @@
    the same run as the baseline, the cores wrk used and the load average.
 3. Measures submissions: 16 concurrent agents recording requests through the real staff
    form (CSRF token, one POST per request, a fresh submission key each), for 20 s.
-Results replace the "Requests back-office (…)" section of BENCHMARKS.md.
+Results replace the "Requests back-office (…)" section of BENCHMARKS.md (`--no-write`: printed only).
 """
 
 from __future__ import annotations
@@ -312,6 +312,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--no-submissions", action="store_true", help="skip the submissions measure")
     parser.add_argument("--only", default="", help="only the pages whose label contains this (a quick look)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     cases = 1_000_000 if args.million else args.cases
     extra = {}
@@ -405,7 +406,8 @@ def main() -> None:
         ]
     body = "\n".join(lines)
     title = f"Requests back-office ({database}{', 1,000,000 cases' if cases >= 1_000_000 else ''})"
-    write_section(title, body)
+    if not args.no_write:
+        write_section(title, body)
     print(body)
 
 
