@@ -258,7 +258,8 @@ def forms_of(user) -> QuerySet[Form]:
 
 
 def colleagues(user) -> QuerySet[User]:
-    """Who a worker may assign cases to: case workers and managers of their teams."""
+    """Who a worker may assign cases to: case workers and managers of their teams (offered
+    by their names: only those are read, not every column of the accounts)."""
     return (
         User.objects.filter(
             is_active=True,
@@ -268,6 +269,7 @@ def colleagues(user) -> QuerySet[User]:
         )
         .distinct()
         .order_by("full_name", "email")
+        .only("pk", "full_name", "email")
     )
 
 

@@ -170,11 +170,11 @@ def test_the_queue_page_runs_a_constant_number_of_queries(worker_client, civil_c
     assert count() == before
 
 
-def test_the_queue_filter_reads_its_forms_and_places_once_by_their_names(worker_client, civil_case):
-    """The filter panel lists the team's forms and the places: each read once per click with
-    one plain query of the names it shows (on PostgreSQL Django's default reads each list
-    through a server-side cursor, each time it is listed; no hours nor translations), though
-    the first click lists them twice (its kept HTML's key, then the HTML)."""
+def test_the_queue_filter_reads_its_forms_and_places_once_by_their_names(worker_client, civil_case, case_worker):
+    """The filter panel lists the team's forms, the places and the agents: each read once per
+    click with one plain query of the names it shows (on PostgreSQL Django's default reads
+    each list through a server-side cursor, each time it is listed; no hours nor translations,
+    no passwords), though the first click lists them twice (its kept HTML's key, then the HTML)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils.html import escape
@@ -187,6 +187,9 @@ def test_the_queue_filter_reads_its_forms_and_places_once_by_their_names(worker_
     places = [q["sql"] for q in queries if 'FROM "directory_place"' in q["sql"]]
     assert len(forms) == 1 and len(places) == 1
     assert '"directory_place"."horaires"' not in places[0]
+    agents = [q["sql"] for q in queries if "SELECT DISTINCT" in q["sql"] and 'FROM "accounts_user"' in q["sql"]]
+    assert len(agents) == 1 and '"accounts_user"."password"' not in agents[0]
+    assert f'<option value="{case_worker.pk}">{escape(case_worker.get_full_name())}</option>' in html
     place = Place.objects.get(nom__startswith="Médiathèque")
     for value, label in ((civil_case.form.pk, civil_case.form.title), (place.pk, place.nom)):
         assert f'<option value="{value}">{escape(label)}</option>' in html  # still offered by name
