@@ -444,13 +444,14 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = (
             User.objects.filter(
                 is_active=True,
-                is_application=False,
+                is_application=False,  # a partner application working the team's cases is no assignee
                 memberships__team=team,
                 memberships__role__in=[Role.CASE_WORKER, Role.MANAGER],
             )
             .distinct()
-            .only("pk", "full_name", "email")
-        )  # a partner application working the team's cases is no assignee
+            # Offered by their names; `case_assign` checks the chosen one's two flags again.
+            .only("pk", "full_name", "email", "is_active", "is_application")
+        )
 
 
 class NoteForm(SubmissionKeyForm):

@@ -6,18 +6,20 @@ its own, ~150 patterns, a few percent of a registration's whole work. `app_route
 includes an app's routes as `path("", include(module))` does, and first compares the
 address's first one or two segments with those its routes begin with: an address no route of
 the app can match goes to the next app at once (a queue click no longer walks the other apps'
-staff routes either). It resolves and reverses exactly as the plain include
-(tests/core/test_routing.py compares them over every route of the project).
+staff routes either). It resolves and reverses as the plain include does
+(tests/core/test_routing.py compares them over every route of the project). One difference,
+for developers only: the list of routes tried that Django's technical 404 page shows in DEBUG
+leaves out the apps passed by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.urls import URLPattern, URLResolver, include
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
+from django.utils.functional import cached_property
 
 
 @dataclass(frozen=True)
@@ -29,34 +31,44 @@ class Beginnings:
     two: frozenset[str]
 
     def admit(self, path: str) -> bool:
+        """Whether `path` (without its leading slash: "ateliers/rush/") may match a route."""
         parts = path.split("/", 2)
         return parts[0] in self.one or (len(parts) > 1 and f"{parts[0]}/{parts[1]}" in self.two)
 
 
-def beginnings(patterns) -> Beginnings | None:
-    """What an address (its path without the leading slash: "ateliers/rush/") must begin with
-    to match one of `patterns`, or None when a route can match more than a fixed beginning
-    says (a regular expression, a parameter or an open prefix in its first segment): then
-    every address is tried against the routes, as Django does."""
+def _written_segments(entry) -> list[str] | None:
+    """The segments a route spells out in full (an address matching it has exactly those
+    first), or None for a route that is not written as a plain text route."""
+    pattern = entry.pattern
+    if not isinstance(pattern, RoutePattern):
+        return None  # a regular expression
+    route = pattern._route  # noqa: SLF001 - as written; a translated route differs by language
+    if not isinstance(route, str):
+        return None
+    if isinstance(entry, URLPattern) and "<" not in route:
+        return route.split("/")  # a whole address: "", "donnees.csv", "gestion/statistiques"
+    # Up to the first parameter, without the part after the last "/": "gestion/dossiers/<…>/"
+    # gives ["gestion", "dossiers"]; an include's "donnees" (any "donnees…" address) gives [].
+    return route.split("<", 1)[0].split("/")[:-1]
+
+
+def route_beginnings(patterns) -> Beginnings | None:
+    """What an address must begin with to match one of `patterns`, or None when a route can
+    match more than a fixed beginning says (a regular expression, a parameter or an open
+    prefix in its first segment): then every address is tried against the routes, as Django
+    does."""
     one: set[str] = set()
     two: set[str] = set()
     for entry in patterns:
-        pattern = entry.pattern
-        if not isinstance(pattern, RoutePattern):
+        written = _written_segments(entry)
+        if written is None:
             return None
-        route = pattern._route  # noqa: SLF001 - as written; a translated route differs by language
-        if not isinstance(route, str):
-            return None
-        if isinstance(entry, URLPattern) and "<" not in route:
-            whole = route.split("/")  # a whole address: "", "donnees.csv", "gestion/statistiques"
-        else:
-            whole = route.split("<", 1)[0].split("/")[:-1]  # the segments written out in full
-        if len(whole) >= 2:  # "gestion/dossiers/<str:reference>/"
-            two.add(f"{whole[0]}/{whole[1]}")
-        elif whole:  # "gestion/<int:pk>/", "ateliers/"
-            one.add(whole[0])
-        elif isinstance(entry, URLResolver) and route == "":  # routes included at the same level
-            nested = beginnings(entry.url_patterns)
+        if len(written) >= 2:
+            two.add(f"{written[0]}/{written[1]}")
+        elif written:
+            one.add(written[0])
+        elif isinstance(entry, URLResolver) and str(entry.pattern) == "":  # included at the same level
+            nested = route_beginnings(entry.url_patterns)
             if nested is None:
                 return None
             one |= nested.one
@@ -71,7 +83,7 @@ class AppResolver(URLResolver):
 
     @cached_property
     def beginnings(self) -> Beginnings | None:
-        return beginnings(self.url_patterns)
+        return route_beginnings(self.url_patterns)
 
     def resolve(self, path):
         path = str(path)

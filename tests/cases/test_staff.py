@@ -207,7 +207,24 @@ def test_the_case_page_lists_the_assignees_once_by_their_names(worker_client, ci
     listed = [q["sql"] for q in queries if "SELECT DISTINCT" in q["sql"] and 'FROM "accounts_user"' in q["sql"]]
     assert len(listed) == 1
     assert '"accounts_user"."password"' not in listed[0]
-    assert f'<option value="{case_worker.pk}"' in html and escape(str(case_worker)) in html
+    assert f'<option value="{case_worker.pk}" selected>{escape(case_worker.get_full_name())}</option>' in html or (
+        f'<option value="{case_worker.pk}">{escape(case_worker.get_full_name())}</option>' in html
+    )
+
+
+def test_assigning_a_case_reads_the_chosen_agent_once(worker_client, civil_case, case_worker):
+    """The list offers names only; the agent chosen is checked (active, no application) from
+    that same read, not from one more query per flag."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = worker_client.post(civil_case.get_absolute_url(), {"action": "assign", "assignee": case_worker.pk})
+    assert response.status_code == 302
+    civil_case.refresh_from_db()
+    assert civil_case.assignee == case_worker
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "accounts_user"' in q["sql"]]
+    assert len(reads) == 2, reads  # the logged-in agent, then the list the choice is taken from
 
 
 # ---------------------------------------------------------------- every channel

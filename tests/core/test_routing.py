@@ -8,7 +8,7 @@ from django.urls import get_resolver, include, path
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern, URLResolver
 
-from relais.core.routing import AppResolver, beginnings
+from relais.core.routing import AppResolver, route_beginnings
 from tests.routes import all_routes
 
 # A value each converter accepts, to build an address for every route.
@@ -44,13 +44,12 @@ OTHERS = [
 
 
 class _Plain:
-    """The project's URL configuration with each app included as `path("", include(…))`."""
+    """The project's URL configuration with each app included as `path("", include(module))`,
+    from its module's name (not from what `app_routes` made of it)."""
 
     def __init__(self, patterns):
         self.urlpatterns = [
-            path("", include((entry.urlconf_name, entry.app_name), namespace=entry.namespace))
-            if isinstance(entry, AppResolver)
-            else entry
+            path("", include(entry.urlconf_module.__name__)) if isinstance(entry, AppResolver) else entry
             for entry in patterns
         ]
 
@@ -93,6 +92,16 @@ def test_every_app_keeps_the_shortcut():
     assert [entry.app_name for entry in apps if entry.beginnings is None] == []
 
 
+def test_an_app_passes_an_address_none_of_its_routes_begins_with_without_trying_them():
+    statistics = next(e for e in get_resolver().url_patterns if isinstance(e, AppResolver) and e.app_name == "stats")
+    with pytest.raises(Resolver404) as passed:
+        statistics.resolve("ateliers/rush/")
+    assert passed.value.args[0]["tried"] == []
+    with pytest.raises(Resolver404) as tried:
+        statistics.resolve("gestion/statistiques/une/page/inconnue/")
+    assert len(tried.value.args[0]["tried"]) > 10  # its own routes, as Django tries them
+
+
 @pytest.mark.parametrize(
     "routes, address, admitted",
     [
@@ -109,16 +118,16 @@ def test_every_app_keeps_the_shortcut():
 )
 def test_an_address_is_admitted_by_what_its_routes_begin_with(routes, address, admitted):
     patterns = [path(route, lambda request: None) for route in routes]
-    assert beginnings(patterns).admit(address) is admitted
+    assert route_beginnings(patterns).admit(address) is admitted
 
 
 @pytest.mark.parametrize("route", ["fiche-<slug:slug>/", "<slug:slug>/"])
 def test_a_parameter_in_the_first_segment_turns_the_shortcut_off(route):
-    assert beginnings([path(route, lambda request: None)]) is None
+    assert route_beginnings([path(route, lambda request: None)]) is None
 
 
 def test_an_include_with_an_open_prefix_turns_the_shortcut_off():
     """`path("donnees", include(…))` matches "donneesX/…" too: no fixed first segment."""
-    assert beginnings([path("donnees", include([path("x/", lambda request: None)]))]) is None
-    nested = beginnings([path("", include([path("lieux/<slug:slug>/", lambda request: None)]))])
+    assert route_beginnings([path("donnees", include([path("x/", lambda request: None)]))]) is None
+    nested = route_beginnings([path("", include([path("lieux/<slug:slug>/", lambda request: None)]))])
     assert nested.admit("lieux/mairie/") and not nested.admit("gestion/")
