@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.cases.models import EXPLAINED_STATUSES, STATUS_MESSAGE_MISSING, FieldKind, Form, FormField, Status
+from relais.cases.selectors import assignees
 from relais.core.content_language import localized
 from relais.core.forms import ContentSelect, ListedModelChoiceField, check_contact_channel
 from relais.core.idempotency import SubmissionKeyForm
@@ -438,20 +439,8 @@ class AssignForm(forms.Form):
     assignee = ListedModelChoiceField(label=_("Agent chargé"), queryset=None, required=False, empty_label=_("Personne"))
 
     def __init__(self, *args, team, **kwargs):
-        from relais.accounts.models import User
-
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (
-            User.objects.filter(
-                is_active=True,
-                is_application=False,  # a partner application working the team's cases is no assignee
-                memberships__team=team,
-                memberships__role__in=[Role.CASE_WORKER, Role.MANAGER],
-            )
-            .distinct()
-            # Offered by their names; `case_assign` checks the chosen one's two flags again.
-            .only("pk", "full_name", "email", "is_active", "is_application")
-        )
+        self.fields["assignee"].queryset = assignees([team.pk])
 
 
 class NoteForm(SubmissionKeyForm):

@@ -257,20 +257,26 @@ def forms_of(user) -> QuerySet[Form]:
     return Form.objects.filter(team_id__in=worker_team_ids(user)).order_by("title")
 
 
-def colleagues(user) -> QuerySet[User]:
-    """Who a worker may assign cases to: case workers and managers of their teams (offered
-    by their names: only those are read, not every column of the accounts)."""
+def assignees(teams: list[int]) -> QuerySet[User]:
+    """Who may be given cases of these teams (ids): active case workers and managers (a
+    partner application working the teams' cases is none). Read by their names and the two
+    flags `services.case_assign` checks again on the one chosen, not every column of their
+    accounts. The one list of the case page's "Agent chargé", the queue's filter and bulk form."""
     return (
         User.objects.filter(
             is_active=True,
             is_application=False,
-            memberships__team_id__in=worker_team_ids(user),
+            memberships__team_id__in=teams,
             memberships__role__in=WORKER_ROLES,
         )
         .distinct()
-        .order_by("full_name", "email")
-        .only("pk", "full_name", "email")
+        .only("pk", "full_name", "email", "is_active", "is_application")
     )
+
+
+def colleagues(user) -> QuerySet[User]:
+    """Who a worker may assign cases to: the assignees of their teams, by name."""
+    return assignees(worker_team_ids(user)).order_by("full_name", "email")
 
 
 def case_detail(queryset: QuerySet[Case], reference: str) -> Case:

@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
 from relais.cases import funnel
 from relais.cases.forms import display, person_from_contact
@@ -46,7 +45,7 @@ from relais.cases.models import (
     is_complete_reference,
     normalize_reference,
 )
-from relais.cases.selectors import tab_counts_changed, worker_team_ids
+from relais.cases.selectors import WORKER_ROLES, tab_counts_changed, worker_team_ids
 from relais.core import access, events, ratelimit
 from relais.core.audit import audit_log
 from relais.core.content_language import InRenderingLanguage, keyed_choices, set_translations
@@ -589,7 +588,7 @@ def case_assign(*, case: Case, assignee, actor, request: HttpRequest | None = No
     if assignee is not None and not (
         assignee.is_active
         and not assignee.is_application
-        and assignee.memberships.filter(team_id=case.team_id, role__in=[Role.CASE_WORKER, Role.MANAGER]).exists()
+        and assignee.memberships.filter(team_id=case.team_id, role__in=WORKER_ROLES).exists()
     ):
         raise ValidationError({"assignee": _("Cet agent ne fait pas partie de l'équipe qui traite ce dossier.")})
     Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
