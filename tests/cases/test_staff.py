@@ -227,6 +227,43 @@ def test_assigning_a_case_reads_the_chosen_agent_once(worker_client, civil_case,
     assert len(reads) == 2, reads  # the logged-in agent, then the list the choice is taken from
 
 
+
+def test_the_case_page_reads_a_mandate_and_a_place_only_for_a_case_that_has_them(worker_client, civil_case, advisor):
+    """Who a request was taken by, where, and under which mandate: the page says each when
+    there is one; the mandate and the place are read then (the place by its name only), not
+    joined to the page's main query of every case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relais.directory.models import Place
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            html = worker_client.get(civil_case.get_absolute_url()).content.decode()
+        return html, [q["sql"] for q in queries]
+
+    Case.objects.filter(pk=civil_case.pk).update(acting_under=None, recorded_at_place=None)
+    html, queries = page()
+    assert "mandat n°" not in html
+    assert not [q for q in queries if 'FROM "mandates_mandate"' in q or 'FROM "directory_place"' in q]
+    place = Place.objects.first()
+    mandate = mandates.mandate_create(
+        person=civil_case.person,
+        team=Team.objects.get(slug="mediation"),
+        scopes=["etat_civil"],
+        duration="1d",
+        consent_method="paper",
+        actor=advisor,
+    )
+    Case.objects.filter(pk=civil_case.pk).update(acting_under=mandate, recorded_at_place=place)
+    html, queries = page()
+    assert f"(mandat n° {mandate.pk})" in unisolated(html) and "Médiation" in html
+    assert f"({place.nom})" in html
+    places = [q for q in queries if 'FROM "directory_place"' in q]
+    assert len(places) == 1 and '"directory_place"."horaires"' not in places[0]
+    assert len([q for q in queries if 'FROM "mandates_mandate"' in q]) == 1  # with its team, one query
+
+
 # ---------------------------------------------------------------- every channel
 
 
