@@ -321,6 +321,10 @@ class Case(KeyedModel, models.Model):
         indexes = [
             models.Index(fields=["team", "status", "-submitted_at", "-id"], name="case_queue"),
             models.Index(fields=["team", "-submitted_at", "-id"], name="case_queue_all"),
+            # Filtered by channel ("by phone", with a status and a period): the count of the
+            # list reads only the matching entries, not every case of the status to test its
+            # channel (PostgreSQL, 100,000 cases: 4.9 -> 0.2 ms).
+            models.Index(fields=["team", "channel", "status", "-submitted_at", "-id"], name="case_channel"),
             models.Index(fields=["team", "assignee", "status"], name="case_assignee"),
             models.Index(fields=["team", "status", "due_date", "-id"], name="case_due"),
             # Sorted by due date over every status ("Toutes", "Échéance la plus proche").

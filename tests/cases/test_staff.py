@@ -264,6 +264,29 @@ def test_the_case_page_reads_a_mandate_and_a_place_only_for_a_case_that_has_them
     assert len([q for q in queries if 'FROM "mandates_mandate"' in q]) == 1  # with its team, one query
 
 
+
+def test_the_queue_filtered_by_channel_reads_the_channel_index(case_worker):
+    """"By phone, submitted, this half-year": the list (and its count) is one range of the
+    channel index, not every case of that status read to test its channel. SQLite's choice
+    only: PostgreSQL's depends on the table's statistics (bench/cases.py measures it)."""
+    import datetime
+
+    from django.db import connection
+
+    from relais.cases import selectors
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the planner's choice depends on the table's statistics")
+    filters = {
+        "status": "submitted",
+        "channel": "phone",
+        "start": datetime.date(2026, 1, 1),
+        "end": datetime.date(2026, 6, 30),
+    }
+    plan = selectors.queue(case_worker, tab="toutes", filters=filters).order_by().values("pk").explain()
+    assert "case_channel" in plan, plan
+
+
 # ---------------------------------------------------------------- every channel
 
 
