@@ -227,7 +227,6 @@ def test_assigning_a_case_reads_the_chosen_agent_once(worker_client, civil_case,
     assert len(reads) == 2, reads  # the logged-in agent, then the list the choice is taken from
 
 
-
 def test_the_case_page_reads_a_mandate_and_a_place_only_for_a_case_that_has_them(worker_client, civil_case, advisor):
     """Who a request was taken by, where, and under which mandate: the page says each when
     there is one; the mandate and the place are read then (the place by its name only), not
@@ -264,9 +263,8 @@ def test_the_case_page_reads_a_mandate_and_a_place_only_for_a_case_that_has_them
     assert len([q for q in queries if 'FROM "mandates_mandate"' in q]) == 1  # with its team, one query
 
 
-
 def test_the_queue_filtered_by_channel_reads_the_channel_index(case_worker):
-    """"By phone, submitted, this half-year": the list (and its count) is one range of the
+    """A filter by phone, submitted, this half-year: the list (and its count) is one range of the
     channel index, not every case of that status read to test its channel. SQLite's choice
     only: PostgreSQL's depends on the table's statistics (bench/cases.py measures it)."""
     import datetime
