@@ -104,6 +104,29 @@ def test_the_same_name_and_phone_is_the_same_person(db):
         register(workshop, again)
 
 
+
+def test_the_same_name_and_postal_address_is_the_same_person_whatever_the_case(db):
+    """A letter-only resident registered at the counter, then again by a neighbour with the
+    e-mail of the neighbour: same name, same address (typed in capitals), same person."""
+    workshop = make_workshop(capacity=5)
+    address = {"address": "3 rue des Lilas", "postal_code": "37000", "email": ""}
+    first = register(workshop, make_person("lettre", preferred_channel="post", **address))
+    again = make_person("LETTRE", address="3 RUE DES LILAS", postal_code="37000", email="voisin@example.org")
+    with pytest.raises(AlreadyRegistered) as refused:
+        register(workshop, again)
+    assert refused.value.existing == first
+    elsewhere = make_person("lettre", address="5 rue des Lilas", postal_code="37000", email="", preferred_channel="post")
+    assert register(workshop, elsewhere).status == "confirmed"  # another address: someone else
+
+
+def test_the_same_name_and_email_in_capitals_is_the_same_person(db):
+    workshop = make_workshop(capacity=5)
+    first = register(workshop, make_person("maj"))
+    with pytest.raises(AlreadyRegistered) as refused:
+        register(workshop, make_person("maj", email="PERSONNEMAJ@EXAMPLE.ORG"))
+    assert refused.value.existing == first
+
+
 def test_a_logged_in_resident_registering_again_finds_their_registration(client, resident_with_email):
     workshop = make_workshop(capacity=5)
     registration = register(workshop, resident_with_email)
