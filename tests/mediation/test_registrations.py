@@ -104,7 +104,6 @@ def test_the_same_name_and_phone_is_the_same_person(db):
         register(workshop, again)
 
 
-
 def test_the_same_name_and_postal_address_is_the_same_person_whatever_the_case(db):
     """A letter-only resident registered at the counter, then again by a neighbour with the
     e-mail of the neighbour: same name, same address (typed in capitals), same person."""
@@ -115,7 +114,9 @@ def test_the_same_name_and_postal_address_is_the_same_person_whatever_the_case(d
     with pytest.raises(AlreadyRegistered) as refused:
         register(workshop, again)
     assert refused.value.existing == first
-    elsewhere = make_person("lettre", address="5 rue des Lilas", postal_code="37000", email="", preferred_channel="post")
+    elsewhere = make_person(
+        "lettre", address="5 rue des Lilas", postal_code="37000", email="", preferred_channel="post"
+    )
     assert register(workshop, elsewhere).status == "confirmed"  # another address: someone else
 
 
