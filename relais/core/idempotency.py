@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 
 T = TypeVar("T", bound=models.Model)
 
@@ -40,7 +40,19 @@ class KeyedModel:
 
 
 def _existing(model: type[T], key) -> T | None:
-    return model._default_manager.filter(**{KEY_FIELD: key}).first()
+    """The row made with `key`, if any. In plain SQL: every keyed action asks this while it
+    holds its lock (a workshop's seats, SQLite's one writer), and the ORM took longer to
+    build the query than the database to answer it (~0.3 ms against ~0.1 ms). The keyed
+    models' managers filter nothing, so this is what `filter(submission_key=key)` reads."""
+    manager = model._default_manager
+    field = model._meta.get_field(KEY_FIELD)
+    connection = connections[manager.db]
+    quote = connection.ops.quote_name
+    found = manager.raw(
+        f"SELECT * FROM {quote(model._meta.db_table)} WHERE {quote(field.column)} = %s",  # noqa: S608 - names from the model
+        [field.get_db_prep_value(key, connection)],
+    )
+    return next(iter(found), None)
 
 
 def already_created(model: type[T], raw_key) -> T | None:

@@ -88,3 +88,28 @@ def test_an_integrity_error_that_is_not_the_key_is_not_hidden(db):
 def test_without_a_key_it_simply_creates(db):
     row, created = create_once(Person, None, lambda: Person.objects.create(last_name="SANS CLÉ"))
     assert created and row.last_name == "SANS CLÉ"
+
+
+def test_every_keyed_model_is_looked_up_through_a_manager_that_filters_nothing():
+    """`create_once` looks a key up in plain SQL: what the model's default manager reads must
+    be the whole table, or a key made earlier could be missed (and the action made twice)."""
+    from django.apps import apps
+
+    from relais.core.idempotency import KEY_FIELD
+
+    keyed = [m for m in apps.get_models() if any(f.name == KEY_FIELD for f in m._meta.concrete_fields)]
+    assert len(keyed) > 10  # requests, people, appointments, registrations, mandates, messages…
+    for model in keyed:
+        query = model._default_manager.get_queryset().query
+        assert not query.where, f"{model.__name__}'s default manager filters its rows"
+
+
+def test_a_key_is_found_as_its_column_stores_it(db):
+    """UUIDs are stored as 32 hex digits on SQLite and as uuid on PostgreSQL: the look-up
+    finds the row either way, and nothing for another key."""
+    from relais.core.idempotency import already_created
+
+    person = Person.objects.create(last_name="CLÉ", submission_key=uuid.uuid4())
+    assert already_created(Person, str(person.submission_key)) == person
+    assert already_created(Person, str(uuid.uuid4())) is None
+    assert already_created(Person, "pas une clé") is None
