@@ -429,3 +429,19 @@ def test_a_confirmation_not_yet_written_at_a_restore_is_held_then_written_and_se
     message.refresh_from_db()
     assert message.status == "sent" and workshop.title in message.body
     assert [m.to for m in mailoutbox] == [["personneheld@example.org"]]
+
+
+def test_the_seat_lock_reads_the_workshop_again_and_locks_it_where_the_database_can(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relais.mediation.locks import locked_row
+
+    workshop = make_workshop(capacity=2)
+    Workshop.objects.filter(pk=workshop.pk).update(capacity=3)  # changed since it was read
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        locked = locked_row(Workshop, workshop.pk)
+    assert locked == workshop and locked.capacity == 3
+    assert ("FOR UPDATE" in queries[-1]["sql"]) == connection.features.has_select_for_update
+    with pytest.raises(Workshop.DoesNotExist):
+        locked_row(Workshop, workshop.pk + 1000)

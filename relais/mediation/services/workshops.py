@@ -29,7 +29,7 @@ from relais.mediation import choices as c
 from relais.mediation import ics, selectors, text
 from relais.mediation.exceptions import AlreadyRegistered
 from relais.mediation.journal import Action
-from relais.mediation.locks import sqlite_write_queue
+from relais.mediation.locks import locked_row, sqlite_write_queue
 from relais.mediation.models import Attendance, Registration, Workshop, WorkshopSession
 from relais.mediation.services._common import (
     actor_or_none,
@@ -65,7 +65,7 @@ def workshop_save(
         workshop.created_by = actor_or_none(actor)
         workshop.confirmed_count = 0
     else:
-        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        locked = locked_row(Workshop, workshop.pk)
         workshop.confirmed_count = locked.confirmed_count  # never from a form
         if workshop.capacity < locked.confirmed_count:
             raise ValidationError(
@@ -141,7 +141,7 @@ def registration_create(
             held["person"] = person
 
     def lock():
-        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        locked = locked_row(Workshop, workshop.pk)
         # The sessions the caller read a moment ago (the page's prefetch) decide whether
         # registration is open: read again here, they would cost two queries under the lock.
         prefetched = getattr(workshop, "_prefetched_objects_cache", {})
