@@ -260,7 +260,8 @@ def test_the_case_page_reads_a_mandate_and_a_place_only_for_a_case_that_has_them
     assert f"({place.nom})" in html
     places = [q for q in queries if 'FROM "directory_place"' in q]
     assert len(places) == 1 and '"directory_place"."horaires"' not in places[0]
-    assert len([q for q in queries if 'FROM "mandates_mandate"' in q]) == 1  # with its team, one query
+    mandates_read = [q for q in queries if 'FROM "mandates_mandate"' in q]
+    assert len(mandates_read) == 1 and '"accounts_team"' in mandates_read[0]  # with its team, one query
 
 
 def test_the_queue_filtered_by_channel_reads_the_channel_index(case_worker):

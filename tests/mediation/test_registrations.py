@@ -128,6 +128,20 @@ def test_the_same_name_and_email_in_capitals_is_the_same_person(db):
     assert refused.value.existing == first
 
 
+@pytest.mark.parametrize("typed, again", [("Yıldız", "YILDIZ"), ("Νικος", "ΝΙΚΟΣ")])
+def test_a_name_beyond_ascii_typed_in_capitals_is_the_same_person_on_postgresql(db, typed, again):
+    """PostgreSQL compares every letter without regard to case (SQLite only ASCII ones)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite folds the case of ASCII letters only")
+    workshop = make_workshop(capacity=5)
+    first = register(workshop, make_person("turc", last_name=typed))
+    with pytest.raises(AlreadyRegistered) as refused:
+        register(workshop, make_person("turc", last_name=again, email="PERSONNETURC@example.org"))
+    assert refused.value.existing == first
+
+
 def test_a_logged_in_resident_registering_again_finds_their_registration(client, resident_with_email):
     workshop = make_workshop(capacity=5)
     registration = register(workshop, resident_with_email)
