@@ -18,13 +18,11 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connection
 
 logger = logging.getLogger(__name__)
-M = TypeVar("M", bound=models.Model)
 
 try:
     import fcntl
@@ -56,21 +54,3 @@ def sqlite_write_queue(name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def locked_row(model: type[M], pk) -> M:
-    """The row `pk` of `model`, read again and locked for the rest of the transaction: what
-    `model.objects.select_for_update().get(pk=pk)` gives, in plain SQL. Seats are taken
-    right after, with every other registration waiting for this lock, and the ORM took
-    longer to build this query than the database to answer it (~0.3 ms against ~0.15).
-    SQLite has no FOR UPDATE: its one writer holds the database from BEGIN IMMEDIATE."""
-    manager = model._default_manager
-    conn = connections[manager.db]
-    quote = conn.ops.quote_name
-    sql = f"SELECT * FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
-    if conn.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    row = next(iter(manager.raw(sql, [pk])), None)
-    if row is None:
-        raise model.DoesNotExist(f"{model.__name__} {pk} no longer exists")
-    return row

@@ -449,7 +449,7 @@ def test_the_seat_lock_reads_the_workshop_again_and_locks_it_where_the_database_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from relais.mediation.locks import locked_row
+    from relais.core.plainsql import locked_row
 
     workshop = make_workshop(capacity=2)
     Workshop.objects.filter(pk=workshop.pk).update(capacity=3)  # changed since it was read

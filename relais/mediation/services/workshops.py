@@ -24,12 +24,13 @@ from relais.core.audit import audit_log
 from relais.core.idempotency import create_once
 from relais.core.models import Channel, Person, refuse_erased
 from relais.core.pdf import render_pdf, wants_large_print
+from relais.core.plainsql import locked_row
 from relais.core.services import person_create
 from relais.mediation import choices as c
 from relais.mediation import ics, selectors, text
 from relais.mediation.exceptions import AlreadyRegistered
 from relais.mediation.journal import Action
-from relais.mediation.locks import locked_row, sqlite_write_queue
+from relais.mediation.locks import sqlite_write_queue
 from relais.mediation.models import Attendance, Registration, Workshop, WorkshopSession
 from relais.mediation.services._common import (
     actor_or_none,
