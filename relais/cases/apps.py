@@ -51,7 +51,7 @@ class CasesConfig(AppConfig):
         ]
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from relais.cases.models import Case, Form
         from relais.core.backup import restored
@@ -70,6 +70,12 @@ class CasesConfig(AppConfig):
 
             tab_counts_changed([instance.team_id])  # the queue's tab counts
 
+        def migrated(using, **kwargs):
+            from relais.cases import search_index
+
+            search_index.ensure(using)  # SQLite's index of the search text (its triggers)
+
+        post_migrate.connect(migrated, sender=self, weak=False, dispatch_uid="cases-search-index")
         post_save.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-save")
         post_delete.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-delete")
         restored.connect(database_restored, weak=False, dispatch_uid="cases-references-resume")
