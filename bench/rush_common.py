@@ -20,7 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.server import DemoServer, LoadGenerator, load_average, manage, process_cpu_seconds, production_env
+from bench.server import (
+    DemoServer,
+    LoadGenerator,
+    load_average,
+    manage,
+    postgres_pid,
+    process_cpu_seconds,
+    production_env,
+)
 
 CREATE_WORKSHOP = """
 import datetime
@@ -137,6 +145,11 @@ def run_rush(
         ready_by = time.monotonic() + 600
         while barrier.n_waiting < attempts and time.monotonic() < ready_by:
             time.sleep(0.01)  # every page loaded first: its CPU is not the rush's
+        # PostgreSQL's processes (its backends, writers and their exited children) take their
+        # CPU from the same cores: measured too, where the server runs on this machine.
+        url = env.get("DATABASE_URL", "")
+        database = postgres_pid(url) if url.startswith(("postgres://", "postgresql://")) else None
+        database_cpu = process_cpu_seconds(database) if database else 0.0
         server_cpu = process_cpu_seconds(server.process.pid)
         with LoadGenerator() as generator:
             barrier.wait()  # every client is ready: go
@@ -148,6 +161,7 @@ def run_rush(
             probe.stop.set()
             probe.join()
         server_cpu = process_cpu_seconds(server.process.pid) - server_cpu
+        database_cpu = process_cpu_seconds(database) - database_cpu if database else None
         counts = json.loads(manage(env, "shell", "-c", COUNT.format(slug=slug)).stdout.strip().splitlines()[-1])
     latencies = [c.latency for c in clients if c.latency]
     errors = [c.error for c in clients if c.error]
@@ -166,6 +180,7 @@ def run_rush(
         "client_cores": generator.cores,
         "server_cores": server_cpu / elapsed if elapsed else 0,
         "server_ms": server_cpu / attempts * 1000,
+        "database_ms": database_cpu / attempts * 1000 if database_cpu is not None else None,
         "load": load,
     }
 
@@ -209,8 +224,9 @@ def on_each_database(args, prefix: str, run: Callable[[dict, Path], dict], **ext
 TABLE_HEAD = [
     "| database | attempts | confirmed | waitlisted | errors | p50 ms | p99 ms | total s | registrations/s "
     "| DB: confirmed / counter | messages | /healthz max ms (failures) | server CPU ms per registration "
-    "| server cores | client cores | load average |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| database CPU ms per registration | server cores | client cores | load average |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+    "| ---: |",
 ]
 
 
@@ -221,7 +237,8 @@ def table(results) -> list[str]:
             f"| {label} | {r['attempts']} | {r['confirmed']} | {r['waitlisted']} | {r['errors']} | {r['p50']:.0f} "
             f"| {r['p99']:.0f} | {r['elapsed']:.1f} | {r['attempts'] / r['elapsed']:.0f} "
             f"| {r['db']['confirmed']} / {r['db']['counter']} | {r['db'].get('messages', '')} "
-            f"| {r['probe_max']:.0f} ({r['probe_failures']}) | {r['server_ms']:.1f} | {r['server_cores']:.2f} "
+            f"| {r['probe_max']:.0f} ({r['probe_failures']}) | {r['server_ms']:.1f} "
+            f"| {'—' if r.get('database_ms') is None else format(r['database_ms'], '.1f')} | {r['server_cores']:.2f} "
             f"| {r['client_cores']:.2f} | {r['load']} |"
         )
     if any(r["errors"] for _l, r in results):

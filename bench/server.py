@@ -200,6 +200,22 @@ def process_cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_pid(url: str) -> int | None:
+    """The pid of the PostgreSQL server (postmaster) at `url`, when it runs on this machine
+    (its processes are in /proc); else None. A backend's parent is the postmaster."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        # The same server seen from here: its command line names PostgreSQL.
+        command = Path(f"/proc/{parent}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return parent if b"postgres" in command else None
+
+
 def load_average() -> str:
     """The 1-minute load average, for the report ("1.7"): other work widens the spread."""
     try:
