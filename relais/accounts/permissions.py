@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from relais.accounts.models import Membership, Role
 from relais.core.extensions import has_relation
 from relais.core.models import Person
+from relais.core.plainsql import joined_rows
 
 # Roles that serve residents face to face and therefore may look anyone up. Case
 # workers reach a person only through their team's cases; administrators configure
@@ -33,7 +34,11 @@ def memberships_of(user) -> list[Membership]:
         return []
     cached = getattr(user, "_relais_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user, team__is_active=True).select_related("team"))
+        # Asked by every page a logged-in user opens: in plain SQL (the ORM took ~5 times
+        # longer to build the query than the database to answer it), by team name.
+        cached = joined_rows(
+            Membership, "team", "a.user_id = %s AND b.is_active = %s", [user.pk, True], order_by=("b.name", "b.id")
+        )
         user._relais_memberships = cached
     return cached
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -79,13 +80,29 @@ def hidden_authors(user) -> tuple[int, ...]:
     found with one query; what a rendering of the board shown to them varies with."""
     if not user.is_authenticated:
         return ()
-    pairs = list(Block.objects.filter(Q(blocker__user=user) | Q(blocked__user=user)).values_list("blocker", "blocked"))
+    pairs = _blocks_touching(user.pk)
     if not pairs:
         return ()
     viewer = Person.objects.active().filter(user=user).first()
     if viewer is None:
         return ()
     return tuple(sorted({b for a, b in pairs if a == viewer.pk} | {a for a, b in pairs if b == viewer.pk}))
+
+
+def _blocks_touching(user_id: int) -> list[tuple[int, int]]:
+    """(blocker, blocked) of the blocks made by or against a person of the user. Asked at
+    every showing of the board to a logged-in resident, and nearly always empty: in plain
+    SQL, which the ORM took ~0.5 ms to build (two joins to the people) and SQLite ~0.05 to answer."""
+    quote = connection.ops.quote_name
+    block, person = quote(Block._meta.db_table), quote(Person._meta.db_table)
+    blocker, blocked = (quote(Block._meta.get_field(name).column) for name in ("blocker", "blocked"))
+    theirs = f"(SELECT id FROM {person} WHERE {quote(Person._meta.get_field('user').column)} = %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {blocker}, {blocked} FROM {block} WHERE {blocker} IN {theirs} OR {blocked} IN {theirs}",  # noqa: S608 - names from the models
+            [user_id, user_id],
+        )
+        return cursor.fetchall()
 
 
 def listing_for(pk: int, viewer=None) -> Listing:

@@ -137,6 +137,20 @@ def test_a_resident_does_not_see_listings_of_someone_she_blocked(marie, paul, ti
     assert client.get(listing.get_absolute_url()).status_code == 404
 
 
+def test_a_block_hides_each_from_the_other_on_the_board(marie, paul, tilleuls, moderator):
+    """Who blocked and who was blocked: each misses the other's listings, no one else does."""
+    from relais.mutualaid.selectors import hidden_authors
+
+    maries = publish(post_listing(marie, tilleuls, actor=marie.user, title="Annonce de Marie qui bloque"), moderator)
+    pauls = publish(post_listing(paul, tilleuls, actor=paul.user, title="Annonce de Paul bloqué"), moderator)
+    assert hidden_authors(marie.user) == hidden_authors(paul.user) == ()
+    moderation_services.block_create(blocker=marie, blocked=paul, actor=marie.user)
+    assert hidden_authors(marie.user) == (paul.pk,) and hidden_authors(paul.user) == (marie.pk,)
+    assert maries.title not in resident_client(paul).get(BOARD).content.decode()
+    assert pauls.title not in resident_client(marie).get(BOARD).content.decode()
+    assert hidden_authors(moderator) == ()
+
+
 def test_inactive_neighbourhoods_are_not_offered(client, db):
     Neighbourhood.objects.filter(slug="le-port").update(is_active=False)
     html = client.get(BOARD).content.decode()
