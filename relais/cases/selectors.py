@@ -156,22 +156,7 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         elif term[:4].isdigit() and "-" in term:
             qs = _by_reference(user, tab, _reference_starts(term))
         else:
-            # The words are looked for in the narrow index of (team, search text) alone (the
-            # subquery reads nothing else, so the database reads that index, not the table),
-            # then only the rows found are read, by id: the subquery keeps them to the teams.
-            # On SQLite the trigram index (cases.search_index) gives the cases first: then the
-            # team is tested on each (`team_id + 0`, as `_by_reference`), not walked.
-            words = fold(term).split()
-            indexed = search_index.matching(words)
-            if indexed is None:
-                found = mine
-            else:
-                found = Case.objects.alias(team_plain=F("team_id") + 0).filter(
-                    indexed, team_plain__in=worker_team_ids(user)
-                )
-            for word in words:
-                found = found.filter(search_text__contains=word)
-            qs = Case.objects.filter(pk__in=found.order_by().values("pk")).filter(_tab_condition(tab, user))
+            qs = _by_words(user, tab, fold(term).split(), in_tab=qs, mine=mine)
     if filters.get("correction"):
         qs = qs.filter(correction_received_at__isnull=False)
     if filters.get("form"):
@@ -201,6 +186,27 @@ def queue(user, *, tab: str = "nouvelles", filters: dict | None = None) -> Query
         expression = Coalesce(F(field), F(field))
         order = expression.desc() if order.startswith("-") else expression.asc()
     return qs.select_related("form", "person", "assignee").order_by(order, "-pk")
+
+
+def _by_words(user, tab: str, words: list[str], *, in_tab: QuerySet[Case], mine: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases of the user's teams in `tab` (`in_tab`; `mine`: all tabs) whose search text
+    holds every word. PostgreSQL finds them through its trigram index (cases/0017), directly:
+    through an id subquery as below they cost ~1 ms more at 1,000,000 cases. Elsewhere the
+    words are looked for in the narrow index of (team, search text) alone (the subquery reads
+    nothing else, so the database reads that index, not the table), then only the rows found
+    are read, by id: the subquery keeps them to the teams. On SQLite the trigram index
+    (cases.search_index) gives the cases first: then the team is tested on each
+    (`team_id + 0`, as `_by_reference`), not walked."""
+    if connection.vendor == "postgresql":
+        return in_tab.filter(*(Q(search_text__contains=word) for word in words))
+    indexed = search_index.matching(words)
+    if indexed is None:
+        found = mine
+    else:
+        found = Case.objects.alias(team_plain=F("team_id") + 0).filter(indexed, team_plain__in=worker_team_ids(user))
+    for word in words:
+        found = found.filter(search_text__contains=word)
+    return Case.objects.filter(pk__in=found.order_by().values("pk")).filter(_tab_condition(tab, user))
 
 
 def _by_reference(user, tab: str, condition: Q) -> QuerySet[Case]:
