@@ -205,14 +205,16 @@ def postgres_pid(url: str) -> int | None:
     (its processes are in /proc); else None. A backend's parent is the postmaster."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:  # read while the backend lives
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    try:
-        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        # The same server seen from here: its command line names PostgreSQL.
-        command = Path(f"/proc/{parent}/cmdline").read_bytes()
-    except (OSError, ValueError, IndexError):
-        return None
+        try:
+            # The same process seen from here (not another PID namespace's): a backend.
+            if not Path(f"/proc/{backend}/cmdline").read_bytes().startswith(b"postgres:"):
+                return None
+            parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = Path(f"/proc/{parent}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            return None
     return parent if b"postgres" in command else None
 
 

@@ -70,6 +70,11 @@ class CasesConfig(AppConfig):
 
             tab_counts_changed([instance.team_id])  # the queue's tab counts
 
+        def case_deleted(instance, using, **kwargs):
+            from relais.cases import search_index
+
+            search_index.forget_removed(using)  # its search text out of SQLite's index, after the commit
+
         def migrated(using, **kwargs):
             from relais.cases import search_index
 
@@ -78,6 +83,7 @@ class CasesConfig(AppConfig):
         post_migrate.connect(migrated, sender=self, weak=False, dispatch_uid="cases-search-index")
         post_save.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-save")
         post_delete.connect(cases_changed, sender=Case, weak=False, dispatch_uid="cases-tab-counts-delete")
+        post_delete.connect(case_deleted, sender=Case, weak=False, dispatch_uid="cases-search-index-delete")
         restored.connect(database_restored, weak=False, dispatch_uid="cases-references-resume")
         post_save.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-save")
         post_delete.connect(forms_changed, sender=Form, weak=False, dispatch_uid="pages-form-delete")

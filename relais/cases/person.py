@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Role
 from relais.accounts.permissions import has_role
+from relais.cases import search_index
 from relais.cases.selectors import cases_visible_to
 from relais.cases.views_staff import RECORD_ROLES
 from relais.core.extensions import ExportSection, LinkTarget, PersonSection
@@ -205,6 +206,7 @@ def erase(*, person):
             token=new_token(),
         )
         count += 1
+    search_index.forget_removed()  # the erased names out of SQLite's search index too
     CaseEvent.objects.filter(case__person=person).update(text="")
     Correction.objects.filter(case__person=person).update(reason="", old_answer=None)
     documents = list(Document.objects.filter(case__person=person))

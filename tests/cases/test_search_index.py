@@ -81,3 +81,63 @@ def test_lost_triggers_are_not_trusted_and_migrate_puts_them_back(case_worker, c
     assert _found(case_worker, "trigger was gone") == [civil_case.pk]  # rebuilt: the index has it
     Case.objects.filter(pk=civil_case.pk).update(search_text="and after")
     assert _found(case_worker, "trigger was gone") == []
+
+
+def _merges(run) -> int:
+    """How many times the index was merged ('optimize') while `run()` ran and committed."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return sum("VALUES ('optimize')" in query["sql"] for query in queries.captured_queries)
+
+
+def test_an_erased_name_is_not_left_in_the_index(civil_case, django_capture_on_commit_callbacks):
+    """FTS5 keeps a removed entry's trigrams in its pages (readable there) until they are
+    merged: an erasure, and deleted cases, have the index merged once, after the commit."""
+    from relais.cases.person import erase
+
+    def erasure():
+        with django_capture_on_commit_callbacks(execute=True):
+            erase(person=civil_case.person)
+
+    def rewording():
+        with django_capture_on_commit_callbacks(execute=True):
+            Case.objects.filter(pk__in=Case.objects.all()[:3]).update(search_text="t 1")
+
+    assert _merges(rewording) == 0  # nothing removed: no merge
+    assert _merges(erasure) == 1
+
+
+def test_a_deleted_case_is_not_left_in_the_index(civil_case, django_capture_on_commit_callbacks):
+    def deletion():
+        with django_capture_on_commit_callbacks(execute=True):
+            Case.objects.filter(pk=civil_case.pk).delete()
+
+    assert _merges(deletion) == 1
+
+
+def test_migrate_replaces_a_trigger_that_differs_and_a_missing_index(case_worker, civil_case):
+    Case.objects.filter(pk=civil_case.pk).update(search_text="t 1 plinth")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {search_index.TABLE}")
+        cursor.execute(f"DROP TRIGGER {search_index.TABLE}_update")
+        cursor.execute(  # as an older version might have written it
+            f"CREATE TRIGGER {search_index.TABLE}_update AFTER UPDATE ON cases_case BEGIN SELECT 1; END"
+        )
+    assert search_index.ensure()
+    assert _found(case_worker, "plinth") == [civil_case.pk]  # made again, from the cases
+    Case.objects.filter(pk=civil_case.pk).update(search_text="t 1 quorum")
+    assert _found(case_worker, "plinth") == [] and _found(case_worker, "quorum") == [civil_case.pk]
+
+
+def test_a_sqlite_that_cannot_keep_the_index_drops_its_triggers(case_worker, civil_case):
+    """A database moved to a SQLite without FTS5: triggers left in place would make every
+    write to the cases fail. Here a plain table stands where the index was."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {search_index.TABLE}")
+        cursor.execute(f"CREATE TABLE {search_index.TABLE} (search_text text)")
+    assert not search_index.ensure()
+    assert search_index.matching(["quorum"]) is None
+    Case.objects.filter(pk=civil_case.pk).update(search_text="t 1 quorum")  # writes go on
+    assert _found(case_worker, "quorum") == [civil_case.pk]  # the search too, without the index
