@@ -3,10 +3,8 @@
 import datetime
 import html
 import re
-import time
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -15,6 +13,7 @@ from django.utils import timezone
 from relais.accounts.demo import DEMO_INVITATION_CODE, DEMO_PASSWORD
 from relais.accounts.models import Role, StaffInvitation, Team, User
 from relais.core.models import AuditEvent
+from tests.accounts.conftest import totp_code
 from tests.conftest import staff_client
 
 
@@ -36,7 +35,7 @@ def enrol_totp(client) -> int:
     if response.status_code != 200:
         return response.status_code
     secret = client.session["mfa.totp.secret"]
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    code = totp_code(secret)
     return client.post(reverse("mfa_activate_totp"), {"code": code}).status_code
 
 

@@ -1,19 +1,17 @@
-import time
-
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from relais.accounts.demo import DEMO_INVITATION_CODE, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from relais.core.models import AuditEvent
+from tests.accounts.conftest import totp_code
 from tests.conftest import staff_client
 
 
 def current_code(secret=DEMO_TOTP_SECRET):
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp_code(secret)
 
 
 @pytest.fixture(autouse=True)
