@@ -24,11 +24,12 @@ they are only tested on the cases the longer words found.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+
+from relais.core.commit import on_commit_once
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,7 @@ def ensure(using: str = "default") -> bool:
                 "search_text, content='cases_case', content_rowid='id', tokenize='trigram')"
             )
             cursor.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH '\"abc\"' LIMIT 1")  # the module works
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
-            present = dict(cursor.fetchall())
+            present = _stored_triggers(cursor)
             changed = not existed
             for name, body in TRIGGERS.items():
                 if present.get(name) != f"CREATE TRIGGER {name} {body}":
@@ -89,27 +89,27 @@ def forget_removed(using: str = "default") -> None:
     texts (an erasure, deleted cases). FTS5 only marks a removed entry deleted, and keeps its
     trigrams (from which a name or a phone number can be read again) until its segments are
     merged: 'optimize' merges them all now (~0.4 s at 100,000 cases, holding the writer)."""
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
-    callback = _OPTIMIZERS.setdefault(using, partial(_optimize, using))
-    if not any(pending[1] is callback for pending in connection.run_on_commit):
-        transaction.on_commit(callback, using=using)
-
-
-_OPTIMIZERS: dict = {}
+    if connections[using].vendor == "sqlite":
+        on_commit_once(_optimize, using)
 
 
 def _optimize(using: str) -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
-        if _triggers(cursor) == set(TRIGGERS):
+        if _kept(cursor):
             cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
 
 
-def _triggers(cursor) -> set[str]:
-    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
-    return {name for (name,) in cursor.fetchall()} & set(TRIGGERS)
+def _stored_triggers(cursor) -> dict[str, str]:
+    """The triggers on the cases, by name, with the SQL that made them."""
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+    return dict(cursor.fetchall())
+
+
+def _kept(cursor) -> bool:
+    """Whether every trigger keeping the index is there (a table remade since the last
+    migrate has none: the index no longer follows the cases)."""
+    return TRIGGERS.keys() <= _stored_triggers(cursor).keys()
 
 
 def matching(words: list[str], using: str = "default") -> Q | None:
@@ -120,8 +120,8 @@ def matching(words: list[str], using: str = "default") -> Q | None:
     long_words = [word for word in words if len(word) >= SHORTEST]
     if connection.vendor != "sqlite" or not long_words:
         return None
-    with connection.cursor() as cursor:  # kept: a table remade since the last migrate has none
-        if _triggers(cursor) != set(TRIGGERS):
+    with connection.cursor() as cursor:
+        if not _kept(cursor):
             return None
     # Folded words are [a-z0-9]+ (core.text.fold): a quoted phrase of one word is its trigrams
     # in a row, that is the word as a substring.

@@ -46,13 +46,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from relais.core.commit import on_commit_once
 from relais.core.models import AuditChainHead, AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -362,9 +363,6 @@ def _seal_after_commit(using: str) -> None:
         logger.error("Audit journal not sealed: %s. Run `relais audit_verify`.", refusal)
 
 
-_after_commit = {}  # one callback per database, so that a transaction schedules it once
-
-
 @contextmanager
 def sealed_together(using: str = "default") -> Iterator[None]:
     """On SQLite, the entries written within are sealed once, on leaving (when nothing went
@@ -411,9 +409,7 @@ def entries_written(*, using: str) -> None:
             return
         _seal_inline(using)
         return
-    callback = _after_commit.setdefault(using, partial(_seal_after_commit, using))
-    if not any(pending[1] is callback for pending in connection.run_on_commit):
-        transaction.on_commit(callback, using=using, robust=True)
+    on_commit_once(_seal_after_commit, using, robust=True)  # once per transaction
 
 
 # --- Verification --------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def _blocks_touching(user_id: int) -> list[tuple[int, int]]:
     quote = connection.ops.quote_name
     block, person = quote(Block._meta.db_table), quote(Person._meta.db_table)
     blocker, blocked = (quote(Block._meta.get_field(name).column) for name in ("blocker", "blocked"))
-    theirs = f"(SELECT id FROM {person} WHERE {quote(Person._meta.get_field('user').column)} = %s)"  # noqa: S608
+    person_id, user_id_column = quote(Person._meta.pk.column), quote(Person._meta.get_field("user").column)
+    theirs = f"(SELECT {person_id} FROM {person} WHERE {user_id_column} = %s)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {blocker}, {blocked} FROM {block} WHERE {blocker} IN {theirs} OR {blocked} IN {theirs}",  # noqa: S608 - names from the models
