@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django import forms
@@ -59,6 +60,10 @@ def already_created(model: type[T], raw_key) -> T | None:
     return _existing(model, key)
 
 
+# Inside the steps of a `create_once` (its prepare, lock and create), how deep.
+_steps_depth: ContextVar[int] = ContextVar("create_once_steps", default=0)
+
+
 class _MadeAlready(Exception):
     def __init__(self, existing):
         self.existing = existing
@@ -79,12 +84,21 @@ def create_once(
     command, a test) it simply creates. `prepare()`, when given, does before the lock what
     does not need it (the resident's Person, so that it is not made while a seat is held):
     when the key turns out to be taken, what it wrote is rolled back with the rest.
+
+    Called by a step of another `create_once` without a key (the resident's Person made
+    for a registration), it opens no savepoint of its own: a failure there is a failure of
+    the enclosing action, whose own transaction or savepoint undoes it. Such a step must
+    not catch the failure and go on.
     """
     from relais.core.auditchain import sealed_together  # it reads the models, which use this module
 
+    # A savepoint where something may go on after a failure: a key's conflict is answered
+    # with the first row, a caller's transaction may carry on. Not within another one's step.
+    savepoint = key is not None or _steps_depth.get() == 0
+    depth = _steps_depth.set(_steps_depth.get() + 1)
     try:
         # Its journal entries (the resident's, the action's) sealed once, at the end.
-        with transaction.atomic(), sealed_together():
+        with transaction.atomic(savepoint=savepoint), sealed_together():
             if prepare is not None:
                 prepare()
             if lock is not None:
@@ -103,6 +117,8 @@ def create_once(
         if existing is None:
             raise
         return existing, False
+    finally:
+        _steps_depth.reset(depth)
 
 
 class SubmissionKeyForm(forms.Form):

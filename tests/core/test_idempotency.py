@@ -90,6 +90,47 @@ def test_without_a_key_it_simply_creates(db):
     assert created and row.last_name == "SANS CLÉ"
 
 
+def _savepoints(statements) -> int:
+    return sum(1 for query in statements if query["sql"].upper().startswith("SAVEPOINT"))
+
+
+def test_a_create_without_key_inside_another_ones_step_opens_no_savepoint(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def prepare():  # the resident, made for the action
+        create_once(Person, None, lambda: Person.objects.create(last_name="RÉSIDENT"))
+
+    with CaptureQueriesContext(connection) as alone:
+        create_once(Person, uuid.uuid4(), lambda: Person.objects.create(last_name="SEUL"))
+    with CaptureQueriesContext(connection) as nested:
+        create_once(Person, uuid.uuid4(), lambda: Person.objects.create(last_name="ACTION"), prepare=prepare)
+    # The test's own transaction makes the outer one a savepoint; the step adds none.
+    assert _savepoints(nested.captured_queries) == _savepoints(alone.captured_queries) == 1
+    assert Person.objects.filter(last_name__in=["RÉSIDENT", "ACTION"]).count() == 2
+
+
+def test_a_failure_inside_another_ones_step_undoes_the_whole_action_and_the_caller_goes_on(db):
+    def prepare():
+        create_once(Person, None, lambda: Person.objects.create(last_name="RÉSIDENT"))
+        create_once(Person, None, lambda: Person.objects.create())  # refused by the database
+
+    with pytest.raises(IntegrityError):
+        create_once(Person, uuid.uuid4(), lambda: Person.objects.create(last_name="ACTION"), prepare=prepare)
+    assert not Person.objects.filter(last_name__in=["RÉSIDENT", "ACTION"]).exists()
+    # The caller's transaction (the test's) goes on.
+    assert create_once(Person, None, lambda: Person.objects.create(last_name="ENSUITE"))[1]
+
+
+def test_a_create_without_key_in_a_callers_transaction_keeps_its_savepoint(db):
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            create_once(Person, None, lambda: Person.objects.create())
+        # The caller goes on after the refusal: only the refused create was undone.
+        Person.objects.create(last_name="APRÈS")
+    assert Person.objects.filter(last_name="APRÈS").exists()
+
+
 def test_every_keyed_model_is_looked_up_through_a_manager_that_filters_nothing():
     """`create_once` looks a key up in plain SQL: what the model's default manager reads must
     be the whole table, or a key made earlier could be missed (and the action made twice)."""

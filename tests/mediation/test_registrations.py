@@ -231,6 +231,33 @@ def test_the_database_refuses_a_second_active_registration_of_a_person(db):
     Registration.objects.create(workshop=workshop, person=person, status="waitlisted")  # after cancelling: again
 
 
+def _check_under_the_lock_misses(monkeypatch):
+    """The duplicate check under the seat lock finds nothing; asked again afterwards, it answers."""
+    from relais.mediation import selectors
+
+    real, calls = selectors.duplicate_registration, []
+
+    def missing_once(workshop, person):
+        calls.append(person)
+        return None if len(calls) == 1 else real(workshop, person)
+
+    monkeypatch.setattr(selectors, "duplicate_registration", missing_once)
+
+
+def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_seat(db, monkeypatch):
+    workshop = make_workshop(capacity=2)
+    person = make_person("twice")
+    first = register(workshop, person)
+    _check_under_the_lock_misses(monkeypatch)
+    with pytest.raises(AlreadyRegistered) as refused:
+        register(workshop, person)
+    assert refused.value.existing == first  # the database's refusal, told as the check would have
+    workshop.refresh_from_db()
+    assert workshop.confirmed_count == 1  # the seat the attempt took is given back
+    assert Registration.objects.filter(workshop=workshop).count() == 1
+    assert register(workshop, make_person("next")).status == "confirmed"  # and the transaction goes on
+
+
 def test_a_larger_capacity_promotes_the_waitlist(db, advisor):
     workshop = make_workshop(capacity=1)
     _seat, waiting = register(workshop, make_person(1)), register(workshop, make_person(2))

@@ -124,7 +124,7 @@ def registration_create(
     database gives the row while this transaction holds the workshop lock.
 
     Everything runs in the transaction of `create_once` (a savepoint inside a caller's
-    transaction, which goes on after a kind refusal).
+    transaction, which goes on after a kind refusal), without a savepoint of its own.
     """
     held = {}
 
@@ -151,12 +151,24 @@ def registration_create(
         held["workshop"] = locked
 
     def create() -> Registration:
+        held["registering"] = True
         return _register(
             locked=held["workshop"], person=held["person"], channel=channel, actor=actor,
             submission_key=submission_key, by_staff=by_staff, request=request,
         )  # fmt: skip
 
-    registration, _created = create_once(Registration, submission_key, create, lock=lock, prepare=prepare)
+    try:
+        registration, _created = create_once(Registration, submission_key, create, lock=lock, prepare=prepare)
+    except IntegrityError:
+        if not held.get("registering"):
+            raise
+        # The database's last word on one active registration per person, should the
+        # check under the lock have missed one (the same form sent twice is answered by
+        # `create_once`). Everything this attempt wrote is undone, a person it made too; the
+        # registration in its way is looked up again (the public page shows it to its own
+        # account only).
+        existing = selectors.duplicate_registration(workshop, held["person"])
+        raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=existing) from None
     return registration
 
 
@@ -167,33 +179,27 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
     if duplicate:
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=duplicate)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            took_seat = Workshop.objects.filter(pk=locked.pk, confirmed_count__lt=F("capacity")).update(
-                confirmed_count=F("confirmed_count") + 1
-            )
-            registration = Registration(
-                workshop=locked,
-                person=person,
-                status=c.RegistrationStatus.CONFIRMED if took_seat else c.RegistrationStatus.WAITLISTED,
-                queued_at=now,
-                confirmed_at=now if took_seat else None,
-                channel=channel,
-                registered_by=actor_or_none(actor),
-                submission_key=submission_key,
-            )
-            # The workshop, the person and who registered are rows this transaction holds:
-            # checking they exist would cost a query each.
-            registration.full_clean(
-                exclude=["workshop", "person", "registered_by"], validate_unique=False, validate_constraints=False
-            )
-            registration.save()
-    except IntegrityError:
-        if submission_key and Registration.objects.filter(submission_key=submission_key).exists():
-            raise  # the same form sent twice: `create_once` answers with the first registration
-        raise AlreadyRegistered(
-            _("Vous êtes déjà inscrit(e) à cet atelier."), existing=selectors.duplicate_registration(locked, person)
-        ) from None
+    took_seat = Workshop.objects.filter(pk=locked.pk, confirmed_count__lt=F("capacity")).update(
+        confirmed_count=F("confirmed_count") + 1
+    )
+    registration = Registration(
+        workshop=locked,
+        person=person,
+        status=c.RegistrationStatus.CONFIRMED if took_seat else c.RegistrationStatus.WAITLISTED,
+        queued_at=now,
+        confirmed_at=now if took_seat else None,
+        channel=channel,
+        registered_by=actor_or_none(actor),
+        submission_key=submission_key,
+    )
+    # The workshop, the person and who registered are rows this transaction holds:
+    # checking they exist would cost a query each.
+    registration.full_clean(
+        exclude=["workshop", "person", "registered_by"], validate_unique=False, validate_constraints=False
+    )
+    # No savepoint of its own: should the database still refuse it (`registration_create`
+    # answers), the whole attempt is undone, the seat taken above with it.
+    registration.save()
     audit_log(
         actor=actor,
         action=Action.REGISTRATION_CREATED,
