@@ -187,27 +187,32 @@ HEAD_TABLE = AuditChainHead._meta.db_table
 ENTRY_TABLE = AuditEvent._meta.db_table
 
 
-def _read_head(*, lock: bool = False, wait: bool = True, using: str) -> _Head | None:
+def _read_head(*, lock: bool = False, wait: bool = True, flush: bool = True, using: str) -> _Head | None:
+    """The head; with `flush` false (PostgreSQL), the transaction's commit will not wait
+    for the disk, set by the same statement (one round trip less)."""
     connection = connections[using]
-    sql = f"SELECT position, mac, key_id, head_mac, last_id FROM {HEAD_TABLE} WHERE id = 1"
+    columns = "position, mac, key_id, head_mac, last_id"
+    if not flush and connection.vendor == "postgresql":
+        columns += ", set_config('synchronous_commit', 'off', true)"
+    sql = f"SELECT {columns} FROM {HEAD_TABLE} WHERE id = 1"
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
-    return _Head(*row) if row else None
+    return _Head(*row[:5]) if row else None
 
 
-def _lock_head(*, wait: bool, using: str) -> _Head | None:
+def _lock_head(*, wait: bool, using: str, flush: bool = True) -> _Head | None:
     """The head, locked until the end of the transaction; None if another sealer holds it
     and `wait` is false. On SQLite the transaction already holds the database's lock."""
-    head = _read_head(lock=True, wait=wait, using=using)
+    head = _read_head(lock=True, wait=wait, flush=flush, using=using)
     if head is None and not AuditChainHead.objects.using(using).filter(pk=1).exists():
         # A fresh database whose head row was flushed (tests); never once entries are sealed.
         if AuditEvent.objects.using(using).filter(chain_position__isnull=False).exists():
             raise ChainRefused("the chain head row is missing")
         AuditChainHead.objects.using(using).bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
-        head = _read_head(lock=True, wait=wait, using=using)
+        head = _read_head(lock=True, wait=wait, flush=flush, using=using)
     return head
 
 
@@ -250,14 +255,11 @@ def _seal_batch(
     """Seal up to `limit` unsealed entries with an id above `after_id` (None: the recent
     window, see RECENT_WINDOW); returns their ids, or None if the head was taken."""
     connection = connections[using]
-    if own_transaction and connection.vendor == "postgresql":
-        # Seals can be made again from the entries: a crash that loses the last ones (never
-        # half of one: the head moves in the same transaction) only leaves entries to seal
-        # again, identically. So the request that seals does not wait for a disk flush.
-        # Never inside someone else's transaction, whose commit must stay durable.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    head = _lock_head(wait=wait, using=using)
+    # Seals can be made again from the entries: a crash that loses the last ones (never
+    # half of one: the head moves in the same transaction) only leaves entries to seal
+    # again, identically. So the request that seals does not wait for a disk flush
+    # (PostgreSQL). Never inside someone else's transaction, whose commit must stay durable.
+    head = _lock_head(wait=wait, flush=not own_transaction, using=using)
     if head is None:
         return None
     problem, detail = _head_problem(head, key, kid)
@@ -283,27 +285,29 @@ def _seal_batch(
         position += 1
         mac = entry_mac(key, mac, position, fields)
         seals.append((position, mac, fields[0]))
+    move_head = (
+        f"UPDATE {HEAD_TABLE} SET position = %s, mac = %s, key_id = %s, head_mac = %s, last_id = %s,"
+        " sealed_at = %s WHERE id = 1"
+    )
+    head_params = [
+        position, mac, kid, _head_mac(key, position, mac, kid), max(head.last_id, rows[-1][0]),
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]  # fmt: skip
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement for the batch: twice as fast as one per entry there.
+            # One statement for the batch and the head: twice as fast as one per entry there.
             values = ", ".join(["(%s::bigint, %s, %s::bigint)"] * len(seals))
             # Joined by id only: a condition on chain_position would let the planner read
             # the whole unsealed index, dead entries included, instead of `limit` rows.
             cursor.execute(
-                f"UPDATE {ENTRY_TABLE} AS entry SET chain_position = seal.position, chain_mac = seal.mac"
-                f" FROM (VALUES {values}) AS seal (position, mac, id) WHERE entry.id = seal.id",
-                [value for row in seals for value in row],
+                f"WITH sealed AS (UPDATE {ENTRY_TABLE} AS entry"
+                " SET chain_position = seal.position, chain_mac = seal.mac"
+                f" FROM (VALUES {values}) AS seal (position, mac, id) WHERE entry.id = seal.id) {move_head}",
+                [value for row in seals for value in row] + head_params,
             )
         else:
             cursor.executemany(f"UPDATE {ENTRY_TABLE} SET chain_position = %s, chain_mac = %s WHERE id = %s", seals)
-        cursor.execute(
-            f"UPDATE {HEAD_TABLE} SET position = %s, mac = %s, key_id = %s, head_mac = %s, last_id = %s,"
-            " sealed_at = %s WHERE id = 1",
-            [
-                position, mac, kid, _head_mac(key, position, mac, kid), max(head.last_id, rows[-1][0]),
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ],
-        )  # fmt: skip
+            cursor.execute(move_head, head_params)
     return [fields[0] for fields in rows]
 
 

@@ -127,6 +127,31 @@ def test_an_entry_its_sealer_left_behind_is_sealed_by_the_next_full_pass(journal
     assert audit_verify(record=False).intact
 
 
+def test_a_seal_in_its_own_transaction_does_not_wait_for_the_disk_and_one_in_a_callers_does(journal, reception_agent):
+    """On PostgreSQL, the seal made after a commit, in a transaction of its own, is not
+    flushed to disk before answering (it can be made again from the entries); sealing inside
+    someone else's transaction leaves that transaction's commit durable."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+
+    def flushed() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    key = auditchain.chain_key()
+    for own_transaction, expected in ((False, "on"), (True, "off")):
+        audit_log(actor=reception_agent, action="core.person.viewed")
+        with transaction.atomic():
+            ids = auditchain._seal_batch(
+                key=key, kid=auditchain.key_id(key), wait=True, limit=10, after_id=None,
+                own_transaction=own_transaction, using="default",
+            )  # fmt: skip
+            assert len(ids) == 1 and flushed() == expected
+    assert AuditChainHead.objects.get().position == 8
+    assert audit_verify(record=False).intact
+
+
 def test_verify_reports_an_intact_journal_and_journals_the_check(journal):
     out = StringIO()
     call_command("audit_verify", stdout=out)
