@@ -14,6 +14,7 @@ from relais.core import journal
 from relais.core.constraints import Check
 from relais.core.content_language import language_choices
 from relais.core.idempotency import KeyedModel, submission_key_field
+from relais.core.plainsql import PlainInsert
 from relais.core.text import fold, phone_digits
 
 
@@ -75,7 +76,7 @@ class Civility(models.TextChoices):
     MONSIEUR = "m", _("Monsieur")
 
 
-class Person(KeyedModel, models.Model):
+class Person(KeyedModel, PlainInsert, models.Model):
     """A resident, known with or without an account (a person is not an account)."""
 
     # Only when the person said it: the words about them agree with it (`agree`).
@@ -274,7 +275,7 @@ def _entries_written(using: str) -> None:
     entries_written(using=using)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(PlainInsert, models.Model):
     """One entry of the append-only journal of every look at or change of personal data.
 
     Rows are refused updates and deletes here and by database triggers (see the

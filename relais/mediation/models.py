@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.core.idempotency import KeyedModel, submission_key_field
 from relais.core.models import Channel
+from relais.core.plainsql import PlainInsert, count_where
 from relais.mediation import choices as c
 
 
@@ -672,6 +673,8 @@ class BookingCode(KeyedModel, models.Model):
 
 class WorkshopQuerySet(models.QuerySet):
     def published(self):
+        """Shown to residents (`Workshop.is_published`: the same rule, for one row read in
+        plain SQL; tests/mediation/test_workshops_public.py holds them equal)."""
         return self.filter(published=True, cancelled_at__isnull=True)
 
     def upcoming(self, now=None):
@@ -750,6 +753,11 @@ class Workshop(models.Model):
     def is_full(self) -> bool:
         return self.confirmed_count >= self.capacity
 
+    @property
+    def is_published(self) -> bool:
+        """What `Workshop.objects.published()` keeps, for this row."""
+        return self.published and self.cancelled_at is None
+
     def session_list(self) -> list[WorkshopSession]:
         """Sessions in order (uses a prefetch when there is one)."""
         return sorted(self.sessions.all(), key=lambda s: s.starts_at)
@@ -818,7 +826,7 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=c.RegistrationStatus.WAITLISTED).order_by("pk")
 
 
-class Registration(KeyedModel, models.Model):
+class Registration(KeyedModel, PlainInsert, models.Model):
     """A person's place in a workshop: a seat, or a place in the waitlist.
 
     The waitlist order is the id, drawn by the database while the registration holds the
@@ -881,9 +889,12 @@ class Registration(KeyedModel, models.Model):
         """1 for the next person to get a seat; None when not waiting."""
         if self.status != c.RegistrationStatus.WAITLISTED:
             return None
-        ahead = Registration.objects.filter(
-            workshop_id=self.workshop_id, status=c.RegistrationStatus.WAITLISTED, pk__lt=self.pk
-        ).count()
+        # In plain SQL: the page every waitlisted resident of a rush is sent to asks it.
+        ahead = count_where(
+            Registration,
+            "a.workshop_id = %s AND a.status = %s AND a.id < %s",
+            [self.workshop_id, c.RegistrationStatus.WAITLISTED, self.pk],
+        )
         return ahead + 1
 
     def cancel(self) -> list[str]:

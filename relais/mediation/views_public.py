@@ -353,7 +353,10 @@ def workshop(request, slug):
 
 
 def _registration_by_token(token) -> Registration:
-    return get_object_or_404(Registration.objects.select_related("workshop__place"), token=token)
+    registration = selectors.registration_by_token(token)
+    if registration is None:
+        raise Http404
+    return registration
 
 
 @never_cache

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.core.content_language import language_choices
 from relais.core.models import ContactChannel
+from relais.core.plainsql import PlainInsert
 
 # Links in messages carry the resident's private tokens (follow-up, mandate): never shown to staff.
 PERSONAL_LINK = re.compile(r"https?://\S+")
@@ -44,7 +45,7 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(channel=ContactChannel.PHONE, status=MessageStatus.QUEUED)
 
 
-class Message(models.Model):
+class Message(PlainInsert, models.Model):
     """One message to a resident, kept in the outbox until it is delivered (or printed and posted).
 
     The text is rendered when the message is created, in the resident's language, so a

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from relais.accounts.models import Membership, Role, Team, User
 from relais.accounts.permissions import memberships_of, team_ids
+from relais.core.plainsql import joined_rows
 
 
 def _as_orm(user) -> list[tuple]:
@@ -42,3 +43,147 @@ def test_the_memberships_are_those_the_orm_reads_typed_alike_teams_attached(mana
 def test_a_user_without_a_team_has_no_membership(db):
     resident = User.objects.get(email="marie.dupont@example.org")
     assert memberships_of(resident) == []
+
+
+def test_a_chain_of_keys_is_joined_as_select_related_joins_it(db):
+    from relais.mediation.models import Registration
+    from relais.mediation.services import workshops
+    from tests.mediation.conftest import contact, make_workshop
+
+    made = workshops.registration_create_online(workshop=make_workshop(), user=None, contact=contact("chain"))
+    orm = Registration.objects.select_related("workshop__place").get(pk=made.pk)
+    with CaptureQueriesContext(connection) as queries:
+        (found,) = joined_rows(Registration, "workshop__place", "a.token = %s", [made.token])
+        place = found.workshop.place  # attached: no query
+    assert len(queries) == 1
+    assert (found.pk, found.status, found.queued_at, found.workshop.title, place.nom, place.pk) == (
+        orm.pk, orm.status, orm.queued_at, orm.workshop.title, orm.workshop.place.nom, orm.workshop.place_id
+    )  # fmt: skip
+    assert place.services == orm.workshop.place.services and found.workshop.published is True  # JSON, booleans
+    assert joined_rows(Registration, "workshop__place", "a.token = %s", ["no such token"]) == []
+
+
+def test_an_empty_nullable_key_gives_none_and_the_rows_are_still_found(db):
+    from relais.mediation.models import Workshop
+    from tests.mediation.conftest import make_workshop
+
+    without, with_advisor = make_workshop(), make_workshop()
+    advisor = User.objects.filter(is_staff=False).exclude(memberships=None).first()
+    Workshop.objects.filter(pk=with_advisor.pk).update(advisor=advisor)
+    found = joined_rows(Workshop, "advisor", "a.id IN (%s, %s)", [without.pk, with_advisor.pk], order_by=("a.id",))
+    assert [w.pk for w in found] == [without.pk, with_advisor.pk]
+    assert found[0].advisor is None and found[1].advisor == advisor
+
+
+def test_rows_attached_as_a_prefetch_are_read_without_a_query_and_filter_as_one(db):
+    from relais.core.plainsql import attach_rows
+    from relais.mediation.models import Workshop, WorkshopSession
+    from tests.mediation.conftest import make_workshop
+
+    workshop = Workshop.objects.get(pk=make_workshop(sessions=3).pk)
+    rows = joined_rows(WorkshopSession, "", "a.workshop_id = %s", [workshop.pk], order_by=("a.starts_at",))
+    attach_rows(workshop, "sessions", rows)
+    with CaptureQueriesContext(connection) as queries:
+        listed = list(workshop.sessions.all())
+        assert listed[0].workshop is workshop  # each points back
+        assert workshop.sessions.count() == 3
+    assert len(queries) == 0 and listed == list(WorkshopSession.objects.filter(workshop=workshop).order_by("starts_at"))
+    # Filtered further, a query of its own, on this workshop's sessions only.
+    make_workshop(sessions=2)
+    assert workshop.sessions.filter(starts_at__gte=listed[1].starts_at).count() == 2
+
+
+def _orm_insert_calls(monkeypatch) -> list:
+    from django.db.models.sql.compiler import SQLInsertCompiler
+
+    calls, real = [], SQLInsertCompiler.execute_sql
+    monkeypatch.setattr(SQLInsertCompiler, "execute_sql", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    return calls
+
+
+def _saved_by_the_orm(obj) -> None:
+    from unittest import mock
+
+    from django.db import models
+
+    from relais.core.plainsql import PlainInsert
+
+    with mock.patch.object(PlainInsert, "_do_insert", lambda self, *args: models.Model._do_insert(self, *args)):
+        obj.save()
+
+
+def _stored(obj) -> dict:
+    row = type(obj).objects.filter(pk=obj.pk).values().get()
+    import datetime
+
+    # Each row its own moment of saving: a moment, aware, in place of each.
+    return {
+        k: (("aware moment" if v.tzinfo else "naive moment") if isinstance(v, datetime.datetime) else v)
+        for k, v in row.items()
+        if k not in ("id", "token", "submission_key")
+    }
+
+
+def test_the_rows_a_registration_writes_are_inserted_in_plain_sql_and_read_back_as_the_orms(db, monkeypatch):
+    import uuid
+
+    from relais.core.models import AuditEvent, Person
+    from relais.mediation.models import Registration
+    from relais.notifications.models import Message
+    from tests.mediation.conftest import make_workshop
+
+    def person():
+        return Person(
+            first_name="Zoé", last_name="N'Guyen", email="zoe@example.org", preferred_channel="email",
+            birth_year=1950, large_print=True, submission_key=uuid.uuid4(),
+        )  # fmt: skip
+
+    workshop = make_workshop()
+    calls = _orm_insert_calls(monkeypatch)
+    plain, orm = person(), person()
+    plain.save()
+    assert calls == []  # no compiler
+    _saved_by_the_orm(orm)
+    assert calls == [1]
+    assert plain.pk and plain.pk != orm.pk and not plain._state.adding
+    assert _stored(plain) == _stored(orm) and _stored(plain)["search_text"]  # the model's own save() ran
+    rows = []
+    for writer in (lambda o: o.save(), _saved_by_the_orm):
+        registration = Registration(workshop=workshop, person=plain if not rows else orm, status="waitlisted")
+        writer(registration)
+        message = Message(
+            person=registration.person, channel="email", template="mediation_registration_waitlisted",
+            attachments=[{"filename": "a.ics"}], related_type="mediation.registration",
+            related_id=str(registration.pk), dedupe_key=f"test-{registration.pk}",
+        )  # fmt: skip
+        writer(message)
+        entry = AuditEvent(action="core.person.viewed", person_id=registration.person_id, ip="2001:db8::1",
+                           details={"é": [1, "deux"]})  # fmt: skip
+        writer(entry)
+        rows.append([_stored(registration), _stored(message), _stored(entry)])
+    for (reg_a, msg_a, entry_a), (reg_b, msg_b, entry_b) in [rows]:
+        assert {**reg_a, "person_id": 0} == {**reg_b, "person_id": 0}
+        assert {**msg_a, "person_id": 0, "related_id": 0, "dedupe_key": 0} == {
+            **msg_b,
+            "person_id": 0,
+            "related_id": 0,
+            "dedupe_key": 0,
+        }
+        chain = {"person_id": 0, "chain_position": 0, "chain_mac": 0}  # each its place in the chain
+        assert {**entry_a, **chain} == {**entry_b, **chain}
+        assert (entry_a["chain_position"] is None) == (entry_b["chain_position"] is None)  # sealed alike
+    assert msg_a["attachments"] == [{"filename": "a.ics"}] and entry_a["details"] == {"é": [1, "deux"]}
+    assert calls == [1, 1, 1, 1]  # only the three saved through the ORM on purpose
+
+
+def test_a_value_the_plain_statement_cannot_write_goes_through_the_orm(db, monkeypatch):
+    from django.db.models.functions import Now
+
+    from relais.mediation.models import Registration
+    from tests.mediation.conftest import make_person, make_workshop
+
+    workshop, person = make_workshop(), make_person("expression")
+    calls = _orm_insert_calls(monkeypatch)
+    registration = Registration(workshop=workshop, person=person, status="waitlisted", queued_at=Now())
+    registration.save()
+    assert calls == [1] and Registration.objects.get(pk=registration.pk).queued_at is not None

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -167,3 +168,46 @@ def test_plain_french_rules():
     assert rule("FREQ=WEEKLY;BYDAY=MO,TH") == "tous les lundis et jeudis, de 14 h à 17 h 30"
     assert rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA") == "un samedi sur deux, de 14 h à 17 h 30"
     assert rule("FREQ=MONTHLY;BYDAY=1WE") == "le premier mercredi du mois, de 14 h à 17 h 30"
+
+
+def test_a_workshop_read_for_a_registration_is_published_by_the_same_rule_as_the_list(db):
+    """`workshop_public(for_page=False)` reads one row in plain SQL and applies
+    `Workshop.is_published`: the same workshops as `Workshop.objects.published()`."""
+    from relais.mediation.models import Workshop
+    from relais.mediation.selectors import workshop_public
+    from tests.mediation.conftest import make_workshop
+
+    shown, hidden, cancelled = make_workshop(sessions=2), make_workshop(), make_workshop()
+    Workshop.objects.filter(pk=hidden.pk).update(published=False)
+    Workshop.objects.filter(pk=cancelled.pk).update(cancelled_at=timezone.now())
+    published = set(Workshop.objects.published().values_list("slug", flat=True))
+    for workshop in (shown, hidden, cancelled):
+        try:
+            read = workshop_public(workshop.slug, for_page=False)
+        except Workshop.DoesNotExist:
+            read = None
+        assert (read is not None) == (workshop.slug in published)
+    assert shown.slug in published and {hidden.slug, cancelled.slug}.isdisjoint(published)
+    read = workshop_public(shown.slug, for_page=False)
+    assert [s.pk for s in read.session_list()] == [s.pk for s in shown.session_list()]
+    with pytest.raises(Workshop.DoesNotExist):
+        workshop_public("no-such-workshop", for_page=False)
+
+
+def test_the_registration_page_reads_the_registration_its_workshop_place_and_sessions_at_once(
+    client, db, django_assert_num_queries
+):
+    from relais.mediation.services import workshops
+    from tests.mediation.conftest import contact, make_workshop
+
+    workshop = make_workshop(capacity=1, sessions=2)
+    workshops.registration_create_online(workshop=workshop, user=None, contact=contact("seat"))
+    waiting = workshops.registration_create_online(workshop=workshop, user=None, contact=contact("waits"))
+    client.get(waiting.get_resident_url())  # the caches every page reads (the pages' version…) filled
+    with django_assert_num_queries(3):  # the registration with its workshop and place, the sessions, the position
+        html = client.get(waiting.get_resident_url()).content.decode()
+    assert "en position <strong>1</strong>" in html
+    assert workshop.title in html and workshop.place.nom in html
+    assert html.count("<li>") >= 2  # both sessions
+    missing = client.get(waiting.get_resident_url().replace(waiting.token, "x" * len(waiting.token)))
+    assert missing.status_code == 404 and "Page introuvable" in missing.content.decode()
