@@ -55,6 +55,7 @@ from django.utils.crypto import salted_hmac
 
 from relais.core.commit import on_commit_once
 from relais.core.models import AuditChainHead, AuditEvent
+from relais.core.plainsql import column_converters
 
 logger = logging.getLogger(__name__)
 
@@ -219,17 +220,9 @@ def _lock_head(*, wait: bool, using: str, flush: bool = True) -> _Head | None:
 def _select(using: str, names: tuple[str, ...], where: str, params=(), *, order: str, limit=None, chunked=False):
     """Rows of the journal, converted as the ORM converts them (dates, JSON), streamed."""
     connection = connections[using]
-    fields = [AuditEvent._meta.get_field(name) for name in names]
-    columns = [field.get_col(ENTRY_TABLE) for field in fields]
-    converters = []
-    for index, column in enumerate(columns):
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, functions, column))
-    sql = (
-        f"SELECT {', '.join(connection.ops.quote_name(field.column) for field in fields)} FROM {ENTRY_TABLE}"
-        f" WHERE {where} ORDER BY {order}"
-    )
+    converters = column_converters(connection, AuditEvent, names)
+    columns = (connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in names)
+    sql = f"SELECT {', '.join(columns)} FROM {ENTRY_TABLE} WHERE {where} ORDER BY {order}"
     if limit:
         sql += f" LIMIT {int(limit)}"
     cursor = connection.chunked_cursor() if chunked else connection.cursor()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,7 +133,12 @@ class Person(KeyedModel, PlainInsert, models.Model):
         verbose_name = _("personne")
         ordering = ["last_name", "first_name", "pk"]
         # Lists of people by name (the person search, the relay list) read in order, no sort.
-        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="person_by_name")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="person_by_name"),
+            # People of the same name whatever the case (a registration's duplicate check,
+            # asked under the workshop's lock: mediation.selectors.duplicate_registration).
+            models.Index(Upper("last_name"), Upper("first_name"), name="person_name_folded"),
+        ]
         constraints = [  # decided in Python by full_clean() (relais/core/constraints.py)
             Check(
                 condition=~Q(first_name="", last_name="", email="", phone="") | Q(erased_at__isnull=False),

@@ -152,6 +152,20 @@ def _select(connection, model, related: str):
     return made
 
 
+def column_converters(connection, model: type[models.Model], names: tuple[str, ...]) -> list[tuple[int, list, object]]:
+    """(index, converters, column) of the fields `names` of `model` that the ORM converts
+    when it reads them (dates, JSON, SQLite's booleans), for rows read in plain SQL; made
+    once per connection."""
+    cache = connection.__dict__.setdefault("relais_plainsql_converters", {})
+    if (model, names) not in cache:
+        fields = [model._meta.get_field(name) for name in names]
+        conversions = [_converters(field, model._meta.db_table, connection) for field in fields]
+        cache[(model, names)] = [
+            (i, functions, column) for i, (functions, column) in enumerate(conversions) if functions
+        ]
+    return cache[(model, names)]
+
+
 def _converters(field, alias: str, connection) -> tuple[list, object]:
     """The database's and the field's converters of a column, as the ORM's compiler applies
     them (`SQLCompiler.get_converters`)."""

@@ -684,7 +684,7 @@ def duplicate_registration(workshop: Workshop, person) -> Registration | None:
     """
     from relais.core.text import phone_digits
 
-    matches, params = ["r.person_id = %s"], [person.pk]
+    people, params = ["SELECT %s"], [person.pk]
     first, last = person.first_name.strip(), person.last_name.strip()
     if first and last:
         same_contact, contact_params = [], []
@@ -699,19 +699,21 @@ def duplicate_registration(workshop: Workshop, person) -> Registration | None:
             same_contact.append("(UPPER(p.address) = UPPER(%s) AND p.postal_code = %s)")
             contact_params += [person.address.strip(), person.postal_code.strip()]
         if same_contact:
-            matches.append(
-                "(UPPER(p.first_name) = UPPER(%s) AND UPPER(p.last_name) = UPPER(%s) AND ("
-                + " OR ".join(same_contact)
-                + "))"
-            )
-            params += [first, last, *contact_params]
+            # The people of that name first (the index `person_name_folded`), then their
+            # registrations to this workshop: as fast with 1,000 registered as with 10.
+            people.append(
+                f"SELECT p.id FROM {Person._meta.db_table} p"
+                " WHERE UPPER(p.last_name) = UPPER(%s) AND UPPER(p.first_name) = UPPER(%s)"
+                f" AND ({' OR '.join(same_contact)})"
+            )  # noqa: S608 - table name from the model, every value a parameter
+            params += [last, first, *contact_params]
     active = ", ".join(["%s"] * len(c.ACTIVE_REGISTRATION))
-    sql = (
-        f"SELECT r.* FROM {Registration._meta.db_table} r JOIN {Person._meta.db_table} p ON p.id = r.person_id"
-        f" WHERE r.workshop_id = %s AND r.status IN ({active}) AND ({' OR '.join(matches)}) ORDER BY r.id LIMIT 1"
-    )  # noqa: S608 - table names from the models, every value a parameter
-    found = Registration.objects.raw(sql, [workshop.pk, *c.ACTIVE_REGISTRATION, *params])
-    return next(iter(found), None)
+    # `+a.workshop_id`: not by the workshop's index, which would walk all its registrations.
+    where = f"+a.workshop_id = %s AND a.status IN ({active}) AND a.person_id IN ({' UNION ALL '.join(people)})"
+    found = joined_rows(
+        Registration, "", where, [workshop.pk, *c.ACTIVE_REGISTRATION, *params], order_by=("a.id",), limit=1
+    )
+    return found[0] if found else None
 
 
 def check_registration_open(workshop: Workshop, *, by_staff: bool = False) -> None:

@@ -488,3 +488,31 @@ def test_the_seat_lock_reads_the_workshop_again_and_locks_it_where_the_database_
     assert ("FOR UPDATE" in queries[-1]["sql"]) == connection.features.has_select_for_update
     with pytest.raises(Workshop.DoesNotExist):
         locked_row(Workshop, workshop.pk + 1000)
+
+
+def test_the_duplicate_check_reads_the_people_of_that_name_not_every_registration(db):
+    """Asked under the seat lock by every registration of a rush: its cost must not grow with
+    the workshop's registrations (the index of names folded, then each one's registrations)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relais.mediation import selectors
+
+    workshop = make_workshop(capacity=2)
+    for n in range(5):
+        register(workshop, make_person(f"full{n}"))
+    twin = make_person("twin", first_name="Camille", last_name="Martin")
+    register(workshop, twin)
+    same = make_person("other", first_name="CAMILLE", last_name="martin", email=twin.email.upper())
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.duplicate_registration(workshop, same)
+    assert found is not None and found.person_id == twin.pk  # same name whatever the case, same e-mail
+    (query,) = queries.captured_queries
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a test's few rows would be read whole, whatever the indexes
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(explain + query["sql"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "person_name_folded" in plan and "person_id" in plan, plan
+    assert "workshop_id_" not in plan and "registration_queue" not in plan, plan

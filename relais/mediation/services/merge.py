@@ -4,7 +4,6 @@ rows (called from `mediation.person.merge_conflicts`)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +12,7 @@ from relais.core.models import Person
 from relais.mediation import choices as c
 from relais.mediation.journal import Action
 from relais.mediation.models import Accompaniment, Appointment, Registration, Workshop
-from relais.mediation.services.workshops import promote_waitlisted
+from relais.mediation.services.workshops import give_seat_back, promote_waitlisted
 
 
 def _registration_rank(registration: Registration) -> tuple:
@@ -55,8 +54,7 @@ def registrations_fold_for_merge(*, duplicate: Person, kept: Person) -> list[Reg
         )
         promoted = []
         if had_seat:
-            Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=F("confirmed_count") - 1)
-            workshop.refresh_from_db(fields=["confirmed_count"])
+            give_seat_back(workshop)
             promoted = promote_waitlisted(workshop, actor=None)
         audit_log(
             actor=None,
