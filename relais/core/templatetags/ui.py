@@ -11,9 +11,12 @@
 {{ value|ltr }}  {{ text|ltr_within }}   values that read left to right on Arabic pages (core.bidi)
 {% arrow "next" %}               → or ← by the reading direction
 {% choice_labels listings "kind" "status" as listings %}   rows with `kind_label`, `status_label`
+{% extends "base.html" %}         Django's, the root page's blocks listed once, not at every render
 """
 
 from django import forms, template
+from django.template import loader_tags
+from django.template.base import TextNode
 from django.template.loader import render_to_string
 from django.utils.functional import LazyObject
 from django.utils.http import urlencode
@@ -22,6 +25,41 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 _CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+class _ExtendsNode(loader_tags.ExtendsNode):
+    """Django's ExtendsNode, except that the blocks of the root page (base.html) are listed
+    once per compiled template, kept with it: Django walks the whole base page for them at
+    every render (~0.09 ms of the ~0.7 a page's rendering takes). The same blocks, in the
+    same order: the compiled template never changes once loaded."""
+
+    def render(self, context):
+        compiled_parent = self.get_parent(context)
+        if loader_tags.BLOCK_CONTEXT_KEY not in context.render_context:
+            context.render_context[loader_tags.BLOCK_CONTEXT_KEY] = loader_tags.BlockContext()
+        block_context = context.render_context[loader_tags.BLOCK_CONTEXT_KEY]
+        block_context.add_blocks(self.blocks)
+        root_blocks = compiled_parent.__dict__.get("relais_root_blocks")
+        if root_blocks is None:
+            root_blocks = {}
+            for node in compiled_parent.nodelist:
+                # The ExtendsNode has to be the first non-text node: none, the parent is the root.
+                if not isinstance(node, TextNode):
+                    if not isinstance(node, loader_tags.ExtendsNode):
+                        blocks = compiled_parent.nodelist.get_nodes_by_type(loader_tags.BlockNode)
+                        root_blocks = {block.name: block for block in blocks}
+                    break
+            compiled_parent.relais_root_blocks = root_blocks
+        block_context.add_blocks(root_blocks)
+        with context.render_context.push_state(compiled_parent, isolated_context=False):
+            return compiled_parent._render(context)
+
+
+@register.tag("extends")
+def extends(parser, token):
+    node = loader_tags.do_extends(parser, token)
+    node.__class__ = _ExtendsNode
+    return node
 
 
 @register.simple_tag
