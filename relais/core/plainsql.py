@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from typing import TypeVar
 
-from django.db import connections, models
+from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
@@ -27,11 +27,14 @@ def row_where(model: type[M], field_name: str, value, *, for_update: bool = Fals
     """The row of `model` whose `field_name` ("pk" or a unique field) equals `value`, or None;
     with `for_update`, locked for the rest of the transaction where the database can (SQLite
     has no FOR UPDATE: its one writer holds the database from BEGIN IMMEDIATE)."""
-    connection = connections[model._default_manager.db]
+    # A row locked is about to be written: read where writes go.
+    connection = connections[router.db_for_write(model) if for_update else model._default_manager.db]
     field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
     lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
     column = connection.ops.quote_name(field.column)
-    found = _rows(model, "", f"a.{column} = %s", [field.get_db_prep_value(value, connection)], suffix=lock)
+    found = _rows(
+        model, "", f"a.{column} = %s", [field.get_db_prep_value(value, connection)], suffix=lock, using=connection.alias
+    )
     return found[0] if found else None
 
 
@@ -73,9 +76,9 @@ def joined_rows(
     return _rows(model, related, where, params, suffix=sql)
 
 
-def _rows(model: type[M], related: str, where: str, params, *, suffix: str = "") -> list[M]:
+def _rows(model: type[M], related: str, where: str, params, *, suffix: str = "", using: str | None = None) -> list[M]:
     manager = model._default_manager
-    connection = connections[manager.db]
+    connection = connections[using or manager.db]
     sql, tables, hops = _select(connection, model, related)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} WHERE {where}{suffix}", params)
@@ -91,7 +94,9 @@ def _rows(model: type[M], related: str, where: str, params, *, suffix: str = "")
                 values.append(value)
             start += len(attnames)
             # A nullable key left empty: no row on the other side (LEFT JOIN's NULLs).
-            objects.append(None if values[pk_index] is None else table_model.from_db(manager.db, attnames, values))
+            objects.append(
+                None if values[pk_index] is None else table_model.from_db(connection.alias, attnames, values)
+            )
         for key, (source, target) in zip(hops, itertools.pairwise(objects), strict=True):
             if source is None:
                 break
@@ -187,13 +192,12 @@ class PlainInsert:
         statement = None if raw else _insert_statement(connection, manager.model, fields, returning_fields)
         if statement is None:
             return super()._do_insert(manager, using, fields, returning_fields, raw)
+        # An expression, or a database default left to the database, is the ORM's to write
+        # (looked for first: each field's pre_save runs once, whoever writes).
+        if any(hasattr(getattr(self, field.attname, None), "resolve_expression") for field in fields):
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
         sql, conversions = statement
-        values = []
-        for field in fields:
-            value = field.pre_save(self, add=True)
-            if hasattr(value, "resolve_expression"):
-                return super()._do_insert(manager, using, fields, returning_fields, raw)
-            values.append(field.get_db_prep_save(value, connection=connection))
+        values = [field.get_db_prep_save(field.pre_save(self, add=True), connection=connection) for field in fields]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             if not returning_fields:

@@ -674,7 +674,7 @@ class BookingCode(KeyedModel, models.Model):
 class WorkshopQuerySet(models.QuerySet):
     def published(self):
         """Shown to residents (`Workshop.is_published`: the same rule, for one row read in
-        plain SQL; tests/mediation/test_workshops_public.py holds them equal)."""
+        plain SQL; tests/mediation/test_public_pages.py holds them equal)."""
         return self.filter(published=True, cancelled_at__isnull=True)
 
     def upcoming(self, now=None):

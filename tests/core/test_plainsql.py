@@ -187,3 +187,29 @@ def test_a_value_the_plain_statement_cannot_write_goes_through_the_orm(db, monke
     registration = Registration(workshop=workshop, person=person, status="waitlisted", queued_at=Now())
     registration.save()
     assert calls == [1] and Registration.objects.get(pk=registration.pk).queued_at is not None
+
+
+def test_a_raw_save_goes_through_the_orm(db, monkeypatch):
+    """Fixtures load with `raw` saves (no pre_save): the ORM writes those."""
+    from relais.core.models import Person
+
+    from django.utils import timezone
+
+    calls = _orm_insert_calls(monkeypatch)
+    now = timezone.now()
+    person = Person(last_name="BRUT", preferred_channel="letter", address="1 rue", postal_code="75001")
+    person.created_at = person.updated_at = now  # a fixture brings its dates
+    person.save_base(raw=True)
+    assert calls == [1] and Person.objects.get(pk=person.pk).last_name == "BRUT"
+
+
+def test_every_model_read_in_plain_sql_has_a_default_manager_that_filters_nothing():
+    """The plain reads query the table itself: a default manager that hid rows (soft-deleted
+    ones, say) would be bypassed there, and the plain read would differ from the ORM's."""
+    from relais.accounts.models import Membership, Team
+    from relais.core.models import AuditEvent, Person
+    from relais.directory.models import Place
+    from relais.mediation.models import Registration, Workshop, WorkshopSession
+
+    for model in (Membership, Team, Registration, Workshop, WorkshopSession, Place, Person, AuditEvent):
+        assert not model._default_manager.all().query.where, model

@@ -244,7 +244,9 @@ def _check_under_the_lock_misses(monkeypatch):
     monkeypatch.setattr(selectors, "duplicate_registration", missing_once)
 
 
-def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_seat(db, monkeypatch):
+@pytest.mark.parametrize("outer", ["a caller's transaction", "its own transaction"])
+def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_seat(outer, request, monkeypatch):
+    request.getfixturevalue("db" if outer == "a caller's transaction" else "transactional_db")
     workshop = make_workshop(capacity=2)
     person = make_person("twice")
     first = register(workshop, person)
@@ -255,7 +257,8 @@ def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_s
     workshop.refresh_from_db()
     assert workshop.confirmed_count == 1  # the seat the attempt took is given back
     assert Registration.objects.filter(workshop=workshop).count() == 1
-    assert register(workshop, make_person("next")).status == "confirmed"  # and the transaction goes on
+    assert register(workshop, make_person("next")).status == "confirmed"  # and the caller goes on
+    assert not Person.objects.filter(last_name="Nomtwice").exclude(pk=person.pk).exists()
 
 
 def test_a_larger_capacity_promotes_the_waitlist(db, advisor):

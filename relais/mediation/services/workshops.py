@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
@@ -102,14 +102,15 @@ def workshop_save(
 
 
 def take_seat(workshop_id: int) -> bool:
-    """Take one seat if one is free (the conditional UPDATE of the module docstring); the
-    caller holds the workshop's lock. In plain SQL: every registration of a rush asks it,
-    under that lock, and the ORM took longer to build it than the database to run it."""
-    connection = connections[Workshop._default_manager.db]
+    """Take one seat if one is free (`Workshop.is_full` for the row in hand; the CHECK
+    constraint behind it); the caller holds the workshop's lock. In plain SQL: every
+    registration of a rush asks it, under that lock, and the ORM took longer to build the
+    conditional UPDATE than the database to run it."""
+    connection = connections[router.db_for_write(Workshop)]
+    table = connection.ops.quote_name(Workshop._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {SEATS_TABLE} SET confirmed_count = confirmed_count + 1"
-            " WHERE id = %s AND confirmed_count < capacity",
+            f"UPDATE {table} SET confirmed_count = confirmed_count + 1 WHERE id = %s AND confirmed_count < capacity",  # noqa: S608 - name from the model
             [workshop_id],
         )
         return cursor.rowcount == 1
@@ -119,9 +120,6 @@ def give_seat_back(workshop: Workshop) -> None:
     """One seat free again (the caller holds the workshop's lock); `workshop` reads the new count."""
     Workshop.objects.filter(pk=workshop.pk).update(confirmed_count=F("confirmed_count") - 1)
     workshop.refresh_from_db(fields=["confirmed_count"])
-
-
-SEATS_TABLE = Workshop._meta.db_table
 
 
 def _workshop_ics(workshop: Workshop) -> list[dict]:
@@ -174,7 +172,6 @@ def registration_create(
         held["workshop"] = locked
 
     def create() -> Registration:
-        held["registering"] = True
         return _register(
             locked=held["workshop"], person=held["person"], channel=channel, actor=actor,
             submission_key=submission_key, by_staff=by_staff, request=request,
@@ -182,17 +179,20 @@ def registration_create(
 
     try:
         registration, _created = create_once(Registration, submission_key, create, lock=lock, prepare=prepare)
-    except IntegrityError:
-        if not held.get("registering"):
-            raise
-        # The database's last word on one active registration per person, should the
-        # check under the lock have missed one (the same form sent twice is answered by
-        # `create_once`). Everything this attempt wrote is undone, a person it made too; the
+    except _RefusedByTheDatabase:
+        # The database's last word on one active registration per person, should the check
+        # under the lock have missed one. Everything this attempt wrote is undone; the person
+        # existed before it (a person it made has no registration to collide with), and the
         # registration in its way is looked up again (the public page shows it to its own
         # account only).
         existing = selectors.duplicate_registration(workshop, held["person"])
         raise AlreadyRegistered(_("Vous êtes déjà inscrit(e) à cet atelier."), existing=existing) from None
     return registration
+
+
+class _RefusedByTheDatabase(Exception):
+    """The registration's row refused by a unique index (its transaction is then unusable:
+    no savepoint of its own; `registration_create` answers once it is rolled back)."""
 
 
 def _register(*, locked: Workshop, person, channel, actor, submission_key, by_staff, request) -> Registration:
@@ -220,7 +220,10 @@ def _register(*, locked: Workshop, person, channel, actor, submission_key, by_st
     )
     # No savepoint of its own: should the database still refuse it (`registration_create`
     # answers), the whole attempt is undone, the seat taken above with it.
-    registration.save()
+    try:
+        registration.save()
+    except IntegrityError as refused:
+        raise _RefusedByTheDatabase from refused
     audit_log(
         actor=actor,
         action=Action.REGISTRATION_CREATED,
