@@ -191,9 +191,9 @@ def test_a_value_the_plain_statement_cannot_write_goes_through_the_orm(db, monke
 
 def test_a_raw_save_goes_through_the_orm(db, monkeypatch):
     """Fixtures load with `raw` saves (no pre_save): the ORM writes those."""
-    from relais.core.models import Person
-
     from django.utils import timezone
+
+    from relais.core.models import Person
 
     calls = _orm_insert_calls(monkeypatch)
     now = timezone.now()
