@@ -244,9 +244,7 @@ def _check_under_the_lock_misses(monkeypatch):
     monkeypatch.setattr(selectors, "duplicate_registration", missing_once)
 
 
-@pytest.mark.parametrize("outer", ["a caller's transaction", "its own transaction"])
-def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_seat(outer, request, monkeypatch):
-    request.getfixturevalue("db" if outer == "a caller's transaction" else "transactional_db")
+def test_a_second_registration_the_check_missed_is_refused_kindly_and_takes_no_seat(db, monkeypatch):
     workshop = make_workshop(capacity=2)
     person = make_person("twice")
     first = register(workshop, person)
