@@ -241,10 +241,15 @@ def _mandate():
     return services.mandate_record_paper(mandate=mandate, actor=advisor)
 
 
-def _coming_appointment():
+def _coming_appointment(team: str = ""):
+    """The next appointment (of a team, when given: the demo's next one overall may be another
+    team's, depending on the hour the tests run at)."""
     from relais.mediation.models import Appointment
 
-    return _first(Appointment.objects.active().filter(starts_at__gt=timezone.now()).order_by("starts_at"))
+    coming = Appointment.objects.active().filter(starts_at__gt=timezone.now())
+    if team:
+        coming = coming.filter(team__slug=team)
+    return _first(coming.order_by("starts_at"))
 
 
 def _registration():
@@ -846,7 +851,7 @@ SAMPLE_QUERIES: dict[str, Callable[[], dict]] = {
     "cases:queue": lambda: {"onglet": "toutes"},
     "mediation:staff_appointment_book": lambda: {"person": _person().pk},
     "mediation:staff_workshop_register": lambda: {"person": _person().pk},
-    "mediation:accompaniment_create": lambda: {"rdv": _coming_appointment().pk},
+    "mediation:accompaniment_create": lambda: {"rdv": _coming_appointment(team="mediation").pk},
     "mutualaid:staff_listing_create": lambda: {"personne": _relayed_person().pk},
     "mutualaid:staff_listings": lambda: {"pour": _relayed_person().pk},
 }
