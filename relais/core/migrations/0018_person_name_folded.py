@@ -6,15 +6,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0017_person_name_index'),
+        ("core", "0017_person_name_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(django.db.models.functions.text.Upper('last_name'), django.db.models.functions.text.Upper('first_name'), name='person_name_folded'),
+            model_name="person",
+            index=models.Index(
+                django.db.models.functions.text.Upper("last_name"),
+                django.db.models.functions.text.Upper("first_name"),
+                name="person_name_folded",
+            ),
         ),
     ]
